@@ -1,0 +1,49 @@
+package dev.ember.eventloop;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import jnr.ffi.Pointer;
+
+/**
+ * A Linux eventfd: the currency of ioeventfd/irqfd and of cross-thread wake-ups. Each instance
+ * owns an 8-byte native buffer so {@link #write(long)} and {@link #read()} allocate nothing;
+ * an instance is therefore meant to be written by one thread and read by one thread.
+ */
+public final class EventFd implements AutoCloseable {
+    private final int fd;
+    private final Pointer writeBuf = Native.allocate(8);
+    private final Pointer readBuf = Native.allocate(8);
+
+    public EventFd(int flags) {
+        this.fd = Native.check(Native.LIBC.eventfd(0, flags | LibC.EFD_CLOEXEC), "eventfd");
+    }
+
+    /** A non-blocking eventfd, the usual kind for epoll. */
+    public static EventFd nonBlocking() {
+        return new EventFd(LibC.EFD_NONBLOCK);
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public void write(long value) {
+        writeBuf.putLongLong(0, value);
+        long rc;
+        do {
+            rc = Native.LIBC.write(fd, writeBuf.address(), 8);
+        } while (rc < 0 && Native.errno() == LibC.EINTR);
+        // EAGAIN means the counter is saturated: the reader has a wake-up pending anyway.
+    }
+
+    /** Reads and resets the counter; returns 0 if nothing was pending (non-blocking fd). */
+    public long read() {
+        long rc = Native.LIBC.read(fd, readBuf.address(), 8);
+        return rc == 8 ? readBuf.getLongLong(0) : 0;
+    }
+
+    @Override
+    public void close() {
+        Native.LIBC.close(fd);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.ember.eventloop;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import jnr.ffi.Pointer;
+
+/** A monotonic timerfd for the event loop (rate-limiter refills, metrics flushes). */
+public final class TimerFd implements AutoCloseable {
+    private final int fd;
+    private final Pointer spec = Native.allocate(32); // struct itimerspec: interval, value
+    private final Pointer buf = Native.allocate(8);
+
+    public TimerFd() {
+        this.fd = Native.check(Native.LIBC.timerfd_create(LibC.CLOCK_MONOTONIC, LibC.TFD_NONBLOCK | LibC.TFD_CLOEXEC),
+                "timerfd_create");
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** Arms a one-shot expiry after {@code delayNanos} (0 disarms), repeating every {@code periodNanos} if > 0. */
+    public void arm(long delayNanos, long periodNanos) {
+        spec.putLongLong(0, periodNanos / 1_000_000_000L);
+        spec.putLongLong(8, periodNanos % 1_000_000_000L);
+        spec.putLongLong(16, delayNanos / 1_000_000_000L);
+        spec.putLongLong(24, delayNanos % 1_000_000_000L);
+        Native.check(Native.LIBC.timerfd_settime(fd, 0, spec.address(), 0), "timerfd_settime");
+    }
+
+    public void disarm() {
+        arm(0, 0);
+    }
+
+    /** Consumes the expiry count; 0 if the timer had not fired. */
+    public long read() {
+        long rc = Native.LIBC.read(fd, buf.address(), 8);
+        return rc == 8 ? buf.getLongLong(0) : 0;
+    }
+
+    @Override
+    public void close() {
+        Native.LIBC.close(fd);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.ember.irq;
+
+/**
+ * A device's interrupt input on the in-kernel irqchip. Edge-triggered lines (virtio-mmio,
+ * the UART as Firecracker wires it) are usually backed by a KVM irqfd, so {@link #trigger()}
+ * is one eventfd write and safe from any thread.
+ */
+public interface InterruptLine {
+    /** Raise an edge on the line. */
+    void trigger();
+
+    /** The global system interrupt (IOAPIC pin) number, for device tables and the command line. */
+    int gsi();
+}

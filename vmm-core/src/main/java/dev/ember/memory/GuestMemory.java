@@ -1,0 +1,225 @@
+package dev.ember.memory;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import dev.ember.sys.NativeException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import jnr.ffi.Pointer;
+
+/**
+ * Guest RAM: anonymous host mappings, one per region, addressed by guest-physical address.
+ *
+ * <p>Every access is bounds-checked against a single region; an access that leaves guest RAM
+ * or straddles two regions throws {@link GuestMemoryException}. Accessors take and return
+ * primitives and never allocate, so device hot paths can use them freely.
+ */
+public final class GuestMemory implements AutoCloseable {
+    /** Start of the 32-bit MMIO hole, as Firecracker lays out x86_64 guests (768 MiB below 4 GiB). */
+    public static final long MMIO_GAP_START = 0xD000_0000L;
+    public static final long MMIO_GAP_END = 0x1_0000_0000L;
+
+    private final GuestRegion[] regions;
+    private final Pointer[] views;
+    private final long totalSize;
+    private volatile boolean closed;
+
+    private GuestMemory(GuestRegion[] regions) {
+        this.regions = regions;
+        this.views = new Pointer[regions.length];
+        long total = 0;
+        for (int i = 0; i < regions.length; i++) {
+            views[i] = Native.RUNTIME.getMemoryManager().newPointer(regions[i].hostAddress(), regions[i].size());
+            total += regions[i].size();
+        }
+        this.totalSize = total;
+    }
+
+    /**
+     * Maps {@code sizeBytes} of guest RAM starting at guest-physical 0, leaving the MMIO gap
+     * below 4 GiB unbacked: RAM above the gap start continues at 4 GiB.
+     */
+    public static GuestMemory create(long sizeBytes) {
+        if (sizeBytes <= 0 || (sizeBytes & 0xFFF) != 0) {
+            throw new IllegalArgumentException("guest memory size must be a positive multiple of 4 KiB: " + sizeBytes);
+        }
+        List<long[]> layout = new ArrayList<>();
+        if (sizeBytes <= MMIO_GAP_START) {
+            layout.add(new long[] {0, sizeBytes});
+        } else {
+            layout.add(new long[] {0, MMIO_GAP_START});
+            layout.add(new long[] {MMIO_GAP_END, sizeBytes - MMIO_GAP_START});
+        }
+        GuestRegion[] regions = new GuestRegion[layout.size()];
+        try {
+            for (int i = 0; i < regions.length; i++) {
+                long size = layout.get(i)[1];
+                long host = Native.LIBC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                        LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+                if (host == LibC.MAP_FAILED) {
+                    throw new NativeException("mmap guest memory (" + (size >> 20) + " MiB)", Native.errno());
+                }
+                regions[i] = new GuestRegion(layout.get(i)[0], size, host);
+            }
+        } catch (RuntimeException e) {
+            for (GuestRegion r : regions) {
+                if (r != null) {
+                    Native.LIBC.munmap(r.hostAddress(), r.size());
+                }
+            }
+            throw e;
+        }
+        return new GuestMemory(regions);
+    }
+
+    public List<GuestRegion> regions() {
+        return Collections.unmodifiableList(List.of(regions));
+    }
+
+    /** Total bytes of guest RAM (excluding the MMIO gap). */
+    public long size() {
+        return totalSize;
+    }
+
+    /** Highest guest-physical address + 1 that is RAM. */
+    public long end() {
+        return regions[regions.length - 1].guestEnd();
+    }
+
+    public boolean isValid(long gpa, long len) {
+        return regionIndex(gpa, len) >= 0;
+    }
+
+    /** Host virtual address of {@code [gpa, gpa+len)}, which must lie in one region. */
+    public long hostAddress(long gpa, long len) {
+        int i = regionIndex(gpa, len);
+        if (i < 0) {
+            throw outOfRange(gpa, len);
+        }
+        return regions[i].hostAddress() + (gpa - regions[i].guestBase());
+    }
+
+    private int regionIndex(long gpa, long len) {
+        for (int i = 0; i < regions.length; i++) {
+            if (regions[i].contains(gpa, len)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int indexOrThrow(long gpa, long len) {
+        int i = regionIndex(gpa, len);
+        if (i < 0) {
+            throw outOfRange(gpa, len);
+        }
+        return i;
+    }
+
+    private static GuestMemoryException outOfRange(long gpa, long len) {
+        return new GuestMemoryException(String.format("guest access [0x%x, +0x%x) is outside guest RAM", gpa, len));
+    }
+
+    public byte getByte(long gpa) {
+        int i = indexOrThrow(gpa, 1);
+        return views[i].getByte(gpa - regions[i].guestBase());
+    }
+
+    public short getShort(long gpa) {
+        int i = indexOrThrow(gpa, 2);
+        return views[i].getShort(gpa - regions[i].guestBase());
+    }
+
+    public int getInt(long gpa) {
+        int i = indexOrThrow(gpa, 4);
+        return views[i].getInt(gpa - regions[i].guestBase());
+    }
+
+    public long getLong(long gpa) {
+        int i = indexOrThrow(gpa, 8);
+        return views[i].getLongLong(gpa - regions[i].guestBase());
+    }
+
+    public void putByte(long gpa, byte v) {
+        int i = indexOrThrow(gpa, 1);
+        views[i].putByte(gpa - regions[i].guestBase(), v);
+    }
+
+    public void putShort(long gpa, short v) {
+        int i = indexOrThrow(gpa, 2);
+        views[i].putShort(gpa - regions[i].guestBase(), v);
+    }
+
+    public void putInt(long gpa, int v) {
+        int i = indexOrThrow(gpa, 4);
+        views[i].putInt(gpa - regions[i].guestBase(), v);
+    }
+
+    public void putLong(long gpa, long v) {
+        int i = indexOrThrow(gpa, 8);
+        views[i].putLongLong(gpa - regions[i].guestBase(), v);
+    }
+
+    public void read(long gpa, byte[] dst, int off, int len) {
+        int i = indexOrThrow(gpa, len);
+        views[i].get(gpa - regions[i].guestBase(), dst, off, len);
+    }
+
+    public void write(long gpa, byte[] src, int off, int len) {
+        int i = indexOrThrow(gpa, len);
+        views[i].put(gpa - regions[i].guestBase(), src, off, len);
+    }
+
+    public void fill(long gpa, long len, byte value) {
+        int i = indexOrThrow(gpa, len);
+        views[i].setMemory(gpa - regions[i].guestBase(), len, value);
+    }
+
+    /** pread from {@code fd} straight into guest memory; returns bytes read (short at EOF). */
+    public long readFromFile(int fd, long fileOffset, long gpa, long len) {
+        long host = hostAddress(gpa, len);
+        long done = 0;
+        while (done < len) {
+            long n = Native.LIBC.pread64(fd, host + done, len - done, fileOffset + done);
+            if (n < 0) {
+                if (Native.errno() == LibC.EINTR) {
+                    continue;
+                }
+                throw new NativeException("pread into guest memory", Native.errno());
+            }
+            if (n == 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** pwrite from guest memory straight to {@code fd}. */
+    public void writeToFile(int fd, long fileOffset, long gpa, long len) {
+        long host = hostAddress(gpa, len);
+        long done = 0;
+        while (done < len) {
+            long n = Native.LIBC.pwrite64(fd, host + done, len - done, fileOffset + done);
+            if (n < 0) {
+                if (Native.errno() == LibC.EINTR) {
+                    continue;
+                }
+                throw new NativeException("pwrite from guest memory", Native.errno());
+            }
+            done += n;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (GuestRegion r : regions) {
+            Native.LIBC.munmap(r.hostAddress(), r.size());
+        }
+    }
+}

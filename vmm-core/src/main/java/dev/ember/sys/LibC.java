@@ -1,0 +1,89 @@
+package dev.ember.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc calls Ember makes, bound once through jnr-ffi. Every call saves errno so that
+ * {@link Native#errno()} is valid right after a failing call on the same thread.
+ *
+ * <p>Long-valued addresses (not {@link Pointer}) are used on the hot paths so that a call
+ * allocates nothing: guest memory and the kvm_run page are addressed by raw host addresses.
+ */
+@SaveError
+public interface LibC {
+    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_NONBLOCK = 04000,
+            O_CLOEXEC = 02000000, O_DIRECT = 040000, O_SYNC = 04010000;
+
+    int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
+            MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
+    long MAP_FAILED = -1L;
+    int MADV_DONTNEED = 4, MADV_HUGEPAGE = 14, MADV_DONTDUMP = 16;
+
+    int EFD_CLOEXEC = 02000000, EFD_NONBLOCK = 04000, EFD_SEMAPHORE = 1;
+
+    int EPOLL_CLOEXEC = 02000000;
+    int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010, EPOLLET = 1 << 31;
+
+    int CLOCK_MONOTONIC = 1;
+    int TFD_CLOEXEC = 02000000, TFD_NONBLOCK = 04000;
+
+    int EINTR = 4, EAGAIN = 11, ENOENT = 2, EEXIST = 17, EINVAL = 22, EBUSY = 16, EFAULT = 14,
+            ENOSPC = 28, EPERM = 1, EACCES = 13, ENOSYS = 38;
+
+    int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+
+    int open(String path, int flags, int mode);
+    int close(int fd);
+
+    int ioctl(int fd, long request, long arg);
+    /** For ioctls that take a pointer to a struct we lay out in native memory. */
+    int ioctl(int fd, long request, Pointer arg);
+
+    long mmap(long addr, @size_t long length, int prot, int flags, int fd, long offset);
+    int munmap(long addr, @size_t long length);
+    int madvise(long addr, @size_t long length, int advice);
+
+    @ssize_t long read(int fd, long buf, @size_t long count);
+    @ssize_t long write(int fd, long buf, @size_t long count);
+    @ssize_t long read(int fd, @Out byte[] buf, @size_t long count);
+    @ssize_t long write(int fd, @In byte[] buf, @size_t long count);
+    @ssize_t long pread64(int fd, long buf, @size_t long count, long offset);
+    @ssize_t long pwrite64(int fd, long buf, @size_t long count, long offset);
+    /** iov points at an array of {@code struct iovec} in native memory. */
+    @ssize_t long preadv(int fd, long iov, int iovcnt, long offset);
+    @ssize_t long pwritev(int fd, long iov, int iovcnt, long offset);
+    @ssize_t long readv(int fd, long iov, int iovcnt);
+    @ssize_t long writev(int fd, long iov, int iovcnt);
+    int fsync(int fd);
+    int fdatasync(int fd);
+    int ftruncate(int fd, long length);
+    int fallocate(int fd, int mode, long offset, long len);
+    long lseek(int fd, long offset, int whence);
+
+    int eventfd(int initval, int flags);
+
+    int epoll_create1(int flags);
+    /** event points at a packed 12-byte {@code struct epoll_event}. */
+    int epoll_ctl(int epfd, int op, int fd, long event);
+    int epoll_wait(int epfd, long events, int maxevents, int timeout);
+
+    int timerfd_create(int clockid, int flags);
+    /** newValue/oldValue point at {@code struct itimerspec}; oldValue may be 0. */
+    int timerfd_settime(int fd, int flags, long newValue, long oldValue);
+
+    int getpid();
+    long syscall(long number, long a0, long a1, long a2);
+    int pthread_sigmask(int how, long set, long oldset);
+    int sigemptyset(long set);
+    int sigaddset(long set, int signum);
+    int sigtimedwait(long set, long info, long timeout);
+
+    String strerror(int errnum);
+}
