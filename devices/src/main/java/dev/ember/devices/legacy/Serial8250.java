@@ -1,0 +1,295 @@
+package dev.ember.devices.legacy;
+
+import dev.ember.bus.BusDevice;
+import dev.ember.eventloop.EventLoop;
+import dev.ember.irq.InterruptLine;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.MetricGroup;
+import dev.ember.metrics.Metrics;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import dev.ember.sys.NativeException;
+import jnr.ffi.Pointer;
+
+/**
+ * A 16550A-compatible UART (the PC's COM1 at 0x3f8, IRQ 4): what Linux's 8250 driver and the
+ * test guest talk to for the console.
+ *
+ * <p>Transmit is immediate (the holding register is always empty again by the time the guest
+ * reads LSR), so THR-empty interrupts fire as soon as they are enabled. Received bytes come
+ * from a host fd served by the event loop into a ring buffer; when the ring is full the fd is
+ * taken out of the poll set until the guest drains it, so no input byte is ever dropped.
+ *
+ * <p>Register accesses arrive on vCPU threads and input on the event-loop thread; both take the
+ * device monitor for a handful of field updates, and neither allocates.
+ */
+public final class Serial8250 implements BusDevice {
+    public static final int COM1_PORT = 0x3f8;
+    public static final int COM1_IRQ = 4;
+    public static final int PORT_COUNT = 8;
+
+    private static final int DATA = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7;
+    private static final int IER_RDA = 0x01, IER_THRE = 0x02, IER_MASK = 0x0f;
+    private static final int IIR_NONE = 0x01, IIR_THRE = 0x02, IIR_RDA = 0x04, IIR_FIFO = 0xc0;
+    private static final int LCR_DLAB = 0x80;
+    private static final int MCR_LOOP = 0x10;
+    private static final int LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40;
+    private static final int MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
+    private static final int RX_CAPACITY = 4096;
+
+    private final InterruptLine irq;
+    private final int outFd;
+    private final Pointer outByte = Native.allocate(1);
+    private final byte[] rx = new byte[RX_CAPACITY];
+    private int rxHead, rxCount;
+
+    private int ier, lcr, mcr, scr, dll = 0x0c, dlm, fcr;
+    private boolean thrEmptyPending;
+
+    private EventLoop inputLoop;
+    private int inputFd = -1;
+    private boolean inputPaused;
+    private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
+
+    private final Counter writeCount, readCount, missedWrites, flushCount;
+
+    /**
+     * @param irq   the UART's interrupt line
+     * @param outFd host fd the guest's transmitted bytes are written to (1 for the terminal)
+     */
+    public Serial8250(InterruptLine irq, int outFd) {
+        this.irq = irq;
+        this.outFd = outFd;
+        MetricGroup g = Metrics.group("uart");
+        writeCount = g.counter("write_count");
+        readCount = g.counter("read_count");
+        missedWrites = g.counter("missed_write_count");
+        flushCount = g.counter("flush_count");
+    }
+
+    /** Feeds guest input from {@code fd} (the terminal, a pipe) through the event loop. */
+    public void attachInput(EventLoop loop, int fd) {
+        this.inputLoop = loop;
+        this.inputFd = fd;
+        loop.register(fd, LibC.EPOLLIN, this::onInputReady);
+    }
+
+    private void onInputReady(int events) {
+        int space;
+        synchronized (this) {
+            space = RX_CAPACITY - rxCount;
+        }
+        if (space == 0) {
+            pauseInput();
+            return;
+        }
+        long n = Native.LIBC.read(inputFd, inputBuf.address(), space);
+        if (n < 0) {
+            int errno = Native.errno();
+            if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+                return;
+            }
+            inputLoop.unregister(inputFd);
+            throw new NativeException("serial input read", errno);
+        }
+        if (n == 0) {
+            // End of input (a pipe closed): stop polling it, the guest keeps running.
+            inputLoop.unregister(inputFd);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            enqueueInput(inputBuf.getByte(i));
+        }
+    }
+
+    private void pauseInput() {
+        synchronized (this) {
+            if (inputPaused || inputFd < 0) {
+                return;
+            }
+            inputPaused = true;
+        }
+        inputLoop.modify(inputFd, 0);
+    }
+
+    /** Adds one received byte (input from the host, or loopback), raising RDA if enabled. */
+    public void enqueueInput(byte b) {
+        boolean raise;
+        synchronized (this) {
+            if (rxCount == RX_CAPACITY) {
+                return;
+            }
+            rx[(rxHead + rxCount) % RX_CAPACITY] = b;
+            rxCount++;
+            raise = (ier & IER_RDA) != 0;
+        }
+        if (raise) {
+            irq.trigger();
+        }
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        boolean resumeInput = false;
+        int value;
+        synchronized (this) {
+            switch ((int) offset) {
+                case DATA:
+                    if ((lcr & LCR_DLAB) != 0) {
+                        value = dll;
+                    } else {
+                        value = popRx();
+                        if (inputPaused && rxCount < RX_CAPACITY) {
+                            inputPaused = false;
+                            resumeInput = true;
+                        }
+                    }
+                    break;
+                case IER:
+                    value = (lcr & LCR_DLAB) != 0 ? dlm : ier;
+                    break;
+                case IIR_FCR:
+                    value = interruptId() | ((fcr & 1) != 0 ? IIR_FIFO : 0);
+                    if ((value & 0x0f) == IIR_THRE) {
+                        thrEmptyPending = false;
+                    }
+                    break;
+                case LCR:
+                    value = lcr;
+                    break;
+                case MCR:
+                    value = mcr;
+                    break;
+                case LSR:
+                    value = LSR_THRE | LSR_TEMT | (rxCount > 0 ? LSR_DR : 0);
+                    break;
+                case MSR:
+                    value = modemStatus();
+                    break;
+                case SCR:
+                    value = scr;
+                    break;
+                default:
+                    value = 0xff;
+            }
+        }
+        if (resumeInput) {
+            inputLoop.modify(inputFd, LibC.EPOLLIN);
+        }
+        return value & 0xff;
+    }
+
+    private int popRx() {
+        if (rxCount == 0) {
+            return 0;
+        }
+        int b = rx[rxHead] & 0xff;
+        rxHead = (rxHead + 1) % RX_CAPACITY;
+        rxCount--;
+        readCount.inc();
+        return b;
+    }
+
+    private int interruptId() {
+        if ((ier & IER_RDA) != 0 && rxCount > 0) {
+            return IIR_RDA;
+        }
+        if ((ier & IER_THRE) != 0 && thrEmptyPending) {
+            return IIR_THRE;
+        }
+        return IIR_NONE;
+    }
+
+    private int modemStatus() {
+        if ((mcr & MCR_LOOP) != 0) {
+            // In loopback the modem inputs mirror the modem outputs (RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD).
+            int v = 0;
+            if ((mcr & 0x02) != 0) v |= MSR_CTS;
+            if ((mcr & 0x01) != 0) v |= MSR_DSR;
+            if ((mcr & 0x04) != 0) v |= MSR_RI;
+            if ((mcr & 0x08) != 0) v |= MSR_DCD;
+            return v;
+        }
+        return MSR_DCD | MSR_DSR | MSR_CTS;
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        int v = (int) value & 0xff;
+        boolean raise = false;
+        synchronized (this) {
+            switch ((int) offset) {
+                case DATA:
+                    if ((lcr & LCR_DLAB) != 0) {
+                        dll = v;
+                    } else if ((mcr & MCR_LOOP) != 0) {
+                        if (rxCount < RX_CAPACITY) {
+                            rx[(rxHead + rxCount) % RX_CAPACITY] = (byte) v;
+                            rxCount++;
+                        }
+                        thrEmptyPending = true;
+                        raise = (ier & (IER_RDA | IER_THRE)) != 0;
+                    } else {
+                        transmit(v);
+                        thrEmptyPending = true;
+                        raise = (ier & IER_THRE) != 0;
+                    }
+                    break;
+                case IER:
+                    if ((lcr & LCR_DLAB) != 0) {
+                        dlm = v;
+                    } else {
+                        int enabled = v & ~ier;
+                        ier = v & IER_MASK;
+                        if ((enabled & IER_THRE) != 0) {
+                            thrEmptyPending = true;
+                            raise = true;
+                        }
+                        if ((enabled & IER_RDA) != 0 && rxCount > 0) {
+                            raise = true;
+                        }
+                    }
+                    break;
+                case IIR_FCR:
+                    fcr = v;
+                    if ((v & 0x02) != 0) {
+                        rxHead = 0;
+                        rxCount = 0;
+                    }
+                    break;
+                case LCR:
+                    lcr = v;
+                    break;
+                case MCR:
+                    mcr = v;
+                    break;
+                case SCR:
+                    scr = v;
+                    break;
+                default:
+                    // LSR and MSR are read-only; writes to them are ignored as on real hardware.
+            }
+        }
+        if (raise) {
+            irq.trigger();
+        }
+    }
+
+    private void transmit(int b) {
+        outByte.putByte(0, (byte) b);
+        long rc;
+        do {
+            rc = Native.LIBC.write(outFd, outByte.address(), 1);
+        } while (rc < 0 && Native.errno() == LibC.EINTR);
+        if (rc == 1) {
+            writeCount.inc();
+        } else {
+            missedWrites.inc();
+        }
+    }
+
+    /** Output goes straight to the fd on every byte; this only counts the request (FlushMetrics). */
+    public void flush() {
+        flushCount.inc();
+    }
+}

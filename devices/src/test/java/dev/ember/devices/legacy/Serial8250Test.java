@@ -1,0 +1,100 @@
+package dev.ember.devices.legacy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Serial8250Test {
+    private static final int THR = 0, IER = 1, IIR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7;
+
+    @TempDir
+    Path dir;
+
+    private int openOut(Path p) {
+        return Native.check(Native.LIBC.open(p.toString(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_CLOEXEC, 0644), "open");
+    }
+
+    @Test
+    void transmittedBytesReachTheOutputFd() throws Exception {
+        Path out = dir.resolve("console");
+        int fd = openOut(out);
+        try (EventFdLine irq = new EventFdLine()) {
+            Serial8250 uart = new Serial8250(irq, fd);
+            for (byte b : "hi!\n".getBytes(StandardCharsets.US_ASCII)) {
+                assertTrue((uart.read(LSR, 1) & 0x20) != 0, "THR empty before each write");
+                uart.write(THR, 1, b);
+            }
+            assertEquals(0, irq.edges(), "no THRE interrupt while IER is clear");
+        } finally {
+            Native.LIBC.close(fd);
+        }
+        assertEquals("hi!\n", Files.readString(out));
+    }
+
+    @Test
+    void thrEmptyInterruptFiresWhenEnabledAndIsClearedByReadingIir() throws Exception {
+        int fd = openOut(dir.resolve("c"));
+        try (EventFdLine irq = new EventFdLine()) {
+            Serial8250 uart = new Serial8250(irq, fd);
+            uart.write(IER, 1, 0x02);
+            assertEquals(1, irq.edges(), "enabling THRE raises the line at once");
+            assertEquals(0x02, uart.read(IIR, 1) & 0x0f, "IIR reports THR empty");
+            assertEquals(0x01, uart.read(IIR, 1) & 0x0f, "reading IIR acknowledged it");
+            uart.write(THR, 1, 'x');
+            assertEquals(1, irq.edges());
+        } finally {
+            Native.LIBC.close(fd);
+        }
+    }
+
+    @Test
+    void receivedBytesAreReadInOrderWithDataReadyAndRdaInterrupt() throws Exception {
+        int fd = openOut(dir.resolve("c"));
+        try (EventFdLine irq = new EventFdLine()) {
+            Serial8250 uart = new Serial8250(irq, fd);
+            uart.write(IER, 1, 0x01);
+            uart.enqueueInput((byte) 'a');
+            uart.enqueueInput((byte) 'b');
+            assertEquals(2, irq.edges());
+            assertEquals(0x04, uart.read(IIR, 1) & 0x0f);
+            assertEquals(1, uart.read(LSR, 1) & 1);
+            assertEquals('a', uart.read(THR, 1));
+            assertEquals('b', uart.read(THR, 1));
+            assertEquals(0, uart.read(LSR, 1) & 1);
+            assertEquals(0x01, uart.read(IIR, 1) & 0x0f);
+        } finally {
+            Native.LIBC.close(fd);
+        }
+    }
+
+    @Test
+    void loopbackModeAndScratchAndDivisorLatchBehaveLikeA16550() throws Exception {
+        int fd = openOut(dir.resolve("c"));
+        try (EventFdLine irq = new EventFdLine()) {
+            Serial8250 uart = new Serial8250(irq, fd);
+            uart.write(SCR, 1, 0x5a);
+            assertEquals(0x5a, uart.read(SCR, 1));
+            uart.write(LCR, 1, 0x80);
+            uart.write(THR, 1, 0x01);
+            uart.write(IER, 1, 0x00);
+            assertEquals(0x01, uart.read(THR, 1), "DLL behind DLAB");
+            uart.write(LCR, 1, 0x03);
+            uart.write(MCR, 1, 0x10 | 0x0a);
+            assertEquals(0x90, uart.read(MSR, 1), "loopback maps RTS->CTS and OUT2->DCD");
+            uart.write(THR, 1, 0x42);
+            assertEquals(0x42, uart.read(THR, 1), "loopback returns transmitted byte");
+            uart.write(MCR, 1, 0);
+            assertEquals(0xb0, uart.read(MSR, 1), "DCD, DSR and CTS asserted outside loopback");
+        } finally {
+            Native.LIBC.close(fd);
+        }
+        assertEquals(0, Files.size(dir.resolve("c")), "loopback bytes never reach the host");
+    }
+}
