@@ -1,0 +1,175 @@
+package dev.ember.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real {@code bin/ember} process, as a user runs it, for integration tests: its stdout (the
+ * guest's serial console) and stderr (the VMM log) are collected while it runs, tests can wait
+ * for a line, type on its stdin, signal it and collect its exit status.
+ */
+public final class EmberProcess implements AutoCloseable {
+    private final Process process;
+    private final StringBuffer stdout = new StringBuffer();
+    private final StringBuffer stderr = new StringBuffer();
+    private final Thread outPump;
+    private final Thread errPump;
+
+    private EmberProcess(Process process) {
+        this.process = process;
+        this.outPump = pump(process.getInputStream(), stdout, "ember-stdout");
+        this.errPump = pump(process.getErrorStream(), stderr, "ember-stderr");
+    }
+
+    /** The repository root: where bin/ember lives and relative config paths resolve. */
+    public static Path repo() {
+        String p = System.getProperty("ember.repo");
+        Path dir = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("bin/ember"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("cannot find the repository root (bin/ember); set -Dember.repo");
+        }
+        return dir;
+    }
+
+    public static EmberProcess start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repo().resolve("bin/ember").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo().toFile());
+        return new EmberProcess(pb.start());
+    }
+
+    /** Boots {@code config} (a path relative to the repository) with no API socket. */
+    public static EmberProcess boot(String config, String... extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--no-api", "--config-file", config));
+        args.addAll(List.of(extraArgs));
+        return start(args.toArray(new String[0]));
+    }
+
+    private static Thread pump(InputStream in, StringBuffer sink, String name) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sink.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                // the process went away; what was read stays in the sink
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    public String stdout() {
+        return stdout.toString();
+    }
+
+    public String stderr() {
+        return stderr.toString();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits until stdout matches {@code regex}; fails with both streams in the message if not. */
+    public Matcher awaitStdout(String regex, Duration timeout) throws InterruptedException {
+        Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Matcher m = p.matcher(stdout);
+            if (m.find()) {
+                return m;
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                outPump.join(1000);
+                m = p.matcher(stdout);
+                if (m.find()) {
+                    return m;
+                }
+                throw new AssertionError("ember never printed /" + regex + "/ (" + (process.isAlive() ? "timed out" : "exited "
+                        + process.exitValue()) + ")\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until stderr (the VMM log) matches {@code regex}. */
+    public Matcher awaitStderr(String regex, Duration timeout) throws InterruptedException {
+        Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Matcher m = p.matcher(stderr);
+            if (m.find()) {
+                return m;
+            }
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                errPump.join(1000);
+                m = p.matcher(stderr);
+                if (m.find()) {
+                    return m;
+                }
+                throw new AssertionError("ember never logged /" + regex + "/\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    public void type(String text) throws IOException {
+        OutputStream in = process.getOutputStream();
+        in.write(text.getBytes(StandardCharsets.UTF_8));
+        in.flush();
+    }
+
+    /** Sends SIGTERM, as a user's kill or a service manager does. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end and returns its exit status; fails with the output if it does not. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+        }
+        outPump.join(2000);
+        errPump.join(2000);
+        return process.exitValue();
+    }
+
+    public String describe() {
+        return "--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+# Shared by the bin/ scripts: repository root, the JDK to use, and idempotent package installs.
+# shellcheck shell=bash
+EMBER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export EMBER_ROOT
+
+# Prefer Temurin 25 (AOT cache, compact object headers); fall back to JDK 17 with a notice.
+ember_pick_java() {
+  if [ -n "${EMBER_JAVA_HOME:-}" ]; then
+    JAVA_HOME=$EMBER_JAVA_HOME
+  elif [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then
+    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+  elif [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]; then
+    JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+    echo "ember: Temurin 25 not found; using JDK 17 (slower start-up, no AOT cache)" >&2
+  else
+    JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  fi
+  export JAVA_HOME
+  EMBER_JAVA_FEATURE=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java.specification.version = //p')
+  export EMBER_JAVA_FEATURE
+}
+
+# JVM flags for the VMM process: small heap, serial GC, short JIT warm-up for a short-lived,
+# latency-sensitive process. On 25, compact object headers and quiet jnr-ffi Unsafe use.
+ember_jvm_opts() {
+  local opts=(-XX:+UseSerialGC -Xms8m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1
+              -XX:+UseStringDeduplication -Xshare:auto)
+  if [ "${EMBER_JAVA_FEATURE:-17}" -ge 24 ] 2>/dev/null; then
+    opts+=(-XX:+UseCompactObjectHeaders --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+  fi
+  printf '%s\n' "${opts[@]}"
+}
+
+# Installs Debian packages that are missing (dpkg query first, so reruns are cheap).
+ember_apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "ember: installing Debian packages: ${missing[*]}" >&2
+  local sudo=
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# What building and testing Ember needs on a fresh Debian machine of this kind.
+ember_build_deps() {
+  ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs
+}
+
+ember_mvn() {
+  (cd "$EMBER_ROOT" && mvn -B -q "$@")
+}
