@@ -85,5 +85,11 @@ public interface LibC {
     int sigaddset(long set, int signum);
     int sigtimedwait(long set, long info, long timeout);
 
+    int isatty(int fd);
+    /** termios points at a {@link Termios#SIZE}-byte buffer. */
+    int tcgetattr(int fd, long termios);
+    int tcsetattr(int fd, int optionalActions, long termios);
+    void cfmakeraw(long termios);
+
     String strerror(int errnum);
 }
