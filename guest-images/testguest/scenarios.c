@@ -1,0 +1,33 @@
+/* The scenario table: `ember.test=<name>` on the command line runs the matching entry.
+ * To add a scenario, write its function in its own file (sc_<name>.c) and add a line here. */
+#include "guest.h"
+
+void scenario_hello(void);
+void scenario_fail(void);
+void scenario_bootinfo(void);
+void scenario_boottimer(void);
+void scenario_reset(void);
+void scenario_echo(void);
+void scenario_timer(void);
+void scenario_idle(void);
+void scenario_smp(void);
+
+static const struct scenario scenarios[] = {
+    {"hello", scenario_hello},
+    {"fail", scenario_fail},
+    {"bootinfo", scenario_bootinfo},
+    {"boottimer", scenario_boottimer},
+    {"reset", scenario_reset},
+    {"echo", scenario_echo},
+    {"timer", scenario_timer},
+    {"idle", scenario_idle},
+    {"smp", scenario_smp},
+};
+
+const struct scenario *scenario_find(const char *name)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(scenarios); i++)
+        if (!strcmp(scenarios[i].name, name))
+            return &scenarios[i];
+    return NULL;
+}
