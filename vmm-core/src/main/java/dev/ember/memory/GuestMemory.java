@@ -55,7 +55,7 @@ public final class GuestMemory implements AutoCloseable {
         try {
             for (int i = 0; i < regions.length; i++) {
                 long size = layout.get(i)[1];
-                long host = Native.LIBC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                long host = Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
                         LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
                 if (host == LibC.MAP_FAILED) {
                     throw new NativeException("mmap guest memory (" + (size >> 20) + " MiB)", Native.errno());

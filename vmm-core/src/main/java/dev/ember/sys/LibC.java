@@ -46,6 +46,12 @@ public interface LibC {
     /** For ioctls that take a pointer to a struct we lay out in native memory. */
     int ioctl(int fd, long request, Pointer arg);
 
+    /**
+     * @deprecated jnr-ffi 2.2.17 (jffi 1.3.13) passes garbage as the sixth argument of any
+     * six-argument call, so this mmap gets a random offset (EINVAL, or a wrong mapping). Use
+     * {@link Native#mmap}, which goes through the seven-argument {@code syscall}.
+     */
+    @Deprecated
     long mmap(long addr, @size_t long length, int prot, int flags, int fd, long offset);
     int munmap(long addr, @size_t long length);
     int madvise(long addr, @size_t long length, int advice);
@@ -80,6 +86,8 @@ public interface LibC {
 
     int getpid();
     long syscall(long number, long a0, long a1, long a2);
+    /** Six-argument system calls (7 C arguments: jnr passes these right, unlike 6-argument calls). */
+    long syscall(long number, long a0, long a1, long a2, long a3, long a4, long a5);
     int pthread_sigmask(int how, long set, long oldset);
     int sigemptyset(long set);
     int sigaddset(long set, int signum);

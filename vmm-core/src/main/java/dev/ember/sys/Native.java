@@ -11,7 +11,7 @@ public final class Native {
     public static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
     /** x86_64 system call numbers used directly (no glibc wrapper, or one we avoid). */
-    public static final long SYS_GETTID = 186, SYS_TGKILL = 234, SYS_SECCOMP = 317, SYS_PRCTL = 157;
+    public static final long SYS_GETTID = 186, SYS_TGKILL = 234, SYS_SECCOMP = 317, SYS_PRCTL = 157, SYS_MMAP = 9;
 
     private Native() {}
 
@@ -37,6 +37,15 @@ public final class Native {
     /** Zero-filled native memory that lives as long as the returned pointer is reachable. */
     public static Pointer allocate(int size) {
         return Memory.allocateDirect(RUNTIME, size, true);
+    }
+
+    /**
+     * mmap(2) through {@code syscall}: jnr-ffi drops the sixth argument of six-argument calls
+     * (see {@link LibC#mmap}), so the offset would be garbage. Returns the address, or
+     * {@link LibC#MAP_FAILED} with errno set.
+     */
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        return LIBC.syscall(SYS_MMAP, addr, length, prot, flags, fd, offset);
     }
 
     public static int gettid() {
