@@ -1,0 +1,94 @@
+package dev.ember.arch.x86;
+
+import dev.ember.memory.GuestMemory;
+import dev.ember.memory.GuestRegion;
+import java.nio.file.Path;
+
+/**
+ * Prepares guest memory for entering Linux through the x86_64 64-bit boot protocol, as
+ * Firecracker does: kernel (ELF vmlinux or bzImage), zero page, command line, initrd, e820 map,
+ * GDT/IDT, identity page tables and MP table. The addresses are in {@link BootLayout}.
+ */
+public final class X86Boot {
+    private static final System.Logger LOG = System.getLogger(X86Boot.class.getName());
+
+    private X86Boot() {}
+
+    /**
+     * Loads everything and returns where and how the boot vCPU enters the kernel.
+     *
+     * @param mem         guest RAM, from {@link GuestMemory#create}
+     * @param kernel      an ELF vmlinux or a bzImage
+     * @param initrdOrNull an initrd/initramfs image, or null
+     * @param cmdline     the kernel command line (without NUL)
+     * @param vcpuCount   vCPUs to list in the MP table, 1..{@link MpTable#MAX_VCPUS}
+     * @throws KernelLoadException if the kernel, initrd or command line cannot be used, naming the cause
+     * @throws IllegalArgumentException if vcpuCount is out of range
+     */
+    public static BootEntry load(GuestMemory mem, Path kernel, Path initrdOrNull, String cmdline, int vcpuCount) {
+        if (vcpuCount < 1 || vcpuCount > MpTable.MAX_VCPUS) {
+            throw new IllegalArgumentException("vcpu count must be between 1 and " + MpTable.MAX_VCPUS + ", got " + vcpuCount);
+        }
+        if (cmdline == null) {
+            throw new IllegalArgumentException("kernel command line must not be null (pass \"\" for none)");
+        }
+        long lowEnd = ElfLoader.lowMemoryEnd(mem);
+        if (lowEnd <= BootLayout.HIMEM_START) {
+            throw new KernelLoadException(String.format("guest memory (%d KiB) is too small: the boot layout needs more than 1 MiB"
+                    + " plus room for the kernel", lowEnd >> 10));
+        }
+
+        BootParams zp = BootParams.at(mem, BootLayout.ZERO_PAGE_START);
+        zp.clear();
+        LoadedKernel k = KernelLoader.load(mem, kernel, zp);
+
+        int cmdlineLen = CommandLine.write(mem, cmdline, k);
+        zp.putU32(BootParams.CMD_LINE_PTR, BootLayout.CMDLINE_START);
+        if (k.format() == KernelFormat.ELF) {
+            // A bzImage's cmdline_size is the kernel's own (read-only) limit; vmlinux has none, so state the one applied.
+            zp.putU32(BootParams.CMDLINE_SIZE, k.cmdlineMax());
+        }
+        zp.putU8(BootParams.TYPE_OF_LOADER, BootParams.LOADER_TYPE_UNDEFINED);
+        // LOADED_HIGH: the protected-mode kernel is at 1 MiB. CAN_USE_HEAP/heap_end_ptr describe the
+        // real-mode setup code's heap, which does not run on a 64-bit entry, so they stay clear.
+        zp.putU8(BootParams.LOADFLAGS, zp.u8(BootParams.LOADFLAGS) | BootParams.LOADED_HIGH);
+
+        if (initrdOrNull != null) {
+            Initrd.Placement initrd = Initrd.load(mem, initrdOrNull, k);
+            zp.putU32(BootParams.RAMDISK_IMAGE, initrd.address());
+            zp.putU32(BootParams.RAMDISK_SIZE, initrd.size());
+        }
+
+        writeE820(mem, zp);
+        Gdt.write(mem);
+        long pml4 = PageTables.write(mem);
+        MpTable.write(mem, BootLayout.MPTABLE_START, vcpuCount);
+
+        LOG.log(System.Logger.Level.INFO, () -> String.format(
+                "loaded %s %s: entry 0x%x, kernel [0x%x, 0x%x), cmdline %d bytes, initrd %s, %d vCPU(s) in MP table",
+                k.format(), kernel, k.entryPoint(), k.start(), k.end(), cmdlineLen,
+                initrdOrNull == null ? "none" : String.format("%s at 0x%x (%d bytes)", initrdOrNull, zp.u32(BootParams.RAMDISK_IMAGE),
+                        zp.u32(BootParams.RAMDISK_SIZE)), vcpuCount));
+
+        return new BootEntry(k.entryPoint(), BootLayout.ZERO_PAGE_START, BootLayout.BOOT_STACK_POINTER, pml4,
+                BootLayout.GDT_START, Gdt.GDT_LIMIT, BootLayout.IDT_START, Gdt.IDT_LIMIT);
+    }
+
+    /**
+     * RAM below the EBDA, the EBDA/VGA/BIOS area reserved, RAM from 1 MiB to the end of the low
+     * region (at most the MMIO gap start, 0xD0000000), and RAM above 4 GiB for larger guests. The
+     * MMIO gap itself is left out of the map (as Firecracker does): devices in it claim their
+     * ranges as I/O memory.
+     */
+    static void writeE820(GuestMemory mem, BootParams zp) {
+        for (GuestRegion r : mem.regions()) {
+            if (r.guestBase() == 0) {
+                zp.addE820(0, BootLayout.EBDA_START, BootParams.E820_RAM);
+                zp.addE820(BootLayout.EBDA_START, BootLayout.HIMEM_START - BootLayout.EBDA_START, BootParams.E820_RESERVED);
+                zp.addE820(BootLayout.HIMEM_START, r.guestEnd() - BootLayout.HIMEM_START, BootParams.E820_RAM);
+            } else {
+                zp.addE820(r.guestBase(), r.size(), BootParams.E820_RAM);
+            }
+        }
+    }
+}
