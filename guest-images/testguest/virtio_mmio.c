@@ -3,11 +3,8 @@
  * Each window is probed once (magic, version, device id) so drivers can look devices up by
  * their virtio device id. */
 #include "guest.h"
+#include "virtio_mmio.h"
 
-#define VIRTIO_MMIO_MAGIC_VALUE 0x000
-#define VIRTIO_MMIO_VERSION 0x004
-#define VIRTIO_MMIO_DEVICE_ID 0x008
-#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 #define PARAM "virtio_mmio.device="
 
 struct virtio_mmio_dev virtio_mmio_devs[VIRTIO_MMIO_MAX];
