@@ -100,4 +100,9 @@ public interface LibC {
     void cfmakeraw(long termios);
 
     String strerror(int errnum);
+
+    // Process hardening (seccomp, jailer).
+    int PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_SECCOMP = 21;
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 }

@@ -1,0 +1,56 @@
+package dev.ember.seccomp;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import dev.ember.sys.NativeException;
+import java.lang.ref.Reference;
+import jnr.ffi.Pointer;
+
+/**
+ * Installs a compiled filter on every thread of this process.
+ *
+ * <p>A JVM runs many threads it made itself (GC, JIT compilers, signal dispatcher, reference
+ * handler...), so a filter on the calling thread alone would leave most of the process
+ * unfiltered. SECCOMP_FILTER_FLAG_TSYNC makes the kernel attach the filter to all threads of the
+ * process atomically, and threads started later inherit it.
+ */
+public final class Seccomp {
+    static final int SECCOMP_SET_MODE_FILTER = 1;
+    static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
+
+    private static final System.Logger LOG = System.getLogger(Seccomp.class.getName());
+
+    private Seccomp() {}
+
+    /** Compiles and installs {@code filter}; see {@link #install(BpfProgram)}. */
+    public static BpfProgram install(SeccompFilter filter) {
+        BpfProgram program = BpfCompiler.compile(filter);
+        install(program);
+        return program;
+    }
+
+    /**
+     * Sets NO_NEW_PRIVS (required to install a filter without CAP_SYS_ADMIN, and what keeps an
+     * exec from gaining privileges past the filter), then installs {@code program} on all threads.
+     * Filters stack: a second call adds a filter, it never replaces one.
+     */
+    public static void install(BpfProgram program) {
+        Native.check(Native.LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        Pointer insns = program.toNative();
+        Pointer fprog = Native.allocate(SockFilter.FPROG_SIZE);
+        fprog.putShort(SockFilter.FPROG_LEN, (short) program.length());
+        fprog.putAddress(SockFilter.FPROG_FILTER, insns.address());
+        long rc = Native.LIBC.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());
+        int errno = Native.errno();
+        Reference.reachabilityFence(insns);
+        Reference.reachabilityFence(fprog);
+        if (rc > 0) {
+            throw new SeccompFilterException("seccomp TSYNC failed: thread " + rc
+                    + " already has a filter that is not an ancestor of this thread's, so the filter could not be applied to all threads");
+        }
+        if (rc < 0) {
+            throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with " + program.length() + " instructions", errno);
+        }
+        LOG.log(System.Logger.Level.INFO, "seccomp filter installed on all threads ({0} BPF instructions)", program.length());
+    }
+}

@@ -1,0 +1,47 @@
+package dev.ember.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Compiles and runs a small C program that prints {@code name value} lines (sizeof, offsetof,
+ * constants) so layout tests can compare Java's view of a kernel struct with the C headers.
+ */
+public final class CProbe {
+    private CProbe() {}
+
+    public static Map<String, Long> run(Path dir, String includes, String... namedExpressions) throws IOException, InterruptedException {
+        StringBuilder c = new StringBuilder(includes).append("\n#include <stdio.h>\n#include <stddef.h>\nint main(void){\n");
+        for (int i = 0; i < namedExpressions.length; i += 2) {
+            c.append("printf(\"%s %lld\\n\", \"").append(namedExpressions[i]).append("\", (long long)(")
+                    .append(namedExpressions[i + 1]).append("));\n");
+        }
+        c.append("return 0;}\n");
+        Path src = dir.resolve("probe.c");
+        Path exe = dir.resolve("probe");
+        Files.writeString(src, c.toString());
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (cc.waitFor() != 0) {
+            throw new AssertionError("gcc failed:\n" + ccOut + "\n" + c);
+        }
+        Process run = new ProcessBuilder(exe.toString()).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!run.waitFor(30, TimeUnit.SECONDS) || run.exitValue() != 0) {
+            throw new AssertionError("probe failed: " + out);
+        }
+        Map<String, Long> values = new HashMap<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) {
+                String[] f = line.trim().split(" ");
+                values.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        return values;
+    }
+}
