@@ -1,0 +1,82 @@
+package dev.ember.app;
+
+import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonStats;
+import dev.ember.config.DriveConfig;
+import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.VmResources;
+
+/**
+ * What the CLI and the API ask of the composition root, which turns a validated
+ * {@link VmResources} into a running microVM. Implementations are found with
+ * {@link java.util.ServiceLoader} (a {@code META-INF/services/dev.ember.app.VmmControl} entry
+ * naming a class with a public no-argument constructor).
+ *
+ * <p>Threading: the API calls these from its single controller thread, never from the HTTP
+ * I/O thread, one call at a time; {@link #awaitExit()} and {@link #shutdown()} may be called
+ * from any thread (the CLI's main thread and the signal/shutdown hook). No method may wait on
+ * a vCPU thread for longer than it takes the vCPU to leave KVM_RUN.
+ *
+ * <p>Errors: a {@link VmmException}'s message is shown to the user as the API's
+ * {@code fault_message} or the CLI's error line, so it says what failed and what to do.
+ */
+public interface VmmControl {
+
+    /** The states reported by GET / ({@link #apiName()} is Firecracker's spelling). */
+    enum State {
+        NOT_STARTED("Not started"), RUNNING("Running"), PAUSED("Paused");
+
+        private final String apiName;
+
+        State(String apiName) {
+            this.apiName = apiName;
+        }
+
+        public String apiName() {
+            return apiName;
+        }
+    }
+
+    State state();
+
+    /**
+     * Builds the VM from {@code resources} (memory, devices, kernel and initrd, command line)
+     * and starts its vCPUs; returns once they run. The caller has already checked
+     * {@link VmResources#requireStartable()}. On failure nothing is left running and the state
+     * stays {@link State#NOT_STARTED}. The resources object stays shared: post-boot updates
+     * are applied to it by the caller before the matching update method below is called.
+     */
+    void start(VmResources resources) throws VmmException;
+
+    /** Stops all vCPUs (they leave KVM_RUN and wait); devices stop processing queues. */
+    void pause() throws VmmException;
+
+    void resume() throws VmmException;
+
+    /** Injects Ctrl+Alt+Del through the i8042 (the guest then usually reboots, ending the VM). */
+    void sendCtrlAltDel() throws VmmException;
+
+    /** PATCH /drives: {@code drive} is the merged configuration (new backing file and/or limiter). */
+    void updateDrive(DriveConfig drive) throws VmmException;
+
+    /** PATCH /network-interfaces: {@code iface} carries the merged rx/tx rate limiters. */
+    void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException;
+
+    /** PATCH /balloon after boot: a new target size. */
+    void updateBalloon(BalloonConfig balloon) throws VmmException;
+
+    /** PATCH /balloon/statistics after boot: a new polling interval. */
+    void updateBalloonStatistics(BalloonConfig balloon) throws VmmException;
+
+    /** GET /balloon/statistics after boot. */
+    BalloonStats balloonStatistics() throws VmmException;
+
+    /**
+     * Blocks until the VM has ended (guest reset/shutdown, a fatal error, or {@link #shutdown()})
+     * and returns the process exit code: 0 for a clean end, non-zero with the reason logged.
+     */
+    int awaitExit() throws InterruptedException;
+
+    /** Ends the VM if it runs and releases everything; idempotent, callable from any thread. */
+    void shutdown();
+}

@@ -1,0 +1,33 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** {@code boot-source}: the guest kernel, its command line and an optional initrd. */
+public record BootSourceConfig(
+        @JsonProperty("kernel_image_path") String kernelImagePath,
+        @JsonProperty("boot_args") String bootArgs,
+        @JsonProperty("initrd_path") String initrdPath) {
+
+    /** x86 boot protocol limit, terminating NUL included (Firecracker's CMDLINE_MAX_SIZE). */
+    public static final int CMDLINE_MAX_SIZE = 2048;
+
+    void validate() throws ConfigException {
+        Check.readableFile(kernelImagePath, "boot-source.kernel_image_path");
+        if (initrdPath != null) {
+            Check.readableFile(initrdPath, "boot-source.initrd_path");
+        }
+        if (bootArgs != null) {
+            if (bootArgs.length() >= CMDLINE_MAX_SIZE) {
+                throw new ConfigException("boot-source.boot_args is " + bootArgs.length()
+                        + " characters; the kernel command line must be shorter than " + CMDLINE_MAX_SIZE);
+            }
+            for (int i = 0; i < bootArgs.length(); i++) {
+                char c = bootArgs.charAt(i);
+                if (c < 0x20 || c > 0x7e) {
+                    throw new ConfigException("boot-source.boot_args has a non-printable or non-ASCII character at index "
+                            + i + "; the kernel command line takes printable ASCII only");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+package dev.ember.config;
+
+/** {@code drives.cache_type}: Unsafe ignores guest flushes, Writeback honours them. */
+public enum CacheType { Unsafe, Writeback }

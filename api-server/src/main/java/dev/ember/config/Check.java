@@ -1,0 +1,64 @@
+package dev.ember.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/** Validation helpers whose messages name the field and the fix. */
+final class Check {
+    private static final Pattern ID = Pattern.compile("[\\p{IsAlphabetic}\\p{IsDigit}_]+");
+
+    private Check() {}
+
+    static <T> T required(T value, String field) throws ConfigException {
+        if (value == null) {
+            throw new ConfigException("missing required field " + field);
+        }
+        return value;
+    }
+
+    static String nonEmpty(String value, String field) throws ConfigException {
+        required(value, field);
+        if (value.isEmpty()) {
+            throw new ConfigException(field + " must not be empty");
+        }
+        return value;
+    }
+
+    static long range(Long value, long min, long max, String field) throws ConfigException {
+        required(value, field);
+        if (value < min || value > max) {
+            throw new ConfigException(field + " is " + value + "; use a value from " + min + " to " + max);
+        }
+        return value;
+    }
+
+    /** Firecracker's resource-id rule: non-empty, only alphanumeric characters and '_'. */
+    static String resourceId(String id, String field) throws ConfigException {
+        required(id, field);
+        if (id.isEmpty()) {
+            throw new ConfigException("The ID cannot be empty. (" + field + ")");
+        }
+        if (!ID.matcher(id).matches()) {
+            throw new ConfigException("API Resource IDs can only contain alphanumeric characters and underscores. ("
+                    + field + " is \"" + id + "\")");
+        }
+        return id;
+    }
+
+    /** The path names an existing file the process can read (Firecracker opens it at PUT time). */
+    static String readableFile(String path, String field) throws ConfigException {
+        nonEmpty(path, field);
+        Path p = Path.of(path);
+        if (!Files.exists(p)) {
+            throw new ConfigException(field + ": " + path + " does not exist; give the path of an existing file");
+        }
+        if (Files.isDirectory(p)) {
+            throw new ConfigException(field + ": " + path + " is a directory; give the path of a file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new ConfigException(field + ": " + path + " is not readable by this process; fix its permissions");
+        }
+        return path;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * {@code machine-config} as sent with PUT (every optional field not given takes its default)
+ * and as reported by GET. Integers are {@code Long} so that out-of-range values reach
+ * {@link #validate()} and get a message naming the field.
+ */
+public record MachineConfig(
+        @JsonProperty("vcpu_count") Long vcpuCount,
+        @JsonProperty("mem_size_mib") Long memSizeMib,
+        @JsonProperty("smt") Boolean smt,
+        @JsonProperty("track_dirty_pages") Boolean trackDirtyPages,
+        @JsonProperty("cpu_template") CpuTemplate cpuTemplate,
+        @JsonProperty("huge_pages") HugePages hugePages) {
+
+    public static final int MAX_VCPUS = 32;
+    public static final long DEFAULT_MEM_SIZE_MIB = 128;
+    /** Guest RAM must fit below the 64 TiB this VMM maps; a clear bound for typos like 10^12. */
+    public static final long MAX_MEM_SIZE_MIB = 64L * 1024 * 1024;
+
+    public static final MachineConfig DEFAULT = new MachineConfig(1L, DEFAULT_MEM_SIZE_MIB, false, false, null, HugePages.None);
+
+    public MachineConfig {
+        smt = smt != null && smt;
+        trackDirtyPages = trackDirtyPages != null && trackDirtyPages;
+        cpuTemplate = cpuTemplate == CpuTemplate.None ? null : cpuTemplate;
+        hugePages = hugePages == null ? HugePages.None : hugePages;
+    }
+
+    public int vcpus() {
+        return vcpuCount.intValue();
+    }
+
+    public long memBytes() {
+        return memSizeMib << 20;
+    }
+
+    void validate() throws ConfigException {
+        Check.required(vcpuCount, "machine-config.vcpu_count");
+        Check.required(memSizeMib, "machine-config.mem_size_mib");
+        if (vcpuCount < 1 || vcpuCount > MAX_VCPUS) {
+            throw new ConfigException("The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
+                    + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
+                    + vcpuCount + "; use 1 to " + MAX_VCPUS + ")");
+        }
+        if (smt && vcpuCount > 1 && vcpuCount % 2 == 1) {
+            throw new ConfigException("The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
+                    + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
+                    + vcpuCount + " with smt true; use an even count or set smt to false)");
+        }
+        if (memSizeMib <= 0 || memSizeMib > MAX_MEM_SIZE_MIB) {
+            throw new ConfigException("The memory size (MiB) is either 0, or not a multiple of the configured page size."
+                    + " (machine-config.mem_size_mib is " + memSizeMib + "; use 1 to " + MAX_MEM_SIZE_MIB + ")");
+        }
+        if (hugePages == HugePages.Hugetlbfs2M && memSizeMib % 2 != 0) {
+            throw new ConfigException("The memory size (MiB) is either 0, or not a multiple of the configured page size."
+                    + " (machine-config.mem_size_mib is " + memSizeMib + " with huge_pages 2M; use a multiple of 2)");
+        }
+    }
+
+    /** Applies a PATCH: fields present in {@code u} replace ours. */
+    MachineConfig apply(MachineConfigUpdate u) {
+        return new MachineConfig(
+                u.vcpuCount() != null ? u.vcpuCount() : vcpuCount,
+                u.memSizeMib() != null ? u.memSizeMib() : memSizeMib,
+                u.smt() != null ? u.smt() : smt,
+                u.trackDirtyPages() != null ? u.trackDirtyPages() : trackDirtyPages,
+                u.cpuTemplate() != null ? u.cpuTemplate() : cpuTemplate,
+                u.hugePages() != null ? u.hugePages() : hugePages);
+    }
+}

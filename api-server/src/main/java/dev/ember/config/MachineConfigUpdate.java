@@ -1,0 +1,18 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** PATCH {@code /machine-config}: only the fields present change. */
+public record MachineConfigUpdate(
+        @JsonProperty("vcpu_count") Long vcpuCount,
+        @JsonProperty("mem_size_mib") Long memSizeMib,
+        @JsonProperty("smt") Boolean smt,
+        @JsonProperty("track_dirty_pages") Boolean trackDirtyPages,
+        @JsonProperty("cpu_template") CpuTemplate cpuTemplate,
+        @JsonProperty("huge_pages") HugePages hugePages) {
+
+    public boolean isEmpty() {
+        return vcpuCount == null && memSizeMib == null && smt == null && trackDirtyPages == null
+                && cpuTemplate == null && hugePages == null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.regex.Pattern;
+
+/** One entry of {@code network-interfaces} / PUT {@code /network-interfaces/{iface_id}}. */
+public record NetworkInterfaceConfig(
+        @JsonProperty("iface_id") String ifaceId,
+        @JsonProperty("host_dev_name") String hostDevName,
+        @JsonProperty("guest_mac") String guestMac,
+        @JsonProperty("mtu") Long mtu,
+        @JsonProperty("rx_rate_limiter") RateLimiterConfig rxRateLimiter,
+        @JsonProperty("tx_rate_limiter") RateLimiterConfig txRateLimiter) {
+
+    private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
+    /** Linux IFNAMSIZ is 16 including the terminating NUL. */
+    public static final int MAX_IFNAME = 15;
+
+    public static NetworkInterfaceConfig of(String ifaceId, String hostDevName, String guestMac) {
+        return new NetworkInterfaceConfig(ifaceId, hostDevName, guestMac, null, null, null);
+    }
+
+    void validate() throws ConfigException {
+        Check.resourceId(ifaceId, "network-interfaces.iface_id");
+        String where = "network-interfaces[" + ifaceId + "]";
+        Check.nonEmpty(hostDevName, where + ".host_dev_name");
+        if (hostDevName.length() > MAX_IFNAME || hostDevName.contains("/") || hostDevName.isBlank()) {
+            throw new ConfigException(where + ".host_dev_name \"" + hostDevName + "\" is not a valid interface name;"
+                    + " use a TAP device name of 1 to " + MAX_IFNAME + " characters without '/'");
+        }
+        if (guestMac != null) {
+            if (!MAC.matcher(guestMac).matches()) {
+                throw new ConfigException(where + ".guest_mac \"" + guestMac
+                        + "\" is not a MAC address; use six hex byte pairs separated by ':', e.g. 06:00:AC:10:00:02");
+            }
+            if ((Integer.parseInt(guestMac.substring(0, 2), 16) & 1) != 0) {
+                throw new ConfigException(where + ".guest_mac " + guestMac
+                        + " is a multicast address; clear the lowest bit of the first byte (e.g. 06:...)");
+            }
+        }
+        if (mtu != null) {
+            Check.range(mtu, 68, 65535, where + ".mtu");
+        }
+        RateLimiterConfig.validate(rxRateLimiter, where + ".rx_rate_limiter");
+        RateLimiterConfig.validate(txRateLimiter, where + ".tx_rate_limiter");
+    }
+
+    boolean sameMac(NetworkInterfaceConfig other) {
+        return guestMac != null && other.guestMac != null && guestMac.equalsIgnoreCase(other.guestMac);
+    }
+
+    NetworkInterfaceConfig apply(NetworkInterfaceUpdate u) {
+        return new NetworkInterfaceConfig(ifaceId, hostDevName, guestMac, mtu,
+                u.rxRateLimiter() != null ? u.rxRateLimiter() : rxRateLimiter,
+                u.txRateLimiter() != null ? u.txRateLimiter() : txRateLimiter);
+    }
+}

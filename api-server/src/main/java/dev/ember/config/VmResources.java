@@ -1,0 +1,535 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a microVM is built from (Firecracker's VmResources), shared by the config file and
+ * the API. Sections are immutable records; each set/put/update validates the new value against
+ * the rest and throws {@link ConfigException} without changing anything when it is rejected.
+ * Thread-safe: the API thread and the composition root may both read it.
+ */
+public final class VmResources {
+    /** Firecracker's default for both the HTTP payload limit and the MMDS data store limit. */
+    public static final int DEFAULT_MMDS_SIZE_LIMIT = 51200;
+
+    private BootSourceConfig bootSource;
+    private MachineConfig machineConfig = MachineConfig.DEFAULT;
+    /** Root device first, then in insertion order (Firecracker's block device ordering). */
+    private final List<DriveConfig> drives = new ArrayList<>();
+    private final Map<String, NetworkInterfaceConfig> networkInterfaces = new LinkedHashMap<>();
+    private VsockConfig vsock;
+    private BalloonConfig balloon;
+    private EntropyConfig entropy;
+    private LoggerConfig logger;
+    private MetricsConfig metrics;
+    private MmdsConfig mmdsConfig;
+    private SerialConfig serial;
+    private CpuConfig cpuConfig;
+    /** MMDS contents; null until the first PUT (GET answers {} then). */
+    private JsonNode mmdsData;
+    private int mmdsSizeLimit = DEFAULT_MMDS_SIZE_LIMIT;
+    private boolean bootTimer;
+    /** Set by any boot-specific change; a snapshot may only be loaded into a fresh process. */
+    private boolean bootConfigured;
+
+    // ---- boot source -------------------------------------------------------------------
+
+    public synchronized BootSourceConfig bootSource() {
+        return bootSource;
+    }
+
+    public synchronized void setBootSource(BootSourceConfig config) throws ConfigException {
+        Check.required(config, "boot-source");
+        config.validate();
+        bootSource = config;
+        bootConfigured = true;
+    }
+
+    // ---- machine config ----------------------------------------------------------------
+
+    public synchronized MachineConfig machineConfig() {
+        return machineConfig;
+    }
+
+    /** PUT semantics: every optional field not given goes back to its default. */
+    public synchronized void setMachineConfig(MachineConfig config) throws ConfigException {
+        Check.required(config, "machine-config");
+        config.validate();
+        checkBalloonFits(config);
+        machineConfig = config;
+        bootConfigured = true;
+    }
+
+    /** PATCH semantics: only the given fields change; the result is validated as a whole. */
+    public synchronized void updateMachineConfig(MachineConfigUpdate update) throws ConfigException {
+        Check.required(update, "machine-config");
+        if (update.isEmpty()) {
+            throw new ConfigException("Empty PATCH request. (give at least one machine-config field to change)");
+        }
+        MachineConfig merged = machineConfig.apply(update);
+        merged.validate();
+        checkBalloonFits(merged);
+        machineConfig = merged;
+        bootConfigured = true;
+    }
+
+    private void checkBalloonFits(MachineConfig config) throws ConfigException {
+        if (balloon != null && balloon.amountMib() > config.memSizeMib()) {
+            throw new ConfigException("The memory size (MiB) is smaller than the previously set balloon device target size."
+                    + " (machine-config.mem_size_mib is " + config.memSizeMib() + ", balloon.amount_mib is "
+                    + balloon.amountMib() + "; raise mem_size_mib or shrink the balloon first)");
+        }
+    }
+
+    // ---- drives ------------------------------------------------------------------------
+
+    public synchronized List<DriveConfig> drives() {
+        return List.copyOf(drives);
+    }
+
+    /** Inserts or replaces the drive with this id; at most one root device, kept first. */
+    public synchronized void putDrive(DriveConfig drive) throws ConfigException {
+        Check.required(drive, "drive");
+        drive.validate();
+        int index = driveIndex(drive.driveId());
+        boolean hasRoot = !drives.isEmpty() && drives.get(0).root();
+        if (drive.root() && hasRoot && index != 0) {
+            throw new ConfigException("A root block device already exists! (drive \"" + drives.get(0).driveId()
+                    + "\" is the root device; set is_root_device to false for \"" + drive.driveId() + "\")");
+        }
+        if (index < 0) {
+            if (drive.root()) {
+                drives.add(0, drive);
+            } else {
+                drives.add(drive);
+            }
+        } else {
+            drives.set(index, drive);
+            if (index != 0 && drive.root()) {
+                drives.add(0, drives.remove(index));
+            } else if (index == 0 && !drive.root() && drives.size() > 1) {
+                drives.add(drives.remove(0)); // it lost root status: no longer first
+            }
+        }
+        bootConfigured = true;
+    }
+
+    /** Applies a PATCH to an existing drive; the composition root updates the live device. */
+    public synchronized DriveConfig updateDrive(DriveUpdate update) throws ConfigException {
+        Check.required(update, "drive");
+        update.validate();
+        int index = driveIndex(update.driveId());
+        if (index < 0) {
+            throw new ConfigException("drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
+                    + update.driveId() + " before boot to create it");
+        }
+        DriveConfig merged = drives.get(index).apply(update);
+        drives.set(index, merged);
+        return merged;
+    }
+
+    private int driveIndex(String id) {
+        for (int i = 0; i < drives.size(); i++) {
+            if (drives.get(i).driveId().equals(id)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---- network interfaces ------------------------------------------------------------
+
+    public synchronized List<NetworkInterfaceConfig> networkInterfaces() {
+        return List.copyOf(networkInterfaces.values());
+    }
+
+    public synchronized void putNetworkInterface(NetworkInterfaceConfig iface) throws ConfigException {
+        Check.required(iface, "network interface");
+        iface.validate();
+        for (NetworkInterfaceConfig other : networkInterfaces.values()) {
+            if (other.ifaceId().equals(iface.ifaceId())) {
+                continue;
+            }
+            if (other.hostDevName().equals(iface.hostDevName())) {
+                throw new ConfigException("The host device name " + iface.hostDevName() + " is already in use. (by interface \""
+                        + other.ifaceId() + "\"; give each interface its own TAP device)");
+            }
+            if (other.sameMac(iface)) {
+                throw new ConfigException("The guest MAC address " + iface.guestMac() + " is already in use. (by interface \""
+                        + other.ifaceId() + "\"; give each interface its own guest_mac)");
+            }
+        }
+        networkInterfaces.put(iface.ifaceId(), iface);
+        bootConfigured = true;
+    }
+
+    public synchronized NetworkInterfaceConfig updateNetworkInterface(NetworkInterfaceUpdate update) throws ConfigException {
+        Check.required(update, "network interface");
+        update.validate();
+        NetworkInterfaceConfig existing = networkInterfaces.get(update.ifaceId());
+        if (existing == null) {
+            throw new ConfigException("Invalid interface ID - not found. (\"" + update.ifaceId()
+                    + "\"; PUT /network-interfaces/" + update.ifaceId() + " before boot to create it)");
+        }
+        NetworkInterfaceConfig merged = existing.apply(update);
+        networkInterfaces.put(merged.ifaceId(), merged);
+        return merged;
+    }
+
+    // ---- other devices -----------------------------------------------------------------
+
+    public synchronized VsockConfig vsock() {
+        return vsock;
+    }
+
+    public synchronized void setVsock(VsockConfig config) throws ConfigException {
+        Check.required(config, "vsock");
+        config.validate();
+        vsock = config;
+        bootConfigured = true;
+    }
+
+    public synchronized BalloonConfig balloon() {
+        return balloon;
+    }
+
+    public synchronized void setBalloon(BalloonConfig config) throws ConfigException {
+        Check.required(config, "balloon");
+        config.validate(machineConfig.memSizeMib());
+        if (machineConfig.hugePages() == HugePages.Hugetlbfs2M) {
+            throw new ConfigException("Firecracker's huge pages support is incompatible with memory ballooning."
+                    + " (set machine-config.huge_pages to None or remove the balloon)");
+        }
+        balloon = config;
+        bootConfigured = true;
+    }
+
+    /** PATCH /balloon: a new target; allowed before and after boot. */
+    public synchronized BalloonConfig updateBalloon(BalloonUpdate update) throws ConfigException {
+        Check.required(update, "balloon");
+        requireBalloon();
+        update.validate(machineConfig.memSizeMib());
+        balloon = new BalloonConfig(update.amountMib(), balloon.deflateOnOom(), balloon.statsPollingIntervalS(),
+                balloon.freePageHinting(), balloon.freePageReporting());
+        return balloon;
+    }
+
+    /** PATCH /balloon/statistics: statistics cannot be switched on or off, only re-timed. */
+    public synchronized BalloonConfig updateBalloonStatistics(BalloonStatsUpdate update) throws ConfigException {
+        Check.required(update, "balloon statistics");
+        requireBalloon();
+        update.validate();
+        boolean wasOn = balloon.statsPollingIntervalS() != 0;
+        boolean turnsOn = update.statsPollingIntervalS() != 0;
+        if (wasOn != turnsOn) {
+            throw new ConfigException("Cannot enable/disable the statistics after boot. (stats_polling_interval_s can "
+                    + "only change between non-zero values; configure statistics with PUT /balloon before boot)");
+        }
+        balloon = new BalloonConfig(balloon.amountMib(), balloon.deflateOnOom(), update.statsPollingIntervalS(),
+                balloon.freePageHinting(), balloon.freePageReporting());
+        return balloon;
+    }
+
+    public synchronized void requireBalloon() throws ConfigException {
+        if (balloon == null) {
+            throw new ConfigException("No balloon device found. (configure one with PUT /balloon before boot)");
+        }
+    }
+
+    public synchronized EntropyConfig entropy() {
+        return entropy;
+    }
+
+    public synchronized void setEntropy(EntropyConfig config) throws ConfigException {
+        Check.required(config, "entropy");
+        config.validate();
+        entropy = config;
+        bootConfigured = true;
+    }
+
+    public synchronized SerialConfig serial() {
+        return serial;
+    }
+
+    public synchronized void setSerial(SerialConfig config) throws ConfigException {
+        Check.required(config, "serial");
+        config.validate();
+        serial = config;
+        bootConfigured = true;
+    }
+
+    public synchronized CpuConfig cpuConfig() {
+        return cpuConfig;
+    }
+
+    public synchronized void setCpuConfig(CpuConfig config) throws ConfigException {
+        Check.required(config, "cpu-config");
+        config.validate();
+        cpuConfig = config;
+        bootConfigured = true;
+    }
+
+    // ---- logger / metrics (applied by the logging package; recorded here for /vm/config) --
+
+    public synchronized LoggerConfig logger() {
+        return logger;
+    }
+
+    public synchronized void setLogger(LoggerConfig config) throws ConfigException {
+        Check.required(config, "logger");
+        config.validate();
+        logger = config;
+    }
+
+    public synchronized MetricsConfig metrics() {
+        return metrics;
+    }
+
+    public synchronized void setMetrics(MetricsConfig config) throws ConfigException {
+        Check.required(config, "metrics");
+        config.validate();
+        metrics = config;
+    }
+
+    // ---- MMDS --------------------------------------------------------------------------
+
+    public synchronized MmdsConfig mmdsConfig() {
+        return mmdsConfig;
+    }
+
+    public synchronized void setMmdsConfig(MmdsConfig config) throws ConfigException {
+        Check.required(config, "mmds-config");
+        config.validate(new ArrayList<>(networkInterfaces.keySet()));
+        mmdsConfig = config;
+        bootConfigured = true;
+    }
+
+    public synchronized void setMmdsSizeLimit(int limit) {
+        mmdsSizeLimit = limit;
+    }
+
+    /** The MMDS contents, {@code {}} before the first PUT. */
+    public synchronized JsonNode mmdsData() {
+        return mmdsData == null ? JsonNodeFactory.instance.objectNode() : mmdsData.deepCopy();
+    }
+
+    public synchronized void putMmdsData(JsonNode data) throws ConfigException {
+        requireObject(data);
+        checkMmdsSize(data);
+        mmdsData = data.deepCopy();
+    }
+
+    /** RFC 7396 JSON merge patch of the MMDS contents. */
+    public synchronized void patchMmdsData(JsonNode patch) throws ConfigException {
+        requireObject(patch);
+        if (mmdsData == null) {
+            throw new ConfigException("The MMDS data store is not initialized. (PUT /mmds first)");
+        }
+        JsonNode merged = mergePatch(mmdsData.deepCopy(), patch);
+        checkMmdsSize(merged);
+        mmdsData = merged;
+    }
+
+    private static void requireObject(JsonNode data) throws ConfigException {
+        if (data == null || !data.isObject()) {
+            throw new ConfigException("The MMDS contents must be a JSON object, e.g. {\"latest\": {...}}");
+        }
+    }
+
+    private void checkMmdsSize(JsonNode data) throws ConfigException {
+        int size = StrictJson.write(data).length;
+        if (size > mmdsSizeLimit) {
+            throw new DataStoreLimitException(size, mmdsSizeLimit);
+        }
+    }
+
+    private static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch.deepCopy();
+        }
+        ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : JsonNodeFactory.instance.objectNode();
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getValue().isNull()) {
+                result.remove(e.getKey());
+            } else {
+                result.set(e.getKey(), mergePatch(result.get(e.getKey()), e.getValue()));
+            }
+        }
+        return result;
+    }
+
+    // ---- process-level flags -----------------------------------------------------------
+
+    public synchronized boolean bootTimer() {
+        return bootTimer;
+    }
+
+    public synchronized void setBootTimer(boolean enabled) {
+        bootTimer = enabled;
+    }
+
+    /** True once anything boot-specific was configured (then snapshot load is refused). */
+    public synchronized boolean bootConfigured() {
+        return bootConfigured;
+    }
+
+    // ---- start checks ------------------------------------------------------------------
+
+    /** The configured sections and features Ember has no device model for yet. */
+    public synchronized List<String> unsupportedDevices() {
+        List<String> out = new ArrayList<>();
+        addIfUnsupported(out, Device.DRIVES, !drives.isEmpty());
+        addIfUnsupported(out, Device.NETWORK_INTERFACES, !networkInterfaces.isEmpty());
+        addIfUnsupported(out, Device.VSOCK, vsock != null);
+        addIfUnsupported(out, Device.BALLOON, balloon != null);
+        addIfUnsupported(out, Device.ENTROPY, entropy != null);
+        addIfUnsupported(out, Device.MMDS, mmdsConfig != null);
+        addIfUnsupported(out, Device.CPU_CONFIG, cpuConfig != null);
+        addIfUnsupported(out, Device.CPU_TEMPLATE, machineConfig.cpuTemplate() != null);
+        addIfUnsupported(out, Device.HUGE_PAGES, machineConfig.hugePages() != HugePages.None);
+        addIfUnsupported(out, Device.SERIAL, serial != null);
+        return out;
+    }
+
+    private static void addIfUnsupported(List<String> out, Device device, boolean configured) {
+        if (configured && !device.supported()) {
+            out.add(device.configName());
+        }
+    }
+
+    /**
+     * Checks that a microVM can be started from this configuration: a kernel is configured and
+     * every configured device exists in Ember.
+     */
+    public synchronized void requireStartable() throws ConfigException {
+        if (bootSource == null) {
+            throw new ConfigException("Cannot start microvm without kernel configuration."
+                    + " (PUT /boot-source or add a \"boot-source\" section with kernel_image_path)");
+        }
+        List<String> missing = unsupportedDevices();
+        if (!missing.isEmpty()) {
+            throw new UnsupportedDeviceException(missing);
+        }
+    }
+
+    // ---- export / config file ----------------------------------------------------------
+
+    /** GET /vm/config: the whole configuration in the config file's shape. */
+    public synchronized VmConfigFile export() {
+        return new VmConfigFile(bootSource, machineConfig,
+                cpuConfig == null ? null : StrictJson.MAPPER.valueToTree(cpuConfig),
+                List.copyOf(drives), List.copyOf(networkInterfaces.values()), vsock, balloon, entropy, logger,
+                metrics, mmdsConfig, serial);
+    }
+
+    /** Reads a Firecracker-style JSON config file; every error names the file and the field. */
+    public static VmResources fromConfigFile(Path file) throws ConfigException {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        VmResources resources = new VmResources();
+        try {
+            resources.applyConfig(StrictJson.tree(json, "config file"), file.toAbsolutePath().getParent());
+        } catch (ConfigException e) {
+            throw new ConfigException("config file " + file + ": " + e.getMessage());
+        }
+        return resources;
+    }
+
+    /** Applies config-file sections; relative {@code cpu-config} paths resolve against {@code baseDir}. */
+    public synchronized void applyConfig(JsonNode root, Path baseDir) throws ConfigException {
+        if (!root.isObject()) {
+            throw new ConfigException("the top level must be a JSON object with sections such as \"boot-source\"");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (VmConfigFile.FIRECRACKER_ONLY.contains(name)) {
+                throw new ConfigException("section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
+            }
+            if (!VmConfigFile.SECTIONS.contains(name)) {
+                List<String> accepted = new ArrayList<>(VmConfigFile.SECTIONS);
+                accepted.sort(null);
+                throw new ConfigException("unknown section \"" + name + "\"; accepted sections: " + String.join(", ", accepted));
+            }
+        }
+        for (String section : VmConfigFile.SECTIONS) {
+            JsonNode node = root.get(section);
+            if (node == null) {
+                continue;
+            }
+            if (node.isNull()) {
+                continue; // Firecracker writes absent optional sections as null in exports.
+            }
+            applySection(section, node, baseDir);
+        }
+    }
+
+    private void applySection(String section, JsonNode node, Path baseDir) throws ConfigException {
+        switch (section) {
+            case "logger" -> setLogger(StrictJson.convert(node, LoggerConfig.class, section));
+            case "metrics" -> setMetrics(StrictJson.convert(node, MetricsConfig.class, section));
+            case "boot-source" -> setBootSource(StrictJson.convert(node, BootSourceConfig.class, section));
+            case "machine-config" -> setMachineConfig(StrictJson.convert(node, MachineConfig.class, section));
+            case "cpu-config" -> setCpuConfig(cpuConfigFrom(node, baseDir));
+            case "drives" -> {
+                requireArray(node, section);
+                for (int i = 0; i < node.size(); i++) {
+                    putDrive(StrictJson.convert(node.get(i), DriveConfig.class, section + "[" + i + "]"));
+                }
+            }
+            case "network-interfaces" -> {
+                requireArray(node, section);
+                for (int i = 0; i < node.size(); i++) {
+                    putNetworkInterface(StrictJson.convert(node.get(i), NetworkInterfaceConfig.class, section + "[" + i + "]"));
+                }
+            }
+            case "vsock" -> setVsock(StrictJson.convert(node, VsockConfig.class, section));
+            case "balloon" -> setBalloon(StrictJson.convert(node, BalloonConfig.class, section));
+            case "entropy" -> setEntropy(StrictJson.convert(node, EntropyConfig.class, section));
+            case "mmds-config" -> setMmdsConfig(StrictJson.convert(node, MmdsConfig.class, section));
+            case "serial" -> setSerial(StrictJson.convert(node, SerialConfig.class, section));
+            default -> throw new IllegalStateException("section list and switch disagree on " + section);
+        }
+    }
+
+    private static void requireArray(JsonNode node, String section) throws ConfigException {
+        if (!node.isArray()) {
+            throw new ConfigException("invalid type for " + section + ": expected an array of objects");
+        }
+    }
+
+    private static CpuConfig cpuConfigFrom(JsonNode node, Path baseDir) throws ConfigException {
+        if (node.isObject()) {
+            return StrictJson.convert(node, CpuConfig.class, "cpu-config");
+        }
+        if (!node.isTextual()) {
+            throw new ConfigException("invalid type for cpu-config: expected the path of a CPU template JSON file");
+        }
+        Path path = Path.of(node.asText());
+        if (!path.isAbsolute() && baseDir != null) {
+            path = baseDir.resolve(path);
+        }
+        try {
+            return StrictJson.parse(Files.readAllBytes(path), CpuConfig.class, "cpu-config (" + path + ")");
+        } catch (IOException e) {
+            throw new ConfigException("cpu-config: cannot read CPU template file " + path + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.ember.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigFileTest {
+    @TempDir
+    Path dir;
+    Path kernel;
+    Path disk;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
+        disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
+    }
+
+    private Path file(String json) throws Exception {
+        return Files.writeString(dir.resolve("vm.json"), json.replace("KERNEL", kernel.toString()).replace("DISK", disk.toString()));
+    }
+
+    private String error(String json) throws Exception {
+        Path f = file(json);
+        return assertThrows(ConfigException.class, () -> VmResources.fromConfigFile(f)).getMessage();
+    }
+
+    @Test
+    void firecrackerExampleConfigParses() throws Exception {
+        VmResources vm = VmResources.fromConfigFile(file("""
+                {
+                  "boot-source": {
+                    "kernel_image_path": "KERNEL",
+                    "boot_args": "console=ttyS0 reboot=k panic=1 pci=off",
+                    "initrd_path": null
+                  },
+                  "drives": [
+                    {
+                      "drive_id": "rootfs",
+                      "partuuid": null,
+                      "is_root_device": true,
+                      "cache_type": "Unsafe",
+                      "is_read_only": false,
+                      "path_on_host": "DISK",
+                      "io_engine": "Sync",
+                      "rate_limiter": null,
+                      "socket": null
+                    }
+                  ],
+                  "machine-config": {
+                    "vcpu_count": 2,
+                    "mem_size_mib": 1024,
+                    "smt": false,
+                    "track_dirty_pages": false,
+                    "huge_pages": "None"
+                  },
+                  "cpu-config": null,
+                  "balloon": null,
+                  "network-interfaces": [
+                    {"iface_id": "net1", "guest_mac": "06:00:AC:10:00:02", "host_dev_name": "tap0"}
+                  ],
+                  "vsock": null,
+                  "logger": {"level": "Info", "show_level": true},
+                  "metrics": null,
+                  "mmds-config": {"network_interfaces": ["net1"]},
+                  "entropy": null
+                }
+                """));
+        assertEquals("console=ttyS0 reboot=k panic=1 pci=off", vm.bootSource().bootArgs());
+        assertNull(vm.bootSource().initrdPath());
+        assertEquals(2, vm.machineConfig().vcpus());
+        assertEquals(1024L, vm.machineConfig().memSizeMib());
+        assertEquals("rootfs", vm.drives().get(0).driveId());
+        assertEquals("tap0", vm.networkInterfaces().get(0).hostDevName());
+        assertEquals(LogLevel.Info, vm.logger().level());
+        assertEquals("net1", vm.mmdsConfig().networkInterfaces().get(0));
+        assertTrue(vm.unsupportedDevices().contains("mmds-config") || Device.MMDS.supported());
+    }
+
+    @Test
+    void exportRoundTripsThroughTheConfigFileFormat() throws Exception {
+        VmResources vm = new VmResources();
+        vm.setBootSource(new BootSourceConfig(kernel.toString(), "console=ttyS0", null));
+        vm.setMachineConfig(new MachineConfig(2L, 256L, null, null, null, null));
+        vm.putDrive(DriveConfig.of("rootfs", disk.toString(), true, true));
+        vm.setCpuConfig(new CpuConfig(java.util.List.of("121"), null, null, null, null));
+        byte[] json = StrictJson.write(vm.export());
+        VmResources back = VmResources.fromConfigFile(Files.write(dir.resolve("export.json"), json));
+        assertEquals(vm.bootSource(), back.bootSource());
+        assertEquals(vm.machineConfig(), back.machineConfig());
+        assertEquals(vm.drives(), back.drives());
+        assertEquals(vm.cpuConfig(), back.cpuConfig());
+        assertEquals(new String(json, StandardCharsets.UTF_8), new String(StrictJson.write(back.export()), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void unknownSectionNamesItAndTheAcceptedOnes() throws Exception {
+        String msg = error("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"}, \"machine_config\": {}}");
+        assertTrue(msg.contains("unknown section \"machine_config\"; accepted sections: balloon, boot-source, cpu-config, drives,"
+                + " entropy, logger, machine-config, metrics, mmds-config, network-interfaces, serial, vsock"), msg);
+        assertTrue(msg.startsWith("config file " + dir.resolve("vm.json") + ": "), msg);
+    }
+
+    @Test
+    void firecrackerOnlySectionIsRejectedClearly() throws Exception {
+        assertTrue(error("{\"pmem\": []}").contains("section \"pmem\" is a Firecracker feature Ember does not support"));
+    }
+
+    @Test
+    void unknownFieldInSectionIsNamed() throws Exception {
+        String msg = error("{\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128, \"memory\": 5}}");
+        assertTrue(msg.contains("unknown field \"memory\" in machine-config; accepted fields: cpu_template, huge_pages,"
+                + " mem_size_mib, smt, track_dirty_pages, vcpu_count"), msg);
+    }
+
+    @Test
+    void wrongTypesAreNamedWithTheirIndex() throws Exception {
+        String msg = error("{\"drives\": [{\"drive_id\": \"a\", \"is_root_device\": false, \"path_on_host\": \"DISK\"},"
+                + " {\"drive_id\": \"b\", \"is_root_device\": \"yes\", \"path_on_host\": \"DISK\"}]}");
+        assertTrue(msg.contains("invalid type for drives[1].is_root_device: expected a boolean"), msg);
+        assertTrue(error("{\"drives\": {}}").contains("invalid type for drives: expected an array"));
+        assertTrue(error("{\"machine-config\": {\"vcpu_count\": \"2\", \"mem_size_mib\": 1}}")
+                .contains("invalid type for machine-config.vcpu_count: expected an integer"));
+    }
+
+    @Test
+    void validationErrorsComeThroughWithTheFileName() throws Exception {
+        String msg = error("{\"machine-config\": {\"vcpu_count\": 64, \"mem_size_mib\": 128}}");
+        assertTrue(msg.startsWith("config file "), msg);
+        assertTrue(msg.contains("machine-config.vcpu_count is 64"), msg);
+        assertTrue(error("{\"drives\": [{\"drive_id\": \"r1\", \"is_root_device\": true, \"path_on_host\": \"DISK\"},"
+                + " {\"drive_id\": \"r2\", \"is_root_device\": true, \"path_on_host\": \"DISK\"}]}")
+                .contains("A root block device already exists!"));
+    }
+
+    @Test
+    void malformedAndMissingFiles() throws Exception {
+        assertTrue(error("{\"boot-source\": ").contains("config file: malformed JSON"));
+        assertTrue(error("[]").contains("the top level must be a JSON object"));
+        Path missing = dir.resolve("none.json");
+        assertEquals("config file " + missing + " does not exist",
+                assertThrows(ConfigException.class, () -> VmResources.fromConfigFile(missing)).getMessage());
+    }
+
+    @Test
+    void cpuConfigIsAPathRelativeToTheConfigFile() throws Exception {
+        Files.writeString(dir.resolve("template.json"), "{\"kvm_capabilities\": [\"!56\"]}");
+        VmResources vm = VmResources.fromConfigFile(file("{\"cpu-config\": \"template.json\"}"));
+        assertEquals("!56", vm.cpuConfig().kvmCapabilities().get(0));
+        assertTrue(error("{\"cpu-config\": \"none.json\"}").contains("cpu-config: cannot read CPU template file"));
+        Files.writeString(dir.resolve("bad.json"), "{\"kvm_caps\": []}");
+        assertTrue(error("{\"cpu-config\": \"bad.json\"}").contains("unknown field \"kvm_caps\" in cpu-config (" + dir.resolve("bad.json")));
+        assertTrue(error("{\"cpu-config\": 5}").contains("invalid type for cpu-config"));
+    }
+}
