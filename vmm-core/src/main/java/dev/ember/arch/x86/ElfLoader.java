@@ -93,7 +93,7 @@ final class ElfLoader {
 
     private static void checkSegment(GuestMemory mem, ImageFile file, String name, int index,
                                      long offset, long paddr, long filesz, long memsz) {
-        String seg = String.format("%s: PT_LOAD segment %d (p_paddr 0x%x, p_memsz 0x%x)", name, index, paddr, memsz);
+        String seg = String.format("%s: program header %d (PT_LOAD, p_paddr 0x%x, p_memsz 0x%x)", name, index, paddr, memsz);
         if (filesz < 0 || memsz < 0 || filesz > memsz) {
             throw new KernelLoadException(seg + " has p_filesz 0x" + Long.toHexString(filesz) + " larger than p_memsz");
         }

@@ -60,9 +60,12 @@ class MpTableLayoutTest {
         if (env != null && Files.isRegularFile(Path.of(env).resolve(HEADER))) {
             return Path.of(env).resolve(HEADER).getParent();
         }
-        Path build = Path.of(System.getProperty("ember.repo", "../")).resolve("guest-images/build");
-        if (Files.isDirectory(build)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(build, "linux*")) {
+        // Where a kernel build or an unpacked linux-source package would put a tree.
+        for (Path parent : List.of(Path.of(System.getProperty("ember.repo", "..")).resolve("guest-images/build"), Path.of("/usr/src"))) {
+            if (!Files.isDirectory(parent)) {
+                continue;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, "linux*")) {
                 for (Path p : ds) {
                     if (Files.isRegularFile(p.resolve(HEADER))) {
                         return p.resolve(HEADER).getParent();
