@@ -1,0 +1,112 @@
+package dev.ember.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Density: N VMs (1 vCPU, 128 MiB, test guest {@code idle}) launched at once, each configured
+ * through its own API socket. Measures the time until every guest has ticked, each VM's own
+ * time to its first tick, the per-VM memory while all N run side by side (PSS divides shared
+ * pages such as the CDS/AOT archive and libjvm among them), and the time to stop them all.
+ */
+final class DensityBench {
+    static final String SECTION = "density (N VMs launched at once, test guest idle)";
+
+    private DensityBench() {}
+
+    interface Launcher {
+        Vms.Vm launch(int index) throws IOException, InterruptedException;
+    }
+
+    static void run(Env env, Results res, List<Integer> counts, boolean ember, Path qemuGuest, String qemuWhy)
+            throws InterruptedException {
+        for (int n : counts) {
+            if (ember) {
+                once(res, n, "ember", i -> Vms.emberApi(env, "dens-" + i, "idle", MemoryBench.MEM_MIB, List.of()),
+                        "--api-sock, each configured through its API");
+            } else {
+                res.skip(SECTION, "N=" + n + " all guests ticking", "ember", env.emberMissing());
+            }
+            if (qemuGuest != null) {
+                once(res, n, "qemu", i -> Vms.qemu(env, qemuGuest, "dens-q" + i, "idle", MemoryBench.MEM_MIB),
+                        "QEMU microvm, TCG");
+            } else if (qemuWhy != null) {
+                res.skip(SECTION, "N=" + n + " all guests ticking", "qemu", qemuWhy);
+            }
+        }
+    }
+
+    static void once(Results res, int n, String subject, Launcher launcher, String note) throws InterruptedException {
+        List<Vms.Vm> vms = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, 32));
+        try {
+            long t0 = System.nanoTime();
+            List<Future<Vms.Vm>> started = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                final int idx = i;
+                started.add(pool.submit(() -> launcher.launch(idx)));
+            }
+            String failure = null;
+            for (Future<Vms.Vm> f : started) {
+                try {
+                    vms.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure = StartupBench.firstLine(e.getCause().getMessage());
+                }
+            }
+            if (failure != null) {
+                res.skip(SECTION, "N=" + n + " all guests ticking", subject, failure);
+                return;
+            }
+            double[] perVm = new double[n];
+            for (int i = 0; i < n; i++) {
+                Child c = vms.get(i).child();
+                try {
+                    c.await(true, "tick 1", 300_000);
+                } catch (IOException e) {
+                    res.skip(SECTION, "N=" + n + " all guests ticking", subject, StartupBench.firstLine(e.getMessage()));
+                    return;
+                }
+                perVm[i] = (c.firstOutNanos() - c.startNanos()) / 1e6;
+            }
+            double all = (System.nanoTime() - t0) / 1e6;
+            res.add(SECTION, "N=" + n + " launch -> all guests ticking", subject, "ms", new double[] {all},
+                    note + "; single sample");
+            res.add(SECTION, "N=" + n + " per-VM spawn -> first serial byte", subject, "ms", perVm, "");
+            Thread.sleep(1500);
+            List<MemSample> mem = new ArrayList<>();
+            for (Vms.Vm vm : vms) {
+                try {
+                    mem.add(MemSample.of(vm.child().pid(), MemoryBench.MEM_MIB));
+                } catch (IOException e) {
+                    // a VM that died is caught by the stop below
+                }
+            }
+            res.add(SECTION, "N=" + n + " per-VM VMM PSS", subject, "MiB", mem.stream().mapToDouble(s -> s.vmmPssKb() / 1024).toArray(), "");
+            res.add(SECTION, "N=" + n + " per-VM VMM RSS", subject, "MiB", mem.stream().mapToDouble(s -> s.vmmRssKb() / 1024).toArray(), "");
+            res.add(SECTION, "N=" + n + " total PSS incl. guests", subject, "MiB",
+                    new double[] {mem.stream().mapToDouble(MemSample::pssKb).sum() / 1024}, "single sample");
+            if (n == 10) {
+                MemoryBench.report(res, "10 co-resident VMs", subject, mem, note);
+            }
+            long s0 = System.nanoTime();
+            for (Vms.Vm vm : vms) {
+                vm.child().terminate();
+            }
+            for (Vms.Vm vm : vms) {
+                vm.child().waitFor(30_000);
+            }
+            res.add(SECTION, "N=" + n + " SIGTERM -> all exited", subject, "ms", new double[] {(System.nanoTime() - s0) / 1e6}, "single sample");
+        } finally {
+            for (Vms.Vm vm : vms) {
+                vm.close();
+            }
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.ember.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Memory overhead of one VM (1 vCPU, 128 MiB, test guest {@code idle}): the VMM process's RSS
+ * and PSS minus what the guest touched of its RAM. Co-resident figures (10 VMs) come from the
+ * density run, where PSS shows what sharing (CDS/AOT archive, libjvm, jars) saves per VM.
+ */
+final class MemoryBench {
+    static final String SECTION = "memory, 1 vCPU / 128 MiB, test guest idle (VMM = process minus guest RAM)";
+    static final int MEM_MIB = 128;
+
+    private MemoryBench() {}
+
+    static void run(Env env, Results res, int runs, boolean ember, Path qemuGuest, String qemuWhy)
+            throws InterruptedException {
+        if (ember) {
+            List<MemSample> api = new ArrayList<>();
+            List<MemSample> cfg = new ArrayList<>();
+            String err = null;
+            try {
+                for (int i = 0; i < runs; i++) {
+                    try (Vms.Vm vm = Vms.emberApi(env, "mem-api", "idle", MEM_MIB, List.of())) {
+                        api.add(settleAndSample(vm.child()));
+                    }
+                    try (Vms.Vm vm = Vms.emberConfig(env, "mem-cfg", "idle", MEM_MIB)) {
+                        cfg.add(settleAndSample(vm.child()));
+                    }
+                }
+            } catch (IOException e) {
+                err = StartupBench.firstLine(e.getMessage());
+            }
+            if (err != null) {
+                res.skip(SECTION, "VMM PSS, single VM", "ember", err);
+            } else {
+                report(res, "single VM", "ember", api, "--api-sock, configured through the API");
+                report(res, "single VM", "ember-cfgfile", cfg, "--no-api --config-file");
+            }
+        } else {
+            res.skip(SECTION, "VMM PSS, single VM", "ember", env.emberMissing());
+        }
+        if (qemuGuest != null) {
+            List<MemSample> q = new ArrayList<>();
+            try {
+                for (int i = 0; i < runs; i++) {
+                    try (Vms.Vm vm = Vms.qemu(env, qemuGuest, "mem-qemu", "idle", MEM_MIB)) {
+                        q.add(settleAndSample(vm.child()));
+                    }
+                }
+                report(res, "single VM", "qemu", q, "QEMU microvm, TCG (footprint of the VMM; guest speed irrelevant here)");
+            } catch (IOException e) {
+                res.skip(SECTION, "VMM PSS, single VM", "qemu", StartupBench.firstLine(e.getMessage()));
+            }
+        } else if (qemuWhy != null) {
+            res.skip(SECTION, "VMM PSS, single VM", "qemu", qemuWhy);
+        }
+    }
+
+    /** Waits for the guest's second tick (booted and idling), lets the VMM settle, samples. */
+    static MemSample settleAndSample(Child c) throws IOException, InterruptedException {
+        c.await(true, "tick 2", 120_000);
+        Thread.sleep(500);
+        return MemSample.of(c.pid(), MEM_MIB);
+    }
+
+    static void report(Results res, String label, String subject, List<MemSample> l, String note) {
+        if (l.isEmpty()) {
+            return;
+        }
+        boolean missingGuest = l.stream().anyMatch(s -> !s.guestFound());
+        String n = note + (missingGuest ? "; WARNING: guest-RAM mapping not found in smaps in some samples" : "");
+        res.add(SECTION, "VMM PSS, " + label, subject, "MiB", l.stream().mapToDouble(s -> s.vmmPssKb() / 1024).toArray(), n);
+        res.add(SECTION, "VMM RSS, " + label, subject, "MiB", l.stream().mapToDouble(s -> s.vmmRssKb() / 1024).toArray(), "");
+        res.add(SECTION, "guest RAM touched (RSS), " + label, subject, "MiB",
+                l.stream().mapToDouble(s -> s.guestRssKb() / 1024).toArray(), "subtracted above");
+        res.add(SECTION, "process PSS incl. guest, " + label, subject, "MiB",
+                l.stream().mapToDouble(s -> s.pssKb() / 1024).toArray(), "");
+        if (subject.startsWith("qemu")) {
+            res.add(SECTION, "TCG translation cache RSS, " + label, subject, "MiB",
+                    l.stream().mapToDouble(s -> s.tcgCacheRssKb() / 1024).toArray(), "included in VMM figures; absent under KVM");
+        }
+        Map<String, List<Double>> kinds = new TreeMap<>();
+        for (MemSample s : l) {
+            s.pssByKindKb().forEach((k, v) -> kinds.computeIfAbsent(k, x -> new ArrayList<>()).add(v / 1024.0));
+        }
+        kinds.forEach((k, v) -> res.add(SECTION, "  PSS " + k + ", " + label, subject, "MiB",
+                v.stream().mapToDouble(Double::doubleValue).toArray(), "breakdown"));
+    }
+}

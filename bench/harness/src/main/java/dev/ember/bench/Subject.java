@@ -1,0 +1,92 @@
+package dev.ember.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Something whose start-up and control plane are measured: an Ember variant (as bin/ember
+ * ships, the JVM run directly, without the AOT cache, without tuning), the JVM floor, or QEMU.
+ * {@code command} maps the control socket path to the command line.
+ */
+public record Subject(String name, String description, Function<Path, List<String>> command, Map<String, String> env,
+                      Protocol protocol) {
+
+    /** How the subject's control socket says it is ready. */
+    public enum Protocol {
+        /** HTTP/1.1: {@code GET /} answered with 200. */
+        HTTP,
+        /** QMP: the greeting line. */
+        QMP
+    }
+
+    /** Connects to the control socket once and checks it answers; throws if not ready yet. */
+    public void probe(Path socket) throws IOException {
+        if (protocol == Protocol.HTTP) {
+            try (UnixHttpClient c = UnixHttpClient.connect(socket)) {
+                UnixHttpClient.Response r = c.send("GET", "/", null);
+                if (r.status() != 200) {
+                    throw new IOException("GET / answered " + r.status() + ": " + r.body());
+                }
+            }
+        } else {
+            try (QmpClient q = QmpClient.connect(socket)) {
+                q.greeting();
+            }
+        }
+    }
+
+    public boolean isPeer() {
+        return name.startsWith("qemu");
+    }
+
+    static Subject emberScript(Env env) {
+        return new Subject("ember", "bin/ember --api-sock (as shipped: script + ember_jvm_opts"
+                + (env.hasAotCache() ? " + AOT cache)" : ", no AOT cache built)"),
+                sock -> env.emberScript(List.of("--api-sock", sock.toString())), env.emberEnv(), Protocol.HTTP);
+    }
+
+    static Subject emberJava(Env env) {
+        return new Subject("ember-java", "java <ember_jvm_opts" + (env.hasAotCache() ? " + AOT cache" : "")
+                + "> dev.ember.cli.Main (no launcher script)",
+                sock -> env.emberJava(env.shippedOpts(), List.of("--api-sock", sock.toString())), Map.of(), Protocol.HTTP);
+    }
+
+    static Subject emberNoAot(Env env) {
+        List<String> opts = new ArrayList<>(env.jvmOpts);
+        if (env.javaFeature >= 25) {
+            opts.add("-XX:AOTMode=off");
+        }
+        return new Subject("ember-noaot", "java <ember_jvm_opts> without AOT cache (default CDS only)",
+                sock -> env.emberJava(opts, List.of("--api-sock", sock.toString())), Map.of(), Protocol.HTTP);
+    }
+
+    static Subject emberUntuned(Env env) {
+        return new Subject("ember-untuned", "java with only the flags Ember needs (default GC, heap, JIT; no AOT)",
+                sock -> env.emberJava(env.requiredOpts(), List.of("--api-sock", sock.toString())), Map.of(), Protocol.HTTP);
+    }
+
+    static Subject floor(Env env) {
+        return new Subject("jvm-floor", "java <ember_jvm_opts> FloorServer: JDK-only GET / on a Unix socket",
+                sock -> {
+                    List<String> cmd = new ArrayList<>();
+                    cmd.add(env.java());
+                    cmd.addAll(env.jvmOpts);
+                    cmd.add("-cp");
+                    cmd.add(env.harnessClasspath.toString());
+                    cmd.add(FloorServer.class.getName());
+                    cmd.add(sock.toString());
+                    return cmd;
+                }, Map.of(), Protocol.HTTP);
+    }
+
+    static Subject qemu(Env env) {
+        return new Subject("qemu", "qemu-system-x86_64 -M microvm -S -nodefaults -nographic -qmp (QEMU "
+                + Exec.firstLine(env.repo, env.qemu, "--version").replace("QEMU emulator version ", "") + ")",
+                sock -> List.of(env.qemu, "-M", "microvm", "-S", "-nodefaults", "-nographic",
+                        "-qmp", "unix:" + sock + ",server=on,wait=off"), Map.of(), Protocol.QMP);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.ember.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SmapsTest {
+    private static final List<String> SAMPLE = List.of(
+            "7f0000000000-7f0008000000 rw-p 00000000 00:00 0 ",
+            "Size:             131072 kB",
+            "Rss:                2048 kB",
+            "Pss:                2048 kB",
+            "7f0010000000-7f0010400000 r--p 00000000 08:01 1234                       /usr/lib/jvm/x/lib/server/classes.jsa",
+            "Size:               4096 kB",
+            "Rss:                3000 kB",
+            "Pss:                 300 kB",
+            "VmFlags: rd mr mw me",
+            "7f0020000000-7f0028200000 rw-p 00000000 00:00 0 ",
+            "Size:             133120 kB",
+            "Rss:                 512 kB",
+            "Pss:                 512 kB",
+            "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]",
+            "Size:                  4 kB",
+            "Rss:                   0 kB",
+            "Pss:                   0 kB");
+
+    @Test
+    void parsesHeadersCountersAndPaths() {
+        List<Smaps.Mapping> maps = Smaps.parse(SAMPLE);
+        assertEquals(4, maps.size());
+        assertEquals(0x7f0000000000L, maps.get(0).start());
+        assertTrue(maps.get(0).anonymous());
+        assertEquals("/usr/lib/jvm/x/lib/server/classes.jsa", maps.get(1).path());
+        assertEquals(300, maps.get(1).get("Pss"));
+        assertEquals(0xffffffffff601000L, maps.get(3).end());
+    }
+
+    @Test
+    void guestRamIsTheAnonymousMappingOfTheGuestSizeWithMostResidentPages() {
+        List<Smaps.Mapping> maps = Smaps.parse(SAMPLE);
+        Smaps.Mapping exact = Smaps.findGuestRam(maps, 131072, 0);
+        assertNotNull(exact);
+        assertEquals(2048, exact.get("Rss"));
+        // With slack both anonymous mappings qualify; the one with more resident pages wins.
+        assertEquals(exact, Smaps.findGuestRam(maps, 131072, 4096));
+        assertNull(Smaps.findGuestRam(maps, 262144, 4096));
+        Map<String, Long> kinds = Smaps.pssByKind(maps, exact);
+        assertEquals(300, kinds.get("cds_aot_archive"));
+        assertEquals(512, kinds.get("anon"));
+    }
+
+    @Test
+    void readsThisJvmsOwnMappings() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        List<Smaps.Mapping> maps = Smaps.mappings(pid);
+        assertTrue(maps.size() > 20, "a JVM has many mappings");
+        assertTrue(maps.stream().anyMatch(m -> m.path().endsWith("/libjvm.so")), "libjvm.so is mapped");
+        Map<String, Long> roll = Smaps.rollup(pid);
+        assertTrue(roll.get("Rss") > 10_000, "a JVM has more than 10 MiB resident");
+        assertTrue(roll.get("Pss") <= roll.get("Rss"));
+    }
+}
