@@ -38,6 +38,9 @@ public interface LibC {
             ENOSPC = 28, EPERM = 1, EACCES = 13, ENOSYS = 38;
 
     int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
+    long SIG_DFL = 0, SIG_IGN = 1;
+    /** sizeof(sigset_t) in glibc (1024 bits); the kernel's own sigset is the first 8 bytes. */
+    int GLIBC_SIGSET_BYTES = 128;
 
     int open(String path, int flags, int mode);
     int close(int fd);
@@ -92,6 +95,10 @@ public interface LibC {
     int sigemptyset(long set);
     int sigaddset(long set, int signum);
     int sigtimedwait(long set, long info, long timeout);
+    /** Sets a signal's disposition; {@code handler} is SIG_DFL (0) or SIG_IGN (1). Returns the old one. */
+    long signal(int signum, long handler);
+    /** The first real-time signal glibc leaves to applications (it keeps 32 and 33 for itself). */
+    int __libc_current_sigrtmin();
 
     int isatty(int fd);
     /** termios points at a {@link Termios#SIZE}-byte buffer. */

@@ -1,0 +1,261 @@
+package dev.ember.vm;
+
+import dev.ember.bus.Bus;
+import dev.ember.kvm.KvmRegs;
+import dev.ember.kvm.KvmRun;
+import dev.ember.kvm.VcpuFd;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.MetricGroup;
+import dev.ember.metrics.Metrics;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One vCPU's thread body: KVM_RUN in a loop, exits dispatched to the port-I/O and MMIO buses,
+ * parking when the VM pauses, stopping when it exits. The dispatch path allocates nothing.
+ */
+final class Vcpu implements Runnable {
+    private static final Logger LOG = System.getLogger(Vcpu.class.getName());
+    private static final MetricGroup METRICS = Metrics.group("vcpu");
+    private static final Counter EXIT_IO_IN = METRICS.counter("exit_io_in");
+    private static final Counter EXIT_IO_OUT = METRICS.counter("exit_io_out");
+    private static final Counter EXIT_MMIO_READ = METRICS.counter("exit_mmio_read");
+    private static final Counter EXIT_MMIO_WRITE = METRICS.counter("exit_mmio_write");
+    private static final Counter FAILURES = METRICS.counter("failures");
+
+    private final Vm vm;
+    private final VcpuFd fd;
+    private final KvmRun run;
+    private final Bus pio;
+    private final Bus mmio;
+    private final VcpuKickSignal kickSignal = new VcpuKickSignal();
+    /** Linux thread id while the thread runs; 0 before and after (a kick then only sets immediate_exit). */
+    private volatile int tid;
+    private Thread thread;
+
+    Vcpu(Vm vm, VcpuFd fd, Bus pio, Bus mmio) {
+        this.vm = vm;
+        this.fd = fd;
+        this.run = fd.kvmRun();
+        this.pio = pio;
+        this.mmio = mmio;
+    }
+
+    int id() {
+        return fd.id();
+    }
+
+    VcpuFd fd() {
+        return fd;
+    }
+
+    String name() {
+        return "vcpu" + fd.id();
+    }
+
+    void start() {
+        thread = new Thread(this, name());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /** Makes the vCPU leave KVM_RUN soon; callable from any thread. */
+    void kick() {
+        run.requestImmediateExit();
+        VcpuKickSignal.send(tid);
+    }
+
+    @Override
+    public void run() {
+        try {
+            tid = Native.gettid();
+            kickSignal.armOnCurrentThread(fd);
+            loop();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, name() + " failed", t);
+            FAILURES.inc();
+            vm.requestExit(ExitCode.UNEXPECTED_ERROR, name() + " failed: " + t);
+        } finally {
+            tid = 0;
+            vm.vcpuStopped();
+        }
+    }
+
+    private void loop() {
+        boolean entered = false;
+        while (true) {
+            // Order matters: clear immediate_exit, consume kicks, then look at the control flags.
+            // A kicker sets its flag before kicking, so whatever this thread misses here, the
+            // pending signal or immediate_exit makes the next KVM_RUN return at once.
+            run.clearImmediateExit();
+            VarHandle.fullFence();
+            kickSignal.drainOnCurrentThread();
+            if (vm.controlRequested()) {
+                if (!vm.parkWhilePaused()) {
+                    return;
+                }
+                continue;
+            }
+            if (!entered) {
+                entered = true;
+                vm.firstKvmRun(fd.id());
+            }
+            int rc = fd.run();
+            if (rc != 0) {
+                if (rc == -LibC.EINTR || rc == -LibC.EAGAIN) {
+                    continue;
+                }
+                FAILURES.inc();
+                vm.requestExit(ExitCode.GENERIC_ERROR, name() + ": KVM_RUN failed: " + Native.LIBC.strerror(-rc) + " (errno " + -rc + ")");
+                return;
+            }
+            if (!handleExit()) {
+                return;
+            }
+        }
+    }
+
+    /** Returns false when this exit ends the VM. */
+    private boolean handleExit() {
+        int reason = run.exitReason();
+        switch (reason) {
+            case KvmRun.EXIT_IO:
+                handleIo();
+                return true;
+            case KvmRun.EXIT_MMIO:
+                handleMmio();
+                return true;
+            case KvmRun.EXIT_INTR:
+            case KvmRun.EXIT_IRQ_WINDOW_OPEN:
+                return true;
+            case KvmRun.EXIT_HLT:
+                LOG.log(Level.INFO, "{0}: KVM_EXIT_HLT at RIP 0x{1}", name(), Long.toHexString(rip()));
+                vm.requestExit(ExitCode.OK, name() + " halted");
+                return false;
+            case KvmRun.EXIT_SHUTDOWN:
+                LOG.log(Level.INFO, "{0}: KVM_EXIT_SHUTDOWN (triple fault or guest reset) at RIP 0x{1}", name(), Long.toHexString(rip()));
+                vm.requestExit(ExitCode.OK, name() + ": guest shut down (KVM_EXIT_SHUTDOWN)");
+                return false;
+            case KvmRun.EXIT_SYSTEM_EVENT:
+                return handleSystemEvent();
+            case KvmRun.EXIT_FAIL_ENTRY: {
+                FAILURES.inc();
+                String msg = String.format("%s: KVM_EXIT_FAIL_ENTRY, hardware entry failure reason 0x%x on host cpu %d, RIP 0x%x",
+                        name(), run.failEntryReason(), run.failEntryCpu(), rip());
+                LOG.log(Level.ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                return false;
+            }
+            case KvmRun.EXIT_INTERNAL_ERROR: {
+                FAILURES.inc();
+                String msg = String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, data [%s]",
+                        name(), run.internalSuberror(), internalErrorName(run.internalSuberror()), rip(), internalData());
+                LOG.log(Level.ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                return false;
+            }
+            default: {
+                FAILURES.inc();
+                String msg = String.format("%s: unexpected KVM exit reason %d at RIP 0x%x", name(), reason, rip());
+                LOG.log(Level.ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                return false;
+            }
+        }
+    }
+
+    private void handleIo() {
+        int port = run.ioPort();
+        int size = run.ioSize();
+        int count = run.ioCount();
+        long offset = run.ioDataOffset();
+        if (run.ioDirection() == KvmRun.IO_OUT) {
+            EXIT_IO_OUT.inc();
+            for (int i = 0; i < count; i++) {
+                pio.write(port, size, run.readData(offset + (long) i * size, size));
+            }
+        } else {
+            EXIT_IO_IN.inc();
+            for (int i = 0; i < count; i++) {
+                run.writeData(offset + (long) i * size, size, pio.read(port, size));
+            }
+        }
+    }
+
+    private void handleMmio() {
+        long addr = run.mmioPhysAddr();
+        int len = run.mmioLen();
+        if (run.mmioIsWrite()) {
+            EXIT_MMIO_WRITE.inc();
+            mmio.write(addr, len, run.mmioData(len));
+        } else {
+            EXIT_MMIO_READ.inc();
+            run.mmioData(len, mmio.read(addr, len));
+        }
+    }
+
+    private boolean handleSystemEvent() {
+        int type = run.systemEventType();
+        switch (type) {
+            case KvmRun.SYSTEM_EVENT_SHUTDOWN:
+                vm.requestExit(ExitCode.OK, name() + ": guest requested shutdown (KVM_SYSTEM_EVENT_SHUTDOWN)");
+                return false;
+            case KvmRun.SYSTEM_EVENT_RESET:
+                vm.requestExit(ExitCode.OK, name() + ": guest requested reset (KVM_SYSTEM_EVENT_RESET)");
+                return false;
+            case KvmRun.SYSTEM_EVENT_CRASH: {
+                FAILURES.inc();
+                String msg = name() + ": guest reported a crash (KVM_SYSTEM_EVENT_CRASH)";
+                LOG.log(Level.ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                return false;
+            }
+            default: {
+                FAILURES.inc();
+                String msg = String.format("%s: unknown KVM system event type %d", name(), type);
+                LOG.log(Level.ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                return false;
+            }
+        }
+    }
+
+    private String internalData() {
+        int n = Math.min(run.internalNdata(), KvmRun.MAX_DATA_WORDS);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                b.append(' ');
+            }
+            b.append("0x").append(Long.toHexString(run.internalData(i)));
+        }
+        return b.toString();
+    }
+
+    private static String internalErrorName(int suberror) {
+        switch (suberror) {
+            case KvmRun.INTERNAL_ERROR_EMULATION: return "instruction emulation failed";
+            case KvmRun.INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+            case KvmRun.INTERNAL_ERROR_DELIVERY_EV: return "exit during event delivery";
+            default: return "unknown";
+        }
+    }
+
+    /** Guest RIP for diagnostics on the (rare) paths that end the VM. */
+    private long rip() {
+        try {
+            KvmRegs regs = new KvmRegs();
+            fd.getRegs(regs);
+            return regs.get(KvmRegs.RIP);
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,455 @@
+package dev.ember.vm;
+
+import dev.ember.arch.x86.BootEntry;
+import dev.ember.bus.Bus;
+import dev.ember.eventloop.EventFd;
+import dev.ember.irq.InterruptLine;
+import dev.ember.kvm.Kvm;
+import dev.ember.kvm.KvmCap;
+import dev.ember.kvm.KvmCpuid2;
+import dev.ember.kvm.KvmPitConfig;
+import dev.ember.kvm.VcpuFd;
+import dev.ember.kvm.VmFd;
+import dev.ember.memory.GuestMemory;
+import dev.ember.memory.GuestRegion;
+import dev.ember.sys.NativeException;
+import dev.ember.vm.x86.X86VcpuSetup;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A KVM virtual machine: guest memory, the in-kernel irqchip and PIT, the I/O buses and the vCPU
+ * threads. The composition root creates it, lets the loader fill {@link #memory()}, registers
+ * devices on {@link #pioBus()}/{@link #mmioBus()}, calls {@link #configureBoot}, {@link #start},
+ * then {@link #awaitExit} and {@link #close}.
+ *
+ * <p>Threads: one platform thread per vCPU ({@code vcpu0}, {@code vcpu1}, ...) runs KVM_RUN and
+ * calls bus devices for port-I/O and MMIO exits. Every other method may be called from any
+ * thread (the API thread pauses and resumes, devices request the exit, the main thread awaits it).
+ */
+public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
+    private static final Logger LOG = System.getLogger(Vm.class.getName());
+    /** Three pages KVM needs for its real-mode TSS, in the MMIO gap below 4 GiB (as Firecracker). */
+    public static final long TSS_ADDRESS = 0xfffbd000L;
+    /** One page for KVM's EPT identity map, just below the TSS pages. */
+    public static final long IDENTITY_MAP_ADDRESS = 0xfffbc000L;
+    private static final long JOIN_TIMEOUT_MS = 5000;
+
+    private final VmSpec spec;
+    private final Kvm kvm;
+    private final VmFd vmFd;
+    private final GuestMemory memory;
+    private final KvmCpuid2 supportedCpuid;
+    private final boolean tscDeadline;
+    private final Bus pioBus = new Bus("pio");
+    private final Bus mmioBus = new Bus("mmio");
+    private final Vcpu[] vcpus;
+    private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
+
+    private final Object lock = new Object();
+    private volatile boolean pauseRequested;
+    private volatile boolean exitRequested;
+    /** vCPU threads started and not yet finished; guarded by lock. */
+    private int activeVcpus;
+    /** vCPU threads parked in {@link #parkWhilePaused}; guarded by lock. */
+    private int parkedVcpus;
+    private boolean started;
+    private boolean bootConfigured;
+
+    private final AtomicBoolean exitClaimed = new AtomicBoolean();
+    private final CountDownLatch exitLatch = new CountDownLatch(1);
+    private volatile int exitCode = -1;
+    private volatile String exitReason;
+    private final AtomicLong firstKvmRunNanos = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, KvmCpuid2 supportedCpuid, boolean tscDeadline, VcpuFd[] vcpuFds) {
+        this.spec = spec;
+        this.kvm = kvm;
+        this.vmFd = vmFd;
+        this.memory = memory;
+        this.supportedCpuid = supportedCpuid;
+        this.tscDeadline = tscDeadline;
+        this.vcpus = new Vcpu[vcpuFds.length];
+        for (int i = 0; i < vcpuFds.length; i++) {
+            vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
+        }
+    }
+
+    /**
+     * Opens /dev/kvm and builds the VM: memory slots for every RAM region, TSS and identity-map
+     * addresses, in-kernel irqchip, PIT (speaker port as a dummy), and the vCPUs (not yet running).
+     *
+     * @throws dev.ember.kvm.KvmUnavailableException /dev/kvm cannot be opened
+     * @throws VmConfigurationException the host KVM cannot provide what {@code spec} asks for
+     */
+    public static Vm create(VmSpec spec) {
+        Kvm kvm = Kvm.open();
+        VmFd vmFd = null;
+        GuestMemory memory = null;
+        List<VcpuFd> vcpuFds = new ArrayList<>();
+        try {
+            requireCapabilities(kvm, spec);
+            KvmCpuid2 supported = kvm.supportedCpuid();
+            boolean tscDeadline = kvm.checkExtension(KvmCap.TSC_DEADLINE_TIMER) > 0;
+            vmFd = kvm.createVm();
+            memory = GuestMemory.create(spec.memSizeBytes());
+            int slot = 0;
+            for (GuestRegion r : memory.regions()) {
+                vmFd.setUserMemoryRegion(slot++, 0, r.guestBase(), r.size(), r.hostAddress());
+            }
+            vmFd.setTssAddress(TSS_ADDRESS);
+            vmFd.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
+            vmFd.createIrqchip();
+            vmFd.createPit2(KvmPitConfig.SPEAKER_DUMMY);
+            for (int i = 0; i < spec.vcpuCount(); i++) {
+                vcpuFds.add(vmFd.createVcpu(i));
+            }
+            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, vcpuFds.toArray(new VcpuFd[0]));
+            LOG.log(Level.INFO, "created VM: {0} vCPU(s){1}, {2} MiB in {3} memory slot(s)", spec.vcpuCount(),
+                    spec.threadsPerCore() > 1 ? " (SMT)" : "", spec.memSizeBytes() >> 20, slot);
+            return vm;
+        } catch (RuntimeException e) {
+            for (VcpuFd v : vcpuFds) {
+                v.close();
+            }
+            if (vmFd != null) {
+                vmFd.close();
+            }
+            if (memory != null) {
+                memory.close();
+            }
+            kvm.close();
+            throw e;
+        }
+    }
+
+    private static void requireCapabilities(Kvm kvm, VmSpec spec) {
+        int[] required = {KvmCap.IRQCHIP, KvmCap.USER_MEMORY, KvmCap.SET_TSS_ADDR, KvmCap.PIT2, KvmCap.IRQFD,
+            KvmCap.IOEVENTFD, KvmCap.IMMEDIATE_EXIT, KvmCap.EXT_CPUID, KvmCap.MP_STATE};
+        String[] names = {"IRQCHIP", "USER_MEMORY", "SET_TSS_ADDR", "PIT2", "IRQFD", "IOEVENTFD", "IMMEDIATE_EXIT", "EXT_CPUID", "MP_STATE"};
+        for (int i = 0; i < required.length; i++) {
+            if (kvm.checkExtension(required[i]) <= 0) {
+                throw new VmConfigurationException("host KVM lacks KVM_CAP_" + names[i] + ", which Ember needs; use a newer host kernel");
+            }
+        }
+        int maxVcpus = kvm.checkExtension(KvmCap.MAX_VCPUS);
+        if (maxVcpus == 0) {
+            maxVcpus = kvm.checkExtension(KvmCap.NR_VCPUS);
+        }
+        if (maxVcpus > 0 && spec.vcpuCount() > maxVcpus) {
+            throw new VmConfigurationException("vcpu_count is " + spec.vcpuCount() + " but host KVM allows at most " + maxVcpus);
+        }
+    }
+
+    public VmSpec spec() {
+        return spec;
+    }
+
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    public Bus pioBus() {
+        return pioBus;
+    }
+
+    public Bus mmioBus() {
+        return mmioBus;
+    }
+
+    public int vcpuCount() {
+        return vcpus.length;
+    }
+
+    /** The VM fd, for state capture (irqchip, PIT, clock) while paused. */
+    public VmFd vmFd() {
+        return vmFd;
+    }
+
+    /** vCPU {@code id}'s fd, for state capture while paused (never while running: its thread owns it). */
+    public VcpuFd vcpuFd(int id) {
+        return vcpus[id].fd();
+    }
+
+    /**
+     * An edge-triggered interrupt line on {@code gsi} backed by an irqfd; the same object for
+     * repeated calls with one gsi. IOAPIC pins are 0..23.
+     */
+    public synchronized InterruptLine irqLine(int gsi) {
+        if (gsi < 0 || gsi > 23) {
+            throw new VmConfigurationException("interrupt line " + gsi + " is not an IOAPIC pin; use 0 to 23");
+        }
+        IrqfdInterruptLine line = irqLines.get(gsi);
+        if (line == null) {
+            EventFd fd = EventFd.nonBlocking();
+            try {
+                vmFd.registerIrqfd(fd.fd(), gsi);
+            } catch (RuntimeException e) {
+                fd.close();
+                throw e;
+            }
+            line = new IrqfdInterruptLine(fd, gsi);
+            irqLines.put(gsi, line);
+        }
+        return line;
+    }
+
+    /** Drives a level-triggered GSI (KVM_IRQ_LINE). Allocation-free, any thread. */
+    public void setIrqLevel(int gsi, boolean level) {
+        vmFd.setIrqLine(gsi, level);
+    }
+
+    @Override
+    public void registerIoEvent(long mmioAddress, int length, long datamatch, EventFd fd) {
+        if (length != 0 && length != 1 && length != 2 && length != 4 && length != 8) {
+            throw new IllegalArgumentException("ioeventfd length must be 0, 1, 2, 4 or 8 bytes, was " + length);
+        }
+        vmFd.registerIoeventfd(mmioAddress, length, datamatch, fd.fd(), false);
+    }
+
+    /**
+     * Puts every vCPU into its boot state: normalised CPUID, boot MSRs, FPU and LAPIC LINT pins on
+     * all; 64-bit registers at {@code entry} on vCPU 0; the others wait for INIT-SIPI-SIPI.
+     * Call after the loader has written the GDT and page tables {@code entry} points at, before {@link #start}.
+     */
+    public void configureBoot(BootEntry entry) {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("configureBoot must be called before start");
+            }
+        }
+        for (Vcpu v : vcpus) {
+            VcpuFd fd = v.fd();
+            try {
+                X86VcpuSetup.setCpuid(fd, supportedCpuid, vcpus.length, spec.threadsPerCore(), tscDeadline);
+                X86VcpuSetup.setBootMsrs(fd);
+                X86VcpuSetup.setFpu(fd);
+                X86VcpuSetup.setLapicLints(fd);
+                if (v.id() == 0) {
+                    X86VcpuSetup.setLongModeEntry(fd, entry, memory);
+                } else {
+                    X86VcpuSetup.setWaitForSipi(fd);
+                }
+            } catch (NativeException e) {
+                throw new VmConfigurationException("cannot put " + v.name() + " into its boot state: " + e.getMessage(), e);
+            }
+        }
+        synchronized (lock) {
+            bootConfigured = true;
+        }
+        LOG.log(Level.INFO, String.format("boot vCPU enters 0x%x (boot_params 0x%x, stack 0x%x, CR3 0x%x)",
+                entry.entryPoint(), entry.zeroPage(), entry.stackPointer(), entry.pml4()));
+    }
+
+    /** Starts one thread per vCPU. If {@link #pause} was called first, the vCPUs start parked. */
+    public void start() {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("VM already started");
+            }
+            if (!bootConfigured) {
+                LOG.log(Level.WARNING, "starting vCPUs without configureBoot: they run from the reset state");
+            }
+            started = true;
+            activeVcpus = vcpus.length;
+        }
+        for (Vcpu v : vcpus) {
+            v.start();
+        }
+    }
+
+    /** Makes every vCPU leave KVM_RUN and park; returns once all are parked (or gone). */
+    public void pause() {
+        synchronized (lock) {
+            pauseRequested = true;
+        }
+        kickAll();
+        boolean interrupted = false;
+        synchronized (lock) {
+            while (parkedVcpus < activeVcpus) {
+                interrupted |= awaitUninterruptibly();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public void resume() {
+        synchronized (lock) {
+            pauseRequested = false;
+            lock.notifyAll();
+        }
+    }
+
+    public boolean isPaused() {
+        return pauseRequested;
+    }
+
+    /** Ends the VM: the first request fixes the exit code; every vCPU stops. Any thread. */
+    @Override
+    public void requestExit(int code, String reason) {
+        if (!exitClaimed.compareAndSet(false, true)) {
+            LOG.log(Level.DEBUG, "exit already requested; ignoring {0} ({1})", ExitCode.describe(code), reason);
+            return;
+        }
+        exitCode = code;
+        exitReason = reason;
+        LOG.log(code == ExitCode.OK ? Level.INFO : Level.ERROR, "VM exit requested: {0}: {1}", ExitCode.describe(code), reason);
+        synchronized (lock) {
+            exitRequested = true;
+            lock.notifyAll();
+        }
+        kickAll();
+        exitLatch.countDown();
+    }
+
+    /** Blocks until an exit is requested; returns its {@link ExitCode}. */
+    public int awaitExit() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                exitLatch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return exitCode;
+    }
+
+    /** Waits at most {@code timeout} for an exit request; true if there was one ({@link #exitCode()} then holds it). */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return exitLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** The exit code once an exit was requested, else -1. */
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /** Why the VM exited, once it did. */
+    public String exitReason() {
+        return exitReason;
+    }
+
+    /** System.nanoTime() (CLOCK_MONOTONIC) when the first vCPU first entered KVM_RUN, or 0 if none has. */
+    public long firstKvmRunNanos() {
+        return firstKvmRunNanos.get();
+    }
+
+    /** Stops the vCPUs (exit code OK unless one was already requested), then frees every KVM and memory resource. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        requestExit(ExitCode.OK, "VM closed");
+        boolean allStopped = true;
+        for (Vcpu v : vcpus) {
+            Thread t = v.thread();
+            if (t != null) {
+                try {
+                    t.join(JOIN_TIMEOUT_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (t.isAlive()) {
+                    allStopped = false;
+                    LOG.log(Level.ERROR, "{0} did not stop within {1} ms; leaving its resources mapped", v.name(), JOIN_TIMEOUT_MS);
+                }
+            }
+        }
+        if (!allStopped) {
+            return;
+        }
+        for (Vcpu v : vcpus) {
+            v.fd().close();
+        }
+        synchronized (this) {
+            for (IrqfdInterruptLine line : irqLines.values()) {
+                line.close();
+            }
+            irqLines.clear();
+        }
+        vmFd.close();
+        kvm.close();
+        memory.close();
+    }
+
+    // ---- called by vCPU threads ----
+
+    boolean controlRequested() {
+        return pauseRequested || exitRequested;
+    }
+
+    /** Parks the calling vCPU while paused; returns false if it must stop instead. */
+    boolean parkWhilePaused() {
+        synchronized (lock) {
+            boolean parked = false;
+            try {
+                while (true) {
+                    if (exitRequested) {
+                        return false;
+                    }
+                    if (!pauseRequested) {
+                        return true;
+                    }
+                    if (!parked) {
+                        parked = true;
+                        parkedVcpus++;
+                        lock.notifyAll();
+                    }
+                    awaitUninterruptibly(); // vCPU threads are never interrupted on purpose
+                }
+            } finally {
+                if (parked) {
+                    parkedVcpus--;
+                }
+            }
+        }
+    }
+
+    void vcpuStopped() {
+        synchronized (lock) {
+            activeVcpus--;
+            lock.notifyAll();
+        }
+    }
+
+    void firstKvmRun(int vcpuId) {
+        long now = System.nanoTime();
+        if (firstKvmRunNanos.compareAndSet(0, now)) {
+            LOG.log(Level.INFO, "vcpu{0} entering first KVM_RUN at monotonic {1} ns", vcpuId, Long.toString(now));
+        }
+    }
+
+    private void kickAll() {
+        for (Vcpu v : vcpus) {
+            v.kick();
+        }
+    }
+
+    /** Waits on {@link #lock} (caller holds it); returns true if interrupted, for the caller to restore the flag. */
+    private boolean awaitUninterruptibly() {
+        try {
+            lock.wait();
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
+    }
+}
