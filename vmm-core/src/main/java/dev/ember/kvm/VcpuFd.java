@@ -30,7 +30,7 @@ public final class VcpuFd implements AutoCloseable {
             Native.LIBC.close(fd);
             throw new KvmException("KVM_GET_VCPU_MMAP_SIZE " + mmapSize + " is smaller than struct kvm_run", LibC.EINVAL);
         }
-        long addr = Native.LIBC.mmap(0, mmapSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        long addr = Native.mmap(0, mmapSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
         if (addr == LibC.MAP_FAILED) {
             int errno = Native.errno();
             Native.LIBC.close(fd);
