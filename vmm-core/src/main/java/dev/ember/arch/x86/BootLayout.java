@@ -46,4 +46,9 @@ public final class BootLayout {
     public static final long PAGE_SIZE = 0x1000;
 
     private BootLayout() {}
+
+    /** End of the RAM region that starts at guest-physical 0: at most the MMIO gap start (0xD0000000). */
+    public static long lowMemoryEnd(dev.ember.memory.GuestMemory mem) {
+        return mem.regions().get(0).guestEnd();
+    }
 }

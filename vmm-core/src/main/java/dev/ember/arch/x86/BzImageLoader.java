@@ -77,7 +77,7 @@ final class BzImageLoader {
         if (!mem.isValid(load, end - load)) {
             throw new KernelLoadException(String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) (code and"
                     + " decompression space, init_size) but guest RAM below the MMIO gap ends at 0x%x; give the VM more memory",
-                    name, load, end, ElfLoader.lowMemoryEnd(mem)));
+                    name, load, end, BootLayout.lowMemoryEnd(mem)));
         }
 
         file.loadInto(mem, setupSize, load, payload);

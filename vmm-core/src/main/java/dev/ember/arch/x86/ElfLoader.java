@@ -107,13 +107,8 @@ final class ElfLoader {
         }
         if (paddr + memsz < paddr || !mem.isValid(paddr, memsz)) {
             throw new KernelLoadException(String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) but guest RAM"
-                    + " ends at 0x%x%s; give the VM more memory", seg, paddr, paddr + memsz, lowMemoryEnd(mem),
+                    + " ends at 0x%x%s; give the VM more memory", seg, paddr, paddr + memsz, BootLayout.lowMemoryEnd(mem),
                     paddr + memsz > GuestMemory.MMIO_GAP_START ? " (and the MMIO gap starts at 0xd0000000)" : ""));
         }
-    }
-
-    /** End of the RAM region that starts at guest-physical 0. */
-    static long lowMemoryEnd(GuestMemory mem) {
-        return mem.regions().get(0).guestEnd();
     }
 }

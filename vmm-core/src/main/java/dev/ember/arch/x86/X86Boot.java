@@ -32,7 +32,7 @@ public final class X86Boot {
         if (cmdline == null) {
             throw new IllegalArgumentException("kernel command line must not be null (pass \"\" for none)");
         }
-        long lowEnd = ElfLoader.lowMemoryEnd(mem);
+        long lowEnd = BootLayout.lowMemoryEnd(mem);
         if (lowEnd <= BootLayout.HIMEM_START) {
             throw new KernelLoadException(String.format("guest memory (%d KiB) is too small: the boot layout needs more than 1 MiB"
                     + " plus room for the kernel", lowEnd >> 10));
