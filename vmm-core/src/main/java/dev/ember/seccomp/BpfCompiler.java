@@ -1,6 +1,7 @@
 package dev.ember.seccomp;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,42 +56,60 @@ public final class BpfCompiler {
         for (SyscallRule r : filter.rules()) {
             byNumber.computeIfAbsent(r.number(), n -> new ArrayList<>()).add(r);
         }
+        // One shared ret per distinct action; rules jump to the one they decide.
+        Map<SeccompAction, Label> actionLabels = new LinkedHashMap<>();
+        actionLabels.put(filter.matchAction(), match);
         int n = byNumber.size();
         int[] numbers = new int[n];
         Label[] blocks = new Label[n];
         int i = 0;
         for (Map.Entry<Integer, List<SyscallRule>> e : byNumber.entrySet()) {
             numbers[i] = e.getKey();
-            // A call with an unconditional rule needs no block of its own: go straight to the match.
-            blocks[i] = e.getValue().stream().anyMatch(r -> r.conditions().isEmpty()) ? match : a.label();
+            SyscallRule first = e.getValue().get(0);
+            // A call whose first rule has no conditions needs no block: go straight to its action.
+            blocks[i] = first.conditions().isEmpty() ? actionLabel(a, actionLabels, filter, first) : a.label();
             i++;
         }
         emitSearch(a, numbers, blocks, 0, n, fallback);
 
         i = 0;
         for (List<SyscallRule> rules : byNumber.values()) {
-            if (blocks[i] != match) {
+            if (!rules.get(0).conditions().isEmpty()) {
                 a.bind(blocks[i]);
+                boolean decided = false;
                 for (SyscallRule rule : rules) {
                     Label next = a.label();
                     for (ArgCondition c : rule.conditions()) {
                         emitCondition(a, c, next);
                     }
-                    a.jump(match);
+                    a.jump(actionLabel(a, actionLabels, filter, rule));
                     a.bind(next);
+                    if (rule.conditions().isEmpty()) {
+                        decided = true;   // later rules for this call can never be reached
+                        break;
+                    }
                 }
-                a.jump(fallback);
+                if (!decided) {
+                    a.jump(fallback);
+                }
             }
             i++;
         }
 
-        a.bind(match);
-        a.ret(filter.matchAction().returnValue());
+        for (Map.Entry<SeccompAction, Label> e : actionLabels.entrySet()) {
+            a.bind(e.getValue());
+            a.ret(e.getKey().returnValue());
+        }
         a.bind(fallback);
         a.ret(filter.defaultAction().returnValue());
         a.bind(kill);
         a.ret(SeccompAction.KILL_PROCESS.returnValue());
         return a.assemble();
+    }
+
+    private static Label actionLabel(Assembler a, Map<SeccompAction, Label> labels, SeccompFilter filter, SyscallRule rule) {
+        SeccompAction action = rule.action() != null ? rule.action() : filter.matchAction();
+        return labels.computeIfAbsent(action, x -> a.label());
     }
 
     /** Binary search over numbers[from, to); the accumulator holds the system call number. */

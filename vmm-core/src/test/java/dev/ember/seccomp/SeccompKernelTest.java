@@ -88,6 +88,18 @@ class SeccompKernelTest {
     }
 
     @Test
+    void rulesMayCarryTheirOwnActionAndClone3FallsBackToClone() throws Exception {
+        ChildJvm.Result[] r = new ChildJvm.Result[1];
+        Map<String, String> o = probe("per-rule-actions", List.of(call(G, 1), call(G, 2), call(435), "thread:" + call(39)), r);
+        assertEquals(0, r[0].exitCode(), r[0].describe());
+        assertEquals("errno " + EACCES, o.get(call(G, 1)), r[0].describe());
+        assertEquals("errno 5", o.get(call(G, 2)), r[0].describe());
+        assertEquals("errno " + ENOSYS, o.get(call(435)), r[0].describe());
+        // glibc's pthread_create got ENOSYS from clone3 and made the thread with clone instead.
+        assertTrue(r[0].stdout().contains("thread:" + call(39) + " ok"), r[0].describe());
+    }
+
+    @Test
     void logLetsTheCallRun() throws Exception {
         ChildJvm.Result[] r = new ChildJvm.Result[1];
         Map<String, String> o = probe("log-getppid", List.of(call(G)), r);

@@ -48,6 +48,13 @@ public final class SeccompProbe {
                         }
                     }
                 }
+            } else if (a.startsWith("thread:")) {
+                // A thread created after installation: pthread_create has to get past the filter.
+                String[] result = new String[1];
+                Thread t = new Thread(() -> result[0] = call(a.substring(7)), "late");
+                t.start();
+                t.join();
+                System.out.println("thread:" + result[0]);
             } else if (a.startsWith("early:")) {
                 toEarly.put(a.substring(6));
                 System.out.println("early:" + fromEarly.take());
@@ -78,6 +85,10 @@ public final class SeccompProbe {
             case "kill-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.KILL_PROCESS, List.of(getppid));
             case "trap-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.TRAP, List.of(getppid));
             case "log-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.LOG, List.of(getppid));
+            case "per-rule-actions" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.errno(5), List.of(
+                    rule(ArgCondition.of(0, ArgCondition.Width.QWORD, ArgCondition.Op.EQ, 1)).withAction(SeccompAction.errno(13)),
+                    getppid,
+                    SyscallRule.of("clone3").withAction(SeccompAction.errno(38))));
             case "allow-nothing-extra" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.ALLOW, List.of());
             // getppid ignores its arguments but the filter sees them: each rule denies with EACCES when it matches.
             case "conditions" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.errno(13), List.of(

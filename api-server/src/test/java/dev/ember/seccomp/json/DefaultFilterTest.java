@@ -1,0 +1,129 @@
+package dev.ember.seccomp.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.seccomp.ArgCondition;
+import dev.ember.seccomp.BpfCompiler;
+import dev.ember.seccomp.SeccompAction;
+import dev.ember.seccomp.SeccompFilter;
+import dev.ember.seccomp.SyscallRule;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built-in filter: its numbers against the headers, and a JVM running under it. */
+class DefaultFilterTest {
+    private static final int SIGSYS = 31;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void compilesAndKillsWhatItDoesNotList() {
+        SeccompFilter f = SeccompFilters.loadDefault();
+        assertEquals(SeccompAction.KILL_PROCESS, f.defaultAction());
+        assertEquals(SeccompAction.ALLOW, f.matchAction());
+        assertTrue(BpfCompiler.compile(f).length() < 4096);
+        for (String never : List.of("execve", "execveat", "fork", "vfork", "ptrace", "mount", "umount2", "pivot_root", "chroot",
+                "setns", "unshare", "init_module", "finit_module", "kexec_load", "bpf", "perf_event_open", "connect", "setuid", "setgid")) {
+            assertFalse(f.rules().stream().anyMatch(r -> r.name().equals(never)), never + " must not be allowed");
+        }
+    }
+
+    /** Every ioctl condition names its request macro in "comment"; gcc says what the macro is. */
+    @Test
+    void ioctlNumbersAreTheHeadersMacros() throws Exception {
+        SeccompFilter f = SeccompFilters.loadDefault();
+        Map<String, Long> ours = new LinkedHashMap<>();
+        String json = new String(SeccompFilters.class.getResourceAsStream(SeccompFilters.DEFAULT_RESOURCE).readAllBytes(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\"arg_index\": 1, \"arg_type\": \"dword\", \"op\": \"eq\", \"val\": (\\d+), \"comment\": \"(\\w+)\"").matcher(json);
+        while (m.find()) {
+            ours.put(m.group(2), Long.parseLong(m.group(1)));
+        }
+        long ioctlConditions = f.rules().stream().filter(r -> r.name().equals("ioctl")).count();
+        assertEquals(ioctlConditions, ours.size(), "every ioctl rule has one request condition named by its comment");
+        assertTrue(ours.containsKey("KVM_RUN") && ours.containsKey("TUNSETIFF"), ours.keySet().toString());
+
+        StringBuilder c = new StringBuilder("#include <linux/kvm.h>\n#include <linux/if_tun.h>\n#include <sys/ioctl.h>\n#include <termios.h>\n#include <stdio.h>\nint main(void){\n");
+        for (String name : ours.keySet()) {
+            c.append("printf(\"").append(name).append(" %lu\\n\", (unsigned long)").append(name).append(");\n");
+        }
+        c.append("return 0;}\n");
+        Path src = Files.writeString(dir.resolve("io.c"), c.toString());
+        Path exe = dir.resolve("io");
+        Process cc = new ProcessBuilder("gcc", "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        String ccOut = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, cc.waitFor(), ccOut);
+        Process run = new ProcessBuilder(exe.toString()).start();
+        String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
+        Map<String, Long> headers = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            String[] p = line.split(" ");
+            headers.put(p[0], Long.parseLong(p[1]));
+        }
+        assertEquals(headers, ours);
+    }
+
+    @Test
+    void cloneIsAllowedForThreadsOnlyAndClone3FallsBack() {
+        SeccompFilter f = SeccompFilters.loadDefault();
+        SyscallRule clone = f.rules().stream().filter(r -> r.name().equals("clone")).findFirst().orElseThrow();
+        assertEquals(ArgCondition.maskedEq(0, ArgCondition.Width.QWORD, 0x10000, 0x10000), clone.conditions().get(0));
+        SyscallRule clone3 = f.rules().stream().filter(r -> r.name().equals("clone3")).findFirst().orElseThrow();
+        assertEquals(SeccompAction.errno(38), clone3.action());
+    }
+
+    private static ChildJvm.Result probe(String... args) throws Exception {
+        return ChildJvm.run(DefaultFilterProbe.class, List.of(args));
+    }
+
+    @Test
+    void aJvmKeepsWorkingUnderTheDefaultFilter() throws Exception {
+        List<String> steps = new ArrayList<>(List.of("-", "threads", "file", "unix-server"));
+        if (Files.isWritable(Path.of("/dev/kvm"))) {
+            steps.add("kvm");
+        }
+        ChildJvm.Result r = probe(steps.toArray(new String[0]));
+        assertEquals(0, r.exitCode(), r.describe());
+        for (String step : steps.subList(1, steps.size())) {
+            assertTrue(r.stdout().contains("ok " + step), step + "\n" + r.describe());
+        }
+        assertTrue(r.stdout().contains("done"), r.describe());
+    }
+
+    @Test
+    void internetSocketsKillTheProcess() throws Exception {
+        ChildJvm.Result r = probe("-", "file", "tcp");
+        assertEquals(128 + SIGSYS, r.exitCode(), r.describe());
+        assertTrue(r.stdout().contains("ok file"), r.describe());
+        assertFalse(r.stdout().contains("ok tcp"), r.describe());
+    }
+
+    @Test
+    void startingAProcessKillsTheProcess() throws Exception {
+        ChildJvm.Result r = probe("-", "exec");
+        assertEquals(128 + SIGSYS, r.exitCode(), r.describe());
+        assertFalse(r.stdout().contains("ok exec"), r.describe());
+    }
+
+    @Test
+    void aFilterFileReplacesTheDefault() throws Exception {
+        Path file = Files.writeString(dir.resolve("f.json"),
+                "{\"default_action\": \"allow\", \"filter_action\": \"kill_process\", \"filter\": [{\"syscall\": \"fsync\"}, {\"syscall\": \"fdatasync\"}]}");
+        ChildJvm.Result r = probe(file.toString(), "threads", "file");
+        assertEquals(128 + SIGSYS, r.exitCode(), r.describe());
+        assertTrue(r.stdout().contains("ok threads"), r.describe());
+        assertFalse(r.stdout().contains("ok file"), r.describe());
+    }
+}
