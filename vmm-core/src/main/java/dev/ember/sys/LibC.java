@@ -16,7 +16,7 @@ import jnr.ffi.types.ssize_t;
  */
 @SaveError
 public interface LibC {
-    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_NONBLOCK = 04000,
+    int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_TRUNC = 01000, O_APPEND = 02000, O_NONBLOCK = 04000,
             O_CLOEXEC = 02000000, O_DIRECT = 040000, O_SYNC = 04010000;
 
     int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
