@@ -84,7 +84,8 @@ public final class Vmm implements VmmControl {
         }
         machine = m;
         state = State.RUNNING;
-        Thread waiter = new Thread(() -> onVmEnded(m), "vm-exit-waiter");
+        Machine started = m;
+        Thread waiter = new Thread(() -> onVmEnded(started), "vm-exit-waiter");
         waiter.setDaemon(true);
         waiter.start();
         LOG.log(System.Logger.Level.INFO, String.format("microVM started: %d vCPUs, %d MiB; InstanceStart to vCPU threads running in %d us",
