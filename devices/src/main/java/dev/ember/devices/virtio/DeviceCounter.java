@@ -1,0 +1,33 @@
+package dev.ember.devices.virtio;
+
+import dev.ember.metrics.Counter;
+
+/**
+ * A counter kept twice, as Firecracker reports device metrics: once in the device's own group
+ * ({@code block_rootfs}) and once in the aggregate of its kind ({@code block}). Two atomic adds,
+ * no allocation.
+ */
+public final class DeviceCounter {
+    private final Counter own;
+    private final Counter aggregate;
+
+    DeviceCounter(Counter own, Counter aggregate) {
+        this.own = own;
+        this.aggregate = aggregate;
+    }
+
+    public void inc() {
+        own.inc();
+        aggregate.inc();
+    }
+
+    public void add(long n) {
+        own.add(n);
+        aggregate.add(n);
+    }
+
+    /** The device's own running total. */
+    public long get() {
+        return own.get();
+    }
+}

@@ -1,0 +1,483 @@
+package dev.ember.devices.virtio;
+
+import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.eventloop.EventLoop;
+import dev.ember.memory.GuestMemoryException;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import jnr.ffi.Pointer;
+
+/**
+ * virtio-blk (virtio 1.2, 5.2) over a raw host image file. One request queue; requests move
+ * data between the file and guest RAM with preadv/pwritev on the guest mapping, never through
+ * the Java heap. All request handling runs on the event-loop thread and allocates nothing.
+ *
+ * <p>Request layout (5.2.6): a 16-byte device-readable header {@code type u32, reserved u32,
+ * sector u64}, then data (device-writable for IN and GET_ID, device-readable for OUT, DISCARD
+ * and WRITE_ZEROES), then one device-writable status byte. A chain whose layout contradicts its
+ * type (header missing or writable, data in the wrong direction, no status byte) is a driver
+ * bug and raises DEVICE_NEEDS_RESET; a well-formed request the device cannot serve (out of
+ * range, unaligned, read-only drive) completes with VIRTIO_BLK_S_IOERR.
+ */
+public final class VirtioBlock implements VirtioDevice {
+    private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
+
+    // 5.2.3 feature bits
+    public static final int F_SIZE_MAX = 1, F_SEG_MAX = 2, F_RO = 5, F_FLUSH = 9, F_DISCARD = 13, F_WRITE_ZEROES = 14;
+    // 5.2.6 request types and status
+    public static final int T_IN = 0, T_OUT = 1, T_FLUSH = 4, T_GET_ID = 8, T_DISCARD = 11, T_WRITE_ZEROES = 13;
+    public static final int S_OK = 0, S_IOERR = 1, S_UNSUPP = 2;
+    public static final int ID_BYTES = 20;
+    public static final int WRITE_ZEROES_FLAG_UNMAP = 1;
+
+    /** Largest data segment the driver may put in one descriptor (config size_max). */
+    public static final int SIZE_MAX = 1 << 20;
+    /** Data segments per request (config seg_max): header and status take two queue slots. */
+    public static final int SEG_MAX = Virtio.MAX_QUEUE_SIZE - 2;
+    /** Largest DISCARD / WRITE_ZEROES range in sectors (config max_discard_sectors etc.). */
+    public static final int MAX_DISCARD_SECTORS = 1 << 22;
+
+    // struct virtio_blk_config offsets (packed; checked against linux/virtio_blk.h in a test)
+    static final int CFG_CAPACITY = 0, CFG_SIZE_MAX = 8, CFG_SEG_MAX = 12, CFG_MAX_DISCARD_SECTORS = 36,
+            CFG_MAX_DISCARD_SEG = 40, CFG_DISCARD_SECTOR_ALIGNMENT = 44, CFG_MAX_WRITE_ZEROES_SECTORS = 48,
+            CFG_MAX_WRITE_ZEROES_SEG = 52, CFG_WRITE_ZEROES_MAY_UNMAP = 56, CFG_SIZE = 60;
+
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02, FALLOC_FL_ZERO_RANGE = 0x10;
+    private static final int ZERO_CHUNK = 64 * 1024;
+
+    private final String driveId;
+    private final boolean readOnly;
+    private final BlockCacheType cacheType;
+    private final RateLimiter limiter;
+    private final byte[] idBytes;
+    private final long features;
+    private final byte[] config = new byte[CFG_SIZE];
+    private final DeviceMetrics metrics;
+    private final BlockMetrics m;
+    private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
+    private final Runnable resume = this::processQueue;
+    private Pointer zeroes;
+
+    private volatile BlockBackingFile file;
+    private VirtioTransport transport;
+    private volatile EventLoop loop;
+    private boolean discardNegotiated;
+    private boolean writeZeroesNegotiated;
+
+    /**
+     * @param driveId     the drive's id: names its metrics group ({@code block_<id>}), its logs, and is
+     *                    returned to the guest as the device serial (GET_ID, first 20 bytes)
+     * @param path        raw image on the host ({@code path_on_host}); capacity is its size in 512-byte sectors
+     * @param readOnly    {@code is_read_only}: offers VIRTIO_BLK_F_RO, opens the file read-only, fails writes with IOERR
+     * @param cacheType   {@code cache_type}
+     * @param rateLimiter null for unlimited
+     * @throws BlockDeviceException if the file cannot be opened
+     */
+    public VirtioBlock(String driveId, Path path, boolean readOnly, BlockCacheType cacheType, RateLimiter rateLimiter) {
+        if (driveId == null || driveId.isEmpty()) {
+            throw new IllegalArgumentException("drive_id must not be empty");
+        }
+        this.driveId = driveId;
+        this.readOnly = readOnly;
+        this.cacheType = cacheType == null ? BlockCacheType.UNSAFE : cacheType;
+        this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
+        byte[] id = driveId.getBytes(StandardCharsets.US_ASCII);
+        this.idBytes = id.length > ID_BYTES ? java.util.Arrays.copyOf(id, ID_BYTES) : id;
+        long f = Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX)
+                | Virtio.bit(Virtio.F_RING_INDIRECT_DESC) | Virtio.bit(F_SEG_MAX) | Virtio.bit(F_SIZE_MAX);
+        if (this.cacheType == BlockCacheType.WRITEBACK) {
+            f |= Virtio.bit(F_FLUSH);
+        }
+        if (readOnly) {
+            f |= Virtio.bit(F_RO);
+        } else {
+            f |= Virtio.bit(F_DISCARD) | Virtio.bit(F_WRITE_ZEROES);
+        }
+        this.features = f;
+        this.metrics = new DeviceMetrics("block", driveId);
+        this.m = new BlockMetrics(metrics);
+        this.file = BlockBackingFile.open(driveId, path, readOnly);
+        putConfig(CFG_SIZE_MAX, 4, SIZE_MAX);
+        putConfig(CFG_SEG_MAX, 4, SEG_MAX);
+        putConfig(CFG_MAX_DISCARD_SECTORS, 4, MAX_DISCARD_SECTORS);
+        putConfig(CFG_MAX_DISCARD_SEG, 4, 1);
+        putConfig(CFG_DISCARD_SECTOR_ALIGNMENT, 4, 1);
+        putConfig(CFG_MAX_WRITE_ZEROES_SECTORS, 4, MAX_DISCARD_SECTORS);
+        putConfig(CFG_MAX_WRITE_ZEROES_SEG, 4, 1);
+        putConfig(CFG_WRITE_ZEROES_MAY_UNMAP, 1, 1);
+        putConfig(CFG_CAPACITY, 8, file.sectors);
+    }
+
+    private void putConfig(int off, int size, long v) {
+        for (int i = 0; i < size; i++) {
+            config[off + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    public String driveId() {
+        return driveId;
+    }
+
+    public long capacitySectors() {
+        return file.sectors;
+    }
+
+    public RateLimiter rateLimiter() {
+        return limiter;
+    }
+
+    /**
+     * Swaps the backing file after boot (PATCH /drives): opens {@code newPath} now (so the caller
+     * gets the error), then on the event loop switches to it, publishes the new capacity and
+     * raises a configuration-change interrupt.
+     *
+     * @throws BlockDeviceException if the new file cannot be opened; the old one stays in use
+     */
+    public void updatePath(Path newPath) {
+        BlockBackingFile next;
+        try {
+            next = BlockBackingFile.open(driveId, newPath, readOnly);
+        } catch (BlockDeviceException e) {
+            m.updateFails.inc();
+            throw e;
+        }
+        EventLoop l = loop;
+        if (l == null) {
+            swapFile(next); // not attached yet: nothing else uses the file
+        } else {
+            l.execute(() -> swapFile(next));
+        }
+    }
+
+    private void swapFile(BlockBackingFile next) {
+        BlockBackingFile old = file;
+        file = next;
+        putConfig(CFG_CAPACITY, 8, next.sectors);
+        old.close();
+        m.updateCount.inc();
+        LOG.log(Level.INFO, "drive ''{0}'': now backed by {1} ({2} sectors)", driveId, next.path, next.sectors);
+        if (transport != null) {
+            transport.configChanged();
+        }
+    }
+
+    // ---- VirtioDevice ----------------------------------------------------------------------
+
+    @Override public int deviceType() { return Virtio.DEVICE_ID_BLOCK; }
+    @Override public String name() { return "block " + driveId; }
+    @Override public long deviceFeatures() { return features; }
+    @Override public int queueCount() { return 1; }
+    @Override public boolean queueRequired(int queueIndex) { return true; }
+    @Override public DeviceMetrics metrics() { return metrics; }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        if (offset < 0 || size <= 0 || size > 8 || offset + size > CFG_SIZE) {
+            metrics.cfgFails.inc();
+            return 0;
+        }
+        long v = 0;
+        for (int i = 0; i < size; i++) {
+            v |= (config[offset + i] & 0xFFL) << (8 * i);
+        }
+        return v;
+    }
+
+    @Override
+    public void writeConfig(int offset, int size, long value) {
+        metrics.cfgFails.inc(); // nothing writable: CONFIG_WCE is not offered
+    }
+
+    @Override
+    public void attach(EventLoop eventLoop) {
+        this.loop = eventLoop;
+        limiter.attach(eventLoop, resume);
+    }
+
+    @Override
+    public void activate(VirtioTransport t) {
+        long f = t.negotiatedFeatures();
+        discardNegotiated = (f & Virtio.bit(F_DISCARD)) != 0;
+        writeZeroesNegotiated = (f & Virtio.bit(F_WRITE_ZEROES)) != 0;
+        this.transport = t;
+    }
+
+    @Override
+    public void reset() {
+        transport = null;
+    }
+
+    @Override
+    public void onQueueNotify(int queueIndex) {
+        m.queueEventCount.inc();
+        processQueue();
+    }
+
+    /** Serves the request queue until it is empty or the rate limiter says stop. */
+    private void processQueue() {
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return;
+        }
+        SplitQueue q = t.queue(0);
+        boolean used = false;
+        try {
+            do {
+                while (!limiter.blocked() && q.pop(chain)) {
+                    long written = serve(chain);
+                    if (written < 0) {
+                        q.undoPop(); // throttled: the timer resumes us
+                        break;
+                    }
+                    q.addUsed(chain.head(), written);
+                    used = true;
+                }
+            } while (!limiter.blocked() && q.enableNotifications());
+        } catch (VirtqueueException | GuestMemoryException e) {
+            m.invalidReqs.inc();
+            t.deviceError(e.getMessage());
+        }
+        if (limiter.blocked()) {
+            m.rateLimiterThrottled.inc();
+        }
+        if (used) {
+            t.notifyUsed(q);
+        }
+    }
+
+    private static VirtqueueException malformed(String what) {
+        return new VirtqueueException(what);
+    }
+
+    /** Executes one request; returns bytes written into the chain, or -1 if rate limited. */
+    private long serve(DescriptorChain c) {
+        long r = c.readableBytes();
+        long w = c.writableBytes();
+        if (r < 16) {
+            throw malformed("block request header is " + r + " device-readable bytes, needs 16");
+        }
+        if (w < 1) {
+            throw malformed("block request has no device-writable status byte");
+        }
+        int type = (int) c.readReadable(0, 4);
+        long sector = c.readReadable(8, 8);
+        long statusOffset = w - 1;
+        int status;
+        long written = 1;
+        switch (type) {
+            case T_IN: {
+                if (r != 16) {
+                    throw malformed("read request carries " + (r - 16) + " device-readable data bytes");
+                }
+                long len = w - 1;
+                if (!limiter.consume(len, 1)) {
+                    return -1;
+                }
+                status = read(c, sector, len);
+                if (status == S_OK) {
+                    written += len;
+                }
+                break;
+            }
+            case T_OUT: {
+                if (w != 1) {
+                    throw malformed("write request carries " + (w - 1) + " device-writable data bytes");
+                }
+                long len = r - 16;
+                if (!limiter.consume(len, 1)) {
+                    return -1;
+                }
+                status = write(c, sector, len);
+                break;
+            }
+            case T_FLUSH:
+                if (r != 16 || w != 1) {
+                    throw malformed("flush request carries data buffers");
+                }
+                if (!limiter.consume(0, 1)) {
+                    return -1;
+                }
+                status = flush();
+                break;
+            case T_GET_ID: {
+                if (r != 16) {
+                    throw malformed("get-id request carries device-readable data");
+                }
+                long n = Math.min(ID_BYTES, w - 1);
+                for (int i = 0; i < n; i++) {
+                    c.writeWritable(i, 1, i < idBytes.length ? idBytes[i] : 0);
+                }
+                written += n;
+                status = S_OK;
+                break;
+            }
+            case T_DISCARD:
+            case T_WRITE_ZEROES: {
+                if (w != 1) {
+                    throw malformed("discard/write-zeroes request carries device-writable data bytes");
+                }
+                if (!limiter.consume(0, 1)) {
+                    return -1;
+                }
+                status = discardOrZero(c, type == T_DISCARD, r - 16);
+                break;
+            }
+            default:
+                m.invalidReqs.inc();
+                status = S_UNSUPP;
+        }
+        c.writeWritable(statusOffset, 1, status);
+        return written;
+    }
+
+    private boolean inRange(long sector, long bytes) {
+        long sectors = file.sectors;
+        if (bytes % BlockBackingFile.SECTOR_SIZE != 0) {
+            return false;
+        }
+        long n = bytes / BlockBackingFile.SECTOR_SIZE;
+        return sector >= 0 && sector <= sectors && n <= sectors - sector;
+    }
+
+    private int read(DescriptorChain c, long sector, long len) {
+        if (!inRange(sector, len)) {
+            m.invalidReqs.inc();
+            return S_IOERR;
+        }
+        int n = c.toIovecs(true, 0, len, iov, 0);
+        if (!transfer(false, n, sector * BlockBackingFile.SECTOR_SIZE)) {
+            return S_IOERR;
+        }
+        m.readBytes.add(len);
+        m.readCount.inc();
+        return S_OK;
+    }
+
+    private int write(DescriptorChain c, long sector, long len) {
+        if (readOnly) {
+            m.invalidReqs.inc();
+            return S_IOERR;
+        }
+        if (!inRange(sector, len)) {
+            m.invalidReqs.inc();
+            return S_IOERR;
+        }
+        int n = c.toIovecs(false, 16, len, iov, 0);
+        if (!transfer(true, n, sector * BlockBackingFile.SECTOR_SIZE)) {
+            return S_IOERR;
+        }
+        m.writeBytes.add(len);
+        m.writeCount.inc();
+        return S_OK;
+    }
+
+    /** preadv/pwritev over iovecs {@code [0, n)} until done; false on error or end of file. */
+    private boolean transfer(boolean toFile, int n, long offset) {
+        int fd = file.fd;
+        int i = 0;
+        long off = offset;
+        while (i < n) {
+            long rc = toFile
+                    ? Native.LIBC.pwritev(fd, iov.addressOf(i), n - i, off)
+                    : Native.LIBC.preadv(fd, iov.addressOf(i), n - i, off);
+            if (rc < 0) {
+                int errno = Native.errno();
+                if (errno == LibC.EINTR) {
+                    continue;
+                }
+                m.executeFails.inc();
+                LOG.log(Level.WARNING, "drive ''{0}'': {1} at offset {2} failed: {3}", driveId,
+                        toFile ? "pwritev" : "preadv", off, Native.LIBC.strerror(errno));
+                return false;
+            }
+            if (rc == 0) {
+                m.executeFails.inc(); // the file shrank under us
+                return false;
+            }
+            off += rc;
+            i = iov.advance(i, n, rc);
+        }
+        return true;
+    }
+
+    private int flush() {
+        m.flushCount.inc();
+        if (cacheType == BlockCacheType.WRITEBACK && Native.LIBC.fsync(file.fd) < 0) {
+            m.executeFails.inc();
+            LOG.log(Level.WARNING, "drive ''{0}'': fsync failed: {1}", driveId, Native.LIBC.strerror(Native.errno()));
+            return S_IOERR;
+        }
+        return S_OK;
+    }
+
+    /** 5.2.6.2: one or more {sector u64, num_sectors u32, flags u32} ranges. */
+    private int discardOrZero(DescriptorChain c, boolean discard, long payload) {
+        if (discard ? !discardNegotiated : !writeZeroesNegotiated) {
+            m.invalidReqs.inc();
+            return S_UNSUPP;
+        }
+        if (readOnly || payload == 0 || payload % 16 != 0) {
+            m.invalidReqs.inc();
+            return S_IOERR;
+        }
+        for (long off = 16; off < 16 + payload; off += 16) {
+            long sector = c.readReadable(off, 8);
+            long count = c.readReadable(off + 8, 4);
+            int flags = (int) c.readReadable(off + 12, 4);
+            if ((discard && flags != 0) || (flags & ~WRITE_ZEROES_FLAG_UNMAP) != 0) {
+                m.invalidReqs.inc();
+                return S_UNSUPP;
+            }
+            if (count > MAX_DISCARD_SECTORS || !inRange(sector, count * BlockBackingFile.SECTOR_SIZE)) {
+                m.invalidReqs.inc();
+                return S_IOERR;
+            }
+            long start = sector * BlockBackingFile.SECTOR_SIZE;
+            long len = count * BlockBackingFile.SECTOR_SIZE;
+            if (discard) {
+                // Discard is advisory: a file system without hole punching just keeps the data.
+                Native.LIBC.fallocate(file.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, len);
+            } else if (!zeroRange(start, len, (flags & WRITE_ZEROES_FLAG_UNMAP) != 0)) {
+                return S_IOERR;
+            }
+        }
+        return S_OK;
+    }
+
+    private boolean zeroRange(long start, long len, boolean unmap) {
+        int fd = file.fd;
+        if (unmap && Native.LIBC.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, len) == 0) {
+            return true;
+        }
+        if (Native.LIBC.fallocate(fd, FALLOC_FL_ZERO_RANGE, start, len) == 0
+                || Native.LIBC.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, len) == 0) {
+            return true;
+        }
+        if (zeroes == null) {
+            zeroes = Native.allocate(ZERO_CHUNK);
+        }
+        for (long done = 0; done < len; ) {
+            long n = Math.min(ZERO_CHUNK, len - done);
+            long rc = Native.LIBC.pwrite64(fd, zeroes.address(), n, start + done);
+            if (rc < 0 && Native.errno() == LibC.EINTR) {
+                continue;
+            }
+            if (rc <= 0) {
+                m.executeFails.inc();
+                return false;
+            }
+            done += rc;
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+        limiter.close();
+    }
+}

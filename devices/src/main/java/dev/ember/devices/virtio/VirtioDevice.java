@@ -1,0 +1,52 @@
+package dev.ember.devices.virtio;
+
+/**
+ * A virtio device model (block, net) independent of the transport that carries it.
+ *
+ * <p>Threading: {@link #readConfig}/{@link #writeConfig} run on vCPU threads and must only
+ * touch config-space fields (lock-free, no I/O). {@link #activate}, {@link #onQueueNotify},
+ * {@link #reset} and every other device callback run on the VMM event-loop thread, so device
+ * state needs no locking.
+ */
+public interface VirtioDevice {
+    /** Virtio device type (section 5), e.g. {@link Virtio#DEVICE_ID_BLOCK}. */
+    int deviceType();
+
+    /** Short human name for logs, e.g. {@code block rootfs}. */
+    String name();
+
+    /** Feature bits offered to the driver, including transport bits such as VERSION_1. */
+    long deviceFeatures();
+
+    int queueCount();
+
+    /** Queue indexes the driver must make ready for the device to work. */
+    boolean queueRequired(int queueIndex);
+
+    /** Reads {@code size} bytes of device config space at {@code offset}; 0 beyond its end. */
+    long readConfig(int offset, int size);
+
+    /** Writes device config space; most of it is read-only and writes are ignored. */
+    void writeConfig(int offset, int size, long value);
+
+    /**
+     * The transport was attached to the VM: register timers and host fds on {@code loop}.
+     * Called once, before any other event-loop callback.
+     */
+    default void attach(dev.ember.eventloop.EventLoop loop) {}
+
+    /** The driver set DRIVER_OK: queues are validated and ready. Event-loop thread. */
+    void activate(VirtioTransport transport);
+
+    /** The driver kicked queue {@code queueIndex} (or activation asks for a first pass). */
+    void onQueueNotify(int queueIndex);
+
+    /** Device reset: drop all queue state and return to the pre-activation state. */
+    void reset();
+
+    /** Counters the transport updates (activation failures, malformed queues). */
+    DeviceMetrics metrics();
+
+    /** Releases host resources (files, TAP fds, timers). Event-loop thread or after it stopped. */
+    default void close() {}
+}
