@@ -1,0 +1,103 @@
+package dev.ember.devices.virtio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ember.devices.testutil.CProbe;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Our offsets and constants against the kernel's uapi headers (compiled with gcc). */
+class VirtioLayoutTest {
+    @Test
+    void iovecMatchesSysUio() throws Exception {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("size", "sizeof(struct iovec)");
+        e.put("base", "offsetof(struct iovec, iov_base)");
+        e.put("len", "offsetof(struct iovec, iov_len)");
+        Map<String, Long> v = CProbe.evaluate(List.of("sys/uio.h"), e);
+        assertEquals(IoVecArray.IOVEC_SIZE, v.get("size"));
+        assertEquals(IoVecArray.OFFSET_BASE, v.get("base"));
+        assertEquals(IoVecArray.OFFSET_LEN, v.get("len"));
+    }
+
+    @Test
+    void virtioConstantsMatchLinuxHeaders() throws Exception {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("cap", "offsetof(struct virtio_blk_config, capacity)");
+        e.put("size_max", "offsetof(struct virtio_blk_config, size_max)");
+        e.put("seg_max", "offsetof(struct virtio_blk_config, seg_max)");
+        e.put("max_discard_sectors", "offsetof(struct virtio_blk_config, max_discard_sectors)");
+        e.put("max_discard_seg", "offsetof(struct virtio_blk_config, max_discard_seg)");
+        e.put("discard_sector_alignment", "offsetof(struct virtio_blk_config, discard_sector_alignment)");
+        e.put("max_write_zeroes_sectors", "offsetof(struct virtio_blk_config, max_write_zeroes_sectors)");
+        e.put("max_write_zeroes_seg", "offsetof(struct virtio_blk_config, max_write_zeroes_seg)");
+        e.put("write_zeroes_may_unmap", "offsetof(struct virtio_blk_config, write_zeroes_may_unmap)");
+        e.put("outhdr", "sizeof(struct virtio_blk_outhdr)");
+        e.put("dwz", "sizeof(struct virtio_blk_discard_write_zeroes)");
+        e.put("desc", "sizeof(struct vring_desc)");
+        e.put("used_elem", "sizeof(struct vring_used_elem)");
+        e.put("F_SIZE_MAX", "VIRTIO_BLK_F_SIZE_MAX");
+        e.put("F_SEG_MAX", "VIRTIO_BLK_F_SEG_MAX");
+        e.put("F_RO", "VIRTIO_BLK_F_RO");
+        e.put("F_FLUSH", "VIRTIO_BLK_F_FLUSH");
+        e.put("F_DISCARD", "VIRTIO_BLK_F_DISCARD");
+        e.put("F_WRITE_ZEROES", "VIRTIO_BLK_F_WRITE_ZEROES");
+        e.put("T_IN", "VIRTIO_BLK_T_IN");
+        e.put("T_OUT", "VIRTIO_BLK_T_OUT");
+        e.put("T_FLUSH", "VIRTIO_BLK_T_FLUSH");
+        e.put("T_GET_ID", "VIRTIO_BLK_T_GET_ID");
+        e.put("T_DISCARD", "VIRTIO_BLK_T_DISCARD");
+        e.put("T_WRITE_ZEROES", "VIRTIO_BLK_T_WRITE_ZEROES");
+        e.put("ID_BYTES", "VIRTIO_BLK_ID_BYTES");
+        e.put("INDIRECT", "VIRTIO_RING_F_INDIRECT_DESC");
+        e.put("EVENT_IDX", "VIRTIO_RING_F_EVENT_IDX");
+        e.put("VERSION_1", "VIRTIO_F_VERSION_1");
+        e.put("NEEDS_RESET", "VIRTIO_CONFIG_S_NEEDS_RESET");
+        e.put("MMIO_NOTIFY", "VIRTIO_MMIO_QUEUE_NOTIFY");
+        e.put("MMIO_STATUS", "VIRTIO_MMIO_STATUS");
+        e.put("MMIO_DEVICE_HIGH", "VIRTIO_MMIO_QUEUE_USED_HIGH");
+        e.put("MMIO_GEN", "VIRTIO_MMIO_CONFIG_GENERATION");
+        e.put("MMIO_CONFIG", "VIRTIO_MMIO_CONFIG");
+        e.put("MMIO_SHM_BASE_HIGH", "VIRTIO_MMIO_SHM_BASE_HIGH");
+        Map<String, Long> v = CProbe.evaluate(List.of("linux/virtio_blk.h", "linux/virtio_ring.h",
+                "linux/virtio_config.h", "linux/virtio_mmio.h"), e);
+        assertEquals(VirtioBlock.CFG_CAPACITY, v.get("cap"));
+        assertEquals(VirtioBlock.CFG_SIZE_MAX, v.get("size_max"));
+        assertEquals(VirtioBlock.CFG_SEG_MAX, v.get("seg_max"));
+        assertEquals(VirtioBlock.CFG_MAX_DISCARD_SECTORS, v.get("max_discard_sectors"));
+        assertEquals(VirtioBlock.CFG_MAX_DISCARD_SEG, v.get("max_discard_seg"));
+        assertEquals(VirtioBlock.CFG_DISCARD_SECTOR_ALIGNMENT, v.get("discard_sector_alignment"));
+        assertEquals(VirtioBlock.CFG_MAX_WRITE_ZEROES_SECTORS, v.get("max_write_zeroes_sectors"));
+        assertEquals(VirtioBlock.CFG_MAX_WRITE_ZEROES_SEG, v.get("max_write_zeroes_seg"));
+        assertEquals(VirtioBlock.CFG_WRITE_ZEROES_MAY_UNMAP, v.get("write_zeroes_may_unmap"));
+        assertEquals(16, v.get("outhdr"));
+        assertEquals(16, v.get("dwz"));
+        assertEquals(Virtio.DESC_SIZE, v.get("desc"));
+        assertEquals(8, v.get("used_elem"));
+        assertEquals(VirtioBlock.F_SIZE_MAX, v.get("F_SIZE_MAX"));
+        assertEquals(VirtioBlock.F_SEG_MAX, v.get("F_SEG_MAX"));
+        assertEquals(VirtioBlock.F_RO, v.get("F_RO"));
+        assertEquals(VirtioBlock.F_FLUSH, v.get("F_FLUSH"));
+        assertEquals(VirtioBlock.F_DISCARD, v.get("F_DISCARD"));
+        assertEquals(VirtioBlock.F_WRITE_ZEROES, v.get("F_WRITE_ZEROES"));
+        assertEquals(VirtioBlock.T_IN, v.get("T_IN"));
+        assertEquals(VirtioBlock.T_OUT, v.get("T_OUT"));
+        assertEquals(VirtioBlock.T_FLUSH, v.get("T_FLUSH"));
+        assertEquals(VirtioBlock.T_GET_ID, v.get("T_GET_ID"));
+        assertEquals(VirtioBlock.T_DISCARD, v.get("T_DISCARD"));
+        assertEquals(VirtioBlock.T_WRITE_ZEROES, v.get("T_WRITE_ZEROES"));
+        assertEquals(VirtioBlock.ID_BYTES, v.get("ID_BYTES"));
+        assertEquals(Virtio.F_RING_INDIRECT_DESC, v.get("INDIRECT"));
+        assertEquals(Virtio.F_RING_EVENT_IDX, v.get("EVENT_IDX"));
+        assertEquals(Virtio.F_VERSION_1, v.get("VERSION_1"));
+        assertEquals(Virtio.STATUS_DEVICE_NEEDS_RESET, v.get("NEEDS_RESET"));
+        assertEquals(VirtioMmioDevice.REG_QUEUE_NOTIFY, v.get("MMIO_NOTIFY"));
+        assertEquals(VirtioMmioDevice.REG_STATUS, v.get("MMIO_STATUS"));
+        assertEquals(VirtioMmioDevice.REG_QUEUE_DEVICE_HIGH, v.get("MMIO_DEVICE_HIGH"));
+        assertEquals(VirtioMmioDevice.REG_CONFIG_GENERATION, v.get("MMIO_GEN"));
+        assertEquals(VirtioMmioDevice.REG_CONFIG, v.get("MMIO_CONFIG"));
+        assertEquals(VirtioMmioDevice.REG_SHM_BASE_HIGH, v.get("MMIO_SHM_BASE_HIGH"));
+    }
+}

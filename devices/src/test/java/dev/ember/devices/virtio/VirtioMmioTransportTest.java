@@ -1,0 +1,186 @@
+package dev.ember.devices.virtio;
+
+import static dev.ember.devices.virtio.VirtioMmioDevice.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.ember.eventloop.EventLoop;
+import dev.ember.memory.GuestMemory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The virtio-mmio register window and status state machine, driven like a guest driver would. */
+class VirtioMmioTransportTest {
+    static GuestMemory mem;
+    static EventLoop loop;
+    @TempDir Path dir;
+    TestDriver d;
+    VirtioBlock blk;
+
+    @BeforeAll
+    static void start() {
+        mem = GuestMemory.create(16 << 20);
+        loop = new EventLoop();
+        loop.start("test-event-loop");
+    }
+
+    @AfterAll
+    static void stop() {
+        loop.close();
+        mem.close();
+    }
+
+    @BeforeEach
+    void attach() throws IOException {
+        Path img = dir.resolve("disk.img");
+        Files.write(img, new byte[64 * 1024]);
+        blk = new VirtioBlock("t" + System.nanoTime(), img, false, BlockCacheType.WRITEBACK, null);
+        d = new TestDriver(mem, loop, blk);
+    }
+
+    @AfterEach
+    void detach() {
+        d.close();
+    }
+
+    @Test
+    void identifiesAsModernBlockDevice() {
+        assertEquals(0x74726976, d.r(REG_MAGIC));
+        assertEquals(2, d.r(REG_VERSION));
+        assertEquals(Virtio.DEVICE_ID_BLOCK, d.r(REG_DEVICE_ID));
+        long f = d.deviceFeatures();
+        assertNotEquals(0, f & Virtio.bit(Virtio.F_VERSION_1));
+        assertNotEquals(0, f & Virtio.bit(Virtio.F_RING_EVENT_IDX));
+        assertNotEquals(0, f & Virtio.bit(VirtioBlock.F_FLUSH));
+        assertEquals(0, d.r(REG_STATUS));
+        assertEquals(-1, d.r(REG_SHM_LEN_LOW), "no shared memory regions");
+        assertEquals("virtio_mmio.device=4K@0xd0001000:5", d.transport.kernelCommandLineArgument());
+    }
+
+    @Test
+    void queueNumMaxOnlyForExistingQueues() {
+        d.negotiate(-1L);
+        d.w(REG_QUEUE_SEL, 0);
+        assertEquals(Virtio.MAX_QUEUE_SIZE, d.r(REG_QUEUE_NUM_MAX));
+        d.w(REG_QUEUE_SEL, 1);
+        assertEquals(0, d.r(REG_QUEUE_NUM_MAX));
+    }
+
+    @Test
+    void refusesFeaturesWithoutVersion1() {
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER);
+        d.w(REG_DRIVER_FEATURES_SEL, 1);
+        d.w(REG_DRIVER_FEATURES, 0);
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_FEATURES_OK);
+        assertEquals(0, d.r(REG_STATUS) & Virtio.STATUS_FEATURES_OK);
+    }
+
+    @Test
+    void refusesFeaturesTheDeviceDoesNotOffer() {
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER);
+        d.w(REG_DRIVER_FEATURES_SEL, 0);
+        d.w(REG_DRIVER_FEATURES, 1 << 7); // VIRTIO_BLK_F_SCSI, never offered
+        d.w(REG_DRIVER_FEATURES_SEL, 1);
+        d.w(REG_DRIVER_FEATURES, 1);
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_FEATURES_OK);
+        assertEquals(0, d.r(REG_STATUS) & Virtio.STATUS_FEATURES_OK);
+    }
+
+    @Test
+    void statusBitsMustComeInOrder() {
+        long fails = blk.metrics().cfgFails.get();
+        d.w(REG_STATUS, Virtio.STATUS_DRIVER);
+        assertEquals(0, d.r(REG_STATUS));
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
+        d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER | Virtio.STATUS_DRIVER_OK);
+        assertEquals(Virtio.STATUS_ACKNOWLEDGE, d.r(REG_STATUS), "DRIVER_OK before FEATURES_OK is refused");
+        assertTrue(blk.metrics().cfgFails.get() > fails);
+    }
+
+    @Test
+    void queueRegistersIgnoredOutsideSetupPhase() {
+        d.w(REG_QUEUE_SEL, 0);
+        d.w(REG_QUEUE_READY, 1);
+        assertEquals(0, d.r(REG_QUEUE_READY), "before FEATURES_OK");
+        d.negotiate(-1L);
+        d.w(REG_QUEUE_READY, 1);
+        assertEquals(1, d.r(REG_QUEUE_READY));
+    }
+
+    @Test
+    void nonPowerOfTwoQueueNeedsReset() {
+        d.negotiate(-1L);
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        d.setupQueue(0, 12, ring.desc, ring.avail, ring.used);
+        long fails = blk.metrics().activateFails.get();
+        d.driverOk();
+        assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
+        assertEquals(Virtio.INT_CONFIG, d.ackInterrupts() & Virtio.INT_CONFIG);
+        assertEquals(fails + 1, blk.metrics().activateFails.get());
+    }
+
+    @Test
+    void ringOutsideMemoryNeedsReset() {
+        d.negotiate(-1L);
+        d.setupQueue(0, 16, 0xE000_0000L, 0x10000, 0x11000);
+        d.driverOk();
+        assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
+    }
+
+    @Test
+    void queueNotReadyNeedsReset() {
+        d.negotiate(-1L);
+        d.driverOk();
+        assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
+    }
+
+    @Test
+    void resetReturnsEverythingToInitialState() {
+        d.negotiate(-1L);
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        d.setupQueue(0, ring);
+        d.driverOk();
+        assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DRIVER_OK);
+        d.w(REG_STATUS, 0);
+        assertEquals(0, d.r(REG_STATUS));
+        assertEquals(0, d.r(REG_INTERRUPT_STATUS));
+        d.w(REG_QUEUE_SEL, 0);
+        assertEquals(0, d.r(REG_QUEUE_READY));
+        // And the device works again after re-initialisation.
+        d.negotiate(-1L);
+        TestRing ring2 = new TestRing(mem, 8, 0x20000);
+        d.setupQueue(0, ring2);
+        d.driverOk();
+        assertEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
+    }
+
+    @Test
+    void configSpaceCarriesCapacityAndIgnoresNarrowControlAccess() {
+        assertEquals(128, d.bus.read(d.base + REG_CONFIG, 8), "64 KiB = 128 sectors");
+        assertEquals(128, d.bus.read(d.base + REG_CONFIG, 4));
+        assertEquals(VirtioBlock.SEG_MAX, d.bus.read(d.base + REG_CONFIG + VirtioBlock.CFG_SEG_MAX, 4));
+        long fails = blk.metrics().cfgFails.get();
+        assertEquals(0, d.bus.read(d.base + REG_MAGIC, 2), "control registers are 32-bit only");
+        assertEquals(fails + 1, blk.metrics().cfgFails.get());
+    }
+
+    @Test
+    void interruptAckClearsOnlyAcknowledgedBits() {
+        d.negotiate(-1L);
+        d.driverOk(); // fails: no queue -> config interrupt
+        assertEquals(Virtio.INT_CONFIG, d.r(REG_INTERRUPT_STATUS));
+        assertTrue(d.interrupts() > 0, "the irq line was triggered");
+        d.w(REG_INTERRUPT_ACK, Virtio.INT_USED_RING);
+        assertEquals(Virtio.INT_CONFIG, d.r(REG_INTERRUPT_STATUS));
+        d.w(REG_INTERRUPT_ACK, Virtio.INT_CONFIG);
+        assertEquals(0, d.r(REG_INTERRUPT_STATUS));
+    }
+}
