@@ -21,11 +21,21 @@ ember_pick_java() {
   export EMBER_JAVA_FEATURE
 }
 
-# JVM flags for the VMM process: small heap, serial GC, short JIT warm-up for a short-lived,
-# latency-sensitive process. On 25, compact object headers and quiet jnr-ffi Unsafe use.
+# JVM flags for the VMM process (bench/ measures them; see bench/README.md for the figures):
+# - Serial GC, small heap, C1 only: a short-lived, latency-sensitive process with a tiny heap;
+#   C1 alone compiles fast and keeps the compiler's own memory small.
+# - No -Xshare flag: CDS is on by default, and -Xshare:* is refused together with -XX:AOTCache.
+# - -XX:-UsePerfData: no hsperfdata file in /tmp per VM (nothing to clean up, jail-friendly).
+# - JVM log output to stderr: stdout is the guest's serial console and must carry only guest bytes.
+# - jffi's JNI stub library from api-server/target/native (extracted by bin/train-aot), so a
+#   start does not extract it into /tmp.
+# On 25: compact object headers; jnr-ffi's Unsafe use and native access allowed quietly.
 ember_jvm_opts() {
   local opts=(-XX:+UseSerialGC -Xms8m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1
-              -XX:+UseStringDeduplication -Xshare:auto)
+              -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
+  if [ -d "$EMBER_ROOT/api-server/target/native" ]; then
+    opts+=("-Djffi.boot.library.path=$EMBER_ROOT/api-server/target/native")
+  fi
   if [ "${EMBER_JAVA_FEATURE:-17}" -ge 24 ] 2>/dev/null; then
     opts+=(-XX:+UseCompactObjectHeaders --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
   fi
