@@ -1,0 +1,121 @@
+package dev.ember.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.arch.x86.BootEntry;
+import dev.ember.arch.x86.X86Boot;
+import dev.ember.bus.BusDevice;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Boots the project's freestanding test guest (guest-images/out/testguest.elf, built by the
+ * guest-images module) through the real loader and this Vm: long-mode entry, the in-kernel
+ * LAPIC/IOAPIC, SMP start-up by INIT-SIPI-SIPI. Devices are minimal test doubles: the guest
+ * only needs LSR to say "transmitter empty" and the result port 0xf4.
+ */
+class TestGuestBootTest {
+    private static final Duration BOOT_WAIT = Duration.ofSeconds(120);
+
+    @BeforeEach
+    void needKvm() {
+        KvmTestSupport.requireKvm();
+    }
+
+    /** THR writes collected as text; LSR always "THR empty, line idle"; everything else reads 0. */
+    static final class CapturingUart implements BusDevice {
+        private final StringBuilder out = new StringBuilder();
+        private int lcr;
+
+        @Override
+        public synchronized long read(long offset, int size) {
+            return offset == 5 ? 0x60 : offset == 3 ? lcr : 0;
+        }
+
+        @Override
+        public synchronized void write(long offset, int size, long value) {
+            if (offset == 3) {
+                lcr = (int) value & 0xFF;
+            } else if (offset == 0 && (lcr & 0x80) == 0) {
+                out.append((char) (value & 0xFF));
+            }
+        }
+
+        synchronized String text() {
+            return out.toString();
+        }
+    }
+
+    private static Path testGuest() {
+        String env = System.getenv("EMBER_TESTGUEST");
+        Path p = env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("ember.repo", "..")).resolve("guest-images/out/testguest.elf").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(p)) {
+            System.out.println("SKIPPED: test guest not found at " + p + " (build guest-images or set EMBER_TESTGUEST)");
+            Assumptions.abort("test guest not available at " + p);
+        }
+        return p;
+    }
+
+    private record Result(int exitCode, String console) {}
+
+    private static Result boot(String scenario, int vcpus) throws Exception {
+        Path image = testGuest();
+        try (Vm vm = Vm.create(new VmSpec(vcpus, 64L << 20, false))) {
+            CapturingUart uart = new CapturingUart();
+            vm.pioBus().register(0x3f8, 8, uart);
+            vm.pioBus().register(0xf4, 1, new BusDevice() {
+                @Override
+                public long read(long offset, int size) {
+                    return 0;
+                }
+
+                @Override
+                public void write(long offset, int size, long value) {
+                    vm.requestExit((int) (value & 0xFF), "test guest result port");
+                }
+            });
+            BootEntry entry = X86Boot.load(vm.memory(), image, null, "console=ttyS0 ember.test=" + scenario, vcpus);
+            vm.configureBoot(entry);
+            vm.start();
+            assertTrue(vm.awaitExit(BOOT_WAIT), "test guest '" + scenario + "' did not finish; console so far:\n" + uart.text());
+            return new Result(vm.exitCode(), uart.text());
+        }
+    }
+
+    @Test
+    void helloScenarioRunsToItsPassLine() throws Exception {
+        Result r = boot("hello", 1);
+        assertTrue(r.console.contains("Hello from the Ember test guest\n"), r.console);
+        assertTrue(r.console.contains("EMBER-TEST: PASS hello\n"), r.console);
+        assertEquals(0, r.exitCode, r.console);
+    }
+
+    @Test
+    void failScenarioExitCodeReachesTheVm() throws Exception {
+        Result r = boot("fail", 1);
+        assertTrue(r.console.contains("EMBER-TEST: FAIL fail: deliberate failure"), r.console);
+        assertEquals(3, r.exitCode, r.console);
+    }
+
+    @Test
+    void smpScenarioBringsUpTheSecondVcpuThroughInitSipiSipi() throws Exception {
+        Result r = boot("smp", 2);
+        assertTrue(r.console.contains("cpus online: 2\n"), r.console);
+        assertTrue(r.console.contains("cpu: apic id 1 checked in\n"), r.console);
+        assertTrue(r.console.contains("EMBER-TEST: PASS smp\n"), r.console);
+        assertEquals(0, r.exitCode, r.console);
+    }
+
+    @Test
+    void timerScenarioGetsLapicTimerInterrupts() throws Exception {
+        Result r = boot("timer", 1);
+        assertTrue(r.console.contains("EMBER-TEST: PASS timer\n"), r.console);
+        assertEquals(0, r.exitCode, r.console);
+    }
+}
