@@ -51,6 +51,8 @@ public final class KvmIoctls {
     @CConst("KVM_SET_MP_STATE") public static final long SET_MP_STATE = Ioctl.iow(0x99, KvmMpState.SIZE);
     @CConst("KVM_GET_VCPU_EVENTS") public static final long GET_VCPU_EVENTS = Ioctl.ior(0x9f, KvmVcpuEvents.SIZE);
     @CConst("KVM_SET_VCPU_EVENTS") public static final long SET_VCPU_EVENTS = Ioctl.iow(0xa0, KvmVcpuEvents.SIZE);
+    @CConst("KVM_GET_XSAVE") public static final long GET_XSAVE = Ioctl.ior(0xa4, KvmXsave.SIZE);
+    @CConst("KVM_SET_XSAVE") public static final long SET_XSAVE = Ioctl.iow(0xa5, KvmXsave.SIZE);
     @CConst("KVM_GET_XCRS") public static final long GET_XCRS = Ioctl.ior(0xa6, KvmXcrs.SIZE);
     @CConst("KVM_SET_XCRS") public static final long SET_XCRS = Ioctl.iow(0xa7, KvmXcrs.SIZE);
 }

@@ -125,6 +125,14 @@ public final class VcpuFd implements AutoCloseable {
         check(Native.LIBC.ioctl(fd, KvmIoctls.SET_MP_STATE, s.address()), "KVM_SET_MP_STATE vcpu" + id);
     }
 
+    public void getXsave(KvmXsave xsave) {
+        check(Native.LIBC.ioctl(fd, KvmIoctls.GET_XSAVE, xsave.address()), "KVM_GET_XSAVE vcpu" + id);
+    }
+
+    public void setXsave(KvmXsave xsave) {
+        check(Native.LIBC.ioctl(fd, KvmIoctls.SET_XSAVE, xsave.address()), "KVM_SET_XSAVE vcpu" + id);
+    }
+
     public void getXcrs(KvmXcrs xcrs) {
         check(Native.LIBC.ioctl(fd, KvmIoctls.GET_XCRS, xcrs.address()), "KVM_GET_XCRS vcpu" + id);
     }

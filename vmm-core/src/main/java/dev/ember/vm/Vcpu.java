@@ -155,7 +155,7 @@ final class Vcpu implements Runnable {
             }
             case KvmRun.EXIT_INTERNAL_ERROR: {
                 FAILURES.inc();
-                String msg = String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, data [%s]",
+                String msg = String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, %s",
                         name(), run.internalSuberror(), internalErrorName(run.internalSuberror()), rip(), internalData());
                 LOG.log(Level.ERROR, msg);
                 vm.requestExit(ExitCode.GENERIC_ERROR, msg);
@@ -227,14 +227,29 @@ final class Vcpu implements Runnable {
         }
     }
 
+    /**
+     * The internal-error data words; for an emulation failure that carries the instruction
+     * (flags bit 0 of word 0), also the bytes: word 1 holds the length in its low byte, then the
+     * bytes follow little-endian (struct emulation_failure in linux/kvm.h).
+     */
     private String internalData() {
         int n = Math.min(run.internalNdata(), KvmRun.MAX_DATA_WORDS);
-        StringBuilder b = new StringBuilder();
+        StringBuilder b = new StringBuilder("data [");
         for (int i = 0; i < n; i++) {
             if (i > 0) {
                 b.append(' ');
             }
             b.append("0x").append(Long.toHexString(run.internalData(i)));
+        }
+        b.append(']');
+        if (run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION && n >= 3 && (run.internalData(0) & 1) != 0) {
+            int len = (int) Math.min(run.internalData(1) & 0xFF, 15);
+            b.append(", instruction bytes");
+            for (int k = 0; k < len; k++) {
+                int pos = k + 1; // byte 0 of word 1 is the length
+                long word = run.internalData(1 + pos / 8);
+                b.append(String.format(" %02x", (word >>> (8 * (pos % 8))) & 0xFF));
+            }
         }
         return b.toString();
     }

@@ -50,6 +50,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final GuestMemory memory;
     private final KvmCpuid2 supportedCpuid;
     private final boolean tscDeadline;
+    private final boolean xsave;
     private final Bus pioBus = new Bus("pio");
     private final Bus mmioBus = new Bus("mmio");
     private final Vcpu[] vcpus;
@@ -72,13 +73,15 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final AtomicLong firstKvmRunNanos = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, KvmCpuid2 supportedCpuid, boolean tscDeadline, VcpuFd[] vcpuFds) {
+    private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, KvmCpuid2 supportedCpuid, boolean tscDeadline, boolean xsave,
+               VcpuFd[] vcpuFds) {
         this.spec = spec;
         this.kvm = kvm;
         this.vmFd = vmFd;
         this.memory = memory;
         this.supportedCpuid = supportedCpuid;
         this.tscDeadline = tscDeadline;
+        this.xsave = xsave;
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
@@ -101,6 +104,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             requireCapabilities(kvm, spec);
             KvmCpuid2 supported = kvm.supportedCpuid();
             boolean tscDeadline = kvm.checkExtension(KvmCap.TSC_DEADLINE_TIMER) > 0;
+            boolean xsave = kvm.checkExtension(KvmCap.XSAVE) > 0;
             vmFd = kvm.createVm();
             memory = GuestMemory.create(spec.memSizeBytes());
             int slot = 0;
@@ -114,7 +118,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             for (int i = 0; i < spec.vcpuCount(); i++) {
                 vcpuFds.add(vmFd.createVcpu(i));
             }
-            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, vcpuFds.toArray(new VcpuFd[0]));
+            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, xsave, vcpuFds.toArray(new VcpuFd[0]));
             LOG.log(Level.INFO, "created VM: {0} vCPU(s){1}, {2} MiB in {3} memory slot(s)", spec.vcpuCount(),
                     spec.threadsPerCore() > 1 ? " (SMT)" : "", spec.memSizeBytes() >> 20, slot);
             return vm;
@@ -233,7 +237,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             try {
                 X86VcpuSetup.setCpuid(fd, supportedCpuid, vcpus.length, spec.threadsPerCore(), tscDeadline);
                 X86VcpuSetup.setBootMsrs(fd);
-                X86VcpuSetup.setFpu(fd);
+                X86VcpuSetup.setFpu(fd, xsave);
                 X86VcpuSetup.setLapicLints(fd);
                 if (v.id() == 0) {
                     X86VcpuSetup.setLongModeEntry(fd, entry, memory);

@@ -9,6 +9,7 @@ import dev.ember.kvm.KvmMsrs;
 import dev.ember.kvm.KvmRegs;
 import dev.ember.kvm.KvmSegment;
 import dev.ember.kvm.KvmSregs;
+import dev.ember.kvm.KvmXsave;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.memory.GuestMemory;
 import dev.ember.vm.VmConfigurationException;
@@ -45,11 +46,21 @@ public final class X86VcpuSetup {
         }
     }
 
-    public static void setFpu(VcpuFd vcpu) {
+    /**
+     * x87 control word and MXCSR at their reset values. KVM_SET_FPU ignores its mxcsr field, so
+     * MXCSR is written through the XSAVE legacy area when KVM has XSAVE support.
+     */
+    public static void setFpu(VcpuFd vcpu, boolean xsave) {
         KvmFpu fpu = new KvmFpu();
         fpu.fcw(FCW_DEFAULT);
         fpu.mxcsr(MXCSR_DEFAULT);
         vcpu.setFpu(fpu);
+        if (xsave) {
+            KvmXsave state = new KvmXsave();
+            vcpu.getXsave(state);
+            state.mxcsr(MXCSR_DEFAULT);
+            vcpu.setXsave(state);
+        }
     }
 
     /** LINT0 delivers the legacy PIC's interrupts (ExtINT), LINT1 is the NMI pin, as on a PC. */
