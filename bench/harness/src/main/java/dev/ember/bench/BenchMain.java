@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
         description = "Ember benchmarks: start-up, memory, boot cost, API latency, density, devices; QEMU as the peer.")
 public final class BenchMain implements Callable<Integer> {
-    static final List<String> ALL = List.of("startup", "memory", "boot", "api", "density", "devices");
+    static final List<String> ALL = List.of("startup", "coldboot", "boot", "memory", "api", "density", "devices");
 
     @Option(names = "--quick", description = "A few iterations of everything: a smoke run for CI and development.")
     boolean quick;
@@ -55,7 +55,7 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Set<String> which = new TreeSet<>(only == null ? ALL : only);
+        Set<String> which = new java.util.LinkedHashSet<>(only == null ? ALL : only);
         for (String w : which) {
             if (!ALL.contains(w)) {
                 System.err.println("bench/run: unknown benchmark '" + w + "' in --only; choose from " + ALL);
@@ -95,7 +95,7 @@ public final class BenchMain implements Callable<Integer> {
             emberMissing = "test guest " + env.testGuest + " not built";
             ember = false;
         }
-        boolean needGuest = which.contains("memory") || which.contains("boot") || which.contains("density");
+        boolean needGuest = which.contains("memory") || which.contains("boot") || which.contains("coldboot") || which.contains("density");
         StringBuilder qemuWhy = new StringBuilder();
         Path qemuGuest = null;
         if (noPeer) {
@@ -106,6 +106,9 @@ public final class BenchMain implements Callable<Integer> {
             qemuGuest = Vms.qemuGuest(env, qemuWhy);
         }
         String why = qemuWhy == null ? null : qemuWhy.toString();
+        if (which.contains("coldboot")) {
+            ColdBootBench.run(env, res, quick ? 2 : 10, ember, qemuGuest, why);
+        }
         if (which.contains("boot")) {
             BootBench.run(env, res, quick ? 2 : 10, ember, qemuGuest, why);
         }

@@ -9,8 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Density: N VMs (1 vCPU, 128 MiB, test guest {@code idle}) launched at once, each configured
- * through its own API socket. Measures the time until every guest has ticked, each VM's own
+ * Density: N VMs (1 vCPU, 128 MiB, test guest {@code idle}) launched at once from config files
+ * (QEMU: from its command line). Measures the time until every guest has printed, each VM's own
  * time to its first tick, the per-VM memory while all N run side by side (PSS divides shared
  * pages such as the CDS/AOT archive and libjvm among them), and the time to stop them all.
  */
@@ -27,16 +27,16 @@ final class DensityBench {
             throws InterruptedException {
         for (int n : counts) {
             if (ember) {
-                once(res, n, "ember", i -> Vms.emberApi(env, "dens-" + i, "idle", MemoryBench.MEM_MIB, List.of()),
-                        "--api-sock, each configured through its API");
+                once(res, n, "ember", i -> Vms.emberConfig(env, "dens-" + i, "idle", MemoryBench.MEM_MIB),
+                        "bin/ember --no-api --config-file");
             } else {
-                res.skip(SECTION, "N=" + n + " all guests ticking", "ember", env.emberMissing());
+                res.skip(SECTION, "N=" + n + " launch -> every guest printed", "ember", env.emberMissing());
             }
             if (qemuGuest != null) {
-                once(res, n, "qemu", i -> Vms.qemu(env, qemuGuest, "dens-q" + i, "idle", MemoryBench.MEM_MIB),
+                once(res, n, "qemu", i -> Vms.qemuDirect(env, qemuGuest, "idle", MemoryBench.MEM_MIB),
                         "QEMU microvm, TCG");
             } else if (qemuWhy != null) {
-                res.skip(SECTION, "N=" + n + " all guests ticking", "qemu", qemuWhy);
+                res.skip(SECTION, "N=" + n + " launch -> every guest printed", "qemu", qemuWhy);
             }
         }
     }
@@ -60,25 +60,37 @@ final class DensityBench {
                 }
             }
             if (failure != null) {
-                res.skip(SECTION, "N=" + n + " all guests ticking", subject, failure);
+                res.skip(SECTION, "N=" + n + " launch -> every guest printed", subject, failure);
                 return;
             }
             double[] perVm = new double[n];
             for (int i = 0; i < n; i++) {
                 Child c = vms.get(i).child();
                 try {
-                    c.await(true, "tick 1", 300_000);
+                    c.await(true, "EMBER-TEST: READY", 300_000);
                 } catch (IOException e) {
-                    res.skip(SECTION, "N=" + n + " all guests ticking", subject, StartupBench.firstLine(e.getMessage()));
+                    res.skip(SECTION, "N=" + n + " launch -> every guest printed", subject, StartupBench.firstLine(e.getMessage()));
                     return;
                 }
                 perVm[i] = (c.firstOutNanos() - c.startNanos()) / 1e6;
             }
-            double all = (System.nanoTime() - t0) / 1e6;
-            res.add(SECTION, "N=" + n + " launch -> all guests ticking", subject, "ms", new double[] {all},
+            long last = 0;
+            for (Vms.Vm vm : vms) {
+                last = Math.max(last, vm.child().firstOutNanos());
+            }
+            double all = (last - t0) / 1e6;
+            res.add(SECTION, "N=" + n + " launch -> every guest printed", subject, "ms", new double[] {all},
                     note + "; single sample");
             res.add(SECTION, "N=" + n + " per-VM spawn -> first serial byte", subject, "ms", perVm, "");
-            Thread.sleep(1500);
+            for (Vms.Vm vm : vms) {
+                try {
+                    vm.child().await(true, "tick 2", 120_000);
+                } catch (IOException e) {
+                    res.skip(SECTION, "N=" + n + " per-VM VMM PSS", subject, StartupBench.firstLine(e.getMessage()));
+                    return;
+                }
+            }
+            Thread.sleep(500);
             List<MemSample> mem = new ArrayList<>();
             for (Vms.Vm vm : vms) {
                 try {

@@ -30,6 +30,11 @@ public final class Stats {
         if (values.length == 0) {
             throw new IllegalArgumentException("no samples");
         }
+        for (double v : values) {
+            if (Double.isNaN(v)) {
+                throw new IllegalArgumentException("a sample is NaN (not measured): leave it out or report the figure as not measured");
+            }
+        }
         return new Stats(values);
     }
 

@@ -56,6 +56,16 @@ final class Vms {
         }
     }
 
+    /** QEMU booting the test guest straight away (no -S, no QMP): the peer of a config-file boot. */
+    static Vm qemuDirect(Env env, Path guest, String scenario, int memMib) throws IOException {
+        List<String> cmd = List.of(env.qemu, "-M", "microvm", "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", memMib + "M",
+                "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-no-reboot",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=1",
+                "-kernel", guest.toString(), "-append", bootArgs(scenario));
+        long t0 = System.nanoTime();
+        return new Vm(Child.start(cmd, env.repoDir(), Map.of()), null, t0, t0);
+    }
+
     /** Ember with {@code --no-api --config-file}. */
     static Vm emberConfig(Env env, String name, String scenario, int memMib) throws IOException {
         Path cfg = env.work.resolve(name + ".json");
@@ -102,7 +112,8 @@ final class Vms {
         Files.deleteIfExists(sock);
         List<String> cmd = List.of(env.qemu, "-M", "microvm", "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", memMib + "M",
                 "-nodefaults", "-no-user-config", "-nographic", "-serial", "stdio", "-S",
-                "-qmp", "unix:" + sock + ",server=on,wait=off",
+                "-qmp", "unix:" + sock + ",server=on,wait=off", "-no-reboot",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=1",
                 "-kernel", guest.toString(), "-append", bootArgs(scenario));
         Child c = Child.start(cmd, env.repoDir(), Map.of());
         Subject qmp = new Subject("qemu", "", x -> cmd, Map.of(), Subject.Protocol.QMP);
