@@ -80,6 +80,7 @@ public final class BenchMain implements Callable<Integer> {
                 if (env.hasAotCache()) {
                     subjects.add(Subject.emberNoAot(env));
                 }
+                subjects.add(Subject.emberBaseline(env));
                 subjects.add(Subject.emberUntuned(env));
             } else {
                 res.skip(StartupBench.SECTION, "wall to ready", "ember", emberMissing);

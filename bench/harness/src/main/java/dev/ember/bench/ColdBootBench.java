@@ -23,20 +23,24 @@ final class ColdBootBench {
 
     static void run(Env env, Results res, int runs, boolean ember, Path qemuGuest, String qemuWhy) throws InterruptedException {
         if (ember) {
-            List<double[]> s = new ArrayList<>();
-            try {
-                for (int i = 0; i < runs; i++) {
-                    try (Vms.Vm vm = Vms.emberConfig(env, "cold", "idle", MemoryBench.MEM_MIB)) {
-                        s.add(measure(vm, true));
+            for (boolean baseline : new boolean[] {false, true}) {
+                String subject = baseline ? "ember-before" : "ember";
+                List<double[]> s = new ArrayList<>();
+                try {
+                    for (int i = 0; i < runs; i++) {
+                        try (Vms.Vm vm = Vms.emberConfig(env, "cold", "idle", MemoryBench.MEM_MIB, baseline)) {
+                            s.add(measure(vm, true));
+                        }
                     }
+                    res.add(SECTION, "spawn -> first serial byte", subject, "ms", BootBench.col(s, 0),
+                            baseline ? "java, flags before tuning, no AOT cache" : "bin/ember --no-api --config-file");
+                    res.add(SECTION, "CPU at first serial byte", subject, "ms", BootBench.col(s, 1), "schedstat, live threads");
+                    res.add(SECTION, "spawn -> first KVM_RUN (VMM log)", subject, "ms", BootBench.col(s, 2), "");
+                    res.add(SECTION, "InstanceStart -> vCPUs running (VMM log)", subject, "ms", BootBench.col(s, 3),
+                            "VM build: KVM, memory, devices, loader, jnr-ffi bindings");
+                } catch (IOException e) {
+                    res.skip(SECTION, "spawn -> first serial byte", subject, StartupBench.firstLine(e.getMessage()));
                 }
-                res.add(SECTION, "spawn -> first serial byte", "ember", "ms", BootBench.col(s, 0), "bin/ember --no-api --config-file");
-                res.add(SECTION, "CPU at first serial byte", "ember", "ms", BootBench.col(s, 1), "schedstat, live threads");
-                res.add(SECTION, "spawn -> first KVM_RUN (VMM log)", "ember", "ms", BootBench.col(s, 2), "");
-                res.add(SECTION, "InstanceStart -> vCPUs running (VMM log)", "ember", "ms", BootBench.col(s, 3),
-                        "VM build: KVM, memory, devices, loader, jnr-ffi bindings");
-            } catch (IOException e) {
-                res.skip(SECTION, "spawn -> first serial byte", "ember", StartupBench.firstLine(e.getMessage()));
             }
         } else {
             res.skip(SECTION, "spawn -> first serial byte", "ember", env.emberMissing());

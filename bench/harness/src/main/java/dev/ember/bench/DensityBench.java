@@ -29,6 +29,10 @@ final class DensityBench {
             if (ember) {
                 once(res, n, "ember", i -> Vms.emberConfig(env, "dens-" + i, "idle", MemoryBench.MEM_MIB),
                         "bin/ember --no-api --config-file");
+                if (n == 10) {
+                    once(res, n, "ember-before", i -> Vms.emberConfig(env, "densb-" + i, "idle", MemoryBench.MEM_MIB, true),
+                            "java, flags before tuning, no AOT cache, --config-file");
+                }
             } else {
                 res.skip(SECTION, "N=" + n + " launch -> every guest printed", "ember", env.emberMissing());
             }
@@ -84,7 +88,7 @@ final class DensityBench {
             res.add(SECTION, "N=" + n + " per-VM spawn -> first serial byte", subject, "ms", perVm, "");
             for (Vms.Vm vm : vms) {
                 try {
-                    vm.child().await(true, "tick 2", 120_000);
+                    vm.child().await(true, MemoryBench.SETTLED, 120_000);
                 } catch (IOException e) {
                     res.skip(SECTION, "N=" + n + " per-VM VMM PSS", subject, StartupBench.firstLine(e.getMessage()));
                     return;

@@ -125,6 +125,20 @@ public final class Env {
         return o;
     }
 
+    /**
+     * The "before" profile: ember_jvm_opts as first committed (before bench/ tuned them), with no
+     * AOT cache. (That bin/ember also started an extra JVM to read the Java version: ~220 ms.)
+     */
+    public List<String> baselineOpts() {
+        List<String> o = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx128m", "-Xss512k",
+                "-XX:TieredStopAtLevel=1", "-XX:+UseStringDeduplication", "-Xshare:auto"));
+        if (javaFeature >= 24) {
+            o.addAll(List.of("-XX:+UseCompactObjectHeaders", "--sun-misc-unsafe-memory-access=allow",
+                    "--enable-native-access=ALL-UNNAMED"));
+        }
+        return o;
+    }
+
     /** Flags a JVM needs to run Ember at all (native access), without any tuning. */
     public List<String> requiredOpts() {
         List<String> o = new ArrayList<>();

@@ -69,6 +69,11 @@ public record Subject(String name, String description, Function<Path, List<Strin
                 sock -> env.emberJava(env.requiredOpts(), List.of("--api-sock", sock.toString())), Map.of(), Protocol.HTTP);
     }
 
+    static Subject emberBaseline(Env env) {
+        return new Subject("ember-before", "java <ember_jvm_opts before tuning>, no AOT cache (bench/ baseline)",
+                sock -> env.emberJava(env.baselineOpts(), List.of("--api-sock", sock.toString())), Map.of(), Protocol.HTTP);
+    }
+
     static Subject floor(Env env) {
         return new Subject("jvm-floor", "java <ember_jvm_opts> FloorServer: JDK-only GET / on a Unix socket",
                 sock -> {

@@ -66,13 +66,20 @@ final class Vms {
         return new Vm(Child.start(cmd, env.repoDir(), Map.of()), null, t0, t0);
     }
 
-    /** Ember with {@code --no-api --config-file}. */
+    /** Ember with {@code --no-api --config-file}, as bin/ember ships. */
     static Vm emberConfig(Env env, String name, String scenario, int memMib) throws IOException {
+        return emberConfig(env, name, scenario, memMib, false);
+    }
+
+    /** Ember with {@code --no-api --config-file}; {@code baseline}: the "before" JVM flags, no AOT cache. */
+    static Vm emberConfig(Env env, String name, String scenario, int memMib, boolean baseline) throws IOException {
         Path cfg = env.work.resolve(name + ".json");
         Files.writeString(cfg, "{\"boot-source\":{\"kernel_image_path\":\"" + env.testGuest + "\",\"boot_args\":\""
                 + bootArgs(scenario) + "\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":" + memMib + "}}\n");
+        List<String> args = List.of("--no-api", "--config-file", cfg.toString());
         long t0 = System.nanoTime();
-        Child c = Child.start(env.emberScript(List.of("--no-api", "--config-file", cfg.toString())), env.repoDir(), env.emberEnv());
+        Child c = baseline ? Child.start(env.emberJava(env.baselineOpts(), args), env.repoDir(), Map.of())
+                : Child.start(env.emberScript(args), env.repoDir(), env.emberEnv());
         return new Vm(c, null, t0, t0);
     }
 
