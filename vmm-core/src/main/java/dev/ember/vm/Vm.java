@@ -153,6 +153,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         if (maxVcpus > 0 && spec.vcpuCount() > maxVcpus) {
             throw new VmConfigurationException("vcpu_count is " + spec.vcpuCount() + " but host KVM allows at most " + maxVcpus);
         }
+        int recommended = kvm.checkExtension(KvmCap.NR_VCPUS);
+        if (recommended > 0 && spec.vcpuCount() > recommended) {
+            LOG.log(Level.WARNING, "vcpu_count {0} exceeds the {1} vCPUs host KVM recommends (KVM_CAP_NR_VCPUS)",
+                    spec.vcpuCount(), recommended);
+        }
     }
 
     public VmSpec spec() {
