@@ -1,0 +1,466 @@
+package dev.ember.devices.virtio;
+
+import com.kenai.jffi.MemoryIO;
+import dev.ember.devices.net.FrameInterceptor;
+import dev.ember.devices.net.Tap;
+import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.eventloop.EventLoop;
+import dev.ember.memory.GuestMemoryException;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.lang.System.Logger.Level;
+import jnr.ffi.Pointer;
+
+/**
+ * virtio-net (virtio 1.2, 5.1) backed by a TAP device, one RX/TX queue pair, no control queue.
+ *
+ * <p>Every frame on the TAP and in the queues carries the 12-byte {@code virtio_net_hdr_v1};
+ * the TAP is opened with IFF_VNET_HDR so the guest's offload metadata passes straight through
+ * and the kernel hands us frames using the offloads the guest accepted (TUNSETOFFLOAD).
+ *
+ * <p>TX: chains are written to the TAP with one writev straight from guest memory (or through
+ * a native staging buffer when a {@link FrameInterceptor} must see the frame). RX: one frame is
+ * read from the TAP into a native buffer, then copied into one chain, or several with
+ * MRG_RXBUF. When the guest has no buffers (or the RX rate limiter says stop), the frame stays
+ * pending and the TAP is taken out of the epoll interest set; it is re-armed when the guest
+ * adds buffers or the limiter's timer fires. The TAP is level-triggered, so nothing is lost
+ * between those points and nothing spins. Nothing on these paths allocates.
+ */
+public final class VirtioNet implements VirtioDevice {
+    private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
+
+    // 5.1.3 feature bits
+    public static final int F_CSUM = 0, F_GUEST_CSUM = 1, F_MAC = 5, F_GUEST_TSO4 = 7, F_GUEST_TSO6 = 8, F_GUEST_UFO = 10,
+            F_HOST_TSO4 = 11, F_HOST_TSO6 = 12, F_HOST_UFO = 14, F_MRG_RXBUF = 15;
+    /** sizeof(struct virtio_net_hdr_v1). */
+    public static final int VNET_HDR_SIZE = 12;
+    static final int HDR_NUM_BUFFERS = 10;
+    /** Largest frame the kernel hands us with TSO: 64 KiB IP packet + Ethernet header, plus the vnet header. */
+    public static final int MAX_FRAME = 65550 + VNET_HDR_SIZE;
+    public static final int RX_QUEUE = 0, TX_QUEUE = 1;
+    /** Frames moved per TAP wake-up before yielding to other fds (level-triggered: we come back). */
+    private static final int RX_BATCH = 64;
+
+    private final String ifaceId;
+    private final Tap tap;
+    private final byte[] mac;
+    private final RateLimiter rxLimiter;
+    private final RateLimiter txLimiter;
+    private final boolean ufo;
+    private final long features;
+    private final DeviceMetrics metrics;
+    private final NetMetrics m;
+    private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final DescriptorChain firstRx = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
+    private final int[] rxHeads = new int[Virtio.MAX_QUEUE_SIZE];
+    private final long[] rxLens = new long[Virtio.MAX_QUEUE_SIZE];
+    private final Pointer rxBuf = Native.allocate(MAX_FRAME);
+    private final Pointer txBuf = Native.allocate(MAX_FRAME);
+    private final Runnable rxResume = this::resumeRx;
+    private final Runnable txResume = this::processTx;
+    private volatile FrameInterceptor interceptor;
+
+    private EventLoop loop;
+    private VirtioTransport transport;
+    private boolean mergeable;
+    private int rxPending;          // length of the frame waiting in rxBuf, 0 if none
+    private boolean tapArmed;       // TAP fd in the epoll interest set with EPOLLIN
+
+    /**
+     * @param ifaceId     {@code iface_id}: names the metrics group {@code net_<id>} and the logs
+     * @param hostDevName {@code host_dev_name}: the TAP interface to open (created if missing, with CAP_NET_ADMIN)
+     * @param guestMac    {@code guest_mac}, 6 bytes, or null to let the guest pick one
+     * @param rxLimiter   {@code rx_rate_limiter}, null for unlimited
+     * @param txLimiter   {@code tx_rate_limiter}, null for unlimited
+     * @throws dev.ember.devices.net.TapException if the TAP cannot be opened or configured
+     */
+    public VirtioNet(String ifaceId, String hostDevName, byte[] guestMac, RateLimiter rxLimiter, RateLimiter txLimiter) {
+        this(ifaceId, Tap.open(hostDevName), guestMac, rxLimiter, txLimiter);
+    }
+
+    /** Same, over an already opened TAP (the device takes ownership). */
+    public VirtioNet(String ifaceId, Tap tap, byte[] guestMac, RateLimiter rxLimiter, RateLimiter txLimiter) {
+        if (ifaceId == null || ifaceId.isEmpty()) {
+            tap.close();
+            throw new IllegalArgumentException("iface_id must not be empty");
+        }
+        if (guestMac != null && guestMac.length != 6) {
+            tap.close();
+            throw new IllegalArgumentException("guest_mac of iface '" + ifaceId + "' must be 6 bytes, got " + guestMac.length);
+        }
+        this.ifaceId = ifaceId;
+        this.tap = tap;
+        this.mac = guestMac == null ? null : guestMac.clone();
+        this.rxLimiter = rxLimiter == null ? RateLimiter.unlimited() : rxLimiter;
+        this.txLimiter = txLimiter == null ? RateLimiter.unlimited() : txLimiter;
+        try {
+            tap.setVnetHeaderSize(VNET_HDR_SIZE);
+            // Probe UFO once: kernels that dropped it refuse the flag, then we must not offer it.
+            this.ufo = tap.setOffload(Tap.TUN_F_CSUM | Tap.TUN_F_TSO4 | Tap.TUN_F_TSO6 | Tap.TUN_F_UFO);
+            tap.setOffload(0);
+        } catch (RuntimeException e) {
+            tap.close();
+            throw e;
+        }
+        long f = Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC)
+                | Virtio.bit(F_CSUM) | Virtio.bit(F_GUEST_CSUM) | Virtio.bit(F_GUEST_TSO4) | Virtio.bit(F_GUEST_TSO6)
+                | Virtio.bit(F_HOST_TSO4) | Virtio.bit(F_HOST_TSO6) | Virtio.bit(F_MRG_RXBUF);
+        if (ufo) {
+            f |= Virtio.bit(F_GUEST_UFO) | Virtio.bit(F_HOST_UFO);
+        }
+        if (mac != null) {
+            f |= Virtio.bit(F_MAC);
+        }
+        this.features = f;
+        this.metrics = new DeviceMetrics("net", ifaceId);
+        this.m = new NetMetrics(metrics);
+    }
+
+    public String ifaceId() {
+        return ifaceId;
+    }
+
+    public Tap tap() {
+        return tap;
+    }
+
+    public RateLimiter rxRateLimiter() {
+        return rxLimiter;
+    }
+
+    public RateLimiter txRateLimiter() {
+        return txLimiter;
+    }
+
+    /** Installs the TX/RX hook (MMDS); null removes it. Any thread. */
+    public void setFrameInterceptor(FrameInterceptor i) {
+        this.interceptor = i;
+    }
+
+    // ---- VirtioDevice ----------------------------------------------------------------------
+
+    @Override public int deviceType() { return Virtio.DEVICE_ID_NET; }
+    @Override public String name() { return "net " + ifaceId; }
+    @Override public long deviceFeatures() { return features; }
+    @Override public int queueCount() { return 2; }
+    @Override public boolean queueRequired(int queueIndex) { return true; }
+    @Override public DeviceMetrics metrics() { return metrics; }
+
+    /** 5.1.4: {@code mac[6]} then status (not offered); reads beyond are zero. */
+    @Override
+    public long readConfig(int offset, int size) {
+        if (offset < 0 || size <= 0 || size > 8 || offset + size > 8) {
+            metrics.cfgFails.inc();
+            return 0;
+        }
+        long v = 0;
+        for (int i = 0; i < size; i++) {
+            int o = offset + i;
+            long b = mac != null && o < 6 ? mac[o] & 0xFF : 0;
+            v |= b << (8 * i);
+        }
+        return v;
+    }
+
+    @Override
+    public void writeConfig(int offset, int size, long value) {
+        metrics.cfgFails.inc(); // the MAC is writable only through the control queue, which we do not offer
+    }
+
+    @Override
+    public void attach(EventLoop eventLoop) {
+        this.loop = eventLoop;
+        rxLimiter.attach(eventLoop, rxResume);
+        txLimiter.attach(eventLoop, txResume);
+        eventLoop.register(tap.fd(), 0, this::onTapEvent); // armed when the guest has buffers
+    }
+
+    @Override
+    public void activate(VirtioTransport t) {
+        long f = t.negotiatedFeatures();
+        mergeable = (f & Virtio.bit(F_MRG_RXBUF)) != 0;
+        int offload = 0;
+        if ((f & Virtio.bit(F_GUEST_CSUM)) != 0) {
+            offload |= Tap.TUN_F_CSUM;
+            if ((f & Virtio.bit(F_GUEST_TSO4)) != 0) {
+                offload |= Tap.TUN_F_TSO4;
+            }
+            if ((f & Virtio.bit(F_GUEST_TSO6)) != 0) {
+                offload |= Tap.TUN_F_TSO6;
+            }
+            if ((f & Virtio.bit(F_GUEST_UFO)) != 0) {
+                offload |= Tap.TUN_F_UFO;
+            }
+        }
+        if (!tap.setOffload(offload)) {
+            throw new IllegalStateException("TUNSETOFFLOAD 0x" + Integer.toHexString(offload) + " refused on " + tap.name());
+        }
+        this.transport = t;
+        setTapArmed(true);
+    }
+
+    @Override
+    public void reset() {
+        transport = null;
+        if (rxPending > 0) {
+            m.rxFails.inc(); // a frame read before the reset can no longer be delivered
+            rxPending = 0;
+        }
+        setTapArmed(false);
+    }
+
+    @Override
+    public void onQueueNotify(int queueIndex) {
+        if (queueIndex == RX_QUEUE) {
+            m.rxQueueEventCount.inc();
+            resumeRx();
+        } else {
+            m.txQueueEventCount.inc();
+            processTx();
+        }
+    }
+
+    private void setTapArmed(boolean armed) {
+        if (armed != tapArmed) {
+            tapArmed = armed;
+            loop.modify(tap.fd(), armed ? LibC.EPOLLIN : 0);
+        }
+    }
+
+    // ---- RX --------------------------------------------------------------------------------
+
+    private void onTapEvent(int events) {
+        m.rxTapEventCount.inc();
+        processRx();
+    }
+
+    /** The guest added RX buffers or the RX limiter's timer fired. */
+    private void resumeRx() {
+        processRx();
+    }
+
+    private void processRx() {
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            setTapArmed(false);
+            return;
+        }
+        SplitQueue q = t.queue(RX_QUEUE);
+        boolean delivered = false;
+        try {
+            for (int n = 0; n < RX_BATCH; n++) {
+                if (rxPending == 0 && !fetchFrame()) {
+                    setTapArmed(true); // nothing pending on the TAP: wait for the next frame
+                    break;
+                }
+                int r = deliver(q);
+                if (r < 0) {
+                    setTapArmed(false); // no buffers or throttled: resume on kick or timer
+                    break;
+                }
+                delivered |= r > 0;
+            }
+        } catch (VirtqueueException | GuestMemoryException e) {
+            t.deviceError(e.getMessage());
+            setTapArmed(false);
+        }
+        if (delivered) {
+            t.notifyUsed(q);
+        }
+    }
+
+    /** Fills rxBuf with the next frame (interceptor first, then the TAP); false if none. */
+    private boolean fetchFrame() {
+        FrameInterceptor i = interceptor;
+        if (i != null) {
+            int n = i.pollRx(rxBuf.address() + VNET_HDR_SIZE, MAX_FRAME - VNET_HDR_SIZE);
+            if (n > 0) {
+                rxBuf.setMemory(0, VNET_HDR_SIZE, (byte) 0);
+                rxPending = n + VNET_HDR_SIZE;
+                return true;
+            }
+        }
+        long n = tap.read(rxBuf.address(), MAX_FRAME);
+        if (n == -LibC.EAGAIN) {
+            return false;
+        }
+        if (n < 0) {
+            m.tapReadFails.inc();
+            LOG.log(Level.WARNING, "net {0}: read from {1} failed: {2}", ifaceId, tap.name(), Native.LIBC.strerror((int) -n));
+            return false;
+        }
+        if (n < VNET_HDR_SIZE) {
+            m.rxFails.inc();
+            return false;
+        }
+        rxPending = (int) n;
+        return true;
+    }
+
+    /**
+     * Copies the pending frame into guest buffers.
+     *
+     * @return 1 delivered, 0 dropped (counted), -1 must wait (no buffers or rate limited)
+     */
+    private int deliver(SplitQueue q) {
+        int len = rxPending;
+        if (q.pending() == 0) {
+            m.noRxAvailBuffer.inc();
+            q.enableNotifications(); // ask for a kick when buffers arrive (closes the EVENT_IDX race)
+            if (q.pending() == 0) {
+                return -1;
+            }
+        }
+        if (!rxLimiter.consume(len - VNET_HDR_SIZE, 1)) {
+            m.rxRateLimiterThrottled.inc();
+            return -1;
+        }
+        int used = 0;
+        long copied = 0;
+        while (copied < len) {
+            DescriptorChain c = used == 0 ? firstRx : chain;
+            if (used == q.size() || !q.pop(c)) {
+                // Not enough buffers yet: return what we took and wait for more.
+                for (int k = 0; k < used; k++) {
+                    q.undoPop();
+                }
+                if (used == q.size()) {
+                    return dropTooBig(len, "the whole RX queue cannot hold it");
+                }
+                m.noRxAvailBuffer.inc();
+                q.enableNotifications();
+                return -1;
+            }
+            long room = c.writableBytes();
+            if (c.readableBytes() != 0 || room < (used == 0 ? VNET_HDR_SIZE : 1)) {
+                throw new VirtqueueException("RX buffer " + c.head() + " has device-readable descriptors or no room for the header");
+            }
+            long take = Math.min(room, len - copied);
+            if (!mergeable && take < len) {
+                q.undoPop();
+                return dropTooBig(len, "a " + room + "-byte buffer without MRG_RXBUF");
+            }
+            copyToChain(c, copied, take);
+            rxHeads[used] = c.head();
+            rxLens[used] = take;
+            used++;
+            copied += take;
+        }
+        firstRx.writeWritable(HDR_NUM_BUFFERS, 2, used);
+        for (int k = 0; k < used; k++) {
+            q.addUsed(rxHeads[k], rxLens[k]);
+        }
+        rxPending = 0;
+        m.rxBytes.add(len - VNET_HDR_SIZE);
+        m.rxPackets.inc();
+        m.rxCount.inc();
+        return 1;
+    }
+
+    private int dropTooBig(int len, String why) {
+        m.rxFramesTooBig.inc();
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "net {0}: dropped a {1}-byte frame: {2}", ifaceId, len, why);
+        }
+        rxPending = 0;
+        return 0;
+    }
+
+    private void copyToChain(DescriptorChain c, long frameOffset, long len) {
+        int n = c.toIovecs(true, 0, len, iov, 0);
+        long src = rxBuf.address() + frameOffset;
+        MemoryIO io = MemoryIO.getInstance();
+        for (int i = 0; i < n; i++) {
+            long l = iov.length(i);
+            io.copyMemory(src, iov.base(i), l);
+            src += l;
+        }
+    }
+
+    // ---- TX --------------------------------------------------------------------------------
+
+    private void processTx() {
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return;
+        }
+        SplitQueue q = t.queue(TX_QUEUE);
+        boolean used = false;
+        boolean interceptorMayAnswer = false;
+        try {
+            do {
+                while (!txLimiter.blocked() && q.pop(chain)) {
+                    if (chain.writableBytes() != 0) {
+                        throw new VirtqueueException("TX chain " + chain.head() + " has device-writable descriptors");
+                    }
+                    long len = chain.readableBytes();
+                    if (len < VNET_HDR_SIZE || len > MAX_FRAME) {
+                        m.txMalformedFrames.inc();
+                    } else if (!txLimiter.consume(len - VNET_HDR_SIZE, 1)) {
+                        q.undoPop();
+                        m.txRateLimiterThrottled.inc();
+                        break;
+                    } else {
+                        interceptorMayAnswer |= transmit(chain, (int) len);
+                    }
+                    q.addUsed(chain.head(), 0);
+                    used = true;
+                }
+            } while (!txLimiter.blocked() && q.enableNotifications());
+        } catch (VirtqueueException | GuestMemoryException e) {
+            t.deviceError(e.getMessage());
+        }
+        if (used) {
+            t.notifyUsed(q);
+        }
+        if (interceptorMayAnswer) {
+            processRx();
+        }
+    }
+
+    /** Sends one frame; returns true if the interceptor consumed it (and may have a reply). */
+    private boolean transmit(DescriptorChain c, int len) {
+        FrameInterceptor i = interceptor;
+        long rc;
+        if (i != null) {
+            int n = c.toIovecs(false, 0, len, iov, 0);
+            long dst = txBuf.address();
+            MemoryIO io = MemoryIO.getInstance();
+            for (int k = 0; k < n; k++) {
+                io.copyMemory(iov.base(k), dst, iov.length(k));
+                dst += iov.length(k);
+            }
+            if (i.interceptTx(txBuf.address() + VNET_HDR_SIZE, len - VNET_HDR_SIZE)) {
+                m.txIntercepted.inc();
+                return true;
+            }
+            rc = tap.write(txBuf.address(), len);
+        } else {
+            int n = c.toIovecs(false, 0, len, iov, 0);
+            rc = tap.writev(iov.address(), n);
+        }
+        if (rc < 0) {
+            m.tapWriteFails.inc();
+            m.txFails.inc();
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "net {0}: write to {1} failed: {2}", ifaceId, tap.name(), Native.LIBC.strerror((int) -rc));
+            }
+        } else {
+            m.txBytes.add(len - VNET_HDR_SIZE);
+            m.txPackets.inc();
+            m.txCount.inc();
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        if (loop != null) {
+            loop.unregister(tap.fd());
+        }
+        tap.close();
+        rxLimiter.close();
+        txLimiter.close();
+    }
+}
