@@ -66,6 +66,7 @@ public final class VirtioNet implements VirtioDevice {
     private boolean mergeable;
     private int rxPending;          // length of the frame waiting in rxBuf, 0 if none
     private boolean tapArmed;       // TAP fd in the epoll interest set with EPOLLIN
+    private boolean tapGone;        // unregistered after EPOLLERR/EPOLLHUP
 
     /**
      * @param ifaceId     {@code iface_id}: names the metrics group {@code net_<id>} and the logs
@@ -222,7 +223,7 @@ public final class VirtioNet implements VirtioDevice {
     }
 
     private void setTapArmed(boolean armed) {
-        if (armed != tapArmed) {
+        if (armed != tapArmed && !tapGone) {
             tapArmed = armed;
             loop.modify(tap.fd(), armed ? LibC.EPOLLIN : 0);
         }
@@ -231,6 +232,16 @@ public final class VirtioNet implements VirtioDevice {
     // ---- RX --------------------------------------------------------------------------------
 
     private void onTapEvent(int events) {
+        if ((events & (LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
+            // The interface went away under us (deleted, or detached): epoll would report this
+            // forever whatever the interest mask, so stop watching; TX writes will fail and count.
+            m.tapReadFails.inc();
+            LOG.log(Level.ERROR, "net {0}: TAP {1} reported an error or hang-up (events 0x{2}); no longer receiving",
+                    ifaceId, tap.name(), Integer.toHexString(events));
+            loop.unregister(tap.fd());
+            tapGone = true;
+            return;
+        }
         m.rxTapEventCount.inc();
         processRx();
     }
@@ -456,7 +467,7 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public void close() {
-        if (loop != null) {
+        if (loop != null && !tapGone) {
             loop.unregister(tap.fd());
         }
         tap.close();

@@ -276,4 +276,15 @@ class VirtioNetTest {
         TestDriver.await(() -> (d.r(VirtioMmioDevice.REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET) != 0, "DEVICE_NEEDS_RESET");
         assertEquals(1, net.metrics().deviceErrors.get());
     }
+
+    @Test
+    void deletedTapIsReportedOnceAndTheLoopKeepsServing() throws Exception {
+        up(-1L, null, null);
+        postRxBuffers(0, 2, 2048);
+        ns.run("ip", "link", "del", "vt" + TAPS.get());
+        TestDriver.await(() -> net.metrics().counter("tap_read_fails").get() == 1, "TAP error reported");
+        d.sync();
+        d.sync();
+        assertEquals(1, net.metrics().counter("tap_read_fails").get(), "reported once, not in a loop");
+    }
 }
