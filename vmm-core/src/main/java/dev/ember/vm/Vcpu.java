@@ -34,7 +34,7 @@ final class Vcpu implements Runnable {
     private final VcpuKickSignal kickSignal = new VcpuKickSignal();
     /** Linux thread id while the thread runs; 0 before and after (a kick then only sets immediate_exit). */
     private volatile int tid;
-    private Thread thread;
+    private volatile Thread thread;
 
     Vcpu(Vm vm, VcpuFd fd, Bus pio, Bus mmio) {
         this.vm = vm;

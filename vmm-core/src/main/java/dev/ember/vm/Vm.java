@@ -277,8 +277,13 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         }
     }
 
-    /** Makes every vCPU leave KVM_RUN and park; returns once all are parked (or gone). */
+    /**
+     * Makes every vCPU leave KVM_RUN and park; returns once all are parked (or gone).
+     *
+     * @throws IllegalStateException when called on a vCPU thread (it would wait for itself)
+     */
     public void pause() {
+        requireNotVcpuThread("pause()");
         synchronized (lock) {
             pauseRequested = true;
         }
@@ -363,6 +368,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** Stops the vCPUs (exit code OK unless one was already requested), then frees every KVM and memory resource. */
     @Override
     public void close() {
+        requireNotVcpuThread("close()");
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -443,6 +449,16 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         long now = System.nanoTime();
         if (firstKvmRunNanos.compareAndSet(0, now)) {
             LOG.log(Level.INFO, "vcpu{0} entering first KVM_RUN at monotonic {1} ns", vcpuId, Long.toString(now));
+        }
+    }
+
+    private void requireNotVcpuThread(String what) {
+        Thread current = Thread.currentThread();
+        for (Vcpu v : vcpus) {
+            if (v.thread() == current) {
+                throw new IllegalStateException(what + " called on " + v.name() + "'s own thread; call it from a non-vCPU thread"
+                        + " (devices use requestExit to end the VM)");
+            }
         }
     }
 

@@ -89,6 +89,27 @@ class VmExitPathTest {
     }
 
     @Test
+    void pauseFromADeviceOnTheVcpuThreadFailsInsteadOfDeadlocking() throws Exception {
+        try (Vm vm = started("66 ba 80 00 ee eb fe")) { // mov dx, 0x80; out dx, al
+            vm.pioBus().register(0x80, 1, new BusDevice() {
+                @Override
+                public long read(long offset, int size) {
+                    return 0;
+                }
+
+                @Override
+                public void write(long offset, int size, long value) {
+                    vm.pause();
+                }
+            });
+            vm.start();
+            assertTrue(vm.awaitExit(EXIT_WAIT));
+            assertEquals(ExitCode.UNEXPECTED_ERROR, vm.exitCode());
+            assertTrue(vm.exitReason().contains("pause() called on vcpu0's own thread"), vm.exitReason());
+        }
+    }
+
+    @Test
     void haltedVcpuWithInterruptsOffIsStoppedByAnExitRequest() throws Exception {
         try (Vm vm = started("fa f4 eb fe")) { // cli; hlt: sleeps in the in-kernel LAPIC forever
             vm.start();
