@@ -88,6 +88,8 @@ final class ApiBench {
             if (i > 0) {
                 sb.append("next\n");
             }
+            // "next" resets per-transfer options, the Unix socket included: repeat it in each block.
+            sb.append("unix-socket = \"").append(sock).append("\"\n");
             sb.append("url = \"http://localhost/").append(body == null ? "" : "machine-config").append("\"\n");
             sb.append("request = \"").append(method).append("\"\n");
             sb.append("output = \"/dev/null\"\n");
@@ -100,7 +102,7 @@ final class ApiBench {
         Files.writeString(cfg, sb.toString());
         List<String> out;
         try {
-            out = Exec.lines(env.repo, "curl", "-sS", "--unix-socket", sock.toString(), "--config", cfg.toString());
+            out = Exec.lines(env.repo, "curl", "-sS", "--config", cfg.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
