@@ -75,6 +75,27 @@ class DefaultFilterTest {
         assertEquals(headers, ours);
     }
 
+    /** Every KVM ioctl Ember's bindings define must get past the filter, or the VMM dies using it. */
+    @Test
+    void everyKvmIoctlEmberDefinesIsAllowed() throws Exception {
+        SeccompFilter f = SeccompFilters.loadDefault();
+        java.util.Set<Long> allowed = new java.util.HashSet<>();
+        for (SyscallRule r : f.rules()) {
+            if (r.name().equals("ioctl")) {
+                allowed.add(r.conditions().get(0).value());
+            }
+        }
+        int checked = 0;
+        for (java.lang.reflect.Field field : dev.ember.kvm.KvmIoctls.class.getFields()) {
+            if (field.getType() == long.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
+                long request = field.getLong(null) & 0xffffffffL;
+                assertTrue(allowed.contains(request), "KvmIoctls." + field.getName() + " (" + request + ") is not in default.json");
+                checked++;
+            }
+        }
+        assertTrue(checked > 30, "only " + checked + " KVM ioctls found");
+    }
+
     @Test
     void cloneIsAllowedForThreadsOnlyAndClone3FallsBack() {
         SeccompFilter f = SeccompFilters.loadDefault();
