@@ -112,4 +112,23 @@ public interface LibC {
     int PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39, PR_GET_SECCOMP = 21;
 
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    // Namespaces, mounts and identity (the jailer). <sched.h>, <sys/mount.h>, <linux/close_range.h>
+    int CLONE_NEWNS = 0x00020000, CLONE_NEWNET = 0x40000000, CLONE_NEWPID = 0x20000000;
+    long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384,
+            MS_PRIVATE = 1 << 18;
+    int MNT_DETACH = 2;
+    int S_IFCHR = 0020000;
+    int CLOSE_RANGE_CLOEXEC = 1 << 2;
+    long SYS_PIVOT_ROOT = 155, SYS_CLOSE_RANGE = 436;
+
+    int mount(String source, String target, String fstype, long flags, Pointer data);
+    int umount2(String target, int flags);
+    /** Acts on the calling thread only (its namespaces and fs_struct), not the whole process. */
+    int unshare(int flags);
+    int setns(int fd, int nstype);
+    int chroot(String path);
+    int mknod(String path, int mode, long dev);
+    /** pivot_root(2) has no glibc wrapper: syscall(SYS_PIVOT_ROOT, new_root, put_old). */
+    long syscall(long number, String a0, String a1);
 }

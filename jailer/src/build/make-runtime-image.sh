@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the Ember runtime image the jailer mounts read-only into each jail (see
+# dev.ember.jailer.RuntimeImage): a jlink image of the building JDK with the modules Ember needs,
+# its java launcher also as bin/ember, the application jars and jvm.args in app/, jffi's native
+# stub in native/, and the host shared libraries all of that needs (found with ldd) in sysroot/.
+#
+#   make-runtime-image.sh JDK_HOME OUT_DIR JARS_DIR REPO_ROOT
+#
+# Incremental: jlink runs again only when the JDK or the module list changes.
+set -euo pipefail
+jdk=$1 out=$2 jars=$3 repo=$4
+
+# The JDK modules Ember and its libraries use. Derived with `jdeps -s` over every jar in app/
+# (one jar at a time: several are modular and jdeps cannot resolve them together):
+# java.base java.logging java.management java.naming java.security.jgss java.security.sasl
+# java.sql java.xml jdk.management jdk.unsupported; jdk.net is added because the JDK's socket
+# classes probe its extended options when present. Re-derive when adding a dependency.
+modules=java.base,java.logging,java.management,java.naming,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.management,jdk.unsupported,jdk.net
+
+die() { echo "make-runtime-image: $*" >&2; exit 1; }
+[ -x "$jdk/bin/jlink" ] || die "$jdk has no bin/jlink (a full JDK is needed, not a JRE)"
+[ -d "$jars" ] || die "no jars in $jars"
+
+stamp="$jdk|$("$jdk/bin/java" -version 2>&1 | head -n1)|$modules"
+if [ ! -f "$out/.jlink-stamp" ] || [ "$(cat "$out/.jlink-stamp")" != "$stamp" ]; then
+  rm -rf "$out"
+  "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --output "$out"
+  # The same launcher under the VMM's name: the jail directory is named after the exec file.
+  cp "$out/bin/java" "$out/bin/ember"
+  echo "$stamp" > "$out/.jlink-stamp"
+fi
+
+# Application jars: everything the VMM runs with (refreshed every build).
+rm -rf "$out/app" "$out/native"
+mkdir -p "$out/app" "$out/native"
+cp "$jars"/*.jar "$out/app/"
+rm -f "$out"/app/jffi-*-native.jar
+native_jar=$(ls "$jars"/jffi-*-native.jar | head -n1)
+# jffi would otherwise unpack its stub into /tmp at every start; the jail has no /tmp.
+(cd "$out/native" && "$jdk/bin/jar" xf "$native_jar" jni/x86_64-Linux/libjffi-1.2.so \
+  && mv jni/x86_64-Linux/libjffi-1.2.so . && rm -rf jni)
+
+# Shared libraries from the host: whatever ldd resolves for the image's executables and
+# libraries, at the paths the dynamic loader searches (/lib/x86_64-linux-gnu, /lib64).
+rm -rf "$out/sysroot"
+mkdir -p "$out/sysroot/lib/x86_64-linux-gnu" "$out/sysroot/lib64"
+mapfile -t elves < <(find "$out/bin" "$out/lib" "$out/native" -type f \( -name '*.so' -o -perm -u+x \) )
+for f in "${elves[@]}"; do
+  ldd "$f" 2>/dev/null || true
+done | awk '/=> \// {print $1, $3} /^\t\/lib64\// {print "INTERP", $1}' | sort -u | while read -r name path; do
+  if [ "$name" = INTERP ]; then
+    cp -L "$path" "$out/sysroot/lib64/"
+  else
+    case "$path" in "$out"/*) continue ;; esac   # the image's own libraries
+    cp -L "$path" "$out/sysroot/lib/x86_64-linux-gnu/$name"
+  fi
+done
+# jnr-ffi opens libc by name.
+[ -f "$out/sysroot/lib/x86_64-linux-gnu/libc.so.6" ] || die "ldd found no libc.so.6"
+
+# JVM options of the jailed VMM: the same as bin/ember's, with paths inside the jail.
+. "$repo/bin/lib/common.sh"
+EMBER_JAVA_FEATURE=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$out/release")
+export EMBER_JAVA_FEATURE
+{
+  ember_jvm_opts
+  echo "-XX:-UsePerfData"
+  echo "-Djffi.boot.library.path=/ember/native"
+  echo "-cp"
+  echo "/ember/app/*"
+} > "$out/app/jvm.args"
+echo "make-runtime-image: $out ($(du -sh "$out" | cut -f1), Java $EMBER_JAVA_FEATURE)"

@@ -1,0 +1,321 @@
+package dev.ember.jailer;
+
+import static dev.ember.jailer.Sys.LIBC;
+import static dev.ember.jailer.Sys.POSIX;
+import static dev.ember.jailer.Sys.check;
+import static dev.ember.jailer.Sys.checkPosix;
+
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import jnr.ffi.Pointer;
+
+/**
+ * Builds the jail and turns this process into the jailed VMM.
+ *
+ * <p>The JVM is multi-threaded, and the namespace calls act on the calling thread only:
+ * {@code unshare(CLONE_NEWNS)} gives this thread (not the JVM's other threads) a new mount
+ * namespace and its own copy of the root/cwd, {@code pivot_root} and {@code chroot} change that
+ * copy, {@code setns(CLONE_NEWNET)} and {@code unshare(CLONE_NEWPID)} change this thread's
+ * namespaces, and {@code PR_SET_NO_NEW_PRIVS} is a per-thread flag. All of that is done on one
+ * thread, which then calls {@code execve}: the kernel ends every other thread of the process and
+ * the new program inherits exactly this thread's namespaces, root, credentials and flags, under
+ * the same PID. Credentials are per thread in the kernel too: the jailer drops them on this
+ * thread with raw system calls (glibc's wrappers would change every thread), and the exec ends
+ * the threads that still have root. With {@code --new-pid-ns} the VMM must be
+ * a child (the first process of the new PID namespace): it is started with posix_spawn from this
+ * thread (clone(CLONE_VM|CLONE_VFORK) + exec, nothing else runs in the child), so it inherits the
+ * same state; the jailer writes its PID to {@code <root>/<exec-name>.pid} and exits (with
+ * {@code --daemonize}) or waits for it and exits with its status.
+ *
+ * <p>Host-side clean-up after a failure runs on a thread started before the namespace work, which
+ * still sees the host's file system.
+ */
+final class Jail {
+    private static final System.Logger LOG = System.getLogger(Jail.class.getName());
+    private static final String OLD_ROOT = "old_root";
+    /** x86_64 numbers of the per-thread credential calls (asm/unistd_64.h). */
+    static final long SYS_GETUID = 102, SYS_GETGID = 104, SYS_SETRESUID = 117, SYS_SETRESGID = 119, SYS_SETGROUPS = 116;
+
+    private final JailConfig config;
+    private final Path root;
+    private final Undo undo = new Undo();
+    private int netnsFd = -1;
+    private int devNullFd = -1;
+    private Pointer emptySigset;
+
+    Jail(JailConfig config) {
+        this.config = config;
+        this.root = config.rootDir();
+    }
+
+    /**
+     * Builds the jail and execs the VMM; returns only with {@code --new-pid-ns}, with the exit
+     * status the jailer should end with. Throws {@link JailerException} after undoing its work.
+     */
+    int run() {
+        // Runs clean-up with the host's view of the file system (see the class comment).
+        ExecutorService hostThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jailer-host-cleanup");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            hostThread.submit(() -> { }).get();   // start it now, before this thread leaves the host
+            prepareRoot();
+            setResourceLimits();
+            Cgroups.plan(config, MountTable.read(), readLines(Path.of("/proc/self/cgroup")))
+                    .apply(ProcessHandle.current().pid(), undo);
+            openHandles();
+            warmUp();
+            enterJail();
+            joinNetns();
+            daemonize();
+            if (config.newPidNs()) {
+                // Needs CAP_SYS_ADMIN, so before dropping privileges; from here on this thread can
+                // start no thread of its own (a thread must live in its process's PID namespace),
+                // only the VMM's first process: nothing below may start a Java thread.
+                check(LIBC.unshare(LibC.CLONE_NEWPID), "unshare(CLONE_NEWPID): new PID namespace for the VMM");
+            }
+            dropPrivileges();
+            prepareExec();
+            undo.clear();   // from here on the jail belongs to the VMM
+            return config.newPidNs() ? spawnInNewPidNamespace() : execVmm();
+        } catch (RuntimeException | InterruptedException | java.util.concurrent.ExecutionException e) {
+            try {
+                hostThread.submit(undo::runAll).get(30, TimeUnit.SECONDS);
+            } catch (Exception cleanupFailure) {
+                System.err.println("ember-jailer: cleanup did not finish: " + cleanupFailure);
+            }
+            if (e instanceof JailerException je) {
+                throw je;
+            }
+            throw new JailerException("building the jail failed: " + e, e);
+        } finally {
+            hostThread.shutdownNow();
+        }
+    }
+
+    /** <root> with dev/kvm, dev/net/tun, dev/urandom, run/ and the mount points, owned by uid:gid. */
+    private void prepareRoot() {
+        createDirectories(root);
+        chown(root);
+        for (String dir : new String[] {"dev", "dev/net", "run", "ember", "lib", "lib64", OLD_ROOT}) {
+            Path p = root.resolve(dir);
+            if (!Files.isDirectory(p)) {
+                createDirectory(p);
+            }
+        }
+        chown(root.resolve("run"));
+        for (DeviceNode node : DeviceNode.values()) {
+            Path p = root.resolve(node.path);
+            if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new JailerException(p + " already exists: the jail of an earlier VM with id " + config.id()
+                        + " was not cleaned up (ember-launch --stop " + config.id() + " removes it)");
+            }
+            check(LIBC.mknod(p.toString(), LibC.S_IFCHR | node.mode, Sys.makedev(node.major, node.minor)),
+                    "mknod " + p + " (" + node.major + ":" + node.minor + "; the jail must be on a file system mounted without nodev)");
+            undo.push("remove " + p, () -> Files.deleteIfExists(p));
+            chown(p);
+            checkPosix(POSIX.chmod(p.toString(), node.mode), "chmod " + Integer.toOctalString(node.mode) + " " + p);   // mknod applied the umask
+        }
+    }
+
+    private void createDirectories(Path dir) {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.add(0, p);
+        }
+        for (Path p : missing) {
+            createDirectory(p);
+        }
+    }
+
+    private void createDirectory(Path p) {
+        try {
+            Files.createDirectory(p);
+        } catch (IOException e) {
+            throw new JailerException("cannot create " + p + ": " + Cgroups.reason(e), e);
+        }
+        undo.push("remove " + p, () -> Files.deleteIfExists(p));
+    }
+
+    private void chown(Path p) {
+        checkPosix(POSIX.chown(p.toString(), config.uid(), config.gid()), "chown " + config.uid() + ":" + config.gid() + " " + p);
+    }
+
+    private void setResourceLimits() {
+        List<ResourceLimit> limits = config.resourceLimits().isEmpty() ? List.of(ResourceLimit.DEFAULT_NO_FILE) : config.resourceLimits();
+        for (ResourceLimit l : limits) {
+            checkPosix(POSIX.setrlimit(l.resource(), l.value(), l.value()), "--resource-limit " + l.name() + "=" + l.value()
+                    + " (raising a hard limit needs CAP_SYS_RESOURCE)");
+        }
+    }
+
+    private void openHandles() {
+        if (config.netns() != null) {
+            netnsFd = check(LIBC.open(config.netns().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0),
+                    "--netns " + config.netns() + ": cannot open the network namespace (e.g. made by `ip netns add NAME`: /var/run/netns/NAME)");
+        }
+        if (config.daemonize()) {
+            devNullFd = check(LIBC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open /dev/null for --daemonize");
+        }
+    }
+
+    /**
+     * Does now, with the host's file system in view, what the JDK and jnr would otherwise do lazily
+     * after pivot_root: native memory for the signal mask (jnr starts its finalizer thread on
+     * the first allocation) and the default time zone (read from the JDK's lib/tzdb.dat the first
+     * time anything logs a time).
+     */
+    private void warmUp() {
+        emptySigset = Native.allocate(128);   // sigset_t, all clear
+        java.util.TimeZone.getDefault();
+    }
+
+    /** Private mount namespace; the runtime image read-only; pivot_root into the jail. */
+    private void enterJail() {
+        check(LIBC.unshare(LibC.CLONE_NEWNS), "unshare(CLONE_NEWNS): new mount namespace");
+        check(LIBC.mount(null, "/", null, LibC.MS_REC | LibC.MS_PRIVATE, null), "making all mounts private in the new mount namespace");
+        String r = root.toString();
+        check(LIBC.mount(r, r, null, LibC.MS_BIND | LibC.MS_REC, null), "bind-mounting the jail root " + r + " onto itself");
+        RuntimeImage image = config.image();
+        bindReadOnly(image.home(), root.resolve("ember"));
+        bindReadOnly(image.home().resolve("sysroot/lib"), root.resolve("lib"));
+        bindReadOnly(image.home().resolve("sysroot/lib64"), root.resolve("lib64"));
+        checkPosix(POSIX.chdir(r), "chdir " + r);
+        check((int) LIBC.syscall(LibC.SYS_PIVOT_ROOT, ".", OLD_ROOT), "pivot_root into " + r);
+        checkPosix(POSIX.chdir("/"), "chdir / in the jail");
+        check(LIBC.umount2("/" + OLD_ROOT, LibC.MNT_DETACH), "unmounting the host's file system from the jail");
+        checkPosix(POSIX.rmdir("/" + OLD_ROOT), "removing /" + OLD_ROOT + " in the jail");
+        check(LIBC.chroot("."), "chroot into the jail");
+        LOG.log(System.Logger.Level.DEBUG, "jailed in {0}", r);
+    }
+
+    private static void bindReadOnly(Path source, Path target) {
+        String s = source.toString();
+        String t = target.toString();
+        check(LIBC.mount(s, t, null, LibC.MS_BIND | LibC.MS_REC, null), "bind-mounting " + s + " at " + t);
+        check(LIBC.mount(null, t, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV, null),
+                "making " + t + " read-only");
+    }
+
+    private void joinNetns() {
+        if (netnsFd >= 0) {
+            check(LIBC.setns(netnsFd, LibC.CLONE_NEWNET), "--netns " + config.netns() + ": setns(CLONE_NEWNET)");
+            LIBC.close(netnsFd);
+        }
+    }
+
+    private void daemonize() {
+        if (!config.daemonize()) {
+            return;
+        }
+        if (POSIX.setsid() < 0) {
+            throw new JailerException("--daemonize: setsid failed (" + LIBC.strerror(POSIX.errno())
+                    + "): the jailer leads its process group; start it from a script or through setsid(1)");
+        }
+        System.out.flush();
+        System.err.flush();
+        for (int fd = 0; fd <= 2; fd++) {
+            checkPosix(POSIX.dup2(devNullFd, fd), "--daemonize: redirecting fd " + fd + " to /dev/null");
+        }
+        LIBC.close(devNullFd);
+    }
+
+    /**
+     * Raw system calls, not glibc's wrappers: the kernel keeps credentials per thread, and glibc
+     * would copy the change to every thread. Only this thread's credentials reach the VMM (exec
+     * or posix_spawn from it), and the clean-up thread keeps root to undo the jail on failure.
+     */
+    private void dropPrivileges() {
+        int uid = config.uid();
+        int gid = config.gid();
+        check((int) LIBC.syscall(SYS_SETGROUPS, 0, 0, 0), "clearing supplementary groups (setgroups)");
+        check((int) LIBC.syscall(SYS_SETRESGID, gid, gid, gid), "--gid " + gid + ": setresgid");
+        check((int) LIBC.syscall(SYS_SETRESUID, uid, uid, uid), "--uid " + uid + ": setresuid");
+        long ruid = LIBC.syscall(SYS_GETUID, 0, 0, 0);
+        long rgid = LIBC.syscall(SYS_GETGID, 0, 0, 0);
+        if (ruid != uid || rgid != gid) {
+            throw new JailerException("dropping privileges did not take: this thread runs as uid " + ruid + " gid " + rgid);
+        }
+    }
+
+    /** NO_NEW_PRIVS, a clean signal mask and close-on-exec on every descriptor above stderr. */
+    private void prepareExec() {
+        check(LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        check(LIBC.pthread_sigmask(LibC.SIG_SETMASK, emptySigset.address(), 0), "clearing the signal mask");
+        // The JVM holds many descriptors (jars, epoll, pipes): none may reach the VMM.
+        check((int) LIBC.syscall(LibC.SYS_CLOSE_RANGE, 3, 0xffffffffL, LibC.CLOSE_RANGE_CLOEXEC), "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+    }
+
+    private String[] argv() {
+        List<String> argv = new ArrayList<>();
+        argv.add(config.image().jailedExecPath());
+        argv.add("@" + RuntimeImage.MOUNT_POINT + "/app/jvm.args");
+        argv.add("-Dember.jail.id=" + config.id());
+        argv.add(config.mainClass());
+        argv.addAll(config.vmmArgs());
+        return argv.toArray(new String[0]);
+    }
+
+    /** The launcher finds libjli.so through $ORIGIN, which needs /proc; the jail has none. */
+    private static String[] env() {
+        return new String[] {"LD_LIBRARY_PATH=" + RuntimeImage.MOUNT_POINT + "/lib"};
+    }
+
+    private Path pidFile() {
+        return Path.of("/" + config.image().execName() + ".pid");
+    }
+
+    private int execVmm() {
+        writePidFile(ProcessHandle.current().pid());
+        String[] argv = argv();
+        POSIX.execve(argv[0], argv, env());
+        throw Sys.failure("execve " + argv[0] + " in the jail", POSIX.errno());
+    }
+
+    private int spawnInNewPidNamespace() {
+        String[] argv = argv();
+        long pid = POSIX.posix_spawnp(argv[0], List.of(), List.of(argv), List.of(env()));
+        if (pid <= 0) {
+            throw Sys.failure("starting " + argv[0] + " in a new PID namespace", POSIX.errno());
+        }
+        writePidFile(pid);
+        if (config.daemonize()) {
+            return 0;
+        }
+        int[] status = new int[1];
+        while (POSIX.waitpid(pid, status, 0) < 0) {
+            if (POSIX.errno() != LibC.EINTR) {
+                throw Sys.failure("waiting for the VMM (pid " + pid + ")", POSIX.errno());
+            }
+        }
+        int s = status[0];
+        return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+    }
+
+    private void writePidFile(long pid) {
+        try {
+            Files.writeString(pidFile(), pid + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new JailerException("cannot write " + root + pidFile() + ": " + Cgroups.reason(e), e);
+        }
+    }
+
+    private static List<String> readLines(Path p) {
+        try {
+            return Files.readAllLines(p);
+        } catch (IOException e) {
+            throw new JailerException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.ember.jailer;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Everything the jailer was asked to do, validated. */
+public record JailConfig(
+        String id,
+        RuntimeImage image,
+        int uid,
+        int gid,
+        Path chrootBaseDir,
+        Path netns,
+        boolean daemonize,
+        boolean newPidNs,
+        int cgroupVersion,
+        List<CgroupSetting> cgroups,
+        String parentCgroup,
+        List<ResourceLimit> resourceLimits,
+        String mainClass,
+        List<String> vmmArgs) {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+
+    public JailConfig {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw JailerException.usage("--id " + id + ": must be 1 to 64 characters, each a letter, a digit or '-'");
+        }
+        if (uid < 0 || gid < 0) {
+            throw JailerException.usage("--uid/--gid must be 0 or more (got " + uid + "/" + gid + ")");
+        }
+        if (!chrootBaseDir.isAbsolute() || chrootBaseDir.normalize().getNameCount() == 0) {
+            throw JailerException.usage("--chroot-base-dir " + chrootBaseDir + ": must be an absolute path below / (default /srv/jailer)");
+        }
+        if (netns != null && !netns.isAbsolute()) {
+            throw JailerException.usage("--netns " + netns + ": must be an absolute path such as /var/run/netns/NAME");
+        }
+        if (cgroupVersion != 1 && cgroupVersion != 2) {
+            throw JailerException.usage("--cgroup-version " + cgroupVersion + ": must be 1 or 2");
+        }
+        if (parentCgroup.isEmpty() || parentCgroup.startsWith("/") || List.of(parentCgroup.split("/")).stream().anyMatch(p -> p.isEmpty() || p.equals("..") || p.equals("."))) {
+            throw JailerException.usage("--parent-cgroup " + parentCgroup + ": must be a relative path inside the cgroup hierarchy, without '..', e.g. ember or vms/ember");
+        }
+        if (!CLASS_NAME.matcher(mainClass).matches()) {
+            throw JailerException.usage("--main-class " + mainClass + ": not a Java class name");
+        }
+        cgroups = List.copyOf(cgroups);
+        resourceLimits = List.copyOf(resourceLimits);
+        vmmArgs = List.copyOf(vmmArgs);
+    }
+
+    /** {@code <chroot-base-dir>/<exec-file name>/<id>}: holds the jail's root and nothing else. */
+    public Path jailDir() {
+        return chrootBaseDir.resolve(image.execName()).resolve(id);
+    }
+
+    /** The directory that becomes "/" for the VMM. */
+    public Path rootDir() {
+        return jailDir().resolve("root");
+    }
+}

@@ -1,0 +1,190 @@
+package dev.ember.jailer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real bin/ember-jailer for integration tests, with a test runtime image: the built
+ * image (hard-linked) plus a jar of {@link dev.ember.jailer.probe.JailProbe}.
+ */
+final class JailHarness {
+    static final int UID = 12345, GID = 12346;
+
+    private JailHarness() {}
+
+    static Path repo() {
+        String p = System.getProperty("ember.repo");
+        Path dir = p != null ? Path.of(p) : Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("bin/ember-jailer"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("cannot find the repository root (bin/ember-jailer); set -Dember.repo");
+        }
+        return dir;
+    }
+
+    static boolean isRoot() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().anyMatch(l -> l.matches("Uid:\\s+0\\s+0\\s+0\\s+0"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path testImage;
+
+    /** target/it-runtime: ember-runtime hard-linked, plus app/jail-probe.jar. */
+    static synchronized Path testImage() throws IOException {
+        if (testImage != null) {
+            return testImage;
+        }
+        Path target = repo().resolve("jailer/target");
+        Path built = target.resolve("ember-runtime");
+        if (!Files.isExecutable(built.resolve("bin/ember"))) {
+            throw new IllegalStateException(built + " is missing: the package phase builds it (mvn verify)");
+        }
+        Path image = target.resolve("it-runtime");
+        deleteTree(image);
+        try (Stream<Path> files = Files.walk(built)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = image.resolve(built.relativize(f).toString());
+                if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(to);
+                } else if (Files.isSymbolicLink(f)) {
+                    Files.createSymbolicLink(to, Files.readSymbolicLink(f));
+                } else {
+                    Files.createLink(to, f);
+                }
+            }
+        }
+        Path classes = target.resolve("test-classes");
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(image.resolve("app/jail-probe.jar")));
+             Stream<Path> files = Files.walk(classes.resolve("dev/ember/jailer/probe"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) {
+                    jar.putNextEntry(new JarEntry(classes.relativize(f).toString()));
+                    jar.write(Files.readAllBytes(f));
+                    jar.closeEntry();
+                }
+            }
+        }
+        testImage = image;
+        return image;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /** A running bin/ember-jailer (becoming the probe), its stdout as lines. */
+    static final class Jailed implements AutoCloseable {
+        final Process process;
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final StringBuffer stderr = new StringBuffer();
+
+        Jailed(Process process) {
+            this.process = process;
+            Thread out = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            out.setDaemon(true);
+            out.start();
+            Thread err = new Thread(() -> {
+                try {
+                    stderr.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // process gone
+                }
+            });
+            err.setDaemon(true);
+            err.start();
+        }
+
+        /** The next stdout line; fails (with stderr) if none comes. */
+        String line(Duration timeout) throws InterruptedException {
+            String l = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (l == null) {
+                throw new AssertionError("no output from the jailed process (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
+                        + ")\n--- stderr ---\n" + stderr);
+            }
+            return l;
+        }
+
+        String command(String cmd) throws IOException, InterruptedException {
+            OutputStream in = process.getOutputStream();
+            in.write((cmd + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            return line(Duration.ofSeconds(60));
+        }
+
+        int awaitExit() throws InterruptedException {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                throw new AssertionError("the jailed process did not end\n" + stderr);
+            }
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    static Jailed start(List<String> jailerArgs, List<String> probeArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repo().resolve("bin/ember-jailer").toString());
+        cmd.addAll(jailerArgs);
+        cmd.add("--main-class");
+        cmd.add("dev.ember.jailer.probe.JailProbe");
+        cmd.add("--");
+        cmd.addAll(probeArgs);
+        return new Jailed(new ProcessBuilder(cmd).start());
+    }
+
+    /** Runs bin/ember-jailer to completion: exit status and stderr. */
+    static String[] runToEnd(List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repo().resolve("bin/ember-jailer").toString());
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("ember-jailer did not end: " + out);
+        }
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+}

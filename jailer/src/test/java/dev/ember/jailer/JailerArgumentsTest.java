@@ -1,0 +1,148 @@
+package dev.ember.jailer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Argument checks: every bad input is refused with a message naming the option and the fix. */
+class JailerArgumentsTest {
+    @TempDir
+    Path dir;
+    Path exec;
+
+    /** A directory with the shape of a runtime image (the checks look at the shape only). */
+    @BeforeEach
+    void fakeImageShape() throws IOException {
+        Path home = dir.resolve("image");
+        for (String d : new String[] {"bin", "lib", "app", "sysroot/lib", "sysroot/lib64"}) {
+            Files.createDirectories(home.resolve(d));
+        }
+        Files.writeString(home.resolve("lib/modules"), "");
+        Files.writeString(home.resolve("lib/libjli.so"), "");
+        Files.writeString(home.resolve("app/jvm.args"), "");
+        exec = Files.writeString(home.resolve("bin/ember"), "");
+        exec.toFile().setExecutable(true);
+    }
+
+    private JailConfig parse(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--id", "vm-1", "--exec-file", exec.toString(), "--uid", "1000", "--gid", "1001"));
+        args.addAll(List.of(extra));
+        JailerCommand c = new JailerCommand();
+        new CommandLine(c).setOverwrittenOptionsAllowed(true).parseArgs(args.toArray(new String[0]));   // later options override the defaults above
+        return c.toConfig();
+    }
+
+    private String refused(String... extra) {
+        JailerException e = assertThrows(JailerException.class, () -> parse(extra));
+        assertTrue(e.isUsage(), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void defaultsFollowFirecrackersJailer() {
+        JailConfig c = parse("--", "--api-sock", "/run/ember.socket");
+        assertEquals(Path.of("/srv/jailer/ember/vm-1/root"), c.rootDir());
+        assertEquals("ember", c.parentCgroup());
+        assertEquals("dev.ember.cli.Main", c.mainClass());
+        assertEquals(List.of("--api-sock", "/run/ember.socket"), c.vmmArgs());
+        assertEquals("/ember/bin/ember", c.image().jailedExecPath());
+        assertTrue(c.resourceLimits().isEmpty());
+    }
+
+    @Test
+    void idsAreLettersDigitsAndDashesUpTo64() {
+        parse("--id", "a".repeat(64));
+        assertTrue(refused("--id", "a".repeat(65)).startsWith("--id aaaa"));
+        assertTrue(refused("--id", "vm_1").contains("must be 1 to 64 characters, each a letter, a digit or '-'"));
+        assertTrue(refused("--id", "../x").startsWith("--id ../x"));
+        assertTrue(refused("--id", "").startsWith("--id "));
+    }
+
+    @Test
+    void execFileMustBeTheLauncherOfARuntimeImage() {
+        assertTrue(refused("--exec-file", dir.resolve("nope").toString()).contains("no such executable file; --exec-file must be the bin/ember launcher"));
+        assertTrue(refused("--exec-file", "/bin/true").contains("not in the bin/ directory of a runtime image")
+                || refused("--exec-file", "/bin/true").contains("has no lib/modules"));
+    }
+
+    @Test
+    void cgroupSettingsAreFileEqualsValue() {
+        JailConfig c = parse("--cgroup-version", "2", "--cgroup", "memory.max=536870912", "--cgroup", "cpu.max=50000 100000");
+        assertEquals(List.of(new CgroupSetting("memory.max", "536870912"), new CgroupSetting("cpu.max", "50000 100000")), c.cgroups());
+        assertEquals("memory", c.cgroups().get(0).controller());
+        assertTrue(refused("--cgroup", "memory.max").startsWith("--cgroup memory.max: expected <file>=<value>"));
+        assertTrue(refused("--cgroup", "../../etc/passwd=1").contains("is not a cgroup control file name"));
+        assertTrue(refused("--cgroup", "memory.max=").contains("the value must be one non-empty line"));
+        assertTrue(refused("--cgroup-version", "3").startsWith("--cgroup-version 3: must be 1 or 2"));
+    }
+
+    @Test
+    void parentCgroupStaysInsideTheHierarchy() {
+        assertEquals("vms/ember", parse("--parent-cgroup", "vms/ember").parentCgroup());
+        assertTrue(refused("--parent-cgroup", "/abs").contains("must be a relative path"));
+        assertTrue(refused("--parent-cgroup", "a/../..").contains("without '..'"));
+    }
+
+    @Test
+    void resourceLimitsAreFsizeAndNoFile() {
+        JailConfig c = parse("--resource-limit", "fsize=250000000", "--resource-limit", "no-file=1024");
+        assertEquals(List.of(new ResourceLimit("fsize", ResourceLimit.RLIMIT_FSIZE, 250000000), new ResourceLimit("no-file", ResourceLimit.RLIMIT_NOFILE, 1024)),
+                c.resourceLimits());
+        assertTrue(refused("--resource-limit", "cpu=1").contains("the resource must be fsize"));
+        assertTrue(refused("--resource-limit", "no-file=lots").contains("expected no-file=<number>, e.g. no-file=1024"));
+        assertTrue(refused("--resource-limit", "no-file=10").contains("fewer than 64 file descriptors"));
+    }
+
+    @Test
+    void netnsAndBaseDirMustBeAbsolute() {
+        assertTrue(refused("--netns", "netns/x").startsWith("--netns netns/x: must be an absolute path"));
+        assertTrue(refused("--chroot-base-dir", "jails").startsWith("--chroot-base-dir jails: must be an absolute path"));
+        assertTrue(refused("--chroot-base-dir", "/").startsWith("--chroot-base-dir /: must be an absolute path below /"));
+    }
+
+    @Test
+    void mainPrintsOneLineAndExits2OnBadInputWithoutAStackTrace() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.run(new String[] {"--id", "bad id", "--exec-file", exec.toString(), "--uid", "1", "--gid", "1"});
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, status);
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("ember-jailer: --id bad id: must be 1 to 64 characters"), text);
+        assertTrue(!text.contains("\tat "), text);
+    }
+
+    @Test
+    void missingRequiredOptionsAreNamed() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream old = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.run(new String[] {"--id", "x"});
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(2, status);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Missing required options: '--exec-file=FILE', '--uid=UID', '--gid=GID'"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,243 @@
+package dev.ember.jailer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jailer end to end as root: bin/ember-jailer builds a real jail and execs a stand-in VMM
+ * (JailProbe, from a test runtime image) in it; the host then checks through /proc what the
+ * process ended up with.
+ */
+class JailerIT {
+    private static final int SIGSYS = 31, SIGKILL = 9;
+    private static final int ENOENT = 2, EROFS = 30;
+
+    private Path base;
+    private String id;
+    private final List<Path> cgroupsToRemove = new ArrayList<>();
+    private final List<String> netnsToRemove = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(JailHarness.isRoot(), "the jailer needs root (mknod, mount, setns, cgroups)");
+        base = Files.createTempDirectory("ember-jailer-it");
+        id = "it-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (base != null) {
+            JailHarness.deleteTree(base);
+        }
+        for (Path cg : cgroupsToRemove) {
+            // deepest first; a cgroup is removed with rmdir once empty
+            for (Path p = cg; p != null && p.getNameCount() > 4; p = p.getParent()) {
+                if (Files.isDirectory(p) && !p.getFileName().toString().startsWith("process_api")) {
+                    try {
+                        Files.delete(p);
+                    } catch (IOException e) {
+                        break;
+                    }
+                }
+            }
+        }
+        for (String ns : netnsToRemove) {
+            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+        }
+    }
+
+    private List<String> baseArgs() throws IOException {
+        return new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.testImage().resolve("bin/ember").toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID),
+                "--chroot-base-dir", base.toString()));
+    }
+
+    private Path root() {
+        return base.resolve("ember").resolve(id).resolve("root");
+    }
+
+    private static String status(long pid, String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))
+                .map(l -> l.substring(field.length() + 1).trim().replaceAll("\\s+", " ")).findFirst().orElse("(none)");
+    }
+
+    /** The memory cgroup (v1) this test runs in: the VM's cgroup goes below it, inside the same limits. */
+    private static String ownMemoryCgroup() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().map(l -> l.split(":", 3))
+                .filter(f -> List.of(f[1].split(",")).contains("memory")).map(f -> f[2]).findFirst().orElse("/");
+    }
+
+    @Test
+    void vmmRunsConfinedWithUidGidNoNewPrivsSeccompRootAndCgroup() throws Exception {
+        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
+        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
+        cgroupsToRemove.add(cgroup);
+        List<String> args = baseArgs();
+        args.addAll(List.of("--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456"));
+        try (JailHarness.Jailed j = JailHarness.start(args, List.of("seccomp-default"))) {
+            String ready = j.line(Duration.ofSeconds(90));
+            assertTrue(ready.startsWith("ready "), ready + j.stderr);
+            long pid = j.process.pid();
+            assertEquals(Long.toString(pid), ready.substring(6), "the jailer execs the VMM under its own PID");
+
+            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, status(pid, "Uid"));
+            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, status(pid, "Gid"));
+            assertEquals("", status(pid, "Groups"));
+            assertEquals("1", status(pid, "NoNewPrivs"));
+            assertEquals("2", status(pid, "Seccomp"));
+            assertEquals("0000000000000000", status(pid, "CapEff"));
+
+            // Its root is the jail: same directory, and the host's /etc is not there.
+            Path procRoot = Path.of("/proc/" + pid + "/root");
+            assertTrue(Files.isSameFile(procRoot, root()), "root of the VMM is not " + root());
+            assertFalse(Files.exists(procRoot.resolve("etc")));
+            assertFalse(Files.exists(procRoot.resolve("old_root")));
+            assertEquals(pid + "", Files.readString(root().resolve("ember.pid")).trim());
+
+            // Its cgroup is the VM's, with the value written.
+            String memoryLine = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+                    .filter(l -> l.split(":", 3)[1].equals("memory")).findFirst().orElseThrow();
+            assertEquals("/" + parent + "/" + id, memoryLine.split(":", 3)[2]);
+            assertEquals("268435456", Files.readString(cgroup.resolve("memory.limit_in_bytes")).trim());
+            assertEquals("", Files.readString(cgroup.resolve("tasks")).lines().filter(t -> !Files.exists(Path.of("/proc/" + pid + "/task/" + t)))
+                    .reduce("", String::concat), "every thread of the VMM is in its cgroup");
+
+            // Inside: no host files, the runtime image read-only, the device nodes usable.
+            assertEquals("open: errno " + ENOENT, j.command("open /etc/hostname"));
+            assertEquals("open: errno " + ENOENT, j.command("open /ember/../../../etc/passwd"));
+            assertEquals("write: errno " + EROFS, j.command("write /ember/app/evil.jar"));
+            assertEquals("write: ok", j.command("write /run/scratch"));
+            assertEquals("open: ok", j.command("open /dev/urandom"));
+            if (Files.exists(Path.of("/dev/kvm"))) {
+                assertEquals("open: ok", j.command("open /dev/kvm"));
+            }
+            // The memory limit is in effect: 64 MiB fits, 512 MiB gets the process OOM-killed.
+            assertEquals("populate: ok 64", j.command("populate 64"));
+            j.process.getOutputStream().write("populate 512\n".getBytes(StandardCharsets.US_ASCII));
+            j.process.getOutputStream().flush();
+            assertEquals(128 + SIGKILL, j.awaitExit(), j.stderr.toString());
+            assertTrue(Long.parseLong(Files.readString(cgroup.resolve("memory.failcnt")).trim()) > 0);
+        }
+    }
+
+    @Test
+    void networkNamespaceIsTheOneRequested() throws Exception {
+        String ns = id;
+        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor());
+        netnsToRemove.add(ns);
+        List<String> args = baseArgs();
+        args.addAll(List.of("--netns", "/run/netns/" + ns));
+        try (JailHarness.Jailed j = JailHarness.start(args, List.of())) {
+            assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
+            long pid = j.process.pid();
+            Object want = Files.getAttribute(Path.of("/run/netns/" + ns), "unix:ino");
+            assertEquals(want, Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino"));
+            assertFalse(want.equals(Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino")));
+            // and a private mount namespace of its own
+            assertFalse(Files.getAttribute(Path.of("/proc/self/ns/mnt"), "unix:ino")
+                    .equals(Files.getAttribute(Path.of("/proc/" + pid + "/ns/mnt"), "unix:ino")));
+            assertEquals("bye", j.command("exit"));
+            assertEquals(0, j.awaitExit());
+        }
+    }
+
+    @Test
+    void aSyscallTheFilterForbidsKillsTheVmmWithSigsys() throws Exception {
+        // A filter file in the jail that allows everything but getppid.
+        Files.createDirectories(root());
+        Files.writeString(root().resolve("deny-getppid.json"),
+                "{\"default_action\": \"allow\", \"filter_action\": \"kill_process\", \"filter\": [{\"syscall\": \"getppid\"}]}");
+        try (JailHarness.Jailed j = JailHarness.start(baseArgs(), List.of("seccomp-file:/deny-getppid.json"))) {
+            assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
+            assertEquals("syscall: ok " + 1, j.command("syscall 39").replaceAll("ok \\d+", "ok 1"));   // getpid runs
+            j.process.getOutputStream().write("syscall 110\n".getBytes(StandardCharsets.US_ASCII));
+            j.process.getOutputStream().flush();
+            assertEquals(128 + SIGSYS, j.awaitExit(), j.stderr.toString());
+        }
+    }
+
+    @Test
+    void newPidNamespaceAndDaemonize() throws Exception {
+        List<String> args = baseArgs();
+        args.addAll(List.of("--new-pid-ns", "--daemonize", "--main-class", "dev.ember.jailer.probe.JailProbe"));
+        String[] r = JailHarness.runToEnd(args);
+        assertEquals("0", r[0], r[1]);
+        Path pidFile = root().resolve("ember.pid");
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        try {
+            assertEquals(pid + " 1", status(pid, "NSpid"), "the VMM is PID 1 of its own PID namespace");
+            assertEquals(Integer.toString(JailHarness.UID), status(pid, "Uid").split(" ")[0]);
+            assertEquals("1", status(pid, "NoNewPrivs"));
+            // setsid: its own session, no terminal; stdin is /dev/null so the probe ends on EOF... or waits
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            assertEquals("0", f[4], "no controlling terminal");
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void aFailedStartLeavesNothingBehind() throws Exception {
+        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
+        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
+        cgroupsToRemove.add(cgroup);
+        List<String> args = baseArgs();
+        // The cgroup is made and joined, then the network namespace cannot be opened.
+        args.addAll(List.of("--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456",
+                "--netns", "/run/netns/does-not-exist-" + id));
+        String[] r = JailHarness.runToEnd(args);
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains("--netns /run/netns/does-not-exist-" + id + ": cannot open the network namespace"), r[1]);
+        assertFalse(r[1].contains("Exception"), r[1]);
+        assertFalse(Files.exists(base.resolve("ember")), "jail directories left behind: " + r[1]);
+        assertFalse(Files.exists(cgroup), "cgroup left behind");
+    }
+
+    @Test
+    void badCgroupFileIsNamedAndUndone() throws Exception {
+        List<String> args = baseArgs();
+        args.addAll(List.of("--cgroup-version", "2", "--parent-cgroup", "ember-it-" + id, "--cgroup", "cgroup.max.descendants=3",
+                "--cgroup", "cgroup.nosuchfile=1"));
+        cgroupsToRemove.add(Path.of("/sys/fs/cgroup/unified/ember-it-" + id, id));
+        String[] r = JailHarness.runToEnd(args);
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--cgroup cgroup.nosuchfile=1"), r[1]);
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/unified/ember-it-" + id)), "cgroup left behind");
+        assertFalse(Files.exists(base.resolve("ember")), "jail left behind");
+    }
+
+    @Test
+    void cgroupV2PlacesTheVmmAndWritesTheValue() throws Exception {
+        Path unified = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) ? Path.of("/sys/fs/cgroup") : Path.of("/sys/fs/cgroup/unified");
+        assumeTrue(Files.exists(unified.resolve("cgroup.procs")), "no cgroup2 hierarchy mounted");
+        String parent = "ember-it-" + id;
+        Path cgroup = unified.resolve(parent).resolve(id);
+        cgroupsToRemove.add(cgroup);
+        List<String> args = baseArgs();
+        args.addAll(List.of("--cgroup-version", "2", "--parent-cgroup", parent, "--cgroup", "cgroup.max.descendants=3"));
+        try (JailHarness.Jailed j = JailHarness.start(args, List.of())) {
+            assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
+            long pid = j.process.pid();
+            String v2 = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream().filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
+            assertEquals("0::/" + parent + "/" + id, v2);
+            assertEquals("3", Files.readString(cgroup.resolve("cgroup.max.descendants")).trim());
+            assertEquals("bye", j.command("exit"));
+            assertEquals(0, j.awaitExit());
+        }
+    }
+}
