@@ -32,6 +32,7 @@ class VirtioNetTest {
 
     static GuestMemory mem;
     static EventLoop loop;
+    static Thread loopThread;
     static NetNamespace ns;
 
     TestDriver d;
@@ -56,7 +57,7 @@ class VirtioNetTest {
         Assumptions.assumeTrue(why == null, why);
         mem = GuestMemory.create(16 << 20);
         loop = new EventLoop();
-        loop.start("test-event-loop");
+        loopThread = loop.start("test-event-loop");
     }
 
     @AfterAll
@@ -111,12 +112,16 @@ class VirtioNetTest {
 
     /** Queues one TX frame in descriptors {@code 2i, 2i+1}: header, then the frame. */
     private void postTx(int i, byte[] frame) {
+        writeTx(i, frame);
+        tx.publish(2 * i);
+    }
+
+    private void writeTx(int i, byte[] frame) {
         long hdr = TX_BUFS + i * 0x20000L;
         mem.fill(hdr, VirtioNet.VNET_HDR_SIZE, (byte) 0);
         mem.write(hdr + 0x100, frame, 0, frame.length);
         tx.setDesc(2 * i, hdr, VirtioNet.VNET_HDR_SIZE, Virtio.DESC_F_NEXT, 2 * i + 1);
         tx.setDesc(2 * i + 1, hdr + 0x100, frame.length, 0, 0);
-        tx.publish(2 * i);
     }
 
     /** The frame in used RX entry {@code k} (single-buffer case), header stripped. */
@@ -286,5 +291,66 @@ class VirtioNetTest {
         d.sync();
         d.sync();
         assertEquals(1, net.metrics().counter("tap_read_fails").get(), "reported once, not in a loop");
+    }
+
+    /** Sends {@code n} frames from the host side while recycling RX buffers like a driver. */
+    private void receiveFrames(int n, int seed) throws Exception {
+        byte[][] frames = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            frames[i] = HostLink.frame(GUEST_MAC, HOST_MAC, payload(100, seed + i));
+        }
+        int start = rx.usedIdx();
+        Thread sender = new Thread(() -> {
+            try {
+                link.send(frames);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        sender.start();
+        int seen = 0;
+        while (seen < n) {
+            final int want = seen + 1;
+            TestDriver.await(() -> ((rx.usedIdx() - start) & 0xFFFF) >= want, "RX frame " + want);
+            int id = rx.usedId(start + seen);
+            rx.publish(id); // recycle the buffer
+            d.kick(VirtioNet.RX_QUEUE);
+            seen++;
+        }
+        sender.join();
+    }
+
+    private void transmitFrames(int n) {
+        byte[] frame = HostLink.frame(BROADCAST, GUEST_MAC, payload(100, 7));
+        for (int i = 0; i < 8; i++) {
+            writeTx(i, frame);
+        }
+        int done = 0;
+        while (done < n) {
+            int start = tx.usedIdx();
+            for (int i = 0; i < 8; i++) {
+                tx.publish(2 * i);
+            }
+            d.kick(VirtioNet.TX_QUEUE);
+            TestDriver.await(() -> ((tx.usedIdx() - start) & 0xFFFF) == 8, "TX batch");
+            done += 8;
+        }
+    }
+
+    @Test
+    void framesAllocateNothingOnTheEventLoop() throws Exception {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        up(~Virtio.bit(Virtio.F_RING_EVENT_IDX), null, null);
+        postRxBuffers(0, 16, 2048);
+        transmitFrames(800); // warm-up
+        receiveFrames(200, 0);
+        long before = b.getThreadAllocatedBytes(loopThread.getId());
+        receiveFrames(200, 50);
+        transmitFrames(800);
+        long allocated = b.getThreadAllocatedBytes(loopThread.getId()) - before;
+        System.out.println("VirtioNetTest: 200 RX + 800 TX frames, " + allocated + " bytes allocated on the event loop");
+        assertTrue(allocated < 16 * 1024, "200 RX + 800 TX frames allocated " + allocated + " bytes on the event loop");
     }
 }

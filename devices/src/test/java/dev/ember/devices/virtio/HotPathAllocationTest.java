@@ -1,0 +1,68 @@
+package dev.ember.devices.virtio;
+
+import static dev.ember.devices.virtio.BlockHarness.*;
+import static dev.ember.devices.virtio.VirtioBlock.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.ember.eventloop.EventLoop;
+import dev.ember.memory.GuestMemory;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The request path allocates nothing: the event-loop thread's allocation counter (HotSpot's
+ * per-thread TLAB accounting) does not grow while it serves thousands of block requests after
+ * warm-up. A leak of even one small object per request would show as tens of kilobytes.
+ */
+class HotPathAllocationTest {
+    static GuestMemory mem;
+    static EventLoop loop;
+    static Thread loopThread;
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void start() {
+        mem = GuestMemory.create(16 << 20);
+        loop = new EventLoop();
+        loopThread = loop.start("alloc-test-loop");
+    }
+
+    @AfterAll
+    static void stop() {
+        loop.close();
+        mem.close();
+    }
+
+    private static long loopAllocatedBytes() {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        return b.getThreadAllocatedBytes(loopThread.getId());
+    }
+
+    @Test
+    void blockRequestsAllocateNothingOnTheEventLoop() throws Exception {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        Path img = dir.resolve("alloc.img");
+        Files.write(img, new byte[1 << 20]);
+        VirtioBlock blk = new VirtioBlock("alloc" + (System.nanoTime() & 0xFFFF), img, false, BlockCacheType.WRITEBACK, null);
+        try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
+            for (int i = 0; i < 3000; i++) { // warm-up: class loading, JIT, first-use paths
+                assertEquals(S_OK, h.request(i % 2 == 0 ? T_OUT : T_IN, i % 64, 4096, i % 2 != 0));
+            }
+            long before = loopAllocatedBytes();
+            int n = 2000;
+            for (int i = 0; i < n; i++) {
+                assertEquals(S_OK, h.request(i % 2 == 0 ? T_OUT : T_IN, i % 64, 4096, i % 2 != 0));
+            }
+            long allocated = loopAllocatedBytes() - before;
+            System.out.println("HotPathAllocationTest: " + n + " block requests, " + allocated + " bytes allocated on the event loop");
+            assertTrue(allocated < 16 * 1024, n + " requests allocated " + allocated + " bytes on the event loop");
+        }
+    }
+}
