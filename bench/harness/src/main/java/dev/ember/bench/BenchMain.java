@@ -32,6 +32,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--density", split = ",", description = "VM counts for the density run (default 10,30; --quick 3).")
     List<Integer> density;
 
+    @Option(names = "--subjects", split = ",", paramLabel = "NAME",
+            description = "Start-up subjects to run (default all): ember, ember-java, ember-noaot, ember-before, ember-untuned, jvm-floor, qemu.")
+    List<String> subjectNames;
+
     @Option(names = "--no-peer", description = "Skip QEMU.")
     boolean noPeer;
 
@@ -88,6 +92,9 @@ public final class BenchMain implements Callable<Integer> {
             subjects.add(Subject.floor(env));
             if (!noPeer && env.qemu != null) {
                 subjects.add(Subject.qemu(env));
+            }
+            if (subjectNames != null) {
+                subjects.removeIf(s -> !subjectNames.contains(s.name()));
             }
             StartupBench.run(env, res, subjects, startupRuns, quick ? 1 : 2);
         }

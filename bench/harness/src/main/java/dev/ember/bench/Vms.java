@@ -66,6 +66,23 @@ final class Vms {
         return new Vm(Child.start(cmd, env.repoDir(), Map.of()), null, t0, t0);
     }
 
+    static QmpClient awaitQmp(Child c, Path sock, long timeoutMs) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            if (Files.exists(sock)) {
+                try {
+                    return QmpClient.connect(sock);
+                } catch (IOException e) {
+                    // not listening yet, or the previous client is still being dropped
+                }
+            }
+            if (!c.isAlive() || System.nanoTime() > deadline) {
+                throw new IOException("QEMU's QMP socket " + sock + " never greeted\n" + c.describe());
+            }
+            Thread.sleep(1);
+        }
+    }
+
     /** Ember with {@code --no-api --config-file}, as bin/ember ships. */
     static Vm emberConfig(Env env, String name, String scenario, int memMib) throws IOException {
         return emberConfig(env, name, scenario, memMib, false);
@@ -123,10 +140,9 @@ final class Vms {
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=1",
                 "-kernel", guest.toString(), "-append", bootArgs(scenario));
         Child c = Child.start(cmd, env.repoDir(), Map.of());
-        Subject qmp = new Subject("qemu", "", x -> cmd, Map.of(), Subject.Protocol.QMP);
         try {
-            StartupBench.awaitReady(c, qmp, sock, 60_000);
-            try (QmpClient q = QmpClient.connect(sock)) {
+            // QMP serves one client at a time: keep the first connection that gets the greeting.
+            try (QmpClient q = awaitQmp(c, sock, 60_000)) {
                 q.execute("qmp_capabilities");
                 long t0 = System.nanoTime();
                 String r = q.execute("cont");
