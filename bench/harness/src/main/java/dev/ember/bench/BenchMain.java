@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -138,10 +137,18 @@ public final class BenchMain implements Callable<Integer> {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + (quick ? "-quick" : "") + ".json");
         res.writeJson(file);
         System.out.println("JSON: " + file);
+        deleteTree(work);
         return 0;
     }
 
-    static String join(int[] a) {
-        return Arrays.toString(a);
+    /** Removes the scratch directory (sockets, generated configs) of this run. */
+    static void deleteTree(Path dir) {
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("bench/run: could not remove " + dir + ": " + e.getMessage());
+        }
     }
 }
