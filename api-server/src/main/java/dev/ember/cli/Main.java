@@ -4,6 +4,8 @@ import dev.ember.app.VmmControl;
 import dev.ember.app.VmmException;
 import dev.ember.config.ConfigException;
 import dev.ember.config.VmResources;
+import dev.ember.seccomp.SeccompFilterException;
+import dev.ember.seccomp.json.SeccompFilters;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
@@ -34,6 +36,12 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--log-path", paramLabel = "PATH", description = "Write the log to this file or FIFO instead of stderr.")
     Path logPath;
 
+    @Option(names = "--no-seccomp", description = "Do not install a seccomp filter (debugging only).")
+    boolean noSeccomp;
+
+    @Option(names = "--seccomp-filter", paramLabel = "FILE", description = "Install this seccomp filter (seccompiler JSON, docs/seccomp.md) instead of the built-in one.")
+    Path seccompFilter;
+
     @Option(names = "--boot-timer", description = "Log the time from VMM start to the guest's boot-timer signal (MMIO 0xd0000000).")
     boolean bootTimer;
 
@@ -61,6 +69,12 @@ public final class Main implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalStateException("no VmmControl implementation on the class path"));
         installSignalHandlers(vmm);
         try {
+            installSeccomp();
+        } catch (SeccompFilterException e) {
+            System.err.println("ember: " + e.getMessage());
+            return ExitCode.BAD_CONFIGURATION;
+        }
+        try {
             vmm.start(resources);
         } catch (VmmException e) {
             System.err.println("ember: " + e.getMessage());
@@ -72,6 +86,21 @@ public final class Main implements Callable<Integer> {
             Thread.currentThread().interrupt();
             vmm.shutdown();
             return ExitCode.OK;
+        }
+    }
+
+    /** Before any guest code or API request: the process-wide filter (docs/seccomp.md). */
+    private void installSeccomp() {
+        if (noSeccomp) {
+            if (seccompFilter != null) {
+                throw new SeccompFilterException("--no-seccomp and --seccomp-filter contradict each other: give one");
+            }
+            return;
+        }
+        if (seccompFilter != null) {
+            SeccompFilters.install(seccompFilter);
+        } else {
+            SeccompFilters.installDefault();
         }
     }
 
