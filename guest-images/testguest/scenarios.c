@@ -11,6 +11,10 @@ void scenario_echo(void);
 void scenario_timer(void);
 void scenario_idle(void);
 void scenario_smp(void);
+void scenario_virtio_blk(void);
+void scenario_virtio_blk_ro(void);
+void scenario_virtio_net(void);
+void scenario_virtio_hostile(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -22,6 +26,10 @@ static const struct scenario scenarios[] = {
     {"timer", scenario_timer},
     {"idle", scenario_idle},
     {"smp", scenario_smp},
+    {"virtio-blk", scenario_virtio_blk},
+    {"virtio-blk-ro", scenario_virtio_blk_ro},
+    {"virtio-net", scenario_virtio_net},
+    {"virtio-hostile", scenario_virtio_hostile},
 };
 
 const struct scenario *scenario_find(const char *name)

@@ -100,7 +100,8 @@ public final class Vmm implements VmmControl {
         try {
             m.loop.start("vmm");
             LegacyDevices.attach(m, resources, vmmStartNanos);
-            String cmdline = commandLine(boot);
+            m.virtio = VirtioDevices.attach(m, resources);
+            String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
             BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount());
             m.vm.configureBoot(entry);
@@ -150,14 +151,12 @@ public final class Vmm implements VmmControl {
 
     @Override
     public void updateDrive(DriveConfig drive) throws VmmException {
-        running("update a drive of");
-        throw new VmmException("not supported yet: block devices (drive '" + drive.driveId() + "')");
+        running("update a drive of").virtio.updateDrive(drive);
     }
 
     @Override
     public void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException {
-        running("update a network interface of");
-        throw new VmmException("not supported yet: network interfaces ('" + iface.ifaceId() + "')");
+        running("update a network interface of").virtio.updateNetworkRateLimiters(iface);
     }
 
     @Override
@@ -212,6 +211,9 @@ public final class Vmm implements VmmControl {
             return;
         }
         m.loop.close();
+        if (m.virtio != null) {
+            m.virtio.close(); // after the loop stopped: no handler runs on a closed file or TAP
+        }
         m.vm.close();
         if (m.terminal != null) {
             m.terminal.close();
@@ -224,6 +226,7 @@ public final class Vmm implements VmmControl {
         final EventLoop loop;
         dev.ember.devices.legacy.I8042Device i8042;
         dev.ember.devices.legacy.Serial8250 serial;
+        VirtioDevices virtio;
         Termios terminal;
         int serialOutFd = -1;
 

@@ -52,6 +52,14 @@ public final class EmberProcess implements AutoCloseable {
         return new EmberProcess(pb.start());
     }
 
+    /** Like {@link #start}, with {@code launcher} (e.g. {@code ip netns exec <name>}) in front of bin/ember. */
+    public static EmberProcess startVia(List<String> launcher, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.add(repo().resolve("bin/ember").toString());
+        cmd.addAll(List.of(args));
+        return new EmberProcess(new ProcessBuilder(cmd).directory(repo().toFile()).start());
+    }
+
     /** Boots {@code config} (a path relative to the repository) with no API socket. */
     public static EmberProcess boot(String config, String... extraArgs) throws IOException {
         List<String> args = new ArrayList<>(List.of("--no-api", "--config-file", config));

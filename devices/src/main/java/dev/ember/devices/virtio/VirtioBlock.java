@@ -122,6 +122,11 @@ public final class VirtioBlock implements VirtioDevice {
         return driveId;
     }
 
+    /** The backing file in use (after {@link #updatePath}, the new one once the swap ran). */
+    public Path path() {
+        return file.path;
+    }
+
     public long capacitySectors() {
         return file.sectors;
     }

@@ -1,0 +1,162 @@
+package dev.ember.app;
+
+import dev.ember.config.CacheType;
+import dev.ember.config.DriveConfig;
+import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.RateLimiterConfig;
+import dev.ember.config.VmResources;
+import dev.ember.devices.net.TapException;
+import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.devices.ratelimit.TokenBucketConfig;
+import dev.ember.devices.virtio.BlockCacheType;
+import dev.ember.devices.virtio.BlockDeviceException;
+import dev.ember.devices.virtio.VirtioBlock;
+import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioMmioDevice;
+import dev.ember.devices.virtio.VirtioNet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
+ * device first of all, so it is {@code /dev/vda}), then network interfaces, device n on the
+ * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
+ * configuration records to the device constructors and collects the kernel command-line
+ * additions ({@code virtio_mmio.device=...}, {@code root=...}).
+ */
+final class VirtioDevices implements AutoCloseable {
+    private final List<VirtioMmioDevice> transports = new ArrayList<>();
+    private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
+    private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
+    private final StringBuilder cmdline = new StringBuilder();
+
+    private VirtioDevices() {}
+
+    static VirtioDevices attach(Vmm.Machine m, VmResources resources) throws VmmException {
+        VirtioDevices v = new VirtioDevices();
+        try {
+            for (DriveConfig d : resources.drives()) {
+                VirtioBlock blk = new VirtioBlock(d.driveId(), Path.of(d.pathOnHost()), d.isReadOnly(),
+                        d.cacheType() == CacheType.Writeback ? BlockCacheType.WRITEBACK : BlockCacheType.UNSAFE,
+                        limiter(d.rateLimiter()));
+                v.add(m, blk);
+                v.drives.put(d.driveId(), blk);
+                if (d.root()) {
+                    v.arg(d.partuuid() != null ? "root=PARTUUID=" + d.partuuid() : "root=/dev/vda");
+                    v.arg(d.isReadOnly() ? "ro" : "rw");
+                }
+            }
+            for (NetworkInterfaceConfig n : resources.networkInterfaces()) {
+                VirtioNet net = new VirtioNet(n.ifaceId(), n.hostDevName(), mac(n.guestMac()),
+                        limiter(n.rxRateLimiter()), limiter(n.txRateLimiter()));
+                v.add(m, net);
+                v.nets.put(n.ifaceId(), net);
+            }
+        } catch (BlockDeviceException | TapException | IllegalArgumentException e) {
+            v.close();
+            throw new VmmException(e.getMessage());
+        } catch (RuntimeException e) {
+            v.close();
+            throw e;
+        }
+        return v;
+    }
+
+    private void add(Vmm.Machine m, VirtioDevice device) {
+        int n = transports.size();
+        VirtioMmioDevice t;
+        try {
+            t = VirtioMmioDevice.attach(device, m.vm.memory(), m.vm.mmioBus(), VirtioMmioDevice.baseFor(n), m.vm,
+                    m.vm.irqLine(VirtioMmioDevice.irqFor(n)), m.loop);
+        } catch (RuntimeException e) {
+            device.close();
+            throw e;
+        }
+        transports.add(t);
+        arg(t.kernelCommandLineArgument());
+    }
+
+    private void arg(String a) {
+        cmdline.append(' ').append(a);
+    }
+
+    /** What the kernel command line needs for these devices (leading space, or empty). */
+    String commandLineArguments() {
+        return cmdline.toString();
+    }
+
+    static RateLimiter limiter(RateLimiterConfig c) {
+        if (c == null) {
+            return null;
+        }
+        return new RateLimiter(bucket(c.bandwidth()), bucket(c.ops()));
+    }
+
+    /** Config bucket to device bucket; a missing bucket stays null (unchanged on update). */
+    static TokenBucketConfig bucket(dev.ember.config.TokenBucketConfig b) {
+        if (b == null) {
+            return null;
+        }
+        return new TokenBucketConfig(b.size() == null ? 0 : b.size(), b.oneTimeBurst() == null ? 0 : b.oneTimeBurst(),
+                b.refillTime() == null ? 0 : b.refillTime());
+    }
+
+    static byte[] mac(String s) {
+        if (s == null) {
+            return null;
+        }
+        byte[] b = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            b[i] = (byte) Integer.parseInt(s.substring(3 * i, 3 * i + 2), 16);
+        }
+        return b;
+    }
+
+    /** PATCH /drives: a new backing file and/or new rate limiter buckets. */
+    void updateDrive(DriveConfig d) throws VmmException {
+        VirtioBlock blk = drives.get(d.driveId());
+        if (blk == null) {
+            throw new VmmException("drive '" + d.driveId() + "' is not attached to the running microVM");
+        }
+        Path path = Path.of(d.pathOnHost());
+        if (!path.equals(blk.path())) {
+            try {
+                blk.updatePath(path);
+            } catch (BlockDeviceException e) {
+                throw new VmmException(e.getMessage());
+            }
+        }
+        RateLimiterConfig r = d.rateLimiter();
+        if (r != null) {
+            blk.rateLimiter().update(bucket(r.bandwidth()), bucket(r.ops()));
+        }
+    }
+
+    /** PATCH /network-interfaces: new rx/tx rate limiter buckets. */
+    void updateNetworkRateLimiters(NetworkInterfaceConfig n) throws VmmException {
+        VirtioNet net = nets.get(n.ifaceId());
+        if (net == null) {
+            throw new VmmException("network interface '" + n.ifaceId() + "' is not attached to the running microVM");
+        }
+        RateLimiterConfig rx = n.rxRateLimiter();
+        if (rx != null) {
+            net.rxRateLimiter().update(bucket(rx.bandwidth()), bucket(rx.ops()));
+        }
+        RateLimiterConfig tx = n.txRateLimiter();
+        if (tx != null) {
+            net.txRateLimiter().update(bucket(tx.bandwidth()), bucket(tx.ops()));
+        }
+    }
+
+    /** Releases files and TAPs; the event loop must already be stopped. */
+    @Override
+    public void close() {
+        for (VirtioMmioDevice t : transports) {
+            t.close();
+        }
+        transports.clear();
+    }
+}

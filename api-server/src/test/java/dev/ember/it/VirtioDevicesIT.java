@@ -1,0 +1,219 @@
+package dev.ember.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The test guest's virtio drivers against the real {@code bin/ember}: drives and network
+ * interfaces come from the config file, the guest moves data, and the test checks the bytes in
+ * the image file and the frames on the TAP.
+ */
+class VirtioDevicesIT {
+    private static final Duration BOOT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsKvm() {
+        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+    }
+
+    /** A config booting {@code scenario} with extra top-level sections (JSON members). */
+    private Path config(String scenario, String sections) throws IOException {
+        String json = "{\n"
+                + "  \"boot-source\": {\n"
+                + "    \"kernel_image_path\": \"" + TestGuests.image() + "\",\n"
+                + "    \"boot_args\": \"console=ttyS0 ember.test=" + scenario + "\"\n"
+                + "  },\n"
+                + "  \"machine-config\": { \"vcpu_count\": 1, \"mem_size_mib\": 128 },\n"
+                + sections + "\n"
+                + "}\n";
+        Path f = dir.resolve(scenario + ".json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    private static String drive(String id, Path image, boolean readOnly) {
+        return "{ \"drive_id\": \"" + id + "\", \"path_on_host\": \"" + image + "\", \"is_root_device\": false,"
+                + " \"is_read_only\": " + readOnly + ", \"cache_type\": \"Writeback\" }";
+    }
+
+    private Path image(int bytes, byte fill) throws IOException {
+        Path img = Files.createTempFile(dir, "disk", ".img");
+        byte[] b = new byte[bytes];
+        java.util.Arrays.fill(b, fill);
+        Files.write(img, b);
+        return img;
+    }
+
+    private static void assertPass(EmberProcess vm, String scenario) throws InterruptedException {
+        int code = vm.awaitExit(BOOT);
+        assertEquals(0, code, "exit status\n" + vm.describe());
+        assertTrue(vm.stdout().contains("EMBER-TEST: PASS " + scenario), vm.describe());
+    }
+
+    @Test
+    void guestWritesThePatternIntoTheImageFile() throws Exception {
+        Path img = image(1 << 20, (byte) 0);
+        Path cfg = config("virtio-blk", "  \"drives\": [ " + drive("scratch", img, false) + " ]");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            assertPass(vm, "virtio-blk");
+            assertTrue(vm.stdout().contains("virtio-blk: capacity 2048 sectors\n"), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-blk: id scratch\n"), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-blk: wrote 8 sectors at 1, flushed, read back identical\n"), vm.describe());
+        }
+        byte[] expected = new byte[4096];
+        for (int j = 0; j < expected.length; j++) {
+            expected[j] = (byte) (j * 7 + 3);
+        }
+        byte[] actual = new byte[4096];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            f.seek(512);
+            f.readFully(actual);
+            assertEquals(0, f.readByte(), "the sector after the pattern is untouched");
+            f.seek(0);
+            assertEquals(0, f.readByte(), "sector 0 is untouched");
+        }
+        assertArrayEquals(expected, actual, "the guest's pattern is in the image file at sector 1");
+    }
+
+    @Test
+    void readOnlyDriveRefusesWritesAndTheFileIsUnchanged() throws Exception {
+        Path img = image(64 * 1024, (byte) 0x5A);
+        byte[] before = Files.readAllBytes(img);
+        Path cfg = config("virtio-blk-ro", "  \"drives\": [ " + drive("ro", img, true) + " ]");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            assertPass(vm, "virtio-blk-ro");
+            assertTrue(vm.stdout().contains("virtio-blk: read-only drive, write refused with IOERR\n"), vm.describe());
+        }
+        assertArrayEquals(before, Files.readAllBytes(img));
+    }
+
+    @Test
+    void hostileDriverGetsDeviceErrorsAndTheVmmKeepsServing() throws Exception {
+        Path img = image(64 * 1024, (byte) 0);
+        Path cfg = config("virtio-hostile", "  \"drives\": [ " + drive("victim", img, false) + " ]");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            assertPass(vm, "virtio-hostile");
+            for (String c : List.of("cyclic chain", "buffer outside guest memory", "next index beyond the queue",
+                    "huge descriptor length", "request header marked device-writable", "available index far ahead",
+                    "queue size 12 (not a power of two)")) {
+                assertTrue(vm.stdout().contains("virtio-hostile: " + c + " -> DEVICE_NEEDS_RESET\n"), c + "\n" + vm.describe());
+            }
+            assertTrue(vm.stdout().contains("virtio-hostile: device works again after reset\n"), vm.describe());
+            Matcher m = Pattern.compile("DEVICE_NEEDS_RESET|device needs reset").matcher(vm.stderr());
+            int logged = 0;
+            while (m.find()) {
+                logged++;
+            }
+            assertEquals(7, logged, "each device error is logged once\n" + vm.describe());
+        }
+    }
+
+    @Test
+    void missingImageIsAConfigErrorNamingTheField() throws Exception {
+        Path cfg = config("virtio-blk", "  \"drives\": [ " + drive("gone", dir.resolve("missing.img"), false) + " ]");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            int code = vm.awaitExit(BOOT);
+            assertTrue(code != 0, vm.describe());
+            assertTrue(vm.stderr().contains("path_on_host"), vm.describe());
+        }
+    }
+
+    // ---- network ---------------------------------------------------------------------------
+
+    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    /** Captures one frame of EtherType 0x88B5 on the interface and prints it as hex. */
+    private static final String CAPTURE = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))",
+            "s.bind((sys.argv[1], 0))",
+            "s.settimeout(60)",
+            "print('READY', flush=True)",
+            "while True:",
+            "    f, a = s.recvfrom(70000)",
+            "    if f[12:14] == b'\\x88\\xb5' and a[2] != socket.PACKET_OUTGOING:",
+            "        print(f.hex(), flush=True)",
+            "        break");
+    private static final String SEND = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)",
+            "s.bind((sys.argv[1], 0))",
+            "s.send(bytes.fromhex(sys.argv[2]))");
+
+    private static int run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(60, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    private static List<String> in(String ns, String... cmd) {
+        List<String> l = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        l.addAll(List.of(cmd));
+        return l;
+    }
+
+    @Test
+    void guestFrameAppearsOnTheTapAndAHostFrameReachesTheGuest() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
+        String ns = "emberit" + ProcessHandle.current().pid();
+        assumeTrue(run(List.of("ip", "netns", "add", ns)) == 0, "cannot create a network namespace (needs root)");
+        try {
+            String tap = "vtap0";
+            assertEquals(0, run(in(ns, "ip", "tuntap", "add", "dev", tap, "mode", "tap")));
+            run(in(ns, "sysctl", "-qw", "net.ipv6.conf." + tap + ".disable_ipv6=1"));
+            assertEquals(0, run(in(ns, "ip", "link", "set", tap, "up")));
+            Process cap = new ProcessBuilder(in(ns, PYTHON, "-c", CAPTURE, tap)).start();
+            BufferedReader capOut = new BufferedReader(new InputStreamReader(cap.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("READY", capOut.readLine());
+            Path cfg = config("virtio-net", "  \"network-interfaces\": [ { \"iface_id\": \"eth0\", \"host_dev_name\": \"" + tap
+                    + "\", \"guest_mac\": \"06:00:AC:10:00:02\" } ]");
+            try (EmberProcess vm = EmberProcess.startVia(List.of("ip", "netns", "exec", ns), "--no-api", "--config-file",
+                    cfg.toString())) {
+                String line = capOut.readLine();
+                assertTrue(line != null, "no frame captured on the TAP\n" + vm.describe());
+                byte[] f = HexFormat.of().parseHex(line.trim());
+                assertEquals(60, f.length);
+                assertEquals("ffffffffffff0600ac100002", HexFormat.of().formatHex(f, 0, 12), "broadcast from the guest MAC");
+                assertTrue(new String(f, 14, 46, StandardCharsets.US_ASCII).startsWith("EMBER virtio-net frame from the guest"));
+
+                byte[] reply = new byte[60];
+                System.arraycopy(HexFormat.of().parseHex("0600ac1000020600ac100001"), 0, reply, 0, 12);
+                reply[12] = (byte) 0x88;
+                reply[13] = (byte) 0xB5;
+                byte[] text = "EMBER reply from the host".getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(text, 0, reply, 14, text.length);
+                assertEquals(0, run(in(ns, PYTHON, "-c", SEND, tap, HexFormat.of().formatHex(reply))));
+                assertPass(vm, "virtio-net");
+                assertTrue(vm.stdout().contains("virtio-net: mac 06:00:ac:10:00:02\n"), vm.describe());
+                assertTrue(vm.stdout().contains(
+                        "virtio-net: received 60-byte frame from 06:00:ac:10:00:01: EMBER reply from the host\n"), vm.describe());
+            } finally {
+                cap.destroy();
+            }
+        } finally {
+            run(List.of("ip", "netns", "del", ns));
+        }
+    }
+}
