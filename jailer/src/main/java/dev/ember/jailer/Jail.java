@@ -263,6 +263,11 @@ final class Jail {
         argv.add("@" + RuntimeImage.MOUNT_POINT + "/app/jvm.args");
         argv.add("-Dember.jail.id=" + config.id());
         argv.add(config.mainClass());
+        if (config.mainClass().equals(JailConfig.VMM_MAIN_CLASS)) {
+            // As Firecracker's jailer does: the VMM learns its id (logs, GET /) from the jailer.
+            argv.add("--id");
+            argv.add(config.id());
+        }
         argv.addAll(config.vmmArgs());
         return argv.toArray(new String[0]);
     }

@@ -21,6 +21,9 @@ public record JailConfig(
         String mainClass,
         List<String> vmmArgs) {
 
+    /** The Ember VMM's main class: the default of --main-class. */
+    public static final String VMM_MAIN_CLASS = "dev.ember.cli.Main";
+
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
 
@@ -45,6 +48,9 @@ public record JailConfig(
         }
         if (!CLASS_NAME.matcher(mainClass).matches()) {
             throw JailerException.usage("--main-class " + mainClass + ": not a Java class name");
+        }
+        if (mainClass.equals(VMM_MAIN_CLASS) && vmmArgs.stream().anyMatch(a -> a.equals("--id") || a.startsWith("--id="))) {
+            throw JailerException.usage("--id after --: the jailer passes the VM's --id to the VMM itself; leave it out of the VMM's arguments");
         }
         cgroups = List.copyOf(cgroups);
         resourceLimits = List.copyOf(resourceLimits);

@@ -174,6 +174,37 @@ final class JailHarness {
         return new Jailed(new ProcessBuilder(cmd).start());
     }
 
+    /** bin/ember-jailer with {@code jailerArgs}, then {@code -- vmmArgs}: the real VMM (dev.ember.cli.Main). */
+    static Jailed startVmm(List<String> jailerArgs, List<String> vmmArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repo().resolve("bin/ember-jailer").toString());
+        cmd.addAll(jailerArgs);
+        cmd.add("--");
+        cmd.addAll(vmmArgs);
+        return new Jailed(new ProcessBuilder(cmd).start());
+    }
+
+    /** The production runtime image's launcher, as bin/ember-launch passes it. */
+    static Path productionExec() {
+        return repo().resolve("jailer/target/ember-runtime/bin/ember");
+    }
+
+    /** Hard-links (or copies) the test guest into {@code root} and writes a config for {@code scenario} with in-jail paths. */
+    static void provisionTestGuest(Path root, String scenario) throws IOException {
+        Path elf = repo().resolve("guest-images/out/testguest.elf");
+        if (!Files.isRegularFile(elf)) {
+            throw new IllegalStateException(elf + " is missing: the guest-images module builds it");
+        }
+        Files.createDirectories(root);
+        try {
+            Files.createLink(root.resolve("testguest.elf"), elf);
+        } catch (IOException e) {
+            Files.copy(elf, root.resolve("testguest.elf"));
+        }
+        Files.writeString(root.resolve("vm.json"), "{\"boot-source\": {\"kernel_image_path\": \"/testguest.elf\", \"boot_args\": \"console=ttyS0 ember.test="
+                + scenario + "\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128}}\n");
+    }
+
     /** Runs bin/ember-jailer to completion: exit status and stderr. */
     static String[] runToEnd(List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();

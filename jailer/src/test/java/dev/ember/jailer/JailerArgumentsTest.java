@@ -63,6 +63,12 @@ class JailerArgumentsTest {
     }
 
     @Test
+    void theVmmGetsItsIdFromTheJailerNotFromItsArguments() {
+        assertTrue(refused("--", "--id", "x").contains("the jailer passes the VM's --id to the VMM itself"));
+        parse("--main-class", "some.Other", "--", "--id", "x");
+    }
+
+    @Test
     void idsAreLettersDigitsAndDashesUpTo64() {
         parse("--id", "a".repeat(64));
         assertTrue(refused("--id", "a".repeat(65)).startsWith("--id aaaa"));

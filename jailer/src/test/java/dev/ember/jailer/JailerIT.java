@@ -134,6 +134,59 @@ class JailerIT {
         }
     }
 
+    /** The real VMM, jailed, boots the idle test guest; everything is checked from the host while it ticks. */
+    @Test
+    void jailedVmmBootsTheIdleGuestConfinedAndEndsOnSigterm() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        String ns = id;
+        assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor());
+        netnsToRemove.add(ns);
+        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
+        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
+        cgroupsToRemove.add(cgroup);
+        JailHarness.provisionTestGuest(root(), "idle");
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString(),
+                "--netns", "/run/netns/" + ns, "--cgroup-version", "1", "--parent-cgroup", parent,
+                "--cgroup", "memory.limit_in_bytes=536870912"));
+        try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--no-api", "--config-file", "/vm.json"))) {
+            String line;
+            do {
+                line = vm.line(Duration.ofSeconds(120));
+            } while (!line.startsWith("tick 1"));
+            long pid = vm.process.pid();
+            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, status(pid, "Uid"));
+            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, status(pid, "Gid"));
+            assertEquals("1", status(pid, "NoNewPrivs"));
+            assertEquals("2", status(pid, "Seccomp"));
+            assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root()));
+            assertEquals(Files.getAttribute(Path.of("/run/netns/" + ns), "unix:ino"), Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino"));
+            String memoryLine = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
+                    .filter(l -> l.split(":", 3)[1].equals("memory")).findFirst().orElseThrow();
+            assertEquals("/" + parent + "/" + id, memoryLine.split(":", 3)[2]);
+            assertEquals("536870912", Files.readString(cgroup.resolve("memory.limit_in_bytes")).trim());
+            // Guest RAM is charged to the VM's cgroup.
+            assertTrue(Long.parseLong(Files.readString(cgroup.resolve("memory.usage_in_bytes")).trim()) > 0);
+            vm.process.destroy();   // SIGTERM
+            assertEquals(0, vm.awaitExit(), vm.stderr.toString());
+        }
+    }
+
+    @Test
+    void aJailedVmmThatMakesAForbiddenCallDiesWithSigsys() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        JailHarness.provisionTestGuest(root(), "idle");
+        // Everything is allowed except KVM_RUN: the VM is built, and the first vCPU entry is fatal.
+        Files.writeString(root().resolve("no-kvm-run.json"), "{\"default_action\": \"allow\", \"filter_action\": \"kill_process\", \"filter\": ["
+                + "{\"syscall\": \"ioctl\", \"args\": [{\"arg_index\": 1, \"arg_type\": \"dword\", \"op\": \"eq\", \"val\": 44672}]}]}");
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString()));
+        try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--no-api", "--config-file", "/vm.json", "--seccomp-filter", "/no-kvm-run.json"))) {
+            assertEquals(128 + SIGSYS, vm.awaitExit(), vm.stderr.toString());
+            assertTrue(vm.lines.stream().noneMatch(l -> l.contains("READY")), "the guest ran");
+        }
+    }
+
     @Test
     void networkNamespaceIsTheOneRequested() throws Exception {
         String ns = id;

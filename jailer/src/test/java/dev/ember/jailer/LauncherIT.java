@@ -1,0 +1,195 @@
+package dev.ember.jailer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** bin/ember-launch end to end: TAP, netns, jail, cgroup, API configuration, InstanceStart, GET /, --stop. */
+class LauncherIT {
+    private Path base;
+    private String id;
+    private String tap;
+    private String netns;
+    private String parentCgroup;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(JailHarness.isRoot(), "ember-launch needs root");
+        base = Files.createTempDirectory("ember-launch-it");
+        String tag = UUID.randomUUID().toString().substring(0, 6);
+        id = "launch-" + tag;
+        tap = "tap-" + tag;
+        netns = "ns-" + tag;
+        parentCgroup = (ownMemoryCgroup() + "/ember-launch-it").replaceAll("^/+", "");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (base != null) {
+            run(List.of("--stop", id, "--chroot-base-dir", base.toString()));   // idempotent
+            JailHarness.deleteTree(base);
+            Path parent = Path.of("/sys/fs/cgroup/memory", parentCgroup);
+            if (Files.isDirectory(parent)) {
+                try {
+                    Files.delete(parent);
+                } catch (IOException e) {
+                    // another test's VM still has a cgroup below it
+                }
+            }
+        }
+    }
+
+    private static String ownMemoryCgroup() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().map(l -> l.split(":", 3))
+                .filter(f -> List.of(f[1].split(",")).contains("memory")).map(f -> f[2]).findFirst().orElse("/");
+    }
+
+    private static Path execFile() {
+        String p = System.getProperty("ember.launch.exec");
+        return p != null ? Path.of(p) : JailHarness.productionExec();
+    }
+
+    /** The VMM of this build serves the API (the API server classes are in the runtime image). */
+    private static boolean vmmHasApi() throws IOException {
+        Path app = execFile().getParent().getParent().resolve("app");
+        try (var jars = Files.list(app)) {
+            for (Path jar : (Iterable<Path>) jars::iterator) {
+                if (jar.getFileName().toString().startsWith("api-server")) {
+                    try (ZipFile z = new ZipFile(jar.toFile())) {
+                        return z.getEntry("dev/ember/api/ApiServer.class") != null;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String[] run(List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(JailHarness.repo().resolve("bin/ember-launch").toString());
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).directory(JailHarness.repo().toFile()).start();
+        // stdout and stderr apart: stdout carries the id/pid/socket lines
+        String[] err = new String[1];
+        Thread t = new Thread(() -> {
+            try {
+                err[0] = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                err[0] = e.toString();
+            }
+        });
+        t.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "ember-launch did not end");
+        t.join();
+        return new String[] {Integer.toString(p.exitValue()), out, err[0]};
+    }
+
+    private Path config(String kernel) throws IOException {
+        String json = "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"},"
+                + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128}}";
+        return Files.writeString(base.resolve("vm.json"), json);
+    }
+
+    private List<String> startArgs(Path config) {
+        return new ArrayList<>(List.of("--config-file", config.toString(), "--id", id, "--chroot-base-dir", base.toString(),
+                "--exec-file", execFile().toString(), "--tap", tap, "--tap-ip", "172.31.254.1/30", "--netns", netns,
+                "--cgroup-version", "1", "--parent-cgroup", parentCgroup, "--cgroup", "memory.limit_in_bytes=536870912"));
+    }
+
+    private static boolean linkExists(String ns, String dev) throws Exception {
+        return new ProcessBuilder("ip", "-n", ns, "link", "show", dev).start().waitFor() == 0;
+    }
+
+    private static boolean netnsExists(String ns) {
+        return Files.exists(Path.of("/var/run/netns", ns));
+    }
+
+    @Test
+    void startQueryAndStopLeaveNothingBehind() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
+        String[] r = run(startArgs(config(kernel.toString())));
+        assertEquals("0", r[0], r[2]);
+        Map<String, String> printed = new HashMap<>();
+        for (String line : r[1].split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                printed.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        assertEquals(id, printed.get("id"), r[1]);
+        long pid = Long.parseLong(printed.get("pid"));
+        Path jailRoot = base.resolve("ember").resolve(id).resolve("root");
+        assertEquals(jailRoot.resolve("run/ember.socket").toString(), printed.get("socket"));
+
+        Process curl = new ProcessBuilder("curl", "-sS", "--unix-socket", printed.get("socket"), "http://localhost/").start();
+        String info = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, curl.waitFor());
+        assertTrue(info.contains("\"id\":\"" + id + "\""), info);
+        assertTrue(info.contains("\"state\":\"Running\""), info);
+
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        assertTrue(status.contains("Seccomp:\t2"), status);
+        assertTrue(status.contains("NoNewPrivs:\t1"), status);
+        assertTrue(status.contains("Uid:\t10000\t10000\t10000\t10000"), status);
+        assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), jailRoot));
+        assertTrue(linkExists(netns, tap));
+        Path cgroup = Path.of("/sys/fs/cgroup/memory", parentCgroup, id);
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains(":memory:/" + parentCgroup + "/" + id));
+        assertEquals(0, Files.getAttribute(jailRoot.resolve("kernel"), "unix:uid"), "the kernel is shared read-only, not given away");
+
+        String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
+        assertEquals("0", s[0], s[2]);
+        assertEquals("stopped " + id, s[1].trim());
+        assertFalse(Files.exists(Path.of("/proc/" + pid)), "the VMM still runs");
+        assertFalse(Files.exists(base.resolve("ember").resolve(id)), "jail left behind");
+        assertFalse(Files.exists(cgroup), "cgroup left behind");
+        assertFalse(netnsExists(netns), "network namespace left behind");
+        assertTrue(Files.exists(kernel), "the launcher removed the original kernel");
+
+        String[] again = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
+        assertEquals("0", again[0]);
+        assertTrue(again[2].contains("nothing to stop for " + id), again[2]);
+    }
+
+    @Test
+    void aFailedStartIsUndoneAndSaysWhy() throws Exception {
+        String[] r = run(startArgs(config(base.resolve("no-such-kernel").toString())));
+        assertEquals("1", r[0], r[2]);
+        assertTrue(r[2].contains(base.resolve("no-such-kernel") + " (in " + base.resolve("vm.json") + "): no such file"), r[2]);
+        assertFalse(Files.exists(base.resolve("ember").resolve(id)), "jail left behind");
+        assertFalse(netnsExists(netns), "network namespace left behind");
+    }
+
+    @Test
+    void badArgumentsAreNamed() throws Exception {
+        String[] r = run(List.of("--config-file", "/nonexistent.json"));
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--config-file /nonexistent.json: no such readable file"), r[2]);
+        r = run(List.of("--stop", "bad/id"));
+        assertTrue(r[2].contains("--stop bad/id: not a VM id"), r[2]);
+        r = run(List.of("--frobnicate"));
+        assertTrue(r[2].contains("unknown option '--frobnicate'"), r[2]);
+        r = run(List.of("--help"));
+        assertEquals("0", r[0]);
+        assertTrue(r[1].startsWith("Usage: ember-launch"), r[1]);
+    }
+}
