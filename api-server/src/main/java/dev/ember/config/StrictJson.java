@@ -197,7 +197,7 @@ public final class StrictJson {
     }
 
     /** The JSON spellings of an enum's constants ({@code @JsonProperty} names where given). */
-    static List<String> enumNames(Class<?> type) {
+    public static List<String> enumNames(Class<?> type) {
         List<String> names = new ArrayList<>();
         for (Object constant : type.getEnumConstants()) {
             String name = ((Enum<?>) constant).name();

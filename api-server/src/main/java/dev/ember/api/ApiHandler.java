@@ -1,0 +1,189 @@
+package dev.ember.api;
+
+import dev.ember.app.VmmException;
+import dev.ember.config.ConfigException;
+import dev.ember.config.DataStoreLimitException;
+import dev.ember.config.StrictJson;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.Metrics;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * Undertow's root handler. On the I/O thread it only reads the body (bounded by the payload
+ * limit); matching, parsing and the action run on the single controller thread, and the
+ * response is sent from there when the action is done. Every failure becomes a JSON
+ * {@code fault_message}; nothing the client sends produces a 500 or a stack trace.
+ */
+final class ApiHandler implements HttpHandler {
+    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+    private static final Counter SYNC_RESPONSE_FAILS = Metrics.group("api_server").counter("sync_response_fails");
+
+    private final List<Route> routes;
+    private final Executor controller;
+    private final VmmController vmm;
+    private final long maxPayload;
+    private final Map<Route, Counter[]> counters = new HashMap<>();
+
+    ApiHandler(List<Route> routes, Executor controller, VmmController vmm, long maxPayload) {
+        this.routes = routes;
+        this.controller = controller;
+        this.vmm = vmm;
+        this.maxPayload = maxPayload;
+        for (Route r : routes) {
+            var group = Metrics.group(r.method().toLowerCase(Locale.ROOT) + "_api_requests");
+            counters.put(r, new Counter[] {group.counter(r.metric() + "_count"), group.counter(r.metric() + "_fails")});
+        }
+    }
+
+    /** Past this much discarded body the connection is closed instead of drained. */
+    private static final long DRAIN_LIMIT = 16L << 20;
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        long declared = exchange.getRequestContentLength();
+        if (declared > DRAIN_LIMIT) {
+            exchange.setPersistent(false);
+            send(exchange, tooBig(declared));
+            return;
+        }
+        // Read the body in pieces, keeping at most maxPayload bytes. An oversized body is read
+        // to its end and dropped, so the client gets the 400 instead of a reset connection.
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        long[] seen = {0};
+        exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
+            seen[0] += chunk.length;
+            if (seen[0] <= maxPayload) {
+                body.write(chunk, 0, chunk.length);
+            } else if (seen[0] > DRAIN_LIMIT) {
+                ex.getRequestReceiver().pause();
+                ex.setPersistent(false);
+                send(ex, tooBig(declared));
+                return;
+            }
+            if (last) {
+                if (seen[0] > maxPayload) {
+                    send(ex, tooBig(declared));
+                } else {
+                    dispatch(ex, body.toByteArray());
+                }
+            }
+        }, this::readFailed);
+    }
+
+    private void dispatch(HttpServerExchange exchange, byte[] body) {
+        exchange.dispatch(controller, () -> send(exchange, process(exchange.getRequestMethod().toString(),
+                exchange.getRequestPath(), body)));
+    }
+
+    private void readFailed(HttpServerExchange exchange, java.io.IOException error) {
+        exchange.setPersistent(false);
+        if (error instanceof RequestTooBigException) {
+            send(exchange, tooBig(-1));
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "API request body could not be read: " + error);
+            exchange.endExchange();
+        }
+    }
+
+    private ApiResponse tooBig(long length) {
+        return ApiResponse.fault(400, "Request payload with size " + (length < 0 ? "over " + maxPayload : length)
+                + " is larger than the limit of " + maxPayload + " allowed by server."
+                + " (raise --http-api-max-payload-size or send less)");
+    }
+
+    /** Runs on the controller thread. */
+    ApiResponse process(String method, String rawPath, byte[] body) {
+        String path = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+        boolean mmds = path.startsWith("/mmds");
+        LOG.log(System.Logger.Level.INFO, "The API server received a " + method + " request on \"" + path + "\".");
+        if (body.length > 0 && !mmds && LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            LOG.log(System.Logger.Level.DEBUG, "Request body: " + new String(body, StandardCharsets.UTF_8));
+        }
+        Route route = null;
+        Map<String, String> params = null;
+        for (Route r : routes) {
+            if (r.method().equals(method)) {
+                params = r.match(path);
+                if (params != null) {
+                    route = r;
+                    break;
+                }
+            }
+        }
+        if (route == null) {
+            return fault(400, "Invalid request method and/or path: " + method + " " + path + ".");
+        }
+        Counter[] c = counters.get(route);
+        c[0].inc();
+        ApiResponse response = run(route, params, method, body);
+        if (response.status() >= 400) {
+            c[1].inc();
+        }
+        return response;
+    }
+
+    private ApiResponse run(Route route, Map<String, String> params, String method, byte[] body) {
+        try {
+            if ("GET".equals(method) && body.length > 0) {
+                throw new ApiError(400, "GET request cannot have a body.");
+            }
+            if (!"GET".equals(method) && body.length == 0) {
+                throw new ApiError(400, "Empty " + method + " request. (send a JSON body)");
+            }
+            if (route.phase() == Route.Phase.PRE_BOOT && vmm.started()) {
+                throw ApiError.notAfterBoot();
+            }
+            if (route.phase() == Route.Phase.POST_BOOT && !vmm.started()) {
+                throw ApiError.notBeforeBoot();
+            }
+            ApiResponse response = route.action().run(new Route.Call(params, body, route.resource()));
+            if (response.status() == 204) {
+                LOG.log(System.Logger.Level.INFO, "The request was executed successfully. Status code: 204 No Content.");
+            }
+            return response;
+        } catch (DataStoreLimitException e) {
+            return fault(413, e.getMessage());
+        } catch (ConfigException | VmmException e) {
+            return fault(400, e.getMessage());
+        } catch (ApiError e) {
+            return fault(e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug on our side: log it whole, tell the client without internals.
+            LOG.log(System.Logger.Level.ERROR, "internal error handling " + method + " " + route.path(), e);
+            return fault(500, "Internal error handling " + method + " " + route.path() + ": " + e.getClass().getSimpleName()
+                    + "; see the Ember log");
+        }
+    }
+
+    private static ApiResponse fault(int status, String message) {
+        LOG.log(System.Logger.Level.ERROR, "Received Error. Status code: " + status + ". Message: " + message);
+        return ApiResponse.fault(status, message);
+    }
+
+    private static void send(HttpServerExchange exchange, ApiResponse response) {
+        try {
+            exchange.setStatusCode(response.status());
+            if (response.body() == null) {
+                exchange.endExchange();
+                return;
+            }
+            byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : StrictJson.write(response.body());
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
+            exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+        } catch (RuntimeException e) {
+            SYNC_RESPONSE_FAILS.inc();
+            LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);
+            exchange.endExchange();
+        }
+    }
+}

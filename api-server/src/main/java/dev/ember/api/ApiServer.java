@@ -1,0 +1,58 @@
+package dev.ember.api;
+
+import io.undertow.UndertowOptions;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.xnio.OptionMap;
+
+/**
+ * The Firecracker-compatible HTTP API on a Unix socket. HTTP I/O runs on the XNIO thread;
+ * requests are executed one at a time, in arrival order, on the {@code ember-vmm-ctl} thread
+ * (Firecracker's VMM thread role), so configuration changes never race each other.
+ */
+public final class ApiServer implements AutoCloseable {
+    public static final int DEFAULT_MAX_PAYLOAD = 51200;
+
+    private final UnixHttpServer http;
+    private final ExecutorService controllerThread;
+
+    private ApiServer(UnixHttpServer http, ExecutorService controllerThread) {
+        this.http = http;
+        this.controllerThread = controllerThread;
+    }
+
+    public static ApiServer start(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
+        ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ember-vmm-ctl");
+            t.setDaemon(true);
+            return t;
+        });
+        OptionMap options = OptionMap.builder()
+                .set(UndertowOptions.ALWAYS_SET_DATE, false)
+                .getMap();
+        try {
+            ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload);
+            return new ApiServer(UnixHttpServer.start(socket, handler, options), exec);
+        } catch (ApiServerException | RuntimeException e) {
+            exec.shutdownNow();
+            throw e;
+        }
+    }
+
+    public Path socketPath() {
+        return http.path();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        controllerThread.shutdown();
+        try {
+            controllerThread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

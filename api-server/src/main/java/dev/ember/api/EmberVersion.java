@@ -1,0 +1,29 @@
+package dev.ember.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The build's version (from Maven, via a filtered resource). */
+public final class EmberVersion {
+    public static final String APP_NAME = "Ember";
+    public static final String VERSION = load();
+
+    private EmberVersion() {}
+
+    private static String load() {
+        try (InputStream in = EmberVersion.class.getResourceAsStream("ember-version.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                if (v != null && !v.startsWith("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // Fall through to the unknown version below.
+        }
+        return "unknown";
+    }
+}

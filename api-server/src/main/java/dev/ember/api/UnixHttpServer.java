@@ -1,0 +1,195 @@
+package dev.ember.api;
+
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+
+/**
+ * Undertow's HTTP/1.1 server on an AF_UNIX socket. XNIO has no Unix-socket acceptor, so a
+ * Java {@link ServerSocketChannel} accepts and each connection is wrapped as an XNIO
+ * {@code StreamConnection} and given to Undertow's {@link HttpOpenListener}; all HTTP parsing
+ * and writing is Undertow's.
+ *
+ * <p>Socket file: a path where a server still listens is refused; a stale socket file (nobody
+ * listening) is replaced; anything else at the path is refused. Ours is removed on close.
+ */
+public final class UnixHttpServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(UnixHttpServer.class.getName());
+    /** S_IFMT / S_IFSOCK from sys/stat.h: the "unix:mode" attribute carries the file type. */
+    private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final XnioWorker worker;
+    private final UnixPoller poller;
+    private final Thread pollerThread;
+    private final Object fileKey;
+    private final HttpOpenListener listener;
+    private volatile boolean closed;
+
+    private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener)
+            throws IOException {
+        this.path = path;
+        this.server = server;
+        this.worker = worker;
+        this.listener = listener;
+        this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        this.poller = new UnixPoller(server, channel -> accept(channel, listener));
+        this.pollerThread = new Thread(poller, "ember-api");
+        pollerThread.setDaemon(true);
+    }
+
+    /** Binds {@code path} and starts serving {@code handler}. */
+    public static UnixHttpServer start(Path path, HttpHandler handler, OptionMap undertowOptions) throws ApiServerException {
+        clearStaleSocket(path);
+        ServerSocketChannel server = null;
+        XnioWorker worker = null;
+        try {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw new ApiServerException("cannot create the API socket at " + path + ": " + e.getMessage()
+                    + "; check that the directory exists and is writable", e);
+        }
+        try {
+            worker = Xnio.getInstance(UnixHttpServer.class.getClassLoader()).createWorker(OptionMap.builder()
+                    .set(Options.WORKER_NAME, "ember-api")
+                    .set(Options.WORKER_IO_THREADS, 1)
+                    .set(Options.WORKER_TASK_CORE_THREADS, 1)
+                    .set(Options.WORKER_TASK_MAX_THREADS, 2)
+                    .set(Options.THREAD_DAEMON, true)
+                    .getMap());
+            HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(false, 16 * 1024), undertowOptions);
+            listener.setRootHandler(handler);
+            UnixHttpServer s = new UnixHttpServer(path, server, worker, listener);
+            s.pollerThread.start();
+            LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(server);
+            if (worker != null) {
+                worker.shutdownNow();
+            }
+            deleteQuietly(path);
+            throw new ApiServerException("cannot start the API server on " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void accept(SocketChannel channel, HttpOpenListener listener) {
+        var ioThread = worker.getIoThread();
+        ioThread.execute(() -> {
+            if (closed) {
+                closeQuietly(channel);
+                return;
+            }
+            try {
+                listener.handleEvent(new UnixStreamConnection(ioThread, channel, poller));
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                LOG.log(System.Logger.Level.WARNING, "dropping API connection: " + e.getMessage());
+                closeQuietly(channel);
+            }
+        });
+    }
+
+    /** Refuses a live socket, removes a stale one. */
+    static void clearStaleSocket(Path path) throws ApiServerException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new ApiServerException(path + " exists and cannot be inspected: " + e.getMessage());
+        }
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new ApiServerException(path + " exists and is not a socket; remove it or choose another --api-sock path");
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            Objects.requireNonNull(probe);
+            throw new ApiServerException("another process is already listening on " + path
+                    + "; stop it or choose another --api-sock path");
+        } catch (ConnectException e) {
+            LOG.log(System.Logger.Level.INFO, "removing stale API socket " + path);
+            try {
+                Files.delete(path);
+            } catch (IOException d) {
+                throw new ApiServerException("cannot remove the stale socket " + path + ": " + d.getMessage());
+            }
+        } catch (IOException e) {
+            throw new ApiServerException("cannot probe the existing socket " + path + ": " + e.getMessage());
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Stops accepting, closes connections and removes the socket file if it is still ours. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        poller.stop();
+        closeQuietly(server);
+        try {
+            pollerThread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        listener.closeConnections();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (Objects.equals(now.fileKey(), fileKey)) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            // Already gone or replaced by someone else: leave it.
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // Best effort on error paths.
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // Best effort on error paths.
+        }
+    }
+}

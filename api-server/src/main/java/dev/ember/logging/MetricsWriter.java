@@ -1,0 +1,133 @@
+package dev.ember.logging;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ember.config.ConfigException;
+import dev.ember.config.MetricsConfig;
+import dev.ember.config.StrictJson;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.MetricGroup;
+import dev.ember.metrics.Metrics;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes every metric group of the {@link Metrics} registry as one JSON object per line, to a
+ * file or FIFO, every 60 s and on FlushMetrics. Values are what accrued since the previous
+ * flush ({@link Counter#delta()}), as in Firecracker's metrics files. Writes never block: a
+ * full FIFO drops the line and counts {@code logger.missed_metrics_count}.
+ */
+public final class MetricsWriter implements AutoCloseable {
+    public static final long FLUSH_PERIOD_SECONDS = 60;
+
+    private static final System.Logger LOG = System.getLogger(MetricsWriter.class.getName());
+    private static final Counter MISSED = Metrics.group("logger").counter("missed_metrics_count");
+    private static final Counter FAILS = Metrics.group("logger").counter("metrics_fails");
+
+    private NonBlockingSink sink;
+    private ScheduledExecutorService timer;
+
+    /** Opens the metrics destination; like Firecracker, only once per process. */
+    public synchronized void configure(MetricsConfig config) throws ConfigException {
+        if (sink != null) {
+            throw new ConfigException("Reinitialization of metrics not allowed. (metrics already go to " + sink.path() + ")");
+        }
+        try {
+            sink = NonBlockingSink.open(config.metricsPath(), MISSED);
+        } catch (NonBlockingSink.SinkException e) {
+            throw new ConfigException("metrics.metrics_path: " + e.getMessage() + "; give a writable file or a FIFO (mkfifo)");
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ember-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleAtFixedRate(this::periodicFlush, FLUSH_PERIOD_SECONDS, FLUSH_PERIOD_SECONDS, TimeUnit.SECONDS);
+    }
+
+    public synchronized boolean configured() {
+        return sink != null;
+    }
+
+    /**
+     * Writes one line now. Returns false when no destination is configured or the line was
+     * dropped; FlushMetrics reports the former as an error.
+     */
+    public synchronized boolean flush() {
+        if (sink == null) {
+            return false;
+        }
+        boolean ok = sink.write(snapshotLine(System.currentTimeMillis()));
+        if (!ok) {
+            FAILS.inc();
+        }
+        return ok;
+    }
+
+    private void periodicFlush() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "periodic metrics flush failed: " + e);
+        }
+    }
+
+    /** One JSON object: {@code utc_timestamp_ms} then each group (sorted) with its deltas. */
+    static String snapshotLine(long utcMillis) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("utc_timestamp_ms", utcMillis);
+        List<MetricGroup> groups = Metrics.groups();
+        groups.sort(Comparator.comparing(MetricGroup::name));
+        for (MetricGroup g : groups) {
+            ObjectNode node = root.putObject(g.name());
+            for (Counter c : g.counters()) {
+                node.put(c.name(), c.delta());
+            }
+        }
+        return new String(StrictJson.write(root), StandardCharsets.UTF_8) + "\n";
+    }
+
+    /**
+     * The registry in OpenMetrics text format (cumulative totals, not deltas), for
+     * GET /metrics/prometheus. Names are {@code ember_<group>_<counter>_total}.
+     */
+    public static String openMetrics() {
+        StringBuilder sb = new StringBuilder(4096);
+        List<MetricGroup> groups = Metrics.groups();
+        groups.sort(Comparator.comparing(MetricGroup::name));
+        for (MetricGroup g : groups) {
+            for (Counter c : g.counters()) {
+                String name = sanitize("ember_" + g.name() + "_" + c.name());
+                sb.append("# TYPE ").append(name).append(" counter\n");
+                sb.append(name).append("_total ").append(c.get()).append('\n');
+            }
+        }
+        return sb.append("# EOF\n").toString();
+    }
+
+    static String sanitize(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || (i > 0 && ch >= '0' && ch <= '9');
+            sb.append(ok ? ch : '_');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+        if (sink != null) {
+            flush();
+            sink.close();
+        }
+    }
+}

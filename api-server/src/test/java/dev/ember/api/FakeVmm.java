@@ -1,0 +1,101 @@
+package dev.ember.api;
+
+import dev.ember.app.VmmControl;
+import dev.ember.app.VmmException;
+import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonStats;
+import dev.ember.config.DriveConfig;
+import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.VmResources;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Test double of the composition root: keeps Firecracker's state machine and records what it
+ * was asked, so API tests can assert on the calls. Used in tests only.
+ */
+final class FakeVmm implements VmmControl {
+    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    volatile State state = State.NOT_STARTED;
+    volatile String failStartWith;
+    volatile VmResources startedWith;
+    private final CountDownLatch exited = new CountDownLatch(1);
+    private volatile int exitCode;
+
+    @Override
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public void start(VmResources resources) throws VmmException {
+        calls.add("start");
+        if (failStartWith != null) {
+            throw new VmmException(failStartWith);
+        }
+        startedWith = resources;
+        state = State.RUNNING;
+    }
+
+    @Override
+    public void pause() {
+        calls.add("pause");
+        state = State.PAUSED;
+    }
+
+    @Override
+    public void resume() {
+        calls.add("resume");
+        state = State.RUNNING;
+    }
+
+    @Override
+    public void sendCtrlAltDel() {
+        calls.add("ctrl-alt-del");
+        end(0);
+    }
+
+    @Override
+    public void updateDrive(DriveConfig drive) {
+        calls.add("drive " + drive.driveId() + " " + drive.pathOnHost());
+    }
+
+    @Override
+    public void updateNetworkRateLimiters(NetworkInterfaceConfig iface) {
+        calls.add("net " + iface.ifaceId());
+    }
+
+    @Override
+    public void updateBalloon(BalloonConfig balloon) {
+        calls.add("balloon " + balloon.amountMib());
+    }
+
+    @Override
+    public void updateBalloonStatistics(BalloonConfig balloon) {
+        calls.add("balloon-stats " + balloon.statsPollingIntervalS());
+    }
+
+    @Override
+    public BalloonStats balloonStatistics() {
+        return new BalloonStats(256, 128, 1, 0, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    void end(int code) {
+        exitCode = code;
+        exited.countDown();
+    }
+
+    @Override
+    public int awaitExit() throws InterruptedException {
+        exited.await();
+        return exitCode;
+    }
+
+    @Override
+    public void shutdown() {
+        calls.add("shutdown");
+        end(0);
+    }
+}
