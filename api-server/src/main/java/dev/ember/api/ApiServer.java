@@ -24,6 +24,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public static ApiServer start(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
+        ApiServer server = bind(socket, controller, maxPayload);
+        server.serve();
+        return server;
+    }
+
+    /** Binds the socket without serving yet; see {@link UnixHttpServer#bind}. */
+    public static ApiServer bind(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
         ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "ember-vmm-ctl");
             t.setDaemon(true);
@@ -34,11 +41,16 @@ public final class ApiServer implements AutoCloseable {
                 .getMap();
         try {
             ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload);
-            return new ApiServer(UnixHttpServer.start(socket, handler, options), exec);
+            return new ApiServer(UnixHttpServer.bind(socket, handler, options), exec);
         } catch (ApiServerException | RuntimeException e) {
             exec.shutdownNow();
             throw e;
         }
+    }
+
+    /** Starts answering requests. */
+    public void serve() {
+        http.serve();
     }
 
     public Path socketPath() {

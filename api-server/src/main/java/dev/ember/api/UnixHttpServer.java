@@ -56,6 +56,16 @@ public final class UnixHttpServer implements AutoCloseable {
 
     /** Binds {@code path} and starts serving {@code handler}. */
     public static UnixHttpServer start(Path path, HttpHandler handler, OptionMap undertowOptions) throws ApiServerException {
+        UnixHttpServer server = bind(path, handler, undertowOptions);
+        server.serve();
+        return server;
+    }
+
+    /**
+     * Binds {@code path} and prepares the threads, without accepting yet: connections wait in
+     * the listen backlog until {@link #serve()} (the CLI installs seccomp in between).
+     */
+    public static UnixHttpServer bind(Path path, HttpHandler handler, OptionMap undertowOptions) throws ApiServerException {
         clearStaleSocket(path);
         ServerSocketChannel server = null;
         XnioWorker worker = null;
@@ -77,10 +87,7 @@ public final class UnixHttpServer implements AutoCloseable {
                     .getMap());
             HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(false, 16 * 1024), undertowOptions);
             listener.setRootHandler(handler);
-            UnixHttpServer s = new UnixHttpServer(path, server, worker, listener);
-            s.pollerThread.start();
-            LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
-            return s;
+            return new UnixHttpServer(path, server, worker, listener);
         } catch (IOException | RuntimeException e) {
             closeQuietly(server);
             if (worker != null) {
@@ -89,6 +96,12 @@ public final class UnixHttpServer implements AutoCloseable {
             deleteQuietly(path);
             throw new ApiServerException("cannot start the API server on " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Starts accepting and serving connections. */
+    public void serve() {
+        pollerThread.start();
+        LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
     }
 
     private void accept(SocketChannel channel, HttpOpenListener listener) {
@@ -151,7 +164,9 @@ public final class UnixHttpServer implements AutoCloseable {
         poller.stop();
         closeQuietly(server);
         try {
-            pollerThread.join(2000);
+            if (pollerThread.isAlive()) {
+                pollerThread.join(2000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,146 +1,172 @@
 package dev.ember.cli;
 
+import dev.ember.api.EmberVersion;
 import dev.ember.app.VmmControl;
-import dev.ember.app.VmmException;
-import dev.ember.config.ConfigException;
-import dev.ember.config.VmResources;
-import dev.ember.seccomp.SeccompFilterException;
-import dev.ember.seccomp.json.SeccompFilters;
+import dev.ember.config.LogLevel;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code ember} command: one microVM per process, configured by a file and/or the API. */
-@Command(name = "ember", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Runs one KVM microVM, configured from a Firecracker-compatible config file and/or REST API on a Unix socket.")
+/**
+ * The {@code ember} command line, option for option Firecracker's. Argument mistakes exit 153
+ * (ArgParsing) and configuration mistakes 152 (BadConfiguration), each with one clear line on
+ * stderr and no stack trace. The run itself is {@link EmberRun}.
+ */
+@Command(name = "ember", versionProvider = Main.Version.class, sortOptions = false,
+        description = "Runs one KVM microVM, configured through a Firecracker-compatible REST API on a Unix socket"
+                + " and/or a Firecracker-style JSON configuration file.")
 public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--api-sock", paramLabel = "PATH", description = "Unix socket for the REST API (default: ${DEFAULT-VALUE}).")
     Path apiSock = Path.of("/run/ember.socket");
 
-    @Option(names = "--config-file", paramLabel = "PATH", description = "Firecracker-style JSON configuration to apply at start.")
+    @Option(names = "--config-file", paramLabel = "PATH", description = "JSON configuration to apply and boot at start.")
     Path configFile;
 
-    @Option(names = "--no-api", description = "Do not serve the API; boot from --config-file straight away.")
+    @Option(names = "--no-api", description = "Serve no API; needs --config-file, which then is the only configuration.")
     boolean noApi;
 
     @Option(names = "--id", paramLabel = "ID", description = "MicroVM id: letters, digits and '-', at most 64 characters (default: ${DEFAULT-VALUE}).")
     String id = "anonymous-instance";
 
-    @Option(names = "--level", paramLabel = "LEVEL", description = "Log level: Error, Warning, Info, Debug, Trace or Off (default: ${DEFAULT-VALUE}).")
-    String level = "Info";
+    @Option(names = "--level", paramLabel = "LEVEL", converter = LevelConverter.class,
+            description = "Log level: Error, Warning, Info, Debug, Trace or Off (default: Info).")
+    LogLevel level;
 
     @Option(names = "--log-path", paramLabel = "PATH", description = "Write the log to this file or FIFO instead of stderr.")
-    Path logPath;
+    String logPath;
 
-    @Option(names = "--no-seccomp", description = "Do not install a seccomp filter (debugging only).")
+    @Option(names = "--show-level", description = "Show the level in each log line.")
+    boolean showLevel;
+
+    @Option(names = "--show-log-origin", description = "Show the class and method that logged each line.")
+    boolean showLogOrigin;
+
+    @Option(names = "--metrics-path", paramLabel = "PATH", description = "Write metrics (one JSON object per line) to this file or FIFO.")
+    String metricsPath;
+
+    @Option(names = "--boot-timer", description = "Log the time from VMM start to the guest's boot-timer signal.")
+    boolean bootTimer;
+
+    @Option(names = "--http-api-max-payload-size", paramLabel = "BYTES",
+            description = "Largest accepted API request body (default: ${DEFAULT-VALUE}).")
+    int maxPayload = 51200;
+
+    @Option(names = "--mmds-size-limit", paramLabel = "BYTES", description = "Largest MMDS data store (default: the API payload limit).")
+    Integer mmdsSizeLimit;
+
+    @Option(names = "--metadata", paramLabel = "PATH", description = "JSON file with the initial MMDS contents.")
+    Path metadata;
+
+    @Option(names = "--no-seccomp", description = "Do not confine the process with seccomp (for debugging).")
     boolean noSeccomp;
 
-    @Option(names = "--seccomp-filter", paramLabel = "FILE", description = "Install this seccomp filter (seccompiler JSON, docs/seccomp.md) instead of the built-in one.")
+    @Option(names = "--seccomp-filter", paramLabel = "FILE", description = "Use this seccomp filter (JSON) instead of the built-in one.")
     Path seccompFilter;
 
-    @Option(names = "--boot-timer", description = "Log the time from VMM start to the guest's boot-timer signal (MMIO 0xd0000000).")
-    boolean bootTimer;
+    @Option(names = "--start-time-us", paramLabel = "US", hidden = true, description = "Process start (monotonic µs), set by the jailer.")
+    Long startTimeUs;
+
+    @Option(names = "--start-time-cpu-us", paramLabel = "US", hidden = true, description = "Process CPU time at start (µs), set by the jailer.")
+    Long startTimeCpuUs;
+
+    @Option(names = "--parent-cpu-time-us", paramLabel = "US", hidden = true, description = "The jailer's CPU time (µs).")
+    Long parentCpuTimeUs;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean version;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
+    boolean help;
+
+    /** Where the VMM comes from: the ServiceLoader in production, a test double in tests. */
+    private final Supplier<VmmControl> vmmFactory;
+    private final boolean installSignalHandlers;
+
+    public Main() {
+        this(Main::loadVmm, true);
+    }
+
+    Main(Supplier<VmmControl> vmmFactory, boolean installSignalHandlers) {
+        this.vmmFactory = vmmFactory;
+        this.installSignalHandlers = installSignalHandlers;
+    }
 
     @Override
     public Integer call() {
         if (!id.matches("[A-Za-z0-9-]{1,64}")) {
-            return usageError("--id '" + id + "' is invalid: use 1 to 64 letters, digits or '-'");
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid instance ID: --id '" + id
+                    + "' must be 1 to 64 letters, digits or '-'");
         }
         if (noApi && configFile == null) {
-            return usageError("--no-api needs --config-file: without the API the configuration must come from a file");
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--no-api needs --config-file: without the API the configuration must come from a file");
         }
-        if (!noApi) {
-            return usageError("the REST API server is not available in this build yet; run with --no-api --config-file PATH");
+        if (maxPayload <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--http-api-max-payload-size must be a positive number of bytes, not " + maxPayload);
         }
-        VmResources resources;
-        try {
-            resources = VmResources.fromConfigFile(configFile);
-            resources.setBootTimer(bootTimer);
-            resources.requireStartable();
-        } catch (ConfigException e) {
-            System.err.println("ember: " + e.getMessage());
-            return ExitCode.BAD_CONFIGURATION;
+        if (mmdsSizeLimit != null && mmdsSizeLimit <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--mmds-size-limit must be a positive number of bytes, not " + mmdsSizeLimit);
         }
-        VmmControl vmm = ServiceLoader.load(VmmControl.class).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no VmmControl implementation on the class path"));
-        installSignalHandlers(vmm);
-        try {
-            installSeccomp();
-        } catch (SeccompFilterException e) {
-            System.err.println("ember: " + e.getMessage());
-            return ExitCode.BAD_CONFIGURATION;
+        if (noSeccomp && seccompFilter != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--no-seccomp and --seccomp-filter exclude each other; give one");
         }
-        try {
-            vmm.start(resources);
-        } catch (VmmException e) {
-            System.err.println("ember: " + e.getMessage());
-            return ExitCode.BAD_CONFIGURATION;
-        }
-        try {
-            return vmm.awaitExit();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            vmm.shutdown();
-            return ExitCode.OK;
-        }
+        return new EmberRun(this, vmmFactory, installSignalHandlers).run();
     }
 
-    /** Before any guest code or API request: the process-wide filter (docs/seccomp.md). */
-    private void installSeccomp() {
-        if (noSeccomp) {
-            if (seccompFilter != null) {
-                throw new SeccompFilterException("--no-seccomp and --seccomp-filter contradict each other: give one");
-            }
-            return;
-        }
-        if (seccompFilter != null) {
-            SeccompFilters.install(seccompFilter);
-        } else {
-            SeccompFilters.installDefault();
-        }
+    private static VmmControl loadVmm() {
+        return ServiceLoader.load(VmmControl.class).findFirst().orElseThrow(() -> new IllegalStateException(
+                "this build has no VMM: no dev.ember.app.VmmControl service on the class path"));
     }
 
-    /** SIGTERM and SIGINT end the VM cleanly and the process with status 0, as Firecracker does. */
-    @SuppressWarnings("restriction")
-    private static void installSignalHandlers(VmmControl vmm) {
-        for (String sig : new String[] {"TERM", "INT", "HUP"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> vmm.shutdown());
-            } catch (IllegalArgumentException e) {
-                // the JVM reserves this signal (e.g. with -Xrs); the default action then applies
-            }
-        }
-    }
-
-    private static int usageError(String message) {
-        System.err.println("ember: " + message);
-        System.err.println("Try 'ember --help' for more information.");
-        return ExitCode.ARG_PARSING;
-    }
-
-    public static void main(String[] args) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL [%4$s] %3$s: %5$s%6$s%n");
-        }
-        CommandLine cli = new CommandLine(new Main());
+    /** Parses {@code args} and runs; returns the process exit status. */
+    static int run(String[] args, Main main) {
+        CommandLine cli = new CommandLine(main);
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println("ember: " + ex.getMessage());
             System.err.println("Try 'ember --help' for more information.");
             return ExitCode.ARG_PARSING;
         });
-        System.exit(cli.execute(args));
+        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+            // Only bugs get here: user errors are turned into exit codes inside EmberProcess.
+            System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
+            System.err.println("ember: internal error: " + ex);
+            return ExitCode.UNEXPECTED_ERROR;
+        });
+        return cli.execute(args);
     }
 
-    /** Version from the jar manifest, or the development version when run from classes. */
+    public static void main(String[] args) {
+        System.exit(run(args, new Main()));
+    }
+
+    /** {@code --level} accepts Firecracker's names, case-insensitively. */
+    static final class LevelConverter implements CommandLine.ITypeConverter<LogLevel> {
+        @Override
+        public LogLevel convert(String value) {
+            try {
+                return LogLevel.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"Ember " + (v != null ? v : "0.1.0-SNAPSHOT")};
+            return new String[] {"Ember v" + EmberVersion.VERSION};
         }
     }
 }

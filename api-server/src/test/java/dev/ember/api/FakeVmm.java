@@ -16,11 +16,11 @@ import java.util.concurrent.CountDownLatch;
  * Test double of the composition root: keeps Firecracker's state machine and records what it
  * was asked, so API tests can assert on the calls. Used in tests only.
  */
-final class FakeVmm implements VmmControl {
-    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-    volatile State state = State.NOT_STARTED;
-    volatile String failStartWith;
-    volatile VmResources startedWith;
+public final class FakeVmm implements VmmControl {
+    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    public volatile State state = State.NOT_STARTED;
+    public volatile String failStartWith;
+    public volatile VmResources startedWith;
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile int exitCode;
 
@@ -82,7 +82,7 @@ final class FakeVmm implements VmmControl {
         return new BalloonStats(256, 128, 1, 0, null, null, null, null, null, null, null, null, null, null);
     }
 
-    void end(int code) {
+    public void end(int code) {
         exitCode = code;
         exited.countDown();
     }

@@ -16,32 +16,32 @@ import java.util.Map;
  * A minimal HTTP/1.1 client over AF_UNIX for tests (java.net.http cannot use Unix sockets).
  * One request per connection ("Connection: close"); the response is read to EOF.
  */
-final class UnixHttpClient {
-    record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+public final class UnixHttpClient {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
     private final Path socket;
 
-    UnixHttpClient(Path socket) {
+    public UnixHttpClient(Path socket) {
         this.socket = socket;
     }
 
-    Response get(String path) throws IOException {
+    public Response get(String path) throws IOException {
         return send("GET", path, null);
     }
 
-    Response put(String path, String body) throws IOException {
+    public Response put(String path, String body) throws IOException {
         return send("PUT", path, body);
     }
 
-    Response patch(String path, String body) throws IOException {
+    public Response patch(String path, String body) throws IOException {
         return send("PATCH", path, body);
     }
 
-    Response send(String method, String path, String body) throws IOException {
+    public Response send(String method, String path, String body) throws IOException {
         StringBuilder req = new StringBuilder();
         req.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);

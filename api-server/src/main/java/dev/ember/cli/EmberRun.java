@@ -1,0 +1,183 @@
+package dev.ember.cli;
+
+import dev.ember.api.ApiServer;
+import dev.ember.api.ApiServerException;
+import dev.ember.api.EmberVersion;
+import dev.ember.api.VmmController;
+import dev.ember.app.VmmControl;
+import dev.ember.app.VmmException;
+import dev.ember.config.ConfigException;
+import dev.ember.config.LoggerConfig;
+import dev.ember.config.MetricsConfig;
+import dev.ember.config.StrictJson;
+import dev.ember.config.VmResources;
+import dev.ember.logging.Logging;
+import dev.ember.logging.MetricsWriter;
+import dev.ember.metrics.Metrics;
+import dev.ember.seccomp.SeccompFilterException;
+import dev.ember.seccomp.json.SeccompFilters;
+import dev.ember.vm.ExitCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+/**
+ * One run of the {@code ember} process, in Firecracker's order: logger and metrics, the
+ * configuration file, the API socket, seccomp, then the boot from the file (if any); then wait
+ * for the VM to end or a SIGTERM/SIGINT, and clean up (API socket removed, metrics flushed).
+ */
+final class EmberRun {
+    private static final System.Logger LOG = System.getLogger(EmberRun.class.getName());
+
+    private final Main args;
+    private final Supplier<VmmControl> vmmFactory;
+    private final boolean installSignalHandlers;
+
+    EmberRun(Main args, Supplier<VmmControl> vmmFactory, boolean installSignalHandlers) {
+        this.args = args;
+        this.vmmFactory = vmmFactory;
+        this.installSignalHandlers = installSignalHandlers;
+    }
+
+    int run() {
+        Logging.init(args.id);
+        MetricsWriter metrics = new MetricsWriter();
+        ApiServer api = null;
+        VmmControl vmm = null;
+        try {
+            configureLogging();
+            if (args.metricsPath != null) {
+                metrics.configure(new MetricsConfig(args.metricsPath));
+            }
+            VmResources resources = loadResources(metrics);
+            vmm = vmmFactory.get();
+            VmmController controller = new VmmController(args.id, resources, vmm, metrics);
+            LOG.log(System.Logger.Level.INFO, "Running Ember v" + EmberVersion.VERSION);
+            if (installSignalHandlers) {
+                installSignalHandlers(vmm);
+            }
+            if (!args.noApi) {
+                api = ApiServer.bind(args.apiSock, controller, args.maxPayload);
+            }
+            installSeccomp(); // after the socket is bound, before any request is read
+            if (api != null) {
+                api.serve();
+            }
+            recordStartupTime();
+            if (args.configFile != null) {
+                controller.start();
+            }
+            int code = vmm.awaitExit();
+            LOG.log(System.Logger.Level.INFO, "Ember exiting with " + ExitCode.describe(code));
+            return code;
+        } catch (ConfigException | VmmException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
+        } catch (SeccompFilterException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
+        } catch (ApiServerException e) {
+            return fail(ExitCode.GENERIC_ERROR, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCode.OK;
+        } finally {
+            if (vmm != null) {
+                vmm.shutdown();
+            }
+            if (api != null) {
+                api.close();
+            }
+            metrics.close();
+            Logging.close();
+        }
+    }
+
+    private void configureLogging() throws ConfigException {
+        if (args.logPath != null || args.level != null || args.showLevel || args.showLogOrigin) {
+            Logging.configure(new LoggerConfig(args.logPath, args.level, args.showLevel ? true : null,
+                    args.showLogOrigin ? true : null, null));
+        }
+    }
+
+    private VmResources loadResources(MetricsWriter metrics) throws ConfigException {
+        VmResources resources = args.configFile != null ? VmResources.fromConfigFile(args.configFile) : new VmResources();
+        if (resources.logger() != null) {
+            Logging.configure(resources.logger());
+        }
+        if (resources.metrics() != null) {
+            if (metrics.configured()) {
+                throw new ConfigException("metrics are set twice: by --metrics-path and by the config file's"
+                        + " \"metrics\" section; keep one");
+            }
+            metrics.configure(resources.metrics());
+        }
+        if (args.metricsPath != null) {
+            resources.setMetrics(new MetricsConfig(args.metricsPath));
+        }
+        resources.setBootTimer(args.bootTimer);
+        resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
+        if (args.metadata != null) {
+            byte[] json;
+            try {
+                json = Files.readAllBytes(args.metadata);
+            } catch (IOException e) {
+                throw new ConfigException("--metadata " + args.metadata + ": cannot read it: " + e.getMessage());
+            }
+            resources.putMmdsData(StrictJson.tree(json, "--metadata " + args.metadata));
+        }
+        return resources;
+    }
+
+    /** Firecracker's api_server.process_startup_time_us / _cpu_us, from the jailer's or the JVM's start. */
+    private void recordStartupTime() {
+        var group = Metrics.group("api_server");
+        long wallUs;
+        if (args.startTimeUs != null) {
+            wallUs = System.nanoTime() / 1000 - args.startTimeUs;
+        } else {
+            Instant start = ProcessHandle.current().info().startInstant().orElse(Instant.now());
+            wallUs = Duration.between(start, Instant.now()).toNanos() / 1000;
+        }
+        long cpuUs = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1000).orElse(0L);
+        if (args.startTimeCpuUs != null) {
+            cpuUs -= args.startTimeCpuUs;
+        }
+        if (args.parentCpuTimeUs != null) {
+            cpuUs += args.parentCpuTimeUs;
+        }
+        group.counter("process_startup_time_us").add(Math.max(0, wallUs));
+        group.counter("process_startup_time_cpu_us").add(Math.max(0, cpuUs));
+        LOG.log(System.Logger.Level.INFO, "Ember ready " + wallUs + " us after process start");
+    }
+
+    private void installSeccomp() {
+        if (args.noSeccomp) {
+            LOG.log(System.Logger.Level.WARNING, "seccomp filtering is off (--no-seccomp)");
+            return;
+        }
+        var program = args.seccompFilter != null ? SeccompFilters.install(args.seccompFilter) : SeccompFilters.installDefault();
+        LOG.log(System.Logger.Level.INFO, "seccomp filter installed (" + program + ")");
+    }
+
+    /** SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's does. */
+    @SuppressWarnings("restriction")
+    private static void installSignalHandlers(VmmControl vmm) {
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    LOG.log(System.Logger.Level.INFO, "received SIG" + name + ", stopping the microVM");
+                    vmm.shutdown();
+                });
+            } catch (IllegalArgumentException e) {
+                // The JVM reserves this signal (e.g. under -Xrs); its default action then applies.
+            }
+        }
+    }
+
+    private static int fail(int code, String message) {
+        System.err.println("ember: " + message);
+        LOG.log(System.Logger.Level.ERROR, message);
+        return code;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.ember.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code ember} as its own process (the real VMM from the class path, the built-in seccomp
+ * filter on) and talks to it with curl, as a user would: signals must end it with status 0 and
+ * remove the API socket.
+ */
+class MainProcessTest {
+    @TempDir
+    Path dir;
+
+    private Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.ember.cli.Main");
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    }
+
+    private String curl(Path sock, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", sock.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static void awaitSocket(Path sock, Process p) throws InterruptedException {
+        for (int i = 0; i < 12000 && !Files.exists(sock) && p.isAlive(); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    private String output() throws IOException {
+        return Files.readString(dir.resolve("out.txt"));
+    }
+
+    @Test
+    void sigtermUnderTheDefaultSeccompFilterExitsZeroAndRemovesTheSocket() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Process p = start("--api-sock", sock.toString(), "--id", "proc-1");
+        try {
+            awaitSocket(sock, p);
+            assertTrue(Files.exists(sock), output());
+            assertTrue(curl(sock, "http://localhost/").contains("\"id\":\"proc-1\""), output());
+            assertEquals("", curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 2, \"mem_size_mib\": 256}", "http://localhost/machine-config"));
+            assertTrue(curl(sock, "http://localhost/machine-config").contains("\"vcpu_count\":2"));
+            assertTrue(curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 0}", "http://localhost/machine-config").contains("fault_message"));
+            assertTrue(curl(sock, "http://localhost/openapi").contains("\"openapi\":\"3.0.3\""));
+            assertTrue(output().contains("seccomp filter installed"), output());
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), output());
+            assertFalse(Files.exists(sock), "socket removed");
+            assertFalse(output().contains("\tat "), output());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sigintExitsZero() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Process p = start("--api-sock", sock.toString(), "--no-seccomp");
+        try {
+            awaitSocket(sock, p);
+            assertTrue(Files.exists(sock), output());
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+            assertTrue(kill.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), output());
+            assertFalse(Files.exists(sock));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}

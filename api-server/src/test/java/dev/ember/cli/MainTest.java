@@ -1,0 +1,189 @@
+package dev.ember.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.api.FakeVmm;
+import dev.ember.api.UnixHttpClient;
+import dev.ember.app.VmmControl;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path dir;
+    Path kernel;
+    FakeVmm vmm;
+    PrintStream realOut = System.out;
+    PrintStream realErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
+        vmm = new FakeVmm();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void tearDown() {
+        System.setOut(realOut);
+        System.setErr(realErr);
+        dev.ember.logging.Logging.init("test");
+    }
+
+    private int run(String... args) {
+        return Main.run(args, new Main(() -> vmm, false));
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private void assertUsageError(int code, String message) {
+        assertEquals(153, code, stderr());
+        assertTrue(stderr().startsWith("ember: " + message), stderr());
+        assertTrue(stderr().contains("Try 'ember --help' for more information."), stderr());
+        assertFalse(stderr().contains("\tat "), stderr());
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertEquals(0, run("--help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        for (String opt : new String[] {"--api-sock", "--config-file", "--no-api", "--id", "--level", "--log-path", "--show-level",
+            "--show-log-origin", "--metrics-path", "--boot-timer", "--http-api-max-payload-size", "--no-seccomp", "--seccomp-filter"}) {
+            assertTrue(usage.contains(opt), opt + " in\n" + usage);
+        }
+        out.reset();
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Ember v"));
+    }
+
+    @Test
+    void argumentErrorsExit153() {
+        assertUsageError(run("--no-such-flag"), "Unknown option: '--no-such-flag'");
+        err.reset();
+        assertUsageError(run("--id", "bad_id!"), "Invalid instance ID: --id 'bad_id!' must be 1 to 64 letters, digits or '-'");
+        err.reset();
+        assertUsageError(run("--id", "a".repeat(65)), "Invalid instance ID");
+        err.reset();
+        assertUsageError(run("--no-api"), "--no-api needs --config-file");
+        err.reset();
+        assertUsageError(run("--level", "Loud"), "Invalid value for option '--level': invalid log level \"Loud\"");
+        err.reset();
+        assertUsageError(run("--http-api-max-payload-size", "lots"), "Invalid value for option '--http-api-max-payload-size'");
+        err.reset();
+        assertUsageError(run("--http-api-max-payload-size", "0"), "--http-api-max-payload-size must be a positive number");
+        err.reset();
+        assertUsageError(run("--no-seccomp", "--seccomp-filter", "f.json"), "--no-seccomp and --seccomp-filter exclude each other");
+        assertTrue(vmm.calls.isEmpty());
+    }
+
+    @Test
+    void configErrorsExit152() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("c.json"), "{\"machine-config\": {\"vcpu_count\": 0, \"mem_size_mib\": 64}}");
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", cfg.toString()));
+        assertTrue(stderr().contains("machine-config.vcpu_count is 0"), stderr());
+        assertFalse(stderr().contains("\tat "), stderr());
+        err.reset();
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", dir.resolve("none.json").toString()));
+        assertTrue(stderr().contains("config file " + dir.resolve("none.json") + " does not exist"), stderr());
+        err.reset();
+        Path noKernel = Files.writeString(dir.resolve("k.json"), "{\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 64}}");
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", noKernel.toString()));
+        assertTrue(stderr().contains("Cannot start microvm without kernel configuration."), stderr());
+        err.reset();
+        Path ok = Files.writeString(dir.resolve("ok.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\"}}");
+        vmm.failStartWith = "cannot start the microVM: not a kernel";
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", ok.toString()));
+        assertTrue(stderr().contains("ember: cannot start the microVM: not a kernel"), stderr());
+        err.reset();
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", ok.toString(), "--log-path", dir + "/no/dir/log"));
+        assertTrue(stderr().contains("logger.log_path: cannot open " + dir + "/no/dir/log"), stderr());
+    }
+
+    @Test
+    void noApiBootsFromTheFileAndExitsWithTheVmsCode() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("c.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
+                + "\", \"boot_args\": \"console=ttyS0\"}, \"machine-config\": {\"vcpu_count\": 2, \"mem_size_mib\": 64}}");
+        Thread guest = new Thread(() -> {
+            while (vmm.state() != VmmControl.State.RUNNING) {
+                Thread.onSpinWait();
+            }
+            vmm.end(3);
+        });
+        guest.start();
+        assertEquals(3, run("--no-api", "--no-seccomp", "--boot-timer", "--config-file", cfg.toString()));
+        guest.join();
+        assertEquals("console=ttyS0", vmm.startedWith.bootSource().bootArgs());
+        assertEquals(2, vmm.startedWith.machineConfig().vcpus());
+        assertTrue(vmm.startedWith.bootTimer());
+    }
+
+    @Test
+    void apiModeServesUntilStoppedAndRemovesTheSocket() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Path log = dir.resolve("ember.log");
+        Path metrics = dir.resolve("metrics.json");
+        Path metadata = Files.writeString(dir.resolve("md.json"), "{\"latest\": {\"id\": \"i-7\"}}");
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread main = new Thread(() -> code.set(run("--api-sock", sock.toString(), "--no-seccomp", "--id", "vm-7",
+                "--log-path", log.toString(), "--level", "debug", "--show-level", "--show-log-origin",
+                "--metrics-path", metrics.toString(), "--metadata", metadata.toString())));
+        main.start();
+        for (int i = 0; i < 6000 && !Files.exists(sock); i++) {
+            Thread.sleep(10);
+        }
+        UnixHttpClient http = new UnixHttpClient(sock);
+        assertTrue(http.get("/").body().contains("\"id\":\"vm-7\""));
+        assertEquals("{\"latest\":{\"id\":\"i-7\"}}", http.get("/mmds").body());
+        assertEquals(204, http.put("/actions", "{\"action_type\": \"FlushMetrics\"}").status());
+        vmm.shutdown(); // what SIGTERM does
+        main.join();
+        assertEquals(0, code.get());
+        assertFalse(Files.exists(sock), "socket removed on exit");
+        String logText = Files.readString(log);
+        assertTrue(logText.contains("[vm-7:ember-vmm-ctl:INFO:dev.ember.api.ApiHandler.process] The API server received a GET request on \"/\"."),
+                logText);
+        assertTrue(logText.contains(":DEBUG:"), "debug level is on\n" + logText);
+        assertTrue(Files.readString(metrics).contains("\"process_startup_time_us\""));
+    }
+
+    @Test
+    void configFileAndApiTogether() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Path cfg = Files.writeString(dir.resolve("c.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\"}}");
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread main = new Thread(() -> code.set(run("--api-sock", sock.toString(), "--no-seccomp", "--config-file", cfg.toString())));
+        main.start();
+        for (int i = 0; i < 6000 && vmm.state() != VmmControl.State.RUNNING; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(new UnixHttpClient(sock).get("/").body().contains("\"state\":\"Running\""));
+        vmm.end(0);
+        main.join();
+        assertEquals(0, code.get());
+    }
+
+    @Test
+    void busySocketIsAGenericError() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (var other = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            other.bind(java.net.UnixDomainSocketAddress.of(sock));
+            assertEquals(1, run("--api-sock", sock.toString(), "--no-seccomp"));
+            assertTrue(stderr().contains("another process is already listening on " + sock), stderr());
+        }
+    }
+}
