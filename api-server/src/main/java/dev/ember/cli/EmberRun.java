@@ -156,8 +156,11 @@ final class EmberRun {
             LOG.log(System.Logger.Level.WARNING, "seccomp filtering is off (--no-seccomp)");
             return;
         }
-        var program = args.seccompFilter != null ? SeccompFilters.install(args.seccompFilter) : SeccompFilters.installDefault();
-        LOG.log(System.Logger.Level.INFO, "seccomp filter installed (" + program + ")");
+        if (args.seccompFilter != null) {
+            SeccompFilters.install(args.seccompFilter);
+        } else {
+            SeccompFilters.installDefault();
+        }
     }
 
     /** SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's does. */
