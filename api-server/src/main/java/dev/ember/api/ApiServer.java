@@ -1,6 +1,7 @@
 package dev.ember.api;
 
 import io.undertow.UndertowOptions;
+import io.undertow.server.handlers.HttpContinueReadHandler;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +42,9 @@ public final class ApiServer implements AutoCloseable {
                 .getMap();
         try {
             ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload);
-            return new ApiServer(UnixHttpServer.bind(socket, handler, options), exec);
+            // curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the 100 otherwise.
+            HttpContinueReadHandler root = new HttpContinueReadHandler(handler);
+            return new ApiServer(UnixHttpServer.bind(socket, root, options), exec);
         } catch (ApiServerException | RuntimeException e) {
             exec.shutdownNow();
             throw e;

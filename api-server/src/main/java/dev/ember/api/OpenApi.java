@@ -115,7 +115,7 @@ final class OpenApi {
                 def.put("additionalProperties", false);
                 ObjectNode props = def.putObject("properties");
                 for (RecordComponent rc : c.getRecordComponents()) {
-                    JsonProperty jp = rc.getAnnotation(JsonProperty.class);
+                    JsonProperty jp = rc.getAccessor().getAnnotation(JsonProperty.class); // the annotation does not target record components
                     String field = jp != null && !jp.value().isEmpty() ? jp.value() : rc.getName();
                     props.set(field, schema(rc.getGenericType(), schemas));
                 }

@@ -173,7 +173,9 @@ final class EmberRun {
                     vmm.shutdown();
                 });
             } catch (IllegalArgumentException e) {
-                // The JVM reserves this signal (e.g. under -Xrs); its default action then applies.
+                // Ignored when the process started (nohup, a background job) or reserved (-Xrs).
+                LOG.log(System.Logger.Level.WARNING, "SIG" + name + " cannot be handled here (" + e.getMessage()
+                        + "); it will not stop the microVM");
             }
         }
     }

@@ -31,9 +31,14 @@ public final class Logging {
 
     private Logging() {}
 
-    /** Installs the handler on stderr at Info; called first thing by the CLI. */
+    /** Installs the handler on stderr at Info with the default format; called first by the CLI. */
     public static synchronized void init(String id) {
         instanceId = id;
+        level = LogLevel.Info;
+        showLevel = false;
+        showOrigin = false;
+        module = null;
+        close();
         LogManager.getLogManager().reset();
         handler = new EmberHandler();
         Logger root = Logger.getLogger("");

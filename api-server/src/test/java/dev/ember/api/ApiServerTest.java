@@ -124,6 +124,30 @@ class ApiServerTest {
         assertFault(r, 400, "Request payload with size over 51200 is larger than the limit of 51200");
     }
 
+    @Test
+    void expectContinueIsAnsweredBeforeTheBodyIsSent() throws Exception {
+        String body = "{\"big\": \"" + "z".repeat(4000) + "\"}";
+        String head = "PUT /mmds HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
+                + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(dir.resolve("api.sock")));
+            ch.write(java.nio.ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(256);
+            ch.read(buf); // blocks until the server answers the expectation
+            String interim = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII);
+            assertTrue(interim.startsWith("HTTP/1.1 100 Continue\r\n"), interim);
+            ch.write(java.nio.ByteBuffer.wrap(body.getBytes(StandardCharsets.US_ASCII)));
+            java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
+            buf.clear();
+            while (ch.read(buf) >= 0) {
+                rest.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            assertTrue(rest.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 204 No Content"), rest.toString());
+        }
+        assertEquals(4000, json(http.get("/mmds")).get("big").asText().length());
+    }
+
     // ---- machine config ----
 
     @Test

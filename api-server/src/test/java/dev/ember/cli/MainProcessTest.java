@@ -25,6 +25,10 @@ class MainProcessTest {
 
     private Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
+        // A build started in the background inherits SIGINT ignored, and an ignored signal stays
+        // ignored across exec; give the child the default dispositions a shell user would have.
+        cmd.add("env");
+        cmd.add("--default-signal=INT,TERM,HUP");
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -1,0 +1,130 @@
+package dev.ember.logging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.config.ConfigException;
+import dev.ember.config.LogLevel;
+import dev.ember.config.LoggerConfig;
+import dev.ember.config.MetricsConfig;
+import dev.ember.config.StrictJson;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.Metrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LoggingTest {
+    private static final System.Logger LOG = System.getLogger(LoggingTest.class.getName());
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void reset() {
+        Logging.init("test");
+    }
+
+    @Test
+    void lineFormatFollowsFirecracker() {
+        LogRecord r = new LogRecord(Level.WARNING, "disk is slow");
+        r.setInstant(java.time.Instant.parse("2026-01-02T03:04:05.123456789Z"));
+        r.setSourceClassName("dev.ember.X");
+        r.setSourceMethodName("run");
+        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0] disk is slow\n", new LogFormat("vm1", false, false).format(r, "vcpu0"));
+        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0:WARN:dev.ember.X.run] disk is slow\n",
+                new LogFormat("vm1", true, true).format(r, "vcpu0"));
+    }
+
+    @Test
+    void fileLoggingLevelsAndOrigin() throws Exception {
+        Path log = dir.resolve("ember.log");
+        Logging.init("vm9");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Warning, true, true, null));
+        LOG.log(System.Logger.Level.INFO, "not shown at Warning");
+        LOG.log(System.Logger.Level.WARNING, "shown");
+        String text = Files.readString(log);
+        assertFalse(text.contains("not shown"), text);
+        assertTrue(text.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9} \\[vm9:main:WARN:dev.ember.logging.LoggingTest"
+                + ".fileLoggingLevelsAndOrigin\\] shown\\n"), "log was: [" + text + "]");
+        // Fields not given keep their value; Debug is now on.
+        Logging.configure(new LoggerConfig(null, LogLevel.Debug, null, null, null));
+        LOG.log(System.Logger.Level.DEBUG, "debug line");
+        assertTrue(Files.readString(log).contains(":DEBUG:dev.ember.logging.LoggingTest"), Files.readString(log));
+        Logging.configure(new LoggerConfig(null, LogLevel.Off, null, null, null));
+        LOG.log(System.Logger.Level.ERROR, "silenced");
+        assertFalse(Files.readString(log).contains("silenced"));
+    }
+
+    @Test
+    void moduleFilterKeepsOnlyThatLoggerPrefix() throws Exception {
+        Path log = dir.resolve("m.log");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Info, null, null, "dev.ember.api"));
+        LOG.log(System.Logger.Level.INFO, "from logging");
+        System.getLogger("dev.ember.api.Something").log(System.Logger.Level.INFO, "from api");
+        String text = Files.readString(log);
+        assertFalse(text.contains("from logging"));
+        assertTrue(text.contains("from api"));
+    }
+
+    @Test
+    void fullFifoDropsAndCountsInsteadOfBlocking() throws Exception {
+        Path fifo = dir.resolve("log.fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertTrue(mk.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, mk.exitValue());
+        Counter missed = Metrics.group("logger").counter("missed_log_count");
+        long before = missed.get();
+        // Nobody reads: the pipe fills (64 KiB by default) and later writes are dropped.
+        try (NonBlockingSink sink = NonBlockingSink.open(fifo.toString(), missed)) {
+            String line = "x".repeat(1000) + "\n";
+            int written = 0;
+            for (int i = 0; i < 200; i++) {
+                if (sink.write(line)) {
+                    written++;
+                }
+            }
+            assertTrue(written > 0 && written < 200, "written " + written);
+            assertEquals(200 - written, missed.get() - before);
+        }
+    }
+
+    @Test
+    void unopenablePathIsAConfigError() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Logging.configure(new LoggerConfig(dir + "/missing/dir/log", null, null, null, null)));
+        assertTrue(e.getMessage().startsWith("logger.log_path: cannot open " + dir + "/missing/dir/log: No such file or directory"),
+                e.getMessage());
+    }
+
+    @Test
+    void metricsLinesCarryDeltasSinceTheLastFlush() throws Exception {
+        Counter c = Metrics.group("test_group").counter("events");
+        Path out = dir.resolve("metrics.json");
+        try (MetricsWriter w = new MetricsWriter()) {
+            assertFalse(w.flush(), "nothing configured yet");
+            w.configure(new MetricsConfig(out.toString()));
+            c.add(5);
+            assertTrue(w.flush());
+            c.add(2);
+            assertTrue(w.flush());
+            assertThrows(ConfigException.class, () -> w.configure(new MetricsConfig(out.toString())));
+        }
+        String[] lines = Files.readString(out).split("\n");
+        assertTrue(lines.length >= 2);
+        var first = StrictJson.MAPPER.readTree(lines[0]);
+        var second = StrictJson.MAPPER.readTree(lines[1]);
+        assertEquals(5, first.at("/test_group/events").asLong());
+        assertEquals(2, second.at("/test_group/events").asLong());
+        assertTrue(second.get("utc_timestamp_ms").asLong() >= first.get("utc_timestamp_ms").asLong());
+        assertTrue(MetricsWriter.openMetrics().contains("\nember_test_group_events_total 7\n"), MetricsWriter.openMetrics());
+        assertEquals("ember_a_b_c", MetricsWriter.sanitize("ember_a-b.c"));
+    }
+}
