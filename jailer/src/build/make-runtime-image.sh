@@ -20,6 +20,8 @@ modules=java.base,java.logging,java.management,java.naming,java.security.jgss,ja
 die() { echo "make-runtime-image: $*" >&2; exit 1; }
 [ -x "$jdk/bin/jlink" ] || die "$jdk has no bin/jlink (a full JDK is needed, not a JRE)"
 [ -d "$jars" ] || die "no jars in $jars"
+jars=$(cd "$jars" && pwd)
+out=$(mkdir -p "$out" && cd "$out" && pwd)
 
 stamp="$jdk|$("$jdk/bin/java" -version 2>&1 | head -n1)|$modules"
 if [ ! -f "$out/.jlink-stamp" ] || [ "$(cat "$out/.jlink-stamp")" != "$stamp" ]; then
@@ -69,4 +71,14 @@ export EMBER_JAVA_FEATURE
   echo "-cp"
   echo "/ember/app/*"
 } > "$out/app/jvm.args"
+
+# The JDK's default class-data archive (jlink leaves it out), dumped with the VMM's own options
+# so that the module graph is archived too: start-up maps JDK classes instead of parsing them.
+mapfile -t vm_opts < <(grep -v -e '^-cp$' -e '^/ember/app' "$out/app/jvm.args")
+cds_stamp="$stamp|${vm_opts[*]}"
+if [ ! -f "$out/.cds-stamp" ] || [ "$(cat "$out/.cds-stamp")" != "$cds_stamp" ]; then
+  rm -f "$out"/lib/server/classes*.jsa
+  "$out/bin/java" "${vm_opts[@]}" -Xshare:dump -Xlog:disable >/dev/null
+  echo "$cds_stamp" > "$out/.cds-stamp"
+fi
 echo "make-runtime-image: $out ($(du -sh "$out" | cut -f1), Java $EMBER_JAVA_FEATURE)"
