@@ -1,0 +1,69 @@
+package dev.ember.it.linux;
+
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ember.it.EmberProcess;
+import dev.ember.it.Host;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+
+/** What the Linux integration tests share: when they run, how long a boot may take, tokens. */
+final class LinuxTests {
+    /** Guards against a hang only; never a timing assertion. PVM emulates the guest kernel. */
+    static final Duration PVM_BOOT = Duration.ofMinutes(6);
+    static final Duration KVM_BOOT = Duration.ofMinutes(2);
+
+    private static final Pattern NOT_SUPPORTED = Pattern.compile("not supported yet: ([^(\\n]+)");
+
+    private LinuxTests() {}
+
+    static void assumeSlowTestsOnKvm() {
+        assumeTrue(Host.slowTestsEnabled(), "Linux boot tests are slow: enable them with -Dember.slow=true (bin/test does)");
+        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+    }
+
+    static void assumeGuestUserSpaceRuns() {
+        assumeFalse(Host.isPvm(), "PVM (/sys/module/kvm_pvm) cannot run guest user space;"
+                + " this host checks the kernel-side milestones only");
+    }
+
+    static Duration bootTimeout() {
+        return Host.isPvm() ? PVM_BOOT : KVM_BOOT;
+    }
+
+    static String token() {
+        return "ember" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+    }
+
+    /**
+     * Waits for {@code regex} on the console. If ember refused the configuration because it does
+     * not support one of its sections yet (it exits 152 naming them), the test is skipped with
+     * that message, so it counts as not run rather than passed or failed.
+     */
+    static Matcher awaitConsole(EmberProcess vm, String regex, Duration timeout) throws InterruptedException {
+        try {
+            return vm.awaitStdout(regex, timeout);
+        } catch (AssertionError e) {
+            skipIfUnsupported(vm);
+            throw e;
+        }
+    }
+
+    /** Waits for ember to exit, skipping the test as {@link #awaitConsole} does. */
+    static int awaitExit(EmberProcess vm, Duration timeout) throws InterruptedException {
+        int code = vm.awaitExit(timeout);
+        skipIfUnsupported(vm);
+        return code;
+    }
+
+    private static void skipIfUnsupported(EmberProcess vm) {
+        Matcher m = NOT_SUPPORTED.matcher(vm.stderr());
+        if (!vm.isAlive() && m.find()) {
+            Assumptions.abort("Ember does not support " + m.group(1).trim() + " yet (it said: " + m.group().trim() + ")");
+        }
+    }
+}
