@@ -165,6 +165,11 @@ public final class EmberProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits up to {@code timeout} for the process to end; false if it is still running. */
+    public boolean awaitExitQuietly(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public String describe() {
         return "--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
     }
