@@ -51,6 +51,7 @@ final class Jail {
     private int netnsFd = -1;
     private int devNullFd = -1;
     private Pointer emptySigset;
+    private String[] argv;
 
     Jail(JailConfig config) {
         this.config = config;
@@ -179,6 +180,7 @@ final class Jail {
     private void warmUp() {
         emptySigset = Native.allocate(128);   // sigset_t, all clear
         java.util.TimeZone.getDefault();
+        argv = argv();   // reads the CPU clock through /proc, which the jail does not have
     }
 
     /** Private mount namespace; the runtime image read-only; pivot_root into the jail. */
@@ -264,9 +266,18 @@ final class Jail {
         argv.add("-Dember.jail.id=" + config.id());
         argv.add(config.mainClass());
         if (config.mainClass().equals(JailConfig.VMM_MAIN_CLASS)) {
-            // As Firecracker's jailer does: the VMM learns its id (logs, GET /) from the jailer.
-            argv.add("--id");
-            argv.add(config.id());
+            // As Firecracker's jailer does: the VMM learns its id (logs, GET /) from the jailer,
+            // and when the start began, so that its start-up figures include the jailer's work.
+            argv.add("--id=" + config.id());
+            argv.add("--start-time-us=" + Main.START_US);
+            if (config.newPidNs()) {
+                // A new process: its CPU clock starts at zero; the jailer's own time is added.
+                argv.add("--start-time-cpu-us=0");
+                argv.add("--parent-cpu-time-us=" + Math.max(0, Main.cpuTimeUs() - Main.START_CPU_US));
+            } else {
+                // The same process after exec: CPU time carries on; what the JVM used before main is left out.
+                argv.add("--start-time-cpu-us=" + Main.START_CPU_US);
+            }
         }
         argv.addAll(config.vmmArgs());
         return argv.toArray(new String[0]);
@@ -283,13 +294,11 @@ final class Jail {
 
     private int execVmm() {
         writePidFile(ProcessHandle.current().pid());
-        String[] argv = argv();
         POSIX.execve(argv[0], argv, env());
         throw Sys.failure("execve " + argv[0] + " in the jail", POSIX.errno());
     }
 
     private int spawnInNewPidNamespace() {
-        String[] argv = argv();
         long pid = POSIX.posix_spawnp(argv[0], List.of(), List.of(argv), List.of(env()));
         if (pid <= 0) {
             throw Sys.failure("starting " + argv[0] + " in a new PID namespace", POSIX.errno());

@@ -4,9 +4,19 @@ import picocli.CommandLine;
 
 /** {@code ember-jailer}: see {@link JailerCommand} for the options and docs/jailer.md for the steps. */
 public final class Main {
+    /** When the jailer's main began (monotonic µs) and the CPU time it had used by then (µs). */
+    static long START_US = System.nanoTime() / 1000;
+    static long START_CPU_US;
+
     private Main() {}
 
+    static long cpuTimeUs() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1000).orElse(0L);
+    }
+
     public static void main(String[] args) {
+        START_US = System.nanoTime() / 1000;   // CLOCK_MONOTONIC, as the VMM's System.nanoTime
+        START_CPU_US = cpuTimeUs();
         int status = run(args);
         System.out.flush();
         System.err.flush();

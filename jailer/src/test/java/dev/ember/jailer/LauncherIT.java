@@ -102,8 +102,13 @@ class LauncherIT {
     }
 
     private Path config(String kernel) throws IOException {
+        Path ro = Files.write(base.resolve("ro.img"), new byte[1 << 20]);
+        Path rw = Files.write(base.resolve("rw.img"), new byte[1 << 20]);
         String json = "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"},"
-                + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128}}";
+                + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128},"
+                + " \"drives\": [{\"drive_id\": \"ro\", \"path_on_host\": \"" + ro + "\", \"is_root_device\": false, \"is_read_only\": true},"
+                + "              {\"drive_id\": \"rw\", \"path_on_host\": \"" + rw + "\", \"is_root_device\": false, \"is_read_only\": false}],"
+                + " \"network-interfaces\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"" + tap + "\"}]}";
         return Files.writeString(base.resolve("vm.json"), json);
     }
 
@@ -155,6 +160,22 @@ class LauncherIT {
         Path cgroup = Path.of("/sys/fs/cgroup/memory", parentCgroup, id);
         assertTrue(Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains(":memory:/" + parentCgroup + "/" + id));
         assertEquals(0, Files.getAttribute(jailRoot.resolve("kernel"), "unix:uid"), "the kernel is shared read-only, not given away");
+        // The writable drive went to the VM's user (a hard link: the same file); the read-only one is still root's.
+        assertEquals(10000, Files.getAttribute(jailRoot.resolve("drive-rw"), "unix:uid"));
+        assertTrue(Files.isSameFile(jailRoot.resolve("drive-rw"), base.resolve("rw.img")));
+        assertEquals(0, Files.getAttribute(jailRoot.resolve("drive-ro"), "unix:uid"));
+        // Both drives and the TAP are open in the VMM (its fds point at them).
+        List<String> fds = new ArrayList<>();
+        try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : (Iterable<Path>) list::iterator) {
+                try {
+                    fds.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        assertTrue(fds.contains("/drive-ro") && fds.contains("/drive-rw") && fds.contains("/dev/net/tun"), fds.toString());
 
         String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("0", s[0], s[2]);
@@ -164,6 +185,7 @@ class LauncherIT {
         assertFalse(Files.exists(cgroup), "cgroup left behind");
         assertFalse(netnsExists(netns), "network namespace left behind");
         assertTrue(Files.exists(kernel), "the launcher removed the original kernel");
+        assertTrue(Files.exists(base.resolve("rw.img")), "the launcher removed the original drive image");
 
         String[] again = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("0", again[0]);
