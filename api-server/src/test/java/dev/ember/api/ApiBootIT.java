@@ -1,0 +1,95 @@
+package dev.ember.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ember.config.StrictJson;
+import dev.ember.it.EmberProcess;
+import dev.ember.it.Host;
+import dev.ember.it.TestGuests;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real VM configured and driven through the API socket of a bin/ember process. */
+class ApiBootIT {
+    private static final Duration BOOT = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsKvm() {
+        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+    }
+
+    private static String state(UnixHttpClient http) throws Exception {
+        return StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText();
+    }
+
+    private static void awaitSocket(Path sock, EmberProcess p) throws InterruptedException {
+        for (int i = 0; i < 12000 && !Files.exists(sock) && p.isAlive(); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(sock), p.describe());
+    }
+
+    @Test
+    void bootPauseResumeAndStopThroughTheApi() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "api-it")) {
+            awaitSocket(sock, vm);
+            UnixHttpClient http = new UnixHttpClient(sock);
+            assertEquals("Not started", state(http));
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}").status());
+            assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}").status());
+            assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+            assertEquals("Running", state(http));
+            vm.awaitStdout("tick 1", BOOT);
+
+            assertEquals(204, http.patch("/vm", "{\"state\": \"Paused\"}").status());
+            assertEquals("Paused", state(http));
+            Matcher last = vm.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", BOOT);
+            int pausedAt = Integer.parseInt(last.group(1));
+            assertEquals(204, http.patch("/vm", "{\"state\": \"Resumed\"}").status());
+            assertEquals("Running", state(http));
+            vm.awaitStdout("tick " + (pausedAt + 1) + "\\n", BOOT);
+
+            UnixHttpClient.Response refused = http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}");
+            assertEquals(400, refused.status());
+            assertTrue(refused.body().contains("not supported after starting the microVM"), refused.body());
+
+            vm.terminate();
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            assertFalse(Files.exists(sock), "API socket removed\n" + vm.describe());
+        }
+    }
+
+    @Test
+    void aBadKernelFailsInstanceStartAndTheApiStaysUsable() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Path bogus = Files.write(dir.resolve("bogus.bin"), new byte[8192]);
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
+            awaitSocket(sock, vm);
+            UnixHttpClient http = new UnixHttpClient(sock);
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + bogus + "\"}").status());
+            UnixHttpClient.Response start = http.put("/actions", "{\"action_type\": \"InstanceStart\"}");
+            assertEquals(400, start.status(), start.body());
+            assertTrue(start.body().contains("bogus.bin"), start.body());
+            assertEquals("Not started", state(http));
+            // A corrected boot source then boots.
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=hello\"}").status());
+            assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            assertTrue(vm.stdout().contains("EMBER-TEST: PASS hello"), vm.describe());
+        }
+    }
+}
