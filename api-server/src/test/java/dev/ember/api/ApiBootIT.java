@@ -34,10 +34,7 @@ class ApiBootIT {
     }
 
     private static void awaitSocket(Path sock, EmberProcess p) throws InterruptedException {
-        for (int i = 0; i < 12000 && !Files.exists(sock) && p.isAlive(); i++) {
-            Thread.sleep(10);
-        }
-        assertTrue(Files.exists(sock), p.describe());
+        assertTrue(UnixHttpClient.awaitListening(sock, p::isAlive), p.describe());
     }
 
     @Test

@@ -55,6 +55,22 @@ public final class UnixHttpClient {
         return parse(exchange(raw.toByteArray()));
     }
 
+    /**
+     * Waits until a server accepts connections on the socket: the file appears at bind(2),
+     * a moment before listen(2), so its existence alone is not enough.
+     */
+    public static boolean awaitListening(Path socket, java.util.function.BooleanSupplier keepWaiting) throws InterruptedException {
+        for (int i = 0; i < 12000 && keepWaiting.getAsBoolean(); i++) {
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return true;
+            } catch (IOException e) {
+                Thread.sleep(10);
+            }
+        }
+        return false;
+    }
+
     /** Sends raw bytes and returns everything the server wrote until it closed. */
     byte[] exchange(byte[] request) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.api.UnixHttpClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,9 +47,7 @@ class MainProcessTest {
     }
 
     private static void awaitSocket(Path sock, Process p) throws InterruptedException {
-        for (int i = 0; i < 12000 && !Files.exists(sock) && p.isAlive(); i++) {
-            Thread.sleep(10);
-        }
+        UnixHttpClient.awaitListening(sock, p::isAlive);
     }
 
     private String output() throws IOException {

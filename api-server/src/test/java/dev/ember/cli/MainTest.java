@@ -143,9 +143,7 @@ class MainTest {
                 "--log-path", log.toString(), "--level", "debug", "--show-level", "--show-log-origin",
                 "--metrics-path", metrics.toString(), "--metadata", metadata.toString())));
         main.start();
-        for (int i = 0; i < 6000 && !Files.exists(sock); i++) {
-            Thread.sleep(10);
-        }
+        assertTrue(UnixHttpClient.awaitListening(sock, main::isAlive));
         UnixHttpClient http = new UnixHttpClient(sock);
         assertTrue(http.get("/").body().contains("\"id\":\"vm-7\""));
         assertEquals("{\"latest\":{\"id\":\"i-7\"}}", http.get("/mmds").body());
