@@ -96,6 +96,13 @@ class DefaultFilterTest {
         assertTrue(checked > 30, "only " + checked + " KVM ioctls found");
     }
 
+    /** Rules of one call are tried in order: KVM_RUN, made at every vCPU exit, must not wait behind 60 others. */
+    @Test
+    void kvmRunIsTheFirstIoctlRule() {
+        SyscallRule first = SeccompFilters.loadDefault().rules().stream().filter(r -> r.name().equals("ioctl")).findFirst().orElseThrow();
+        assertEquals(dev.ember.kvm.KvmIoctls.RUN & 0xffffffffL, first.conditions().get(0).value());
+    }
+
     @Test
     void cloneIsAllowedForThreadsOnlyAndClone3FallsBack() {
         SeccompFilter f = SeccompFilters.loadDefault();
