@@ -353,4 +353,62 @@ class VirtioNetTest {
         System.out.println("VirtioNetTest: 200 RX + 800 TX frames, " + allocated + " bytes allocated on the event loop");
         assertTrue(allocated < 16 * 1024, "200 RX + 800 TX frames allocated " + allocated + " bytes on the event loop");
     }
+
+    /** Answers frames of EtherType 0x88B6 itself (as MMDS will answer the metadata address). */
+    static final class EchoInterceptor implements dev.ember.devices.net.FrameInterceptor {
+        final java.util.ArrayDeque<byte[]> replies = new java.util.ArrayDeque<>();
+        int seen;
+
+        @Override
+        public boolean interceptTx(long frameAddress, int length) {
+            seen++;
+            jnr.ffi.Pointer p = dev.ember.sys.Native.RUNTIME.getMemoryManager().newPointer(frameAddress, length);
+            if (length < 14 || (p.getByte(12) & 0xFF) != 0x88 || (p.getByte(13) & 0xFF) != 0xB6) {
+                return false;
+            }
+            byte[] f = new byte[length];
+            p.get(0, f, 0, length);
+            byte[] reply = f.clone();
+            System.arraycopy(f, 6, reply, 0, 6); // back to the sender
+            System.arraycopy(HOST_MAC, 0, reply, 6, 6);
+            reply[14] = (byte) 'R';
+            replies.add(reply);
+            return true;
+        }
+
+        @Override
+        public int pollRx(long bufferAddress, int capacity) {
+            byte[] r = replies.poll();
+            if (r == null) {
+                return 0;
+            }
+            dev.ember.sys.Native.RUNTIME.getMemoryManager().newPointer(bufferAddress, capacity).put(0, r, 0, r.length);
+            return r.length;
+        }
+    }
+
+    @Test
+    void frameInterceptorConsumesTxAndInjectsRx() throws Exception {
+        up(-1L, null, null);
+        EchoInterceptor mmds = new EchoInterceptor();
+        net.setFrameInterceptor(mmds);
+        postRxBuffers(0, 4, 2048);
+        byte[] request = HostLink.frame(HOST_MAC, GUEST_MAC, payload(50, 9));
+        request[12] = (byte) 0x88;
+        request[13] = (byte) 0xB6;
+        byte[] normal = HostLink.frame(BROADCAST, GUEST_MAC, payload(50, 10));
+        try (HostLink.Capture cap = link.capture(1)) {
+            postTx(0, request); // answered by the interceptor, never reaches the TAP
+            postTx(1, normal);  // passes through
+            d.kick(VirtioNet.TX_QUEUE);
+            assertArrayEquals(normal, cap.next(), "only the ordinary frame reached the TAP");
+        }
+        TestDriver.await(() -> rx.usedIdx() == 1, "interceptor reply delivered to the guest");
+        byte[] reply = rxFrame(0);
+        assertEquals(request.length, reply.length);
+        assertEquals('R', reply[14]);
+        assertArrayEquals(java.util.Arrays.copyOfRange(request, 6, 12), java.util.Arrays.copyOfRange(reply, 0, 6));
+        assertEquals(2, mmds.seen);
+        assertEquals(1, net.metrics().counter("tx_intercepted_frames").get());
+    }
 }
