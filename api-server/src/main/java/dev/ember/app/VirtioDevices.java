@@ -51,7 +51,7 @@ final class VirtioDevices implements AutoCloseable {
             }
             for (NetworkInterfaceConfig n : resources.networkInterfaces()) {
                 VirtioNet net = new VirtioNet(n.ifaceId(), n.hostDevName(), mac(n.guestMac()),
-                        limiter(n.rxRateLimiter()), limiter(n.txRateLimiter()));
+                        n.mtu() == null ? 0 : n.mtu().intValue(), limiter(n.rxRateLimiter()), limiter(n.txRateLimiter()));
                 v.add(m, net);
                 v.nets.put(n.ifaceId(), net);
             }

@@ -30,11 +30,13 @@ public final class VirtioNet implements VirtioDevice {
     private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
 
     // 5.1.3 feature bits
-    public static final int F_CSUM = 0, F_GUEST_CSUM = 1, F_MAC = 5, F_GUEST_TSO4 = 7, F_GUEST_TSO6 = 8, F_GUEST_UFO = 10,
+    public static final int F_CSUM = 0, F_GUEST_CSUM = 1, F_MTU = 3, F_MAC = 5, F_GUEST_TSO4 = 7, F_GUEST_TSO6 = 8, F_GUEST_UFO = 10,
             F_HOST_TSO4 = 11, F_HOST_TSO6 = 12, F_HOST_UFO = 14, F_MRG_RXBUF = 15;
     /** sizeof(struct virtio_net_hdr_v1). */
     public static final int VNET_HDR_SIZE = 12;
     static final int HDR_NUM_BUFFERS = 10;
+    /** struct virtio_net_config offsets (checked against linux/virtio_net.h). */
+    public static final int CFG_MAC = 0, CFG_MTU = 10, CFG_SIZE = 12;
     /** Largest frame the kernel hands us with TSO: 64 KiB IP packet + Ethernet header, plus the vnet header. */
     public static final int MAX_FRAME = 65550 + VNET_HDR_SIZE;
     public static final int RX_QUEUE = 0, TX_QUEUE = 1;
@@ -44,6 +46,7 @@ public final class VirtioNet implements VirtioDevice {
     private final String ifaceId;
     private final Tap tap;
     private final byte[] mac;
+    private final int mtu;
     private final RateLimiter rxLimiter;
     private final RateLimiter txLimiter;
     private final boolean ufo;
@@ -72,16 +75,17 @@ public final class VirtioNet implements VirtioDevice {
      * @param ifaceId     {@code iface_id}: names the metrics group {@code net_<id>} and the logs
      * @param hostDevName {@code host_dev_name}: the TAP interface to open (created if missing, with CAP_NET_ADMIN)
      * @param guestMac    {@code guest_mac}, 6 bytes, or null to let the guest pick one
+     * @param mtu         {@code mtu}: offered to the guest as VIRTIO_NET_F_MTU (68..65535), or 0 for none
      * @param rxLimiter   {@code rx_rate_limiter}, null for unlimited
      * @param txLimiter   {@code tx_rate_limiter}, null for unlimited
      * @throws dev.ember.devices.net.TapException if the TAP cannot be opened or configured
      */
-    public VirtioNet(String ifaceId, String hostDevName, byte[] guestMac, RateLimiter rxLimiter, RateLimiter txLimiter) {
-        this(ifaceId, Tap.open(hostDevName), guestMac, rxLimiter, txLimiter);
+    public VirtioNet(String ifaceId, String hostDevName, byte[] guestMac, int mtu, RateLimiter rxLimiter, RateLimiter txLimiter) {
+        this(ifaceId, Tap.open(hostDevName), guestMac, mtu, rxLimiter, txLimiter);
     }
 
     /** Same, over an already opened TAP (the device takes ownership). */
-    public VirtioNet(String ifaceId, Tap tap, byte[] guestMac, RateLimiter rxLimiter, RateLimiter txLimiter) {
+    public VirtioNet(String ifaceId, Tap tap, byte[] guestMac, int mtu, RateLimiter rxLimiter, RateLimiter txLimiter) {
         if (ifaceId == null || ifaceId.isEmpty()) {
             tap.close();
             throw new IllegalArgumentException("iface_id must not be empty");
@@ -90,7 +94,12 @@ public final class VirtioNet implements VirtioDevice {
             tap.close();
             throw new IllegalArgumentException("guest_mac of iface '" + ifaceId + "' must be 6 bytes, got " + guestMac.length);
         }
+        if (mtu != 0 && (mtu < 68 || mtu > 65535)) {
+            tap.close();
+            throw new IllegalArgumentException("mtu of iface '" + ifaceId + "' must be 68..65535 (or unset), got " + mtu);
+        }
         this.ifaceId = ifaceId;
+        this.mtu = mtu;
         this.tap = tap;
         this.mac = guestMac == null ? null : guestMac.clone();
         this.rxLimiter = rxLimiter == null ? RateLimiter.unlimited() : rxLimiter;
@@ -112,6 +121,9 @@ public final class VirtioNet implements VirtioDevice {
         }
         if (mac != null) {
             f |= Virtio.bit(F_MAC);
+        }
+        if (mtu != 0) {
+            f |= Virtio.bit(F_MTU);
         }
         this.features = f;
         this.metrics = new DeviceMetrics("net", ifaceId);
@@ -148,20 +160,28 @@ public final class VirtioNet implements VirtioDevice {
     @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
-    /** 5.1.4: {@code mac[6]} then status (not offered); reads beyond are zero. */
+    /** 5.1.4: {@code mac[6]}, status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere. */
     @Override
     public long readConfig(int offset, int size) {
-        if (offset < 0 || size <= 0 || size > 8 || offset + size > 8) {
+        if (offset < 0 || size <= 0 || size > 8 || offset + size > CFG_SIZE) {
             metrics.cfgFails.inc();
             return 0;
         }
         long v = 0;
         for (int i = 0; i < size; i++) {
-            int o = offset + i;
-            long b = mac != null && o < 6 ? mac[o] & 0xFF : 0;
-            v |= b << (8 * i);
+            v |= (long) configByte(offset + i) << (8 * i);
         }
         return v;
+    }
+
+    private int configByte(int o) {
+        if (o < CFG_MAC + 6) {
+            return mac != null ? mac[o - CFG_MAC] & 0xFF : 0;
+        }
+        if (o == CFG_MTU || o == CFG_MTU + 1) {
+            return (mtu >>> (8 * (o - CFG_MTU))) & 0xFF;
+        }
+        return 0;
     }
 
     @Override

@@ -41,6 +41,9 @@ class TapLayoutTest {
         e.put("F_HOST_TSO6", "VIRTIO_NET_F_HOST_TSO6");
         e.put("F_HOST_UFO", "VIRTIO_NET_F_HOST_UFO");
         e.put("F_MRG_RXBUF", "VIRTIO_NET_F_MRG_RXBUF");
+        e.put("F_MTU", "VIRTIO_NET_F_MTU");
+        e.put("cfg_mac", "offsetof(struct virtio_net_config, mac)");
+        e.put("cfg_mtu", "offsetof(struct virtio_net_config, mtu)");
         Map<String, Long> v = CProbe.evaluate(List.of("sys/ioctl.h", "linux/if.h", "linux/if_tun.h", "linux/virtio_net.h"), e);
         assertEquals(IfReq.SIZE, v.get("ifreq_size"));
         assertEquals(IfReq.OFFSET_NAME, v.get("ifr_name"));
@@ -69,5 +72,8 @@ class TapLayoutTest {
         assertEquals(VirtioNet.F_HOST_TSO6, v.get("F_HOST_TSO6"));
         assertEquals(VirtioNet.F_HOST_UFO, v.get("F_HOST_UFO"));
         assertEquals(VirtioNet.F_MRG_RXBUF, v.get("F_MRG_RXBUF"));
+        assertEquals(VirtioNet.F_MTU, v.get("F_MTU"));
+        assertEquals(VirtioNet.CFG_MAC, v.get("cfg_mac"));
+        assertEquals(VirtioNet.CFG_MTU, v.get("cfg_mtu"));
     }
 }

@@ -81,7 +81,7 @@ class VirtioNetTest {
     private void up(long featureMask, RateLimiter rxLimit, RateLimiter txLimit) throws Exception {
         String ifName = "vt" + TAPS.incrementAndGet();
         Tap tap = ns.openTap(ifName);
-        net = new VirtioNet("eth" + TAPS.get() + "x" + Long.toHexString(System.nanoTime() & 0xFFFF), tap, GUEST_MAC,
+        net = new VirtioNet("eth" + TAPS.get() + "x" + Long.toHexString(System.nanoTime() & 0xFFFF), tap, GUEST_MAC, 1400,
                 rxLimit, txLimit);
         link = new HostLink(ns, ifName);
         d = new TestDriver(mem, loop, net);
@@ -148,6 +148,8 @@ class VirtioNetTest {
             mac[i] = (byte) d.bus.read(d.base + VirtioMmioDevice.REG_CONFIG + i, 1);
         }
         assertArrayEquals(GUEST_MAC, mac);
+        assertNotEquals(0, f & Virtio.bit(VirtioNet.F_MTU));
+        assertEquals(1400, d.bus.read(d.base + VirtioMmioDevice.REG_CONFIG + VirtioNet.CFG_MTU, 2));
         assertEquals(Virtio.DEVICE_ID_NET, d.r(VirtioMmioDevice.REG_DEVICE_ID));
     }
 
