@@ -193,6 +193,29 @@ class LauncherIT {
     }
 
     @Test
+    void withANewPidNamespaceTheVmmIsItsPid1AndStopStillFindsIt() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
+        Path cfg = Files.writeString(base.resolve("min.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
+                + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128}}");
+        String[] r = run(List.of("--config", cfg.toString(), "--id", id, "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString(),
+                "--new-pid-ns"));
+        assertEquals("0", r[0], r[2]);
+        long pid = Long.parseLong(r[1].lines().filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4));
+        String nspid = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("NSpid:")).findFirst().orElseThrow();
+        assertEquals("NSpid:\t" + pid + "\t1", nspid);
+        Process curl = new ProcessBuilder("curl", "-sS", "--unix-socket", base.resolve("ember").resolve(id).resolve("root/run/ember.socket").toString(),
+                "http://localhost/").start();
+        assertTrue(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains("\"state\":\"Running\""));
+        curl.waitFor();
+        String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
+        assertEquals("stopped " + id, s[1].trim(), s[2]);
+        assertFalse(Files.exists(Path.of("/proc/" + pid)), "the VMM still runs");
+        assertFalse(Files.exists(base.resolve("ember").resolve(id)), "jail left behind");
+    }
+
+    @Test
     void aFailedStartIsUndoneAndSaysWhy() throws Exception {
         String[] r = run(startArgs(config(base.resolve("no-such-kernel").toString())));
         assertEquals("1", r[0], r[2]);
