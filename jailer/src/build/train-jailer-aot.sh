@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Trains the JDK 25 AOT cache bin/ember-jailer uses (jailer/target/ember-jailer.aot): one recorded
+# run of the jailer through validation, jnr-ffi/jnr-posix set-up and the jail's first steps,
+# which then fails on purpose (a network namespace that does not exist) and undoes its work.
+# Skipped on a JDK older than 25. Run by the jailer module's Maven build after the jar is made.
+#
+#   train-jailer-aot.sh REPO_ROOT
+set -euo pipefail
+repo=$1
+. "$repo/bin/lib/common.sh"
+ember_pick_java
+if [ "${EMBER_JAVA_FEATURE:-17}" -lt 25 ] 2>/dev/null; then
+  echo "train-jailer-aot: Java $EMBER_JAVA_FEATURE has no AOT cache (needs 25); skipped" >&2
+  exit 0
+fi
+target=$repo/jailer/target
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -f "$target/ember-jailer.aot"
+# The run is meant to fail (exit 1 or, without root, 1 at mknod): only the recording matters.
+EMBER_JAILER_AOT="record:$work/jailer.aotconf" "$repo/bin/ember-jailer" --id aot-training \
+  --exec-file "$target/ember-runtime/bin/ember" --uid "$(id -u)" --gid "$(id -g)" \
+  --chroot-base-dir "$work/jails" --netns "$work/no-such-netns" >/dev/null 2>&1 || true
+[ -s "$work/jailer.aotconf" ] || { echo "train-jailer-aot: the training run recorded nothing" >&2; exit 1; }
+EMBER_JAILER_AOT="create:$work/jailer.aotconf" "$repo/bin/ember-jailer" --help >/dev/null
+[ -s "$target/ember-jailer.aot" ] || { echo "train-jailer-aot: no cache was created" >&2; exit 1; }
+echo "train-jailer-aot: $target/ember-jailer.aot ($(du -h "$target/ember-jailer.aot" | cut -f1))"
