@@ -66,7 +66,7 @@ EMBER_JAVA_FEATURE=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$out/release")
 export EMBER_JAVA_FEATURE
 {
   ember_jvm_opts
-  echo "-XX:-UsePerfData"
+  ember_jvm_opts | grep -qx -- -XX:-UsePerfData || echo "-XX:-UsePerfData"   # no /tmp/hsperfdata in the jail
   echo "-Djffi.boot.library.path=/ember/native"
   echo "-cp"
   echo "/ember/app/*"

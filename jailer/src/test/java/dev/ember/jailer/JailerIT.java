@@ -172,6 +172,44 @@ class JailerIT {
         }
     }
 
+    /** Asked through its API for host files, the jailed VMM cannot find them: its / is the jail. */
+    @Test
+    void theJailedVmmCannotReachHostFilesThroughItsApi() throws Exception {
+        assumeTrue(Files.exists(Path.of("/etc/hostname")), "this host has no /etc/hostname");
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString()));
+        try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--api-sock", "/run/ember.socket"))) {
+            Path sock = root().resolve("run/ember.socket");
+            String answer = "";
+            for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
+                assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
+                answer = curl(sock, "GET", "/", null);
+                Thread.sleep(100);
+            }
+            assertTrue(answer.contains("\"id\":\"" + id + "\""), answer);
+            String drive = curl(sock, "PUT", "/drives/host", "{\"drive_id\": \"host\", \"path_on_host\": \"/etc/hostname\", \"is_root_device\": false, \"is_read_only\": true}");
+            assertTrue(drive.startsWith("400 ") && drive.contains("/etc/hostname does not exist"), drive);
+            String kernel = curl(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"/ember/../../etc/passwd\"}");
+            assertTrue(kernel.startsWith("400 ") && kernel.contains("does not exist"), kernel);
+            vm.process.destroy();
+            assertEquals(0, vm.awaitExit(), vm.stderr.toString());
+        }
+    }
+
+    /** "CODE BODY" of one request through the Unix socket (curl, as an operator would). */
+    private static String curl(Path sock, String method, String path, String body) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--unix-socket", sock.toString(), "-X", method, "http://localhost" + path,
+                "-H", "Content-Type: application/json", "-w", "\n%{http_code}"));
+        if (body != null) {
+            cmd.addAll(List.of("-d", body));
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        int nl = out.lastIndexOf('\n');
+        return nl < 0 ? out : out.substring(nl + 1) + " " + out.substring(0, nl);
+    }
+
     @Test
     void aJailedVmmThatMakesAForbiddenCallDiesWithSigsys() throws Exception {
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");

@@ -81,7 +81,7 @@ public final class SeccompProbe {
         SyscallRule getppid = SyscallRule.of("getppid");
         return switch (name) {
             // Deny-list shapes (default allow) keep the JVM itself running while the rule under test bites.
-            case "errno-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.errno(13), List.of(getppid));
+            case "errno-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.errno(1), List.of(getppid));
             case "kill-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.KILL_PROCESS, List.of(getppid));
             case "trap-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.TRAP, List.of(getppid));
             case "log-getppid" -> new SeccompFilter(SeccompAction.ALLOW, SeccompAction.LOG, List.of(getppid));
