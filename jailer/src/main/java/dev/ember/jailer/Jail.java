@@ -108,10 +108,14 @@ final class Jail {
     /** <root> with dev/kvm, dev/net/tun, dev/urandom, run/ and the mount points, owned by uid:gid. */
     private void prepareRoot() {
         createDirectories(root);
+        refuseSymlink(root);
         chown(root);
         for (String dir : new String[] {"dev", "dev/net", "run", "ember", "lib", "lib64", OLD_ROOT}) {
             Path p = root.resolve(dir);
-            if (!Files.isDirectory(p)) {
+            // The root belongs to the VM's uid: an earlier VMM with this id could have left links
+            // that would send mknod, chown or a mount elsewhere.
+            refuseSymlink(p);
+            if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 createDirectory(p);
             }
         }
@@ -127,6 +131,13 @@ final class Jail {
             undo.push("remove " + p, () -> Files.deleteIfExists(p));
             chown(p);
             checkPosix(POSIX.chmod(p.toString(), node.mode), "chmod " + Integer.toOctalString(node.mode) + " " + p);   // mknod applied the umask
+        }
+    }
+
+    private void refuseSymlink(Path p) {
+        if (Files.isSymbolicLink(p)) {
+            throw new JailerException(p + " is a symbolic link; the jail of an earlier VM with id " + config.id()
+                    + " was tampered with or not cleaned up (ember-launch --stop " + config.id() + " removes it)");
         }
     }
 

@@ -300,6 +300,19 @@ class JailerIT {
     }
 
     @Test
+    void symbolicLinksLeftInAnOldJailAreRefused() throws Exception {
+        Path victim = Files.createDirectories(base.resolve("victim"));
+        Files.createDirectories(root());
+        Files.createSymbolicLink(root().resolve("dev"), victim);
+        String[] r = JailHarness.runToEnd(baseArgs());
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains(root().resolve("dev") + " is a symbolic link"), r[1]);
+        try (var s = Files.list(victim)) {
+            assertEquals(0, s.count(), "something was made through the link");
+        }
+    }
+
+    @Test
     void badCgroupFileIsNamedAndUndone() throws Exception {
         List<String> args = baseArgs();
         args.addAll(List.of("--cgroup-version", "2", "--parent-cgroup", "ember-it-" + id, "--cgroup", "cgroup.max.descendants=3",
