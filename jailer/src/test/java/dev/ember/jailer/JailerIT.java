@@ -44,13 +44,13 @@ class JailerIT {
             JailHarness.deleteTree(base);
         }
         for (Path cg : cgroupsToRemove) {
-            // deepest first; a cgroup is removed with rmdir once empty
-            for (Path p = cg; p != null && p.getNameCount() > 4; p = p.getParent()) {
-                if (Files.isDirectory(p) && !p.getFileName().toString().startsWith("process_api")) {
+            // the VM's cgroup, then the test's parent (only ours: named ember-it...) once empty
+            for (Path p : new Path[] {cg, cg.getParent()}) {
+                if (Files.isDirectory(p) && (p == cg || p.getFileName().toString().startsWith("ember-it"))) {
                     try {
                         Files.delete(p);
                     } catch (IOException e) {
-                        break;
+                        break;   // still in use (another test's VM below it)
                     }
                 }
             }
