@@ -142,7 +142,10 @@ class LinuxVirtioIT {
             dhcp = new ProcessBuilder(in(ns, "/usr/sbin/dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
                     "--interface=" + tap, "--bind-interfaces", "--dhcp-range=10.203.0.2,10.203.0.2,1h",
                     "--dhcp-leasefile=" + dir.resolve("leases"))).redirectErrorStream(true).start();
-            Path cfg = config(PVM_ARGS + " ip=dhcp", "  \"network-interfaces\": [ { \"iface_id\": \"eth0\", \"host_dev_name\": \""
+            // No root device is given, so without rootwait the kernel panics (panic=1 reboots) right after
+            // IP-Config and a ping under load races that reboot; waiting for a root that never comes
+            // keeps the network stack running for the ping.
+            Path cfg = config(PVM_ARGS + " ip=dhcp root=/dev/vdz rootwait", "  \"network-interfaces\": [ { \"iface_id\": \"eth0\", \"host_dev_name\": \""
                     + tap + "\", \"guest_mac\": \"06:00:AC:10:00:02\" } ]");
             try (EmberProcess vm = EmberProcess.startVia(List.of("ip", "netns", "exec", ns), "--no-api", "--config-file",
                     cfg.toString())) {

@@ -23,6 +23,15 @@ public final class Kvm implements AutoCloseable {
         return Files.exists(Path.of(DEVICE));
     }
 
+    /**
+     * True if /dev/kvm is served by {@code kvm_pvm}, the software hypervisor (its module directory
+     * exists). Decided by the module, never by timing: PVM behaves differently in ways the VMM
+     * must compensate for (see {@code Vm#irqLine}).
+     */
+    public static boolean hostIsPvm() {
+        return Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
+    }
+
     /** Opens /dev/kvm and checks the API version. */
     public static Kvm open() {
         int fd = Native.LIBC.open(DEVICE, LibC.O_RDWR | LibC.O_CLOEXEC, 0);

@@ -57,6 +57,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
 
     private final Object lock = new Object();
+    /** PVM delivers irqfd interrupts late unless the vCPU is kicked (see IrqfdInterruptLine). */
+    private final boolean kickOnInterrupt;
     private volatile boolean pauseRequested;
     private volatile boolean exitRequested;
     /** vCPU threads started and not yet finished; guarded by lock. */
@@ -82,6 +84,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         this.supportedCpuid = supportedCpuid;
         this.tscDeadline = tscDeadline;
         this.xsave = xsave;
+        this.kickOnInterrupt = Kvm.hostIsPvm();
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
@@ -207,7 +210,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
                 fd.close();
                 throw e;
             }
-            line = new IrqfdInterruptLine(fd, gsi);
+            line = new IrqfdInterruptLine(fd, gsi, kickOnInterrupt ? vcpus : null);
             irqLines.put(gsi, line);
         }
         return line;
