@@ -69,6 +69,40 @@ final class DhcpNetwork implements AutoCloseable {
         return List.of("ip", "netns", "exec", namespace);
     }
 
+    /**
+     * Sends ICMP echo requests from the host side to {@code ip} for up to 20 s; true once the
+     * matching reply arrives. A raw socket in Python, so no ping binary is needed on the host.
+     */
+    boolean hostPings(String ip) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "python3", "-c", PING, ip)
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+
+    private static final String PING = String.join("\n",
+            "import socket, struct, sys, time",
+            "def csum(b):",
+            "    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))",
+            "    s = (s >> 16) + (s & 0xffff)",
+            "    s += s >> 16",
+            "    return ~s & 0xffff",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)",
+            "s.settimeout(2)",
+            "pkt = struct.pack('!BBHHH', 8, 0, 0, 0x4242, 1) + b'ember-ping'",
+            "pkt = pkt[:2] + struct.pack('!H', csum(pkt)) + pkt[4:]",
+            "end = time.time() + 20",
+            "while time.time() < end:",
+            "    s.sendto(pkt, (sys.argv[1], 0))",
+            "    try:",
+            "        r, a = s.recvfrom(1500)",
+            "    except socket.timeout:",
+            "        continue",
+            "    icmp = r[(r[0] & 15) * 4:]",
+            "    if a[0] == sys.argv[1] and icmp[0] == 0 and icmp[4:6] == b'\\x42\\x42':",
+            "        sys.exit(0)",
+            "sys.exit(1)");
+
     String dnsmasqOutput() throws IOException {
         return Files.readString(dnsmasqLog);
     }

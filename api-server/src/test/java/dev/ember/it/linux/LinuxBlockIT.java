@@ -29,7 +29,8 @@ class LinuxBlockIT {
     void pvmProfileKernelMountsTheExt4RootFromVirtioBlkAndTheMountReachesTheImage() throws Exception {
         Path image = LinuxImages.rootfsCopy(dir);
         int before = Ext4Superblock.read(image).mountCount();
-        Path cfg = new LinuxVmConfig(LinuxImages.pvmVmlinux(), LinuxImages.pvmCmdline() + " root=/dev/vda rw")
+        // No root= here: is_root_device makes Ember add "root=/dev/vda rw" itself.
+        Path cfg = new LinuxVmConfig(LinuxImages.pvmVmlinux(), LinuxImages.pvmCmdline())
                 .machine(1, 64)
                 .rootDrive(image)
                 .write(dir, "pvm-ext4");

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Linux on Ember's virtio-net: a TAP device in a private network namespace with dnsmasq serving
  * DHCP on it ({@link DhcpNetwork}). Slow: {@code -Dember.slow=true}. On PVM the kernel's own DHCP
- * client (ip=dhcp) is checked; the user-space part is skipped there.
+ * client (ip=dhcp) and the kernel's answer to a ping are checked; the user-space part is
+ * skipped there.
  */
 class LinuxNetIT {
     @TempDir
@@ -31,11 +32,12 @@ class LinuxNetIT {
     }
 
     @Test
-    void pvmProfileKernelGetsItsAddressFromDnsmasqOverVirtioNet() throws Exception {
+    void pvmProfileKernelGetsItsAddressFromDnsmasqOverVirtioNetAndAnswersPing() throws Exception {
         try (DhcpNetwork net = DhcpNetwork.start(dir)) {
-            // No initrd and no root device: the kernel configures eth0 before it looks for a
-            // root filesystem, and the DHCP answer is all this test waits for.
-            Path cfg = new LinuxVmConfig(LinuxImages.pvmVmlinux(), LinuxImages.pvmCmdline() + " ip=dhcp")
+            // No initrd: the kernel configures eth0 before it looks for a root filesystem. The
+            // root device never appears, so with rootwait the kernel keeps waiting (instead of
+            // panicking and rebooting) and its network stack stays up to answer the ping.
+            Path cfg = new LinuxVmConfig(LinuxImages.pvmVmlinux(), LinuxImages.pvmCmdline() + " ip=dhcp root=/dev/vdz rootwait")
                     .machine(1, 64)
                     .network(DhcpNetwork.TAP, DhcpNetwork.GUEST_MAC)
                     .write(dir, "pvm-dhcp");
@@ -43,6 +45,10 @@ class LinuxNetIT {
                 LinuxTests.awaitConsole(vm, "IP-Config: Got DHCP answer from " + DhcpNetwork.HOST_IP.replace(".", "\\.")
                         + ", my address is " + DhcpNetwork.GUEST_IP.replace(".", "\\."), LinuxTests.bootTimeout());
                 LinuxTests.awaitConsole(vm, "device=eth0, hwaddr=" + DhcpNetwork.GUEST_MAC, LinuxTests.bootTimeout());
+                // The guest kernel answers ARP and ICMP by itself, no user space needed.
+                assertTrue(net.hostPings(DhcpNetwork.GUEST_IP), "ICMP echo answered by the guest\n" + vm.describe());
+                vm.terminate();
+                vm.awaitExit(java.time.Duration.ofSeconds(30));
             }
             String log = net.dnsmasqOutput();
             assertTrue(log.contains("DHCPACK(" + DhcpNetwork.TAP + ") " + DhcpNetwork.GUEST_IP + " " + DhcpNetwork.GUEST_MAC),
