@@ -132,6 +132,7 @@ bool cmdline_get(const char *key, char *buf, size_t size);
 /* ---- mem.c: pages from e820 RAM above the image, below 4 GiB ---- */
 void mem_init(void);
 void *page_alloc(unsigned npages);        /* zeroed, 4 KiB aligned; fails the test when out */
+void *page_alloc_uninit(unsigned npages); /* the same, contents left as they are */
 u64 mem_free_bytes(void);
 
 /* ---- interrupts.c ---- */

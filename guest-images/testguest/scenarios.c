@@ -15,6 +15,8 @@ void scenario_virtio_blk(void);
 void scenario_virtio_blk_ro(void);
 void scenario_virtio_net(void);
 void scenario_virtio_hostile(void);
+void scenario_blk_bench(void);
+void scenario_net_bench(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -30,6 +32,8 @@ static const struct scenario scenarios[] = {
     {"virtio-blk-ro", scenario_virtio_blk_ro},
     {"virtio-net", scenario_virtio_net},
     {"virtio-hostile", scenario_virtio_hostile},
+    {"blk-bench", scenario_blk_bench},
+    {"net-bench", scenario_net_bench},
 };
 
 const struct scenario *scenario_find(const char *name)
