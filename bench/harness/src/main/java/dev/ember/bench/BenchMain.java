@@ -102,7 +102,8 @@ public final class BenchMain implements Callable<Integer> {
             emberMissing = "test guest " + env.testGuest + " not built";
             ember = false;
         }
-        boolean needGuest = which.contains("memory") || which.contains("boot") || which.contains("coldboot") || which.contains("density");
+        boolean needGuest = which.contains("memory") || which.contains("boot") || which.contains("coldboot") || which.contains("density")
+                || which.contains("devices");
         StringBuilder qemuWhy = new StringBuilder();
         Path qemuGuest = null;
         if (noPeer) {

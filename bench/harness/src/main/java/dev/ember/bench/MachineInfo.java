@@ -32,7 +32,9 @@ final class MachineInfo {
         res.note("Noisy machine: 2 shared, virtualised cores (other jobs run alongside); read medians and spreads, not single runs.");
         if (pvm) {
             res.note("/dev/kvm here is PVM, a software hypervisor: guest code is emulated (~1 us/instruction), so guest-side"
-                    + " times are not hardware-KVM times. QEMU runs under TCG (its KVM mode hangs in firmware on PVM).");
+                    + " times are not hardware-KVM times. QEMU runs under TCG in the start-up, boot, memory and density"
+                    + " sections (its KVM mode hangs in firmware booting Linux on PVM); the devices section probes QEMU's"
+                    + " KVM mode with the test guest and uses it when it works (default CPU model).");
         }
     }
 
