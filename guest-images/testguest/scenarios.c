@@ -17,6 +17,8 @@ void scenario_virtio_net(void);
 void scenario_virtio_hostile(void);
 void scenario_blk_bench(void);
 void scenario_net_bench(void);
+void scenario_virtio_blk_swap(void);
+void scenario_virtio_net_burst(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -34,6 +36,8 @@ static const struct scenario scenarios[] = {
     {"virtio-hostile", scenario_virtio_hostile},
     {"blk-bench", scenario_blk_bench},
     {"net-bench", scenario_net_bench},
+    {"virtio-blk-swap", scenario_virtio_blk_swap},
+    {"virtio-net-burst", scenario_virtio_net_burst},
 };
 
 const struct scenario *scenario_find(const char *name)

@@ -96,7 +96,7 @@ public final class Routes {
                 call -> {
                     DriveUpdate u = call.body(DriveUpdate.class);
                     checkId(call, "drive_id", u.driveId());
-                    c.updateDrive(r.updateDrive(u));
+                    c.updateDrive(u);
                     return ApiResponse.noContent();
                 }));
         t.add(new Route("PUT", "/network-interfaces/{iface_id}", PRE_BOOT, NetworkInterfaceConfig.class, null, "network_interface",

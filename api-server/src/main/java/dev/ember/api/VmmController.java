@@ -5,6 +5,7 @@ import dev.ember.app.VmmException;
 import dev.ember.config.BalloonConfig;
 import dev.ember.config.ConfigException;
 import dev.ember.config.DriveConfig;
+import dev.ember.config.DriveUpdate;
 import dev.ember.config.InstanceInfo;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
@@ -89,9 +90,15 @@ public final class VmmController {
         }
     }
 
-    /** PATCH /drives after boot: model first (validation), then the live device. */
-    public void updateDrive(DriveConfig merged) throws VmmException {
-        vmm.updateDrive(merged);
+    /**
+     * PATCH /drives after boot: validated and merged by the model, taken by the live device, then
+     * recorded, so a file the device cannot open changes nothing. A path_on_host, even the
+     * current one, makes the device reopen the file (Firecracker: the file may have been resized).
+     */
+    public void updateDrive(DriveUpdate update) throws ConfigException, VmmException {
+        DriveConfig merged = resources.patchedDrive(update);
+        vmm.updateDrive(merged, update.pathOnHost() != null);
+        resources.recordPatchedDrive(merged);
     }
 
     public void updateNetworkInterface(NetworkInterfaceConfig merged) throws VmmException {

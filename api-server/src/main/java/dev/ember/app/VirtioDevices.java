@@ -115,16 +115,15 @@ final class VirtioDevices implements AutoCloseable {
         return b;
     }
 
-    /** PATCH /drives: a new backing file and/or new rate limiter buckets. */
-    void updateDrive(DriveConfig d) throws VmmException {
+    /** PATCH /drives: the backing file opened again (new or resized) and/or new rate limiter buckets. */
+    void updateDrive(DriveConfig d, boolean reopenFile) throws VmmException {
         VirtioBlock blk = drives.get(d.driveId());
         if (blk == null) {
             throw new VmmException("drive '" + d.driveId() + "' is not attached to the running microVM");
         }
-        Path path = Path.of(d.pathOnHost());
-        if (!path.equals(blk.path())) {
+        if (reopenFile) {
             try {
-                blk.updatePath(path);
+                blk.updatePath(Path.of(d.pathOnHost()));
             } catch (BlockDeviceException e) {
                 throw new VmmException(e.getMessage());
             }

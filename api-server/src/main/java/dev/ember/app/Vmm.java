@@ -150,8 +150,8 @@ public final class Vmm implements VmmControl {
     }
 
     @Override
-    public void updateDrive(DriveConfig drive) throws VmmException {
-        running("update a drive of").virtio.updateDrive(drive);
+    public void updateDrive(DriveConfig drive, boolean reopenFile) throws VmmException {
+        running("update a drive of").virtio.updateDrive(drive, reopenFile);
     }
 
     @Override

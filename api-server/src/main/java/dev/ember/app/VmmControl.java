@@ -56,8 +56,13 @@ public interface VmmControl {
     /** Injects Ctrl+Alt+Del through the i8042 (the guest then usually reboots, ending the VM). */
     void sendCtrlAltDel() throws VmmException;
 
-    /** PATCH /drives: {@code drive} is the merged configuration (new backing file and/or limiter). */
-    void updateDrive(DriveConfig drive) throws VmmException;
+    /**
+     * PATCH /drives: {@code drive} is the merged configuration (backing file and limiter);
+     * {@code reopenFile} says the PATCH named path_on_host, so the device opens that file again
+     * (a new one, or the same one resized) and tells the guest its capacity changed. On failure
+     * the device keeps its old file and limiter.
+     */
+    void updateDrive(DriveConfig drive, boolean reopenFile) throws VmmException;
 
     /** PATCH /network-interfaces: {@code iface} carries the merged rx/tx rate limiters. */
     void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException;

@@ -127,6 +127,16 @@ public final class VmResources {
 
     /** Applies a PATCH to an existing drive; the composition root updates the live device. */
     public synchronized DriveConfig updateDrive(DriveUpdate update) throws ConfigException {
+        DriveConfig merged = patchedDrive(update);
+        recordPatchedDrive(merged);
+        return merged;
+    }
+
+    /**
+     * The drive as {@code update} leaves it, validated but not recorded: after boot the live
+     * device takes it first, so a backing file the device cannot open leaves the model as it was.
+     */
+    public synchronized DriveConfig patchedDrive(DriveUpdate update) throws ConfigException {
         Check.required(update, "drive");
         update.validate();
         int index = driveIndex(update.driveId());
@@ -134,9 +144,12 @@ public final class VmResources {
             throw new ConfigException("drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
                     + update.driveId() + " before boot to create it");
         }
-        DriveConfig merged = drives.get(index).apply(update);
-        drives.set(index, merged);
-        return merged;
+        return drives.get(index).apply(update);
+    }
+
+    /** Records a drive {@link #patchedDrive} returned (the drive exists: drives are never removed). */
+    public synchronized void recordPatchedDrive(DriveConfig merged) {
+        drives.set(driveIndex(merged.driveId()), merged);
     }
 
     private int driveIndex(String id) {

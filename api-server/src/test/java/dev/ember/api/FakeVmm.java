@@ -58,7 +58,7 @@ public final class FakeVmm implements VmmControl {
     }
 
     @Override
-    public void updateDrive(DriveConfig drive) {
+    public void updateDrive(DriveConfig drive, boolean reopenFile) {
         calls.add("drive " + drive.driveId() + " " + drive.pathOnHost());
     }
 

@@ -21,7 +21,9 @@ public final class TokenBucket {
             throw new IllegalArgumentException("token bucket needs size > 0 and refill_time > 0");
         }
         this.size = config.size();
-        this.refillNanos = config.refillTimeMs() * 1_000_000L;
+        // Saturate: a refill time past ~292 years would overflow and turn the arithmetic negative.
+        long ms = config.refillTimeMs();
+        this.refillNanos = ms > Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : ms * 1_000_000L;
         this.oneTimeBurst = config.oneTimeBurst();
         this.budget = size;
         this.lastRefill = nowNanos;

@@ -71,4 +71,15 @@ class TokenBucketTest {
         assertTrue(e.getMessage().contains("'refill_time'"));
         assertFalse(new TokenBucketConfig(0, 0, 100).enabled());
     }
+
+    @Test
+    void refillTimeBeyondTheNanosecondRangeSaturatesInsteadOfOverflowing() {
+        // 1e13 ms is 1e19 ns: past Long.MAX_VALUE; the bucket must still throttle, not go negative.
+        TokenBucket b = new TokenBucket(new TokenBucketConfig(1, 0, 10_000_000_000_000L), 0);
+        assertTrue(b.canConsume(1, 0));
+        b.consume(1);
+        assertFalse(b.canConsume(1, 1000 * MS), "a bucket refilling over millennia stays empty for a second");
+        assertTrue(b.nanosUntil(1, 1000 * MS) > 0, "the wait is positive");
+        assertEquals(0, b.budget());
+    }
 }
