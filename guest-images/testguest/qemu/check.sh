@@ -41,4 +41,18 @@ done
 boot echo 1 30 < <(sleep 1; printf 'hello\nquit\n'; sleep 5); expect echo 1 $status "$out" \
   'EMBER-TEST: READY echo' 'hello' 'quit' 'EMBER-TEST: PASS echo'
 boot idle 1 3.5 </dev/null; expect idle 124 $status "$out" 'EMBER-TEST: READY idle' 'tick 1' 'tick 2'
+# blk-bench against QEMU's own virtio-blk (microvm lists virtio-mmio devices on the command line
+# when ACPI is off): every phase completes with 8 requests in flight and the stamps read back.
+img=$(mktemp)
+truncate -s 4M "$img"
+timeout 60 qemu-system-x86_64 -M microvm,acpi=off -accel tcg -cpu max -m 128 -nodefaults -no-user-config \
+  -display none -monitor none -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=1 \
+  -global virtio-mmio.force-legacy=false -drive id=d0,file="$img",format=raw,if=none \
+  -device virtio-blk-device,drive=d0 -kernel "$elf" \
+  -append "console=ttyS0 ember.test=blk-bench ember.bench.ios=200" </dev/null >"$tmp"
+status=$?
+rm -f "$img"
+expect blk-bench 1 $status "$(cat "$tmp")" 'BENCH-END calib' 'BENCH-END seq-write' \
+  'bench: seq-read 4 requests 4194304 bytes qd 8 .*' 'bench: rand-read 200 requests 819200 bytes qd 8 .*' \
+  'bench: rand-write 200 requests 819200 bytes qd 8 .*' 'EMBER-TEST: PASS blk-bench'
 exit $failed

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * VM exit per byte) is inside it. The guest's result line after the END line says what moved.
  */
 final class BenchPhases {
-    /** {@code bench: <phase> <n> requests|frames <bytes> bytes ...} printed after each phase. */
-    static final Pattern RESULT = Pattern.compile("^bench: (\\S+) (\\d+) (?:requests|frames) (\\d+) bytes(?: lost (\\d+))?(.*)$",
+    /** {@code bench: <phase> <n> requests/frames/iterations <bytes> bytes ...} printed after each phase. */
+    static final Pattern RESULT = Pattern.compile("^bench: (\\S+) (\\d+) (?:requests|frames|iterations) (\\d+) bytes(?: lost (\\d+))?(.*)$",
             Pattern.MULTILINE);
 
     /** One finished phase: host-timed nanos (start and end on System.nanoTime), what the guest counted. */
