@@ -255,7 +255,18 @@ class ApiServerTest {
         vmm.state = VmmControl.State.RUNNING;
         Path other = Files.writeString(dir.resolve("other.img"), "o");
         assertEquals(204, http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + other + "\"}").status());
+        assertTrue(vmm.calls.contains("drive rootfs " + other + " reopen"));
+        // The same path again reopens it (the file may have been resized); a limiter alone does not.
+        assertEquals(204, http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + other + "\"}").status());
+        assertEquals(2, vmm.calls.stream().filter(("drive rootfs " + other + " reopen")::equals).count());
+        assertEquals(204, http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"rate_limiter\": {\"ops\": {\"size\": 1, \"refill_time\": 10}}}").status());
         assertTrue(vmm.calls.contains("drive rootfs " + other));
+        // The device refusing the new file leaves the configuration as it was.
+        vmm.failDriveUpdateWith = "drive 'rootfs': cannot open path_on_host " + disk + " read-write: No such device or address";
+        assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + disk + "\"}"), 400,
+                "drive 'rootfs': cannot open path_on_host");
+        assertEquals(other.toString(), json(http.get("/vm/config")).at("/drives/0/path_on_host").asText());
+        vmm.failDriveUpdateWith = null;
         assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"is_read_only\": true}"), 400,
                 "unknown field \"is_read_only\" in drives; accepted fields: drive_id, path_on_host, rate_limiter");
         assertFault(http.patch("/drives/nope", "{\"drive_id\": \"nope\"}"), 400, "drive \"nope\" does not exist");

@@ -20,6 +20,8 @@ public final class FakeVmm implements VmmControl {
     public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     public volatile State state = State.NOT_STARTED;
     public volatile String failStartWith;
+    /** When set, PATCH /drives fails in the "device" with this message. */
+    public volatile String failDriveUpdateWith;
     public volatile VmResources startedWith;
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile int exitCode;
@@ -58,8 +60,11 @@ public final class FakeVmm implements VmmControl {
     }
 
     @Override
-    public void updateDrive(DriveConfig drive, boolean reopenFile) {
-        calls.add("drive " + drive.driveId() + " " + drive.pathOnHost());
+    public void updateDrive(DriveConfig drive, boolean reopenFile) throws VmmException {
+        if (failDriveUpdateWith != null) {
+            throw new VmmException(failDriveUpdateWith);
+        }
+        calls.add("drive " + drive.driveId() + " " + drive.pathOnHost() + (reopenFile ? " reopen" : ""));
     }
 
     @Override

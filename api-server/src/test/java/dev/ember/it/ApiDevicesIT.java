@@ -172,6 +172,20 @@ class ApiDevicesIT {
     }
 
     @Test
+    void driveTheDeviceCannotOpenFailsInstanceStartAndACorrectedOneBoots() throws Exception {
+        start(List.of(), "virtio-blk-ro");
+        // The API socket passes the model's checks (an existing, readable non-directory) but open(2) refuses it.
+        Path sock = dir.resolve("api.sock");
+        put("/drives/data", drive("data", sock, false, "Unsafe"));
+        assertFault(http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "drive 'data'", "path_on_host", sock.toString());
+        assertEquals("Not started", StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText());
+        put("/drives/data", drive("data", image("data.img", filled(4096, (byte) 0x5A)), true, "Unsafe"));
+        instanceStart();
+        assertPass("virtio-blk-ro");
+        assertTrue(vm.stdout().contains("virtio-blk: capacity 8 sectors\n"), vm.describe());
+    }
+
+    @Test
     void networkInterfaceConfiguredThroughTheApiCarriesFramesBothWays() throws Exception {
         try (NetnsTap net = NetnsTap.create("vtap0"); NetnsTap.Capture cap = net.capture(1)) {
             start(net.launcher(), "virtio-net");
@@ -230,15 +244,18 @@ class ApiDevicesIT {
     }
 
     @Test
-    void patchWithTheSamePathPublishesTheResizedFile() throws Exception {
+    void patchWithTheSamePathWhilePausedPublishesTheResizedFile() throws Exception {
         Path img = image("grow.img", filled(8 * 512, (byte) 0x22));
         start(List.of(), "virtio-blk-swap");
         put("/drives/grow", drive("grow", img, false, "Unsafe"));
         instanceStart();
         vm.awaitStdout("^EMBER-TEST: READY virtio-blk-swap$", BOOT);
+        patch("/vm", "{\"state\": \"Paused\"}");
         byte[] grown = sectorNumbered(24);
         Files.write(img, grown);
         patch("/drives/grow", "{\"drive_id\": \"grow\", \"path_on_host\": \"" + img + "\"}");
+        assertEquals("Paused", StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText());
+        patch("/vm", "{\"state\": \"Resumed\"}");
         assertPass("virtio-blk-swap");
         assertTrue(vm.stdout().contains("virtio-blk-swap: before: capacity 8 sectors"), vm.describe());
         assertTrue(vm.stdout().contains("virtio-blk-swap: read 24 sectors in 3 requests, byte sum " + byteSum(grown) + "\n"),
