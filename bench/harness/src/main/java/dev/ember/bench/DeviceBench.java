@@ -79,21 +79,23 @@ final class DeviceBench {
         } else if (qemuWhy != null) {
             res.skip(SECTION, SEQ_WRITE, "qemu", qemuWhy);
         }
-        block(env, res, subjects, qemuGuest, runs, imageBytes, ios);
+        Map<Vmm, Double> calibNs = block(env, res, subjects, qemuGuest, runs, imageBytes, ios);
         String netWhy = NetNs.unavailable();
         if (netWhy != null) {
             for (Vmm s : subjects) {
                 res.skip(SECTION, TX_PPS, s.name(), netWhy);
             }
         } else if (!subjects.isEmpty()) {
-            net(env, res, subjects, qemuGuest, runs, frames);
+            net(env, res, subjects, qemuGuest, runs, frames, calibNs);
         }
     }
 
     // ---- block ---------------------------------------------------------------------------
 
-    private static void block(Env env, Results res, List<Vmm> subjects, Path qemuGuest, int runs, long imageBytes, int ios)
-            throws InterruptedException {
+    /** Runs blk-bench; returns each subject's median guest loop iteration (ns). */
+    private static Map<Vmm, Double> block(Env env, Results res, List<Vmm> subjects, Path qemuGuest, int runs, long imageBytes,
+            int ios) throws InterruptedException {
+        Map<Vmm, Double> calibNs = new LinkedHashMap<>();
         Map<Vmm, List<double[]>> samples = new LinkedHashMap<>();
         Map<Vmm, String> failed = new LinkedHashMap<>();
         Map<Vmm, String> exits = new LinkedHashMap<>();
@@ -140,12 +142,25 @@ final class DeviceBench {
                 continue;
             }
             List<double[]> l = samples.get(s);
+            double calib = Stats.of(BootBench.col(l, 4)).median();
+            calibNs.put(s, calib);
             for (int i = 0; i < metrics.length; i++) {
-                res.add(SECTION, metrics[i], s.name(), units[i], BootBench.col(l, i),
-                        i == 0 ? s.note() + "; all blocks' stamps checked in the image file" : i == 2 ? exits.get(s)
+                Stats st = Stats.of(BootBench.col(l, i));
+                res.add(SECTION, metrics[i], s.name(), units[i], st,
+                        i == 0 ? s.note() + "; all blocks' stamps checked in the image file"
+                        : i == 2 ? guestTime(st, calib, "request") + "; " + exits.get(s)
+                        : i == 3 ? guestTime(st, calib, "request")
                         : i == 4 ? "no I/O; 100,000 iterations timed like a phase: how fast this VMM's guest executes" : "");
             }
         }
+        return calibNs;
+    }
+
+    /** "210 us per request = 93 guest loop iterations": how a rate compares with the guest's own speed. */
+    static String guestTime(Stats perSecond, Double calibNs, String what) {
+        double us = 1e6 / perSecond.median();
+        return calibNs == null ? String.format(Locale.ROOT, "%.0f us per %s", us, what)
+                : String.format(Locale.ROOT, "%.0f us per %s = %.0f guest loop iterations", us, what, us * 1000 / calibNs);
     }
 
     private static String perExit(BenchPhases.Phase p) {
@@ -169,8 +184,8 @@ final class DeviceBench {
 
     // ---- network -------------------------------------------------------------------------
 
-    private static void net(Env env, Results res, List<Vmm> subjects, Path qemuGuest, int runs, int frames)
-            throws InterruptedException {
+    private static void net(Env env, Results res, List<Vmm> subjects, Path qemuGuest, int runs, int frames,
+            Map<Vmm, Double> calibNs) throws InterruptedException {
         Map<Vmm, List<double[]>> samples = new LinkedHashMap<>();
         Map<Vmm, String> failed = new LinkedHashMap<>();
         Map<Vmm, String> notes = new LinkedHashMap<>();
@@ -201,8 +216,10 @@ final class DeviceBench {
                 continue;
             }
             for (int i = 0; i < metrics.length; i++) {
-                res.add(SECTION, metrics[i], s.name(), units[i], BootBench.col(samples.get(s), i),
-                        i == 0 ? "frames counted on the TAP by the host; " + notes.get(s) : i == 2 ? "host's first send -> guest's last frame" : "");
+                Stats st = Stats.of(BootBench.col(samples.get(s), i));
+                res.add(SECTION, metrics[i], s.name(), units[i], st,
+                        i == 0 ? guestTime(st, calibNs.get(s), "frame") + "; frames counted on the TAP by the host; " + notes.get(s)
+                        : i == 2 ? guestTime(st, calibNs.get(s), "frame") + "; host's first send -> guest's last frame" : "");
             }
         }
     }
