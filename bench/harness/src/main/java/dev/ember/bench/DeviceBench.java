@@ -236,15 +236,16 @@ final class DeviceBench {
             count.await(true, "^READY$", 30_000);
             try (Child vm = start(env, s, qemuGuest, args, ns.in(), netConfig, qemuNet)) {
                 vm.await(true, "^BENCH-READY net-rx$", 300_000);
-                Matcher counted = count.await(true, "^COUNT (\\d+) (\\d+)$", 60_000);
-                long hostFrames = Long.parseLong(counted.group(1));
-                long hostBytes = Long.parseLong(counted.group(2));
+                // The guest waits 10 s at most for its first RX frame: send first, then collect the count.
                 Child send = Child.start(ns.python(NetNs.SEND, NetNs.TAP, Integer.toString(frames),
                         NetNs.GUEST_MAC.replace(":", "")), env.repoDir(), Map.of());
                 long sendStart;
                 try (send) {
                     sendStart = Long.parseLong(send.await(true, "^SENT \\d+ (\\d+) \\d+$", 120_000).group(1));
                 }
+                Matcher counted = count.await(true, "^COUNT (\\d+) (\\d+)$", 60_000);
+                long hostFrames = Long.parseLong(counted.group(1));
+                long hostBytes = Long.parseLong(counted.group(2));
                 List<BenchPhases.Phase> ph = finish(vm, s, "net-bench", 300_000);
                 BenchPhases.Phase tx = BenchPhases.find(ph, "net-tx"), rx = BenchPhases.find(ph, "net-rx");
                 if (hostFrames == 0) {
