@@ -17,6 +17,7 @@ public final class KvmCap {
     @CConst("KVM_CAP_IOEVENTFD") public static final int IOEVENTFD = 36;
     @CConst("KVM_CAP_ADJUST_CLOCK") public static final int ADJUST_CLOCK = 39;
     @CConst("KVM_CAP_VCPU_EVENTS") public static final int VCPU_EVENTS = 41;
+    @CConst("KVM_CAP_DEBUGREGS") public static final int DEBUGREGS = 50;
     @CConst("KVM_CAP_XSAVE") public static final int XSAVE = 55;
     @CConst("KVM_CAP_XCRS") public static final int XCRS = 56;
     @CConst("KVM_CAP_TSC_DEADLINE_TIMER") public static final int TSC_DEADLINE_TIMER = 72;

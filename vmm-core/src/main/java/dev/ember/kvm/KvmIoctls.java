@@ -55,4 +55,6 @@ public final class KvmIoctls {
     @CConst("KVM_SET_XSAVE") public static final long SET_XSAVE = Ioctl.iow(0xa5, KvmXsave.SIZE);
     @CConst("KVM_GET_XCRS") public static final long GET_XCRS = Ioctl.ior(0xa6, KvmXcrs.SIZE);
     @CConst("KVM_SET_XCRS") public static final long SET_XCRS = Ioctl.iow(0xa7, KvmXcrs.SIZE);
+    @CConst("KVM_GET_DEBUGREGS") public static final long GET_DEBUGREGS = Ioctl.ior(0xa1, KvmDebugregs.SIZE);
+    @CConst("KVM_SET_DEBUGREGS") public static final long SET_DEBUGREGS = Ioctl.iow(0xa2, KvmDebugregs.SIZE);
 }

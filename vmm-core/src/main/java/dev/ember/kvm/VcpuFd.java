@@ -149,6 +149,14 @@ public final class VcpuFd implements AutoCloseable {
         check(Native.LIBC.ioctl(fd, KvmIoctls.SET_VCPU_EVENTS, events.address()), "KVM_SET_VCPU_EVENTS vcpu" + id);
     }
 
+    public void getDebugregs(KvmDebugregs regs) {
+        check(Native.LIBC.ioctl(fd, KvmIoctls.GET_DEBUGREGS, regs.address()), "KVM_GET_DEBUGREGS vcpu" + id);
+    }
+
+    public void setDebugregs(KvmDebugregs regs) {
+        check(Native.LIBC.ioctl(fd, KvmIoctls.SET_DEBUGREGS, regs.address()), "KVM_SET_DEBUGREGS vcpu" + id);
+    }
+
     /** KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU's thread is inside KVM_RUN. */
     public void setSignalMask(KvmSignalMask mask) {
         check(Native.LIBC.ioctl(fd, KvmIoctls.SET_SIGNAL_MASK, mask.address()), "KVM_SET_SIGNAL_MASK vcpu" + id);

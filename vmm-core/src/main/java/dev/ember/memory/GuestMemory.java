@@ -41,6 +41,24 @@ public final class GuestMemory implements AutoCloseable {
      * below 4 GiB unbacked: RAM above the gap start continues at 4 GiB.
      */
     public static GuestMemory create(long sizeBytes) {
+        return map(sizeBytes, -1);
+    }
+
+    /**
+     * Maps guest RAM from {@code fd}, a file of exactly {@code sizeBytes} holding the regions one
+     * after another (what {@link #dumpTo} writes), private and copy-on-write: pages are read from
+     * the file when the guest first touches them, and guest writes never reach the file. This is
+     * how a snapshot's memory file is loaded (Firecracker's File backend). The fd may be closed
+     * afterwards.
+     */
+    public static GuestMemory mapFile(long sizeBytes, int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd " + fd);
+        }
+        return map(sizeBytes, fd);
+    }
+
+    private static GuestMemory map(long sizeBytes, int fd) {
         if (sizeBytes <= 0 || (sizeBytes & 0xFFF) != 0) {
             throw new IllegalArgumentException("guest memory size must be a positive multiple of 4 KiB: " + sizeBytes);
         }
@@ -53,14 +71,18 @@ public final class GuestMemory implements AutoCloseable {
         }
         GuestRegion[] regions = new GuestRegion[layout.size()];
         try {
+            long fileOffset = 0;
             for (int i = 0; i < regions.length; i++) {
                 long size = layout.get(i)[1];
-                long host = Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
-                        LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+                long host = fd < 0
+                        ? Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0)
+                        : Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE, fd, fileOffset);
                 if (host == LibC.MAP_FAILED) {
-                    throw new NativeException("mmap guest memory (" + (size >> 20) + " MiB)", Native.errno());
+                    throw new NativeException("mmap guest memory (" + (size >> 20) + " MiB" + (fd < 0 ? "" : " from a file") + ")",
+                            Native.errno());
                 }
                 regions[i] = new GuestRegion(layout.get(i)[0], size, host);
+                fileOffset += size;
             }
         } catch (RuntimeException e) {
             for (GuestRegion r : regions) {
@@ -209,6 +231,18 @@ public final class GuestMemory implements AutoCloseable {
                 throw new NativeException("pwrite from guest memory", Native.errno());
             }
             done += n;
+        }
+    }
+
+    /**
+     * Writes all guest RAM to {@code fd} from offset 0, region after region (the MMIO gap is not
+     * in the file), with pwrite straight from the mapping. The file format {@link #mapFile} reads.
+     */
+    public void dumpTo(int fd) {
+        long fileOffset = 0;
+        for (GuestRegion r : regions) {
+            writeToFile(fd, fileOffset, r.guestBase(), r.size());
+            fileOffset += r.size();
         }
     }
 

@@ -98,6 +98,9 @@ final class Vcpu implements Runnable {
             VarHandle.fullFence();
             kickSignal.drainOnCurrentThread();
             if (vm.controlRequested()) {
+                if (entered) {
+                    completePendingExit();
+                }
                 if (!vm.parkWhilePaused()) {
                     return;
                 }
@@ -120,6 +123,18 @@ final class Vcpu implements Runnable {
                 return;
             }
         }
+    }
+
+    /**
+     * KVM_RUN with immediate_exit set: KVM finishes the instruction of the last I/O or MMIO exit
+     * (copies an IN's data into RAX, moves RIP past an OUT) and returns EINTR without running
+     * the guest. Done before parking, so a paused vCPU's registers are consistent for a snapshot
+     * (KVM API: "userspace can ensure that the operation is completed" this way).
+     */
+    private void completePendingExit() {
+        run.requestImmediateExit();
+        fd.run();
+        run.clearImmediateExit();
     }
 
     /** Returns false when this exit ends the VM. */

@@ -6,14 +6,22 @@ import dev.ember.eventloop.EventFd;
 import dev.ember.irq.InterruptLine;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmCap;
+import dev.ember.kvm.KvmClockData;
+import dev.ember.kvm.KvmIrqchip;
+import dev.ember.kvm.KvmPitState2;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.KvmPitConfig;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestRegion;
+import dev.ember.snapshot.SnapshotFormatException;
+import dev.ember.snapshot.StateReader;
+import dev.ember.snapshot.StateSections;
+import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.NativeException;
 import dev.ember.vm.x86.X86VcpuSetup;
+import dev.ember.vm.x86.X86VcpuState;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -51,6 +59,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final KvmCpuid2 supportedCpuid;
     private final boolean tscDeadline;
     private final boolean xsave;
+    private final X86VcpuState.Capabilities stateCaps;
     private final Bus pioBus = new Bus("pio");
     private final Bus mmioBus = new Bus("mmio");
     private final Vcpu[] vcpus;
@@ -76,7 +85,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, KvmCpuid2 supportedCpuid, boolean tscDeadline, boolean xsave,
-               VcpuFd[] vcpuFds) {
+               X86VcpuState.Capabilities stateCaps, VcpuFd[] vcpuFds) {
+        this.stateCaps = stateCaps;
         this.spec = spec;
         this.kvm = kvm;
         this.vmFd = vmFd;
@@ -99,17 +109,35 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * @throws VmConfigurationException the host KVM cannot provide what {@code spec} asks for
      */
     public static Vm create(VmSpec spec) {
-        Kvm kvm = Kvm.open();
+        return create(spec, GuestMemory.create(spec.memSizeBytes()));
+    }
+
+    /**
+     * Like {@link #create(VmSpec)}, with guest RAM the caller mapped (e.g. a snapshot's memory
+     * file); the VM owns {@code memory} from here on and unmaps it on {@link #close} or failure.
+     */
+    public static Vm create(VmSpec spec, GuestMemory memory) {
+        if (memory.size() != spec.memSizeBytes()) {
+            memory.close();
+            throw new VmConfigurationException("guest memory is " + memory.size() + " bytes but the VM needs " + spec.memSizeBytes());
+        }
+        Kvm kvm;
+        try {
+            kvm = Kvm.open();
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
         VmFd vmFd = null;
-        GuestMemory memory = null;
         List<VcpuFd> vcpuFds = new ArrayList<>();
         try {
             requireCapabilities(kvm, spec);
             KvmCpuid2 supported = kvm.supportedCpuid();
             boolean tscDeadline = kvm.checkExtension(KvmCap.TSC_DEADLINE_TIMER) > 0;
             boolean xsave = kvm.checkExtension(KvmCap.XSAVE) > 0;
+            X86VcpuState.Capabilities caps = new X86VcpuState.Capabilities(kvm.msrIndexList(), xsave,
+                    kvm.checkExtension(KvmCap.XCRS) > 0, kvm.checkExtension(KvmCap.DEBUGREGS) > 0);
             vmFd = kvm.createVm();
-            memory = GuestMemory.create(spec.memSizeBytes());
             int slot = 0;
             for (GuestRegion r : memory.regions()) {
                 vmFd.setUserMemoryRegion(slot++, 0, r.guestBase(), r.size(), r.hostAddress());
@@ -121,7 +149,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             for (int i = 0; i < spec.vcpuCount(); i++) {
                 vcpuFds.add(vmFd.createVcpu(i));
             }
-            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, xsave, vcpuFds.toArray(new VcpuFd[0]));
+            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, xsave, caps, vcpuFds.toArray(new VcpuFd[0]));
             LOG.log(Level.INFO, "created VM: {0} vCPU(s){1}, {2} MiB in {3} memory slot(s)", spec.vcpuCount(),
                     spec.threadsPerCore() > 1 ? " (SMT)" : "", spec.memSizeBytes() >> 20, slot);
             return vm;
@@ -132,9 +160,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             if (vmFd != null) {
                 vmFd.close();
             }
-            if (memory != null) {
-                memory.close();
-            }
+            memory.close();
             kvm.close();
             throw e;
         }
@@ -261,6 +287,95 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         }
         LOG.log(Level.INFO, String.format("boot vCPU enters 0x%x (boot_params 0x%x, stack 0x%x, CR3 0x%x)",
                 entry.entryPoint(), entry.zeroPage(), entry.stackPointer(), entry.pml4()));
+    }
+
+    // ---- snapshots ---------------------------------------------------------------------
+
+    /**
+     * Writes the VM's kernel-side state into {@code out}: section {@code vm} (shape, PIT, kvmclock,
+     * both PICs, IOAPIC) and one section {@code vcpuN} per vCPU. The VM must be paused (or not
+     * yet started): a running vCPU's registers would be stale the moment they are read.
+     */
+    public void saveState(StateSections out) {
+        requireNotVcpuThread("saveState()");
+        synchronized (lock) {
+            if (started && !(pauseRequested && parkedVcpus >= activeVcpus)) {
+                throw new IllegalStateException("the VM must be paused to save its state");
+            }
+        }
+        StateWriter w = new StateWriter();
+        w.i32(vcpus.length).i64(memory.size());
+        KvmPitState2 pit = new KvmPitState2();
+        vmFd.getPit2(pit);
+        w.bytes(pit.toBytes());
+        KvmClockData clock = new KvmClockData();
+        vmFd.getClock(clock);
+        w.i64(clock.clock());
+        for (int chipId : IRQCHIPS) {
+            KvmIrqchip chip = new KvmIrqchip();
+            chip.chipId(chipId);
+            vmFd.getIrqchip(chip);
+            w.bytes(chip.toBytes());
+        }
+        out.put("vm", w);
+        for (Vcpu v : vcpus) {
+            StateWriter vw = new StateWriter();
+            X86VcpuState.save(v.fd(), stateCaps, vw);
+            out.put("vcpu" + v.id(), vw);
+        }
+    }
+
+    private static final int[] IRQCHIPS = {KvmIrqchip.PIC_MASTER, KvmIrqchip.PIC_SLAVE, KvmIrqchip.IOAPIC};
+
+    /**
+     * Puts the state {@link #saveState} wrote into this freshly created VM (same vCPU count and
+     * memory size), instead of {@link #configureBoot}. Call before {@link #start}.
+     *
+     * @throws SnapshotFormatException the state does not fit this VM or KVM refuses it
+     */
+    public void restoreState(StateSections in) {
+        synchronized (lock) {
+            if (started) {
+                throw new IllegalStateException("restoreState must be called before start");
+            }
+        }
+        StateReader r = in.reader("vm");
+        int n = r.i32("vcpu count");
+        long mem = r.i64("memory size");
+        if (n != vcpus.length || mem != memory.size()) {
+            throw new SnapshotFormatException("snapshot is of a VM with " + n + " vCPUs and " + (mem >> 20)
+                    + " MiB, this VM has " + vcpus.length + " vCPUs and " + (memory.size() >> 20) + " MiB");
+        }
+        KvmPitState2 pit = new KvmPitState2();
+        pit.fromBytes(r.bytes("pit2", KvmPitState2.SIZE));
+        KvmClockData clock = new KvmClockData();
+        clock.clock(r.i64("kvmclock"));
+        KvmIrqchip[] chips = new KvmIrqchip[IRQCHIPS.length];
+        for (int i = 0; i < chips.length; i++) {
+            chips[i] = new KvmIrqchip();
+            chips[i].fromBytes(r.bytes("irqchip", KvmIrqchip.SIZE));
+            if (chips[i].chipId() != IRQCHIPS[i]) {
+                throw r.invalid("irqchip " + i, "has chip id " + chips[i].chipId() + ", expected " + IRQCHIPS[i]);
+            }
+        }
+        r.end();
+        try {
+            vmFd.setPit2(pit);
+            vmFd.setClock(clock); // flags 0: KVM_SET_CLOCK takes no TSC_STABLE flag
+            for (KvmIrqchip chip : chips) {
+                vmFd.setIrqchip(chip);
+            }
+            for (Vcpu v : vcpus) {
+                StateReader vr = in.reader("vcpu" + v.id());
+                X86VcpuState.restore(v.fd(), vr);
+                vr.end();
+            }
+        } catch (NativeException e) {
+            throw new SnapshotFormatException("KVM refused the snapshot's state: " + e.getMessage(), e);
+        }
+        synchronized (lock) {
+            bootConfigured = true;
+        }
     }
 
     /** Starts one thread per vCPU. If {@link #pause} was called first, the vCPUs start parked. */

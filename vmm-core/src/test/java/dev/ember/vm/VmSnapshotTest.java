@@ -1,0 +1,127 @@
+package dev.ember.vm;
+
+import static dev.ember.vm.LongModeTestGuest.hex;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.kvm.KvmRegs;
+import dev.ember.memory.GuestMemory;
+import dev.ember.snapshot.AtomicFile;
+import dev.ember.snapshot.SnapshotFormatException;
+import dev.ember.snapshot.StateSections;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A running guest is paused, its state and memory saved, the VM destroyed, and a new VM built
+ * from the files continues the same computation: registers and memory come back, the guest
+ * keeps counting from where it was.
+ */
+class VmSnapshotTest {
+    private static final long COUNTER = 0x4000;
+    /** inc qword [0x4000]; inc r15; jmp back: memory and a register both count. */
+    private static final byte[] SPIN = hex("48 ff 04 25 00 40 00 00 49 ff c7 eb f3");
+    private static final long MEM = 4L << 20;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needKvm() {
+        KvmTestSupport.requireKvm();
+    }
+
+    @Test
+    void savedVmContinuesInANewVm() throws Exception {
+        Path state = dir.resolve("vm.state");
+        Path memFile = dir.resolve("vm.mem");
+        long savedCounter;
+        long savedRip;
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false))) {
+            vm.configureBoot(LongModeTestGuest.write(vm.memory(), SPIN));
+            vm.start();
+            waitForCounterAbove(vm.memory(), 1000);
+            vm.pause();
+            savedCounter = vm.memory().getLong(COUNTER);
+            KvmRegs regs = new KvmRegs();
+            vm.vcpuFd(0).getRegs(regs);
+            savedRip = regs.get(KvmRegs.RIP);
+            StateSections sections = new StateSections();
+            vm.saveState(sections);
+            sections.write(state);
+            AtomicFile.write(memFile, fd -> vm.memory().dumpTo(fd));
+        }
+        assertEquals(MEM, Files.size(memFile));
+
+        int fd = Native.LIBC.open(memFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        assertTrue(fd >= 0);
+        GuestMemory mem;
+        try {
+            mem = GuestMemory.mapFile(MEM, fd);
+        } finally {
+            Native.LIBC.close(fd);
+        }
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false), mem)) {
+            assertEquals(savedCounter, vm.memory().getLong(COUNTER), "memory file mapped");
+            vm.restoreState(StateSections.read(state));
+            KvmRegs regs = new KvmRegs();
+            vm.vcpuFd(0).getRegs(regs);
+            assertEquals(savedRip, regs.get(KvmRegs.RIP));
+            long r15 = regs.get(KvmRegs.R15);
+            assertTrue(r15 > 0, "r15 counted before the snapshot");
+            assertTrue(savedCounter - r15 == 0 || savedCounter - r15 == 1,
+                    "r15 (" + r15 + ") counts with the memory counter (" + savedCounter + "), at most one instruction behind");
+            vm.start();
+            waitForCounterAbove(vm.memory(), savedCounter + 1000);
+            vm.pause();
+            vm.vcpuFd(0).getRegs(regs);
+            long diff = vm.memory().getLong(COUNTER) - regs.get(KvmRegs.R15);
+            assertTrue(diff == 0 || diff == 1, "the same loop continued: counter and r15 still in step (" + diff + ")");
+        }
+        assertEquals(savedCounter, readCounterInFile(memFile), "guest writes never reach the memory file (MAP_PRIVATE)");
+    }
+
+    @Test
+    void stateOfAnotherShapeIsRefused() throws Exception {
+        StateSections sections = new StateSections();
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false))) {
+            vm.configureBoot(LongModeTestGuest.write(vm.memory(), SPIN));
+            vm.saveState(sections); // never started: state can be read as is
+        }
+        try (Vm vm = Vm.create(new VmSpec(2, MEM, false))) {
+            SnapshotFormatException e = assertThrows(SnapshotFormatException.class, () -> vm.restoreState(sections));
+            assertTrue(e.getMessage().contains("1 vCPUs") && e.getMessage().contains("2 vCPUs"), e.getMessage());
+        }
+    }
+
+    @Test
+    void runningVmCannotBeSaved() throws Exception {
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false))) {
+            vm.configureBoot(LongModeTestGuest.write(vm.memory(), SPIN));
+            vm.start();
+            assertThrows(IllegalStateException.class, () -> vm.saveState(new StateSections()));
+        }
+    }
+
+    private static long readCounterInFile(Path memFile) throws Exception {
+        byte[] b = Files.readAllBytes(memFile);
+        return java.nio.ByteBuffer.wrap(b, (int) COUNTER, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    private static void waitForCounterAbove(GuestMemory mem, long floor) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (mem.getLong(COUNTER) <= floor) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("guest counter stayed at " + mem.getLong(COUNTER) + ", expected above " + floor);
+            }
+            Thread.sleep(5);
+        }
+    }
+}
