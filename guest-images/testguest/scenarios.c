@@ -19,6 +19,7 @@ void scenario_blk_bench(void);
 void scenario_net_bench(void);
 void scenario_virtio_blk_swap(void);
 void scenario_virtio_net_burst(void);
+void scenario_snapshot(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -38,6 +39,7 @@ static const struct scenario scenarios[] = {
     {"net-bench", scenario_net_bench},
     {"virtio-blk-swap", scenario_virtio_blk_swap},
     {"virtio-net-burst", scenario_virtio_net_burst},
+    {"snapshot", scenario_snapshot},
 };
 
 const struct scenario *scenario_find(const char *name)

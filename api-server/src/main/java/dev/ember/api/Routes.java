@@ -26,10 +26,12 @@ import dev.ember.config.NetworkInterfaceUpdate;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
+import dev.ember.config.SnapshotType;
 import dev.ember.config.StrictJson;
 import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmStateUpdate;
 import dev.ember.config.VsockConfig;
+import dev.ember.app.LatencyMetrics;
 import dev.ember.logging.MetricsWriter;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -66,10 +68,13 @@ public final class Routes {
                 call -> {
                     VmStateUpdate u = call.body(VmStateUpdate.class);
                     u.validate();
+                    long t0 = System.nanoTime();
                     if (u.state() == VmStateUpdate.State.Paused) {
                         c.vmm().pause();
+                        LatencyMetrics.since(LatencyMetrics.PAUSE_VM, t0);
                     } else {
                         c.vmm().resume();
+                        LatencyMetrics.since(LatencyMetrics.RESUME_VM, t0);
                     }
                     return ApiResponse.noContent();
                 }));
@@ -167,17 +172,28 @@ public final class Routes {
         t.add(new Route("PUT", "/snapshot/create", POST_BOOT, SnapshotCreateParams.class, null, "snapshot_create",
                 "Creates a snapshot of a paused microVM.",
                 call -> {
-                    call.body(SnapshotCreateParams.class).validate();
-                    throw new ApiError(400, "not supported yet: snapshots (Ember cannot create snapshots)");
+                    SnapshotCreateParams p = call.body(SnapshotCreateParams.class);
+                    p.validate();
+                    long t0 = System.nanoTime();
+                    c.vmm().createSnapshot(p, r);
+                    LatencyMetrics.since(p.snapshotType() == SnapshotType.Diff ? LatencyMetrics.DIFF_CREATE_SNAPSHOT
+                            : LatencyMetrics.FULL_CREATE_SNAPSHOT, t0);
+                    return ApiResponse.noContent();
                 }));
         t.add(new Route("PUT", "/snapshot/load", PRE_BOOT, SnapshotLoadParams.class, null, "snapshot_load",
                 "Loads a snapshot into a fresh process.",
                 call -> {
-                    call.body(SnapshotLoadParams.class).validate();
+                    SnapshotLoadParams p = call.body(SnapshotLoadParams.class);
+                    p.validate();
                     if (r.bootConfigured()) {
-                        throw new ApiError(400, "Loading a microVM snapshot not allowed after configuring boot-specific resources.");
+                        throw new ApiError(400, "Loading a microVM snapshot not allowed after configuring boot-specific resources."
+                                + " (load it into a fresh Ember process, before any PUT of boot-source, machine-config, drives"
+                                + " or network-interfaces)");
                     }
-                    throw new ApiError(400, "not supported yet: snapshots (Ember cannot load snapshots)");
+                    long t0 = System.nanoTime();
+                    c.vmm().loadSnapshot(p, r);
+                    LatencyMetrics.since(LatencyMetrics.LOAD_SNAPSHOT, t0);
+                    return ApiResponse.noContent();
                 }));
         return List.copyOf(t);
     }

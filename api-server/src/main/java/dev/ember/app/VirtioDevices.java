@@ -150,6 +150,24 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
+    /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */
+    void saveState(dev.ember.snapshot.StateSections out) {
+        for (int i = 0; i < transports.size(); i++) {
+            out.put(Snapshots.VIRTIO_PREFIX + i, transports.get(i));
+        }
+    }
+
+    /** Restores every transport from its section; the recorded configuration built the same devices. Event-loop thread. */
+    void restoreState(dev.ember.snapshot.StateSections in) {
+        for (int i = 0; i < transports.size(); i++) {
+            in.restore(Snapshots.VIRTIO_PREFIX + i, transports.get(i));
+        }
+        if (in.has(Snapshots.VIRTIO_PREFIX + transports.size())) {
+            throw new dev.ember.snapshot.SnapshotFormatException("the snapshot holds more virtio devices than its configuration"
+                    + " describes (" + transports.size() + ")");
+        }
+    }
+
     /** Releases files and TAPs; the event loop must already be stopped. */
     @Override
     public void close() {

@@ -8,18 +8,35 @@ import dev.ember.config.BalloonStats;
 import dev.ember.config.BootSourceConfig;
 import dev.ember.config.DriveConfig;
 import dev.ember.config.MachineConfig;
+import dev.ember.config.ConfigException;
 import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.SnapshotCreateParams;
+import dev.ember.config.SnapshotLoadParams;
+import dev.ember.config.SnapshotType;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.snapshot.SnapshotFormatException;
+import dev.ember.snapshot.SnapshotIoException;
+import dev.ember.snapshot.StateSections;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.Termios;
 import dev.ember.vm.ExitCode;
 import dev.ember.vm.Vm;
 import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The composition root: turns a validated {@link VmResources} into a running microVM (KVM VM,
@@ -50,6 +67,7 @@ public final class Vmm implements VmmControl {
 
     public Vmm(long vmmStartNanos) {
         this.vmmStartNanos = vmmStartNanos;
+        LatencyMetrics.register();
     }
 
     @Override
@@ -84,29 +102,47 @@ public final class Vmm implements VmmControl {
         }
         machine = m;
         state = State.RUNNING;
-        Machine started = m;
-        Thread waiter = new Thread(() -> onVmEnded(started), "vm-exit-waiter");
-        waiter.setDaemon(true);
-        waiter.start();
+        watch(m);
         LOG.log(System.Logger.Level.INFO, String.format("microVM started: %d vCPUs, %d MiB; InstanceStart to vCPU threads running in %d us",
                 m.vm.vcpuCount(), m.vm.memory().size() >> 20, (System.nanoTime() - received) / 1000));
     }
 
-    private Machine build(VmResources resources) throws VmmException {
-        BootSourceConfig boot = resources.bootSource();
+    private void watch(Machine m) {
+        Thread waiter = new Thread(() -> onVmEnded(m), "vm-exit-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+    }
+
+    private static VmSpec spec(VmResources resources) {
         MachineConfig mc = resources.machineConfig();
-        VmSpec spec = new VmSpec(mc.vcpuCount().intValue(), mc.memSizeMib() << 20, mc.smt());
-        Machine m = new Machine(Vm.create(spec), new EventLoop());
+        return new VmSpec(mc.vcpuCount().intValue(), mc.memSizeMib() << 20, mc.smt());
+    }
+
+    /** The VM plus its event loop and devices, as {@code resources} describes them; nothing loaded or running yet. */
+    private Machine assemble(Vm vm, VmResources resources) throws VmmException {
+        Machine m = new Machine(vm, new EventLoop());
         try {
             m.loop.start("vmm");
             LegacyDevices.attach(m, resources, vmmStartNanos);
             m.virtio = VirtioDevices.attach(m, resources);
+            return m;
+        } catch (RuntimeException | VmmException e) {
+            close(m);
+            throw e;
+        }
+    }
+
+    private Machine build(VmResources resources) throws VmmException {
+        BootSourceConfig boot = resources.bootSource();
+        VmSpec spec = spec(resources);
+        Machine m = assemble(Vm.create(spec), resources);
+        try {
             String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
             BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount());
             m.vm.configureBoot(entry);
             return m;
-        } catch (RuntimeException | VmmException e) {
+        } catch (RuntimeException e) {
             close(m);
             throw e;
         }
@@ -128,15 +164,229 @@ public final class Vmm implements VmmControl {
     @Override
     public void pause() throws VmmException {
         Machine m = running("pause");
+        long t0 = System.nanoTime();
         m.vm.pause();
         state = State.PAUSED;
+        LatencyMetrics.since(LatencyMetrics.VMM_PAUSE_VM, t0);
     }
 
     @Override
     public void resume() throws VmmException {
         Machine m = running("resume");
+        long t0 = System.nanoTime();
         m.vm.resume();
         state = State.RUNNING;
+        LatencyMetrics.since(LatencyMetrics.VMM_RESUME_VM, t0);
+    }
+
+    // ---- snapshots ---------------------------------------------------------------------
+
+    @Override
+    public synchronized void createSnapshot(SnapshotCreateParams params, VmResources resources) throws VmmException {
+        Machine m = running("create a snapshot of");
+        if (state != State.PAUSED) {
+            throw new VmmException("Cannot create a snapshot of a running microVM: pause it first (PATCH /vm with"
+                    + " {\"state\": \"Paused\"})");
+        }
+        if (params.snapshotType() == SnapshotType.Diff) {
+            throw new VmmException("Diff snapshots are not supported yet: Ember writes Full snapshots only"
+                    + " (use snapshot_type \"Full\" or leave it out)");
+        }
+        long t0 = System.nanoTime();
+        Path statePath = Path.of(params.snapshotPath());
+        Path memPath = Path.of(params.memFilePath());
+        if (statePath.toAbsolutePath().equals(memPath.toAbsolutePath())) {
+            throw new VmmException("snapshot_path and mem_file_path are the same file (" + statePath + "); give two paths");
+        }
+        StateSections sections = new StateSections();
+        sections.put(Snapshots.CONFIG, Snapshots.recordConfig(resources));
+        try {
+            // On the event loop: it owns the virtqueues, so no device work runs between the
+            // state capture and the memory dump.
+            onLoop(m, () -> {
+                m.vm.saveState(sections);
+                sections.put(Snapshots.SERIAL, m.serial);
+                sections.put(Snapshots.I8042, m.i8042);
+                m.virtio.saveState(sections);
+                Snapshots.writeMemory(m, memPath);
+            });
+            sections.write(statePath);
+        } catch (SnapshotIoException | SnapshotFormatException | NativeException e) {
+            throw new VmmException("cannot create the snapshot: " + e.getMessage());
+        }
+        long us = LatencyMetrics.since(LatencyMetrics.VMM_FULL_CREATE_SNAPSHOT, t0);
+        LOG.log(System.Logger.Level.INFO, String.format("snapshot created in %d us: state %s, memory %s (%d MiB)",
+                us, statePath, memPath, m.vm.memory().size() >> 20));
+    }
+
+    @Override
+    public synchronized void loadSnapshot(SnapshotLoadParams params, VmResources resources) throws VmmException {
+        if (state != State.NOT_STARTED || machine != null) {
+            throw new VmmException("Loading a microVM snapshot not allowed after the microVM was started; use a fresh Ember process");
+        }
+        if (ended.getCount() == 0) {
+            throw new VmmException("the VMM is shutting down");
+        }
+        Path memPath = memoryFile(params);
+        if (Boolean.TRUE.equals(params.enableDiffSnapshots()) || Boolean.TRUE.equals(params.trackDirtyPages())) {
+            throw new VmmException("enable_diff_snapshots / track_dirty_pages: Diff snapshots are not supported yet;"
+                    + " leave them out or false");
+        }
+        if (params.vsockOverride() != null) {
+            throw new VmmException("vsock_override: Ember has no vsock device; leave it out");
+        }
+        if (Boolean.TRUE.equals(params.clockRealtime())) {
+            throw new VmmException("clock_realtime is not supported yet; leave it out or false");
+        }
+        boolean resume = Boolean.TRUE.equals(params.resumeVm());
+        long t0 = System.nanoTime();
+        Path statePath = Path.of(params.snapshotPath());
+        StateSections sections;
+        JsonNode config;
+        VmResources recorded = new VmResources();
+        try {
+            sections = StateSections.read(statePath);
+            config = Snapshots.restorableConfig(sections, statePath);
+            applyNetworkOverrides(config, params.networkOverrides());
+            recorded.applyConfig(config, null);
+        } catch (SnapshotFormatException e) {
+            throw new VmmException(e.getMessage());
+        } catch (ConfigException e) {
+            throw new VmmException("snapshot state file " + statePath + ": its recorded configuration cannot be used here: "
+                    + e.getMessage());
+        }
+        VmSpec spec;
+        try {
+            spec = spec(recorded);
+        } catch (VmConfigurationException e) {
+            throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
+        }
+        GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes());
+        Machine m = null;
+        try {
+            m = assemble(Vm.create(spec, memory), recorded);
+            Machine restoring = m;
+            onLoop(m, () -> {
+                restoring.vm.restoreState(sections);
+                sections.restore(Snapshots.SERIAL, restoring.serial);
+                sections.restore(Snapshots.I8042, restoring.i8042);
+                restoring.virtio.restoreState(sections);
+            });
+            if (!resume) {
+                m.vm.pause(); // the vCPUs start parked
+            }
+            m.vm.start();
+        } catch (SnapshotFormatException e) {
+            close(m);
+            throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
+        } catch (VmConfigurationException | GuestMemoryException | NativeException e) {
+            close(m);
+            throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
+        } catch (RuntimeException | VmmException e) {
+            close(m);
+            throw e;
+        }
+        machine = m;
+        state = resume ? State.RUNNING : State.PAUSED;
+        watch(m);
+        try {
+            resources.applyConfig(config, null); // GET /vm/config now describes the loaded machine
+        } catch (ConfigException e) {
+            LOG.log(System.Logger.Level.WARNING, "loaded snapshot's configuration not recorded: " + e.getMessage());
+        }
+        long us = LatencyMetrics.since(LatencyMetrics.VMM_LOAD_SNAPSHOT, t0);
+        LOG.log(System.Logger.Level.INFO, String.format("snapshot %s loaded in %d us: %d vCPUs, %d MiB from %s, %s",
+                statePath, us, spec.vcpuCount(), spec.memSizeBytes() >> 20, memPath, resume ? "running" : "paused"));
+    }
+
+    private static Path memoryFile(SnapshotLoadParams params) throws VmmException {
+        SnapshotLoadParams.MemoryBackend backend = params.memBackend();
+        if (backend == null) {
+            return Path.of(params.memFilePath());
+        }
+        if (backend.backendType() == SnapshotLoadParams.BackendType.Uffd) {
+            throw new VmmException("mem_backend.backend_type Uffd is not supported: Ember maps the memory file itself;"
+                    + " use \"File\" with backend_path set to the snapshot's memory file");
+        }
+        return Path.of(backend.backendPath());
+    }
+
+    /** Maps the memory file private and copy-on-write; it must hold exactly the VM's memory. */
+    private static GuestMemory mapMemoryFile(Path path, long expectedBytes) throws VmmException {
+        long size;
+        try {
+            size = Files.size(path);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new VmmException("snapshot memory file " + path + " does not exist");
+        } catch (IOException e) {
+            throw new VmmException("snapshot memory file " + path + " cannot be read: " + e.getMessage());
+        }
+        if (size != expectedBytes) {
+            throw new VmmException("snapshot memory file " + path + " is " + size + " bytes, but the snapshot's VM has "
+                    + expectedBytes + " bytes of memory (is it the mem_file_path written with this snapshot?)");
+        }
+        int fd = Native.LIBC.open(path.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new VmmException("snapshot memory file " + path + " cannot be opened: " + Native.LIBC.strerror(Native.errno()));
+        }
+        try {
+            return GuestMemory.mapFile(expectedBytes, fd);
+        } catch (NativeException e) {
+            throw new VmmException("snapshot memory file " + path + ": " + e.getMessage());
+        } finally {
+            Native.LIBC.close(fd); // the mapping keeps the file
+        }
+    }
+
+    /** network_overrides: the same interface ids, other host TAP devices. */
+    private static void applyNetworkOverrides(JsonNode config, List<SnapshotLoadParams.NetworkOverride> overrides)
+            throws ConfigException {
+        if (overrides == null) {
+            return;
+        }
+        JsonNode ifaces = config.get("network-interfaces");
+        for (SnapshotLoadParams.NetworkOverride o : overrides) {
+            boolean found = false;
+            if (ifaces != null && ifaces.isArray()) {
+                for (JsonNode n : ifaces) {
+                    if (n.isObject() && o.ifaceId() != null && o.ifaceId().equals(n.path("iface_id").asText())) {
+                        ((ObjectNode) n).put("host_dev_name", o.hostDevName());
+                        found = true;
+                    }
+                }
+            }
+            if (!found) {
+                throw new ConfigException("network_overrides: the snapshot has no network interface \"" + o.ifaceId() + "\"");
+            }
+        }
+    }
+
+    /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */
+    private static void onLoop(Machine m, Runnable task) throws VmmException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        m.loop.execute(() -> {
+            try {
+                task.run();
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        try {
+            done.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new VmmException(String.valueOf(cause), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted while waiting for the event loop");
+        }
     }
 
     @Override

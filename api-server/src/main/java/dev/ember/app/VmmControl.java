@@ -4,6 +4,8 @@ import dev.ember.config.BalloonConfig;
 import dev.ember.config.BalloonStats;
 import dev.ember.config.DriveConfig;
 import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.SnapshotCreateParams;
+import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.VmResources;
 
 /**
@@ -75,6 +77,23 @@ public interface VmmControl {
 
     /** GET /balloon/statistics after boot. */
     BalloonStats balloonStatistics() throws VmmException;
+
+    /**
+     * PUT /snapshot/create: writes the paused VM's state (with the configuration recorded from
+     * {@code resources}) and its guest memory to the given files.
+     */
+    default void createSnapshot(SnapshotCreateParams params, VmResources resources) throws VmmException {
+        throw new VmmException("not supported: snapshots");
+    }
+
+    /**
+     * PUT /snapshot/load into a VMM where nothing was started: builds the VM the snapshot
+     * describes, restores it, and records its configuration into {@code resources}. Afterwards
+     * the state is Paused, or Running with resume_vm.
+     */
+    default void loadSnapshot(SnapshotLoadParams params, VmResources resources) throws VmmException {
+        throw new VmmException("not supported: snapshots");
+    }
 
     /**
      * Blocks until the VM has ended (guest reset/shutdown, a fatal error, or {@link #shutdown()})

@@ -87,6 +87,9 @@ public final class MetricsWriter implements AutoCloseable {
             for (Counter c : g.counters()) {
                 node.put(c.name(), c.delta());
             }
+            for (dev.ember.metrics.Gauge gauge : g.gauges()) {
+                node.put(gauge.name(), gauge.get()); // a stored value (e.g. a latency), reported as is
+            }
         }
         return new String(StrictJson.write(root), StandardCharsets.UTF_8) + "\n";
     }
@@ -104,6 +107,11 @@ public final class MetricsWriter implements AutoCloseable {
                 String name = sanitize("ember_" + g.name() + "_" + c.name());
                 sb.append("# TYPE ").append(name).append(" counter\n");
                 sb.append(name).append("_total ").append(c.get()).append('\n');
+            }
+            for (dev.ember.metrics.Gauge gauge : g.gauges()) {
+                String name = sanitize("ember_" + g.name() + "_" + gauge.name());
+                sb.append("# TYPE ").append(name).append(" gauge\n");
+                sb.append(name).append(' ').append(gauge.get()).append('\n');
             }
         }
         return sb.append("# EOF\n").toString();

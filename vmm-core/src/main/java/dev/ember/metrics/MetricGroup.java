@@ -8,6 +8,7 @@ import java.util.List;
 public final class MetricGroup {
     private final String name;
     private final List<Counter> counters = new ArrayList<>();
+    private final List<Gauge> gauges = new ArrayList<>();
 
     MetricGroup(String name) {
         this.name = name;
@@ -31,5 +32,21 @@ public final class MetricGroup {
 
     public synchronized List<Counter> counters() {
         return Collections.unmodifiableList(new ArrayList<>(counters));
+    }
+
+    /** Returns the gauge with this name, creating it on first use. */
+    public synchronized Gauge gauge(String gaugeName) {
+        for (Gauge g : gauges) {
+            if (g.name().equals(gaugeName)) {
+                return g;
+            }
+        }
+        Gauge g = new Gauge(gaugeName);
+        gauges.add(g);
+        return g;
+    }
+
+    public synchronized List<Gauge> gauges() {
+        return Collections.unmodifiableList(new ArrayList<>(gauges));
     }
 }

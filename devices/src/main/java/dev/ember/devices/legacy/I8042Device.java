@@ -5,6 +5,9 @@ import dev.ember.irq.InterruptLine;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
+import dev.ember.snapshot.Snapshottable;
+import dev.ember.snapshot.StateReader;
+import dev.ember.snapshot.StateWriter;
 import dev.ember.vm.ExitRequest;
 
 /**
@@ -16,7 +19,7 @@ import dev.ember.vm.ExitRequest;
  * <p>Registered as one 5-port range at 0x60; offset 0 is the data port, offset 4 the
  * status/command port.
  */
-public final class I8042Device implements BusDevice {
+public final class I8042Device implements BusDevice, Snapshottable {
     public static final int BASE_PORT = 0x60;
     public static final int PORT_COUNT = 5;
     public static final int KBD_IRQ = 1;
@@ -144,5 +147,30 @@ public final class I8042Device implements BusDevice {
         if (raise) {
             kbdIrq.trigger();
         }
+    }
+
+    @Override
+    public synchronized void saveState(StateWriter out) {
+        out.i32(status).i32(control).i32(outp).i32(pendingCmd);
+        byte[] pending = new byte[bufCount];
+        for (int i = 0; i < bufCount; i++) {
+            pending[i] = buf[(bufHead + i) % BUF_SIZE];
+        }
+        out.bytes(pending);
+    }
+
+    @Override
+    public synchronized void restoreState(StateReader in) {
+        status = in.i32("i8042 status", 0, 0xff);
+        control = in.i32("i8042 control", 0, 0xff);
+        outp = in.i32("i8042 output port", 0, 0xff);
+        pendingCmd = in.i32("i8042 pending command", 0, 0xff);
+        byte[] pending = in.bytes("i8042 buffer");
+        if (pending.length > BUF_SIZE) {
+            throw in.invalid("i8042 buffer", "holds " + pending.length + " bytes, more than " + BUF_SIZE);
+        }
+        System.arraycopy(pending, 0, buf, 0, pending.length);
+        bufHead = 0;
+        bufCount = pending.length;
     }
 }

@@ -6,6 +6,9 @@ import dev.ember.irq.InterruptLine;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
+import dev.ember.snapshot.Snapshottable;
+import dev.ember.snapshot.StateReader;
+import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
@@ -23,7 +26,7 @@ import jnr.ffi.Pointer;
  * <p>Register accesses arrive on vCPU threads and input on the event-loop thread; both take the
  * device monitor for a handful of field updates, and neither allocates.
  */
-public final class Serial8250 implements BusDevice {
+public final class Serial8250 implements BusDevice, Snapshottable {
     public static final int COM1_PORT = 0x3f8;
     public static final int COM1_IRQ = 4;
     public static final int PORT_COUNT = 8;
@@ -291,5 +294,35 @@ public final class Serial8250 implements BusDevice {
     /** Output goes straight to the fd on every byte; this only counts the request (FlushMetrics). */
     public void flush() {
         flushCount.inc();
+    }
+
+    /** Registers and received bytes the guest has not read yet; the host side (fds) is not state. */
+    @Override
+    public synchronized void saveState(StateWriter out) {
+        out.u8(ier).u8(lcr).u8(mcr).u8(scr).u8(dll).u8(dlm).u8(fcr).bool(thrEmptyPending);
+        byte[] pending = new byte[rxCount];
+        for (int i = 0; i < rxCount; i++) {
+            pending[i] = rx[(rxHead + i) % RX_CAPACITY];
+        }
+        out.bytes(pending);
+    }
+
+    @Override
+    public synchronized void restoreState(StateReader in) {
+        ier = in.u8("serial IER") & IER_MASK;
+        lcr = in.u8("serial LCR");
+        mcr = in.u8("serial MCR");
+        scr = in.u8("serial SCR");
+        dll = in.u8("serial DLL");
+        dlm = in.u8("serial DLM");
+        fcr = in.u8("serial FCR");
+        thrEmptyPending = in.bool("serial THR-empty pending");
+        byte[] pending = in.bytes("serial receive buffer");
+        if (pending.length > RX_CAPACITY) {
+            throw in.invalid("serial receive buffer", "holds " + pending.length + " bytes, more than " + RX_CAPACITY);
+        }
+        System.arraycopy(pending, 0, rx, 0, pending.length);
+        rxHead = 0;
+        rxCount = pending.length;
     }
 }

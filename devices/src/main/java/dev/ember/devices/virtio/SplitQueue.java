@@ -69,6 +69,23 @@ public final class SplitQueue {
         this.ready = true;
     }
 
+    /**
+     * Re-arms the queue from a snapshot: like {@link #activate}, but the ring positions continue
+     * where the saved device left them instead of starting at 0.
+     */
+    public void restore(int size, long desc, long avail, long used, boolean eventIdx, boolean indirect,
+            int lastAvail, int nextUsed, int usedAtLastSignal) {
+        activate(size, desc, avail, used, eventIdx, indirect);
+        this.lastAvail = lastAvail & 0xFFFF;
+        this.nextUsed = nextUsed & 0xFFFF;
+        this.usedAtLastSignal = usedAtLastSignal & 0xFFFF;
+    }
+
+    /** The used index at the last interrupt decision (saved with the ring positions). */
+    public int usedAtLastSignal() {
+        return usedAtLastSignal;
+    }
+
     public void reset() {
         ready = false;
         size = 0;

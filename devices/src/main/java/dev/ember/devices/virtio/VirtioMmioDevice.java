@@ -7,6 +7,9 @@ import dev.ember.eventloop.EventLoop;
 import dev.ember.irq.InterruptLine;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.snapshot.Snapshottable;
+import dev.ember.snapshot.StateReader;
+import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.LibC;
 import dev.ember.vm.IoEventRegistrar;
 import java.lang.System.Logger.Level;
@@ -26,7 +29,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * written by the driver waits until the event loop has dropped all queue state, so once the
  * driver's Status write returns, the device no longer touches guest memory.
  */
-public final class VirtioMmioDevice implements BusDevice, VirtioTransport, AutoCloseable {
+public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snapshottable, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VirtioMmioDevice.class.getName());
 
     /** Size of the register window each device occupies on the MMIO bus. */
@@ -549,6 +552,120 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, AutoC
     @Override
     public boolean broken() {
         return broken;
+    }
+
+    // ---- snapshots (event-loop thread, VM paused) -----------------------------------------
+
+    /**
+     * Transport registers, negotiated features, activation state and each queue's ring
+     * positions. Call on the event-loop thread while the vCPUs are paused, so neither a register
+     * write nor a queue pass runs meanwhile.
+     */
+    @Override
+    public void saveState(StateWriter out) {
+        requireLoopThread("saveState");
+        synchronized (this) {
+            out.i32(device.deviceType()).i32(queueCount);
+            out.i32(status).i32(interruptStatus).i32(configGeneration);
+            out.i32(deviceFeaturesSel).i32(driverFeaturesSel).i64(driverFeatures).i32(queueSel);
+            out.i64(negotiated).bool(activated).bool(broken);
+            out.ints(queueNum).booleans(queueReady).longs(queueDesc).longs(queueDriver).longs(queueDevice);
+            for (SplitQueue q : queues) {
+                out.bool(q.ready()).u16(q.lastAvailIndex()).u16(q.nextUsedIndex()).u16(q.usedAtLastSignal());
+            }
+        }
+    }
+
+    /**
+     * Puts a freshly attached transport (same device type, same queues) into the saved state and,
+     * if the driver had activated it, re-arms its queues at the saved ring positions, activates the
+     * device and serves whatever the driver made available meanwhile. Event-loop thread.
+     */
+    @Override
+    public void restoreState(StateReader in) {
+        requireLoopThread("restoreState");
+        int type = in.i32("virtio device type");
+        if (type != device.deviceType()) {
+            throw in.invalid("virtio device type", "is " + type + " but the device at 0x" + Long.toHexString(base)
+                    + " (" + device.name() + ") has type " + device.deviceType());
+        }
+        in.i32("virtio queue count", queueCount, queueCount);
+        boolean wasActivated;
+        int[] positions = new int[queueCount * 3];
+        boolean[] armed = new boolean[queueCount];
+        synchronized (this) {
+            status = in.i32("virtio status", 0, 0xff);
+            interruptStatus = in.i32("virtio interrupt status", 0, 3);
+            configGeneration = in.i32("virtio config generation");
+            deviceFeaturesSel = in.i32("virtio DeviceFeaturesSel");
+            driverFeaturesSel = in.i32("virtio DriverFeaturesSel");
+            driverFeatures = in.i64("virtio DriverFeatures");
+            queueSel = in.i32("virtio QueueSel");
+            negotiated = in.i64("virtio negotiated features");
+            wasActivated = in.bool("virtio activated");
+            broken = in.bool("virtio broken");
+            int[] num = in.ints("virtio QueueNum", queueCount);
+            boolean[] ready = in.booleans("virtio QueueReady", queueCount);
+            long[] desc = in.longs("virtio QueueDesc", queueCount);
+            long[] drv = in.longs("virtio QueueDriver", queueCount);
+            long[] dev = in.longs("virtio QueueDevice", queueCount);
+            for (int q = 0; q < queueCount; q++) {
+                armed[q] = in.bool("virtio queue armed");
+                positions[3 * q] = in.u16("virtio last_avail");
+                positions[3 * q + 1] = in.u16("virtio next_used");
+                positions[3 * q + 2] = in.u16("virtio used at last interrupt");
+            }
+            if ((negotiated & ~deviceFeatures) != 0) {
+                throw in.invalid("virtio negotiated features", "0x" + Long.toHexString(negotiated)
+                        + " include features " + device.name() + " does not offer (0x" + Long.toHexString(deviceFeatures) + ")");
+            }
+            for (int q = 0; q < queueCount; q++) {
+                queueNum[q] = num[q];
+                queueReady[q] = ready[q];
+                queueDesc[q] = desc[q];
+                queueDriver[q] = drv[q];
+                queueDevice[q] = dev[q];
+                if (armed[q]) {
+                    String why = SplitQueue.validate(memory, q, num[q], Virtio.MAX_QUEUE_SIZE, desc[q], drv[q], dev[q]);
+                    if (why != null) {
+                        throw in.invalid("virtio queue " + q, why);
+                    }
+                }
+            }
+        }
+        if (!wasActivated) {
+            return;
+        }
+        long f = negotiated;
+        boolean eventIdx = (f & Virtio.bit(Virtio.F_RING_EVENT_IDX)) != 0;
+        boolean indirect = (f & Virtio.bit(Virtio.F_RING_INDIRECT_DESC)) != 0;
+        for (int q = 0; q < queueCount; q++) {
+            if (armed[q]) {
+                queues[q].restore(queueNum[q], queueDesc[q], queueDriver[q], queueDevice[q], eventIdx, indirect,
+                        positions[3 * q], positions[3 * q + 1], positions[3 * q + 2]);
+            }
+        }
+        activated = true;
+        try {
+            device.activate(this);
+        } catch (RuntimeException e) {
+            metrics.activateFails.inc();
+            deviceError("re-activation after snapshot load failed: " + e.getMessage());
+            return;
+        }
+        if (!broken) {
+            for (int q = 0; q < queueCount; q++) {
+                if (queues[q].ready()) {
+                    serveQueue(q); // buffers the driver queued before the snapshot and the device had not served
+                }
+            }
+        }
+    }
+
+    private void requireLoopThread(String what) {
+        if (!loop.inLoop()) {
+            throw new IllegalStateException(what + " must run on the event-loop thread (it owns the virtqueues)");
+        }
     }
 
     /** Interrupt status bits not yet acknowledged (for tests and diagnostics). */

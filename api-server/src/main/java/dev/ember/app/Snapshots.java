@@ -1,0 +1,55 @@
+package dev.ember.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ember.config.ConfigException;
+import dev.ember.config.StrictJson;
+import dev.ember.config.VmResources;
+import dev.ember.snapshot.AtomicFile;
+import dev.ember.snapshot.SnapshotFormatException;
+import dev.ember.snapshot.StateSections;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What goes into an Ember snapshot besides the VM's kernel state: the section names of the
+ * state file, the recorded configuration, and the device sections. The state file format
+ * itself is {@link dev.ember.snapshot.StateFile}; see docs/snapshots.md.
+ */
+final class Snapshots {
+    /** Sections of the state file written by the composition root. */
+    static final String CONFIG = "config", SERIAL = "serial", I8042 = "i8042", VIRTIO_PREFIX = "virtio";
+    /** Config sections that describe the process, not the machine: never restored from a snapshot. */
+    static final List<String> NOT_RESTORED = List.of("logger", "metrics", "boot-source");
+
+    private Snapshots() {}
+
+    /** The machine's configuration as the config file's JSON: vCPUs, memory, drives, interfaces... */
+    static byte[] recordConfig(VmResources resources) {
+        return StrictJson.write(resources.export());
+    }
+
+    /**
+     * The recorded configuration, without the sections a load does not apply (the kernel is not
+     * needed once guest memory exists; logger and metrics belong to the new process).
+     */
+    static JsonNode restorableConfig(StateSections sections, Path stateFile) {
+        JsonNode tree;
+        try {
+            tree = StrictJson.tree(sections.get(CONFIG), "snapshot configuration");
+        } catch (ConfigException e) {
+            throw new SnapshotFormatException("snapshot state file " + stateFile + ": recorded configuration is unreadable: " + e.getMessage());
+        }
+        if (!tree.isObject()) {
+            throw new SnapshotFormatException("snapshot state file " + stateFile + ": recorded configuration is not a JSON object");
+        }
+        ObjectNode copy = ((ObjectNode) tree).deepCopy();
+        copy.remove(NOT_RESTORED);
+        return copy;
+    }
+
+    /** Writes guest memory to {@code path} atomically, straight from the mapping. */
+    static void writeMemory(Vmm.Machine m, Path path) {
+        AtomicFile.write(path, fd -> m.vm.memory().dumpTo(fd));
+    }
+}

@@ -1,0 +1,176 @@
+package dev.ember.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ember.api.UnixHttpClient;
+import dev.ember.config.StrictJson;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Snapshots through the API of the real bin/ember: a test guest is booted, paused, snapshotted,
+ * its process killed, and a fresh process loads the snapshot and lets the guest finish what it
+ * was doing (the {@code snapshot} scenario: a tick count, a RAM pattern and a virtio-blk queue
+ * that must all carry on). Also the error paths a user meets.
+ */
+class SnapshotIT {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final int MEM_MIB = 64;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void needsKvm() {
+        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+    }
+
+    private static String state(UnixHttpClient http) throws Exception {
+        return StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText();
+    }
+
+    private static UnixHttpClient api(Path sock, EmberProcess p) throws InterruptedException {
+        assertTrue(UnixHttpClient.awaitListening(sock, p::isAlive), p.describe());
+        return new UnixHttpClient(sock);
+    }
+
+    private static void expect(int status, UnixHttpClient.Response r, String what) {
+        assertEquals(status, r.status(), what + ": " + r.body());
+    }
+
+    private Path drive() throws Exception {
+        Path img = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        return img;
+    }
+
+    private void bootSnapshotGuest(UnixHttpClient http, Path img) throws Exception {
+        expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                + "\", \"boot_args\": \"console=ttyS0 ember.test=snapshot\"}"), "boot-source");
+        expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+        expect(204, http.put("/drives/scratch", "{\"drive_id\": \"scratch\", \"path_on_host\": \"" + img
+                + "\", \"is_root_device\": false, \"is_read_only\": false}"), "drive");
+        expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+    }
+
+    @Test
+    void guestContinuesInANewProcessAfterSnapshotAndLoad() throws Exception {
+        Path img = drive();
+        Path snap = dir.resolve("vm.snap");
+        Path mem = dir.resolve("vm.mem");
+        int lastTickBefore;
+        long createUs;
+        try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
+            UnixHttpClient http = api(dir.resolve("a.sock"), first);
+            bootSnapshotGuest(http, img);
+            first.awaitStdout("^tick 3$", WAIT);
+
+            UnixHttpClient.Response running = http.put("/snapshot/create",
+                    "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, running, "create while running");
+            assertTrue(running.body().contains("pause it first"), running.body());
+
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            Matcher last = first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+            lastTickBefore = Integer.parseInt(last.group(1));
+
+            UnixHttpClient.Response diff = http.put("/snapshot/create", "{\"snapshot_type\": \"Diff\", \"snapshot_path\": \""
+                    + snap + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, diff, "Diff snapshot");
+            assertTrue(diff.body().contains("Diff snapshots are not supported yet"), diff.body());
+            assertFalse(Files.exists(snap), "a refused Diff writes nothing");
+
+            expect(204, http.put("/snapshot/create", "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"" + snap
+                    + "\", \"mem_file_path\": \"" + mem + "\"}"), "create");
+            assertEquals("Paused", state(http));
+            assertEquals((long) MEM_MIB << 20, Files.size(mem));
+            assertTrue(Files.size(snap) > 4096 && Files.size(snap) < (1 << 20), "state file size " + Files.size(snap));
+            assertTrue(promValue(http, "ember_latencies_us_full_create_snapshot") > 0, "full_create_snapshot measured");
+            createUs = promValue(http, "ember_latencies_us_vmm_full_create_snapshot");
+            assertTrue(createUs > 0, "vmm_full_create_snapshot measured");
+            first.terminate(); // the original is gone: only the files carry the VM on
+            first.awaitExit(WAIT);
+            assertFalse(first.stdout().contains("PASS"), first.describe());
+        }
+        try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("b.sock").toString(), "--id", "snap-b")) {
+            UnixHttpClient http = api(dir.resolve("b.sock"), second);
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
+            assertEquals("Running", state(http));
+            JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
+            assertEquals(MEM_MIB, config.path("machine-config").path("mem_size_mib").asInt(), config.toString());
+            assertEquals(img.toString(), config.path("drives").path(0).path("path_on_host").asText(), config.toString());
+
+            Matcher firstTick = second.awaitStdout("^tick (\\d+)$", WAIT);
+            int continuedAt = Integer.parseInt(firstTick.group(1));
+            assertEquals(lastTickBefore + 1, continuedAt, "the count continues where the snapshot left it\n" + second.describe());
+            assertFalse(second.stdout().contains("READY"), "the guest did not boot again\n" + second.describe());
+            assertTrue(promValue(http, "ember_latencies_us_vmm_load_snapshot") > 0, "vmm_load_snapshot measured");
+
+            second.type("c\n");
+            second.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
+            assertEquals(0, second.awaitExit(WAIT), second.describe());
+            assertTrue(second.stdout().contains("RAM and drive intact, pattern B written"), second.describe());
+        }
+        byte[] disk = Files.readAllBytes(img);
+        for (int j = 0; j < 4096; j++) {
+            assertEquals((byte) (j * 13 + 5), disk[9 * 512 + j], "pattern B on the host file at byte " + j);
+        }
+    }
+
+    private static long promValue(UnixHttpClient http, String name) throws Exception {
+        Matcher m = Pattern.compile("^" + name + " (\\d+)$", Pattern.MULTILINE).matcher(http.get("/metrics/prometheus").body());
+        assertTrue(m.find(), name + " missing from /metrics/prometheus");
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void loadIsRefusedWithClearErrors() throws Exception {
+        Path sock = dir.resolve("c.sock");
+        Path corrupt = dir.resolve("corrupt.snap");
+        Files.write(corrupt, "EMBERSNP but not really a snapshot state file".getBytes());
+        Path mem = Files.write(dir.resolve("some.mem"), new byte[4096]);
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
+            UnixHttpClient http = api(sock, vm);
+            Path missing = dir.resolve("missing.snap");
+            UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + missing
+                    + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, r, "missing file");
+            assertTrue(r.body().contains(missing + " does not exist"), r.body());
+
+            r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, r, "corrupt file");
+            assertTrue(r.body().contains(corrupt.toString()) && r.body().contains("corrupt"), r.body());
+
+            r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_backend\": {\"backend_type\": \"Uffd\","
+                    + " \"backend_path\": \"/tmp/uffd.sock\"}}");
+            expect(400, r, "Uffd");
+            assertTrue(r.body().contains("Uffd is not supported"), r.body());
+            assertEquals("Not started", state(http));
+
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}"), "machine-config");
+            r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, r, "load after configuring");
+            assertTrue(r.body().contains("not allowed after configuring boot-specific resources"), r.body());
+
+            r = http.put("/snapshot/create", "{\"snapshot_path\": \"" + dir.resolve("x.snap") + "\", \"mem_file_path\": \""
+                    + dir.resolve("x.mem") + "\"}");
+            expect(400, r, "create before boot");
+            vm.terminate();
+            assertEquals(0, vm.awaitExit(WAIT), vm.describe());
+        }
+    }
+}
