@@ -127,4 +127,18 @@ class LoggingTest {
         assertTrue(MetricsWriter.openMetrics().contains("\nember_test_group_events_total 7\n"), MetricsWriter.openMetrics());
         assertEquals("ember_a_b_c", MetricsWriter.sanitize("ember_a-b.c"));
     }
+
+    @Test
+    void gaugesAreReportedAsStoredValuesNotDeltas() throws Exception {
+        dev.ember.metrics.Gauge g = dev.ember.metrics.Metrics.group("test_latencies").gauge("load_us");
+        g.set(1234);
+        var first = StrictJson.MAPPER.readTree(MetricsWriter.snapshotLine(1));
+        var second = StrictJson.MAPPER.readTree(MetricsWriter.snapshotLine(2));
+        assertEquals(1234, first.at("/test_latencies/load_us").asLong());
+        assertEquals(1234, second.at("/test_latencies/load_us").asLong(), "a gauge is not reset by a flush");
+        String prom = MetricsWriter.openMetrics();
+        assertTrue(prom.contains("# TYPE ember_test_latencies_load_us gauge\nember_test_latencies_load_us 1234\n"), prom);
+        dev.ember.app.LatencyMetrics.register();
+        assertTrue(MetricsWriter.openMetrics().contains("\nember_latencies_us_vmm_load_snapshot "), "latencies_us group registered");
+    }
 }
