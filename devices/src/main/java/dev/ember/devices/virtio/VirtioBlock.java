@@ -6,6 +6,7 @@ import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import jnr.ffi.Pointer;
@@ -63,6 +64,11 @@ public final class VirtioBlock implements VirtioDevice {
     private Pointer zeroes;
 
     private volatile BlockBackingFile file;
+    /**
+     * Config-space seqlock: odd while the event loop rewrites the capacity. vCPU reads retry
+     * instead of blocking, so a guest never sees half of an old and half of a new capacity.
+     */
+    private volatile int configSeq;
     private VirtioTransport transport;
     private volatile EventLoop loop;
     private boolean discardNegotiated;
@@ -160,14 +166,19 @@ public final class VirtioBlock implements VirtioDevice {
 
     private void swapFile(BlockBackingFile next) {
         BlockBackingFile old = file;
-        file = next;
-        putConfig(CFG_CAPACITY, 8, next.sectors);
-        old.close();
-        m.updateCount.inc();
-        LOG.log(Level.INFO, "drive ''{0}'': now backed by {1} ({2} sectors)", driveId, next.path, next.sectors);
+        configSeq++; // odd: config reads wait for the whole new capacity
+        VarHandle.storeStoreFence();
+        // The generation moves before any new byte is visible: a driver that reads one sees the
+        // new generation after it (virtio 1.2, 2.5.1) and reads the whole field again.
         if (transport != null) {
             transport.configChanged();
         }
+        putConfig(CFG_CAPACITY, 8, next.sectors);
+        file = next;
+        configSeq++; // even again; the volatile write publishes the bytes
+        old.close();
+        m.updateCount.inc();
+        LOG.log(Level.INFO, "drive ''{0}'': now backed by {1} ({2} sectors)", driveId, next.path, next.sectors);
     }
 
     // ---- VirtioDevice ----------------------------------------------------------------------
@@ -185,11 +196,21 @@ public final class VirtioBlock implements VirtioDevice {
             metrics.cfgFails.inc();
             return 0;
         }
-        long v = 0;
-        for (int i = 0; i < size; i++) {
-            v |= (config[offset + i] & 0xFFL) << (8 * i);
+        while (true) {
+            int seq = configSeq;
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait(); // the event loop is halfway through a capacity update
+                continue;
+            }
+            long v = 0;
+            for (int i = 0; i < size; i++) {
+                v |= (config[offset + i] & 0xFFL) << (8 * i);
+            }
+            VarHandle.acquireFence(); // the bytes are read before the sequence is checked again
+            if (seq == configSeq) {
+                return v;
+            }
         }
-        return v;
     }
 
     @Override

@@ -297,6 +297,43 @@ class VirtioBlockTest {
     }
 
     @Test
+    void capacityIsNeverSeenHalfUpdated() throws Exception {
+        // 0x00FFFFFF and 0x01000000 sectors differ in all four low bytes: a torn read shows a third value.
+        Path small = sparse(0x00FF_FFFFL), big = sparse(0x0100_0000L);
+        VirtioBlock blk = new VirtioBlock(uniqueId("tear"), small, true, BlockCacheType.UNSAFE, null);
+        try {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLong torn = new java.util.concurrent.atomic.AtomicLong(-1);
+            Thread vcpu = new Thread(() -> {
+                while (!done.get()) {
+                    long v = blk.readConfig(CFG_CAPACITY, 4);
+                    if (v != 0x00FF_FFFFL && v != 0x0100_0000L) {
+                        torn.set(v);
+                    }
+                }
+            }, "test-vcpu");
+            vcpu.start();
+            for (int i = 0; i < 2000; i++) {
+                blk.updatePath(i % 2 == 0 ? big : small); // not attached: swaps on this thread
+            }
+            done.set(true);
+            vcpu.join();
+            assertEquals(-1, torn.get(), "a vCPU read a capacity that was neither the old nor the new one");
+            assertEquals(0x00FF_FFFFL, blk.readConfig(CFG_CAPACITY, 8));
+        } finally {
+            blk.close();
+        }
+    }
+
+    private Path sparse(long sectors) throws IOException {
+        Path p = Files.createTempFile(dir, "sparse", ".img");
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(sectors * 512);
+        }
+        return p;
+    }
+
+    @Test
     void missingFileIsAClearError() {
         BlockDeviceException e = assertThrows(BlockDeviceException.class,
                 () -> new VirtioBlock("rootfs", dir.resolve("nope.img"), false, BlockCacheType.UNSAFE, null));
