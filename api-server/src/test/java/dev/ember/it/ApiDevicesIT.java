@@ -228,6 +228,9 @@ class ApiDevicesIT {
                 "path_on_host", sock.toString());
         JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
         assertEquals(first.toString(), config.at("/drives/0/path_on_host").asText(), "a failed PATCH changes nothing");
+        String prometheus = http.get("/metrics/prometheus").body();
+        assertTrue(prometheus.contains("\nember_block_swap_update_fails_total 1\n"), prometheus);
+        assertTrue(prometheus.contains("\nember_block_swap_update_count_total 0\n"), prometheus);
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"path_on_host\": \"" + dir.resolve("gone.img") + "\"}"),
                 "drives[swap].path_on_host", "does not exist");
 
