@@ -14,6 +14,8 @@ public enum Device {
     SERIAL("serial", true),
     DRIVES("drives", true),
     NETWORK_INTERFACES("network-interfaces", true),
+    /** io_uring block I/O; drives use synchronous preadv/pwritev on the event loop. */
+    DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", false),
     VSOCK("vsock", false),
     BALLOON("balloon", false),
     ENTROPY("entropy", false),

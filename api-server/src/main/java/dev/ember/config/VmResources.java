@@ -405,6 +405,11 @@ public final class VmResources {
         List<String> out = new ArrayList<>();
         addIfUnsupported(out, Device.DRIVES, !drives.isEmpty());
         addIfUnsupported(out, Device.NETWORK_INTERFACES, !networkInterfaces.isEmpty());
+        boolean asyncDrive = false;
+        for (DriveConfig d : drives) {
+            asyncDrive |= d.ioEngine() == IoEngine.Async;
+        }
+        addIfUnsupported(out, Device.DRIVE_IO_ENGINE_ASYNC, asyncDrive);
         addIfUnsupported(out, Device.VSOCK, vsock != null);
         addIfUnsupported(out, Device.BALLOON, balloon != null);
         addIfUnsupported(out, Device.ENTROPY, entropy != null);

@@ -342,8 +342,9 @@ class VmResourcesTest {
         vm.setVsock(new VsockConfig(null, 3L, "/tmp/v.sock"));
         vm.setEntropy(new EntropyConfig(null));
         vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, CpuTemplate.T2, null));
+        vm.putDrive(new DriveConfig("rootfs", kernel.toString(), true, false, null, null, null, IoEngine.Async, null));
         List<String> expected = new java.util.ArrayList<>();
-        for (String name : List.of("vsock", "entropy", "machine-config.cpu_template")) {
+        for (String name : List.of("drives.io_engine Async", "vsock", "entropy", "machine-config.cpu_template")) {
             Device device = java.util.Arrays.stream(Device.values()).filter(d -> d.configName().equals(name)).findFirst().orElseThrow();
             if (!device.supported()) {
                 expected.add(name);
