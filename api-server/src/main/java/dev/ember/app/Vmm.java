@@ -200,6 +200,7 @@ public final class Vmm implements VmmControl {
         }
         StateSections sections = new StateSections();
         sections.put(Snapshots.CONFIG, Snapshots.recordConfig(resources));
+        long[] memoryStart = new long[1];
         try {
             // On the event loop: it owns the virtqueues, so no device work runs between the
             // state capture and the memory dump.
@@ -208,6 +209,7 @@ public final class Vmm implements VmmControl {
                 sections.put(Snapshots.SERIAL, m.serial);
                 sections.put(Snapshots.I8042, m.i8042);
                 m.virtio.saveState(sections);
+                memoryStart[0] = System.nanoTime();
                 Snapshots.writeMemory(m, memPath);
             });
             sections.write(statePath);
@@ -215,8 +217,9 @@ public final class Vmm implements VmmControl {
             throw new VmmException("cannot create the snapshot: " + e.getMessage());
         }
         long us = LatencyMetrics.since(LatencyMetrics.VMM_FULL_CREATE_SNAPSHOT, t0);
-        LOG.log(System.Logger.Level.INFO, String.format("snapshot created in %d us: state %s, memory %s (%d MiB)",
-                us, statePath, memPath, m.vm.memory().size() >> 20));
+        LOG.log(System.Logger.Level.INFO, String.format("snapshot created in %d us (state captured %d us, memory file %d us):"
+                + " state %s, memory %s (%d MiB)", us, (memoryStart[0] - t0) / 1000, (System.nanoTime() - memoryStart[0]) / 1000,
+                statePath, memPath, m.vm.memory().size() >> 20));
     }
 
     @Override
@@ -261,10 +264,13 @@ public final class Vmm implements VmmControl {
         } catch (VmConfigurationException e) {
             throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
         }
+        long parsed = System.nanoTime();
         GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes());
         Machine m = null;
+        long built;
         try {
             m = assemble(Vm.create(spec, memory), recorded);
+            built = System.nanoTime();
             Machine restoring = m;
             onLoop(m, () -> {
                 restoring.vm.restoreState(sections);
@@ -295,8 +301,10 @@ public final class Vmm implements VmmControl {
             LOG.log(System.Logger.Level.WARNING, "loaded snapshot's configuration not recorded: " + e.getMessage());
         }
         long us = LatencyMetrics.since(LatencyMetrics.VMM_LOAD_SNAPSHOT, t0);
-        LOG.log(System.Logger.Level.INFO, String.format("snapshot %s loaded in %d us: %d vCPUs, %d MiB from %s, %s",
-                statePath, us, spec.vcpuCount(), spec.memSizeBytes() >> 20, memPath, resume ? "running" : "paused"));
+        LOG.log(System.Logger.Level.INFO, String.format("snapshot %s loaded in %d us (state file and configuration %d us,"
+                + " VM and devices built %d us, state restored and vCPUs started %d us): %d vCPUs, %d MiB from %s, %s",
+                statePath, us, (parsed - t0) / 1000, (built - parsed) / 1000, (System.nanoTime() - built) / 1000,
+                spec.vcpuCount(), spec.memSizeBytes() >> 20, memPath, resume ? "running" : "paused"));
     }
 
     private static Path memoryFile(SnapshotLoadParams params) throws VmmException {

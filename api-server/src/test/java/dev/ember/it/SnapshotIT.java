@@ -71,6 +71,8 @@ class SnapshotIT {
         Path img = drive();
         Path snap = dir.resolve("vm.snap");
         Path mem = dir.resolve("vm.mem");
+        Path snap2 = dir.resolve("again.snap");
+        Path mem2 = dir.resolve("again.mem");
         int lastTickBefore;
         long createUs;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
@@ -92,6 +94,12 @@ class SnapshotIT {
             expect(400, diff, "Diff snapshot");
             assertTrue(diff.body().contains("Diff snapshots are not supported yet"), diff.body());
             assertFalse(Files.exists(snap), "a refused Diff writes nothing");
+
+            Path nowhere = dir.resolve("no-such-dir/vm.snap");
+            UnixHttpClient.Response badDir = http.put("/snapshot/create", "{\"snapshot_path\": \"" + nowhere
+                    + "\", \"mem_file_path\": \"" + mem + "\"}");
+            expect(400, badDir, "create into a missing directory");
+            assertTrue(badDir.body().contains(nowhere.toString()), badDir.body());
 
             expect(204, http.put("/snapshot/create", "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"" + snap
                     + "\", \"mem_file_path\": \"" + mem + "\"}"), "create");
@@ -120,10 +128,31 @@ class SnapshotIT {
             assertFalse(second.stdout().contains("READY"), "the guest did not boot again\n" + second.describe());
             assertTrue(promValue(http, "ember_latencies_us_vmm_load_snapshot") > 0, "vmm_load_snapshot measured");
 
-            second.type("c\n");
-            second.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
-            assertEquals(0, second.awaitExit(WAIT), second.describe());
-            assertTrue(second.stdout().contains("RAM and drive intact, pattern B written"), second.describe());
+            // A restored VM can be snapshotted again.
+            second.awaitStdout("^tick " + (continuedAt + 1) + "$", WAIT);
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause the restored VM");
+            Matcher last = second.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+            lastTickBefore = Integer.parseInt(last.group(1));
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap2 + "\", \"mem_file_path\": \""
+                    + mem2 + "\"}"), "second create");
+            second.terminate();
+            second.awaitExit(WAIT);
+        }
+        try (EmberProcess third = EmberProcess.start("--api-sock", dir.resolve("c.sock").toString(), "--id", "snap-c")) {
+            UnixHttpClient http = api(dir.resolve("c.sock"), third);
+            // The deprecated mem_file_path form; without resume_vm the VM comes back paused.
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap2 + "\", \"mem_file_path\": \"" + mem2
+                    + "\"}"), "load paused");
+            assertEquals("Paused", state(http));
+            expect(204, http.patch("/vm", "{\"state\": \"Resumed\"}"), "resume the loaded VM");
+            assertEquals("Running", state(http));
+            Matcher firstTick = third.awaitStdout("^tick (\\d+)$", WAIT);
+            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the count continues again\n" + third.describe());
+
+            third.type("c\n");
+            third.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
+            assertEquals(0, third.awaitExit(WAIT), third.describe());
+            assertTrue(third.stdout().contains("RAM and drive intact, pattern B written"), third.describe());
         }
         byte[] disk = Files.readAllBytes(img);
         for (int j = 0; j < 4096; j++) {

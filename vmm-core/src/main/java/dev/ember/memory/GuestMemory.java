@@ -6,6 +6,8 @@ import dev.ember.sys.NativeException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import com.kenai.jffi.MemoryIO;
+import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 
 /**
@@ -236,13 +238,50 @@ public final class GuestMemory implements AutoCloseable {
 
     /**
      * Writes all guest RAM to {@code fd} from offset 0, region after region (the MMIO gap is not
-     * in the file), with pwrite straight from the mapping. The file format {@link #mapFile} reads.
+     * in the file), with pwrite straight from the mapping; zero pages become holes. The file
+     * format {@link #mapFile} reads.
      */
     public void dumpTo(int fd) {
+        if (Native.LIBC.ftruncate(fd, totalSize) < 0) {
+            throw new NativeException("ftruncate memory file to " + totalSize + " bytes", Native.errno());
+        }
         long fileOffset = 0;
-        for (GuestRegion r : regions) {
-            writeToFile(fd, fileOffset, r.guestBase(), r.size());
-            fileOffset += r.size();
+        for (int i = 0; i < regions.length; i++) {
+            dumpRegion(fd, fileOffset, i);
+            fileOffset += regions[i].size();
+        }
+    }
+
+    private static final long PAGE = 4096;
+    private static final long SCAN_CHUNK = 1 << 20;
+    private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect((int) PAGE);
+
+    /**
+     * Writes the non-zero pages of region {@code i}, coalesced into runs; all-zero pages stay
+     * holes in the (already full-length) file, which read back as zeros. A guest that touched
+     * little of its RAM gives a small, sparse file. Reading a page the guest never touched maps
+     * the kernel's shared zero page; nothing is allocated.
+     */
+    private void dumpRegion(int fd, long fileOffset, int i) {
+        GuestRegion r = regions[i];
+        long runStart = -1;
+        for (long chunk = 0; chunk < r.size(); chunk += SCAN_CHUNK) {
+            int len = (int) Math.min(SCAN_CHUNK, r.size() - chunk);
+            // A view of the guest mapping (no copy) so the scan runs as vectorised mismatch.
+            ByteBuffer mapped = MemoryIO.getInstance().newDirectByteBuffer(r.hostAddress() + chunk, len);
+            for (int p = 0; p < len; p += (int) PAGE) {
+                long off = chunk + p;
+                boolean zero = mapped.slice(p, (int) PAGE).mismatch(ZERO_PAGE) == -1;
+                if (!zero && runStart < 0) {
+                    runStart = off;
+                } else if (zero && runStart >= 0) {
+                    writeToFile(fd, fileOffset + runStart, r.guestBase() + runStart, off - runStart);
+                    runStart = -1;
+                }
+            }
+        }
+        if (runStart >= 0) {
+            writeToFile(fd, fileOffset + runStart, r.guestBase() + runStart, r.size() - runStart);
         }
     }
 

@@ -109,6 +109,16 @@ class KvmStateRoundTripTest {
                 assertEquals(1, xcrs.value(0) & 1, "XCR0.x87 is always set");
                 vcpu.setXcrs(xcrs);
 
+                if (kvm.checkExtension(KvmCap.DEBUGREGS) > 0) {
+                    KvmDebugregs dr = new KvmDebugregs();
+                    vcpu.getDebugregs(dr);
+                    assertEquals(0x400, dr.dr7(), "DR7 reset value");
+                    vcpu.setDebugregs(dr);
+                    KvmDebugregs again = new KvmDebugregs();
+                    vcpu.getDebugregs(again);
+                    assertArrayEquals(dr.toBytes(), again.toBytes(), "kvm_debugregs");
+                }
+
                 KvmXsave xsave = new KvmXsave();
                 vcpu.getXsave(xsave);
                 vcpu.setXsave(xsave);
