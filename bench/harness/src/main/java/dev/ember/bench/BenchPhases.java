@@ -20,8 +20,12 @@ final class BenchPhases {
 
     /** One finished phase: host-timed nanos (start and end on System.nanoTime), what the guest counted. */
     record Phase(String name, long startNanos, long endNanos, long count, long bytes, long lost, String guestLine) {
+        /**
+         * Host-timed duration, or NaN when START and END reached the host in the same read (a
+         * phase shorter than the pipe's wake-up latency on a loaded machine cannot be timed).
+         */
         double seconds() {
-            return (endNanos - startNanos) / 1e9;
+            return endNanos > startNanos ? (endNanos - startNanos) / 1e9 : Double.NaN;
         }
     }
 

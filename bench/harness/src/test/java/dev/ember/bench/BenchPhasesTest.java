@@ -49,6 +49,14 @@ class BenchPhasesTest {
     }
 
     @Test
+    void phaseWhoseLinesArrivedInOneReadIsUntimed() throws IOException {
+        String out = "BENCH-START calib\nBENCH-END calib\nbench: calib 100000 iterations 0 bytes (dec, jnz)\n";
+        BenchPhases.Phase p = BenchPhases.find(BenchPhases.parse(out, offset -> 42L), "calib");
+        assertTrue(Double.isNaN(p.seconds()), "no duration, rather than zero or a huge rate");
+        assertEquals(100000, p.count());
+    }
+
+    @Test
     void resultWithoutEndLineIsAnError() {
         String out = "BENCH-START seq-write\nbench: seq-write 1 requests 4096 bytes qd 1 notifies 1 interrupts 1\n";
         IOException e = assertThrows(IOException.class, () -> BenchPhases.parse(out, BenchPhasesTest::arrival));
