@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.config.ConfigException;
 import dev.ember.config.StrictJson;
 import dev.ember.config.VmResources;
-import dev.ember.snapshot.AtomicFile;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateSections;
 import java.nio.file.Path;
@@ -48,8 +47,4 @@ final class Snapshots {
         return copy;
     }
 
-    /** Writes guest memory to {@code path} atomically, straight from the mapping. */
-    static void writeMemory(Vmm.Machine m, Path path) {
-        AtomicFile.write(path, fd -> m.vm.memory().dumpTo(fd));
-    }
 }

@@ -17,6 +17,7 @@ import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.snapshot.MemoryFile;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.SnapshotIoException;
 import dev.ember.snapshot.StateSections;
@@ -135,7 +136,8 @@ public final class Vmm implements VmmControl {
     private Machine build(VmResources resources) throws VmmException {
         BootSourceConfig boot = resources.bootSource();
         VmSpec spec = spec(resources);
-        Machine m = assemble(Vm.create(spec), resources);
+        boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
+        Machine m = assemble(Vm.create(spec, GuestMemory.create(spec.memSizeBytes()), track), resources);
         try {
             String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
@@ -188,9 +190,14 @@ public final class Vmm implements VmmControl {
             throw new VmmException("Cannot create a snapshot of a running microVM: pause it first (PATCH /vm with"
                     + " {\"state\": \"Paused\"})");
         }
-        if (params.snapshotType() == SnapshotType.Diff) {
-            throw new VmmException("Diff snapshots are not supported yet: Ember writes Full snapshots only"
-                    + " (use snapshot_type \"Full\" or leave it out)");
+        boolean diff = params.snapshotType() == SnapshotType.Diff;
+        if (diff && !m.vm.tracksDirtyPages()) {
+            throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"
+                    + " before InstanceStart (or track_dirty_pages on PUT /snapshot/load), or take a Full snapshot");
+        }
+        if (diff && m.dirtyLogLost) {
+            throw new VmmException("a previous snapshot failed after the dirty page log was read, so a Diff would miss pages;"
+                    + " take a Full snapshot first");
         }
         long t0 = System.nanoTime();
         Path statePath = Path.of(params.snapshotPath());
@@ -210,14 +217,26 @@ public final class Vmm implements VmmControl {
                 sections.put(Snapshots.I8042, m.i8042);
                 m.virtio.saveState(sections);
                 memoryStart[0] = System.nanoTime();
-                Snapshots.writeMemory(m, memPath);
+                if (m.vm.tracksDirtyPages()) {
+                    // Reading the logs starts them over: from here a failure loses dirty pages.
+                    m.dirtyLogLost = true;
+                    long[][] dirty = m.vm.takeDirtyPages();
+                    if (diff) {
+                        MemoryFile.writeDiff(memPath, m.vm.memory(), dirty);
+                    } else {
+                        MemoryFile.writeFull(memPath, m.vm.memory());
+                    }
+                } else {
+                    MemoryFile.writeFull(memPath, m.vm.memory());
+                }
             });
             sections.write(statePath);
+            m.dirtyLogLost = false;
         } catch (SnapshotIoException | SnapshotFormatException | NativeException e) {
             throw new VmmException("cannot create the snapshot: " + e.getMessage());
         }
-        long us = LatencyMetrics.since(LatencyMetrics.VMM_FULL_CREATE_SNAPSHOT, t0);
-        LOG.log(System.Logger.Level.INFO, String.format("snapshot created in %d us (state captured %d us, memory file %d us):"
+        long us = LatencyMetrics.since(diff ? LatencyMetrics.VMM_DIFF_CREATE_SNAPSHOT : LatencyMetrics.VMM_FULL_CREATE_SNAPSHOT, t0);
+        LOG.log(System.Logger.Level.INFO, String.format((diff ? "Diff" : "Full") + " snapshot created in %d us (state captured %d us, memory file %d us):"
                 + " state %s, memory %s (%d MiB)", us, (memoryStart[0] - t0) / 1000, (System.nanoTime() - memoryStart[0]) / 1000,
                 statePath, memPath, m.vm.memory().size() >> 20));
     }
@@ -231,10 +250,6 @@ public final class Vmm implements VmmControl {
             throw new VmmException("the VMM is shutting down");
         }
         Path memPath = memoryFile(params);
-        if (Boolean.TRUE.equals(params.enableDiffSnapshots()) || Boolean.TRUE.equals(params.trackDirtyPages())) {
-            throw new VmmException("enable_diff_snapshots / track_dirty_pages: Diff snapshots are not supported yet;"
-                    + " leave them out or false");
-        }
         if (params.vsockOverride() != null) {
             throw new VmmException("vsock_override: Ember has no vsock device; leave it out");
         }
@@ -269,7 +284,10 @@ public final class Vmm implements VmmControl {
         Machine m = null;
         long built;
         try {
-            m = assemble(Vm.create(spec, memory), recorded);
+            // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
+            boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
+                    || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
+            m = assemble(Vm.create(spec, memory, track), recorded);
             built = System.nanoTime();
             Machine restoring = m;
             onLoop(m, () -> {
@@ -487,6 +505,8 @@ public final class Vmm implements VmmControl {
         VirtioDevices virtio;
         Termios terminal;
         int serialOutFd = -1;
+        /** Set while a snapshot that read the dirty page logs has not completed: a Diff would miss pages. */
+        boolean dirtyLogLost;
 
         Machine(Vm vm, EventLoop loop) {
             this.vm = vm;

@@ -73,6 +73,7 @@ class SnapshotIT {
         Path mem = dir.resolve("vm.mem");
         Path snap2 = dir.resolve("again.snap");
         Path mem2 = dir.resolve("again.mem");
+        Path snap3 = dir.resolve("diff.snap");
         int lastTickBefore;
         long createUs;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
@@ -92,7 +93,7 @@ class SnapshotIT {
             UnixHttpClient.Response diff = http.put("/snapshot/create", "{\"snapshot_type\": \"Diff\", \"snapshot_path\": \""
                     + snap + "\", \"mem_file_path\": \"" + mem + "\"}");
             expect(400, diff, "Diff snapshot");
-            assertTrue(diff.body().contains("Diff snapshots are not supported yet"), diff.body());
+            assertTrue(diff.body().contains("Diff snapshots need dirty page tracking"), diff.body());
             assertFalse(Files.exists(snap), "a refused Diff writes nothing");
 
             Path nowhere = dir.resolve("no-such-dir/vm.snap");
@@ -142,17 +143,36 @@ class SnapshotIT {
             UnixHttpClient http = api(dir.resolve("c.sock"), third);
             // The deprecated mem_file_path form; without resume_vm the VM comes back paused.
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap2 + "\", \"mem_file_path\": \"" + mem2
-                    + "\"}"), "load paused");
+                    + "\", \"track_dirty_pages\": true}"), "load paused, with dirty page tracking");
             assertEquals("Paused", state(http));
             expect(204, http.patch("/vm", "{\"state\": \"Resumed\"}"), "resume the loaded VM");
             assertEquals("Running", state(http));
             Matcher firstTick = third.awaitStdout("^tick (\\d+)$", WAIT);
-            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the count continues again\n" + third.describe());
+            int thirdFirst = Integer.parseInt(firstTick.group(1));
+            assertEquals(lastTickBefore + 1, thirdFirst, "the count continues again\n" + third.describe());
 
-            third.type("c\n");
-            third.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
-            assertEquals(0, third.awaitExit(WAIT), third.describe());
-            assertTrue(third.stdout().contains("RAM and drive intact, pattern B written"), third.describe());
+            // A Diff into the memory file this VM was loaded from: only the pages written since go in.
+            third.awaitStdout("^tick " + (thirdFirst + 1) + "$", WAIT);
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause before the Diff");
+            Matcher last = third.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+            lastTickBefore = Integer.parseInt(last.group(1));
+            expect(204, http.put("/snapshot/create", "{\"snapshot_type\": \"Diff\", \"snapshot_path\": \"" + snap3
+                    + "\", \"mem_file_path\": \"" + mem2 + "\"}"), "Diff create");
+            assertTrue(promValue(http, "ember_latencies_us_vmm_diff_create_snapshot") > 0, "vmm_diff_create_snapshot measured");
+            third.terminate();
+            third.awaitExit(WAIT);
+        }
+        try (EmberProcess fourth = EmberProcess.start("--api-sock", dir.resolve("d.sock").toString(), "--id", "snap-d")) {
+            UnixHttpClient http = api(dir.resolve("d.sock"), fourth);
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap3 + "\", \"mem_backend\": {\"backend_type\":"
+                    + " \"File\", \"backend_path\": \"" + mem2 + "\"}, \"resume_vm\": true}"), "load after the Diff");
+            Matcher firstTick = fourth.awaitStdout("^tick (\\d+)$", WAIT);
+            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the Diff carried the guest on\n" + fourth.describe());
+
+            fourth.type("c\n");
+            fourth.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
+            assertEquals(0, fourth.awaitExit(WAIT), fourth.describe());
+            assertTrue(fourth.stdout().contains("RAM and drive intact, pattern B written"), fourth.describe());
         }
         byte[] disk = Files.readAllBytes(img);
         for (int j = 0; j < 4096; j++) {

@@ -41,6 +41,17 @@ public final class VmFd implements AutoCloseable {
                 String.format("KVM_SET_USER_MEMORY_REGION slot %d [0x%x, +0x%x)", slot, guestPhysAddr, size));
     }
 
+    /**
+     * KVM_GET_DIRTY_LOG: writes the bitmap of pages of {@code slot} the guest wrote since the
+     * previous call (one bit per 4 KiB page, bit i of u64 word i/64) to {@code bitmapAddress}, and
+     * starts a new round. The slot must have been created with KVM_MEM_LOG_DIRTY_PAGES.
+     */
+    public void getDirtyLog(int slot, long bitmapAddress) {
+        KvmDirtyLog log = new KvmDirtyLog();
+        log.set(slot, bitmapAddress);
+        check(Native.LIBC.ioctl(fd, KvmIoctls.GET_DIRTY_LOG, log.address()), "KVM_GET_DIRTY_LOG slot " + slot);
+    }
+
     /** KVM_SET_TSS_ADDR: three pages of guest-physical space KVM needs below 4 GiB (Intel real-mode support). */
     public void setTssAddress(long gpa) {
         check(Native.LIBC.ioctl(fd, KvmIoctls.SET_TSS_ADDR, gpa), String.format("KVM_SET_TSS_ADDR 0x%x", gpa));

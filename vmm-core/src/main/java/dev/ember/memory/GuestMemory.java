@@ -6,6 +6,7 @@ import dev.ember.sys.NativeException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
@@ -25,6 +26,8 @@ public final class GuestMemory implements AutoCloseable {
     private final GuestRegion[] regions;
     private final Pointer[] views;
     private final long totalSize;
+    /** One bit per page per region, set when the VMM writes guest memory; null unless tracking. */
+    private volatile AtomicLongArray[] vmmDirty;
     private volatile boolean closed;
 
     private GuestMemory(GuestRegion[] regions) {
@@ -115,13 +118,96 @@ public final class GuestMemory implements AutoCloseable {
         return regionIndex(gpa, len) >= 0;
     }
 
-    /** Host virtual address of {@code [gpa, gpa+len)}, which must lie in one region. */
+    /**
+     * Host virtual address of {@code [gpa, gpa+len)}, which must lie in one region. With dirty
+     * page tracking on, the range counts as written: callers use the address for direct I/O in
+     * either direction, and marking a read too only makes a Diff snapshot slightly larger.
+     */
     public long hostAddress(long gpa, long len) {
         int i = regionIndex(gpa, len);
         if (i < 0) {
             throw outOfRange(gpa, len);
         }
+        markDirty(i, gpa, len);
         return regions[i].hostAddress() + (gpa - regions[i].guestBase());
+    }
+
+    // ---- dirty pages written by the VMM (KVM logs the guest's own writes) ----------------
+
+    /**
+     * Starts recording which pages the VMM writes (device DMA, loaders), for Diff snapshots.
+     * KVM's dirty log only sees writes by the guest's vCPUs; this bitmap covers the rest.
+     */
+    public synchronized void trackDirtyPages() {
+        if (vmmDirty != null) {
+            return;
+        }
+        AtomicLongArray[] maps = new AtomicLongArray[regions.length];
+        for (int i = 0; i < regions.length; i++) {
+            maps[i] = new AtomicLongArray((int) ((regions[i].size() / PAGE + 63) / 64));
+        }
+        vmmDirty = maps;
+    }
+
+    public boolean tracksDirtyPages() {
+        return vmmDirty != null;
+    }
+
+    /** Allocation-free: one CAS per page word, skipped when the bit is already set. */
+    private void markDirty(int region, long gpa, long len) {
+        AtomicLongArray[] maps = vmmDirty;
+        if (maps == null || len <= 0) {
+            return;
+        }
+        AtomicLongArray map = maps[region];
+        long first = (gpa - regions[region].guestBase()) / PAGE;
+        long last = (gpa - regions[region].guestBase() + len - 1) / PAGE;
+        for (long p = first; p <= last; p++) {
+            int w = (int) (p >>> 6);
+            long bit = 1L << (p & 63);
+            long old;
+            do {
+                old = map.get(w);
+                if ((old & bit) != 0) {
+                    break;
+                }
+            } while (!map.compareAndSet(w, old, old | bit));
+        }
+    }
+
+    /** ORs the pages the VMM wrote in region {@code region} since the last call into {@code bitmap}, and clears them. */
+    public void takeVmmDirtyPages(int region, long[] bitmap) {
+        AtomicLongArray map = vmmDirty[region];
+        for (int w = 0; w < map.length(); w++) {
+            bitmap[w] |= map.getAndSet(w, 0);
+        }
+    }
+
+    /** Words of a region's page bitmap (one bit per 4 KiB page). */
+    public int bitmapWords(int region) {
+        return (int) ((regions[region].size() / PAGE + 63) / 64);
+    }
+
+    /**
+     * pwrites the pages set in {@code bitmaps[region]} (coalesced into runs) at their offsets of
+     * the memory-file layout (regions one after another); other file bytes are left alone.
+     */
+    public void writePagesTo(int fd, long[][] bitmaps) {
+        long fileOffset = 0;
+        for (int i = 0; i < regions.length; i++) {
+            long pages = regions[i].size() / PAGE;
+            long runStart = -1;
+            for (long p = 0; p <= pages; p++) {
+                boolean dirty = p < pages && (bitmaps[i][(int) (p >>> 6)] & (1L << (p & 63))) != 0;
+                if (dirty && runStart < 0) {
+                    runStart = p;
+                } else if (!dirty && runStart >= 0) {
+                    writeToFile(fd, fileOffset + runStart * PAGE, regions[i].guestBase() + runStart * PAGE, (p - runStart) * PAGE);
+                    runStart = -1;
+                }
+            }
+            fileOffset += regions[i].size();
+        }
     }
 
     private int regionIndex(long gpa, long len) {
@@ -167,21 +253,25 @@ public final class GuestMemory implements AutoCloseable {
 
     public void putByte(long gpa, byte v) {
         int i = indexOrThrow(gpa, 1);
+        markDirty(i, gpa, 1);
         views[i].putByte(gpa - regions[i].guestBase(), v);
     }
 
     public void putShort(long gpa, short v) {
         int i = indexOrThrow(gpa, 2);
+        markDirty(i, gpa, 2);
         views[i].putShort(gpa - regions[i].guestBase(), v);
     }
 
     public void putInt(long gpa, int v) {
         int i = indexOrThrow(gpa, 4);
+        markDirty(i, gpa, 4);
         views[i].putInt(gpa - regions[i].guestBase(), v);
     }
 
     public void putLong(long gpa, long v) {
         int i = indexOrThrow(gpa, 8);
+        markDirty(i, gpa, 8);
         views[i].putLongLong(gpa - regions[i].guestBase(), v);
     }
 
@@ -192,11 +282,13 @@ public final class GuestMemory implements AutoCloseable {
 
     public void write(long gpa, byte[] src, int off, int len) {
         int i = indexOrThrow(gpa, len);
+        markDirty(i, gpa, len);
         views[i].put(gpa - regions[i].guestBase(), src, off, len);
     }
 
     public void fill(long gpa, long len, byte value) {
         int i = indexOrThrow(gpa, len);
+        markDirty(i, gpa, len);
         views[i].setMemory(gpa - regions[i].guestBase(), len, value);
     }
 
@@ -222,7 +314,8 @@ public final class GuestMemory implements AutoCloseable {
 
     /** pwrite from guest memory straight to {@code fd}. */
     public void writeToFile(int fd, long fileOffset, long gpa, long len) {
-        long host = hostAddress(gpa, len);
+        int i = indexOrThrow(gpa, len); // a read of guest memory: not marked dirty
+        long host = regions[i].hostAddress() + (gpa - regions[i].guestBase());
         long done = 0;
         while (done < len) {
             long n = Native.LIBC.pwrite64(fd, host + done, len - done, fileOffset + done);

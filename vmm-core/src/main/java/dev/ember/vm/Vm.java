@@ -9,6 +9,7 @@ import dev.ember.kvm.KvmCap;
 import dev.ember.kvm.KvmClockData;
 import dev.ember.kvm.KvmIrqchip;
 import dev.ember.kvm.KvmPitState2;
+import dev.ember.kvm.KvmUserspaceMemoryRegion;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.KvmPitConfig;
 import dev.ember.kvm.VcpuFd;
@@ -117,6 +118,15 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * file); the VM owns {@code memory} from here on and unmaps it on {@link #close} or failure.
      */
     public static Vm create(VmSpec spec, GuestMemory memory) {
+        return create(spec, memory, false);
+    }
+
+    /**
+     * Like {@link #create(VmSpec, GuestMemory)}; with {@code trackDirtyPages} the memory slots log
+     * the guest's writes (KVM_MEM_LOG_DIRTY_PAGES) and {@code memory} records the VMM's, so
+     * {@link #takeDirtyPages} can tell which pages changed (Diff snapshots).
+     */
+    public static Vm create(VmSpec spec, GuestMemory memory, boolean trackDirtyPages) {
         if (memory.size() != spec.memSizeBytes()) {
             memory.close();
             throw new VmConfigurationException("guest memory is " + memory.size() + " bytes but the VM needs " + spec.memSizeBytes());
@@ -139,8 +149,12 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
                     kvm.checkExtension(KvmCap.XCRS) > 0, kvm.checkExtension(KvmCap.DEBUGREGS) > 0);
             vmFd = kvm.createVm();
             int slot = 0;
+            int slotFlags = trackDirtyPages ? KvmUserspaceMemoryRegion.MEM_LOG_DIRTY_PAGES : 0;
             for (GuestRegion r : memory.regions()) {
-                vmFd.setUserMemoryRegion(slot++, 0, r.guestBase(), r.size(), r.hostAddress());
+                vmFd.setUserMemoryRegion(slot++, slotFlags, r.guestBase(), r.size(), r.hostAddress());
+            }
+            if (trackDirtyPages) {
+                memory.trackDirtyPages();
             }
             vmFd.setTssAddress(TSS_ADDRESS);
             vmFd.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
@@ -323,6 +337,36 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             X86VcpuState.save(v.fd(), stateCaps, vw);
             out.put("vcpu" + v.id(), vw);
         }
+    }
+
+    /** True if the VM was created with dirty page tracking. */
+    public boolean tracksDirtyPages() {
+        return memory.tracksDirtyPages();
+    }
+
+    /**
+     * The pages written since the previous call (or since creation), one bitmap per memory
+     * region (bit p of word p/64 = page p): the guest's writes from KVM_GET_DIRTY_LOG, ORed with
+     * the VMM's own. Both logs start over. Call while paused, so nothing writes meanwhile.
+     */
+    public long[][] takeDirtyPages() {
+        if (!memory.tracksDirtyPages()) {
+            throw new IllegalStateException("the VM was created without dirty page tracking");
+        }
+        List<GuestRegion> regions = memory.regions();
+        long[][] out = new long[regions.size()][];
+        for (int i = 0; i < out.length; i++) {
+            int words = memory.bitmapWords(i);
+            jnr.ffi.Pointer buf = dev.ember.sys.Native.allocate(words * 8);
+            vmFd.getDirtyLog(i, buf.address());
+            long[] bitmap = new long[words];
+            for (int w = 0; w < words; w++) {
+                bitmap[w] = buf.getLongLong(8L * w);
+            }
+            memory.takeVmmDirtyPages(i, bitmap);
+            out[i] = bitmap;
+        }
+        return out;
     }
 
     private static final int[] IRQCHIPS = {KvmIrqchip.PIC_MASTER, KvmIrqchip.PIC_SLAVE, KvmIrqchip.IOAPIC};

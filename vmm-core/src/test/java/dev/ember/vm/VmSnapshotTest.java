@@ -2,12 +2,14 @@ package dev.ember.vm;
 
 import static dev.ember.vm.LongModeTestGuest.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.kvm.KvmRegs;
 import dev.ember.memory.GuestMemory;
 import dev.ember.snapshot.AtomicFile;
+import dev.ember.snapshot.MemoryFile;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateSections;
 import dev.ember.sys.LibC;
@@ -86,6 +88,56 @@ class VmSnapshotTest {
             assertTrue(diff == 0 || diff == 1, "the same loop continued: counter and r15 still in step (" + diff + ")");
         }
         assertEquals(savedCounter, readCounterInFile(memFile), "guest writes never reach the memory file (MAP_PRIVATE)");
+    }
+
+    @Test
+    void diffSnapshotReplacesOnlyWrittenPages() throws Exception {
+        Path state = dir.resolve("vm.state");
+        Path memFile = dir.resolve("vm.mem");
+        long counterAtDiff;
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false), GuestMemory.create(MEM), true)) {
+            assertTrue(vm.tracksDirtyPages());
+            vm.configureBoot(LongModeTestGuest.write(vm.memory(), SPIN));
+            vm.start();
+            waitForCounterAbove(vm.memory(), 1000);
+            vm.pause();
+            vm.takeDirtyPages(); // the Full snapshot below is the new base
+            MemoryFile.writeFull(memFile, vm.memory());
+            long counterAtFull = vm.memory().getLong(COUNTER);
+
+            vm.resume();
+            waitForCounterAbove(vm.memory(), counterAtFull + 1000);
+            vm.pause();
+            vm.memory().putLong(0x300000, 0x77); // a VMM write (device DMA) while paused
+            long[][] dirty = vm.takeDirtyPages();
+            assertTrue(isSet(dirty[0], COUNTER / 4096), "the guest's counter page is in KVM's dirty log");
+            assertTrue(isSet(dirty[0], 0x300000 / 4096), "the VMM's write is tracked");
+            assertFalse(isSet(dirty[0], LongModeTestGuest.CODE / 4096), "the code page was only read");
+            counterAtDiff = vm.memory().getLong(COUNTER);
+            StateSections sections = new StateSections();
+            vm.saveState(sections);
+            sections.write(state);
+            MemoryFile.writeDiff(memFile, vm.memory(), dirty);
+            assertEquals(0, vm.takeDirtyPages()[0][(int) (COUNTER / 4096 / 64)], "the logs started over");
+        }
+        int fd = Native.LIBC.open(memFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        GuestMemory mem;
+        try {
+            mem = GuestMemory.mapFile(MEM, fd);
+        } finally {
+            Native.LIBC.close(fd);
+        }
+        try (Vm vm = Vm.create(new VmSpec(1, MEM, false), mem)) {
+            assertEquals(counterAtDiff, vm.memory().getLong(COUNTER), "the diff carried the counter page");
+            assertEquals(0x77, vm.memory().getLong(0x300000), "and the VMM-written page");
+            vm.restoreState(StateSections.read(state));
+            vm.start();
+            waitForCounterAbove(vm.memory(), counterAtDiff + 1000);
+        }
+    }
+
+    private static boolean isSet(long[] bitmap, long page) {
+        return (bitmap[(int) (page >>> 6)] & (1L << (page & 63))) != 0;
     }
 
     @Test
