@@ -42,12 +42,15 @@ class GettingStartedIT {
         Path sh = dir.resolve("guide.sh");
         Files.writeString(sh, script.toString().replace("/tmp/ember-getting-started.socket", dir.resolve("api.sock").toString()));
 
+        // stderr (ember's log) goes to its own file: merged into one pipe, a log line could land
+        // in the middle of a console line the assertions look for.
+        Path stderr = dir.resolve("guide.stderr");
         Process p = new ProcessBuilder("bash", sh.toString()).directory(EmberProcess.repo().toFile())
-                .redirectErrorStream(true).start();
+                .redirectError(stderr.toFile()).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the guide finished");
-        String text = new String(out, StandardCharsets.UTF_8);
+        String text = new String(out, StandardCharsets.UTF_8) + "\n--- stderr ---\n" + Files.readString(stderr);
 
         assertEquals(0, p.exitValue(), text);
         assertTrue(text.contains("\"state\":\"Not started\""), text);
