@@ -43,8 +43,13 @@ ember_pick_java() {
 #   restores it.
 # - TrimNativeHeapInterval: give freed malloc memory (class loading, JIT, jnr-ffi stub generation
 #   at start) back to the kernel every 2 s (-10 MiB RSS per VM after boot).
+# - CompileThresholdScaling=4: C1 compiles a method after 4x the default invocation/loop counts, so
+#   the start path's lukewarm methods stay interpreted while the hot paths (exit dispatch,
+#   virtqueues: thousands of calls per second) still compile within moments. Fewer compiled
+#   methods: -1.3 MiB PSS per VM (code cache, compiler arenas) and ~5% less start-up CPU.
 ember_jvm_opts() {
   local opts=(-XX:+UseSerialGC -Xms4m -Xmn1m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1
+              -XX:CompileThresholdScaling=4
               -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr)
   if [ -d "$EMBER_ROOT/api-server/target/native" ]; then
     opts+=("-Djffi.boot.library.path=$EMBER_ROOT/api-server/target/native")
