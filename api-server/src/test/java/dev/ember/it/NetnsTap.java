@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * captured and sent on the TAP with small Python AF_PACKET scripts.
  */
 final class NetnsTap implements AutoCloseable {
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+    static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     /** Prints READY, then each of argv[2] incoming frames of EtherType 0x88B5 as one hex line. */
     private static final String CAPTURE = String.join("\n",
             "import socket, sys",
@@ -72,7 +72,8 @@ final class NetnsTap implements AutoCloseable {
         return List.of("ip", "netns", "exec", ns);
     }
 
-    private List<String> in(String... cmd) {
+    /** {@code cmd} run inside the namespace. */
+    List<String> in(String... cmd) {
         List<String> l = new ArrayList<>(launcher());
         l.addAll(List.of(cmd));
         return l;

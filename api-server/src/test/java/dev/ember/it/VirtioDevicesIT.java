@@ -13,10 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -178,77 +176,24 @@ class VirtioDevicesIT {
 
     // ---- network ---------------------------------------------------------------------------
 
-    private static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-    /** Captures one frame of EtherType 0x88B5 on the interface and prints it as hex. */
-    private static final String CAPTURE = String.join("\n",
-            "import socket, sys",
-            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))",
-            "s.bind((sys.argv[1], 0))",
-            "s.settimeout(60)",
-            "print('READY', flush=True)",
-            "while True:",
-            "    f, a = s.recvfrom(70000)",
-            "    if f[12:14] == b'\\x88\\xb5' and a[2] != socket.PACKET_OUTGOING:",
-            "        print(f.hex(), flush=True)",
-            "        break");
-    private static final String SEND = String.join("\n",
-            "import socket, sys",
-            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)",
-            "s.bind((sys.argv[1], 0))",
-            "s.send(bytes.fromhex(sys.argv[2]))");
-
-    private static int run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(60, TimeUnit.SECONDS) ? p.exitValue() : -1;
-    }
-
-    private static List<String> in(String ns, String... cmd) {
-        List<String> l = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        l.addAll(List.of(cmd));
-        return l;
-    }
-
     @Test
     void guestFrameAppearsOnTheTapAndAHostFrameReachesTheGuest() throws Exception {
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
-        String ns = "emberit" + ProcessHandle.current().pid();
-        assumeTrue(run(List.of("ip", "netns", "add", ns)) == 0, "cannot create a network namespace (needs root)");
-        try {
-            String tap = "vtap0";
-            assertEquals(0, run(in(ns, "ip", "tuntap", "add", "dev", tap, "mode", "tap")));
-            run(in(ns, "sysctl", "-qw", "net.ipv6.conf." + tap + ".disable_ipv6=1"));
-            assertEquals(0, run(in(ns, "ip", "link", "set", tap, "up")));
-            Process cap = new ProcessBuilder(in(ns, PYTHON, "-c", CAPTURE, tap)).start();
-            BufferedReader capOut = new BufferedReader(new InputStreamReader(cap.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("READY", capOut.readLine());
-            Path cfg = config("virtio-net", "  \"network-interfaces\": [ { \"iface_id\": \"eth0\", \"host_dev_name\": \"" + tap
+        try (NetnsTap net = NetnsTap.create("vtap0"); NetnsTap.Capture cap = net.capture(1)) {
+            Path cfg = config("virtio-net", "  \"network-interfaces\": [ { \"iface_id\": \"eth0\", \"host_dev_name\": \"" + net.tap
                     + "\", \"guest_mac\": \"06:00:AC:10:00:02\" } ]");
-            try (EmberProcess vm = EmberProcess.startVia(List.of("ip", "netns", "exec", ns), "--no-api", "--config-file",
-                    cfg.toString())) {
-                String line = capOut.readLine();
-                assertTrue(line != null, "no frame captured on the TAP\n" + vm.describe());
-                byte[] f = HexFormat.of().parseHex(line.trim());
+            try (EmberProcess vm = EmberProcess.startVia(net.launcher(), "--no-api", "--config-file", cfg.toString())) {
+                byte[] f = cap.next();
+                assertTrue(f != null, "no frame captured on the TAP\n" + vm.describe());
                 assertEquals(60, f.length);
                 assertEquals("ffffffffffff0600ac100002", HexFormat.of().formatHex(f, 0, 12), "broadcast from the guest MAC");
                 assertTrue(new String(f, 14, 46, StandardCharsets.US_ASCII).startsWith("EMBER virtio-net frame from the guest"));
 
-                byte[] reply = new byte[60];
-                System.arraycopy(HexFormat.of().parseHex("0600ac1000020600ac100001"), 0, reply, 0, 12);
-                reply[12] = (byte) 0x88;
-                reply[13] = (byte) 0xB5;
-                byte[] text = "EMBER reply from the host".getBytes(StandardCharsets.US_ASCII);
-                System.arraycopy(text, 0, reply, 14, text.length);
-                assertEquals(0, run(in(ns, PYTHON, "-c", SEND, tap, HexFormat.of().formatHex(reply))));
+                net.send(List.of(NetnsTap.frame("0600ac100002", "0600ac100001", "EMBER reply from the host")));
                 assertPass(vm, "virtio-net");
                 assertTrue(vm.stdout().contains("virtio-net: mac 06:00:ac:10:00:02\n"), vm.describe());
                 assertTrue(vm.stdout().contains(
                         "virtio-net: received 60-byte frame from 06:00:ac:10:00:01: EMBER reply from the host\n"), vm.describe());
-            } finally {
-                cap.destroy();
             }
-        } finally {
-            run(List.of("ip", "netns", "del", ns));
         }
     }
 
@@ -293,26 +238,20 @@ class VirtioDevicesIT {
      */
     @Test
     void netBenchScenarioMovesEveryFrameBothWays() throws Exception {
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
-        String ns = "emberbench" + ProcessHandle.current().pid();
-        assumeTrue(run(List.of("ip", "netns", "add", ns)) == 0, "cannot create a network namespace (needs root)");
-        try {
-            String tap = "vtap0";
-            int frames = 300;
-            assertEquals(0, run(in(ns, "ip", "tuntap", "add", "dev", tap, "mode", "tap")));
-            run(in(ns, "sysctl", "-qw", "net.ipv6.conf." + tap + ".disable_ipv6=1"));
+        int frames = 300;
+        try (NetnsTap net = NetnsTap.create("vtap0")) {
             // The host writes all frames at once: the TAP queue must hold them until the VMM reads.
-            assertEquals(0, run(in(ns, "ip", "link", "set", tap, "txqueuelen", "10000", "up")));
-            Process count = new ProcessBuilder(in(ns, PYTHON, "-c", COUNT, tap, Integer.toString(frames))).start();
+            assertEquals(0, NetnsTap.run(net.in("ip", "link", "set", net.tap, "txqueuelen", "10000")));
+            Process count = new ProcessBuilder(net.in(NetnsTap.PYTHON, "-c", COUNT, net.tap, Integer.toString(frames))).start();
             BufferedReader countOut = new BufferedReader(new InputStreamReader(count.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("READY", countOut.readLine());
             Path cfg = config("net-bench ember.bench.qd=4 ember.bench.frames=" + frames, "  \"network-interfaces\": [ { \"iface_id\": \"eth0\","
-                    + " \"host_dev_name\": \"" + tap + "\", \"guest_mac\": \"06:00:AC:10:00:02\" } ]");
-            try (EmberProcess vm = EmberProcess.startVia(List.of("ip", "netns", "exec", ns), "--no-api", "--config-file",
-                    cfg.toString())) {
+                    + " \"host_dev_name\": \"" + net.tap + "\", \"guest_mac\": \"06:00:AC:10:00:02\" } ]");
+            try (EmberProcess vm = EmberProcess.startVia(net.launcher(), "--no-api", "--config-file", cfg.toString())) {
                 // The guest waits 10 s at most for its first RX frame: send first, then collect the count.
                 vm.awaitStdout("^BENCH-READY net-rx$", BOOT);
-                assertEquals(0, run(in(ns, PYTHON, "-c", SEND_NUMBERED, tap, Integer.toString(frames), "0600ac100002")));
+                assertEquals(0, NetnsTap.run(net.in(NetnsTap.PYTHON, "-c", SEND_NUMBERED, net.tap, Integer.toString(frames),
+                        "0600ac100002")));
                 assertEquals("COUNT " + frames + " " + frames * 1514, countOut.readLine(), vm.describe());
                 assertPass(vm, "net-bench");
                 assertTrue(vm.stdout().contains("BENCH-START net-tx\nBENCH-END net-tx\nbench: net-tx " + frames + " frames "
@@ -322,8 +261,6 @@ class VirtioDevicesIT {
             } finally {
                 count.destroy();
             }
-        } finally {
-            run(List.of("ip", "netns", "del", ns));
         }
     }
 }
