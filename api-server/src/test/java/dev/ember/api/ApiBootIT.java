@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.ember.config.StrictJson;
 import dev.ember.it.EmberProcess;
 import dev.ember.it.Host;
 import dev.ember.it.TestGuests;
@@ -29,34 +28,25 @@ class ApiBootIT {
         assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
     }
 
-    private static String state(UnixHttpClient http) throws Exception {
-        return StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText();
-    }
-
-    private static void awaitSocket(Path sock, EmberProcess p) throws InterruptedException {
-        assertTrue(UnixHttpClient.awaitListening(sock, p::isAlive), p.describe());
-    }
-
     @Test
     void bootPauseResumeAndStopThroughTheApi() throws Exception {
         Path sock = dir.resolve("api.sock");
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "api-it")) {
-            awaitSocket(sock, vm);
-            UnixHttpClient http = new UnixHttpClient(sock);
-            assertEquals("Not started", state(http));
+            UnixHttpClient http = vm.api(sock);
+            assertEquals("Not started", http.instanceState());
             assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
                     + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}").status());
             assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}").status());
             assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
-            assertEquals("Running", state(http));
+            assertEquals("Running", http.instanceState());
             vm.awaitStdout("tick 1", BOOT);
 
             assertEquals(204, http.patch("/vm", "{\"state\": \"Paused\"}").status());
-            assertEquals("Paused", state(http));
+            assertEquals("Paused", http.instanceState());
             Matcher last = vm.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", BOOT);
             int pausedAt = Integer.parseInt(last.group(1));
             assertEquals(204, http.patch("/vm", "{\"state\": \"Resumed\"}").status());
-            assertEquals("Running", state(http));
+            assertEquals("Running", http.instanceState());
             vm.awaitStdout("tick " + (pausedAt + 1) + "\\n", BOOT);
 
             UnixHttpClient.Response refused = http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}");
@@ -74,13 +64,12 @@ class ApiBootIT {
         Path sock = dir.resolve("api.sock");
         Path bogus = Files.write(dir.resolve("bogus.bin"), new byte[8192]);
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
-            awaitSocket(sock, vm);
-            UnixHttpClient http = new UnixHttpClient(sock);
+            UnixHttpClient http = vm.api(sock);
             assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + bogus + "\"}").status());
             UnixHttpClient.Response start = http.put("/actions", "{\"action_type\": \"InstanceStart\"}");
             assertEquals(400, start.status(), start.body());
             assertTrue(start.body().contains("bogus.bin"), start.body());
-            assertEquals("Not started", state(http));
+            assertEquals("Not started", http.instanceState());
             // A corrected boot source then boots.
             assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
                     + "\", \"boot_args\": \"console=ttyS0 ember.test=hello\"}").status());

@@ -29,6 +29,11 @@ public final class UnixHttpClient {
         this.socket = socket;
     }
 
+    /** {@code GET /}'s "state": Not started, Running or Paused. */
+    public String instanceState() throws IOException {
+        return dev.ember.config.StrictJson.MAPPER.readTree(get("/").body()).get("state").asText();
+    }
+
     public Response get(String path) throws IOException {
         return send("GET", path, null);
     }

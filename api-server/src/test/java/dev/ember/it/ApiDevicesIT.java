@@ -61,8 +61,7 @@ class ApiDevicesIT {
     private void start(List<String> launcher, String scenario) throws Exception {
         Path sock = dir.resolve("api.sock");
         vm = EmberProcess.startVia(launcher, "--api-sock", sock.toString(), "--id", "apidev");
-        assertTrue(UnixHttpClient.awaitListening(sock, vm::isAlive), vm.describe());
-        http = new UnixHttpClient(sock);
+        http = vm.api(sock);
         metrics = dir.resolve("metrics.json");
         put("/metrics", "{\"metrics_path\": \"" + metrics + "\"}");
         put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image() + "\", \"boot_args\": \"console=ttyS0 ember.test="

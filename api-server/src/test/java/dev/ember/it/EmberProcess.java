@@ -1,5 +1,6 @@
 package dev.ember.it;
 
+import dev.ember.api.UnixHttpClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,6 +95,12 @@ public final class EmberProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** A client for this process's API socket {@code sock}, once it accepts connections (fails the test if the process ends first). */
+    public UnixHttpClient api(Path sock) throws InterruptedException {
+        org.junit.jupiter.api.Assertions.assertTrue(UnixHttpClient.awaitListening(sock, this::isAlive), describe());
+        return new UnixHttpClient(sock);
     }
 
     public boolean isAlive() {

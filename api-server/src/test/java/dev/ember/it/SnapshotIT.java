@@ -36,15 +36,6 @@ class SnapshotIT {
         assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
     }
 
-    private static String state(UnixHttpClient http) throws Exception {
-        return StrictJson.MAPPER.readTree(http.get("/").body()).get("state").asText();
-    }
-
-    private static UnixHttpClient api(Path sock, EmberProcess p) throws InterruptedException {
-        assertTrue(UnixHttpClient.awaitListening(sock, p::isAlive), p.describe());
-        return new UnixHttpClient(sock);
-    }
-
     private static void expect(int status, UnixHttpClient.Response r, String what) {
         assertEquals(status, r.status(), what + ": " + r.body());
     }
@@ -77,7 +68,7 @@ class SnapshotIT {
         int lastTickBefore;
         long createUs;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
-            UnixHttpClient http = api(dir.resolve("a.sock"), first);
+            UnixHttpClient http = first.api(dir.resolve("a.sock"));
             bootSnapshotGuest(http, img);
             first.awaitStdout("^tick 3$", WAIT);
 
@@ -104,7 +95,7 @@ class SnapshotIT {
 
             expect(204, http.put("/snapshot/create", "{\"snapshot_type\": \"Full\", \"snapshot_path\": \"" + snap
                     + "\", \"mem_file_path\": \"" + mem + "\"}"), "create");
-            assertEquals("Paused", state(http));
+            assertEquals("Paused", http.instanceState());
             assertEquals((long) MEM_MIB << 20, Files.size(mem));
             assertTrue(Files.size(snap) > 4096 && Files.size(snap) < (1 << 20), "state file size " + Files.size(snap));
             assertTrue(promValue(http, "ember_latencies_us_full_create_snapshot") > 0, "full_create_snapshot measured");
@@ -115,10 +106,10 @@ class SnapshotIT {
             assertFalse(first.stdout().contains("PASS"), first.describe());
         }
         try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("b.sock").toString(), "--id", "snap-b")) {
-            UnixHttpClient http = api(dir.resolve("b.sock"), second);
+            UnixHttpClient http = second.api(dir.resolve("b.sock"));
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
                     + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
-            assertEquals("Running", state(http));
+            assertEquals("Running", http.instanceState());
             JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
             assertEquals(MEM_MIB, config.path("machine-config").path("mem_size_mib").asInt(), config.toString());
             assertEquals(img.toString(), config.path("drives").path(0).path("path_on_host").asText(), config.toString());
@@ -140,13 +131,13 @@ class SnapshotIT {
             second.awaitExit(WAIT);
         }
         try (EmberProcess third = EmberProcess.start("--api-sock", dir.resolve("c.sock").toString(), "--id", "snap-c")) {
-            UnixHttpClient http = api(dir.resolve("c.sock"), third);
+            UnixHttpClient http = third.api(dir.resolve("c.sock"));
             // The deprecated mem_file_path form; without resume_vm the VM comes back paused.
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap2 + "\", \"mem_file_path\": \"" + mem2
                     + "\", \"track_dirty_pages\": true}"), "load paused, with dirty page tracking");
-            assertEquals("Paused", state(http));
+            assertEquals("Paused", http.instanceState());
             expect(204, http.patch("/vm", "{\"state\": \"Resumed\"}"), "resume the loaded VM");
-            assertEquals("Running", state(http));
+            assertEquals("Running", http.instanceState());
             Matcher firstTick = third.awaitStdout("^tick (\\d+)$", WAIT);
             int thirdFirst = Integer.parseInt(firstTick.group(1));
             assertEquals(lastTickBefore + 1, thirdFirst, "the count continues again\n" + third.describe());
@@ -163,7 +154,7 @@ class SnapshotIT {
             third.awaitExit(WAIT);
         }
         try (EmberProcess fourth = EmberProcess.start("--api-sock", dir.resolve("d.sock").toString(), "--id", "snap-d")) {
-            UnixHttpClient http = api(dir.resolve("d.sock"), fourth);
+            UnixHttpClient http = fourth.api(dir.resolve("d.sock"));
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap3 + "\", \"mem_backend\": {\"backend_type\":"
                     + " \"File\", \"backend_path\": \"" + mem2 + "\"}, \"resume_vm\": true}"), "load after the Diff");
             Matcher firstTick = fourth.awaitStdout("^tick (\\d+)$", WAIT);
@@ -193,7 +184,7 @@ class SnapshotIT {
         Files.write(corrupt, "EMBERSNP but not really a snapshot state file".getBytes());
         Path mem = Files.write(dir.resolve("some.mem"), new byte[4096]);
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
-            UnixHttpClient http = api(sock, vm);
+            UnixHttpClient http = vm.api(sock);
             Path missing = dir.resolve("missing.snap");
             UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + missing
                     + "\", \"mem_file_path\": \"" + mem + "\"}");
@@ -208,7 +199,7 @@ class SnapshotIT {
                     + " \"backend_path\": \"/tmp/uffd.sock\"}}");
             expect(400, r, "Uffd");
             assertTrue(r.body().contains("Uffd is not supported"), r.body());
-            assertEquals("Not started", state(http));
+            assertEquals("Not started", http.instanceState());
 
             expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}"), "machine-config");
             r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_file_path\": \"" + mem + "\"}");
