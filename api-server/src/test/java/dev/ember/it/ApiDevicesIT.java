@@ -1,6 +1,5 @@
 package dev.ember.it;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.api.UnixHttpClient;
 import dev.ember.config.StrictJson;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,17 +152,7 @@ class ApiDevicesIT {
         assertTrue(vm.stdout().contains("virtio-blk: id scratch\n"), vm.describe());
         assertTrue(vm.stdout().contains("virtio-blk: wrote 8 sectors at 1, flushed, read back identical\n"), vm.describe());
 
-        byte[] expected = new byte[4096];
-        for (int j = 0; j < expected.length; j++) {
-            expected[j] = (byte) (j * 7 + 3);
-        }
-        byte[] actual = new byte[4096];
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
-            f.seek(512);
-            f.readFully(actual);
-            assertEquals(0, f.readByte(), "the sector after the pattern is untouched");
-        }
-        assertArrayEquals(expected, actual, "the guest's pattern is in the image file at sector 1");
+        TestGuests.assertVirtioBlkPattern(img);
         assertEquals(4096, metric("block_scratch", "write_bytes"));
         assertEquals(4096, metric("block_scratch", "read_bytes"));
         assertEquals(1, metric("block_scratch", "flush_count"));

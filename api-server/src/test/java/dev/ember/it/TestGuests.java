@@ -1,6 +1,10 @@
 package dev.ember.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,5 +36,25 @@ public final class TestGuests {
 
     public static Path config(Path dir, String scenario) throws IOException {
         return config(dir, scenario, 1, 128, "");
+    }
+
+    /**
+     * The virtio-blk scenario's result in its image file: 8 sectors of the pattern
+     * {@code (i * 7 + 3)} at sector 1, sector 0 and the sector after it untouched (zero).
+     */
+    public static void assertVirtioBlkPattern(Path img) throws IOException {
+        byte[] expected = new byte[4096];
+        for (int j = 0; j < expected.length; j++) {
+            expected[j] = (byte) (j * 7 + 3);
+        }
+        byte[] actual = new byte[4096];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            f.seek(512);
+            f.readFully(actual);
+            assertEquals(0, f.readByte(), "the sector after the pattern is untouched");
+            f.seek(0);
+            assertEquals(0, f.readByte(), "sector 0 is untouched");
+        }
+        assertArrayEquals(expected, actual, "the guest's pattern is in the image file at sector 1");
     }
 }

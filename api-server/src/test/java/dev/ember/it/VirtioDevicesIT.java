@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,19 +80,7 @@ class VirtioDevicesIT {
             assertTrue(vm.stdout().contains("virtio-blk: id scratch\n"), vm.describe());
             assertTrue(vm.stdout().contains("virtio-blk: wrote 8 sectors at 1, flushed, read back identical\n"), vm.describe());
         }
-        byte[] expected = new byte[4096];
-        for (int j = 0; j < expected.length; j++) {
-            expected[j] = (byte) (j * 7 + 3);
-        }
-        byte[] actual = new byte[4096];
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
-            f.seek(512);
-            f.readFully(actual);
-            assertEquals(0, f.readByte(), "the sector after the pattern is untouched");
-            f.seek(0);
-            assertEquals(0, f.readByte(), "sector 0 is untouched");
-        }
-        assertArrayEquals(expected, actual, "the guest's pattern is in the image file at sector 1");
+        TestGuests.assertVirtioBlkPattern(img);
     }
 
     @Test
