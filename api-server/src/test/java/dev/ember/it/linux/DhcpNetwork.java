@@ -70,14 +70,14 @@ final class DhcpNetwork implements AutoCloseable {
     }
 
     /**
-     * Sends ICMP echo requests from the host side to {@code ip} for up to 20 s; true once the
+     * Sends ICMP echo requests from the host side to {@code ip} for up to 90 s; true once the
      * matching reply arrives. A raw socket in Python, so no ping binary is needed on the host.
      */
     boolean hostPings(String ip) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "python3", "-c", PING, ip)
                 .redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
-        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        return p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
     }
 
     private static final String PING = String.join("\n",
@@ -91,7 +91,7 @@ final class DhcpNetwork implements AutoCloseable {
             "s.settimeout(2)",
             "pkt = struct.pack('!BBHHH', 8, 0, 0, 0x4242, 1) + b'ember-ping'",
             "pkt = pkt[:2] + struct.pack('!H', csum(pkt)) + pkt[4:]",
-            "end = time.time() + 20",
+            "end = time.time() + 90",
             "while time.time() < end:",
             "    s.sendto(pkt, (sys.argv[1], 0))",
             "    try:",
