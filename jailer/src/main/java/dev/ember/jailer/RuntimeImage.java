@@ -25,7 +25,13 @@ public record RuntimeImage(Path home, Path execFile) {
         if (home == null || !exec.getParent().getFileName().toString().equals("bin")) {
             throw JailerException.usage("--exec-file " + execFile + ": not in the bin/ directory of a runtime image" + hint);
         }
-        for (String part : new String[] {"lib/modules", "lib/libjli.so", "app/jvm.args", "sysroot/lib", "sysroot/lib64"}) {
+        // app/jvm.args first: it is what makes a directory an Ember image. The JDK-shaped parts are
+        // common elsewhere (under merged /usr, /bin/true's home /usr has lib/modules as soon as a
+        // kernel package is installed), so naming one of them missing would mislead.
+        if (!Files.isRegularFile(home.resolve("app/jvm.args"))) {
+            throw JailerException.usage("--exec-file " + execFile + ": " + home + " is not an Ember runtime image (it has no app/jvm.args)" + hint);
+        }
+        for (String part : new String[] {"lib/modules", "lib/libjli.so", "sysroot/lib", "sysroot/lib64"}) {
             if (!Files.exists(home.resolve(part))) {
                 throw JailerException.usage("--exec-file " + execFile + ": the runtime image " + home + " has no " + part + hint);
             }

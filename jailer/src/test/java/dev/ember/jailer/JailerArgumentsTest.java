@@ -80,8 +80,20 @@ class JailerArgumentsTest {
     @Test
     void execFileMustBeTheLauncherOfARuntimeImage() {
         assertTrue(refused("--exec-file", dir.resolve("nope").toString()).contains("no such executable file; --exec-file must be the bin/ember launcher"));
-        assertTrue(refused("--exec-file", "/bin/true").contains("not in the bin/ directory of a runtime image")
-                || refused("--exec-file", "/bin/true").contains("has no lib/modules"));
+        // /bin/true's home (/ or, under merged /usr, /usr) may well have lib/modules: what it lacks
+        // is the Ember part.
+        String notAnImage = refused("--exec-file", "/bin/true");
+        assertTrue(notAnImage.contains("not in the bin/ directory of a runtime image")
+                || notAnImage.contains("is not an Ember runtime image (it has no app/jvm.args)"), notAnImage);
+    }
+
+    @Test
+    void aJdkShapedDirectoryWithoutTheEmberPartIsNotAnImage() throws IOException {
+        Files.delete(exec.getParent().getParent().resolve("app/jvm.args"));
+        assertTrue(refused().contains("is not an Ember runtime image (it has no app/jvm.args)"));
+        Files.writeString(exec.getParent().getParent().resolve("app/jvm.args"), "");
+        Files.delete(exec.getParent().getParent().resolve("lib/libjli.so"));
+        assertTrue(refused().contains("has no lib/libjli.so"));
     }
 
     @Test
