@@ -165,16 +165,7 @@ class LauncherIT {
         assertTrue(Files.isSameFile(jailRoot.resolve("drive-rw"), base.resolve("rw.img")));
         assertEquals(0, Files.getAttribute(jailRoot.resolve("drive-ro"), "unix:uid"));
         // Both drives and the TAP are open in the VMM (its fds point at them).
-        List<String> fds = new ArrayList<>();
-        try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : (Iterable<Path>) list::iterator) {
-                try {
-                    fds.add(Files.readSymbolicLink(fd).toString());
-                } catch (IOException e) {
-                    // closed meanwhile
-                }
-            }
-        }
+        List<String> fds = openFiles(pid);
         assertTrue(fds.contains("/drive-ro") && fds.contains("/drive-rw") && fds.contains("/dev/net/tun"), fds.toString());
 
         String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
@@ -190,6 +181,68 @@ class LauncherIT {
         String[] again = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("0", again[0]);
         assertTrue(again[2].contains("nothing to stop for " + id), again[2]);
+    }
+
+    /** What the process's fds point at. */
+    private static List<String> openFiles(long pid) throws IOException {
+        List<String> fds = new ArrayList<>();
+        try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : (Iterable<Path>) list::iterator) {
+                try {
+                    fds.add(Files.readSymbolicLink(fd).toString());
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return fds;
+    }
+
+    private static long printedPid(String stdout) {
+        return Long.parseLong(stdout.lines().filter(l -> l.startsWith("pid=")).findFirst().orElseThrow().substring(4));
+    }
+
+    /** The start command of --help's example, as arguments after "bin/ember-launch". */
+    private static List<String> helpExample() throws Exception {
+        String[] help = run(List.of("--help"));
+        String example = help[1].replace("\\\n", " ").lines().map(String::trim)
+                .filter(l -> l.startsWith("sudo bin/ember-launch --config-file")).findFirst()
+                .orElseThrow(() -> new AssertionError("no start example in --help:\n" + help[1]));
+        List<String> args = new ArrayList<>(List.of(example.split("\\s+")));
+        return args.subList(2, args.size());
+    }
+
+    @Test
+    void theHelpExampleStartsAVmOnItsTap() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        List<String> args = helpExample();
+        int tapAt = args.indexOf("--tap") + 1;
+        assertTrue(tapAt > 0, "the example creates a TAP: " + args);
+        String exampleTap = args.get(tapAt);
+        // In a network namespace of its own, so the example's fixed TAP name collides with nothing.
+        args.addAll(List.of("--id", id, "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString(),
+                "--netns", netns, "--parent-cgroup", parentCgroup));
+        String[] r = run(args);
+        assertEquals("0", r[0], r[2]);
+        assertFalse(r[2].contains("warning"), r[2]);
+        assertTrue(linkExists(netns, exampleTap));
+        assertTrue(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "the VMM opened the TAP");
+        assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
+    }
+
+    @Test
+    void aTapNoInterfaceNamesIsWarnedAbout() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        String[] r = run(List.of("--config-file", "docs/examples/idle.json", "--tap", tap, "--id", id,
+                "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString(), "--netns", netns,
+                "--parent-cgroup", parentCgroup));
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("ember-launch: warning: --tap " + tap + ": no network interface in docs/examples/idle.json"
+                + " names it (host_dev_name)"), r[2]);
+        assertFalse(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "nothing to connect");
+        assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
     }
 
     @Test
