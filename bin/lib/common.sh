@@ -88,6 +88,21 @@ ember_build_deps() {
   ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs
 }
 
+# Where the Linux tests that need guest user space run (docs/testing.md): "direct" on hardware
+# KVM; "nested" where /dev/kvm is PVM (which cannot run guest user space), inside bin/nested-kvm's
+# L1. PVM is told by its module, never by timing.
+ember_linux_user_space_tier() {
+  if [ -d /sys/module/kvm_pvm ]; then echo nested; else echo direct; fi
+}
+
+# The JUnit tags the integration tests leave out for a tier (the other tier's side).
+ember_excluded_test_groups() {
+  case $1 in
+    nested) echo guest-user-space ;;
+    *) echo nested-tier ;;
+  esac
+}
+
 ember_mvn() {
   (cd "$EMBER_ROOT" && mvn -B -q "$@")
 }

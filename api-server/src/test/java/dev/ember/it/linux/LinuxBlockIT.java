@@ -46,6 +46,7 @@ class LinuxBlockIT {
     }
 
     @Test
+    @GuestUserSpace
     void initRunsFromTheExt4RootAndItsWritesReachTheImage() throws Exception {
         LinuxTests.assumeGuestUserSpaceRuns();
         Path image = LinuxImages.rootfsCopy(dir);

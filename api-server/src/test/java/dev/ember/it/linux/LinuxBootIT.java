@@ -50,6 +50,7 @@ class LinuxBootIT {
     }
 
     @Test
+    @GuestUserSpace
     void initPrintsItsMarkerCpusAndMemoryThenRunsTheCommandAndEndsTheVm() throws Exception {
         LinuxTests.assumeGuestUserSpaceRuns();
         String token = LinuxTests.token();
@@ -76,6 +77,7 @@ class LinuxBootIT {
     }
 
     @Test
+    @GuestUserSpace
     void aCommandTypedOnTheSerialConsoleIsAnswered() throws Exception {
         LinuxTests.assumeGuestUserSpaceRuns();
         String token = LinuxTests.token();
@@ -93,6 +95,7 @@ class LinuxBootIT {
     }
 
     @Test
+    @GuestUserSpace
     void theLinuxExampleConfigBootsToAShell() throws Exception {
         LinuxTests.assumeGuestUserSpaceRuns();
         try (EmberProcess vm = EmberProcess.boot("docs/examples/linux.json")) {

@@ -57,6 +57,7 @@ class LinuxNetIT {
     }
 
     @Test
+    @GuestUserSpace
     void guestConfiguredByDhcpReachesTheHostSide() throws Exception {
         LinuxTests.assumeGuestUserSpaceRuns();
         try (DhcpNetwork net = DhcpNetwork.start(dir)) {
