@@ -33,7 +33,7 @@ import jnr.ffi.Pointer;
  * the threads that still have root. With {@code --new-pid-ns} the VMM must be
  * a child (the first process of the new PID namespace): it is started with posix_spawn from this
  * thread (clone(CLONE_VM|CLONE_VFORK) + exec, nothing else runs in the child), so it inherits the
- * same state; the jailer writes its PID to {@code <root>/<exec-name>.pid} and exits (with
+ * same state; the jailer writes its PID to {@code <root>/firecracker.pid} (and {@code <exec-name>.pid}) and exits (with
  * {@code --daemonize}) or waits for it and exits with its status.
  *
  * <p>Host-side clean-up after a failure runs on a thread started before the namespace work, which
@@ -42,6 +42,10 @@ import jnr.ffi.Pointer;
 final class Jail {
     private static final System.Logger LOG = System.getLogger(Jail.class.getName());
     private static final String OLD_ROOT = "old_root";
+    /** The PID file orchestrators written for Firecracker read in the jail's root. */
+    static final String FIRECRACKER_PID_FILE = "firecracker.pid";
+    /** Firecracker's default API socket, which a jailed VMM listens on unless told otherwise. */
+    static final String FIRECRACKER_API_SOCK = "/run/firecracker.socket";
     /** x86_64 numbers of the per-thread credential calls (asm/unistd_64.h). */
     static final long SYS_GETUID = 102, SYS_GETGID = 104, SYS_SETRESUID = 117, SYS_SETRESGID = 119, SYS_SETGROUPS = 116;
 
@@ -194,10 +198,13 @@ final class Jail {
         argv = argv();   // reads the CPU clock through /proc, which the jail does not have
     }
 
-    /** Private mount namespace; the runtime image read-only; pivot_root into the jail. */
+    /** A mount namespace of slave mounts; the runtime image read-only; pivot_root into the jail. */
     private void enterJail() {
         check(LIBC.unshare(LibC.CLONE_NEWNS), "unshare(CLONE_NEWNS): new mount namespace");
-        check(LIBC.mount(null, "/", null, LibC.MS_REC | LibC.MS_PRIVATE, null), "making all mounts private in the new mount namespace");
+        // Slave, as Firecracker's jailer does, not private: nothing mounted in the jail reaches
+        // the host, but a bind mount an orchestrator makes later over a placeholder in the jail
+        // root (Kata's block hot-plug) reaches the jail, provided the root is a shared mount.
+        check(LIBC.mount(null, "/", null, LibC.MS_REC | LibC.MS_SLAVE, null), "making all mounts slaves in the new mount namespace");
         String r = root.toString();
         check(LIBC.mount(r, r, null, LibC.MS_BIND | LibC.MS_REC, null), "bind-mounting the jail root " + r + " onto itself");
         RuntimeImage image = config.image();
@@ -280,6 +287,11 @@ final class Jail {
             // As Firecracker's jailer does: the VMM learns its id (logs, GET /) from the jailer,
             // and when the start began, so that its start-up figures include the jailer's work.
             argv.add("--id=" + config.id());
+            if (!config.vmmArgs().stream().anyMatch(a -> a.equals("--api-sock") || a.startsWith("--api-sock=") || a.equals("--no-api"))) {
+                // Firecracker's default socket, where orchestrators look for it (Ember's own
+                // default, /run/ember.socket, applies when ember runs unjailed).
+                argv.add("--api-sock=" + FIRECRACKER_API_SOCK);
+            }
             argv.add("--start-time-us=" + Main.START_US);
             if (config.newPidNs()) {
                 // A new process: its CPU clock starts at zero; the jailer's own time is added.
@@ -299,8 +311,17 @@ final class Jail {
         return new String[] {"LD_LIBRARY_PATH=" + RuntimeImage.MOUNT_POINT + "/lib"};
     }
 
-    private Path pidFile() {
-        return Path.of("/" + config.image().execName() + ".pid");
+    /**
+     * Firecracker's jailer names the file after the exec file ({@code <exec-file name>.pid}), and
+     * orchestrators built for it (Kata Containers) read {@code firecracker.pid}: both are written.
+     */
+    private List<Path> pidFiles() {
+        List<Path> files = new ArrayList<>(List.of(Path.of("/" + FIRECRACKER_PID_FILE)));
+        String own = config.image().execName() + ".pid";
+        if (!own.equals(FIRECRACKER_PID_FILE)) {
+            files.add(Path.of("/" + own));
+        }
+        return files;
     }
 
     private int execVmm() {
@@ -329,10 +350,12 @@ final class Jail {
     }
 
     private void writePidFile(long pid) {
-        try {
-            Files.writeString(pidFile(), pid + "\n", StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new JailerException("cannot write " + root + pidFile() + ": " + Cgroups.reason(e), e);
+        for (Path file : pidFiles()) {
+            try {
+                Files.writeString(file, pid + "\n", StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new JailerException("cannot write " + root + file + ": " + Cgroups.reason(e), e);
+            }
         }
     }
 

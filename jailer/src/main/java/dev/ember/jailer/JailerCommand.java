@@ -42,7 +42,7 @@ final class JailerCommand {
     @Option(names = "--daemonize", description = "setsid() and stdin/stdout/stderr to /dev/null before starting the VMM.")
     boolean daemonize;
 
-    @Option(names = "--new-pid-ns", description = "Start the VMM as PID 1 of a new PID namespace; its host PID goes to <root>/<exec-name>.pid.")
+    @Option(names = "--new-pid-ns", description = "Start the VMM as PID 1 of a new PID namespace; its host PID goes to <root>/firecracker.pid and <root>/<exec-name>.pid.")
     boolean newPidNs;
 
     @Option(names = "--cgroup-version", paramLabel = "1|2",

@@ -218,4 +218,24 @@ final class JailHarness {
         }
         return new String[] {Integer.toString(p.exitValue()), out};
     }
+
+    /** "CODE BODY" of one request through the Unix socket (curl, as an operator would). */
+    static String curl(Path sock, String method, String path, String body) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--unix-socket", sock.toString(), "-X", method, "http://localhost" + path,
+                "-H", "Content-Type: application/json", "-w", "\n%{http_code}"));
+        if (body != null) {
+            cmd.addAll(List.of("-d", body));
+        }
+        Process p = new ProcessBuilder(cmd).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        int nl = out.lastIndexOf('\n');
+        return nl < 0 ? out : out.substring(nl + 1) + " " + out.substring(0, nl);
+    }
+
+    /** One field of /proc/PID/status, whitespace collapsed; "(none)" when absent. */
+    static String status(long pid, String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))
+                .map(l -> l.substring(field.length() + 1).trim().replaceAll("\\s+", " ")).findFirst().orElse("(none)");
+    }
 }

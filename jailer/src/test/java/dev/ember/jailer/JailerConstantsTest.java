@@ -24,7 +24,7 @@ class JailerConstantsTest {
             {"CLONE_NEWPID", Long.toString(LibC.CLONE_NEWPID)}, {"MS_RDONLY", Long.toString(LibC.MS_RDONLY)},
             {"MS_NOSUID", Long.toString(LibC.MS_NOSUID)}, {"MS_NODEV", Long.toString(LibC.MS_NODEV)},
             {"MS_REMOUNT", Long.toString(LibC.MS_REMOUNT)}, {"MS_BIND", Long.toString(LibC.MS_BIND)},
-            {"MS_REC", Long.toString(LibC.MS_REC)}, {"MS_PRIVATE", Long.toString(LibC.MS_PRIVATE)},
+            {"MS_REC", Long.toString(LibC.MS_REC)}, {"MS_SLAVE", Long.toString(LibC.MS_SLAVE)},
             {"MNT_DETACH", Long.toString(LibC.MNT_DETACH)}, {"S_IFCHR", Long.toString(LibC.S_IFCHR)},
             {"CLOSE_RANGE_CLOEXEC", Long.toString(LibC.CLOSE_RANGE_CLOEXEC)},
             {"SYS_pivot_root", Long.toString(LibC.SYS_PIVOT_ROOT)}, {"SYS_close_range", Long.toString(LibC.SYS_CLOSE_RANGE)},

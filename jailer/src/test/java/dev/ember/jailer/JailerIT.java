@@ -70,11 +70,6 @@ class JailerIT {
         return base.resolve("ember").resolve(id).resolve("root");
     }
 
-    private static String status(long pid, String field) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))
-                .map(l -> l.substring(field.length() + 1).trim().replaceAll("\\s+", " ")).findFirst().orElse("(none)");
-    }
-
     /** The memory cgroup (v1) this test runs in: the VM's cgroup goes below it, inside the same limits. */
     private static String ownMemoryCgroup() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().map(l -> l.split(":", 3))
@@ -94,12 +89,12 @@ class JailerIT {
             long pid = j.process.pid();
             assertEquals(Long.toString(pid), ready.substring(6), "the jailer execs the VMM under its own PID");
 
-            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, status(pid, "Uid"));
-            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, status(pid, "Gid"));
-            assertEquals("", status(pid, "Groups"));
-            assertEquals("1", status(pid, "NoNewPrivs"));
-            assertEquals("2", status(pid, "Seccomp"));
-            assertEquals("0000000000000000", status(pid, "CapEff"));
+            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, JailHarness.status(pid, "Uid"));
+            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, JailHarness.status(pid, "Gid"));
+            assertEquals("", JailHarness.status(pid, "Groups"));
+            assertEquals("1", JailHarness.status(pid, "NoNewPrivs"));
+            assertEquals("2", JailHarness.status(pid, "Seccomp"));
+            assertEquals("0000000000000000", JailHarness.status(pid, "CapEff"));
 
             // Its root is the jail: same directory, and the host's /etc is not there.
             Path procRoot = Path.of("/proc/" + pid + "/root");
@@ -155,10 +150,10 @@ class JailerIT {
                 line = vm.line(Duration.ofSeconds(120));
             } while (!line.startsWith("tick 1"));
             long pid = vm.process.pid();
-            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, status(pid, "Uid"));
-            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, status(pid, "Gid"));
-            assertEquals("1", status(pid, "NoNewPrivs"));
-            assertEquals("2", status(pid, "Seccomp"));
+            assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, JailHarness.status(pid, "Uid"));
+            assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, JailHarness.status(pid, "Gid"));
+            assertEquals("1", JailHarness.status(pid, "NoNewPrivs"));
+            assertEquals("2", JailHarness.status(pid, "Seccomp"));
             assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root()));
             assertEquals(Files.getAttribute(Path.of("/run/netns/" + ns), "unix:ino"), Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino"));
             String memoryLine = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream()
@@ -183,31 +178,17 @@ class JailerIT {
             String answer = "";
             for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
                 assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
-                answer = curl(sock, "GET", "/", null);
+                answer = JailHarness.curl(sock, "GET", "/", null);
                 Thread.sleep(100);
             }
             assertTrue(answer.contains("\"id\":\"" + id + "\""), answer);
-            String drive = curl(sock, "PUT", "/drives/host", "{\"drive_id\": \"host\", \"path_on_host\": \"/etc/hostname\", \"is_root_device\": false, \"is_read_only\": true}");
+            String drive = JailHarness.curl(sock, "PUT", "/drives/host", "{\"drive_id\": \"host\", \"path_on_host\": \"/etc/hostname\", \"is_root_device\": false, \"is_read_only\": true}");
             assertTrue(drive.startsWith("400 ") && drive.contains("/etc/hostname does not exist"), drive);
-            String kernel = curl(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"/ember/../../etc/passwd\"}");
+            String kernel = JailHarness.curl(sock, "PUT", "/boot-source", "{\"kernel_image_path\": \"/ember/../../etc/passwd\"}");
             assertTrue(kernel.startsWith("400 ") && kernel.contains("does not exist"), kernel);
             vm.process.destroy();
             assertEquals(0, vm.awaitExit(), vm.stderr.toString());
         }
-    }
-
-    /** "CODE BODY" of one request through the Unix socket (curl, as an operator would). */
-    private static String curl(Path sock, String method, String path, String body) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-s", "--unix-socket", sock.toString(), "-X", method, "http://localhost" + path,
-                "-H", "Content-Type: application/json", "-w", "\n%{http_code}"));
-        if (body != null) {
-            cmd.addAll(List.of("-d", body));
-        }
-        Process p = new ProcessBuilder(cmd).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        int nl = out.lastIndexOf('\n');
-        return nl < 0 ? out : out.substring(nl + 1) + " " + out.substring(0, nl);
     }
 
     @Test
@@ -270,9 +251,9 @@ class JailerIT {
         Path pidFile = root().resolve("ember.pid");
         long pid = Long.parseLong(Files.readString(pidFile).trim());
         try {
-            assertEquals(pid + " 1", status(pid, "NSpid"), "the VMM is PID 1 of its own PID namespace");
-            assertEquals(Integer.toString(JailHarness.UID), status(pid, "Uid").split(" ")[0]);
-            assertEquals("1", status(pid, "NoNewPrivs"));
+            assertEquals(pid + " 1", JailHarness.status(pid, "NSpid"), "the VMM is PID 1 of its own PID namespace");
+            assertEquals(Integer.toString(JailHarness.UID), JailHarness.status(pid, "Uid").split(" ")[0]);
+            assertEquals("1", JailHarness.status(pid, "NoNewPrivs"));
             // setsid: its own session, no terminal; stdin is /dev/null so the probe ends on EOF... or waits
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -116,7 +116,7 @@ public interface LibC {
     // Namespaces, mounts and identity (the jailer). <sched.h>, <sys/mount.h>, <linux/close_range.h>
     int CLONE_NEWNS = 0x00020000, CLONE_NEWNET = 0x40000000, CLONE_NEWPID = 0x20000000;
     long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384,
-            MS_PRIVATE = 1 << 18;
+            MS_SLAVE = 1 << 19;
     int MNT_DETACH = 2;
     int S_IFCHR = 0020000;
     int CLOSE_RANGE_CLOEXEC = 1 << 2;

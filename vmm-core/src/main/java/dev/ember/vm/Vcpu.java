@@ -52,8 +52,12 @@ final class Vcpu implements Runnable {
         return fd;
     }
 
+    /**
+     * Firecracker's vCPU thread name, which the kernel shows as the thread's comm: orchestrators
+     * (Kata Containers) find vCPU threads by the {@code fc_vcpu} prefix and read the index after it.
+     */
     String name() {
-        return "vcpu" + fd.id();
+        return "fc_vcpu " + fd.id();
     }
 
     void start() {

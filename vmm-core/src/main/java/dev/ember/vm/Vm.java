@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * devices on {@link #pioBus()}/{@link #mmioBus()}, calls {@link #configureBoot}, {@link #start},
  * then {@link #awaitExit} and {@link #close}.
  *
- * <p>Threads: one platform thread per vCPU ({@code vcpu0}, {@code vcpu1}, ...) runs KVM_RUN and
+ * <p>Threads: one platform thread per vCPU ({@code fc_vcpu 0}, {@code fc_vcpu 1}, ..., Firecracker's names) runs KVM_RUN and
  * calls bus devices for port-I/O and MMIO exits. Every other method may be called from any
  * thread (the API thread pauses and resumes, devices request the exit, the main thread awaits it).
  */

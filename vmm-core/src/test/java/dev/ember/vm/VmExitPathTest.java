@@ -105,7 +105,7 @@ class VmExitPathTest {
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
             assertEquals(ExitCode.UNEXPECTED_ERROR, vm.exitCode());
-            assertTrue(vm.exitReason().contains("pause() called on vcpu0's own thread"), vm.exitReason());
+            assertTrue(vm.exitReason().contains("pause() called on fc_vcpu 0's own thread"), vm.exitReason());
         }
     }
 

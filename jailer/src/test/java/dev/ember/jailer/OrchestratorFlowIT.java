@@ -1,0 +1,188 @@
+package dev.ember.jailer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Plays an orchestrator's side of a jailed microVM the way Kata Containers' Firecracker driver
+ * does it (issue 18): the jail root bind-mounted onto itself as a shared mount, a config file, a
+ * placeholder drive and mode-0 FIFOs for the logger and metrics in the jail root, the jailer
+ * with {@code --uid 0 --gid 0} and no {@code --api-sock}; then the API socket and PID file at
+ * Firecracker's default names, the vCPU threads found by their {@code fc_vcpu} prefix, a block
+ * device hot-plugged by a bind mount over the placeholder plus {@code PATCH /drives} (the guest
+ * reads the new contents), and the VMM ending with its guest (SIGTERM: JailerIT).
+ */
+class OrchestratorFlowIT {
+    private static final Duration BOOT = Duration.ofSeconds(120);
+
+    private Path base;
+    private String id;
+    private final List<Path> mounts = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(JailHarness.isRoot(), "the jailer needs root");
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        base = Files.createTempDirectory("ember-orchestrator-it");
+        id = "kata-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = mounts.size() - 1; i >= 0; i--) {
+            sh("umount", "-l", mounts.get(i).toString());
+        }
+        if (base != null) {
+            JailHarness.deleteTree(base);
+        }
+    }
+
+    private static int sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0) {
+            System.err.println(String.join(" ", cmd) + ": " + out);
+        }
+        return rc;
+    }
+
+    private void bindMount(Path source, Path target) throws Exception {
+        assertEquals(0, sh("mount", "--bind", source.toString(), target.toString()));
+        mounts.add(target);
+    }
+
+    /** Reads a FIFO from the host side, as Kata's log and metrics readers do, keeping what came. */
+    private static StringBuffer drain(Path fifo) {
+        StringBuffer got = new StringBuffer();
+        Thread t = new Thread(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                got.append("read failed: ").append(e);
+            }
+        }, "fifo-" + fifo.getFileName());
+        t.setDaemon(true);
+        t.start();
+        return got;
+    }
+
+    /** Lines of the VM's serial console (the jailer's stdout) up to one matching {@code regex}. */
+    private static String awaitLine(JailHarness.Jailed vm, StringBuilder seen, String regex) throws InterruptedException {
+        while (true) {
+            String l = vm.line(BOOT);
+            seen.append(l).append('\n');
+            if (l.matches(regex)) {
+                return l;
+            }
+        }
+    }
+
+    private static List<String> threadNames(long pid) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    names.add(Files.readString(t.resolve("comm")).trim());
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void aJailedVmmServesAnOrchestratorAsFirecrackerWould() throws Exception {
+        Path jail = base.resolve("ember").resolve(id);
+        Path root = Files.createDirectories(jail.resolve("root"));
+        // Kata: the jail root is bind-mounted onto itself as a shared mount before the jailer runs.
+        bindMount(root, root);
+        assertEquals(0, sh("mount", "--make-shared", root.toString()));
+
+        JailHarness.provisionTestGuest(root, "virtio-blk-swap");
+        byte[] placeholder = new byte[512];   // Kata's placeholders are empty; the scenario needs one sector to read first
+        Arrays.fill(placeholder, (byte) 0x11);
+        Files.write(root.resolve("drive_0"), placeholder);
+        for (String fifo : new String[] {"logs.fifo", "metrics.fifo"}) {
+            assertEquals(0, sh("mkfifo", "-m", "0", root.resolve(fifo).toString()));
+        }
+        Files.writeString(root.resolve("fcConfig.json"), "{\"boot-source\": {\"kernel_image_path\": \"/testguest.elf\","
+                + " \"boot_args\": \"console=ttyS0 ember.test=virtio-blk-swap\"},"
+                + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128, \"smt\": false},"
+                + " \"drives\": [{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\", \"is_root_device\": false, \"is_read_only\": false}],"
+                + " \"logger\": {\"log_path\": \"/logs.fifo\", \"level\": \"Info\"},"
+                + " \"metrics\": {\"metrics_path\": \"/metrics.fifo\"}}");
+        StringBuffer log = drain(root.resolve("logs.fifo"));
+        StringBuffer metrics = drain(root.resolve("metrics.fifo"));
+
+        List<String> args = List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", "0", "--gid", "0", "--chroot-base-dir", base.toString());
+        try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--config-file", "/fcConfig.json"))) {
+            StringBuilder console = new StringBuilder();
+            awaitLine(vm, console, "^EMBER-TEST: READY virtio-blk-swap$");
+            assertTrue(console.toString().contains("virtio-blk-swap: before: capacity 1 sectors, sector 0 starts 1111111111111111\n"), console.toString());
+
+            // Firecracker's default socket in the jail, and its PID file in the jail root.
+            Path sock = root.resolve("run/firecracker.socket");
+            String info = JailHarness.curl(sock, "GET", "/", null);
+            assertTrue(info.startsWith("200 ") && info.contains("\"state\":\"Running\"") && info.contains("\"id\":\"" + id + "\""), info);
+            long pid = Long.parseLong(Files.readString(root.resolve("firecracker.pid")).trim());
+            assertEquals(Long.toString(pid), Files.readString(root.resolve("ember.pid")).trim(), "<exec-file name>.pid, as Firecracker's jailer names it");
+            assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root), "firecracker.pid names the jailed VMM");
+            // Kata counts vCPUs and moves them into the sandbox's cgroup by this name.
+            assertTrue(threadNames(pid).contains("fc_vcpu 0"), threadNames(pid).toString());
+
+            // The logger and metrics FIFOs, mode 0 as Kata makes them, carry the VMM's output.
+            String flushed = JailHarness.curl(sock, "PUT", "/actions", "{\"action_type\": \"FlushMetrics\"}");
+            assertTrue(flushed.startsWith("204"), flushed);
+            for (int i = 0; i < 100 && (metrics.indexOf("\"block\"") < 0 || log.length() == 0); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(metrics.indexOf("\"block\"") >= 0, "metrics: " + metrics);
+            assertTrue(log.length() > 0, "nothing logged to the FIFO");
+
+            // Hot-plug: the container's disk is bind-mounted over the placeholder after start, then PATCHed under the same path.
+            byte[] disk = new byte[49 * 512];
+            for (int i = 0; i < disk.length; i++) {
+                disk[i] = (byte) (i * 7 + 3);
+            }
+            Path image = Files.write(base.resolve("container.img"), disk);
+            bindMount(image, root.resolve("drive_0"));
+            String patched = JailHarness.curl(sock, "PATCH", "/drives/drive_0", "{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\"}");
+            assertTrue(patched.startsWith("204"), patched);
+            awaitLine(vm, console, "^EMBER-TEST: (PASS|FAIL).*");
+            long sum = 0;
+            for (byte b : disk) {
+                sum += b & 0xff;
+            }
+            assertTrue(console.toString().contains("virtio-blk-swap: after: capacity 49 sectors, sector 0 starts 030a11181f262d34"), console.toString());
+            assertTrue(console.toString().contains("virtio-blk-swap: read 49 sectors in 7 requests, byte sum " + sum + "\n"), console.toString());
+            assertTrue(console.toString().contains("EMBER-TEST: PASS virtio-blk-swap"), console.toString());
+
+            // The guest has ended, and with it the VMM (started from a config file, it exits with the guest).
+            assertTrue(vm.process.waitFor(30, TimeUnit.SECONDS), "the VMM did not end with its guest");
+            assertEquals(0, vm.process.exitValue(), vm.stderr.toString());
+            assertTrue(ProcessHandle.of(pid).isEmpty(), "the VMM still runs");
+        }
+    }
+}
