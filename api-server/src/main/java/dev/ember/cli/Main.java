@@ -139,7 +139,7 @@ public final class Main implements Callable<Integer> {
             return ExitCode.ARG_PARSING;
         });
         cli.setExecutionExceptionHandler((ex, c, parsed) -> {
-            // Only bugs get here: user errors are turned into exit codes inside EmberProcess.
+            // Only bugs get here: user errors are turned into exit codes inside EmberRun.run.
             System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
             System.err.println("ember: internal error: " + ex);
             return ExitCode.UNEXPECTED_ERROR;

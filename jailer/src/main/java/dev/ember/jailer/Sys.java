@@ -7,7 +7,8 @@ import jnr.posix.POSIXFactory;
 
 /**
  * The system calls of the jailer, each failing with a {@link JailerException} that names the step
- * and the errno. libc through vmm-core's {@link LibC}; jnr-posix for what it already wraps.
+ * and the errno. libc through the sys module's {@link LibC} (the only part of Ember the jailer's code
+ * uses: see docs/architecture.md); jnr-posix for what it already wraps.
  */
 final class Sys {
     static final POSIX POSIX = POSIXFactory.getNativePOSIX();
