@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Ember runtime image the jailer mounts read-only into each jail (see
 # dev.ember.jailer.RuntimeImage): a jlink image of the building JDK with the modules Ember needs,
-# its java launcher also as bin/ember, the application jars and jvm.args in app/, jffi's native
+# its java launcher also as bin/ember-vmm (what the jailer runs in the jail), bin/ember (a script
+# that runs the VMM from the image on the host: `--version`, or unjailed), the application jars
+# and jvm.args in app/, jffi's native
 # stub in native/, and the host shared libraries all of that needs (found with ldd) in sysroot/.
 #
 #   make-runtime-image.sh JDK_HOME OUT_DIR JARS_DIR REPO_ROOT
@@ -27,10 +29,24 @@ stamp="$jdk|$("$jdk/bin/java" -version 2>&1 | head -n1)|$modules"
 if [ ! -f "$out/.jlink-stamp" ] || [ "$(cat "$out/.jlink-stamp")" != "$stamp" ]; then
   rm -rf "$out"
   "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --output "$out"
-  # The same launcher under the VMM's name: the jail directory is named after the exec file.
-  cp "$out/bin/java" "$out/bin/ember"
   echo "$stamp" > "$out/.jlink-stamp"
 fi
+# The java launcher under the VMM's name, for the jailed process's comm (ps shows ember-vmm).
+rm -f "$out/bin/ember-vmm" "$out/bin/ember"
+cp "$out/bin/java" "$out/bin/ember-vmm"
+# bin/ember: the VMM run from this image on the host, so that one path answers `--version` and
+# serves as the jailer's --exec-file (orchestrators such as Kata Containers use one path for both).
+cat > "$out/bin/ember" <<'SCRIPT'
+#!/usr/bin/env bash
+# Runs the Ember VMM (dev.ember.cli.Main) from this runtime image, unjailed. As the jailer's
+# --exec-file it names the image; the jailer runs bin/ember-vmm with app/jvm.args in the jail.
+set -euo pipefail
+home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# app/jvm.args holds paths inside the jail (/ember/...): the same options with the host's paths.
+mapfile -t opts < <(grep -v -e '^-cp$' -e '/ember/' "$home/app/jvm.args")
+exec "$home/bin/ember-vmm" "${opts[@]}" "-Djffi.boot.library.path=$home/native" -cp "$home/app/*" dev.ember.cli.Main "$@"
+SCRIPT
+chmod 755 "$out/bin/ember"
 
 # Application jars: everything the VMM runs with (refreshed every build).
 rm -rf "$out/app" "$out/native"

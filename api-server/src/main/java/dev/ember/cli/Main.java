@@ -163,10 +163,18 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /**
+     * Firecracker's first line, {@code Firecracker vX.Y.Z}, which clients parse (Kata Containers
+     * takes the second word, strips the {@code v} and compares it as a semantic version), with
+     * the Firecracker version whose API Ember implements; Ember's own version beside it.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"Ember v" + EmberVersion.VERSION};
+            return new String[] {
+                "Firecracker v" + EmberVersion.FIRECRACKER_API_VERSION + " (Ember v" + EmberVersion.VERSION + ")",
+                "Ember v" + EmberVersion.VERSION + " implements the API and configuration file of Firecracker v"
+                        + EmberVersion.FIRECRACKER_API_VERSION + "."};
         }
     }
 }

@@ -68,7 +68,16 @@ class MainTest {
         }
         out.reset();
         assertEquals(0, run("--version"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Ember v"));
+        String version = out.toString(StandardCharsets.UTF_8);
+        assertTrue(version.contains("Ember v" + dev.ember.api.EmberVersion.VERSION), version);
+        // As Kata Containers reads it: the first line's second word, without its 'v', a semantic
+        // version of at least 0.21.1 (its fcMinSupportedVersion).
+        String[] fields = version.split("\n")[0].split(" ");
+        String[] semver = fields[1].trim().replaceFirst("^v", "").split("\\.");
+        assertEquals(3, semver.length, version);
+        int[] v = {Integer.parseInt(semver[0]), Integer.parseInt(semver[1]), Integer.parseInt(semver[2])};
+        assertTrue(v[0] > 0 || v[1] > 21 || (v[1] == 21 && v[2] >= 1), version);
+        assertEquals("Firecracker", fields[0], version);
     }
 
     @Test

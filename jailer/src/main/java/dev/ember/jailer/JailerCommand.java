@@ -23,7 +23,8 @@ final class JailerCommand {
     String id;
 
     @Option(names = "--exec-file", required = true, paramLabel = "FILE",
-            description = "bin/ember of the Ember runtime image (jailer/target/ember-runtime/bin/ember).")
+            description = "The repository's bin/ember, or bin/ember of an Ember runtime image (jailer/target/ember-runtime/bin/ember);"
+                    + " its file name names the jail.")
     Path execFile;
 
     @Option(names = "--uid", required = true, paramLabel = "UID", description = "User id the VMM runs as.")

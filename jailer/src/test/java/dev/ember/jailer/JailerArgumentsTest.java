@@ -26,15 +26,25 @@ class JailerArgumentsTest {
     /** A directory with the shape of a runtime image (the checks look at the shape only). */
     @BeforeEach
     void fakeImageShape() throws IOException {
-        Path home = dir.resolve("image");
+        exec = imageShape(dir.resolve("image"));
+    }
+
+    private static Path imageShape(Path home) throws IOException {
         for (String d : new String[] {"bin", "lib", "app", "sysroot/lib", "sysroot/lib64"}) {
             Files.createDirectories(home.resolve(d));
         }
         Files.writeString(home.resolve("lib/modules"), "");
         Files.writeString(home.resolve("lib/libjli.so"), "");
         Files.writeString(home.resolve("app/jvm.args"), "");
-        exec = Files.writeString(home.resolve("bin/ember"), "");
-        exec.toFile().setExecutable(true);
+        Files.writeString(home.resolve("bin/ember-vmm"), "");
+        return executable(home.resolve("bin/ember"));
+    }
+
+    private static Path executable(Path p) throws IOException {
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, "");
+        p.toFile().setExecutable(true);
+        return p;
     }
 
     private JailConfig parse(String... extra) {
@@ -58,7 +68,7 @@ class JailerArgumentsTest {
         assertEquals("ember", c.parentCgroup());
         assertEquals("dev.ember.cli.Main", c.mainClass());
         assertEquals(List.of("--api-sock", "/run/ember.socket"), c.vmmArgs());
-        assertEquals("/ember/bin/ember", c.image().jailedExecPath());
+        assertEquals("/ember/bin/ember-vmm", c.image().jailedExecPath());
         assertTrue(c.resourceLimits().isEmpty());
     }
 
@@ -79,12 +89,34 @@ class JailerArgumentsTest {
 
     @Test
     void execFileMustBeTheLauncherOfARuntimeImage() {
-        assertTrue(refused("--exec-file", dir.resolve("nope").toString()).contains("no such executable file; --exec-file must be the bin/ember launcher"));
+        assertTrue(refused("--exec-file", dir.resolve("nope").toString())
+                .contains("no such executable file; --exec-file must be the repository's bin/ember or bin/ember of an Ember runtime image"));
         // /bin/true's home (/ or, under merged /usr, /usr) may well have lib/modules: what it lacks
         // is the Ember part.
         String notAnImage = refused("--exec-file", "/bin/true");
         assertTrue(notAnImage.contains("not in the bin/ directory of a runtime image")
                 || notAnImage.contains("is not an Ember runtime image (it has no app/jvm.args)"), notAnImage);
+    }
+
+    /** Kata Containers uses one hypervisor path for --version and as the jailer's --exec-file: the repository's bin/ember. */
+    @Test
+    void theRepositorysBinEmberStandsForTheImageItsBuildMade() throws IOException {
+        Path repo = dir.resolve("repo");
+        Path binEmber = executable(repo.resolve("bin/ember"));
+        executable(repo.resolve("bin/ember-jailer"));
+        assertTrue(refused("--exec-file", binEmber.toString()).contains("the repository " + repo + " has no runtime image yet"));
+        Path image = repo.resolve("jailer/target/ember-runtime");
+        imageShape(image);
+        JailConfig c = parse("--exec-file", binEmber.toString());
+        assertEquals(image, c.image().home());
+        assertEquals("/ember/bin/ember-vmm", c.image().jailedExecPath());
+        assertEquals(Path.of("/srv/jailer/ember/vm-1/root"), c.rootDir());
+        // Through a link named as Firecracker's binary: the jail and the cgroup take the link's name, as Kata expects.
+        Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("opt/bin")).resolve("firecracker"), binEmber);
+        c = parse("--exec-file", link.toString());
+        assertEquals(image, c.image().home());
+        assertEquals(Path.of("/srv/jailer/firecracker/vm-1/root"), c.rootDir());
+        assertEquals("firecracker", c.parentCgroup());
     }
 
     @Test

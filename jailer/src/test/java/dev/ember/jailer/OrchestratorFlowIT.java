@@ -111,6 +111,23 @@ class OrchestratorFlowIT {
         return names;
     }
 
+    /** Kata runs {@code <path> --version} first and refuses a version it cannot parse or older than 0.21.1. */
+    @Test
+    void bothLaunchersAnswerVersionAsKataParsesIt() throws Exception {
+        for (Path launcher : new Path[] {JailHarness.repo().resolve("bin/ember"), JailHarness.productionExec()}) {
+            Process p = new ProcessBuilder(launcher.toString(), "--version").start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), launcher + ": " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            String[] fields = out.split("\n")[0].split(" ");
+            assertTrue(fields.length > 1, launcher + ": " + out);
+            String[] semver = fields[1].trim().replaceFirst("^v", "").split("\\.");
+            assertEquals(3, semver.length, launcher + ": " + out);
+            int major = Integer.parseInt(semver[0]), minor = Integer.parseInt(semver[1]), patch = Integer.parseInt(semver[2]);
+            assertTrue(major > 0 || minor > 21 || (minor == 21 && patch >= 1), launcher + ": " + out);
+            assertTrue(out.matches("(?s).*Ember v\\d+\\.\\d+\\.\\d+.*"), launcher + " does not name Ember's own version: " + out);
+        }
+    }
+
     @Test
     void aJailedVmmServesAnOrchestratorAsFirecrackerWould() throws Exception {
         Path jail = base.resolve("ember").resolve(id);
@@ -135,7 +152,8 @@ class OrchestratorFlowIT {
         StringBuffer log = drain(root.resolve("logs.fifo"));
         StringBuffer metrics = drain(root.resolve("metrics.fifo"));
 
-        List<String> args = List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+        // Kata's hypervisor path, used both for --version and as the exec file: the repository's bin/ember.
+        List<String> args = List.of("--id", id, "--exec-file", JailHarness.repo().resolve("bin/ember").toString(),
                 "--uid", "0", "--gid", "0", "--chroot-base-dir", base.toString());
         try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--config-file", "/fcConfig.json"))) {
             StringBuilder console = new StringBuilder();
@@ -149,6 +167,7 @@ class OrchestratorFlowIT {
             long pid = Long.parseLong(Files.readString(root.resolve("firecracker.pid")).trim());
             assertEquals(Long.toString(pid), Files.readString(root.resolve("ember.pid")).trim(), "<exec-file name>.pid, as Firecracker's jailer names it");
             assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root), "firecracker.pid names the jailed VMM");
+            assertEquals("ember-vmm", Files.readString(Path.of("/proc/" + pid + "/comm")).trim());
             // Kata counts vCPUs and moves them into the sandbox's cgroup by this name.
             assertTrue(threadNames(pid).contains("fc_vcpu 0"), threadNames(pid).toString());
 
