@@ -21,7 +21,10 @@ import jnr.ffi.Pointer;
  * <p>Transmit is immediate (the holding register is always empty again by the time the guest
  * reads LSR), so THR-empty interrupts fire as soon as they are enabled. Received bytes come
  * from a host fd served by the event loop into a ring buffer; when the ring is full the fd is
- * taken out of the poll set until the guest drains it, so no input byte is ever dropped.
+ * taken out of the poll set until the guest drains it, so no input byte is ever dropped. The fd
+ * is not read at all until the guest first enables the receive interrupt: Linux's 8250 driver
+ * resets the receive FIFO when it opens the port, so bytes taken before (a script piping commands
+ * to a guest that is still booting) would be thrown away; they wait in the pipe instead.
  *
  * <p>Register accesses arrive on vCPU threads and input on the event-loop thread; both take the
  * device monitor for a handful of field updates, and neither allocates.
@@ -52,6 +55,8 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private EventLoop inputLoop;
     private int inputFd = -1;
     private boolean inputPaused;
+    /** The guest has enabled the receive interrupt at least once: host input may flow. */
+    private boolean receiverListening;
     private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
 
     private final Counter writeCount, readCount, missedWrites, flushCount;
@@ -72,9 +77,13 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     /** Feeds guest input from {@code fd} (the terminal, a pipe) through the event loop. */
     public void attachInput(EventLoop loop, int fd) {
-        this.inputLoop = loop;
-        this.inputFd = fd;
-        loop.register(fd, LibC.EPOLLIN, this::onInputReady);
+        boolean listening;
+        synchronized (this) {
+            this.inputLoop = loop;
+            this.inputFd = fd;
+            listening = receiverListening;
+        }
+        loop.register(fd, listening ? LibC.EPOLLIN : 0, this::onInputReady);
     }
 
     private void onInputReady(int events) {
@@ -220,6 +229,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     public void write(long offset, int size, long value) {
         int v = (int) value & 0xff;
         boolean raise = false;
+        boolean startInput = false;
         synchronized (this) {
             switch ((int) offset) {
                 case DATA:
@@ -251,6 +261,10 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                         if ((enabled & IER_RDA) != 0 && rxCount > 0) {
                             raise = true;
                         }
+                        if ((enabled & IER_RDA) != 0 && !receiverListening) {
+                            receiverListening = true;
+                            startInput = inputFd >= 0 && !inputPaused;
+                        }
                     }
                     break;
                 case IIR_FCR:
@@ -272,6 +286,9 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                 default:
                     // LSR and MSR are read-only; writes to them are ignored as on real hardware.
             }
+        }
+        if (startInput) {
+            inputLoop.modify(inputFd, LibC.EPOLLIN);
         }
         if (raise) {
             irq.trigger();
@@ -308,7 +325,21 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     }
 
     @Override
-    public synchronized void restoreState(StateReader in) {
+    public void restoreState(StateReader in) {
+        boolean startInput;
+        synchronized (this) {
+            restoreRegisters(in);
+            // A snapshot is taken of a guest long past opening its console; the state format
+            // predates the flag, so a restored UART takes input at once.
+            startInput = !receiverListening && inputFd >= 0 && !inputPaused;
+            receiverListening = true;
+        }
+        if (startInput) {
+            inputLoop.modify(inputFd, LibC.EPOLLIN);
+        }
+    }
+
+    private void restoreRegisters(StateReader in) {
         ier = in.u8("serial IER") & IER_MASK;
         lcr = in.u8("serial LCR");
         mcr = in.u8("serial MCR");

@@ -74,6 +74,47 @@ class Serial8250Test {
         }
     }
 
+    /** Runs an empty task on the loop twice: any input that was ready has been handled by then. */
+    private static void drain(dev.ember.eventloop.EventLoop loop) throws InterruptedException {
+        for (int i = 0; i < 2; i++) {
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            loop.execute(done::countDown);
+            assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS), "the loop runs tasks");
+        }
+    }
+
+    @Test
+    void hostInputWaitsInItsFdUntilTheGuestListensSoTheDriversFifoResetLosesNothing() throws Exception {
+        Path fifo = dir.resolve("stdin");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        int in = Native.check(Native.LIBC.open(fifo.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0), "open fifo");
+        int out = openOut(dir.resolve("c"));
+        try (EventFdLine irq = new EventFdLine(); dev.ember.eventloop.EventLoop loop = new dev.ember.eventloop.EventLoop()) {
+            loop.start("serial-test-loop");
+            Serial8250 uart = new Serial8250(irq, out);
+            // A script piped its commands before the guest booted.
+            jnr.ffi.Pointer cmd = Native.allocate(3);
+            cmd.put(0, "ls\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
+            assertEquals(3, Native.LIBC.write(in, cmd.address(), 3));
+            uart.attachInput(loop, in);
+            drain(loop);
+            assertEquals(0, uart.read(LSR, 1) & 1, "nothing is taken from the fd while no driver listens");
+            // Linux's 8250 startup: reset both FIFOs, then enable the receive interrupt.
+            uart.write(IIR, 1, 0x07);
+            uart.write(IER, 1, 0x01);
+            drain(loop);
+            StringBuilder got = new StringBuilder();
+            while ((uart.read(LSR, 1) & 1) != 0) {
+                got.append((char) uart.read(THR, 1));
+            }
+            assertEquals("ls\n", got.toString(), "every piped byte reached the guest");
+            assertTrue(irq.edges() > 0, "with a receive interrupt");
+        } finally {
+            Native.LIBC.close(in);
+            Native.LIBC.close(out);
+        }
+    }
+
     @Test
     void loopbackModeAndScratchAndDivisorLatchBehaveLikeA16550() throws Exception {
         int fd = openOut(dir.resolve("c"));
