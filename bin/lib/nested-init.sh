@@ -71,7 +71,9 @@ if [ "$mode" = shell ]; then
   setsid cttyhack chroot $R /bin/bash -c "cd '$(cat /ctl/cwd)' 2>/dev/null; exec /bin/bash -i"
   echo $? > /ctl/status
 else
-  chroot $R /bin/bash /run/ember-nested-ctl/cmd < /ctl/stdin > /ctl/stdout 2> /ctl/stderr
+  # A pipe, not the file itself: programs that poll their stdin (bin/ember's console) cannot
+  # watch a regular file with epoll.
+  cat /ctl/stdin | chroot $R /bin/bash /run/ember-nested-ctl/cmd > /ctl/stdout 2> /ctl/stderr
   echo $? > /ctl/status.tmp && mv /ctl/status.tmp /ctl/status
 fi
 sync

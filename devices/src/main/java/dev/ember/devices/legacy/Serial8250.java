@@ -75,15 +75,22 @@ public final class Serial8250 implements BusDevice, Snapshottable {
         flushCount = g.counter("flush_count");
     }
 
-    /** Feeds guest input from {@code fd} (the terminal, a pipe) through the event loop. */
+    /**
+     * Feeds guest input from {@code fd} (the terminal, a pipe) through the event loop. Throws
+     * {@link NativeException} for an fd epoll cannot watch (a regular file, /dev/null); the UART
+     * then has no input.
+     */
     public void attachInput(EventLoop loop, int fd) {
+        loop.register(fd, 0, this::onInputReady);
         boolean listening;
         synchronized (this) {
             this.inputLoop = loop;
             this.inputFd = fd;
             listening = receiverListening;
         }
-        loop.register(fd, listening ? LibC.EPOLLIN : 0, this::onInputReady);
+        if (listening) {
+            loop.modify(fd, LibC.EPOLLIN);
+        }
     }
 
     private void onInputReady(int events) {

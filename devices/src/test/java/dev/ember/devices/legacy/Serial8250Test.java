@@ -1,6 +1,7 @@
 package dev.ember.devices.legacy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.sys.LibC;
@@ -111,6 +112,21 @@ class Serial8250Test {
             assertTrue(irq.edges() > 0, "with a receive interrupt");
         } finally {
             Native.LIBC.close(in);
+            Native.LIBC.close(out);
+        }
+    }
+
+    @Test
+    void anInputFdEpollCannotWatchLeavesTheUartWithoutInputAndTheGuestUnharmed() throws Exception {
+        int file = openOut(dir.resolve("regular-file"));
+        int out = openOut(dir.resolve("c"));
+        try (EventFdLine irq = new EventFdLine(); dev.ember.eventloop.EventLoop loop = new dev.ember.eventloop.EventLoop()) {
+            Serial8250 uart = new Serial8250(irq, out);
+            assertThrows(dev.ember.sys.NativeException.class, () -> uart.attachInput(loop, file));
+            uart.write(IER, 1, 0x01); // the guest's driver starts listening: nothing to start, no failure
+            assertEquals(0, uart.read(LSR, 1) & 1);
+        } finally {
+            Native.LIBC.close(file);
             Native.LIBC.close(out);
         }
     }
