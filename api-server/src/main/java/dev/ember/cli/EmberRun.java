@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,8 @@ import java.util.function.Supplier;
  */
 final class EmberRun {
     private static final System.Logger LOG = System.getLogger(EmberRun.class.getName());
+    /** Microseconds since the epoch at which bin/ember exec'd the JVM. */
+    static final String JVM_START_PROPERTY = "ember.jvm.start.epoch.us";
 
     private final Main args;
     private final Supplier<VmmControl> vmmFactory;
@@ -129,15 +132,26 @@ final class EmberRun {
         return resources;
     }
 
-    /** Firecracker's api_server.process_startup_time_us / _cpu_us, from the jailer's or the JVM's start. */
+    /**
+     * Firecracker's api_server.process_startup_time_us / _cpu_us: from the jailer's start when it
+     * says when that was, else from the JVM's start (bin/ember passes the moment it exec's java:
+     * the process itself may be older, e.g. a shell that ran a build before exec'ing bin/ember).
+     */
     private void recordStartupTime() {
         var group = Metrics.group("api_server");
         long wallUs;
+        String since;
+        String jvmStart = System.getProperty(JVM_START_PROPERTY);
         if (args.startTimeUs != null) {
             wallUs = System.nanoTime() / 1000 - args.startTimeUs;
+            since = "the jailer started";
+        } else if (jvmStart != null && jvmStart.matches("[0-9]{1,18}")) {
+            wallUs = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) - Long.parseLong(jvmStart);
+            since = "the JVM started";
         } else {
             Instant start = ProcessHandle.current().info().startInstant().orElse(Instant.now());
             wallUs = Duration.between(start, Instant.now()).toNanos() / 1000;
+            since = "process start";
         }
         long cpuUs = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1000).orElse(0L);
         if (args.startTimeCpuUs != null) {
@@ -148,7 +162,7 @@ final class EmberRun {
         }
         group.counter("process_startup_time_us").add(Math.max(0, wallUs));
         group.counter("process_startup_time_cpu_us").add(Math.max(0, cpuUs));
-        LOG.log(System.Logger.Level.INFO, "Ember ready " + wallUs + " us after process start");
+        LOG.log(System.Logger.Level.INFO, "Ember ready " + wallUs + " us after " + since);
     }
 
     private void installSeccomp() {
@@ -180,9 +194,12 @@ final class EmberRun {
         }
     }
 
+    /** Says what went wrong once on stderr; the log gets it too when it is a file of its own. */
     private static int fail(int code, String message) {
         System.err.println("ember: " + message);
-        LOG.log(System.Logger.Level.ERROR, message);
+        if (!Logging.logsToStderr()) {
+            LOG.log(System.Logger.Level.ERROR, message);
+        }
         return code;
     }
 }

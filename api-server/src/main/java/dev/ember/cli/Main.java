@@ -3,6 +3,7 @@ package dev.ember.cli;
 import dev.ember.api.EmberVersion;
 import dev.ember.app.VmmControl;
 import dev.ember.config.LogLevel;
+import dev.ember.logging.Logging;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
@@ -140,8 +141,10 @@ public final class Main implements Callable<Integer> {
         });
         cli.setExecutionExceptionHandler((ex, c, parsed) -> {
             // Only bugs get here: user errors are turned into exit codes inside EmberRun.run.
-            System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
             System.err.println("ember: internal error: " + ex);
+            if (!Logging.logsToStderr()) {
+                System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
+            }
             return ExitCode.UNEXPECTED_ERROR;
         });
         return cli.execute(args);

@@ -463,8 +463,9 @@ public final class VmResources {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
         }
         VmResources resources = new VmResources();
+        JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
         try {
-            resources.applyConfig(StrictJson.tree(json, "config file"), file.toAbsolutePath().getParent());
+            resources.applyConfig(root, file.toAbsolutePath().getParent());
         } catch (ConfigException e) {
             throw new ConfigException("config file " + file + ": " + e.getMessage());
         }

@@ -5,6 +5,7 @@ import dev.ember.config.LogLevel;
 import dev.ember.config.LoggerConfig;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
+import dev.ember.sys.SharedTerminal;
 import java.io.PrintStream;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -15,7 +16,9 @@ import java.util.logging.Logger;
 /**
  * The process's log backend: all code logs through {@link System.Logger}, which the JDK maps
  * to java.util.logging; this class owns JUL's root logger, its level and its one handler.
- * Output goes to stderr until a log path is configured (--log-path or PUT /logger).
+ * Output goes to stderr until a log path is configured (--log-path or PUT /logger), never to
+ * stdout (the guest's console); where stderr and stdout are one terminal, {@link SharedTerminal}
+ * keeps log lines and console lines apart.
  */
 public final class Logging {
     private static final Counter MISSED = Metrics.group("logger").counter("missed_log_count");
@@ -40,6 +43,7 @@ public final class Logging {
         module = null;
         close();
         LogManager.getLogManager().reset();
+        SharedTerminal.stdio(); // sees what stdin/stdout/stderr are now, before seccomp
         handler = new EmberHandler();
         Logger root = Logger.getLogger("");
         root.addHandler(handler);
@@ -83,6 +87,11 @@ public final class Logging {
 
     public static synchronized LogLevel level() {
         return level;
+    }
+
+    /** True while log lines go to stderr (no log path configured), where the CLI's own messages go too. */
+    public static synchronized boolean logsToStderr() {
+        return sink == null;
     }
 
     /** Closes a configured log file (at exit). */
@@ -135,8 +144,7 @@ public final class Logging {
                 if (s != null) {
                     s.write(line);
                 } else {
-                    stderr.print(line);
-                    stderr.flush();
+                    SharedTerminal.stdio().writeLog(stderr, line);
                 }
             } catch (RuntimeException e) {
                 FAILS.inc();

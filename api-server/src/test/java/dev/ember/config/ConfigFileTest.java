@@ -143,7 +143,9 @@ class ConfigFileTest {
 
     @Test
     void malformedAndMissingFiles() throws Exception {
-        assertTrue(error("{\"boot-source\": ").contains("config file: malformed JSON"));
+        String malformed = error("{\"boot-source\": ");
+        assertTrue(malformed.startsWith("config file " + dir.resolve("vm.json") + ": malformed JSON: "), malformed);
+        assertEquals(1, malformed.split("config file", -1).length - 1, "names the file once: " + malformed);
         assertTrue(error("[]").contains("the top level must be a JSON object"));
         Path missing = dir.resolve("none.json");
         assertEquals("config file " + missing + " does not exist",

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,78 @@ class CliErrorsIT {
             assertTrue(code != 0, p.describe());
             assertTrue(p.stderr().toLowerCase().contains("bogus.bin"), p.describe());
             assertNoStackTrace(p);
+        }
+    }
+
+    private static int count(String haystack, String needle) {
+        return haystack.split(java.util.regex.Pattern.quote(needle), -1).length - 1;
+    }
+
+    @Test
+    void anErrorIsPrintedOnce() throws Exception {
+        Path cfg = dir.resolve("c.json");
+        Files.writeString(cfg, "{\"boot-source\":{\"kernel_image_path\":\"/nonexistent/vmlinux\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":64}}");
+        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
+            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            assertEquals(1, count(p.stderr(), "/nonexistent/vmlinux"), "one line for one error\n" + p.describe());
+            assertTrue(p.stderr().contains("ember: "), p.describe());
+        }
+        // With a log file of its own, the log gets the error too; stderr still says it once.
+        Path log = dir.resolve("ember.log");
+        try (EmberProcess p = EmberProcess.boot(cfg.toString(), "--log-path", log.toString())) {
+            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            assertEquals(1, count(p.stderr(), "/nonexistent/vmlinux"), p.describe());
+            assertEquals(1, count(Files.readString(log), "/nonexistent/vmlinux"), Files.readString(log));
+        }
+    }
+
+    @Test
+    void malformedConfigNamesTheFileOnce() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("bad.json"), "{\"boot-source\": ");
+        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
+            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            assertTrue(p.stderr().contains("ember: config file " + cfg + ": malformed JSON: "), p.describe());
+            assertEquals(1, count(p.stderr(), "config file"), p.describe());
+            assertNoStackTrace(p);
+        }
+    }
+
+    /**
+     * Under bin/quickstart a shell runs the build and then exec's bin/ember: the process is as old
+     * as that shell. The figure must not count the time before the JVM started: here a shell
+     * sleeps before exec'ing, and the figure must fit in what the test saw minus that sleep.
+     */
+    @Test
+    void readyIsCountedFromTheJvmStartNotFromTheShellThatExecdIt() throws Exception {
+        long sleepUs = 2_000_000;
+        long t0 = System.nanoTime();
+        try (EmberProcess p = EmberProcess.startVia(List.of("bash", "-c", "sleep 2; exec \"$0\" \"$@\""),
+                "--no-api", "--config-file", "docs/examples/hello.json")) {
+            java.util.regex.Matcher m = p.awaitStderr("Ember ready ([0-9]+) us after (.*)$", Duration.ofSeconds(60));
+            long seenUs = (System.nanoTime() - t0) / 1000;
+            assertEquals("the JVM started", m.group(2), p.describe());
+            long readyUs = Long.parseLong(m.group(1));
+            assertTrue(readyUs <= seenUs - sleepUs, "ready " + readyUs + " us, but the JVM ran for at most "
+                    + (seenUs - sleepUs) + " us\n" + p.describe());
+            assertEquals(0, p.awaitExit(Duration.ofSeconds(60)), p.describe());
+        }
+    }
+
+    /** A log line that comes while the guest's console line is unfinished goes on a line of its own. */
+    @Test
+    void logLinesNeverShareALineWithTheConsole() throws Exception {
+        try (EmberProcess p = EmberProcess.bootSharingOutput(dir.resolve("out"), TestGuests.config(dir, "echo").toString())) {
+            p.awaitStdout("EMBER-TEST: READY echo\n", Duration.ofSeconds(60));
+            p.type("half a line");
+            p.awaitStdout("half a line", Duration.ofSeconds(30)); // echoed: the console is mid-line
+            p.terminate(); // logs "received SIGTERM, ..."
+            assertEquals(0, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            String out = p.stdout();
+            assertTrue(out.contains("half a line\n"), out);
+            for (String line : out.split("\n")) {
+                assertFalse(line.matches(".+[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]+ \\[.*"),
+                        "a log line inside a console line: " + line + "\n" + out);
+            }
         }
     }
 

@@ -25,9 +25,16 @@ public final class EmberProcess implements AutoCloseable {
     private final StringBuffer stderr = new StringBuffer();
     private final Thread outPump;
     private final Thread errPump;
+    /** Where stdout and stderr both go, when they share a file; else null (two pipes). */
+    private final Path sharedOutput;
 
     private EmberProcess(Process process) {
+        this(process, null);
+    }
+
+    private EmberProcess(Process process, Path sharedOutput) {
         this.process = process;
+        this.sharedOutput = sharedOutput;
         this.outPump = pump(process.getInputStream(), stdout, "ember-stdout");
         this.errPump = pump(process.getErrorStream(), stderr, "ember-stderr");
     }
@@ -68,6 +75,18 @@ public final class EmberProcess implements AutoCloseable {
         return start(args.toArray(new String[0]));
     }
 
+    /**
+     * Like {@link #boot}, with stdout and stderr in one file, {@code output} (as {@code > output 2>&1}
+     * or a terminal has them): {@link #stdout()} is the file's contents. A file rather than a pipe,
+     * because Process drops what a pipe still holds when the process ends.
+     */
+    public static EmberProcess bootSharingOutput(Path output, String config, String... extraArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(repo().resolve("bin/ember").toString(), "--no-api", "--config-file", config));
+        cmd.addAll(List.of(extraArgs));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo().toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+        return new EmberProcess(pb.start(), output);
+    }
+
     private static Thread pump(InputStream in, StringBuffer sink, String name) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[4096];
@@ -86,6 +105,13 @@ public final class EmberProcess implements AutoCloseable {
     }
 
     public String stdout() {
+        if (sharedOutput != null) {
+            try {
+                return Files.readString(sharedOutput);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         return stdout.toString();
     }
 
@@ -112,18 +138,18 @@ public final class EmberProcess implements AutoCloseable {
         Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Matcher m = p.matcher(stdout);
+            Matcher m = p.matcher(stdout());
             if (m.find()) {
                 return m;
             }
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 outPump.join(1000);
-                m = p.matcher(stdout);
+                m = p.matcher(stdout());
                 if (m.find()) {
                     return m;
                 }
                 throw new AssertionError("ember never printed /" + regex + "/ (" + (process.isAlive() ? "timed out" : "exited "
-                        + process.exitValue()) + ")\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+                        + process.exitValue()) + ")\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr);
             }
             Thread.sleep(20);
         }
@@ -144,7 +170,7 @@ public final class EmberProcess implements AutoCloseable {
                 if (m.find()) {
                     return m;
                 }
-                throw new AssertionError("ember never logged /" + regex + "/\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+                throw new AssertionError("ember never logged /" + regex + "/\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr);
             }
             Thread.sleep(20);
         }
@@ -165,7 +191,7 @@ public final class EmberProcess implements AutoCloseable {
     public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr);
+            throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr);
         }
         outPump.join(2000);
         errPump.join(2000);
@@ -178,7 +204,7 @@ public final class EmberProcess implements AutoCloseable {
     }
 
     public String describe() {
-        return "--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+        return "--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr;
     }
 
     @Override

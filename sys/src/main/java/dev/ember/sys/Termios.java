@@ -34,6 +34,7 @@ public final class Termios implements AutoCloseable {
         Native.check(Native.LIBC.tcgetattr(fd, raw.address()), "tcgetattr");
         Native.LIBC.cfmakeraw(raw.address());
         Native.check(Native.LIBC.tcsetattr(fd, TCSANOW, raw.address()), "tcsetattr");
+        SharedTerminal.stdio().rawMode(fd, true);
         return new Termios(fd, saved);
     }
 
@@ -41,5 +42,6 @@ public final class Termios implements AutoCloseable {
     @Override
     public void close() {
         Native.LIBC.tcsetattr(fd, TCSANOW, saved.address());
+        SharedTerminal.stdio().rawMode(fd, false);
     }
 }

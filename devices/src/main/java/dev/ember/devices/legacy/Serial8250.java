@@ -12,6 +12,7 @@ import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
+import dev.ember.sys.SharedTerminal;
 import jnr.ffi.Pointer;
 
 /**
@@ -42,6 +43,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private static final int LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40;
     private static final int MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
     private static final int RX_CAPACITY = 4096;
+    private static final int STDOUT = 1;
 
     private final InterruptLine irq;
     private final int outFd;
@@ -305,9 +307,13 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private void transmit(int b) {
         outByte.putByte(0, (byte) b);
         long rc;
-        do {
-            rc = Native.LIBC.write(outFd, outByte.address(), 1);
-        } while (rc < 0 && Native.errno() == LibC.EINTR);
+        if (outFd == STDOUT) {
+            rc = SharedTerminal.stdio().writeConsole(outFd, outByte.address(), (byte) b); // the log may share it
+        } else {
+            do {
+                rc = Native.LIBC.write(outFd, outByte.address(), 1);
+            } while (rc < 0 && Native.errno() == LibC.EINTR);
+        }
         if (rc == 1) {
             writeCount.inc();
         } else {
