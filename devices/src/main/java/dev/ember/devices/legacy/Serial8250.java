@@ -1,6 +1,7 @@
 package dev.ember.devices.legacy;
 
 import dev.ember.bus.BusDevice;
+import dev.ember.eventloop.EventHandler;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.irq.InterruptLine;
 import dev.ember.metrics.Counter;
@@ -56,7 +57,9 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     private EventLoop inputLoop;
     private int inputFd = -1;
-    private boolean inputPaused;
+    /** Whether {@link #inputFd} is in the loop's poll set now. */
+    private boolean watching;
+    private final EventHandler inputHandler = this::onInputReady;
     /** The guest has enabled the receive interrupt at least once: host input may flow. */
     private boolean receiverListening;
     private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
@@ -83,54 +86,65 @@ public final class Serial8250 implements BusDevice, Snapshottable {
      * then has no input.
      */
     public void attachInput(EventLoop loop, int fd) {
-        loop.register(fd, 0, this::onInputReady);
-        boolean listening;
+        loop.register(fd, LibC.EPOLLIN, inputHandler); // refused here, not later on a vCPU thread
         synchronized (this) {
-            this.inputLoop = loop;
-            this.inputFd = fd;
-            listening = receiverListening;
-        }
-        if (listening) {
-            loop.modify(fd, LibC.EPOLLIN);
+            inputLoop = loop;
+            inputFd = fd;
+            watching = true;
+            updateInputWatch();
         }
     }
 
-    private void onInputReady(int events) {
-        int space;
-        synchronized (this) {
-            space = RX_CAPACITY - rxCount;
-        }
-        if (space == 0) {
-            pauseInput();
+    /**
+     * The fd is in the poll set exactly while the guest listens and the ring has room: a full
+     * ring leaves bytes in the pipe (back-pressure), and an fd that is not watched cannot wake the
+     * loop, not even with a hang-up. Callers hold the monitor.
+     */
+    private void updateInputWatch() {
+        boolean want = inputFd >= 0 && receiverListening && rxCount < RX_CAPACITY;
+        if (want == watching) {
             return;
         }
-        long n = Native.LIBC.read(inputFd, inputBuf.address(), space);
-        if (n < 0) {
-            int errno = Native.errno();
-            if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+        if (want) {
+            inputLoop.register(inputFd, LibC.EPOLLIN, inputHandler);
+        } else {
+            inputLoop.unregister(inputFd);
+        }
+        watching = want;
+    }
+
+    private void onInputReady(int events) {
+        int fd, space;
+        synchronized (this) {
+            if (!watching || !receiverListening || rxCount == RX_CAPACITY) {
+                updateInputWatch();
                 return;
             }
-            inputLoop.unregister(inputFd);
-            throw new NativeException("serial input read", errno);
+            fd = inputFd;
+            space = RX_CAPACITY - rxCount;
         }
-        if (n == 0) {
-            // End of input (a pipe closed): stop polling it, the guest keeps running.
-            inputLoop.unregister(inputFd);
+        long n = Native.LIBC.read(fd, inputBuf.address(), space);
+        if (n < 0 && (Native.errno() == LibC.EAGAIN || Native.errno() == LibC.EINTR)) {
+            return;
+        }
+        if (n <= 0) {
+            // End of input (a pipe closed) or an fd that cannot be read: the guest keeps running
+            // without input.
+            synchronized (this) {
+                inputFd = -1;
+                if (watching) {
+                    inputLoop.unregister(fd);
+                    watching = false;
+                }
+            }
             return;
         }
         for (int i = 0; i < n; i++) {
             enqueueInput(inputBuf.getByte(i));
         }
-    }
-
-    private void pauseInput() {
         synchronized (this) {
-            if (inputPaused || inputFd < 0) {
-                return;
-            }
-            inputPaused = true;
+            updateInputWatch();
         }
-        inputLoop.modify(inputFd, 0);
     }
 
     /** Adds one received byte (input from the host, or loopback), raising RDA if enabled. */
@@ -151,7 +165,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     @Override
     public long read(long offset, int size) {
-        boolean resumeInput = false;
         int value;
         synchronized (this) {
             switch ((int) offset) {
@@ -160,10 +173,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                         value = dll;
                     } else {
                         value = popRx();
-                        if (inputPaused && rxCount < RX_CAPACITY) {
-                            inputPaused = false;
-                            resumeInput = true;
-                        }
+                        updateInputWatch();
                     }
                     break;
                 case IER:
@@ -193,9 +203,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                 default:
                     value = 0xff;
             }
-        }
-        if (resumeInput) {
-            inputLoop.modify(inputFd, LibC.EPOLLIN);
         }
         return value & 0xff;
     }
@@ -238,7 +245,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     public void write(long offset, int size, long value) {
         int v = (int) value & 0xff;
         boolean raise = false;
-        boolean startInput = false;
         synchronized (this) {
             switch ((int) offset) {
                 case DATA:
@@ -270,9 +276,9 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                         if ((enabled & IER_RDA) != 0 && rxCount > 0) {
                             raise = true;
                         }
-                        if ((enabled & IER_RDA) != 0 && !receiverListening) {
+                        if ((enabled & IER_RDA) != 0) {
                             receiverListening = true;
-                            startInput = inputFd >= 0 && !inputPaused;
+                            updateInputWatch();
                         }
                     }
                     break;
@@ -281,6 +287,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                     if ((v & 0x02) != 0) {
                         rxHead = 0;
                         rxCount = 0;
+                        updateInputWatch();
                     }
                     break;
                 case LCR:
@@ -295,9 +302,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                 default:
                     // LSR and MSR are read-only; writes to them are ignored as on real hardware.
             }
-        }
-        if (startInput) {
-            inputLoop.modify(inputFd, LibC.EPOLLIN);
         }
         if (raise) {
             irq.trigger();
@@ -338,18 +342,12 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     }
 
     @Override
-    public void restoreState(StateReader in) {
-        boolean startInput;
-        synchronized (this) {
-            restoreRegisters(in);
-            // A snapshot is taken of a guest long past opening its console; the state format
-            // predates the flag, so a restored UART takes input at once.
-            startInput = !receiverListening && inputFd >= 0 && !inputPaused;
-            receiverListening = true;
-        }
-        if (startInput) {
-            inputLoop.modify(inputFd, LibC.EPOLLIN);
-        }
+    public synchronized void restoreState(StateReader in) {
+        restoreRegisters(in);
+        // A snapshot is taken of a guest long past opening its console; the state format
+        // predates the flag, so a restored UART takes input at once.
+        receiverListening = true;
+        updateInputWatch();
     }
 
     private void restoreRegisters(StateReader in) {

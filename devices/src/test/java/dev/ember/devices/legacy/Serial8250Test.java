@@ -88,15 +88,17 @@ class Serial8250Test {
     void hostInputWaitsInItsFdUntilTheGuestListensSoTheDriversFifoResetLosesNothing() throws Exception {
         Path fifo = dir.resolve("stdin");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        int in = Native.check(Native.LIBC.open(fifo.toString(), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0), "open fifo");
+        int in = Native.check(Native.LIBC.open(fifo.toString(), LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0), "open fifo");
+        int writer = Native.check(Native.LIBC.open(fifo.toString(), LibC.O_WRONLY | LibC.O_CLOEXEC, 0), "open fifo");
         int out = openOut(dir.resolve("c"));
         try (EventFdLine irq = new EventFdLine(); dev.ember.eventloop.EventLoop loop = new dev.ember.eventloop.EventLoop()) {
             loop.start("serial-test-loop");
             Serial8250 uart = new Serial8250(irq, out);
-            // A script piped its commands before the guest booted.
+            // A script piped its commands before the guest booted, and is gone (the pipe hung up).
             jnr.ffi.Pointer cmd = Native.allocate(3);
             cmd.put(0, "ls\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
-            assertEquals(3, Native.LIBC.write(in, cmd.address(), 3));
+            assertEquals(3, Native.LIBC.write(writer, cmd.address(), 3));
+            Native.LIBC.close(writer);
             uart.attachInput(loop, in);
             drain(loop);
             assertEquals(0, uart.read(LSR, 1) & 1, "nothing is taken from the fd while no driver listens");
