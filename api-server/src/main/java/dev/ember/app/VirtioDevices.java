@@ -14,6 +14,7 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
+import dev.ember.eventloop.EventLoop;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,11 +33,14 @@ final class VirtioDevices implements AutoCloseable {
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
+    private final EventLoop loop;
 
-    private VirtioDevices() {}
+    private VirtioDevices(EventLoop loop) {
+        this.loop = loop;
+    }
 
     static VirtioDevices attach(Vmm.Machine m, VmResources resources) throws VmmException {
-        VirtioDevices v = new VirtioDevices();
+        VirtioDevices v = new VirtioDevices(m.loop);
         try {
             for (DriveConfig d : resources.drives()) {
                 VirtioBlock blk = new VirtioBlock(d.driveId(), Path.of(d.pathOnHost()), d.isReadOnly(),
@@ -128,10 +132,7 @@ final class VirtioDevices implements AutoCloseable {
                 throw new VmmException(e.getMessage());
             }
         }
-        RateLimiterConfig r = d.rateLimiter();
-        if (r != null) {
-            blk.rateLimiter().update(bucket(r.bandwidth()), bucket(r.ops()));
-        }
+        updateOnLoop(blk.rateLimiter(), d.rateLimiter());
     }
 
     /** PATCH /network-interfaces: new rx/tx rate limiter buckets. */
@@ -140,13 +141,16 @@ final class VirtioDevices implements AutoCloseable {
         if (net == null) {
             throw new VmmException("network interface '" + n.ifaceId() + "' is not attached to the running microVM");
         }
-        RateLimiterConfig rx = n.rxRateLimiter();
-        if (rx != null) {
-            net.rxRateLimiter().update(bucket(rx.bandwidth()), bucket(rx.ops()));
-        }
-        RateLimiterConfig tx = n.txRateLimiter();
-        if (tx != null) {
-            net.txRateLimiter().update(bucket(tx.bandwidth()), bucket(tx.ops()));
+        updateOnLoop(net.rxRateLimiter(), n.rxRateLimiter());
+        updateOnLoop(net.txRateLimiter(), n.txRateLimiter());
+    }
+
+    /** Rate limiters belong to the event loop: new buckets are handed to it, not set from this thread. */
+    private void updateOnLoop(RateLimiter limiter, RateLimiterConfig r) {
+        if (r != null) {
+            TokenBucketConfig bandwidth = bucket(r.bandwidth());
+            TokenBucketConfig ops = bucket(r.ops());
+            loop.execute(() -> limiter.update(bandwidth, ops));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ember.bus;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * A sorted, non-overlapping map from address ranges to devices: the MMIO bus or the PIO bus.
@@ -10,6 +11,8 @@ import java.util.Arrays;
  * new snapshot of the arrays, so a lookup never sees a half-updated table.
  */
 public final class Bus {
+    private static final AtomicLongFieldUpdater<Bus> UNHANDLED = AtomicLongFieldUpdater.newUpdater(Bus.class, "unhandled");
+
     private static final class Table {
         final long[] bases;
         final long[] lengths;
@@ -24,8 +27,11 @@ public final class Bus {
 
     private final String name;
     private volatile Table table = new Table(new long[0], new long[0], new BusDevice[0]);
-    /** Accesses that hit no device: counted, never fatal (the guest probes empty ports). */
-    private long unhandled;
+    /**
+     * Accesses that hit no device: counted, never fatal (the guest probes empty ports). Every
+     * vCPU thread adds to it, so it is an atomic add (no allocation, unlike a LongAdder's cells).
+     */
+    private volatile long unhandled;
 
     public Bus(String name) {
         this.name = name;
@@ -83,7 +89,7 @@ public final class Bus {
         Table t = table;
         int i = find(t, addr);
         if (i < 0) {
-            unhandled++;
+            UNHANDLED.incrementAndGet(this);
             return size >= 8 ? -1L : (1L << (size * 8)) - 1;
         }
         return t.devices[i].read(addr - t.bases[i], size);
@@ -94,7 +100,7 @@ public final class Bus {
         Table t = table;
         int i = find(t, addr);
         if (i < 0) {
-            unhandled++;
+            UNHANDLED.incrementAndGet(this);
             return false;
         }
         t.devices[i].write(addr - t.bases[i], size, value);

@@ -86,6 +86,21 @@ public final class EventLoop implements AutoCloseable {
         return Thread.currentThread() == thread;
     }
 
+    /**
+     * True on the loop's thread, and on any thread before the loop is started (the thread that
+     * builds the machine owns its loop-confined parts until then). See {@link ThreadConfinement}.
+     */
+    public boolean ownsCurrentThread() {
+        Thread t = thread;
+        return t == null || t == Thread.currentThread();
+    }
+
+    /** The loop thread's name, or "not started". */
+    public String threadName() {
+        Thread t = thread;
+        return t == null ? "not started" : t.getName();
+    }
+
     /** Starts the loop on a new platform thread with the given name. */
     public Thread start(String threadName) {
         running = true;

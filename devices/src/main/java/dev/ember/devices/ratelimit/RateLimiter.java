@@ -1,6 +1,7 @@
 package dev.ember.devices.ratelimit;
 
 import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
 import dev.ember.sys.LibC;
 
@@ -11,7 +12,8 @@ import dev.ember.sys.LibC;
  * the queue. When the timer fires on the event loop the limiter unblocks and calls the device's
  * resume callback — no polling, no busy waiting.
  *
- * <p>Owned by the event-loop thread; {@link #update} may be called from any thread.
+ * <p>Confined to the event-loop thread once attached (checked under {@link ThreadConfinement}):
+ * another thread that wants new buckets posts {@link #update} to the loop itself.
  */
 public final class RateLimiter implements AutoCloseable {
     /** Shortest timer we arm; shorter waits would only burn wake-ups. */
@@ -23,7 +25,7 @@ public final class RateLimiter implements AutoCloseable {
     private EventLoop loop;
     private Runnable onUnblocked;
     private boolean blocked;
-    private long throttledEvents;
+    private volatile long throttledEvents; // written on the loop only, read by metrics and tests
 
     public RateLimiter(TokenBucketConfig bandwidth, TokenBucketConfig ops) {
         long now = System.nanoTime();
@@ -61,6 +63,7 @@ public final class RateLimiter implements AutoCloseable {
      * @return false if throttled; the caller must stop and wait for its resume callback
      */
     public boolean consume(long bytes, long operations) {
+        ThreadConfinement.requireLoop(loop, "RateLimiter.consume");
         if (blocked) {
             return false;
         }
@@ -100,6 +103,7 @@ public final class RateLimiter implements AutoCloseable {
     }
 
     private void onTimer() {
+        ThreadConfinement.requireLoop(loop, "RateLimiter.onTimer");
         timer.read();
         if (!blocked) {
             return;
@@ -122,13 +126,10 @@ public final class RateLimiter implements AutoCloseable {
     /**
      * Replaces the buckets at run time (the PATCH API). A null config leaves that bucket as it
      * is; a config with size or refill time 0 removes the limit. A throttled device is resumed so
-     * it re-evaluates against the new buckets.
+     * it re-evaluates against the new buckets. Event-loop thread only (before attach: any thread).
      */
     public void update(TokenBucketConfig newBandwidth, TokenBucketConfig newOps) {
-        if (loop != null && !loop.inLoop()) {
-            loop.execute(() -> update(newBandwidth, newOps));
-            return;
-        }
+        ThreadConfinement.requireLoop(loop, "RateLimiter.update");
         long now = System.nanoTime();
         if (newBandwidth != null) {
             bandwidth = newBandwidth.enabled() ? new TokenBucket(newBandwidth, now) : null;

@@ -1,13 +1,15 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
 import java.lang.invoke.VarHandle;
 
 /**
  * The device side of one split virtqueue (virtio 1.2, 2.7): reads the available ring, walks
  * descriptor chains, publishes used elements and decides when the driver wants an interrupt
- * (flags or EVENT_IDX). Used only on the event-loop thread; every method is allocation free
- * except on error paths.
+ * (flags or EVENT_IDX). Used only on the event-loop thread (checked at entry under
+ * {@link ThreadConfinement}); every method is allocation free except on error paths.
  *
  * <p>Ring layout: descriptor table {@code 16*size}; available ring {@code flags u16, idx u16,
  * ring[size] u16, used_event u16}; used ring {@code flags u16, idx u16, ring[size] {id u32,
@@ -16,6 +18,7 @@ import java.lang.invoke.VarHandle;
 public final class SplitQueue {
     private final int index;
     private final GuestMemory mem;
+    private final EventLoop owner;
     private int size;
     private long descTable;
     private long availRing;
@@ -28,9 +31,16 @@ public final class SplitQueue {
     private int nextUsed;
     private int usedAtLastSignal;
 
-    public SplitQueue(int index, GuestMemory mem) {
+    /** A queue confined to {@code owner}'s thread. */
+    public SplitQueue(int index, GuestMemory mem, EventLoop owner) {
         this.index = index;
         this.mem = mem;
+        this.owner = owner;
+    }
+
+    /** A queue driven by one thread without an event loop (unit tests, benchmarks): unchecked. */
+    public SplitQueue(int index, GuestMemory mem) {
+        this(index, mem, null);
     }
 
     /**
@@ -57,6 +67,7 @@ public final class SplitQueue {
 
     /** Arms the queue with a configuration that passed {@link #validate}. */
     public void activate(int size, long desc, long avail, long used, boolean eventIdx, boolean indirect) {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.activate");
         this.size = size;
         this.descTable = desc;
         this.availRing = avail;
@@ -87,6 +98,7 @@ public final class SplitQueue {
     }
 
     public void reset() {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.reset");
         ready = false;
         size = 0;
         descTable = availRing = usedRing = 0;
@@ -125,6 +137,7 @@ public final class SplitQueue {
      * @throws VirtqueueException if the ring or the chain is malformed
      */
     public boolean pop(DescriptorChain chain) {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.pop");
         if (!ready || pending() == 0) {
             return false;
         }
@@ -141,6 +154,7 @@ public final class SplitQueue {
 
     /** Returns chain {@code head} to the driver with {@code writtenBytes} written into it. */
     public void addUsed(int head, long writtenBytes) {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.addUsed");
         long e = usedRing + 4 + 8L * (nextUsed & (size - 1));
         mem.putInt(e, head);
         mem.putInt(e + 4, (int) writtenBytes);
@@ -154,6 +168,7 @@ public final class SplitQueue {
      * (2.7.7.2: used_event with EVENT_IDX, else the NO_INTERRUPT flag).
      */
     public boolean needsInterrupt() {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.needsInterrupt");
         int newIdx = nextUsed;
         int old = usedAtLastSignal;
         usedAtLastSignal = newIdx;
@@ -176,6 +191,7 @@ public final class SplitQueue {
      * @return true if more entries are available (keep processing)
      */
     public boolean enableNotifications() {
+        ThreadConfinement.requireLoop(owner, "SplitQueue.enableNotifications");
         if (!ready) {
             return false;
         }

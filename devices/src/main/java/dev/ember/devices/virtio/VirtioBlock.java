@@ -2,6 +2,7 @@ package dev.ember.devices.virtio;
 
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -165,6 +166,7 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     private void swapFile(BlockBackingFile next) {
+        ThreadConfinement.requireLoop(loop, "VirtioBlock.swapFile");
         BlockBackingFile old = file;
         configSeq++; // odd: config reads wait for the whole new capacity
         VarHandle.storeStoreFence();
@@ -226,6 +228,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public void activate(VirtioTransport t) {
+        ThreadConfinement.requireLoop(loop, "VirtioBlock.activate");
         long f = t.negotiatedFeatures();
         discardNegotiated = (f & Virtio.bit(F_DISCARD)) != 0;
         writeZeroesNegotiated = (f & Virtio.bit(F_WRITE_ZEROES)) != 0;
@@ -234,6 +237,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public void reset() {
+        ThreadConfinement.requireLoop(loop, "VirtioBlock.reset");
         transport = null;
     }
 
@@ -245,6 +249,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     /** Serves the request queue until it is empty or the rate limiter says stop. */
     private void processQueue() {
+        ThreadConfinement.requireLoop(loop, "VirtioBlock.processQueue");
         VirtioTransport t = transport;
         if (t == null || t.broken()) {
             return;

@@ -4,6 +4,7 @@ import dev.ember.bus.Bus;
 import dev.ember.bus.BusDevice;
 import dev.ember.eventloop.EventFd;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.irq.InterruptLine;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
@@ -13,8 +14,6 @@ import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.LibC;
 import dev.ember.vm.IoEventRegistrar;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
@@ -25,9 +24,12 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * (under this object's monitor) or signal eventfds. Everything that touches a virtqueue or the
  * backend runs on the event-loop thread: queue kicks arrive there through one eventfd per queue
  * (a KVM ioeventfd on QueueNotify with datamatch = queue index, or signalled by
- * {@link #write} when a notify reaches user space), and so do activation and reset. A reset
- * written by the driver waits until the event loop has dropped all queue state, so once the
- * driver's Status write returns, the device no longer touches guest memory.
+ * {@link #write} when a notify reaches user space), and so do activation and reset; the
+ * loop-side methods check their thread at entry ({@link ThreadConfinement}). No register access
+ * blocks a vCPU: a reset (Status = 0) clears the registers at once and leaves dropping the
+ * queue state to the loop; until the loop has done so, Status reads as DEVICE_NEEDS_RESET
+ * (non-zero), and a driver waits for it to read 0 before it reuses the rings (virtio 1.2,
+ * 2.4.2), after which the device no longer touches them.
  */
 public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snapshottable, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(VirtioMmioDevice.class.getName());
@@ -55,6 +57,8 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
 
     private static final AtomicIntegerFieldUpdater<VirtioMmioDevice> INTERRUPT_STATUS =
             AtomicIntegerFieldUpdater.newUpdater(VirtioMmioDevice.class, "interruptStatus");
+    private static final AtomicIntegerFieldUpdater<VirtioMmioDevice> RESETS_IN_FLIGHT =
+            AtomicIntegerFieldUpdater.newUpdater(VirtioMmioDevice.class, "resetsInFlight");
 
     private final VirtioDevice device;
     private final GuestMemory memory;
@@ -78,6 +82,8 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     private volatile int status;
     private volatile int interruptStatus;
     private volatile int configGeneration;
+    /** Resets the driver wrote whose queue-state part the event loop has not run yet. */
+    private volatile int resetsInFlight;
 
     // Event-loop state.
     private final SplitQueue[] queues;
@@ -105,7 +111,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         this.queues = new SplitQueue[queueCount];
         this.notifyFds = new EventFd[queueCount];
         for (int i = 0; i < queueCount; i++) {
-            queues[i] = new SplitQueue(i, memory);
+            queues[i] = new SplitQueue(i, memory, loop);
             queueNum[i] = Virtio.MAX_QUEUE_SIZE;
         }
     }
@@ -177,7 +183,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
             case REG_QUEUE_NUM_MAX: return queueSelValid() ? Virtio.MAX_QUEUE_SIZE : 0;
             case REG_QUEUE_READY: return readQueueReady();
             case REG_INTERRUPT_STATUS: return interruptStatus;
-            case REG_STATUS: return status;
+            case REG_STATUS: return resetsInFlight == 0 ? status : status | Virtio.STATUS_DEVICE_NEEDS_RESET;
             case REG_SHM_LEN_LOW: case REG_SHM_LEN_HIGH: case REG_SHM_BASE_LOW: case REG_SHM_BASE_HIGH:
                 return 0xFFFF_FFFFL; // no shared memory regions: length -1
             case REG_QUEUE_RESET: return 0;
@@ -409,7 +415,10 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         return null;
     }
 
-    /** Device reset (Status = 0): registers now, queue state on the event loop, then return. */
+    /**
+     * Device reset (Status = 0): registers now, queue state on the event loop; returns without
+     * waiting for the loop. Status reads non-zero until the loop is done (see the class comment).
+     */
     private void reset() {
         synchronized (this) {
             status = 0;
@@ -421,28 +430,15 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                 queueDesc[q] = queueDriver[q] = queueDevice[q] = 0;
             }
             interruptStatus = 0;
+            RESETS_IN_FLIGHT.incrementAndGet(this);
         }
-        if (loop.inLoop()) {
-            resetOnLoop();
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        loop.execute(() -> {
-            resetOnLoop();
-            done.countDown();
-        });
-        try {
-            if (!done.await(5, TimeUnit.SECONDS)) {
-                LOG.log(Level.ERROR, "virtio {0}: event loop did not complete the device reset within 5 s", device.name());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.execute(resetTask);
     }
 
     // ---- event-loop side -------------------------------------------------------------------
 
     private void activateOnLoop() {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.activateOnLoop");
         if ((status & Virtio.STATUS_DRIVER_OK) == 0 || activated) {
             return; // reset raced ahead of us
         }
@@ -472,6 +468,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     }
 
     private void resetOnLoop() {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.resetOnLoop");
         activated = false;
         broken = false;
         for (SplitQueue q : queues) {
@@ -483,11 +480,15 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
             }
         }
         device.reset();
+        RESETS_IN_FLIGHT.decrementAndGet(this); // last: Status reads 0 only once all of the above is done
     }
 
     private void onNotifyEvent(int q) {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.onNotifyEvent");
         notifyFds[q].read();
-        if (activated && !broken && queues[q].ready()) {
+        // While a reset is in flight the rings belong to no one: the driver may be freeing them.
+        // A kick for the next set-up is not lost: activation serves every ready queue.
+        if (activated && !broken && resetsInFlight == 0 && queues[q].ready()) {
             serveQueue(q);
         }
     }
@@ -522,6 +523,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
 
     @Override
     public void notifyUsed(SplitQueue queue) {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.notifyUsed");
         if (queue.needsInterrupt()) {
             raiseInterrupt(Virtio.INT_USED_RING);
         }
@@ -529,6 +531,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
 
     @Override
     public void configChanged() {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.configChanged"); // configGeneration++ is not atomic
         configGeneration++;
         if ((status & Virtio.STATUS_DRIVER_OK) != 0) {
             raiseInterrupt(Virtio.INT_CONFIG);
@@ -537,6 +540,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
 
     @Override
     public void deviceError(String reason) {
+        ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.deviceError");
         if (broken) {
             return;
         }

@@ -5,6 +5,7 @@ import dev.ember.devices.net.FrameInterceptor;
 import dev.ember.devices.net.Tap;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -199,6 +200,7 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public void activate(VirtioTransport t) {
+        ThreadConfinement.requireLoop(loop, "VirtioNet.activate");
         long f = t.negotiatedFeatures();
         mergeable = (f & Virtio.bit(F_MRG_RXBUF)) != 0;
         int offload = 0;
@@ -223,6 +225,7 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public void reset() {
+        ThreadConfinement.requireLoop(loop, "VirtioNet.reset");
         transport = null;
         if (rxPending > 0) {
             m.rxFails.inc(); // a frame read before the reset can no longer be delivered
@@ -252,6 +255,7 @@ public final class VirtioNet implements VirtioDevice {
     // ---- RX --------------------------------------------------------------------------------
 
     private void onTapEvent(int events) {
+        ThreadConfinement.requireLoop(loop, "VirtioNet.onTapEvent");
         if ((events & (LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
             // The interface went away under us (deleted, or detached): epoll would report this
             // forever whatever the interest mask, so stop watching; TX writes will fail and count.
@@ -272,6 +276,7 @@ public final class VirtioNet implements VirtioDevice {
     }
 
     private void processRx() {
+        ThreadConfinement.requireLoop(loop, "VirtioNet.processRx");
         VirtioTransport t = transport;
         if (t == null || t.broken()) {
             setTapArmed(false);
@@ -412,6 +417,7 @@ public final class VirtioNet implements VirtioDevice {
     // ---- TX --------------------------------------------------------------------------------
 
     private void processTx() {
+        ThreadConfinement.requireLoop(loop, "VirtioNet.processTx");
         VirtioTransport t = transport;
         if (t == null || t.broken()) {
             return;

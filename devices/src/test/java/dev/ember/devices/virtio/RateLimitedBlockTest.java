@@ -93,7 +93,7 @@ class RateLimitedBlockTest {
             TestDriver.await(limiter::blocked, "throttling");
             h.d.sync();
             assertEquals(1, h.ring.usedIdx(), "second request held back");
-            limiter.update(null, new TokenBucketConfig(0, 0, 0)); // remove the ops limit
+            loop.execute(() -> limiter.update(null, new TokenBucketConfig(0, 0, 0))); // remove the ops limit, on the loop that owns it
             TestDriver.await(() -> h.ring.usedIdx() == 2, "request served after the update");
             assertFalse(limiter.blocked());
             assertEquals(S_OK, mem.getByte(BlockHarness.STATUS));

@@ -52,9 +52,15 @@ final class TestDriver implements AutoCloseable {
         return lo | (hi << 32);
     }
 
+    /** Status = 0, then read Status until it is 0, as a driver must before reusing the device (virtio 1.2, 2.4.2). */
+    void reset() {
+        w(REG_STATUS, 0);
+        await(() -> r(REG_STATUS) == 0, "the device reset to complete");
+    }
+
     /** Reset, ACKNOWLEDGE, DRIVER, accept {@code deviceFeatures & mask}, FEATURES_OK. */
     long negotiate(long mask) {
-        w(REG_STATUS, 0);
+        reset();
         w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
         w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_DRIVER);
         long f = deviceFeatures() & mask;

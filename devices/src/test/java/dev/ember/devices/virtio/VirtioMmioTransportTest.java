@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -149,7 +151,7 @@ class VirtioMmioTransportTest {
         d.setupQueue(0, ring);
         d.driverOk();
         assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DRIVER_OK);
-        d.w(REG_STATUS, 0);
+        d.reset();
         assertEquals(0, d.r(REG_STATUS));
         assertEquals(0, d.r(REG_INTERRUPT_STATUS));
         d.w(REG_QUEUE_SEL, 0);
@@ -160,6 +162,69 @@ class VirtioMmioTransportTest {
         d.setupQueue(0, ring2);
         d.driverOk();
         assertEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
+    }
+
+    /**
+     * A reset written on a vCPU thread never waits for the event loop (it used to wait up to 5 s
+     * on a latch): with the loop busy, the Status write returns at once, Status reads non-zero
+     * (DEVICE_NEEDS_RESET) and the queue is still armed; once the loop runs the reset, Status
+     * reads 0 and the queue is dropped.
+     */
+    @Test
+    void resetReturnsAtOnceAndStatusReadsNonZeroUntilTheLoopHasDroppedTheQueues() throws Exception {
+        d.negotiate(-1L);
+        d.setupQueue(0, new TestRing(mem, 16, 0x10000));
+        d.driverOk();
+        d.sync();
+        assertTrue(queueReadyOnLoop(), "activated");
+        CountDownLatch loopBusy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        loop.execute(() -> {
+            loopBusy.countDown();
+            awaitQuietly(release);
+        });
+        assertTrue(loopBusy.await(10, TimeUnit.SECONDS));
+        try {
+            Thread vcpu = new Thread(() -> d.w(REG_STATUS, 0), "vcpu0");
+            vcpu.start();
+            vcpu.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(vcpu.isAlive(), "the Status write waits for nothing");
+            assertEquals(Virtio.STATUS_DEVICE_NEEDS_RESET, d.r(REG_STATUS), "reset in progress");
+            assertEquals(0, d.r(REG_QUEUE_READY), "registers are reset at once");
+        } finally {
+            release.countDown();
+        }
+        TestDriver.await(() -> d.r(REG_STATUS) == 0, "Status to read 0");
+        assertFalse(queueReadyOnLoop(), "the loop dropped the queue state before Status read 0");
+    }
+
+    private boolean queueReadyOnLoop() throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> ready = new java.util.concurrent.CompletableFuture<>();
+        loop.execute(() -> ready.complete(d.transport.queue(0).ready()));
+        return ready.get(10, TimeUnit.SECONDS);
+    }
+
+    private static void awaitQuietly(CountDownLatch l) {
+        try {
+            l.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Loop-confined code called from another thread fails loudly under -ea instead of racing the loop. */
+    @Test
+    void loopConfinedMethodsRefuseOtherThreads() {
+        d.negotiate(-1L);
+        d.setupQueue(0, new TestRing(mem, 16, 0x10000));
+        d.driverOk();
+        d.sync();
+        SplitQueue q = d.transport.queue(0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.pop(new DescriptorChain(16)));
+        assertTrue(e.getMessage().contains("SplitQueue.pop is confined to the event loop (thread test-event-loop)"),
+                e.getMessage());
+        assertThrows(IllegalStateException.class, () -> d.transport.notifyUsed(q));
+        assertThrows(IllegalStateException.class, () -> blk.rateLimiter().update(null, null));
     }
 
     @Test
