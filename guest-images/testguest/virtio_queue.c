@@ -38,12 +38,19 @@ void vdev_irq_setup(struct vdev *d)
     ioapic_route(d->irq, vdev_irq);
 }
 
+/* Virtio 1.2, 2.4.2: after writing 0 the driver waits for Status to read 0 before reusing the
+ * device; Ember completes the reset on its event loop and reads DEVICE_NEEDS_RESET meanwhile. */
+#define RESET_POLL_READS 10000000u
+
 void vdev_reset(struct vdev *d)
 {
     vdev_write(d, VIRTIO_MMIO_STATUS, 0);
-    if (vdev_read(d, VIRTIO_MMIO_STATUS) != 0)
-        test_fail(EXIT_FAIL, "device at 0x%lx did not reset (status still 0x%x)", d->base,
-                  vdev_read(d, VIRTIO_MMIO_STATUS));
+    for (u32 i = 0; vdev_read(d, VIRTIO_MMIO_STATUS) != 0; i++) {
+        if (i == RESET_POLL_READS)
+            test_fail(EXIT_FAIL, "device at 0x%lx did not reset (status still 0x%x after %u reads)", d->base,
+                      vdev_read(d, VIRTIO_MMIO_STATUS), RESET_POLL_READS);
+        cpu_relax();
+    }
 }
 
 u64 vdev_offered(struct vdev *d)
