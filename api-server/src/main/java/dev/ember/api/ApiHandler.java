@@ -8,7 +8,11 @@ import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.Methods;
+import org.xnio.IoUtils;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -45,39 +49,46 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    /** Past this much discarded body the connection is closed instead of drained. */
-    private static final long DRAIN_LIMIT = 16L << 20;
-
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        long declared = exchange.getRequestContentLength();
-        if (declared > DRAIN_LIMIT) {
-            exchange.setPersistent(false);
-            send(exchange, tooBig(declared));
+        RequestFraming.Declared declared;
+        try {
+            declared = RequestFraming.check(exchange.getRequestHeaders());
+        } catch (ApiError e) {
+            sendAndClose(exchange, fault(e.status(), e.getMessage()));
             return;
         }
-        // Read the body in pieces, keeping at most maxPayload bytes. An oversized body is read
-        // to its end and dropped, so the client gets the 400 instead of a reset connection.
+        boolean hasBody = declared.chunked() || declared.contentLength() > 0;
+        if (hasBody && Methods.GET.equals(exchange.getRequestMethod())) {
+            // Firecracker's answer; the body is not read, so the connection cannot carry another request.
+            sendAndClose(exchange, fault(400, "GET request cannot have a body."));
+            return;
+        }
+        if (declared.contentLength() > maxPayload) {
+            // Answered before the body arrives, as Firecracker does; the unread body ends the connection.
+            sendAndClose(exchange, tooBig(declared.contentLength()));
+            return;
+        }
+        if (!hasBody) {
+            dispatch(exchange, new byte[0]);
+            return;
+        }
+        // Chunked bodies have no declared size: keep at most maxPayload bytes and refuse the
+        // request as soon as it grows past that.
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         long[] seen = {0};
         exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
             seen[0] += chunk.length;
-            if (seen[0] <= maxPayload) {
-                body.write(chunk, 0, chunk.length);
-            } else if (seen[0] > DRAIN_LIMIT) {
+            if (seen[0] > maxPayload) {
                 ex.getRequestReceiver().pause();
-                ex.setPersistent(false);
-                send(ex, tooBig(declared));
+                sendAndClose(ex, tooBig(-1));
                 return;
             }
+            body.write(chunk, 0, chunk.length);
             if (last) {
-                if (seen[0] > maxPayload) {
-                    send(ex, tooBig(declared));
-                } else {
-                    dispatch(ex, body.toByteArray());
-                }
+                dispatch(ex, body.toByteArray());
             }
-        }, this::readFailed);
+        }, (ex, error) -> readFailed(ex, error, seen[0], declared.contentLength()));
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
@@ -85,18 +96,21 @@ final class ApiHandler implements HttpHandler {
                 exchange.getRequestPath(), body)));
     }
 
-    private void readFailed(HttpServerExchange exchange, java.io.IOException error) {
-        exchange.setPersistent(false);
-        if (error instanceof RequestTooBigException) {
-            send(exchange, tooBig(-1));
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, "API request body could not be read: " + error);
-            exchange.endExchange();
-        }
+    /**
+     * The body could not be read to its end: the peer closed (or half-closed) early, or the
+     * chunked encoding was broken. Never a success: Firecracker's clients would take an empty
+     * 200 as "applied".
+     */
+    private void readFailed(HttpServerExchange exchange, java.io.IOException error, long received, long declared) {
+        LOG.log(System.Logger.Level.DEBUG, "API request body could not be read: " + error);
+        String detail = declared >= 0
+                ? "the connection ended after " + received + " of the " + declared + " bytes that Content-Length announced"
+                : "the chunked body ended or broke after " + received + " bytes";
+        sendAndClose(exchange, fault(400, "Incomplete HTTP request body: " + detail + "; nothing was applied."));
     }
 
     private ApiResponse tooBig(long length) {
-        return ApiResponse.fault(400, "Request payload with size " + (length < 0 ? "over " + maxPayload : length)
+        return fault(400, "Request payload with size " + (length < 0 ? "over " + maxPayload : length)
                 + " is larger than the limit of " + maxPayload + " allowed by server."
                 + " (raise --http-api-max-payload-size or send less)");
     }
@@ -171,6 +185,19 @@ final class ApiHandler implements HttpHandler {
     }
 
     private static void send(HttpServerExchange exchange, ApiResponse response) {
+        send(exchange, response, false);
+    }
+
+    /**
+     * Answers and closes the connection once the answer is written, without reading what is
+     * left of the request: after a framing error those bytes are not a request to trust.
+     */
+    private static void sendAndClose(HttpServerExchange exchange, ApiResponse response) {
+        exchange.setPersistent(false);
+        send(exchange, response, true);
+    }
+
+    private static void send(HttpServerExchange exchange, ApiResponse response, boolean close) {
         try {
             exchange.setStatusCode(response.status());
             if (response.body() == null) {
@@ -179,11 +206,31 @@ final class ApiHandler implements HttpHandler {
             }
             byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : StrictJson.write(response.body());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
-            exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+            exchange.getResponseSender().send(ByteBuffer.wrap(bytes), close ? CLOSE_AFTER_RESPONSE : IoCallback.END_EXCHANGE);
         } catch (RuntimeException e) {
             SYNC_RESPONSE_FAILS.inc();
             LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);
+            if (close) {
+                IoUtils.safeClose(exchange.getConnection());
+            }
             exchange.endExchange();
         }
     }
+
+    /** Closes the connection as soon as the response is out: an unread request body is never drained. */
+    private static final IoCallback CLOSE_AFTER_RESPONSE = new IoCallback() {
+        @Override
+        public void onComplete(HttpServerExchange exchange, Sender sender) {
+            if (exchange.getConnection() instanceof HttpServerConnection http && http.getChannel() instanceof UnixStreamConnection unix) {
+                unix.lingerAndClose();
+            } else {
+                IoUtils.safeClose(exchange.getConnection());
+            }
+        }
+
+        @Override
+        public void onException(HttpServerExchange exchange, Sender sender, java.io.IOException exception) {
+            IoUtils.safeClose(exchange.getConnection());
+        }
+    };
 }

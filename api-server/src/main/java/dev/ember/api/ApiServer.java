@@ -15,6 +15,13 @@ import org.xnio.OptionMap;
  */
 public final class ApiServer implements AutoCloseable {
     public static final int DEFAULT_MAX_PAYLOAD = 51200;
+    /** Request line plus headers; Firecracker's clients send a few hundred bytes. */
+    static final int MAX_HEADER_BYTES = 8192;
+    static final int MAX_HEADERS = 64;
+    /** A connection that has sent nothing of a next request for this long is closed. */
+    static final int IDLE_MILLIS = 30_000;
+    /** From a request's first byte to its last header byte; a slow-header client is cut off after it. */
+    static final int HEADER_MILLIS = 10_000;
 
     private final UnixHttpServer http;
     private final ExecutorService controllerThread;
@@ -39,6 +46,10 @@ public final class ApiServer implements AutoCloseable {
         });
         OptionMap options = OptionMap.builder()
                 .set(UndertowOptions.ALWAYS_SET_DATE, false)
+                .set(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+                .set(UndertowOptions.MAX_HEADERS, MAX_HEADERS)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_MILLIS)
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, HEADER_MILLIS)
                 .getMap();
         try {
             ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload);

@@ -42,6 +42,13 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
     private boolean writePending;
     private boolean dispatchQueued;
     private boolean closed;
+    private boolean lingering;
+
+    /** The rest of a rewritten error response (see {@link BodilessErrors}); I/O thread only. */
+    private ByteBuffer pendingOut;
+    /** Lingering close: bytes read and dropped so far, and where they go; I/O thread only. */
+    private long lingered;
+    private ByteBuffer lingerScratch;
 
     private volatile ReadReadyHandler readHandler;
     private volatile WriteReadyHandler writeHandler;
@@ -88,6 +95,19 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
     private void dispatch() {
         boolean read;
         boolean write;
+        boolean linger;
+        synchronized (this) {
+            linger = lingering;
+            if (linger) {
+                dispatchQueued = false;
+                readPending = false;
+                writePending = false;
+            }
+        }
+        if (linger) {
+            drainLingering();
+            return;
+        }
         synchronized (this) {
             dispatchQueued = false;
             read = readPending && readResumed;
@@ -129,6 +149,14 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
         if (closed || key == null || !key.isValid()) {
             return;
         }
+        if (lingering) {
+            int want = readPending ? 0 : SelectionKey.OP_READ;
+            if (key.interestOps() != want) {
+                key.interestOps(want);
+                poller.wakeup();
+            }
+            return;
+        }
         int ops = 0;
         if (readResumed && !readPending && !readShutdown) {
             ops |= SelectionKey.OP_READ;
@@ -139,6 +167,71 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
         if (key.interestOps() != ops) {
             key.interestOps(ops);
             poller.wakeup();
+        }
+    }
+
+    // ---- lingering close ------------------------------------------------------------------
+
+    /**
+     * Ends a connection whose request was refused unread: stops writing (the client sees the
+     * answer, then EOF), then reads and drops what the client still sends, and closes at the
+     * client's EOF, after {@link #LINGER_MAX_BYTES} or after {@link #LINGER_MILLIS}. Closing at
+     * once would make an AF_UNIX peer's next read fail with ECONNRESET while unread bytes sit in
+     * our receive queue, and the client could lose the answer. Runs on the I/O thread.
+     */
+    void lingerAndClose() {
+        synchronized (this) {
+            if (closed || lingering) {
+                return;
+            }
+            lingering = true;
+            writeResumed = false;
+        }
+        try {
+            flushPending();
+            writeShutdown = true;
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            closeQuietly();
+            return;
+        }
+        ioThread.executeAfter(this::closeQuietly, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        drainLingering();
+    }
+
+    static final long LINGER_MILLIS = 2000;
+    static final long LINGER_MAX_BYTES = 256 * 1024;
+
+    private void drainLingering() {
+        if (lingerScratch == null) {
+            lingerScratch = ByteBuffer.allocate(4096);
+        }
+        try {
+            while (true) {
+                lingerScratch.clear();
+                int n = channel.read(lingerScratch);
+                if (n < 0 || (lingered += n) > LINGER_MAX_BYTES) {
+                    closeQuietly();
+                    return;
+                }
+                if (n == 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            closeQuietly();
+            return;
+        }
+        synchronized (this) {
+            updateInterest();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            connection.close();
+        } catch (IOException ignored) {
+            // Closing a connection we are done with: nothing left to report.
         }
     }
 
@@ -285,12 +378,43 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return channel.write(src);
+        if (!flushPending()) {
+            return 0;
+        }
+        return BodilessErrors.looksLikeError(src) ? (int) write(new ByteBuffer[] {src}, 0, 1) : channel.write(src);
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
-        return channel.write(srcs, offs, len);
+        if (!flushPending()) {
+            return 0;
+        }
+        ByteBuffer replacement = BodilessErrors.rewrite(srcs, offs, len);
+        if (replacement == null) {
+            return channel.write(srcs, offs, len);
+        }
+        long consumed = 0;
+        for (int i = offs; i < offs + len; i++) {
+            consumed += srcs[i].remaining();
+            srcs[i].position(srcs[i].limit());
+        }
+        pendingOut = replacement;
+        flushPending();
+        return consumed;
+    }
+
+    /** Writes what is left of a replaced error response; true when nothing is left. */
+    private boolean flushPending() throws IOException {
+        ByteBuffer p = pendingOut;
+        if (p == null) {
+            return true;
+        }
+        channel.write(p);
+        if (p.hasRemaining()) {
+            return false;
+        }
+        pendingOut = null;
+        return true;
     }
 
     @Override
@@ -314,8 +438,8 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
     }
 
     @Override
-    public boolean flush() {
-        return true; // Nothing is buffered here: writes go straight to the socket.
+    public boolean flush() throws IOException {
+        return flushPending(); // otherwise writes go straight to the socket
     }
 
     @Override
@@ -323,6 +447,7 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
         if (writeShutdown) {
             return;
         }
+        flushPending(); // a rewritten error response is a few hundred bytes: the socket takes it whole
         writeShutdown = true;
         synchronized (this) {
             writeResumed = false;

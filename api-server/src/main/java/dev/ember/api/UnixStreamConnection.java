@@ -18,6 +18,11 @@ final class UnixStreamConnection extends StreamConnection {
         conduit.register();
     }
 
+    /** See {@link UnixSocketConduit#lingerAndClose()}; I/O thread only. */
+    void lingerAndClose() {
+        conduit.lingerAndClose();
+    }
+
     boolean markReadClosed() {
         return readClosed();
     }

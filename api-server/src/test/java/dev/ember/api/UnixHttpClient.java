@@ -78,11 +78,22 @@ public final class UnixHttpClient {
 
     /** Sends raw bytes and returns everything the server wrote until it closed. */
     byte[] exchange(byte[] request) throws IOException {
+        return exchange(request, false);
+    }
+
+    /**
+     * Sends raw bytes, half-closes when asked (the server then reads EOF), and returns
+     * everything the server wrote until it closed.
+     */
+    byte[] exchange(byte[] request, boolean halfClose) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ByteBuffer out = ByteBuffer.wrap(request);
             while (out.hasRemaining()) {
                 ch.write(out);
+            }
+            if (halfClose) {
+                ch.shutdownOutput();
             }
             ByteArrayOutputStream in = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(8192);
