@@ -34,12 +34,12 @@ public final class Tap implements AutoCloseable {
      */
     public static Tap open(String ifName) {
         if (ifName == null || ifName.isEmpty() || ifName.length() >= IfReq.IFNAMSIZ || !ifName.chars().allMatch(c -> c > 32 && c < 127 && c != '/')) {
-            throw new TapException("host_dev_name '" + ifName + "' is not a valid interface name (1 to 15 printable ASCII characters, no '/' or spaces)");
+            throw new TapException(TapException.Reason.INVALID_NAME, "host_dev_name '" + ifName + "' is not a valid interface name (1 to 15 printable ASCII characters, no '/' or spaces)");
         }
         int fd = Native.LIBC.open(TUN_PATH, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
         if (fd < 0) {
             int errno = Native.errno();
-            throw new TapException("cannot open " + TUN_PATH + " for host_dev_name '" + ifName + "': " + Native.LIBC.strerror(errno)
+            throw new TapException(TapException.Reason.TUN_UNAVAILABLE, "cannot open " + TUN_PATH + " for host_dev_name '" + ifName + "': " + Native.LIBC.strerror(errno)
                     + (errno == LibC.ENOENT ? " (load the tun module: modprobe tun)" : ""));
         }
         IfReq req = new IfReq(ifName, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
@@ -50,7 +50,7 @@ public final class Tap implements AutoCloseable {
                     + ifName + " mode tap user <uid>)"
                     : errno == LibC.EBUSY ? " (the TAP is already attached to another process)"
                     : errno == LibC.EINVAL ? " (an interface of that name exists and is not a TAP, or has other flags)" : "";
-            throw new TapException("TUNSETIFF on host_dev_name '" + ifName + "' failed: " + Native.LIBC.strerror(errno) + hint);
+            throw new TapException(TapException.Reason.ATTACH, "TUNSETIFF on host_dev_name '" + ifName + "' failed: " + Native.LIBC.strerror(errno) + hint);
         }
         return new Tap(fd, req.name());
     }
@@ -67,7 +67,7 @@ public final class Tap implements AutoCloseable {
     public void setVnetHeaderSize(int size) {
         intArg.putInt(0, size);
         if (Native.LIBC.ioctl(fd, TUNSETVNETHDRSZ, intArg.address()) < 0) {
-            throw new TapException("TUNSETVNETHDRSZ(" + size + ") on " + name + " failed: " + Native.LIBC.strerror(Native.errno()));
+            throw new TapException(TapException.Reason.VNET_HEADER, "TUNSETVNETHDRSZ(" + size + ") on " + name + " failed: " + Native.LIBC.strerror(Native.errno()));
         }
     }
 
@@ -84,7 +84,7 @@ public final class Tap implements AutoCloseable {
         if (errno == LibC.EINVAL) {
             return false;
         }
-        throw new TapException("TUNSETOFFLOAD(0x" + Integer.toHexString(tunFlags) + ") on " + name + " failed: " + Native.LIBC.strerror(errno));
+        throw new TapException(TapException.Reason.OFFLOAD, "TUNSETOFFLOAD(0x" + Integer.toHexString(tunFlags) + ") on " + name + " failed: " + Native.LIBC.strerror(errno));
     }
 
     /** One frame (with its vnet header) into {@code [buf, buf+len)}; -errno on failure (-EAGAIN if none). */

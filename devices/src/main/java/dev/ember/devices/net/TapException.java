@@ -1,10 +1,33 @@
 package dev.ember.devices.net;
 
-/** A TAP device could not be opened or configured; the message names the interface and the fix. */
+/**
+ * A TAP device could not be opened or configured. The message names the interface and the fix;
+ * it reaches the user as the API's fault message. {@link #reason()} says which step failed.
+ */
 public final class TapException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public TapException(String message) {
+    public enum Reason {
+        /** host_dev_name is not a valid Linux interface name. */
+        INVALID_NAME,
+        /** /dev/net/tun could not be opened (no tun module, no permission). */
+        TUN_UNAVAILABLE,
+        /** TUNSETIFF refused the interface (no CAP_NET_ADMIN, busy, not a TAP). */
+        ATTACH,
+        /** TUNSETVNETHDRSZ failed. */
+        VNET_HEADER,
+        /** TUNSETOFFLOAD failed for another reason than unsupported flags. */
+        OFFLOAD
+    }
+
+    private final Reason reason;
+
+    public TapException(Reason reason, String message) {
         super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 }

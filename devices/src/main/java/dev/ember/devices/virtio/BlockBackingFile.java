@@ -26,7 +26,7 @@ final class BlockBackingFile {
         int fd = Native.LIBC.open(path.toString(), flags, 0);
         if (fd < 0) {
             int errno = Native.errno();
-            throw new BlockDeviceException("drive '" + driveId + "': cannot open path_on_host " + path + " "
+            throw new BlockDeviceException(BlockDeviceException.Reason.OPEN, errno, "drive '" + driveId + "': cannot open path_on_host " + path + " "
                     + (readOnly ? "read-only" : "read-write") + ": " + Native.LIBC.strerror(errno)
                     + (errno == LibC.EACCES && !readOnly ? " (set is_read_only or fix the file's permissions)" : ""));
         }
@@ -34,7 +34,7 @@ final class BlockBackingFile {
         if (size < 0) {
             int errno = Native.errno();
             Native.LIBC.close(fd);
-            throw new BlockDeviceException("drive '" + driveId + "': cannot size path_on_host " + path + ": "
+            throw new BlockDeviceException(BlockDeviceException.Reason.SIZE, errno, "drive '" + driveId + "': cannot size path_on_host " + path + ": "
                     + Native.LIBC.strerror(errno));
         }
         if (size % SECTOR_SIZE != 0) {

@@ -1,10 +1,35 @@
 package dev.ember.devices.virtio;
 
-/** A drive's backing file could not be opened or used; the message names the drive and the fix. */
+/**
+ * A drive's backing file could not be opened or used. The message names the drive and the fix;
+ * it reaches the user as the API's fault message. {@link #reason()} says which step failed,
+ * {@link #errno()} why.
+ */
 public final class BlockDeviceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public BlockDeviceException(String message) {
+    public enum Reason {
+        /** open(2) of path_on_host failed (missing, permissions, read-write on a read-only file). */
+        OPEN,
+        /** The file opened but its size could not be read. */
+        SIZE
+    }
+
+    private final Reason reason;
+    private final int errno;
+
+    public BlockDeviceException(Reason reason, int errno, String message) {
         super(message);
+        this.reason = reason;
+        this.errno = errno;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The errno of the failed call. */
+    public int errno() {
+        return errno;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.devices.virtio.VirtqueueException.Reason;
 import dev.ember.memory.GuestMemory;
 
 /**
@@ -48,11 +49,11 @@ public final class DescriptorChain {
         int idx = head;
         while (true) {
             if (idx >= tableSize) {
-                throw fail(queue, String.format("descriptor index %d is outside the %s table of %d entries",
+                throw fail(queue, Reason.DESCRIPTOR_INDEX, String.format("descriptor index %d is outside the %s table of %d entries",
                         idx, indirect ? "indirect" : "descriptor", tableSize));
             }
             if (count >= limit) {
-                throw fail(queue, "descriptor chain from head " + head + " is longer than the queue size " + limit
+                throw fail(queue, Reason.CHAIN_TOO_LONG, "descriptor chain from head " + head + " is longer than the queue size " + limit
                         + " (cyclic next links?)");
             }
             long d = table + (long) idx * Virtio.DESC_SIZE;
@@ -62,19 +63,19 @@ public final class DescriptorChain {
             int next = m.getShort(d + 14) & 0xFFFF;
             if ((flags & Virtio.DESC_F_INDIRECT) != 0) {
                 if (!queue.indirectEnabled()) {
-                    throw fail(queue, "indirect descriptor used but VIRTIO_F_INDIRECT_DESC was not negotiated");
+                    throw fail(queue, Reason.INDIRECT_NOT_NEGOTIATED, "indirect descriptor used but VIRTIO_F_INDIRECT_DESC was not negotiated");
                 }
                 if (indirect) {
-                    throw fail(queue, "indirect descriptor inside an indirect table");
+                    throw fail(queue, Reason.NESTED_INDIRECT, "indirect descriptor inside an indirect table");
                 }
                 if ((flags & Virtio.DESC_F_NEXT) != 0) {
-                    throw fail(queue, "descriptor " + idx + " sets both INDIRECT and NEXT");
+                    throw fail(queue, Reason.INDIRECT_WITH_NEXT, "descriptor " + idx + " sets both INDIRECT and NEXT");
                 }
                 if (l == 0 || l % Virtio.DESC_SIZE != 0) {
-                    throw fail(queue, "indirect table length " + l + " is not a positive multiple of 16");
+                    throw fail(queue, Reason.INDIRECT_TABLE_LENGTH, "indirect table length " + l + " is not a positive multiple of 16");
                 }
                 if (!m.isValid(a, l)) {
-                    throw fail(queue, String.format("indirect table [0x%x, +0x%x) is outside guest memory", a, l));
+                    throw fail(queue, Reason.INDIRECT_TABLE_ADDRESS, String.format("indirect table [0x%x, +0x%x) is outside guest memory", a, l));
                 }
                 table = a;
                 tableSize = (int) Math.min(l / Virtio.DESC_SIZE, Integer.MAX_VALUE);
@@ -83,14 +84,14 @@ public final class DescriptorChain {
                 continue;
             }
             if (l != 0 && !m.isValid(a, l)) {
-                throw fail(queue, String.format("buffer [0x%x, +0x%x) of descriptor %d is outside guest memory", a, l, idx));
+                throw fail(queue, Reason.BUFFER_ADDRESS, String.format("buffer [0x%x, +0x%x) of descriptor %d is outside guest memory", a, l, idx));
             }
             if ((flags & Virtio.DESC_F_WRITE) != 0) {
                 seenWritable = true;
                 writableBytes += l;
             } else {
                 if (seenWritable) {
-                    throw fail(queue, "device-readable descriptor " + idx + " follows a device-writable one");
+                    throw fail(queue, Reason.READABLE_AFTER_WRITABLE, "device-readable descriptor " + idx + " follows a device-writable one");
                 }
                 readableCount++;
                 readableBytes += l;
@@ -105,12 +106,12 @@ public final class DescriptorChain {
         }
     }
 
-    private VirtqueueException fail(SplitQueue q, String what) {
+    private VirtqueueException fail(SplitQueue q, Reason reason, String what) {
         count = 0;
         readableCount = 0;
         readableBytes = 0;
         writableBytes = 0;
-        return new VirtqueueException("queue " + q.index() + ": " + what);
+        return new VirtqueueException(reason, "queue " + q.index() + ": " + what);
     }
 
     public int head() {

@@ -2,6 +2,7 @@ package dev.ember.devices.virtio;
 
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
+import java.util.EnumMap;
 
 /**
  * The metric groups of one device: {@code <kind>_<id>} and the aggregate {@code <kind>}.
@@ -17,6 +18,9 @@ public final class DeviceMetrics {
     public final DeviceCounter deviceErrors;
     /** Invalid accesses to the transport or config space (bad offsets, bad state). */
     public final DeviceCounter cfgFails;
+    /** DEVICE_NEEDS_RESET by what the driver got wrong: {@code device_errors_<reason>}. */
+    private final EnumMap<VirtqueueException.Reason, DeviceCounter> errorsByReason =
+            new EnumMap<>(VirtqueueException.Reason.class);
 
     public DeviceMetrics(String kind, String id) {
         this.own = Metrics.group(kind + "_" + id);
@@ -24,6 +28,14 @@ public final class DeviceMetrics {
         this.activateFails = counter("activate_fails");
         this.deviceErrors = counter("device_errors");
         this.cfgFails = counter("cfg_fails");
+        for (VirtqueueException.Reason r : VirtqueueException.Reason.values()) {
+            errorsByReason.put(r, counter(r.metricName()));
+        }
+    }
+
+    /** The counter of DEVICE_NEEDS_RESET raised for {@code reason} (at DRIVER_OK or in a queue pass). */
+    public DeviceCounter errors(VirtqueueException.Reason reason) {
+        return errorsByReason.get(reason);
     }
 
     public DeviceCounter counter(String name) {

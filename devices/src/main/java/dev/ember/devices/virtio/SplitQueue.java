@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.devices.virtio.VirtqueueException.Reason;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
@@ -44,25 +45,30 @@ public final class SplitQueue {
     }
 
     /**
-     * Checks a driver's queue configuration; returns null if usable, otherwise what is wrong.
+     * Checks a driver's queue configuration.
+     *
+     * @throws VirtqueueException naming what is wrong (size, or which ring is misaligned or outside guest RAM)
      */
-    public static String validate(GuestMemory mem, int index, int size, int maxSize, long desc, long avail, long used) {
+    public static void validate(GuestMemory mem, int index, int size, int maxSize, long desc, long avail, long used) {
         if (size <= 0 || size > maxSize) {
-            return "queue " + index + ": size " + size + " is outside 1.." + maxSize;
+            throw new VirtqueueException(Reason.QUEUE_SIZE, "queue " + index + ": size " + size + " is outside 1.." + maxSize);
         }
         if ((size & (size - 1)) != 0) {
-            return "queue " + index + ": size " + size + " is not a power of two (required for split virtqueues)";
+            throw new VirtqueueException(Reason.QUEUE_SIZE_NOT_POWER_OF_TWO,
+                    "queue " + index + ": size " + size + " is not a power of two (required for split virtqueues)");
         }
         if ((desc & 15) != 0 || !mem.isValid(desc, 16L * size)) {
-            return String.format("queue %d: descriptor table at 0x%x (size %d) is misaligned or outside guest memory", index, desc, size);
+            throw new VirtqueueException(Reason.DESCRIPTOR_TABLE_ADDRESS, String.format(
+                    "queue %d: descriptor table at 0x%x (size %d) is misaligned or outside guest memory", index, desc, size));
         }
         if ((avail & 1) != 0 || !mem.isValid(avail, 6L + 2L * size)) {
-            return String.format("queue %d: driver (available) ring at 0x%x is misaligned or outside guest memory", index, avail);
+            throw new VirtqueueException(Reason.DRIVER_RING_ADDRESS, String.format(
+                    "queue %d: driver (available) ring at 0x%x is misaligned or outside guest memory", index, avail));
         }
         if ((used & 3) != 0 || !mem.isValid(used, 6L + 8L * size)) {
-            return String.format("queue %d: device (used) ring at 0x%x is misaligned or outside guest memory", index, used);
+            throw new VirtqueueException(Reason.DEVICE_RING_ADDRESS, String.format(
+                    "queue %d: device (used) ring at 0x%x is misaligned or outside guest memory", index, used));
         }
-        return null;
     }
 
     /** Arms the queue with a configuration that passed {@link #validate}. */
@@ -124,7 +130,7 @@ public final class SplitQueue {
     public int pending() {
         int n = (availIdx() - lastAvail) & 0xFFFF;
         if (n > size) {
-            throw new VirtqueueException("queue " + index + ": available index is " + n
+            throw new VirtqueueException(Reason.AVAIL_INDEX_AHEAD, "queue " + index + ": available index is " + n
                     + " entries ahead of the device, more than the queue size " + size);
         }
         return n;

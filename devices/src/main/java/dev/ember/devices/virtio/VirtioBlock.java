@@ -268,9 +268,12 @@ public final class VirtioBlock implements VirtioDevice {
                     used = true;
                 }
             } while (!limiter.blocked() && q.enableNotifications());
-        } catch (VirtqueueException | GuestMemoryException e) {
+        } catch (VirtqueueException e) {
             m.invalidReqs.inc();
-            t.deviceError(e.getMessage());
+            t.deviceError(e);
+        } catch (GuestMemoryException e) {
+            m.invalidReqs.inc();
+            t.deviceError(e);
         }
         if (limiter.blocked()) {
             m.rateLimiterThrottled.inc();
@@ -281,7 +284,7 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     private static VirtqueueException malformed(String what) {
-        return new VirtqueueException(what);
+        return new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, what);
     }
 
     /** Executes one request; returns bytes written into the chain, or -1 if rate limited. */

@@ -371,11 +371,13 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                     return;
                 }
                 next |= Virtio.STATUS_DRIVER_OK;
-                String why = queuesProblem();
+                VirtqueueException why = queuesProblem();
                 if (why != null) {
                     next |= Virtio.STATUS_DEVICE_NEEDS_RESET;
                     metrics.activateFails.inc();
-                    LOG.log(Level.WARNING, "virtio {0}: cannot activate: {1}; device needs reset", device.name(), why);
+                    metrics.errors(why.reason()).inc();
+                    LOG.log(Level.WARNING, "virtio {0}: cannot activate: {1}; device needs reset", device.name(),
+                            why.getMessage());
                     status = next;
                     raiseInterrupt(Virtio.INT_CONFIG);
                     return;
@@ -400,16 +402,18 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         return null;
     }
 
-    private String queuesProblem() {
+    /** What is wrong with the queues the driver set up, or null when all can be armed. */
+    private VirtqueueException queuesProblem() {
         for (int q = 0; q < queueCount; q++) {
             if (queueReady[q]) {
-                String why = SplitQueue.validate(memory, q, queueNum[q], Virtio.MAX_QUEUE_SIZE, queueDesc[q],
-                        queueDriver[q], queueDevice[q]);
-                if (why != null) {
-                    return why;
+                try {
+                    SplitQueue.validate(memory, q, queueNum[q], Virtio.MAX_QUEUE_SIZE, queueDesc[q], queueDriver[q],
+                            queueDevice[q]);
+                } catch (VirtqueueException e) {
+                    return e;
                 }
             } else if (device.queueRequired(q)) {
-                return "queue " + q + " was not made ready";
+                return new VirtqueueException(VirtqueueException.Reason.QUEUE_NOT_READY, "queue " + q + " was not made ready");
             }
         }
         return null;
@@ -457,7 +461,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
             device.activate(this);
         } catch (RuntimeException e) {
             metrics.activateFails.inc();
-            deviceError("activation failed: " + e.getMessage());
+            deviceError(VirtqueueException.Reason.ACTIVATION, "activation failed: " + e.getMessage());
             return;
         }
         for (int q = 0; q < queueCount; q++) {
@@ -496,8 +500,10 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     private void serveQueue(int q) {
         try {
             device.onQueueNotify(q);
-        } catch (VirtqueueException | GuestMemoryException e) {
-            deviceError(e.getMessage());
+        } catch (VirtqueueException e) {
+            deviceError(e);
+        } catch (GuestMemoryException e) {
+            deviceError(e);
         }
     }
 
@@ -539,14 +545,15 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     }
 
     @Override
-    public void deviceError(String reason) {
+    public void deviceError(VirtqueueException.Reason reason, String detail) {
         ThreadConfinement.requireLoop(loop, "VirtioMmioDevice.deviceError");
         if (broken) {
             return;
         }
         broken = true;
         metrics.deviceErrors.inc();
-        LOG.log(Level.WARNING, "virtio {0}: device error, DEVICE_NEEDS_RESET set: {1}", device.name(), reason);
+        metrics.errors(reason).inc();
+        LOG.log(Level.WARNING, "virtio {0}: device error ({1}), DEVICE_NEEDS_RESET set: {2}", device.name(), reason, detail);
         synchronized (this) {
             status |= Virtio.STATUS_DEVICE_NEEDS_RESET;
         }
@@ -630,9 +637,10 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                 queueDriver[q] = drv[q];
                 queueDevice[q] = dev[q];
                 if (armed[q]) {
-                    String why = SplitQueue.validate(memory, q, num[q], Virtio.MAX_QUEUE_SIZE, desc[q], drv[q], dev[q]);
-                    if (why != null) {
-                        throw in.invalid("virtio queue " + q, why);
+                    try {
+                        SplitQueue.validate(memory, q, num[q], Virtio.MAX_QUEUE_SIZE, desc[q], drv[q], dev[q]);
+                    } catch (VirtqueueException e) {
+                        throw in.invalid("virtio queue " + q, e.getMessage());
                     }
                 }
             }
@@ -654,7 +662,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
             device.activate(this);
         } catch (RuntimeException e) {
             metrics.activateFails.inc();
-            deviceError("re-activation after snapshot load failed: " + e.getMessage());
+            deviceError(VirtqueueException.Reason.ACTIVATION, "re-activation after snapshot load failed: " + e.getMessage());
             return;
         }
         if (!broken) {

@@ -297,8 +297,11 @@ public final class VirtioNet implements VirtioDevice {
                 }
                 delivered |= r > 0;
             }
-        } catch (VirtqueueException | GuestMemoryException e) {
-            t.deviceError(e.getMessage());
+        } catch (VirtqueueException e) {
+            t.deviceError(e);
+            setTapArmed(false);
+        } catch (GuestMemoryException e) {
+            t.deviceError(e);
             setTapArmed(false);
         }
         if (delivered) {
@@ -370,7 +373,7 @@ public final class VirtioNet implements VirtioDevice {
             }
             long room = c.writableBytes();
             if (c.readableBytes() != 0 || room < (used == 0 ? VNET_HDR_SIZE : 1)) {
-                throw new VirtqueueException("RX buffer " + c.head() + " has device-readable descriptors or no room for the header");
+                throw new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, "RX buffer " + c.head() + " has device-readable descriptors or no room for the header");
             }
             long take = Math.min(room, len - copied);
             if (!mergeable && take < len) {
@@ -429,7 +432,7 @@ public final class VirtioNet implements VirtioDevice {
             do {
                 while (!txLimiter.blocked() && q.pop(chain)) {
                     if (chain.writableBytes() != 0) {
-                        throw new VirtqueueException("TX chain " + chain.head() + " has device-writable descriptors");
+                        throw new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, "TX chain " + chain.head() + " has device-writable descriptors");
                     }
                     long len = chain.readableBytes();
                     if (len < VNET_HDR_SIZE || len > MAX_FRAME) {
@@ -445,8 +448,10 @@ public final class VirtioNet implements VirtioDevice {
                     used = true;
                 }
             } while (!txLimiter.blocked() && q.enableNotifications());
-        } catch (VirtqueueException | GuestMemoryException e) {
-            t.deviceError(e.getMessage());
+        } catch (VirtqueueException e) {
+            t.deviceError(e);
+        } catch (GuestMemoryException e) {
+            t.deviceError(e);
         }
         if (used) {
             t.notifyUsed(q);

@@ -2,6 +2,7 @@ package dev.ember.devices.virtio;
 
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
+import dev.ember.memory.GuestMemoryException;
 
 /** What an activated device may ask of its transport. Event-loop thread only. */
 public interface VirtioTransport {
@@ -22,10 +23,20 @@ public interface VirtioTransport {
 
     /**
      * The driver broke the device contract (malformed chain, impossible request layout): set
-     * DEVICE_NEEDS_RESET, raise a config interrupt, log and count it. The device stops serving
-     * queues until the driver resets it.
+     * DEVICE_NEEDS_RESET, raise a config interrupt, log {@code detail} and count it under
+     * {@code reason}. The device stops serving queues until the driver resets it.
      */
-    void deviceError(String reason);
+    void deviceError(VirtqueueException.Reason reason, String detail);
+
+    /** {@link #deviceError(VirtqueueException.Reason, String)} for what a queue pass threw. */
+    default void deviceError(VirtqueueException e) {
+        deviceError(e.reason(), e.getMessage());
+    }
+
+    /** A guest memory access failed while serving a request. */
+    default void deviceError(GuestMemoryException e) {
+        deviceError(VirtqueueException.Reason.GUEST_MEMORY, e.getMessage());
+    }
 
     /** True once {@link #deviceError} was called and until reset. */
     boolean broken();

@@ -2,6 +2,7 @@ package dev.ember.devices.virtio;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.ember.devices.virtio.VirtqueueException.Reason;
 import dev.ember.memory.GuestMemory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +34,7 @@ class SplitQueueTest {
     void layout() {
         ring = new TestRing(mem, SIZE, RING);
         q = new SplitQueue(0, mem);
-        assertNull(SplitQueue.validate(mem, 0, SIZE, 256, ring.desc, ring.avail, ring.used));
+        SplitQueue.validate(mem, 0, SIZE, 256, ring.desc, ring.avail, ring.used);
         q.activate(SIZE, ring.desc, ring.avail, ring.used, false, true);
     }
 
@@ -98,9 +99,9 @@ class SplitQueueTest {
         assertEquals(4097, chain.writableBytes());
     }
 
-    private void assertMalformed(String fragment) {
+    private void assertMalformed(Reason reason) {
         VirtqueueException e = assertThrows(VirtqueueException.class, () -> q.pop(chain));
-        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        assertEquals(reason, e.reason(), e.getMessage());
     }
 
     @Test
@@ -108,7 +109,7 @@ class SplitQueueTest {
         ring.setDesc(0, BUF, 16, Virtio.DESC_F_NEXT, 1);
         ring.setDesc(1, BUF, 16, Virtio.DESC_F_NEXT, 0);
         ring.publish(0);
-        assertMalformed("longer than the queue size");
+        assertMalformed(Reason.CHAIN_TOO_LONG);
     }
 
     @Test
@@ -117,41 +118,41 @@ class SplitQueueTest {
         TestRing.setDescAt(mem, table, 0, BUF, 16, Virtio.DESC_F_NEXT, 0);
         ring.setDesc(0, table, 16, Virtio.DESC_F_INDIRECT, 0);
         ring.publish(0);
-        assertMalformed("longer than the queue size");
+        assertMalformed(Reason.CHAIN_TOO_LONG);
     }
 
     @Test
     void nextIndexOutsideTable() {
         ring.setDesc(0, BUF, 16, Virtio.DESC_F_NEXT, SIZE + 3);
         ring.publish(0);
-        assertMalformed("outside the descriptor table");
+        assertMalformed(Reason.DESCRIPTOR_INDEX);
     }
 
     @Test
     void headIndexOutsideTable() {
         ring.publish(200);
-        assertMalformed("descriptor index 200");
+        assertMalformed(Reason.DESCRIPTOR_INDEX);
     }
 
     @Test
     void bufferOutsideGuestMemory() {
         ring.setDesc(0, MEM - 8, 16, 0, 0);
         ring.publish(0);
-        assertMalformed("outside guest memory");
+        assertMalformed(Reason.BUFFER_ADDRESS);
     }
 
     @Test
     void hugeLengthWrapsNothing() {
         ring.setDesc(0, BUF, 0xFFFF_FFFFL, Virtio.DESC_F_WRITE, 0);
         ring.publish(0);
-        assertMalformed("outside guest memory");
+        assertMalformed(Reason.BUFFER_ADDRESS);
     }
 
     @Test
     void addressInMmioGapOrBeyondRam() {
         ring.setDesc(0, 0xD000_0000L, 16, 0, 0);
         ring.publish(0);
-        assertMalformed("outside guest memory");
+        assertMalformed(Reason.BUFFER_ADDRESS);
     }
 
     @Test
@@ -168,7 +169,7 @@ class SplitQueueTest {
         ring.setDesc(0, BUF, 16, Virtio.DESC_F_NEXT | Virtio.DESC_F_WRITE, 1);
         ring.setDesc(1, BUF, 16, 0, 0);
         ring.publish(0);
-        assertMalformed("follows a device-writable");
+        assertMalformed(Reason.READABLE_AFTER_WRITABLE);
     }
 
     @Test
@@ -177,21 +178,21 @@ class SplitQueueTest {
         TestRing.setDescAt(mem, table, 0, table, 16, Virtio.DESC_F_INDIRECT, 0);
         ring.setDesc(0, table, 16, Virtio.DESC_F_INDIRECT, 0);
         ring.publish(0);
-        assertMalformed("inside an indirect table");
+        assertMalformed(Reason.NESTED_INDIRECT);
     }
 
     @Test
     void indirectWithNextIsRejected() {
         ring.setDesc(0, BUF + 0x8000, 32, Virtio.DESC_F_INDIRECT | Virtio.DESC_F_NEXT, 1);
         ring.publish(0);
-        assertMalformed("both INDIRECT and NEXT");
+        assertMalformed(Reason.INDIRECT_WITH_NEXT);
     }
 
     @Test
     void indirectTableLengthMustBeMultipleOf16() {
         ring.setDesc(0, BUF + 0x8000, 20, Virtio.DESC_F_INDIRECT, 0);
         ring.publish(0);
-        assertMalformed("multiple of 16");
+        assertMalformed(Reason.INDIRECT_TABLE_LENGTH);
     }
 
     @Test
@@ -199,13 +200,13 @@ class SplitQueueTest {
         q.activate(SIZE, ring.desc, ring.avail, ring.used, false, false);
         ring.setDesc(0, BUF + 0x8000, 32, Virtio.DESC_F_INDIRECT, 0);
         ring.publish(0);
-        assertMalformed("not negotiated");
+        assertMalformed(Reason.INDIRECT_NOT_NEGOTIATED);
     }
 
     @Test
     void availIndexFarAheadIsRejected() {
         ring.setAvailIdx(SIZE + 1);
-        assertMalformed("ahead of the device");
+        assertMalformed(Reason.AVAIL_INDEX_AHEAD);
     }
 
     @Test
@@ -284,11 +285,17 @@ class SplitQueueTest {
 
     @Test
     void validateRejectsBadGeometry() {
-        assertTrue(SplitQueue.validate(mem, 1, 12, 256, ring.desc, ring.avail, ring.used).contains("power of two"));
-        assertTrue(SplitQueue.validate(mem, 1, 0, 256, ring.desc, ring.avail, ring.used).contains("outside 1..256"));
-        assertTrue(SplitQueue.validate(mem, 1, 512, 256, ring.desc, ring.avail, ring.used).contains("outside 1..256"));
-        assertTrue(SplitQueue.validate(mem, 1, 8, 256, ring.desc + 8, ring.avail, ring.used).contains("descriptor table"));
-        assertTrue(SplitQueue.validate(mem, 1, 8, 256, ring.desc, MEM - 4, ring.used).contains("available"));
-        assertTrue(SplitQueue.validate(mem, 1, 8, 256, ring.desc, ring.avail, 0xF000_0000L).contains("used"));
+        assertInvalid(Reason.QUEUE_SIZE_NOT_POWER_OF_TWO, 12, ring.desc, ring.avail, ring.used);
+        assertInvalid(Reason.QUEUE_SIZE, 0, ring.desc, ring.avail, ring.used);
+        assertInvalid(Reason.QUEUE_SIZE, 512, ring.desc, ring.avail, ring.used);
+        assertInvalid(Reason.DESCRIPTOR_TABLE_ADDRESS, 8, ring.desc + 8, ring.avail, ring.used);
+        assertInvalid(Reason.DRIVER_RING_ADDRESS, 8, ring.desc, MEM - 4, ring.used);
+        assertInvalid(Reason.DEVICE_RING_ADDRESS, 8, ring.desc, ring.avail, 0xF000_0000L);
+    }
+
+    private void assertInvalid(Reason reason, int size, long desc, long avail, long used) {
+        VirtqueueException e = assertThrows(VirtqueueException.class,
+                () -> SplitQueue.validate(mem, 1, size, 256, desc, avail, used));
+        assertEquals(reason, e.reason(), e.getMessage());
     }
 }

@@ -204,6 +204,9 @@ class VirtioBlockTest {
             TestDriver.await(h::needsReset, "DEVICE_NEEDS_RESET");
             assertEquals(Virtio.INT_CONFIG, h.d.r(VirtioMmioDevice.REG_INTERRUPT_STATUS) & Virtio.INT_CONFIG);
             assertEquals(1, blk.metrics().deviceErrors.get());
+            assertEquals(1, blk.metrics().errors(VirtqueueException.Reason.REQUEST_LAYOUT).get(), "counted by reason");
+            assertEquals(1, blk.metrics().group().counter("device_errors_request_layout").get(), "under its metric name");
+            assertEquals(0, blk.metrics().errors(VirtqueueException.Reason.BUFFER_ADDRESS).get());
             // Further kicks are ignored while broken; the VMM thread is alive and answers.
             h.d.kick(0);
             h.d.sync();
@@ -291,7 +294,9 @@ class VirtioBlockTest {
             assertEquals((byte) 1001, mem.getByte(DATA));
 
             BlockDeviceException e = assertThrows(BlockDeviceException.class, () -> blk.updatePath(dir.resolve("missing.img")));
-            assertTrue(e.getMessage().contains("path_on_host"), e.getMessage());
+            assertEquals(BlockDeviceException.Reason.OPEN, e.reason());
+            assertEquals(dev.ember.sys.LibC.ENOENT, e.errno());
+            assertTrue(e.getMessage().contains("path_on_host"), e.getMessage()); // the API's fault message
             assertEquals(1, blk.metrics().counter("update_fails").get());
         }
     }
@@ -337,6 +342,8 @@ class VirtioBlockTest {
     void missingFileIsAClearError() {
         BlockDeviceException e = assertThrows(BlockDeviceException.class,
                 () -> new VirtioBlock("rootfs", dir.resolve("nope.img"), false, BlockCacheType.UNSAFE, null));
+        assertEquals(BlockDeviceException.Reason.OPEN, e.reason());
+        // The message is the product here: the API and the CLI show it as is.
         assertTrue(e.getMessage().contains("drive 'rootfs'") && e.getMessage().contains("No such file"), e.getMessage());
     }
 }

@@ -127,6 +127,7 @@ class VirtioMmioTransportTest {
         assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
         assertEquals(Virtio.INT_CONFIG, d.ackInterrupts() & Virtio.INT_CONFIG);
         assertEquals(fails + 1, blk.metrics().activateFails.get());
+        assertEquals(1, blk.metrics().errors(VirtqueueException.Reason.QUEUE_SIZE_NOT_POWER_OF_TWO).get());
     }
 
     @Test

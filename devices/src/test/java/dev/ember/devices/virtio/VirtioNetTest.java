@@ -282,6 +282,7 @@ class VirtioNetTest {
         d.kick(VirtioNet.TX_QUEUE);
         TestDriver.await(() -> (d.r(VirtioMmioDevice.REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET) != 0, "DEVICE_NEEDS_RESET");
         assertEquals(1, net.metrics().deviceErrors.get());
+        assertEquals(1, net.metrics().errors(VirtqueueException.Reason.REQUEST_LAYOUT).get());
     }
 
     @Test

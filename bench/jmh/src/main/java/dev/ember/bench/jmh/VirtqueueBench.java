@@ -59,10 +59,7 @@ public class VirtqueueBench {
             putDesc(1, data + 4096, 4096, F_NEXT | F_WRITE, 2); // data buffer (device -> driver)
             putDesc(2, data + 8192, 1, F_WRITE, 0);          // status byte
         }
-        String bad = SplitQueue.validate(mem, 0, QUEUE_SIZE, QUEUE_SIZE, desc, avail, used);
-        if (bad != null) {
-            throw new IllegalStateException(bad);
-        }
+        SplitQueue.validate(mem, 0, QUEUE_SIZE, QUEUE_SIZE, desc, avail, used); // throws VirtqueueException if wrong
         queue = new SplitQueue(0, mem);
         queue.activate(QUEUE_SIZE, desc, avail, used, true, false);
         chain = new DescriptorChain(QUEUE_SIZE);
