@@ -382,7 +382,7 @@ public final class Vmm implements VmmControl {
                 }
             }
             if (!found) {
-                throw new ConfigException("network_overrides: the snapshot has no network interface \"" + o.ifaceId() + "\"");
+                throw new ConfigException(ConfigException.Reason.NOT_FOUND, "network_overrides: the snapshot has no network interface \"" + o.ifaceId() + "\"");
             }
         }
     }

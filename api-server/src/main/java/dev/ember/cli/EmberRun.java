@@ -110,7 +110,7 @@ final class EmberRun {
         }
         if (resources.metrics() != null) {
             if (metrics.configured()) {
-                throw new ConfigException("metrics are set twice: by --metrics-path and by the config file's"
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "metrics are set twice: by --metrics-path and by the config file's"
                         + " \"metrics\" section; keep one");
             }
             metrics.configure(resources.metrics());
@@ -125,7 +125,7 @@ final class EmberRun {
             try {
                 json = Files.readAllBytes(args.metadata);
             } catch (IOException e) {
-                throw new ConfigException("--metadata " + args.metadata + ": cannot read it: " + e.getMessage());
+                throw new ConfigException(ConfigException.Reason.FILE, "--metadata " + args.metadata + ": cannot read it: " + e.getMessage());
             }
             resources.putMmdsData(StrictJson.tree(json, "--metadata " + args.metadata));
         }

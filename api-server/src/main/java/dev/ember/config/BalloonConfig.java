@@ -21,7 +21,7 @@ public record BalloonConfig(
         Check.required(deflateOnOom, "balloon.deflate_on_oom");
         Check.range(statsPollingIntervalS, 0, 0xFFFF, "balloon.stats_polling_interval_s");
         if (amountMib > memSizeMib) {
-            throw new ConfigException("Amount of pages requested is too large. (balloon.amount_mib is " + amountMib
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "Amount of pages requested is too large. (balloon.amount_mib is " + amountMib
                     + " but machine-config.mem_size_mib is " + memSizeMib + "; use at most " + memSizeMib + ")");
         }
     }

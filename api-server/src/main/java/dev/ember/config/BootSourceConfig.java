@@ -18,13 +18,13 @@ public record BootSourceConfig(
         }
         if (bootArgs != null) {
             if (bootArgs.length() >= CMDLINE_MAX_SIZE) {
-                throw new ConfigException("boot-source.boot_args is " + bootArgs.length()
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "boot-source.boot_args is " + bootArgs.length()
                         + " characters; the kernel command line must be shorter than " + CMDLINE_MAX_SIZE);
             }
             for (int i = 0; i < bootArgs.length(); i++) {
                 char c = bootArgs.charAt(i);
                 if (c < 0x20 || c > 0x7e) {
-                    throw new ConfigException("boot-source.boot_args has a non-printable or non-ASCII character at index "
+                    throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "boot-source.boot_args has a non-printable or non-ASCII character at index "
                             + i + "; the kernel command line takes printable ASCII only");
                 }
             }

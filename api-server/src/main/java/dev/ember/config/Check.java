@@ -12,7 +12,7 @@ final class Check {
 
     static <T> T required(T value, String field) throws ConfigException {
         if (value == null) {
-            throw new ConfigException("missing required field " + field);
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "missing required field " + field);
         }
         return value;
     }
@@ -20,7 +20,7 @@ final class Check {
     static String nonEmpty(String value, String field) throws ConfigException {
         required(value, field);
         if (value.isEmpty()) {
-            throw new ConfigException(field + " must not be empty");
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " must not be empty");
         }
         return value;
     }
@@ -28,7 +28,7 @@ final class Check {
     static long range(Long value, long min, long max, String field) throws ConfigException {
         required(value, field);
         if (value < min || value > max) {
-            throw new ConfigException(field + " is " + value + "; use a value from " + min + " to " + max);
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is " + value + "; use a value from " + min + " to " + max);
         }
         return value;
     }
@@ -37,10 +37,10 @@ final class Check {
     static String resourceId(String id, String field) throws ConfigException {
         required(id, field);
         if (id.isEmpty()) {
-            throw new ConfigException("The ID cannot be empty. (" + field + ")");
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The ID cannot be empty. (" + field + ")");
         }
         if (!ID.matcher(id).matches()) {
-            throw new ConfigException("API Resource IDs can only contain alphanumeric characters and underscores. ("
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "API Resource IDs can only contain alphanumeric characters and underscores. ("
                     + field + " is \"" + id + "\")");
         }
         return id;
@@ -51,13 +51,13 @@ final class Check {
         nonEmpty(path, field);
         Path p = Path.of(path);
         if (!Files.exists(p)) {
-            throw new ConfigException(field + ": " + path + " does not exist; give the path of an existing file");
+            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " does not exist; give the path of an existing file");
         }
         if (Files.isDirectory(p)) {
-            throw new ConfigException(field + ": " + path + " is a directory; give the path of a file");
+            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " is a directory; give the path of a file");
         }
         if (!Files.isReadable(p)) {
-            throw new ConfigException(field + ": " + path + " is not readable by this process; fix its permissions");
+            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " is not readable by this process; fix its permissions");
         }
         return path;
     }

@@ -44,16 +44,16 @@ public record CpuConfig(
 
     void validate() throws ConfigException {
         if (regModifiers != null && !regModifiers.isEmpty()) {
-            throw new ConfigException("cpu-config.reg_modifiers are for aarch64 hosts; this host is x86_64, remove them");
+            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "cpu-config.reg_modifiers are for aarch64 hosts; this host is x86_64, remove them");
         }
         if (vcpuFeatures != null && !vcpuFeatures.isEmpty()) {
-            throw new ConfigException("cpu-config.vcpu_features are for aarch64 hosts; this host is x86_64, remove them");
+            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "cpu-config.vcpu_features are for aarch64 hosts; this host is x86_64, remove them");
         }
         if (kvmCapabilities != null) {
             for (int i = 0; i < kvmCapabilities.size(); i++) {
                 String cap = kvmCapabilities.get(i);
                 if (cap == null || !CAPABILITY.matcher(cap).matches()) {
-                    throw new ConfigException("cpu-config.kvm_capabilities[" + i + "] is \"" + cap
+                    throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "cpu-config.kvm_capabilities[" + i + "] is \"" + cap
                             + "\"; use a capability number such as \"121\", or \"!121\" to remove it");
                 }
             }
@@ -105,7 +105,7 @@ public record CpuConfig(
             }
             return v;
         } catch (NumberFormatException e) {
-            throw new ConfigException(field + " is \"" + s + "\"; use a " + bits
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is \"" + s + "\"; use a " + bits
                     + "-bit number written as hex (0x10a), binary (0b1) or decimal (266)");
         }
     }
@@ -114,7 +114,7 @@ public record CpuConfig(
         Check.nonEmpty(s, field);
         String body = s.startsWith("0b") ? s.substring(2).replace("_", "") : null;
         if (body == null || body.length() != bits || !BITMAP_BITS.matcher(body).matches()) {
-            throw new ConfigException(field + " is \"" + s + "\"; use \"0b\" followed by " + bits
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is \"" + s + "\"; use \"0b\" followed by " + bits
                     + " characters of 0, 1 or x (x leaves the bit unchanged)");
         }
     }

@@ -33,13 +33,13 @@ public record DriveConfig(
         Check.resourceId(driveId, "drives.drive_id");
         Check.required(isRootDevice, "drives[" + driveId + "].is_root_device");
         if (socket != null) {
-            throw new ConfigException("drives[" + driveId + "].socket: vhost-user block devices are not supported by Ember;"
+            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "drives[" + driveId + "].socket: vhost-user block devices are not supported by Ember;"
                     + " remove socket and give path_on_host");
         }
         String where = "drives[" + driveId + "]";
         Check.readableFile(pathOnHost, where + ".path_on_host");
         if (partuuid != null && !root()) {
-            throw new ConfigException(where + ".partuuid is only used for the root device; remove it or set is_root_device to true");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, where + ".partuuid is only used for the root device; remove it or set is_root_device to true");
         }
         RateLimiterConfig.validate(rateLimiter, where + ".rate_limiter");
     }

@@ -41,21 +41,21 @@ public record MachineConfig(
         Check.required(vcpuCount, "machine-config.vcpu_count");
         Check.required(memSizeMib, "machine-config.mem_size_mib");
         if (vcpuCount < 1 || vcpuCount > MAX_VCPUS) {
-            throw new ConfigException("The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
                     + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
                     + vcpuCount + "; use 1 to " + MAX_VCPUS + ")");
         }
         if (smt && vcpuCount > 1 && vcpuCount % 2 == 1) {
-            throw new ConfigException("The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The number of vCPUs must be greater than 0, less than " + MAX_VCPUS
                     + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
                     + vcpuCount + " with smt true; use an even count or set smt to false)");
         }
         if (memSizeMib <= 0 || memSizeMib > MAX_MEM_SIZE_MIB) {
-            throw new ConfigException("The memory size (MiB) is either 0, or not a multiple of the configured page size."
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
                     + " (machine-config.mem_size_mib is " + memSizeMib + "; use 1 to " + MAX_MEM_SIZE_MIB + ")");
         }
         if (hugePages == HugePages.Hugetlbfs2M && memSizeMib % 2 != 0) {
-            throw new ConfigException("The memory size (MiB) is either 0, or not a multiple of the configured page size."
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
                     + " (machine-config.mem_size_mib is " + memSizeMib + " with huge_pages 2M; use a multiple of 2)");
         }
     }

@@ -24,12 +24,12 @@ public record MmdsConfig(
     void validate(List<String> knownInterfaces) throws ConfigException {
         Check.required(networkInterfaces, "mmds-config.network_interfaces");
         if (networkInterfaces.isEmpty()) {
-            throw new ConfigException("The list of network interface IDs that allow forwarding MMDS requests is empty."
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The list of network interface IDs that allow forwarding MMDS requests is empty."
                     + " (mmds-config.network_interfaces: name at least one iface_id)");
         }
         for (String id : networkInterfaces) {
             if (!knownInterfaces.contains(id)) {
-                throw new ConfigException("The list of network interface IDs provided contains at least one ID that does"
+                throw new ConfigException(ConfigException.Reason.NOT_FOUND, "The list of network interface IDs provided contains at least one ID that does"
                         + " not correspond to any existing network interface. (mmds-config.network_interfaces has \""
                         + id + "\"; configure that network interface first)");
             }
@@ -42,7 +42,7 @@ public record MmdsConfig(
             ok = a == 169 && b == 254 && c >= 1 && c <= 254 && d <= 255;
         }
         if (!ok) {
-            throw new ConfigException("mmds-config.ipv4_address \"" + ipv4Address
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "mmds-config.ipv4_address \"" + ipv4Address
                     + "\" is not a valid IPv4 link-local address; use 169.254.1.0 to 169.254.254.255");
         }
     }

@@ -25,16 +25,16 @@ public record NetworkInterfaceConfig(
         String where = "network-interfaces[" + ifaceId + "]";
         Check.nonEmpty(hostDevName, where + ".host_dev_name");
         if (hostDevName.length() > MAX_IFNAME || hostDevName.contains("/") || hostDevName.isBlank()) {
-            throw new ConfigException(where + ".host_dev_name \"" + hostDevName + "\" is not a valid interface name;"
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".host_dev_name \"" + hostDevName + "\" is not a valid interface name;"
                     + " use a TAP device name of 1 to " + MAX_IFNAME + " characters without '/'");
         }
         if (guestMac != null) {
             if (!MAC.matcher(guestMac).matches()) {
-                throw new ConfigException(where + ".guest_mac \"" + guestMac
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".guest_mac \"" + guestMac
                         + "\" is not a MAC address; use six hex byte pairs separated by ':', e.g. 06:00:AC:10:00:02");
             }
             if ((Integer.parseInt(guestMac.substring(0, 2), 16) & 1) != 0) {
-                throw new ConfigException(where + ".guest_mac " + guestMac
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".guest_mac " + guestMac
                         + " is a multicast address; clear the lowest bit of the first byte (e.g. 06:...)");
             }
         }

@@ -30,7 +30,7 @@ public record SnapshotLoadParams(
     public void validate() throws ConfigException {
         Check.nonEmpty(snapshotPath, "snapshot_path");
         if ((memFilePath == null) == (memBackend == null)) {
-            throw new ConfigException("give exactly one of mem_file_path and mem_backend");
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "give exactly one of mem_file_path and mem_backend");
         }
         if (memBackend != null) {
             Check.required(memBackend.backendType, "mem_backend.backend_type");

@@ -69,13 +69,13 @@ public final class StrictJson {
         try {
             T value = MAPPER.readValue(json, type);
             if (value == null) {
-                throw new ConfigException(where + ": expected a JSON object, got null");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": expected a JSON object, got null");
             }
             return value;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (IOException e) {
-            throw new ConfigException(where + ": cannot read the JSON body: " + e.getMessage());
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         }
     }
 
@@ -84,11 +84,11 @@ public final class StrictJson {
         try {
             T value = MAPPER.treeToValue(node, type);
             if (value == null) {
-                throw new ConfigException(where + ": expected a JSON object, got null");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": expected a JSON object, got null");
             }
             return value;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         }
     }
 
@@ -97,13 +97,13 @@ public final class StrictJson {
         try {
             JsonNode node = MAPPER.readTree(json);
             if (node == null || node.isMissingNode()) {
-                throw new ConfigException(where + ": the body is empty; send a JSON value");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (IOException e) {
-            throw new ConfigException(where + ": cannot read the JSON body: " + e.getMessage());
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         }
     }
 

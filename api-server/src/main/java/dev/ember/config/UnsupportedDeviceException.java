@@ -7,7 +7,7 @@ public final class UnsupportedDeviceException extends ConfigException {
     private final List<String> devices;
 
     public UnsupportedDeviceException(List<String> devices) {
-        super("not supported yet: " + String.join(", ", devices)
+        super(Reason.UNSUPPORTED, "not supported yet: " + String.join(", ", devices)
                 + " (remove these sections from the configuration to start the microVM)");
         this.devices = List.copyOf(devices);
     }

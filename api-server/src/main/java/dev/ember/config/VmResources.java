@@ -75,7 +75,7 @@ public final class VmResources {
     public synchronized void updateMachineConfig(MachineConfigUpdate update) throws ConfigException {
         Check.required(update, "machine-config");
         if (update.isEmpty()) {
-            throw new ConfigException("Empty PATCH request. (give at least one machine-config field to change)");
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "Empty PATCH request. (give at least one machine-config field to change)");
         }
         MachineConfig merged = machineConfig.apply(update);
         merged.validate();
@@ -105,7 +105,7 @@ public final class VmResources {
         int index = driveIndex(drive.driveId());
         boolean hasRoot = !drives.isEmpty() && drives.get(0).root();
         if (drive.root() && hasRoot && index != 0) {
-            throw new ConfigException("A root block device already exists! (drive \"" + drives.get(0).driveId()
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "A root block device already exists! (drive \"" + drives.get(0).driveId()
                     + "\" is the root device; set is_root_device to false for \"" + drive.driveId() + "\")");
         }
         if (index < 0) {
@@ -141,7 +141,7 @@ public final class VmResources {
         update.validate();
         int index = driveIndex(update.driveId());
         if (index < 0) {
-            throw new ConfigException("drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
                     + update.driveId() + " before boot to create it");
         }
         return drives.get(index).apply(update);
@@ -175,11 +175,11 @@ public final class VmResources {
                 continue;
             }
             if (other.hostDevName().equals(iface.hostDevName())) {
-                throw new ConfigException("The host device name " + iface.hostDevName() + " is already in use. (by interface \""
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "The host device name " + iface.hostDevName() + " is already in use. (by interface \""
                         + other.ifaceId() + "\"; give each interface its own TAP device)");
             }
             if (other.sameMac(iface)) {
-                throw new ConfigException("The guest MAC address " + iface.guestMac() + " is already in use. (by interface \""
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "The guest MAC address " + iface.guestMac() + " is already in use. (by interface \""
                         + other.ifaceId() + "\"; give each interface its own guest_mac)");
             }
         }
@@ -192,7 +192,7 @@ public final class VmResources {
         update.validate();
         NetworkInterfaceConfig existing = networkInterfaces.get(update.ifaceId());
         if (existing == null) {
-            throw new ConfigException("Invalid interface ID - not found. (\"" + update.ifaceId()
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "Invalid interface ID - not found. (\"" + update.ifaceId()
                     + "\"; PUT /network-interfaces/" + update.ifaceId() + " before boot to create it)");
         }
         NetworkInterfaceConfig merged = existing.apply(update);
@@ -221,7 +221,7 @@ public final class VmResources {
         Check.required(config, "balloon");
         config.validate(machineConfig.memSizeMib());
         if (machineConfig.hugePages() == HugePages.Hugetlbfs2M) {
-            throw new ConfigException("Firecracker's huge pages support is incompatible with memory ballooning."
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "Firecracker's huge pages support is incompatible with memory ballooning."
                     + " (set machine-config.huge_pages to None or remove the balloon)");
         }
         balloon = config;
@@ -246,7 +246,7 @@ public final class VmResources {
         boolean wasOn = balloon.statsPollingIntervalS() != 0;
         boolean turnsOn = update.statsPollingIntervalS() != 0;
         if (wasOn != turnsOn) {
-            throw new ConfigException("Cannot enable/disable the statistics after boot. (stats_polling_interval_s can "
+            throw new ConfigException(ConfigException.Reason.NOT_ALLOWED_NOW, "Cannot enable/disable the statistics after boot. (stats_polling_interval_s can "
                     + "only change between non-zero values; configure statistics with PUT /balloon before boot)");
         }
         balloon = new BalloonConfig(balloon.amountMib(), balloon.deflateOnOom(), update.statsPollingIntervalS(),
@@ -256,7 +256,7 @@ public final class VmResources {
 
     public synchronized void requireBalloon() throws ConfigException {
         if (balloon == null) {
-            throw new ConfigException("No balloon device found. (configure one with PUT /balloon before boot)");
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "No balloon device found. (configure one with PUT /balloon before boot)");
         }
     }
 
@@ -347,7 +347,7 @@ public final class VmResources {
     public synchronized void patchMmdsData(JsonNode patch) throws ConfigException {
         requireObject(patch);
         if (mmdsData == null) {
-            throw new ConfigException("The MMDS data store is not initialized. (PUT /mmds first)");
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "The MMDS data store is not initialized. (PUT /mmds first)");
         }
         JsonNode merged = mergePatch(mmdsData.deepCopy(), patch);
         checkMmdsSize(merged);
@@ -356,7 +356,7 @@ public final class VmResources {
 
     private static void requireObject(JsonNode data) throws ConfigException {
         if (data == null || !data.isObject()) {
-            throw new ConfigException("The MMDS contents must be a JSON object, e.g. {\"latest\": {...}}");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "The MMDS contents must be a JSON object, e.g. {\"latest\": {...}}");
         }
     }
 
@@ -433,7 +433,7 @@ public final class VmResources {
      */
     public synchronized void requireStartable() throws ConfigException {
         if (bootSource == null) {
-            throw new ConfigException("Cannot start microvm without kernel configuration."
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "Cannot start microvm without kernel configuration."
                     + " (PUT /boot-source or add a \"boot-source\" section with kernel_image_path)");
         }
         List<String> missing = unsupportedDevices();
@@ -458,16 +458,16 @@ public final class VmResources {
         try {
             json = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new ConfigException("config file " + file + " does not exist");
+            throw new ConfigException(ConfigException.Reason.FILE, "config file " + file + " does not exist");
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            throw new ConfigException(ConfigException.Reason.FILE, "cannot read config file " + file + ": " + e.getMessage());
         }
         VmResources resources = new VmResources();
         JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
         try {
             resources.applyConfig(root, file.toAbsolutePath().getParent());
         } catch (ConfigException e) {
-            throw new ConfigException("config file " + file + ": " + e.getMessage());
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "config file " + file + ": " + e.getMessage());
         }
         return resources;
     }
@@ -475,17 +475,17 @@ public final class VmResources {
     /** Applies config-file sections; relative {@code cpu-config} paths resolve against {@code baseDir}. */
     public synchronized void applyConfig(JsonNode root, Path baseDir) throws ConfigException {
         if (!root.isObject()) {
-            throw new ConfigException("the top level must be a JSON object with sections such as \"boot-source\"");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "the top level must be a JSON object with sections such as \"boot-source\"");
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (VmConfigFile.FIRECRACKER_ONLY.contains(name)) {
-                throw new ConfigException("section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
+                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
             }
             if (!VmConfigFile.SECTIONS.contains(name)) {
                 List<String> accepted = new ArrayList<>(VmConfigFile.SECTIONS);
                 accepted.sort(null);
-                throw new ConfigException("unknown section \"" + name + "\"; accepted sections: " + String.join(", ", accepted));
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "unknown section \"" + name + "\"; accepted sections: " + String.join(", ", accepted));
             }
         }
         for (String section : VmConfigFile.SECTIONS) {
@@ -530,7 +530,7 @@ public final class VmResources {
 
     private static void requireArray(JsonNode node, String section) throws ConfigException {
         if (!node.isArray()) {
-            throw new ConfigException("invalid type for " + section + ": expected an array of objects");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for " + section + ": expected an array of objects");
         }
     }
 
@@ -539,7 +539,7 @@ public final class VmResources {
             return StrictJson.convert(node, CpuConfig.class, "cpu-config");
         }
         if (!node.isTextual()) {
-            throw new ConfigException("invalid type for cpu-config: expected the path of a CPU template JSON file");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for cpu-config: expected the path of a CPU template JSON file");
         }
         Path path = Path.of(node.asText());
         if (!path.isAbsolute() && baseDir != null) {
@@ -548,7 +548,7 @@ public final class VmResources {
         try {
             return StrictJson.parse(Files.readAllBytes(path), CpuConfig.class, "cpu-config (" + path + ")");
         } catch (IOException e) {
-            throw new ConfigException("cpu-config: cannot read CPU template file " + path + ": " + e.getMessage());
+            throw new ConfigException(ConfigException.Reason.FILE, "cpu-config: cannot read CPU template file " + path + ": " + e.getMessage());
         }
     }
 }

@@ -60,7 +60,7 @@ public final class Logging {
             try {
                 newSink = NonBlockingSink.open(config.logPath(), MISSED);
             } catch (NonBlockingSink.SinkException e) {
-                throw new ConfigException("logger.log_path: " + e.getMessage()
+                throw new ConfigException(ConfigException.Reason.FILE, "logger.log_path: " + e.getMessage()
                         + "; give a writable file or a FIFO (mkfifo)");
             }
         }

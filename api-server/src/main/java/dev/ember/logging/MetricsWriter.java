@@ -34,12 +34,12 @@ public final class MetricsWriter implements AutoCloseable {
     /** Opens the metrics destination; like Firecracker, only once per process. */
     public synchronized void configure(MetricsConfig config) throws ConfigException {
         if (sink != null) {
-            throw new ConfigException("Reinitialization of metrics not allowed. (metrics already go to " + sink.path() + ")");
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "Reinitialization of metrics not allowed. (metrics already go to " + sink.path() + ")");
         }
         try {
             sink = NonBlockingSink.open(config.metricsPath(), MISSED);
         } catch (NonBlockingSink.SinkException e) {
-            throw new ConfigException("metrics.metrics_path: " + e.getMessage() + "; give a writable file or a FIFO (mkfifo)");
+            throw new ConfigException(ConfigException.Reason.FILE, "metrics.metrics_path: " + e.getMessage() + "; give a writable file or a FIFO (mkfifo)");
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ember-metrics");

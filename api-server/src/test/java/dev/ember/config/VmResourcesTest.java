@@ -190,6 +190,30 @@ class VmResourcesTest {
         assertTrue(message(() -> vm.updateDrive(new DriveUpdate("rootfs", dir + "/gone", null))).contains("does not exist"));
     }
 
+    // ---- reasons ----
+
+    private static ConfigException.Reason reason(ThrowingRunnable r) {
+        return assertThrows(ConfigException.class, r::run).reason();
+    }
+
+    /** Code and tests tell kinds of mistakes apart by reason; the message stays the user's text. */
+    @Test
+    void eachKindOfMistakeCarriesItsReason() throws Exception {
+        assertEquals(ConfigException.Reason.MISSING_FIELD, reason(() -> vm.setBootSource(new BootSourceConfig(null, null, null))));
+        assertEquals(ConfigException.Reason.FILE, reason(() -> vm.setBootSource(new BootSourceConfig(dir + "/nope", null, null))));
+        assertEquals(ConfigException.Reason.INVALID_VALUE, reason(() -> vm.setMachineConfig(machine(0, 128, false))));
+        assertEquals(ConfigException.Reason.MISSING_FIELD,
+                reason(() -> vm.updateMachineConfig(new MachineConfigUpdate(null, null, null, null, null, null))));
+        assertEquals(ConfigException.Reason.UNSUPPORTED,
+                reason(() -> vm.putDrive(new DriveConfig("d", null, false, false, null, null, null, null, "/tmp/vhost.sock"))));
+        vm.putDrive(DriveConfig.of("rootfs", disk.toString(), true, false));
+        assertEquals(ConfigException.Reason.CONFLICT, reason(() -> vm.putDrive(DriveConfig.of("root2", disk.toString(), true, false))));
+        assertEquals(ConfigException.Reason.NOT_FOUND, reason(() -> vm.updateDrive(new DriveUpdate("nope", null, null))));
+        assertEquals(ConfigException.Reason.MALFORMED_JSON, reason(() -> vm.putMmdsData(json("[1]"))));
+        assertEquals(ConfigException.Reason.MALFORMED_JSON, reason(() -> json("{\"a\":")));
+        assertEquals(ConfigException.Reason.NOT_FOUND, reason(() -> vm.requireBalloon()));
+    }
+
     // ---- network ----
 
     @Test
