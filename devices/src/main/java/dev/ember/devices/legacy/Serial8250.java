@@ -24,9 +24,11 @@ import jnr.ffi.Pointer;
  * reads LSR), so THR-empty interrupts fire as soon as they are enabled. Received bytes come
  * from a host fd served by the event loop into a ring buffer; when the ring is full the fd is
  * taken out of the poll set until the guest drains it, so no input byte is ever dropped. The fd
- * is not read at all until the guest first enables the receive interrupt: Linux's 8250 driver
- * resets the receive FIFO when it opens the port, so bytes taken before (a script piping commands
- * to a guest that is still booting) would be thrown away; they wait in the pipe instead.
+ * is read only while the guest's driver takes interrupt-driven input: the receive interrupt
+ * enabled in IER and routed to the CPU by OUT2 (the PC's IRQ gate), outside loopback. Linux's
+ * 8250 driver resets the receive FIFO when it opens the port and toggles IER=0x0f while probing
+ * (OUT2 clear), so bytes taken earlier (a script piping commands to a guest that is still
+ * booting) would be thrown away; they wait in the pipe instead.
  *
  * <p>Register accesses arrive on vCPU threads and input on the event-loop thread; both take the
  * device monitor for a handful of field updates, and neither allocates.
@@ -40,7 +42,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private static final int IER_RDA = 0x01, IER_THRE = 0x02, IER_MASK = 0x0f;
     private static final int IIR_NONE = 0x01, IIR_THRE = 0x02, IIR_RDA = 0x04, IIR_FIFO = 0xc0;
     private static final int LCR_DLAB = 0x80;
-    private static final int MCR_LOOP = 0x10;
+    private static final int MCR_OUT2 = 0x08, MCR_LOOP = 0x10;
     private static final int LSR_DR = 0x01, LSR_THRE = 0x20, LSR_TEMT = 0x40;
     private static final int MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
     private static final int RX_CAPACITY = 4096;
@@ -60,8 +62,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     /** Whether {@link #inputFd} is in the loop's poll set now. */
     private boolean watching;
     private final EventHandler inputHandler = this::onInputReady;
-    /** The guest has enabled the receive interrupt at least once: host input may flow. */
-    private boolean receiverListening;
     private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
 
     private final Counter writeCount, readCount, missedWrites, flushCount;
@@ -101,7 +101,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
      * loop, not even with a hang-up. Callers hold the monitor.
      */
     private void updateInputWatch() {
-        boolean want = inputFd >= 0 && receiverListening && rxCount < RX_CAPACITY;
+        boolean want = inputFd >= 0 && receiverListening() && rxCount < RX_CAPACITY;
         if (want == watching) {
             return;
         }
@@ -113,10 +113,14 @@ public final class Serial8250 implements BusDevice, Snapshottable {
         watching = want;
     }
 
+    private boolean receiverListening() {
+        return (ier & IER_RDA) != 0 && (mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+    }
+
     private void onInputReady(int events) {
         int fd, space;
         synchronized (this) {
-            if (!watching || !receiverListening || rxCount == RX_CAPACITY) {
+            if (!watching || !receiverListening() || rxCount == RX_CAPACITY) {
                 updateInputWatch();
                 return;
             }
@@ -276,10 +280,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                         if ((enabled & IER_RDA) != 0 && rxCount > 0) {
                             raise = true;
                         }
-                        if ((enabled & IER_RDA) != 0) {
-                            receiverListening = true;
-                            updateInputWatch();
-                        }
+                        updateInputWatch();
                     }
                     break;
                 case IIR_FCR:
@@ -295,6 +296,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
                     break;
                 case MCR:
                     mcr = v;
+                    updateInputWatch();
                     break;
                 case SCR:
                     scr = v;
@@ -344,9 +346,6 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     @Override
     public synchronized void restoreState(StateReader in) {
         restoreRegisters(in);
-        // A snapshot is taken of a guest long past opening its console; the state format
-        // predates the flag, so a restored UART takes input at once.
-        receiverListening = true;
         updateInputWatch();
     }
 

@@ -102,9 +102,15 @@ class Serial8250Test {
             uart.attachInput(loop, in);
             drain(loop);
             assertEquals(0, uart.read(LSR, 1) & 1, "nothing is taken from the fd while no driver listens");
-            // Linux's 8250 startup: reset both FIFOs, then enable the receive interrupt.
+            // Linux's 8250 probe: IER=0x0f read back and restored, OUT2 clear.
+            uart.write(IER, 1, 0x0f);
+            drain(loop);
+            uart.write(IER, 1, 0x00);
+            assertEquals(0, uart.read(LSR, 1) & 1, "nothing is taken while the interrupt is not routed (OUT2 clear)");
+            // Its startup: reset both FIFOs, OUT2 with DTR/RTS, then enable the receive interrupt.
             uart.write(IIR, 1, 0x07);
-            uart.write(IER, 1, 0x01);
+            uart.write(MCR, 1, 0x0b);
+            uart.write(IER, 1, 0x05);
             drain(loop);
             StringBuilder got = new StringBuilder();
             while ((uart.read(LSR, 1) & 1) != 0) {
