@@ -9,9 +9,8 @@ import dev.ember.memory.GuestMemory;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,24 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * per-thread TLAB accounting) does not grow while it serves thousands of block requests after
  * warm-up. A leak of even one small object per request would show as tens of kilobytes.
  */
+@ExtendWith(GuestMemoryAndLoop.class)
 class HotPathAllocationTest {
     static GuestMemory mem;
     static EventLoop loop;
     static Thread loopThread;
     @TempDir Path dir;
 
-    @BeforeAll
-    static void start() {
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loopThread = loop.start("alloc-test-loop");
-    }
-
-    @AfterAll
-    static void stop() {
-        loop.close();
-        mem.close();
-    }
 
     private static long loopAllocatedBytes() {
         com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

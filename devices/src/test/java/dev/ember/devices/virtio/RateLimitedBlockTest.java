@@ -10,9 +10,8 @@ import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,23 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (checked with a generous lower bound on elapsed time, never an upper one) and throttled
  * queues resume on their own.
  */
+@ExtendWith(GuestMemoryAndLoop.class)
 class RateLimitedBlockTest {
     static GuestMemory mem;
     static EventLoop loop;
     @TempDir Path dir;
 
-    @BeforeAll
-    static void start() {
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loop.start("test-event-loop");
-    }
-
-    @AfterAll
-    static void stop() {
-        loop.close();
-        mem.close();
-    }
 
     private VirtioBlock drive(String id, RateLimiter limiter) throws Exception {
         Path img = dir.resolve(id + ".img");

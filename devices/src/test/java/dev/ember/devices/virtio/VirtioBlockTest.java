@@ -12,30 +12,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** virtio-blk against a real image file: bytes are checked in the file itself. */
+@ExtendWith(GuestMemoryAndLoop.class)
 class VirtioBlockTest {
     static final int SECTORS = 256; // 128 KiB image
     static GuestMemory mem;
     static EventLoop loop;
     @TempDir Path dir;
 
-    @BeforeAll
-    static void start() {
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loop.start("test-event-loop");
-    }
-
-    @AfterAll
-    static void stop() {
-        loop.close();
-        mem.close();
-    }
 
     private Path image(int sectors) throws IOException {
         Path img = Files.createTempFile(dir, "disk", ".img");

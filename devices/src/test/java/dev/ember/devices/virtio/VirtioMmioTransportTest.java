@@ -10,14 +10,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The virtio-mmio register window and status state machine, driven like a guest driver would. */
+@ExtendWith(GuestMemoryAndLoop.class)
 class VirtioMmioTransportTest {
     static GuestMemory mem;
     static EventLoop loop;
@@ -25,18 +25,6 @@ class VirtioMmioTransportTest {
     TestDriver d;
     VirtioBlock blk;
 
-    @BeforeAll
-    static void start() {
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loop.start("test-event-loop");
-    }
-
-    @AfterAll
-    static void stop() {
-        loop.close();
-        mem.close();
-    }
 
     @BeforeEach
     void attach() throws IOException {

@@ -16,12 +16,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * virtio-net over a real TAP inside a private network namespace; the host side sends and
  * captures raw frames on the interface. Skipped, with the reason printed, where TAPs cannot be
  * created (no /dev/net/tun, no CAP_NET_ADMIN, no ip/python3).
  */
+@ExtendWith(GuestMemoryAndLoop.class)
 class VirtioNetTest {
     static final byte[] GUEST_MAC = {0x06, 0x00, (byte) 0xAC, 0x10, 0x00, 0x02};
     static final byte[] HOST_MAC = {0x06, 0x00, (byte) 0xAC, 0x10, 0x00, 0x01};
@@ -55,17 +57,10 @@ class VirtioNetTest {
             System.out.println("SKIPPED VirtioNetTest: " + why);
         }
         Assumptions.assumeTrue(why == null, why);
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loopThread = loop.start("test-event-loop");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (loop != null) {
-            loop.close();
-            mem.close();
-        }
         if (ns != null) {
             ns.close();
         }

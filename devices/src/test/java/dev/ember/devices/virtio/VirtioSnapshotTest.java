@@ -18,9 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,23 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * guest memory and image and restored, and the driver carries on with the same ring: no
  * renegotiation, the used index continues, requests still reach the file.
  */
+@ExtendWith(GuestMemoryAndLoop.class)
 class VirtioSnapshotTest {
     static GuestMemory mem;
     static EventLoop loop;
     @TempDir Path dir;
 
-    @BeforeAll
-    static void start() {
-        mem = GuestMemory.create(16 << 20);
-        loop = new EventLoop();
-        loop.start("test-event-loop");
-    }
-
-    @AfterAll
-    static void stop() {
-        loop.close();
-        mem.close();
-    }
 
     private static <T> T onLoop(Supplier<T> task) throws Exception {
         CompletableFuture<T> f = new CompletableFuture<>();
