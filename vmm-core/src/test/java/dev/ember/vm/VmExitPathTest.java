@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.bus.BusDevice;
 import dev.ember.kvm.KvmRegs;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -69,27 +70,18 @@ class VmExitPathTest {
 
     @Test
     void deviceThatThrowsEndsTheVmWithUnexpectedErrorCode() throws Exception {
-        try (Vm vm = started("66 ba 80 00 ee eb fe")) { // mov dx, 0x80; out dx, al
-            vm.pioBus().register(0x80, 1, new BusDevice() {
-                @Override
-                public long read(long offset, int size) {
-                    return 0;
-                }
-
-                @Override
-                public void write(long offset, int size, long value) {
-                    throw new IllegalStateException("device bug");
-                }
-            });
-            vm.start();
-            assertTrue(vm.awaitExit(EXIT_WAIT));
-            assertEquals(ExitCode.UNEXPECTED_ERROR, vm.exitCode());
-            assertTrue(vm.exitReason().contains("device bug"), vm.exitReason());
-        }
+        assertPortWriteEndsTheVmWithUnexpectedError(vm -> {
+            throw new IllegalStateException("device bug");
+        }, "device bug");
     }
 
     @Test
     void pauseFromADeviceOnTheVcpuThreadFailsInsteadOfDeadlocking() throws Exception {
+        assertPortWriteEndsTheVmWithUnexpectedError(Vm::pause, "pause() called on fc_vcpu 0's own thread");
+    }
+
+    /** A guest writes port 0x80, whose device does {@code onWrite} on the vCPU thread. */
+    private void assertPortWriteEndsTheVmWithUnexpectedError(Consumer<Vm> onWrite, String reason) throws Exception {
         try (Vm vm = started("66 ba 80 00 ee eb fe")) { // mov dx, 0x80; out dx, al
             vm.pioBus().register(0x80, 1, new BusDevice() {
                 @Override
@@ -99,13 +91,13 @@ class VmExitPathTest {
 
                 @Override
                 public void write(long offset, int size, long value) {
-                    vm.pause();
+                    onWrite.accept(vm);
                 }
             });
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
             assertEquals(ExitCode.UNEXPECTED_ERROR, vm.exitCode());
-            assertTrue(vm.exitReason().contains("pause() called on fc_vcpu 0's own thread"), vm.exitReason());
+            assertTrue(vm.exitReason().contains(reason), vm.exitReason());
         }
     }
 
