@@ -46,16 +46,23 @@ final class Jail {
     static final String FIRECRACKER_PID_FILE = "firecracker.pid";
     /** Firecracker's default API socket, which a jailed VMM listens on unless told otherwise. */
     static final String FIRECRACKER_API_SOCK = "/run/firecracker.socket";
-    /** x86_64 numbers of the per-thread credential calls (asm/unistd_64.h). */
-    static final long SYS_GETUID = 102, SYS_GETGID = 104, SYS_SETRESUID = 117, SYS_SETRESGID = 119, SYS_SETGROUPS = 116;
+    /**
+     * The VMM's umask: whatever it creates (its API socket, log, metrics, snapshot files) is its
+     * own, whatever umask the jailer's caller had.
+     */
+    static final int VMM_UMASK = 0077;
 
-    private final JailConfig config;
+    private JailConfig config;
     private final Path root;
     private final Undo undo = new Undo();
     private int netnsFd = -1;
     private int devNullFd = -1;
     private Pointer emptySigset;
     private String[] argv;
+    private Privileges privileges;
+    /** The VMM's host PID once spawned (--new-pid-ns); signals to the jailer go to it. */
+    private volatile long child;
+    private volatile int pendingSignal;
 
     Jail(JailConfig config) {
         this.config = config;
@@ -75,7 +82,18 @@ final class Jail {
         });
         try {
             hostThread.submit(() -> { }).get();   // start it now, before this thread leaves the host
-            prepareRoot();
+            // Explicit modes below; this is for what the VMM creates, and what a library might.
+            POSIX.umask(VMM_UMASK);
+            createDirectories(config.chrootBaseDir(), 0755);
+            if (config.uid() == JailConfig.ALLOCATE) {
+                // The lock is held until the root belongs to the id (prepareRoot).
+                try (UidAllocator ids = UidAllocator.allocate(config.chrootBaseDir(), config.uidRange())) {
+                    config = config.withIds(ids.id(), ids.id());
+                    prepareRoot();
+                }
+            } else {
+                prepareRoot();
+            }
             setResourceLimits();
             Cgroups.plan(config, MountTable.read(), readLines(Path.of("/proc/self/cgroup")))
                     .apply(ProcessHandle.current().pid(), undo);
@@ -90,7 +108,7 @@ final class Jail {
                 // only the VMM's first process: nothing below may start a Java thread.
                 check(LIBC.unshare(LibC.CLONE_NEWPID), "unshare(CLONE_NEWPID): new PID namespace for the VMM");
             }
-            dropPrivileges();
+            privileges.dropTo(config.uid(), config.gid());
             prepareExec();
             undo.clear();   // from here on the jail belongs to the VMM
             return config.newPidNs() ? spawnInNewPidNamespace() : execVmm();
@@ -109,21 +127,29 @@ final class Jail {
         }
     }
 
-    /** <root> with dev/kvm, dev/net/tun, dev/urandom, run/ and the mount points, owned by uid:gid. */
+    /**
+     * <root> (0700) with dev/kvm, dev/net/tun, dev/urandom, run/ (0700) and the mount points;
+     * root, run/ and the nodes owned by uid:gid. Every mode is set explicitly, whatever the umask
+     * of the jailer's caller: <base>/<exec-name> 0755, the VM's directory 0700.
+     */
     private void prepareRoot() {
-        createDirectories(root);
+        createDirectories(config.jailDir().getParent(), 0755);
+        createDirectories(config.jailDir(), 0700);
+        createDirectories(root, 0700);
         refuseSymlink(root);
         chown(root);
+        chmod(root, 0700);
         for (String dir : new String[] {"dev", "dev/net", "run", "ember", "lib", "lib64", OLD_ROOT}) {
             Path p = root.resolve(dir);
             // The root belongs to the VM's uid: an earlier VMM with this id could have left links
             // that would send mknod, chown or a mount elsewhere.
             refuseSymlink(p);
             if (!Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                createDirectory(p);
+                createDirectory(p, dir.equals("run") || dir.equals(OLD_ROOT) ? 0700 : 0755);
             }
         }
         chown(root.resolve("run"));
+        chmod(root.resolve("run"), 0700);
         for (DeviceNode node : DeviceNode.values()) {
             Path p = root.resolve(node.path);
             if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -134,8 +160,12 @@ final class Jail {
                     "mknod " + p + " (" + node.major + ":" + node.minor + "; the jail must be on a file system mounted without nodev)");
             undo.push("remove " + p, () -> Files.deleteIfExists(p));
             chown(p);
-            checkPosix(POSIX.chmod(p.toString(), node.mode), "chmod " + Integer.toOctalString(node.mode) + " " + p);   // mknod applied the umask
+            chmod(p, node.mode);
         }
+    }
+
+    private static void chmod(Path p, int mode) {
+        checkPosix(POSIX.chmod(p.toString(), mode), "chmod " + Integer.toOctalString(mode) + " " + p);
     }
 
     private void refuseSymlink(Path p) {
@@ -145,23 +175,25 @@ final class Jail {
         }
     }
 
-    private void createDirectories(Path dir) {
+    /** The missing levels of {@code dir}, each with {@code mode}; existing ones are left as they are. */
+    private void createDirectories(Path dir, int mode) {
         List<Path> missing = new ArrayList<>();
         for (Path p = dir; p != null && !Files.isDirectory(p); p = p.getParent()) {
             missing.add(0, p);
         }
         for (Path p : missing) {
-            createDirectory(p);
+            createDirectory(p, mode);
         }
     }
 
-    private void createDirectory(Path p) {
+    private void createDirectory(Path p, int mode) {
         try {
             Files.createDirectory(p);
         } catch (IOException e) {
             throw new JailerException("cannot create " + p + ": " + Cgroups.reason(e), e);
         }
         undo.push("remove " + p, () -> Files.deleteIfExists(p));
+        chmod(p, mode);
     }
 
     private void chown(Path p) {
@@ -196,6 +228,30 @@ final class Jail {
         emptySigset = Native.allocate(128);   // sigset_t, all clear
         java.util.TimeZone.getDefault();
         argv = argv();   // reads the CPU clock through /proc, which the jail does not have
+        privileges = Privileges.read();
+        if (config.newPidNs() && !config.daemonize()) {
+            forwardSignalsToTheVmm();
+        }
+    }
+
+    /**
+     * With --new-pid-ns the jailer waits for the VMM, its child: a SIGTERM, SIGINT or SIGHUP sent
+     * to the jailer (the process its caller started) goes on to the VMM, which ends cleanly and
+     * whose status the jailer then exits with. The JVM runs handlers on a thread the signal
+     * dispatcher starts, which, unlike the jailer thread after unshare(CLONE_NEWPID), may.
+     */
+    @SuppressWarnings("restriction")
+    private void forwardSignalsToTheVmm() {
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                long pid = child;
+                if (pid > 0) {
+                    POSIX.kill(pid, sig.getNumber());
+                } else {
+                    pendingSignal = sig.getNumber();
+                }
+            });
+        }
     }
 
     /** A mount namespace of slave mounts; the runtime image read-only; pivot_root into the jail. */
@@ -249,24 +305,6 @@ final class Jail {
             checkPosix(POSIX.dup2(devNullFd, fd), "--daemonize: redirecting fd " + fd + " to /dev/null");
         }
         LIBC.close(devNullFd);
-    }
-
-    /**
-     * Raw system calls, not glibc's wrappers: the kernel keeps credentials per thread, and glibc
-     * would copy the change to every thread. Only this thread's credentials reach the VMM (exec
-     * or posix_spawn from it), and the clean-up thread keeps root to undo the jail on failure.
-     */
-    private void dropPrivileges() {
-        int uid = config.uid();
-        int gid = config.gid();
-        check((int) LIBC.syscall(SYS_SETGROUPS, 0, 0, 0), "clearing supplementary groups (setgroups)");
-        check((int) LIBC.syscall(SYS_SETRESGID, gid, gid, gid), "--gid " + gid + ": setresgid");
-        check((int) LIBC.syscall(SYS_SETRESUID, uid, uid, uid), "--uid " + uid + ": setresuid");
-        long ruid = LIBC.syscall(SYS_GETUID, 0, 0, 0);
-        long rgid = LIBC.syscall(SYS_GETGID, 0, 0, 0);
-        if (ruid != uid || rgid != gid) {
-            throw new JailerException("dropping privileges did not take: this thread runs as uid " + ruid + " gid " + rgid);
-        }
     }
 
     /** NO_NEW_PRIVS, a clean signal mask and close-on-exec on every descriptor above stderr. */
@@ -335,9 +373,14 @@ final class Jail {
         if (pid <= 0) {
             throw Sys.failure("starting " + argv[0] + " in a new PID namespace", POSIX.errno());
         }
+        child = pid;
         writePidFile(pid);
         if (config.daemonize()) {
             return 0;
+        }
+        int early = pendingSignal;
+        if (early != 0) {
+            POSIX.kill(pid, early);
         }
         int[] status = new int[1];
         while (POSIX.waitpid(pid, status, 0) < 0) {
@@ -349,6 +392,7 @@ final class Jail {
         return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
     }
 
+    /** Mode 0644: anyone on the host may learn which process a jail's VMM is. */
     private void writePidFile(long pid) {
         for (Path file : pidFiles()) {
             try {
@@ -356,6 +400,7 @@ final class Jail {
             } catch (IOException e) {
                 throw new JailerException("cannot write " + root + file + ": " + Cgroups.reason(e), e);
             }
+            chmod(file, 0644);
         }
     }
 

@@ -10,6 +10,7 @@ public record JailConfig(
         RuntimeImage image,
         int uid,
         int gid,
+        UidRange uidRange,
         Path chrootBaseDir,
         Path netns,
         boolean daemonize,
@@ -21,6 +22,9 @@ public record JailConfig(
         String mainClass,
         List<String> vmmArgs) {
 
+    /** uid and gid when neither --uid nor --gid is given: a fresh id from the range, per VM. */
+    public static final int ALLOCATE = -1;
+
     /** The Ember VMM's main class: the default of --main-class. */
     public static final String VMM_MAIN_CLASS = "dev.ember.cli.Main";
 
@@ -31,7 +35,10 @@ public record JailConfig(
         if (id == null || !ID.matcher(id).matches()) {
             throw JailerException.usage("--id " + id + ": must be 1 to 64 characters, each a letter, a digit or '-'");
         }
-        if (uid < 0 || gid < 0) {
+        if ((uid == ALLOCATE) != (gid == ALLOCATE)) {
+            throw JailerException.usage("--uid and --gid go together: give both, or neither for a fresh uid/gid from --uid-range " + uidRange);
+        }
+        if (uid < ALLOCATE || gid < ALLOCATE) {
             throw JailerException.usage("--uid/--gid must be 0 or more (got " + uid + "/" + gid + ")");
         }
         if (!chrootBaseDir.isAbsolute() || chrootBaseDir.normalize().getNameCount() == 0) {
@@ -55,6 +62,12 @@ public record JailConfig(
         cgroups = List.copyOf(cgroups);
         resourceLimits = List.copyOf(resourceLimits);
         vmmArgs = List.copyOf(vmmArgs);
+    }
+
+    /** The same jail for the uid and gid allocated for it. */
+    public JailConfig withIds(int newUid, int newGid) {
+        return new JailConfig(id, image, newUid, newGid, uidRange, chrootBaseDir, netns, daemonize, newPidNs, cgroupVersion, cgroups,
+                parentCgroup, resourceLimits, mainClass, vmmArgs);
     }
 
     /** {@code <chroot-base-dir>/<exec-file name>/<id>}: holds the jail's root and nothing else. */

@@ -27,11 +27,17 @@ final class JailerCommand {
                     + " its file name names the jail.")
     Path execFile;
 
-    @Option(names = "--uid", required = true, paramLabel = "UID", description = "User id the VMM runs as.")
-    int uid;
+    @Option(names = "--uid", paramLabel = "UID",
+            description = "User id the VMM runs as (default: a fresh id from --uid-range for this VM; give --gid with it).")
+    Integer uid;
 
-    @Option(names = "--gid", required = true, paramLabel = "GID", description = "Group id the VMM runs as (supplementary groups are cleared).")
-    int gid;
+    @Option(names = "--gid", paramLabel = "GID", description = "Group id the VMM runs as; supplementary groups are cleared (default: the fresh uid's number).")
+    Integer gid;
+
+    @Option(names = "--uid-range", paramLabel = "FIRST-LAST",
+            description = "Where a VM without --uid/--gid gets its own uid and gid: the lowest id that no jail, process or passwd/group entry uses"
+                    + " (default: ${DEFAULT-VALUE}).", defaultValue = UidRange.DEFAULT_SPEC)
+    String uidRange;
 
     @Option(names = "--chroot-base-dir", defaultValue = "/srv/jailer", paramLabel = "DIR",
             description = "Jails are made in DIR/<exec-name>/<id>/root (default: ${DEFAULT-VALUE}).")
@@ -43,7 +49,9 @@ final class JailerCommand {
     @Option(names = "--daemonize", description = "setsid() and stdin/stdout/stderr to /dev/null before starting the VMM.")
     boolean daemonize;
 
-    @Option(names = "--new-pid-ns", description = "Start the VMM as PID 1 of a new PID namespace; its host PID goes to <root>/firecracker.pid and <root>/<exec-name>.pid.")
+    @Option(names = "--new-pid-ns", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Start the VMM as PID 1 of a new PID namespace (the default; --no-new-pid-ns execs it in place under the jailer's PID);"
+                    + " its host PID goes to <root>/firecracker.pid and <root>/<exec-name>.pid.")
     boolean newPidNs;
 
     @Option(names = "--cgroup-version", paramLabel = "1|2",
@@ -70,7 +78,11 @@ final class JailerCommand {
     JailConfig toConfig() {
         RuntimeImage image = RuntimeImage.of(execFile);
         int version = cgroupVersion != null ? cgroupVersion : (isUnifiedSystem() ? 2 : 1);
-        return new JailConfig(id, image, uid, gid, chrootBaseDir, netns, daemonize, newPidNs, version,
+        if ((uid != null && uid < 0) || (gid != null && gid < 0)) {
+            throw JailerException.usage("--uid/--gid must be 0 or more (got " + uid + "/" + gid + ")");
+        }
+        return new JailConfig(id, image, uid != null ? uid : JailConfig.ALLOCATE, gid != null ? gid : JailConfig.ALLOCATE,
+                UidRange.parse(uidRange), chrootBaseDir, netns, daemonize, newPidNs, version,
                 cgroups.stream().map(CgroupSetting::parse).toList(),
                 parentCgroup != null ? parentCgroup : image.execName(),
                 resourceLimits.stream().map(ResourceLimit::parse).toList(),

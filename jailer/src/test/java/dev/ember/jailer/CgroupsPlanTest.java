@@ -21,7 +21,7 @@ class CgroupsPlanTest {
     private static final List<String> SELF = List.of("4:memory:/process_api/abc", "3:cpuset:/", "1:cpu,cpuacct:/", "0::/user.slice");
 
     private static JailConfig config(int version, String... cgroups) {
-        return new JailConfig("vm1", new RuntimeImage(Path.of("/img"), Path.of("/img/bin/ember")), 1, 1, Path.of("/srv/jailer"), null,
+        return new JailConfig("vm1", new RuntimeImage(Path.of("/img"), Path.of("/img/bin/ember")), 1, 1, UidRange.DEFAULT, Path.of("/srv/jailer"), null,
                 false, false, version, java.util.Arrays.stream(cgroups).map(CgroupSetting::parse).toList(), "ember", List.of(),
                 "dev.ember.cli.Main", List.of());
     }

@@ -174,6 +174,15 @@ final class JailHarness {
         return new Jailed(new ProcessBuilder(cmd).start());
     }
 
+    /** As {@link #start}, from a shell whose umask is 000 (the caller's umask must not matter). */
+    static Jailed startUnderUmask000(List<String> jailerArgs, List<String> probeArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 000; exec \"$0\" \"$@\"", repo().resolve("bin/ember-jailer").toString()));
+        cmd.addAll(jailerArgs);
+        cmd.addAll(List.of("--main-class", "dev.ember.jailer.probe.JailProbe", "--"));
+        cmd.addAll(probeArgs);
+        return new Jailed(new ProcessBuilder(cmd).start());
+    }
+
     /** bin/ember-jailer with {@code jailerArgs}, then {@code -- vmmArgs}: the real VMM (dev.ember.cli.Main). */
     static Jailed startVmm(List<String> jailerArgs, List<String> vmmArgs) throws IOException {
         List<String> cmd = new ArrayList<>();

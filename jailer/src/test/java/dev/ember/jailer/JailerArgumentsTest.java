@@ -72,6 +72,36 @@ class JailerArgumentsTest {
         assertTrue(c.resourceLimits().isEmpty());
     }
 
+    /** Issue 11: each VM its own uid and PID namespace unless told otherwise. */
+    @Test
+    void withoutUidAndGidAVmGetsAFreshIdInItsOwnPidNamespace() {
+        JailerCommand c = new JailerCommand();
+        new CommandLine(c).parseArgs("--id", "vm-1", "--exec-file", exec.toString());
+        JailConfig config = c.toConfig();
+        assertEquals(JailConfig.ALLOCATE, config.uid());
+        assertEquals(JailConfig.ALLOCATE, config.gid());
+        assertEquals(UidRange.DEFAULT, config.uidRange());
+        assertEquals(0x70000000L, config.uidRange().first());
+        assertEquals(65536, config.uidRange().size());
+        assertTrue(config.newPidNs());
+        assertEquals(false, parse("--no-new-pid-ns").newPidNs());
+        assertEquals(true, parse("--new-pid-ns").newPidNs());
+        assertEquals(new UidRange(200000, 200099), parse("--uid-range", "200000-200099").uidRange());
+    }
+
+    @Test
+    void uidAndGidGoTogetherAndTheRangeIsChecked() {
+        JailerCommand c = new JailerCommand();
+        new CommandLine(c).parseArgs("--id", "vm-1", "--exec-file", exec.toString(), "--uid", "5");
+        JailerException e = assertThrows(JailerException.class, c::toConfig);
+        assertTrue(e.getMessage().startsWith("--uid and --gid go together"), e.getMessage());
+        assertTrue(refused("--uid", "-1").contains("--uid/--gid must be 0 or more"));
+        assertTrue(refused("--uid-range", "5").contains("--uid-range 5: expected FIRST-LAST, e.g. 1879048192-1879113727"));
+        assertTrue(refused("--uid-range", "9-3").contains("must be FIRST-LAST with 1 <= FIRST <= LAST"));
+        assertTrue(refused("--uid-range", "0-3").contains("must be FIRST-LAST with 1 <= FIRST"));
+        assertTrue(refused("--uid-range", "100-3000000000").contains("LAST <= 2147483646"));
+    }
+
     @Test
     void theVmmGetsItsIdFromTheJailerNotFromItsArguments() {
         assertTrue(refused("--", "--id", "x").contains("the jailer passes the VM's --id to the VMM itself"));
@@ -192,7 +222,7 @@ class JailerArgumentsTest {
             System.setErr(old);
         }
         assertEquals(2, status);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Missing required options: '--exec-file=FILE', '--uid=UID', '--gid=GID'"),
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Missing required option: '--exec-file=FILE'"),
                 err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -28,15 +28,18 @@ class JailerConstantsTest {
             {"MNT_DETACH", Long.toString(LibC.MNT_DETACH)}, {"S_IFCHR", Long.toString(LibC.S_IFCHR)},
             {"CLOSE_RANGE_CLOEXEC", Long.toString(LibC.CLOSE_RANGE_CLOEXEC)},
             {"SYS_pivot_root", Long.toString(LibC.SYS_PIVOT_ROOT)}, {"SYS_close_range", Long.toString(LibC.SYS_CLOSE_RANGE)},
-            {"SYS_getuid", Long.toString(Jail.SYS_GETUID)}, {"SYS_getgid", Long.toString(Jail.SYS_GETGID)},
-            {"SYS_setresuid", Long.toString(Jail.SYS_SETRESUID)}, {"SYS_setresgid", Long.toString(Jail.SYS_SETRESGID)},
-            {"SYS_setgroups", Long.toString(Jail.SYS_SETGROUPS)},
+            {"SYS_getuid", Long.toString(Privileges.SYS_GETUID)}, {"SYS_getgid", Long.toString(Privileges.SYS_GETGID)},
+            {"SYS_setresuid", Long.toString(Privileges.SYS_SETRESUID)}, {"SYS_setresgid", Long.toString(Privileges.SYS_SETRESGID)},
+            {"SYS_setgroups", Long.toString(Privileges.SYS_SETGROUPS)},
+            {"PR_CAPBSET_DROP", Long.toString(Privileges.PR_CAPBSET_DROP)}, {"PR_CAP_AMBIENT", Long.toString(Privileges.PR_CAP_AMBIENT)},
+            {"PR_CAP_AMBIENT_CLEAR_ALL", Long.toString(Privileges.PR_CAP_AMBIENT_CLEAR_ALL)},
+            {"CAP_DAC_OVERRIDE", Long.toString(Privileges.CAP_DAC_OVERRIDE)},
             {"RLIMIT_FSIZE", Long.toString(ResourceLimit.RLIMIT_FSIZE)}, {"RLIMIT_NOFILE", Long.toString(ResourceLimit.RLIMIT_NOFILE)},
             {"makedev(10, 232)", Long.toString(Sys.makedev(10, 232))}, {"makedev(4095, 1048575)", Long.toString(Sys.makedev(4095, 1048575))},
             {"makedev(300000, 7)", Long.toString(Sys.makedev(300000, 7))},
         };
         StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <sched.h>\n#include <sys/mount.h>\n#include <sys/stat.h>\n"
-                + "#include <sys/syscall.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <stdio.h>\nint main(void){\n");
+                + "#include <sys/syscall.h>\n#include <sys/prctl.h>\n#include <linux/capability.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <stdio.h>\nint main(void){\n");
         for (String[] e : expr) {
             c.append("printf(\"%s %llu\\n\", \"").append(e[0].replace("\"", "")).append("\", (unsigned long long)(").append(e[0]).append("));\n");
         }

@@ -82,7 +82,7 @@ class JailerIT {
         Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
         cgroupsToRemove.add(cgroup);
         List<String> args = baseArgs();
-        args.addAll(List.of("--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456"));
+        args.addAll(List.of("--no-new-pid-ns", "--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456"));
         try (JailHarness.Jailed j = JailHarness.start(args, List.of("seccomp-default"))) {
             String ready = j.line(Duration.ofSeconds(90));
             assertTrue(ready.startsWith("ready "), ready + j.stderr);
@@ -95,6 +95,8 @@ class JailerIT {
             assertEquals("1", JailHarness.status(pid, "NoNewPrivs"));
             assertEquals("2", JailHarness.status(pid, "Seccomp"));
             assertEquals("0000000000000000", JailHarness.status(pid, "CapEff"));
+            assertEquals("0000000000000000", JailHarness.status(pid, "CapBnd"), "the bounding set is empty");
+            assertEquals("0000000000000000", JailHarness.status(pid, "CapAmb"));
 
             // Its root is the jail: same directory, and the host's /etc is not there.
             Path procRoot = Path.of("/proc/" + pid + "/root");
@@ -149,7 +151,9 @@ class JailerIT {
             do {
                 line = vm.line(Duration.ofSeconds(120));
             } while (!line.startsWith("tick 1"));
-            long pid = vm.process.pid();
+            long pid = vmmPid();
+            assertEquals(pid + " 1", JailHarness.status(pid, "NSpid"), "the VMM is PID 1 of its own PID namespace by default");
+            assertEquals("0000000000000000", JailHarness.status(pid, "CapBnd"));
             assertEquals(JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID + " " + JailHarness.UID, JailHarness.status(pid, "Uid"));
             assertEquals(JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID + " " + JailHarness.GID, JailHarness.status(pid, "Gid"));
             assertEquals("1", JailHarness.status(pid, "NoNewPrivs"));
@@ -162,9 +166,19 @@ class JailerIT {
             assertEquals("536870912", Files.readString(cgroup.resolve("memory.limit_in_bytes")).trim());
             // Guest RAM is charged to the VM's cgroup.
             assertTrue(Long.parseLong(Files.readString(cgroup.resolve("memory.usage_in_bytes")).trim()) > 0);
-            vm.process.destroy();   // SIGTERM
+            vm.process.destroy();   // SIGTERM to the jailer, which passes it on to the VMM
             assertEquals(0, vm.awaitExit(), vm.stderr.toString());
+            assertTrue(ProcessHandle.of(pid).isEmpty(), "the VMM still runs");
         }
+    }
+
+    /** The VMM's host PID, from the PID file the jailer writes in the jail root. */
+    private long vmmPid() throws Exception {
+        Path file = root().resolve("firecracker.pid");
+        for (int i = 0; i < 600 && !Files.exists(file); i++) {
+            Thread.sleep(100);
+        }
+        return Long.parseLong(Files.readString(file).trim());
     }
 
     /** Asked through its API for host files, the jailed VMM cannot find them: its / is the jail. */
@@ -215,7 +229,7 @@ class JailerIT {
         args.addAll(List.of("--netns", "/run/netns/" + ns));
         try (JailHarness.Jailed j = JailHarness.start(args, List.of())) {
             assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
-            long pid = j.process.pid();
+            long pid = vmmPid();
             Object want = Files.getAttribute(Path.of("/run/netns/" + ns), "unix:ino");
             assertEquals(want, Files.getAttribute(Path.of("/proc/" + pid + "/ns/net"), "unix:ino"));
             assertFalse(want.equals(Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:ino")));
@@ -317,7 +331,7 @@ class JailerIT {
         args.addAll(List.of("--cgroup-version", "2", "--parent-cgroup", parent, "--cgroup", "cgroup.max.descendants=3"));
         try (JailHarness.Jailed j = JailHarness.start(args, List.of())) {
             assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
-            long pid = j.process.pid();
+            long pid = vmmPid();
             String v2 = Files.readAllLines(Path.of("/proc/" + pid + "/cgroup")).stream().filter(l -> l.startsWith("0::")).findFirst().orElseThrow();
             assertEquals("0::/" + parent + "/" + id, v2);
             assertEquals("3", Files.readString(cgroup.resolve("cgroup.max.descendants")).trim());

@@ -81,7 +81,12 @@ class LauncherIT {
     }
 
     private static String[] run(List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
+        return run(List.of(), args);
+    }
+
+    /** bin/ember-launch ARGS, after {@code shell} (e.g. "sh", "-c", "umask 000; exec \"$0\" \"$@\""). */
+    private static String[] run(List<String> shell, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(shell);
         cmd.add(JailHarness.repo().resolve("bin/ember-launch").toString());
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).directory(JailHarness.repo().toFile()).start();
@@ -154,14 +159,19 @@ class LauncherIT {
         String status = Files.readString(Path.of("/proc/" + pid + "/status"));
         assertTrue(status.contains("Seccomp:\t2"), status);
         assertTrue(status.contains("NoNewPrivs:\t1"), status);
-        assertTrue(status.contains("Uid:\t10000\t10000\t10000\t10000"), status);
+        // A uid of its own (the jailer's fresh one, which owns the jail root), PID 1 of its own namespace.
+        int uid = (Integer) Files.getAttribute(jailRoot, "unix:uid");
+        assertTrue(uid >= UidRange.DEFAULT.first() && uid <= UidRange.DEFAULT.last(), "uid " + uid);
+        assertTrue(status.contains("Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid), status);
+        assertTrue(status.contains("NSpid:\t" + pid + "\t1\n"), status);
+        assertTrue(status.contains("CapBnd:\t0000000000000000"), status);
         assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), jailRoot));
         assertTrue(linkExists(netns, tap));
         Path cgroup = Path.of("/sys/fs/cgroup/memory", parentCgroup, id);
         assertTrue(Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains(":memory:/" + parentCgroup + "/" + id));
         assertEquals(0, Files.getAttribute(jailRoot.resolve("kernel"), "unix:uid"), "the kernel is shared read-only, not given away");
         // The writable drive went to the VM's user (a hard link: the same file); the read-only one is still root's.
-        assertEquals(10000, Files.getAttribute(jailRoot.resolve("drive-rw"), "unix:uid"));
+        assertEquals(uid, Files.getAttribute(jailRoot.resolve("drive-rw"), "unix:uid"));
         assertTrue(Files.isSameFile(jailRoot.resolve("drive-rw"), base.resolve("rw.img")));
         assertEquals(0, Files.getAttribute(jailRoot.resolve("drive-ro"), "unix:uid"));
         // Both drives and the TAP are open in the VMM (its fds point at them).
@@ -177,10 +187,49 @@ class LauncherIT {
         assertFalse(netnsExists(netns), "network namespace left behind");
         assertTrue(Files.exists(kernel), "the launcher removed the original kernel");
         assertTrue(Files.exists(base.resolve("rw.img")), "the launcher removed the original drive image");
+        assertEquals(0, Files.getAttribute(base.resolve("rw.img"), "unix:uid"), "the drive image was not given back at --stop");
+        assertEquals(0, Files.getAttribute(base.resolve("rw.img"), "unix:gid"));
 
         String[] again = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("0", again[0]);
         assertTrue(again[2].contains("nothing to stop for " + id), again[2]);
+    }
+
+    private static int mode(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777;
+    }
+
+    /** Issue 11: under umask 000 the jail used to be world-writable, its socket and launch.state too. */
+    @Test
+    void underUmask000NothingIsOpenToOthers() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
+        Path rw = Files.write(base.resolve("rw.img"), new byte[1 << 20]);
+        int rwMode = mode(rw);
+        Path cfg = Files.writeString(base.resolve("min.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
+                + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128},"
+                + " \"drives\": [{\"drive_id\": \"rw\", \"path_on_host\": \"" + rw + "\", \"is_root_device\": false, \"is_read_only\": false}]}");
+        String[] r = run(List.of("sh", "-c", "umask 000; exec \"$0\" \"$@\""),
+                List.of("--config", cfg.toString(), "--id", id, "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString()));
+        assertEquals("0", r[0], r[2]);
+        Path jail = base.resolve("ember").resolve(id);
+        Path root = jail.resolve("root");
+        assertEquals(0755, mode(base.resolve("ember")));
+        assertEquals(0700, mode(jail));
+        assertEquals(0600, mode(jail.resolve("launch.state")));
+        assertEquals(0700, mode(root));
+        assertEquals(0700, mode(root.resolve("run")));
+        assertEquals(0644, mode(root.resolve("firecracker.pid")));
+        for (Path p : new Path[] {root.resolve("run/ember.socket"), root.resolve("ember.log")}) {
+            assertEquals(0, mode(p) & 077, p + " is open to others: " + Integer.toOctalString(mode(p)));
+        }
+        // The VM's drive is its uid's while it runs, then its owner's again, with its mode.
+        assertEquals(Files.getAttribute(root, "unix:uid"), Files.getAttribute(rw, "unix:uid"));
+        String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
+        assertEquals("stopped " + id, s[1].trim(), s[2]);
+        assertEquals(0, Files.getAttribute(rw, "unix:uid"));
+        assertEquals(rwMode, mode(rw));
     }
 
     /** What the process's fds point at. */

@@ -168,6 +168,10 @@ class OrchestratorFlowIT {
             assertEquals(Long.toString(pid), Files.readString(root.resolve("ember.pid")).trim(), "<exec-file name>.pid, as Firecracker's jailer names it");
             assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root), "firecracker.pid names the jailed VMM");
             assertEquals("ember-vmm", Files.readString(Path.of("/proc/" + pid + "/comm")).trim());
+            assertEquals(pid + " 1", JailHarness.status(pid, "NSpid"), "the VMM is PID 1 of its own PID namespace");
+            // Run as root, as Kata runs it, the VMM keeps CAP_DAC_OVERRIDE alone (for the mode-0 FIFOs below).
+            assertEquals("0000000000000002", JailHarness.status(pid, "CapBnd"));
+            assertEquals("0000000000000002", JailHarness.status(pid, "CapEff"));
             // Kata counts vCPUs and moves them into the sandbox's cgroup by this name.
             assertTrue(threadNames(pid).contains("fc_vcpu 0"), threadNames(pid).toString());
 

@@ -15,9 +15,18 @@ import java.nio.file.Path;
  * command read from stdin:
  * {@code open PATH} / {@code write PATH} (open read-only / create for writing: "ok" or the errno
  * name), {@code populate MIB} (map and touch that much anonymous memory), {@code syscall NR}
- * (a raw call with no arguments), {@code exit}.
+ * (a raw call with no arguments), {@code tgkill PID} (signal 0 to another process: may this process
+ * signal it?), {@code prlimit PID} (read its RLIMIT_NOFILE: may this process change its limits?),
+ * {@code umask} (this process's umask, octal), {@code exit}.
  */
 public final class JailProbe {
+    /** asm/unistd_64.h, sys/resource.h. */
+    private static final long SYS_UMASK = 95, SYS_TGKILL = 234, SYS_PRLIMIT64 = 302, RLIMIT_NOFILE = 7;
+
+    private static String result(long rc) {
+        return rc < 0 ? "errno " + Native.errno() : "ok " + rc;
+    }
+
     public static void main(String[] args) throws Exception {
         for (String a : args) {
             if (a.equals("seccomp-default")) {
@@ -40,6 +49,14 @@ public final class JailProbe {
                 case "syscall" -> {
                     long rc = Native.LIBC.syscall(Long.parseLong(cmd[1]), 0, 0, 0);
                     yield rc < 0 ? "errno " + Native.errno() : "ok " + rc;
+                }
+                case "tgkill" -> result(Native.LIBC.syscall(SYS_TGKILL, Long.parseLong(cmd[1]), Long.parseLong(cmd[1]), 0));
+                case "prlimit" -> result(Native.LIBC.syscall(SYS_PRLIMIT64, Long.parseLong(cmd[1]), RLIMIT_NOFILE, 0,
+                        Native.allocate(16).address(), 0, 0));
+                case "umask" -> {
+                    long old = Native.LIBC.syscall(SYS_UMASK, 0, 0, 0);
+                    Native.LIBC.syscall(SYS_UMASK, old, 0, 0);
+                    yield "0" + Long.toOctalString(old);
                 }
                 case "exit" -> {
                     System.out.println("bye");
