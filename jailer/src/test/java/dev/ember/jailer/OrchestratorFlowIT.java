@@ -86,10 +86,15 @@ class OrchestratorFlowIT {
         return got;
     }
 
-    /** Lines of the VM's serial console (the jailer's stdout) up to one matching {@code regex}. */
-    private static String awaitLine(JailHarness.Jailed vm, StringBuilder seen, String regex) throws InterruptedException {
+    /** Lines of the VM's serial console (the jailer's stdout) up to one matching {@code regex}; the VMM's log on failure. */
+    private static String awaitLine(JailHarness.Jailed vm, StringBuilder seen, String regex, StringBuffer log) throws InterruptedException {
         while (true) {
-            String l = vm.line(BOOT);
+            String l;
+            try {
+                l = vm.line(BOOT);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n--- console ---\n" + seen + "--- VMM log (FIFO) ---\n" + log, e);
+            }
             seen.append(l).append('\n');
             if (l.matches(regex)) {
                 return l;
@@ -157,7 +162,7 @@ class OrchestratorFlowIT {
                 "--uid", "0", "--gid", "0", "--chroot-base-dir", base.toString());
         try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--config-file", "/fcConfig.json"))) {
             StringBuilder console = new StringBuilder();
-            awaitLine(vm, console, "^EMBER-TEST: READY virtio-blk-swap$");
+            awaitLine(vm, console, "^EMBER-TEST: READY virtio-blk-swap$", log);
             assertTrue(console.toString().contains("virtio-blk-swap: before: capacity 1 sectors, sector 0 starts 1111111111111111\n"), console.toString());
 
             // Firecracker's default socket in the jail, and its PID file in the jail root.
@@ -193,7 +198,7 @@ class OrchestratorFlowIT {
             bindMount(image, root.resolve("drive_0"));
             String patched = JailHarness.curl(sock, "PATCH", "/drives/drive_0", "{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\"}");
             assertTrue(patched.startsWith("204"), patched);
-            awaitLine(vm, console, "^EMBER-TEST: (PASS|FAIL).*");
+            awaitLine(vm, console, "^EMBER-TEST: (PASS|FAIL).*", log);
             long sum = 0;
             for (byte b : disk) {
                 sum += b & 0xff;
