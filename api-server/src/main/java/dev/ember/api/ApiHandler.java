@@ -8,11 +8,15 @@ import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import dev.ember.logging.LogText;
+import dev.ember.logging.RateLimitedLog;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.Methods;
+import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +42,11 @@ final class ApiHandler implements HttpHandler {
     private final long maxPayload;
     private final Map<Route, Counter[]> counters = new HashMap<>();
 
-    ApiHandler(List<Route> routes, Executor controller, VmmController vmm, long maxPayload) {
+    /** From the first body byte awaited to the last: a client trickling its body is cut off after this. */
+    private final long bodyMillis;
+
+    ApiHandler(List<Route> routes, Executor controller, VmmController vmm, long maxPayload, long bodyMillis) {
+        this.bodyMillis = bodyMillis;
         this.routes = routes;
         this.controller = controller;
         this.vmm = vmm;
@@ -49,8 +57,22 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
+    /** Every request is logged, as Firecracker does, but a flood of requests is not a flood of log lines. */
+    private final RateLimitedLog requestLog = new RateLimitedLog(LOG, 500, 10);
+    private final RateLimitedLog faultLog = new RateLimitedLog(LOG, 500, 10);
+    private final RateLimitedLog bodyLog = new RateLimitedLog(LOG, 1, 10_000);
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        UnixStreamConnection unix = unixConnection(exchange);
+        if (unix != null) {
+            // Protected from eviction under the connection limit until the response is out.
+            unix.requestInProgress(true);
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                unix.requestInProgress(false);
+                next.proceed();
+            });
+        }
         RequestFraming.Declared declared;
         try {
             declared = RequestFraming.check(exchange.getRequestHeaders());
@@ -77,18 +99,37 @@ final class ApiHandler implements HttpHandler {
         // request as soon as it grows past that.
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         long[] seen = {0};
+        XnioExecutor.Key deadline = exchange.getIoThread().executeAfter(() -> bodyTooSlow(exchange, seen[0]),
+                bodyMillis, TimeUnit.MILLISECONDS);
         exchange.getRequestReceiver().receivePartialBytes((ex, chunk, last) -> {
             seen[0] += chunk.length;
             if (seen[0] > maxPayload) {
+                deadline.remove();
                 ex.getRequestReceiver().pause();
                 sendAndClose(ex, tooBig(-1));
                 return;
             }
             body.write(chunk, 0, chunk.length);
             if (last) {
+                deadline.remove();
                 dispatch(ex, body.toByteArray());
             }
-        }, (ex, error) -> readFailed(ex, error, seen[0], declared.contentLength()));
+        }, (ex, error) -> {
+            deadline.remove();
+            readFailed(ex, error, seen[0], declared.contentLength());
+        });
+    }
+
+    /** The body did not arrive in time: the connection is closed, its request never runs. */
+    private void bodyTooSlow(HttpServerExchange exchange, long received) {
+        bodyLog.log(System.Logger.Level.WARNING, () -> "API request body not received within " + bodyMillis + " ms ("
+                + received + " bytes came): closing the connection");
+        IoUtils.safeClose(exchange.getConnection());
+    }
+
+    private static UnixStreamConnection unixConnection(HttpServerExchange exchange) {
+        return exchange.getConnection() instanceof HttpServerConnection http && http.getChannel() instanceof UnixStreamConnection unix
+                ? unix : null;
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
@@ -119,9 +160,10 @@ final class ApiHandler implements HttpHandler {
     ApiResponse process(String method, String rawPath, byte[] body) {
         String path = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
         boolean mmds = path.startsWith("/mmds");
-        LOG.log(System.Logger.Level.INFO, "The API server received a " + method + " request on \"" + path + "\".");
+        requestLog.log(System.Logger.Level.INFO, () -> "The API server received a " + method + " request on \""
+                + LogText.escape(path) + "\".");
         if (body.length > 0 && !mmds && LOG.isLoggable(System.Logger.Level.DEBUG)) {
-            LOG.log(System.Logger.Level.DEBUG, "Request body: " + new String(body, StandardCharsets.UTF_8));
+            LOG.log(System.Logger.Level.DEBUG, "Request body: " + LogText.escape(new String(body, StandardCharsets.UTF_8)));
         }
         Route route = null;
         Map<String, String> params = null;
@@ -162,7 +204,7 @@ final class ApiHandler implements HttpHandler {
             }
             ApiResponse response = route.action().run(new Route.Call(params, body, route.resource()));
             if (response.status() == 204) {
-                LOG.log(System.Logger.Level.INFO, "The request was executed successfully. Status code: 204 No Content.");
+                requestLog.log(System.Logger.Level.INFO, () -> "The request was executed successfully. Status code: 204 No Content.");
             }
             return response;
         } catch (DataStoreLimitException e) {
@@ -179,8 +221,9 @@ final class ApiHandler implements HttpHandler {
         }
     }
 
-    private static ApiResponse fault(int status, String message) {
-        LOG.log(System.Logger.Level.ERROR, "Received Error. Status code: " + status + ". Message: " + message);
+    private ApiResponse fault(int status, String message) {
+        faultLog.log(System.Logger.Level.ERROR, () -> "Received Error. Status code: " + status + ". Message: "
+                + LogText.escape(message));
         return ApiResponse.fault(status, message);
     }
 
@@ -221,7 +264,8 @@ final class ApiHandler implements HttpHandler {
     private static final IoCallback CLOSE_AFTER_RESPONSE = new IoCallback() {
         @Override
         public void onComplete(HttpServerExchange exchange, Sender sender) {
-            if (exchange.getConnection() instanceof HttpServerConnection http && http.getChannel() instanceof UnixStreamConnection unix) {
+            UnixStreamConnection unix = unixConnection(exchange);
+            if (unix != null) {
                 unix.lingerAndClose();
             } else {
                 IoUtils.safeClose(exchange.getConnection());
@@ -233,4 +277,5 @@ final class ApiHandler implements HttpHandler {
             IoUtils.safeClose(exchange.getConnection());
         }
     };
+
 }

@@ -18,10 +18,6 @@ public final class ApiServer implements AutoCloseable {
     /** Request line plus headers; Firecracker's clients send a few hundred bytes. */
     static final int MAX_HEADER_BYTES = 8192;
     static final int MAX_HEADERS = 64;
-    /** A connection that has sent nothing of a next request for this long is closed. */
-    static final int IDLE_MILLIS = 30_000;
-    /** From a request's first byte to its last header byte; a slow-header client is cut off after it. */
-    static final int HEADER_MILLIS = 10_000;
 
     private final UnixHttpServer http;
     private final ExecutorService controllerThread;
@@ -32,13 +28,22 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public static ApiServer start(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
-        ApiServer server = bind(socket, controller, maxPayload);
+        return start(socket, controller, maxPayload, ApiLimits.DEFAULT);
+    }
+
+    public static ApiServer start(Path socket, VmmController controller, int maxPayload, ApiLimits limits) throws ApiServerException {
+        ApiServer server = bind(socket, controller, maxPayload, limits);
         server.serve();
         return server;
     }
 
     /** Binds the socket without serving yet; see {@link UnixHttpServer#bind}. */
     public static ApiServer bind(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
+        return bind(socket, controller, maxPayload, ApiLimits.DEFAULT);
+    }
+
+    /** As {@link #bind(Path, VmmController, int)} with other connection bounds (tests use short ones). */
+    public static ApiServer bind(Path socket, VmmController controller, int maxPayload, ApiLimits limits) throws ApiServerException {
         ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "ember-vmm-ctl");
             t.setDaemon(true);
@@ -48,14 +53,14 @@ public final class ApiServer implements AutoCloseable {
                 .set(UndertowOptions.ALWAYS_SET_DATE, false)
                 .set(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
                 .set(UndertowOptions.MAX_HEADERS, MAX_HEADERS)
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_MILLIS)
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, HEADER_MILLIS)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, limits.idleMillis())
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, limits.headerMillis())
                 .getMap();
         try {
-            ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload);
+            ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload, limits.bodyMillis());
             // curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the 100 otherwise.
             HttpContinueReadHandler root = new HttpContinueReadHandler(handler);
-            return new ApiServer(UnixHttpServer.bind(socket, root, options), exec);
+            return new ApiServer(UnixHttpServer.bind(socket, root, options, limits.maxConnections()), exec);
         } catch (ApiServerException | RuntimeException e) {
             exec.shutdownNow();
             throw e;
@@ -65,6 +70,11 @@ public final class ApiServer implements AutoCloseable {
     /** Starts answering requests. */
     public void serve() {
         http.serve();
+    }
+
+    /** Open API connections now. */
+    int openConnections() {
+        return http.openConnections();
     }
 
     public Path socketPath() {

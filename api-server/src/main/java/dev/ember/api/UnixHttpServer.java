@@ -32,6 +32,9 @@ public final class UnixHttpServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(UnixHttpServer.class.getName());
     /** S_IFMT / S_IFSOCK from sys/stat.h: the "unix:mode" attribute carries the file type. */
     private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
+    /** Connections waiting to be accepted: bursts of connects queue here instead of failing with EAGAIN. */
+    static final int LISTEN_BACKLOG = 1024;
+    private static final dev.ember.logging.RateLimitedLog DROP_LOG = new dev.ember.logging.RateLimitedLog(LOG, 1, 10_000);
 
     private final Path path;
     private final ServerSocketChannel server;
@@ -42,21 +45,21 @@ public final class UnixHttpServer implements AutoCloseable {
     private final HttpOpenListener listener;
     private volatile boolean closed;
 
-    private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener)
+    private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener, int maxConnections)
             throws IOException {
         this.path = path;
         this.server = server;
         this.worker = worker;
         this.listener = listener;
         this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        this.poller = new UnixPoller(server, channel -> accept(channel, listener));
+        this.poller = new UnixPoller(server, channel -> accept(channel, listener), maxConnections);
         this.pollerThread = new Thread(poller, "ember-api");
         pollerThread.setDaemon(true);
     }
 
     /** Binds {@code path} and starts serving {@code handler}. */
     public static UnixHttpServer start(Path path, HttpHandler handler, OptionMap undertowOptions) throws ApiServerException {
-        UnixHttpServer server = bind(path, handler, undertowOptions);
+        UnixHttpServer server = bind(path, handler, undertowOptions, ApiLimits.DEFAULT.maxConnections());
         server.serve();
         return server;
     }
@@ -65,13 +68,14 @@ public final class UnixHttpServer implements AutoCloseable {
      * Binds {@code path} and prepares the threads, without accepting yet: connections wait in
      * the listen backlog until {@link #serve()} (the CLI installs seccomp in between).
      */
-    public static UnixHttpServer bind(Path path, HttpHandler handler, OptionMap undertowOptions) throws ApiServerException {
+    public static UnixHttpServer bind(Path path, HttpHandler handler, OptionMap undertowOptions, int maxConnections)
+            throws ApiServerException {
         clearStaleSocket(path);
         ServerSocketChannel server = null;
         XnioWorker worker = null;
         try {
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path));
+            server.bind(UnixDomainSocketAddress.of(path), LISTEN_BACKLOG);
         } catch (IOException e) {
             closeQuietly(server);
             throw new ApiServerException("cannot create the API socket at " + path + ": " + e.getMessage()
@@ -87,7 +91,7 @@ public final class UnixHttpServer implements AutoCloseable {
                     .getMap());
             HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(false, 16 * 1024), undertowOptions);
             listener.setRootHandler(handler);
-            return new UnixHttpServer(path, server, worker, listener);
+            return new UnixHttpServer(path, server, worker, listener, maxConnections);
         } catch (IOException | RuntimeException e) {
             closeQuietly(server);
             if (worker != null) {
@@ -104,18 +108,27 @@ public final class UnixHttpServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
     }
 
+    /** On the poller thread: the connection is registered there, then handed to Undertow on the I/O thread. */
     private void accept(SocketChannel channel, HttpOpenListener listener) {
         var ioThread = worker.getIoThread();
+        UnixStreamConnection connection;
+        try {
+            connection = new UnixStreamConnection(ioThread, channel, poller);
+        } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            DROP_LOG.log(System.Logger.Level.WARNING, () -> "dropping API connection: " + e.getMessage());
+            closeQuietly(channel);
+            return;
+        }
         ioThread.execute(() -> {
             if (closed) {
-                closeQuietly(channel);
+                org.xnio.IoUtils.safeClose(connection);
                 return;
             }
             try {
-                listener.handleEvent(new UnixStreamConnection(ioThread, channel, poller));
-            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
-                LOG.log(System.Logger.Level.WARNING, "dropping API connection: " + e.getMessage());
-                closeQuietly(channel);
+                listener.handleEvent(connection);
+            } catch (RuntimeException e) {
+                DROP_LOG.log(System.Logger.Level.WARNING, () -> "dropping API connection: " + e);
+                org.xnio.IoUtils.safeClose(connection);
             }
         });
     }
@@ -152,6 +165,11 @@ public final class UnixHttpServer implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** Connections open now (for tests and diagnostics). */
+    int openConnections() {
+        return poller.openConnections();
     }
 
     /** Stops accepting, closes connections and removes the socket file if it is still ours. */
@@ -207,4 +225,5 @@ public final class UnixHttpServer implements AutoCloseable {
             // Best effort on error paths.
         }
     }
+
 }

@@ -1,38 +1,78 @@
 package dev.ember.api;
 
+import dev.ember.logging.RateLimitedLog;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
  * The API's selector thread: accepts AF_UNIX connections and reports socket readiness to
  * each connection's conduit, which hands it to the XNIO I/O thread. It never parses HTTP.
+ *
+ * <p>Connections are set up on this thread ({@code onAccept}), so a new one counts, and can be
+ * chosen, at once; only Undertow's handling of it runs on the I/O thread.
+ *
+ * <p>Bounds: at most {@link #maxConnections} connections are open. A connection accepted at
+ * the limit takes the place of the one that has been quiet longest among those with no request
+ * in progress, so idle connections held by a hostile client never lock out a real one; when
+ * every open connection has a request in progress the new one is answered 503 and closed, as
+ * Firecracker does. Accepting never stops because of the limit, so the listen backlog drains.
+ * When accept itself fails (EMFILE, ENFILE) accepting pauses briefly instead of spinning.
  */
 final class UnixPoller implements Runnable {
     private static final System.Logger LOG = System.getLogger(UnixPoller.class.getName());
+    /** After a failed accept: long enough not to spin on a listen socket that stays readable. */
+    static final long ACCEPT_PAUSE_MILLIS = 100;
+    private static final String FULL_BODY =
+            "{\"fault_message\":\"Too many open connections: every one has a request in progress; retry later.\"}";
+    private static final byte[] SERVER_FULL = ("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+            + "Content-Type: application/json\r\nContent-Length: " + FULL_BODY.length() + "\r\n\r\n" + FULL_BODY)
+            .getBytes(StandardCharsets.US_ASCII);
 
+    private final RateLimitedLog limitLog = new RateLimitedLog(LOG, 1, 60_000);
+    private final RateLimitedLog acceptLog = new RateLimitedLog(LOG, 1, 10_000);
     private final Selector selector;
     private final ServerSocketChannel server;
+    private final SelectionKey acceptKey;
     private final Consumer<SocketChannel> onAccept;
+    private final int maxConnections;
+    /** Every accepted connection until its socket is closed. */
+    private final Set<UnixSocketConduit> open = ConcurrentHashMap.newKeySet();
+    private long acceptPausedUntil;
     private volatile boolean running = true;
 
-    UnixPoller(ServerSocketChannel server, Consumer<SocketChannel> onAccept) throws IOException {
+    UnixPoller(ServerSocketChannel server, Consumer<SocketChannel> onAccept, int maxConnections) throws IOException {
         this.selector = Selector.open();
         this.server = server;
         this.onAccept = onAccept;
+        this.maxConnections = maxConnections;
         server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
+    /** Called on this thread, from {@code onAccept}: the connection counts from here on. */
     SelectionKey register(SocketChannel channel, UnixSocketConduit conduit) throws ClosedChannelException {
         SelectionKey key = channel.register(selector, 0, conduit);
-        selector.wakeup();
+        open.add(conduit);
         return key;
+    }
+
+    /** The conduit's socket is closed. */
+    void closed(UnixSocketConduit conduit) {
+        open.remove(conduit);
+    }
+
+    int openConnections() {
+        return open.size();
     }
 
     void wakeup() {
@@ -48,7 +88,12 @@ final class UnixPoller implements Runnable {
     public void run() {
         try {
             while (running) {
-                selector.select(this::handle);
+                long pause = acceptPausedUntil == 0 ? 0 : Math.max(1, (acceptPausedUntil - System.nanoTime()) / 1_000_000);
+                selector.select(this::handle, pause);
+                if (acceptPausedUntil != 0 && System.nanoTime() - acceptPausedUntil >= 0) {
+                    acceptPausedUntil = 0;
+                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+                }
             }
         } catch (ClosedSelectorException e) {
             // Closed during shutdown.
@@ -67,7 +112,7 @@ final class UnixPoller implements Runnable {
         if (!key.isValid()) {
             return;
         }
-        if (key.channel() == server) {
+        if (key == acceptKey) {
             acceptAll();
             return;
         }
@@ -80,23 +125,69 @@ final class UnixPoller implements Runnable {
             try {
                 channel = server.accept();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "accept on the API socket failed: " + e.getMessage());
+                acceptLog.log(System.Logger.Level.WARNING, () -> "accept on the API socket failed: " + e.getMessage()
+                        + "; pausing accepts for " + ACCEPT_PAUSE_MILLIS + " ms");
+                acceptKey.interestOps(0);
+                acceptPausedUntil = System.nanoTime() + ACCEPT_PAUSE_MILLIS * 1_000_000;
                 return;
             }
             if (channel == null) {
                 return;
             }
+            if (openConnections() >= maxConnections && !evictQuietest()) {
+                refuse(channel);
+                continue;
+            }
             try {
                 channel.configureBlocking(false);
                 onAccept.accept(channel);
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "dropping API connection: " + e.getMessage());
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // Already failing.
-                }
+                acceptLog.log(System.Logger.Level.WARNING, () -> "dropping API connection: " + e.getMessage());
+                closeQuietly(channel);
             }
         }
     }
+
+    /** Closes the connection with no request in progress that has been quiet longest; false if there is none. */
+    private boolean evictQuietest() {
+        UnixSocketConduit quietest = null;
+        for (UnixSocketConduit c : open) {
+            if (!c.requestInProgress() && (quietest == null || c.lastActive() - quietest.lastActive() < 0)) {
+                quietest = c;
+            }
+        }
+        if (quietest == null) {
+            return false;
+        }
+        limitLog.log(System.Logger.Level.WARNING, () -> "API connection limit (" + maxConnections + ") reached:"
+                + " closing the connection quiet longest to take a new one (a client may be holding idle connections)");
+        try {
+            quietest.evict();
+        } catch (IOException e) {
+            // Its socket is closed either way.
+        }
+        return true;
+    }
+
+    /** Every open connection is busy: Firecracker's answer, best effort (the socket is new, its buffer empty). */
+    private void refuse(SocketChannel channel) {
+        limitLog.log(System.Logger.Level.WARNING, () -> "API connection limit (" + maxConnections + ") reached with a request"
+                + " in progress on every connection: answering 503 to new ones");
+        try {
+            channel.configureBlocking(false);
+            channel.write(ByteBuffer.wrap(SERVER_FULL));
+        } catch (IOException e) {
+            // The client is gone already.
+        }
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Already failing.
+        }
+    }
+
 }

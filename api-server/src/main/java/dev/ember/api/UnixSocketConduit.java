@@ -50,6 +50,10 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
     private long lingered;
     private ByteBuffer lingerScratch;
 
+    /** For the connection limit: when bytes last moved, and whether a request is being served. */
+    private volatile long lastActive = System.nanoTime();
+    private volatile boolean requestInProgress;
+
     private volatile ReadReadyHandler readHandler;
     private volatile WriteReadyHandler writeHandler;
     private volatile boolean readShutdown;
@@ -68,6 +72,25 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
 
     SocketChannel channel() {
         return channel;
+    }
+
+    long lastActive() {
+        return lastActive;
+    }
+
+    boolean requestInProgress() {
+        return requestInProgress;
+    }
+
+    /** Set by the API handler from a request's head to its response: such a connection is never evicted. */
+    void requestInProgress(boolean inProgress) {
+        requestInProgress = inProgress;
+        lastActive = System.nanoTime();
+    }
+
+    /** Closed by the poller to make room under the connection limit; any thread. */
+    void evict() throws IOException {
+        close();
     }
 
     // ---- readiness (poller thread -> I/O thread) ------------------------------------------
@@ -251,6 +274,7 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
         try {
             channel.close();
         } finally {
+            poller.closed(this);
             poller.wakeup();
             ioThread.execute(() -> {
                 ReadReadyHandler r = readHandler;
@@ -273,7 +297,9 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
             return -1;
         }
         int n = channel.read(dst);
-        if (n == -1) {
+        if (n > 0) {
+            lastActive = System.nanoTime();
+        } else if (n == -1) {
             terminateReads();
         }
         return n;
@@ -285,7 +311,9 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
             return -1;
         }
         long n = channel.read(dsts, offs, len);
-        if (n == -1) {
+        if (n > 0) {
+            lastActive = System.nanoTime();
+        } else if (n == -1) {
             terminateReads();
         }
         return n;

@@ -23,6 +23,11 @@ final class UnixStreamConnection extends StreamConnection {
         conduit.lingerAndClose();
     }
 
+    /** See {@link UnixSocketConduit#requestInProgress(boolean)}. */
+    void requestInProgress(boolean inProgress) {
+        conduit.requestInProgress(inProgress);
+    }
+
     boolean markReadClosed() {
         return readClosed();
     }
