@@ -7,19 +7,10 @@ import dev.ember.devices.legacy.Serial8250;
 import dev.ember.irq.InterruptLine;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The exit-dispatch path after KVM_RUN returns: {@link Bus#read}/{@link Bus#write} on a PIO bus
@@ -27,13 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * windows, down to the real device models. What PVM costs per exit (50-100 us) dwarfs these,
  * but on hardware KVM an exit round trip is ~1-2 us, so dispatch must stay in the tens of ns.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class BusDispatchBench {
+public class BusDispatchBench extends NanosecondBench {
     /** A no-op interrupt line: the benchmark measures dispatch, not eventfd writes. */
     static final InterruptLine NO_IRQ = new InterruptLine() {
         @Override

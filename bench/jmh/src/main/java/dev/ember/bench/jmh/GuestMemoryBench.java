@@ -1,20 +1,11 @@
 package dev.ember.bench.jmh;
 
 import dev.ember.memory.GuestMemory;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Guest-memory access as device models do it (virtqueue rings and descriptors are 2-, 4- and
@@ -22,13 +13,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * host address): bounds-checked {@link GuestMemory} accessors on 128 MiB of guest RAM, and on
  * 3.5 GiB + 1 GiB (two regions, across the MMIO gap) to show the region lookup's cost.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class GuestMemoryBench {
+public class GuestMemoryBench extends NanosecondBench {
     @Param({"128", "4608"})
     public long memMib;
 

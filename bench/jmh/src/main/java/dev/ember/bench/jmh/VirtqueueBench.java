@@ -3,20 +3,11 @@ package dev.ember.bench.jmh;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.memory.GuestMemory;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The device side of one virtqueue request: pop a descriptor chain from the available ring
@@ -25,13 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * would (two guest-memory stores), so the ring never runs dry. Chains of 1 descriptor (a net
  * rx buffer) and 3 descriptors (a virtio-blk request: header, 4 KiB data, status).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class VirtqueueBench {
+public class VirtqueueBench extends NanosecondBench {
     private static final int QUEUE_SIZE = 256;
     private static final int F_NEXT = 1, F_WRITE = 2;
 
