@@ -84,7 +84,7 @@ final class Jail {
             hostThread.submit(() -> { }).get();   // start it now, before this thread leaves the host
             // Explicit modes below; this is for what the VMM creates, and what a library might.
             POSIX.umask(VMM_UMASK);
-            createDirectories(config.chrootBaseDir(), 0755);
+            createBaseDirectory();
             if (config.uid() == JailConfig.ALLOCATE) {
                 // The lock is held until the root belongs to the id (prepareRoot).
                 try (UidAllocator ids = UidAllocator.allocate(config.chrootBaseDir(), config.uidRange())) {
@@ -172,6 +172,22 @@ final class Jail {
         if (Files.isSymbolicLink(p)) {
             throw new JailerException(p + " is a symbolic link; the jail of an earlier VM with id " + config.id()
                     + " was tampered with or not cleaned up (ember-launch --stop " + config.id() + " removes it)");
+        }
+    }
+
+    /**
+     * The chroot base's missing levels, 0755, kept even if the start fails: the base is shared by
+     * every jail and keeps the uid lock, which another jailer may hold open.
+     */
+    private void createBaseDirectory() {
+        Path base = config.chrootBaseDir();
+        try {
+            if (!Files.isDirectory(base)) {
+                Files.createDirectories(base);
+                chmod(base, 0755);
+            }
+        } catch (IOException e) {
+            throw new JailerException("--chroot-base-dir " + base + ": cannot create it: " + Cgroups.reason(e), e);
         }
     }
 

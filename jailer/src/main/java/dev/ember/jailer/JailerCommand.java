@@ -10,14 +10,18 @@ import picocli.CommandLine.Parameters;
 
 /** ember-jailer's command line: Firecracker's jailer options, plus --main-class. */
 @Command(name = "ember-jailer", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = "Starts the Ember VMM confined: a chroot jail (pivot_root in a private mount namespace) holding a read-only"
-                + " runtime image and device nodes for /dev/kvm, /dev/net/tun and /dev/urandom; its own cgroup; optionally a network"
-                + " and a PID namespace; resource limits; an unprivileged uid/gid and NO_NEW_PRIVS. The VMM installs its seccomp"
-                + " filter itself when it starts. Arguments after -- go to the VMM. See docs/jailer.md.",
+        description = "Starts the Ember VMM confined: a chroot jail (pivot_root in a mount namespace of slave mounts) holding a"
+                + " read-only runtime image and device nodes for /dev/kvm, /dev/net/tun and /dev/urandom; a PID namespace of its own;"
+                + " optionally a cgroup and a network namespace; resource limits; an unprivileged uid/gid of its own, no capabilities"
+                + " and NO_NEW_PRIVS. The VMM installs its seccomp filter itself when it starts. Arguments after -- go to the VMM."
+                + " See docs/jailer.md.",
         footer = {"", "Example:",
-            "  ember-jailer --id vm1 --exec-file jailer/target/ember-runtime/bin/ember --uid 10000 --gid 10000 \\",
-            "      --cgroup-version 2 --cgroup memory.max=536870912 --netns /var/run/netns/vm1 --daemonize \\",
-            "      -- --api-sock /run/ember.socket"})
+            "  ember-jailer --id vm1 --exec-file bin/ember --daemonize \\",
+            "      --cgroup-version 2 --cgroup memory.max=536870912 \\",
+            "      --netns /var/run/netns/vm1 -- --config-file /vm.json",
+            "The VM gets a fresh uid/gid (the jail root's owner) and a PID",
+            "namespace of its own. Its PID: /srv/jailer/ember/vm1/root/firecracker.pid;",
+            "its API socket: /srv/jailer/ember/vm1/root/run/firecracker.socket."})
 final class JailerCommand {
     @Option(names = "--id", required = true, paramLabel = "ID", description = "VM id: 1-64 letters, digits and '-'; names the jail and cgroup.")
     String id;
