@@ -9,6 +9,7 @@ import dev.ember.seccomp.BpfCompiler;
 import dev.ember.seccomp.SeccompAction;
 import dev.ember.seccomp.SeccompFilter;
 import dev.ember.seccomp.SyscallRule;
+import dev.ember.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
