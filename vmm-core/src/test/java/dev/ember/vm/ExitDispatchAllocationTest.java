@@ -27,28 +27,8 @@ class ExitDispatchAllocationTest {
     }
 
     /** Samples the calling (vCPU) thread's allocated bytes every {@link #WINDOW} writes. */
-    static final class SamplingPort implements BusDevice {
-        private final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        final long[] samples = new long[ITERATIONS / WINDOW + 1];
-        int writes;
-        int reads;
-
-        @Override
-        public long read(long offset, int size) {
-            reads++;
-            return 0;
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            writes++;
-            if (writes % WINDOW == 0) {
-                samples[writes / WINDOW] = threads.getCurrentThreadAllocatedBytes();
-            }
-        }
-    }
-
-    static final class NullMmio implements BusDevice {
+    /** Counts accesses and does nothing else. */
+    static class NullMmio implements BusDevice {
         int reads, writes;
 
         @Override
@@ -60,6 +40,20 @@ class ExitDispatchAllocationTest {
         @Override
         public void write(long offset, int size, long value) {
             writes++;
+        }
+    }
+
+    /** Also samples the vCPU thread's allocated bytes every WINDOW writes. */
+    static final class SamplingPort extends NullMmio {
+        private final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final long[] samples = new long[ITERATIONS / WINDOW + 1];
+
+        @Override
+        public void write(long offset, int size, long value) {
+            super.write(offset, size, value);
+            if (writes % WINDOW == 0) {
+                samples[writes / WINDOW] = threads.getCurrentThreadAllocatedBytes();
+            }
         }
     }
 

@@ -62,14 +62,7 @@ class VmSnapshotTest {
         }
         assertEquals(MEM, Files.size(memFile));
 
-        int fd = Native.LIBC.open(memFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        assertTrue(fd >= 0);
-        GuestMemory mem;
-        try {
-            mem = GuestMemory.mapFile(MEM, fd);
-        } finally {
-            Native.LIBC.close(fd);
-        }
+        GuestMemory mem = mapped(memFile);
         try (Vm vm = Vm.create(new VmSpec(1, MEM, false), mem)) {
             assertEquals(savedCounter, vm.memory().getLong(COUNTER), "memory file mapped");
             vm.restoreState(StateSections.read(state));
@@ -120,13 +113,7 @@ class VmSnapshotTest {
             MemoryFile.writeDiff(memFile, vm.memory(), dirty);
             assertEquals(0, vm.takeDirtyPages()[0][(int) (COUNTER / 4096 / 64)], "the logs started over");
         }
-        int fd = Native.LIBC.open(memFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        GuestMemory mem;
-        try {
-            mem = GuestMemory.mapFile(MEM, fd);
-        } finally {
-            Native.LIBC.close(fd);
-        }
+        GuestMemory mem = mapped(memFile);
         try (Vm vm = Vm.create(new VmSpec(1, MEM, false), mem)) {
             assertEquals(counterAtDiff, vm.memory().getLong(COUNTER), "the diff carried the counter page");
             assertEquals(0x77, vm.memory().getLong(0x300000), "and the VMM-written page");
@@ -174,6 +161,17 @@ class VmSnapshotTest {
                 throw new AssertionError("guest counter stayed at " + mem.getLong(COUNTER) + ", expected above " + floor);
             }
             Thread.sleep(5);
+        }
+    }
+
+    /** The memory file mapped privately, as a snapshot load does. */
+    private static GuestMemory mapped(Path memFile) {
+        int fd = Native.LIBC.open(memFile.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        assertTrue(fd >= 0, () -> "open " + memFile + ": errno " + Native.errno());
+        try {
+            return GuestMemory.mapFile(MEM, fd);
+        } finally {
+            Native.LIBC.close(fd);
         }
     }
 }
