@@ -46,9 +46,23 @@ final class Check {
         return id;
     }
 
+    /**
+     * A file path as the kernel takes it: not empty and without a NUL, which would end the path
+     * the kernel sees ("m.json", NUL, ".ignored" would create m.json) and which Java refuses.
+     */
+    static String path(String path, String field) throws ConfigException {
+        nonEmpty(path, field);
+        int nul = path.indexOf('\0');
+        if (nul >= 0) {
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " contains a NUL character (at index " + nul
+                    + "); give a plain file path");
+        }
+        return path;
+    }
+
     /** The path names an existing file the process can read (Firecracker opens it at PUT time). */
     static String readableFile(String path, String field) throws ConfigException {
-        nonEmpty(path, field);
+        path(path, field);
         Path p = Path.of(path);
         if (!Files.exists(p)) {
             throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " does not exist; give the path of an existing file");

@@ -12,7 +12,7 @@ public record LoggerConfig(
 
     void validate() throws ConfigException {
         if (logPath != null) {
-            Check.nonEmpty(logPath, "logger.log_path");
+            Check.path(logPath, "logger.log_path");
         }
         if (module != null) {
             Check.nonEmpty(module, "logger.module");

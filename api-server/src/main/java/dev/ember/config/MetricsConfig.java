@@ -5,6 +5,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /** {@code metrics}: the file or FIFO that receives one JSON object per flush. */
 public record MetricsConfig(@JsonProperty("metrics_path") String metricsPath) {
     void validate() throws ConfigException {
-        Check.nonEmpty(metricsPath, "metrics.metrics_path");
+        Check.path(metricsPath, "metrics.metrics_path");
     }
 }

@@ -9,7 +9,7 @@ public record SerialConfig(
 
     void validate() throws ConfigException {
         if (serialOutPath != null) {
-            Check.nonEmpty(serialOutPath, "serial.serial_out_path");
+            Check.path(serialOutPath, "serial.serial_out_path");
         }
         if (rateLimiter != null) {
             rateLimiter.validate("serial.rate_limiter");

@@ -9,7 +9,7 @@ public record SnapshotCreateParams(
         @JsonProperty("mem_file_path") String memFilePath) {
 
     public void validate() throws ConfigException {
-        Check.nonEmpty(snapshotPath, "snapshot_path");
-        Check.nonEmpty(memFilePath, "mem_file_path");
+        Check.path(snapshotPath, "snapshot_path");
+        Check.path(memFilePath, "mem_file_path");
     }
 }

@@ -28,13 +28,19 @@ public record SnapshotLoadParams(
     public record VsockOverride(@JsonProperty("uds_path") String udsPath) {}
 
     public void validate() throws ConfigException {
-        Check.nonEmpty(snapshotPath, "snapshot_path");
+        Check.path(snapshotPath, "snapshot_path");
         if ((memFilePath == null) == (memBackend == null)) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "give exactly one of mem_file_path and mem_backend");
         }
+        if (memFilePath != null) {
+            Check.path(memFilePath, "mem_file_path");
+        }
         if (memBackend != null) {
             Check.required(memBackend.backendType, "mem_backend.backend_type");
-            Check.nonEmpty(memBackend.backendPath, "mem_backend.backend_path");
+            Check.path(memBackend.backendPath, "mem_backend.backend_path");
+        }
+        if (vsockOverride != null && vsockOverride.udsPath != null) {
+            Check.path(vsockOverride.udsPath, "vsock_override.uds_path");
         }
     }
 }

@@ -66,6 +66,7 @@ public final class StrictJson {
      * (e.g. {@code "machine-config"}). Every failure is a {@link ConfigException}.
      */
     public static <T> T parse(byte[] json, Class<T> type, String where) throws ConfigException {
+        requireValidUnicode(json, where);
         try {
             T value = MAPPER.readValue(json, type);
             if (value == null) {
@@ -76,6 +77,8 @@ public final class StrictJson {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw numberOutOfRange(where, e);
         }
     }
 
@@ -89,22 +92,119 @@ public final class StrictJson {
             return value;
         } catch (JsonProcessingException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw numberOutOfRange(where, e);
         }
     }
 
     /** Parses any JSON value (MMDS contents, whole config files). */
     public static JsonNode tree(byte[] json, String where) throws ConfigException {
+        requireValidUnicode(json, where);
         try {
             JsonNode node = MAPPER.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
             }
+            requireDoubleRange(node, where);
             return node;
         } catch (JsonProcessingException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw numberOutOfRange(where, e);
         }
+    }
+
+    private static final java.math.BigDecimal MAX_DOUBLE = new java.math.BigDecimal(Double.MAX_VALUE);
+
+    /**
+     * Fractional numbers are kept exactly (BigDecimal), so 1E+400 parses; Firecracker's parser
+     * reads them as doubles and refuses one past the double range.
+     */
+    private static void requireDoubleRange(JsonNode node, String where) throws ConfigException {
+        if (node.isBigDecimal()) {
+            if (node.decimalValue().abs().compareTo(MAX_DOUBLE) > 0) {
+                throw numberOutOfRange(where, null);
+            }
+            return;
+        }
+        for (JsonNode child : node) {
+            requireDoubleRange(child, where);
+        }
+    }
+
+    /** A number whose exponent does not fit (1E+9999999999): serde_json refuses it as out of range too. */
+    private static ConfigException numberOutOfRange(String where, RuntimeException e) {
+        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": a number is out of range"
+                + "; numbers must fit a 64-bit integer or a double");
+    }
+
+    /**
+     * Refuses a backslash-u escape of a UTF-16 surrogate that is not half of a pair, as
+     * Firecracker's JSON parser does: Jackson would accept it, and the string then cannot be
+     * a file name nor be written back as UTF-8. Raw UTF-8 cannot encode a surrogate (the
+     * parser refuses such bytes), so only escapes need checking.
+     */
+    static void requireValidUnicode(byte[] json, String where) throws ConfigException {
+        boolean inString = false;
+        int stringStart = 0;
+        int lastStart = 0;
+        int lastEnd = 0;
+        int keyStart = 0; // the field the scan is in, for the message
+        int keyEnd = 0;
+        for (int i = 0; i < json.length; i++) {
+            byte b = json[i];
+            if (b == '"') {
+                inString = !inString;
+                if (inString) {
+                    stringStart = i + 1;
+                } else {
+                    lastStart = stringStart;
+                    lastEnd = i;
+                }
+            } else if (!inString && b == ':') {
+                keyStart = lastStart;
+                keyEnd = lastEnd;
+            } else if (inString && b == '\\') {
+                int unit = i + 5 < json.length && json[i + 1] == 'u' ? hex4(json, i + 2) : -1;
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    int next = i + 11 < json.length && json[i + 6] == '\\' && json[i + 7] == 'u' ? hex4(json, i + 8) : -1;
+                    if (next < 0xDC00 || next > 0xDFFF) {
+                        throw loneSurrogate(field(json, where, keyStart, keyEnd), unit, i);
+                    }
+                    i += 11;
+                } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                    throw loneSurrogate(field(json, where, keyStart, keyEnd), unit, i);
+                } else {
+                    i += unit >= 0 ? 5 : 1; // past the escape: an escaped quote does not end the string
+                }
+            }
+        }
+    }
+
+    private static String field(byte[] json, String where, int keyStart, int keyEnd) {
+        return keyEnd == 0 ? where : where + "." + new String(json, keyStart, keyEnd - keyStart, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static ConfigException loneSurrogate(String where, int unit, int offset) {
+        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, String.format(
+                "%s: lone surrogate \\u%04x in a string (byte %d); JSON strings must be valid Unicode", where, unit, offset));
+    }
+
+    private static int hex4(byte[] json, int at) {
+        if (at + 4 > json.length) {
+            return -1;
+        }
+        int v = 0;
+        for (int i = at; i < at + 4; i++) {
+            int d = Character.digit(json[i], 16);
+            if (d < 0) {
+                return -1;
+            }
+            v = v * 16 + d;
+        }
+        return v;
     }
 
     public static byte[] write(Object value) {

@@ -11,6 +11,6 @@ public record VsockConfig(
     void validate() throws ConfigException {
         // CIDs 0-2 are reserved (hypervisor, local, host); the field is a u32.
         Check.range(guestCid, 3, 0xFFFF_FFFFL, "vsock.guest_cid");
-        Check.nonEmpty(udsPath, "vsock.uds_path");
+        Check.path(udsPath, "vsock.uds_path");
     }
 }

@@ -124,6 +124,18 @@ class MainTest {
     }
 
     @Test
+    void aNulInAConfigFilePathIsABadConfiguration() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("nul.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
+                + "\\u0000.old\"}}");
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", cfg.toString()));
+        assertTrue(stderr().contains("boot-source.kernel_image_path contains a NUL character"), stderr());
+        err.reset();
+        Path surrogate = Files.writeString(dir.resolve("surrogate.json"), "{\"boot-source\": {\"kernel_image_path\": \"\\udfff\"}}");
+        assertEquals(152, run("--no-api", "--no-seccomp", "--config-file", surrogate.toString()));
+        assertTrue(stderr().contains("lone surrogate \\udfff"), stderr());
+    }
+
+    @Test
     void noApiBootsFromTheFileAndExitsWithTheVmsCode() throws Exception {
         Path cfg = Files.writeString(dir.resolve("c.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\", \"boot_args\": \"console=ttyS0\"}, \"machine-config\": {\"vcpu_count\": 2, \"mem_size_mib\": 64}}");
