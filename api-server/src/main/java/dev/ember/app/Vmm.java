@@ -25,8 +25,10 @@ import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.Termios;
+import dev.ember.kvm.Kvm;
 import dev.ember.vm.ExitCode;
 import dev.ember.vm.Vm;
+import dev.ember.vm.VmExitCause;
 import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -52,6 +54,12 @@ public final class Vmm implements VmmControl {
     private static final System.Logger LOG = System.getLogger(Vmm.class.getName());
 
     /** Used when boot-source has no boot_args: a serial console and a clean reboot path, no PCI. */
+    /** What a user whose Linux guest stopped on PVM's emulator reads, as one line. */
+    static final String PVM_ADVICE = "this host's /dev/kvm is PVM (kvm_pvm), whose emulator cannot run an unmodified"
+            + " Linux kernel to user space: boot the PVM-profile kernel (guest-images/out/pvm-vmlinux with the"
+            + " arguments in guest-images/kernel/pvm.cmdline), or run the VM under nested real KVM with"
+            + " bin/nested-kvm -- bin/ember ... (docs/testing.md)";
+
     public static final String DEFAULT_BOOT_ARGS =
             "console=ttyS0 reboot=k panic=1 pci=off nomodule i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
 
@@ -159,6 +167,9 @@ public final class Vmm implements VmmControl {
         int code = m.vm.awaitExit();
         LOG.log(code == ExitCode.OK ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
                 "microVM ended: " + m.vm.exitReason() + ", exit code " + ExitCode.describe(code));
+        if (m.vm.exitCause() == VmExitCause.INSTRUCTION_EMULATION_FAILED && Kvm.hostIsPvm()) {
+            LOG.log(System.Logger.Level.ERROR, PVM_ADVICE);
+        }
         exitCode = code;
         shutdown();
     }

@@ -177,7 +177,8 @@ final class Vcpu implements Runnable {
                 String msg = String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, %s",
                         name(), run.internalSuberror(), internalErrorName(run.internalSuberror()), rip(), internalData());
                 LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
+                        ? VmExitCause.INSTRUCTION_EMULATION_FAILED : VmExitCause.OTHER, msg);
                 return false;
             }
             default: {
@@ -233,7 +234,8 @@ final class Vcpu implements Runnable {
                 FAILURES.inc();
                 String msg = name() + ": guest reported a crash (KVM_SYSTEM_EVENT_CRASH)";
                 LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
+                vm.requestExit(ExitCode.GENERIC_ERROR, run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
+                        ? VmExitCause.INSTRUCTION_EMULATION_FAILED : VmExitCause.OTHER, msg);
                 return false;
             }
             default: {

@@ -82,6 +82,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final CountDownLatch exitLatch = new CountDownLatch(1);
     private volatile int exitCode = -1;
     private volatile String exitReason;
+    private volatile VmExitCause exitCause = VmExitCause.OTHER;
     private final AtomicLong firstKvmRunNanos = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -475,12 +476,18 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** Ends the VM: the first request fixes the exit code; every vCPU stops. Any thread. */
     @Override
     public void requestExit(int code, String reason) {
+        requestExit(code, VmExitCause.OTHER, reason);
+    }
+
+    /** {@link #requestExit(int, String)} with a cause the layers above can act on. */
+    public void requestExit(int code, VmExitCause cause, String reason) {
         if (!exitClaimed.compareAndSet(false, true)) {
             LOG.log(Level.DEBUG, "exit already requested; ignoring {0} ({1})", ExitCode.describe(code), reason);
             return;
         }
         exitCode = code;
         exitReason = reason;
+        exitCause = cause;
         LOG.log(code == ExitCode.OK ? Level.INFO : Level.ERROR, "VM exit requested: {0}: {1}", ExitCode.describe(code), reason);
         synchronized (lock) {
             exitRequested = true;
@@ -520,6 +527,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** Why the VM exited, once it did. */
     public String exitReason() {
         return exitReason;
+    }
+
+    /** The exit's cause as data, once it exited ({@link VmExitCause#OTHER} before). */
+    public VmExitCause exitCause() {
+        return exitCause;
     }
 
     /** System.nanoTime() (CLOCK_MONOTONIC) when the first vCPU first entered KVM_RUN, or 0 if none has. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.it.EmberProcess;
+import dev.ember.it.Host;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,6 +92,29 @@ class LinuxBootIT {
             vm.type("exit 7\n");
             assertEquals(0, vm.awaitExit(LinuxTests.KVM_BOOT), vm.describe());
             assertTrue(vm.stdout().contains("EMBER-INIT: exit 7"), "the shell's status reached init\n" + vm.describe());
+        }
+    }
+
+    /**
+     * The documented example on whatever /dev/kvm this host has: on PVM its unmodified kernel
+     * stops on the emulator, and Ember says in one line what that means and what to do;
+     * elsewhere it reaches its shell.
+     */
+    @Test
+    void theLinuxExampleSaysWhatToDoWhereKvmIsPvm() throws Exception {
+        try (EmberProcess vm = EmberProcess.boot("docs/examples/linux.json")) {
+            if (!Host.isPvm()) {
+                vm.awaitStdout("^EMBER-INIT: shell", LinuxTests.bootTimeout());
+                vm.type("exit\n");
+                assertEquals(0, vm.awaitExit(LinuxTests.KVM_BOOT), vm.describe());
+                return;
+            }
+            assertEquals(1, vm.awaitExit(LinuxTests.PVM_BOOT), vm.describe());
+            String advice = "this host's /dev/kvm is PVM (kvm_pvm), whose emulator cannot run an unmodified Linux kernel to user"
+                    + " space: boot the PVM-profile kernel (guest-images/out/pvm-vmlinux with the arguments in"
+                    + " guest-images/kernel/pvm.cmdline), or run the VM under nested real KVM with bin/nested-kvm -- bin/ember ...";
+            assertTrue(vm.stderr().contains(advice), vm.describe());
+            assertEquals(vm.stderr().indexOf(advice), vm.stderr().lastIndexOf(advice), "said once\n" + vm.describe());
         }
     }
 

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Linux guest's user space across the VM's lifecycle: commands piped to the console of the
- * documented example, poweroff, pause and resume, and a snapshot loaded in a fresh process. Every
+ * documented example ending in a reboot, pause and resume, and a snapshot loaded in a fresh
+ * process. (A guest poweroff halts the CPUs: without ACPI Linux has no way to ask the VMM to end,
+ * so guests end with reboot, as Firecracker's do; see docs/testing.md.) Every
  * test needs guest user space ({@link GuestUserSpace}): on PVM hosts they run in the nested tier.
  */
 @GuestUserSpace
@@ -27,7 +29,7 @@ class LinuxLifecycleIT {
     private static final String COUNTER = " ember.cmd=\"i=0; while :; do i=\\$((i+1));"
             + " echo count \\$i \\$(cut -d' ' -f1 /proc/uptime); sleep 0.2; done\"";
     /** The last complete count line printed so far. */
-    private static final String LAST_COUNT = "^count (\\d+) ([0-9.]+)\\r?\\n(?![\\s\\S]*\\ncount )";
+    private static final String LAST_COUNT = "^count (\\d+) ([0-9.]+)\\r?\\n(?![\\s\\S]*^count )";
 
     @TempDir
     Path dir;
@@ -57,17 +59,6 @@ class LinuxLifecycleIT {
         try (EmberProcess vm = EmberProcess.startVia(pipe, "--no-api", "--config-file", "docs/examples/linux.json")) {
             assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.bootTimeout()), "reboot -f ends ember with 0\n" + vm.describe());
             assertTrue(vm.stdout().matches("(?s).*\nMARK-42\r?\n.*"), "the piped command ran in the guest's shell\n" + vm.describe());
-        }
-    }
-
-    @Test
-    void poweroffInTheGuestEndsTheProcessWithZero() throws Exception {
-        Path cfg = new LinuxVmConfig(LinuxImages.vmlinux(), LinuxImages.BASE_CMDLINE + " ember.cmd=true ember.exit=poweroff")
-                .initrd(LinuxImages.initramfs())
-                .write(dir, "poweroff");
-        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
-            assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.bootTimeout()), vm.describe());
-            assertTrue(vm.stdout().contains("EMBER-INIT: poweroff"), vm.describe());
         }
     }
 

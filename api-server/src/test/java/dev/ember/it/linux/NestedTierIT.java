@@ -59,7 +59,7 @@ class NestedTierIT {
                 "-Dember.repo=" + repo, "-Dember.slow=true", "-Dember.tier=nested",
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "org.junit.platform.console.ConsoleLauncher", "execute", "--disable-banner", "--disable-ansi-colors",
-                "--details=tree", "--scan-classpath", repo.resolve("api-server/target/test-classes").toString(),
+                "--details=testfeed", "--scan-classpath", repo.resolve("api-server/target/test-classes").toString(),
                 "--include-classname", "^.*IT$", "--include-tag", GuestUserSpace.TAG, "--reports-dir", reports.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

@@ -1,0 +1,69 @@
+package dev.ember.it.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ember.it.EmberProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Linux examples in docs/examples, booted as the README tells a user to, with a shell on the
+ * console: an ext4 root on virtio-blk, and a TAP network set up with the README's host-side
+ * addresses (in a private namespace here). They need guest user space: on PVM hosts they run in
+ * the nested tier.
+ */
+@GuestUserSpace
+class LinuxExamplesIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void linuxUserSpace() {
+        LinuxTests.assumeSlowTestsOnKvm();
+        LinuxTests.assumeGuestUserSpaceRuns();
+    }
+
+    @Test
+    void theExt4ExampleGivesAShellOnAWritableRootWhoseWritesReachTheImage() throws Exception {
+        // The example as written, but on a private copy of the image: booting writes to it.
+        Path image = LinuxImages.rootfsCopy(dir);
+        ObjectNode cfg = (ObjectNode) JSON.readTree(EmberProcess.repo().resolve("docs/examples/linux-ext4.json").toFile());
+        ((ObjectNode) cfg.withArray("drives").get(0)).put("path_on_host", image.toString());
+        Path file = dir.resolve("linux-ext4.json");
+        JSON.writeValue(file.toFile(), cfg);
+        String token = LinuxTests.token();
+        try (EmberProcess vm = EmberProcess.boot(file.toString())) {
+            vm.awaitStdout("^EMBER-INIT: shell", LinuxTests.bootTimeout());
+            vm.type("grep ' / ' /proc/mounts; echo " + token + " > /root/example-token; sync; reboot -f\n");
+            assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.KVM_BOOT), vm.describe());
+            assertTrue(vm.stdout().contains("/dev/root / ext4 rw"), "the root is the ext4 image, read-write\n" + vm.describe());
+        }
+        Process cat = new ProcessBuilder("debugfs", "-R", "cat /root/example-token", image.toString()).start();
+        String content = new String(cat.getInputStream().readAllBytes()).trim();
+        assertTrue(cat.waitFor(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        assertEquals(token, content, "what the guest's shell wrote, read from the image on the host");
+    }
+
+    @Test
+    void theNetworkExampleReachesTheHostSideOfItsTap() throws Exception {
+        try (DhcpNetwork net = DhcpNetwork.start(dir)) {
+            // The example names the TAP and addresses the README sets up on the host.
+            try (EmberProcess vm = EmberProcess.startVia(net.wrapper(), "--no-api", "--config-file", "docs/examples/linux-net.json")) {
+                vm.awaitStdout("^EMBER-INIT: shell", LinuxTests.bootTimeout());
+                assertTrue(net.hostPings(DhcpNetwork.GUEST_IP), "the host side pings the guest\n" + vm.describe());
+                vm.type("ping -c 1 -W 5 " + DhcpNetwork.HOST_IP + " && echo PING-OK; reboot -f\n");
+                assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.KVM_BOOT), vm.describe());
+                assertTrue(vm.stdout().contains("PING-OK"), "the guest's shell pinged the host side\n" + vm.describe());
+            }
+        }
+    }
+}
