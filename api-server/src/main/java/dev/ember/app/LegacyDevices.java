@@ -3,6 +3,7 @@ package dev.ember.app;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.VmResources;
 import dev.ember.devices.legacy.BootTimerDevice;
+import dev.ember.devices.legacy.ConsoleEscape;
 import dev.ember.devices.legacy.DebugExitPort;
 import dev.ember.devices.legacy.I8042Device;
 import dev.ember.devices.legacy.Serial8250;
@@ -23,7 +24,7 @@ final class LegacyDevices {
         m.serialOutFd = outFd == STDOUT ? -1 : outFd;
         m.serial = new Serial8250(m.vm.irqLine(Serial8250.COM1_IRQ), outFd);
         m.vm.pioBus().register(Serial8250.COM1_PORT, Serial8250.PORT_COUNT, m.serial);
-        attachConsoleInput(m);
+        attachConsoleInput(m, resources.consoleEscape());
 
         m.i8042 = new I8042Device(m.vm.irqLine(I8042Device.KBD_IRQ), m.vm);
         m.vm.pioBus().register(I8042Device.BASE_PORT, I8042Device.PORT_COUNT, m.i8042);
@@ -47,16 +48,24 @@ final class LegacyDevices {
 
     /**
      * Guest console input comes from stdin when it is something epoll can watch (a terminal or a
-     * pipe); a terminal is put in raw mode so every key reaches the guest.
+     * pipe); a terminal is put in raw mode so every key reaches the guest, except the console
+     * escape ({@code escapeKey}, -1 for none), which a pipe never has: its bytes pass unchanged.
      */
-    private static void attachConsoleInput(Vmm.Machine m) {
+    private static void attachConsoleInput(Vmm.Machine m, int escapeKey) {
+        boolean terminal = Native.LIBC.isatty(STDIN) == 1;
+        ConsoleEscape escape = terminal && escapeKey >= 0 ? new ConsoleEscape(escapeKey, m.vm) : null;
         try {
-            m.serial.attachInput(m.loop, STDIN);
+            m.serial.attachInput(m.loop, STDIN, escape);
         } catch (NativeException e) {
             // /dev/null and regular files cannot be polled: the guest simply gets no input.
             LOG.log(System.Logger.Level.DEBUG, "serial console has no input: " + e.getMessage());
             return;
         }
         m.terminal = Termios.makeRaw(STDIN);
+        if (escape != null) {
+            String key = ConsoleEscape.describe(escapeKey);
+            LOG.log(System.Logger.Level.INFO, "console on this terminal: " + key + " then x stops the microVM, "
+                    + key + " twice sends " + key + " (--console-escape)");
+        }
     }
 }

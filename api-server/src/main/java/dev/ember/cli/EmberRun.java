@@ -119,6 +119,7 @@ final class EmberRun {
             resources.setMetrics(new MetricsConfig(args.metricsPath));
         }
         resources.setBootTimer(args.bootTimer);
+        resources.setConsoleEscape(args.consoleEscape);
         resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
         if (args.metadata != null) {
             byte[] json;

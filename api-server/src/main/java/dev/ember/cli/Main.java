@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ember", versionProvider = Main.Version.class, sortOptions = false,
         description = "Runs one KVM microVM, configured through a Firecracker-compatible REST API on a Unix socket"
-                + " and/or a Firecracker-style JSON configuration file.")
+                + " and/or a Firecracker-style JSON configuration file.",
+        footer = {"", "Stopping a microVM: Ctrl-A then x on the console's terminal (see --console-escape);"
+                + " SIGTERM or SIGINT from elsewhere (kill PID); or the guest powering off. Each exits 0."})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -73,6 +75,12 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--seccomp-filter", paramLabel = "FILE", description = "Use this seccomp filter (JSON) instead of the built-in one.")
     Path seccompFilter;
+
+    @Option(names = "--console-escape", paramLabel = "KEY", converter = EscapeKeyConverter.class, defaultValue = "^A",
+            description = {"When stdin is a terminal (the guest's console, raw: Ctrl-C goes to the guest), KEY then x"
+                    + " stops the microVM (exit 0) and KEY twice sends KEY to the guest, as in QEMU."
+                    + " KEY: ^A to ^Z, or none (default: ${DEFAULT-VALUE}). Input that is not a terminal always passes unchanged."})
+    int consoleEscape;
 
     @Option(names = "--start-time-us", paramLabel = "US", hidden = true, description = "Process start (monotonic µs), set by the jailer.")
     Long startTimeUs;
@@ -163,6 +171,24 @@ public final class Main implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** {@code --console-escape}: {@code ^A}..{@code ^Z} (also {@code ^[ ^\ ^] ^^ ^_}) as the control byte, {@code none} as -1. */
+    static final class EscapeKeyConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            if (value.equalsIgnoreCase("none")) {
+                return -1;
+            }
+            if (value.length() == 2 && value.charAt(0) == '^') {
+                char c = Character.toUpperCase(value.charAt(1));
+                if (c >= 'A' && c <= '_') {
+                    return c & 0x1f;
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + value
+                    + "' is not a console escape key; give ^A to ^Z (a control key, e.g. ^A for Ctrl-A) or none");
         }
     }
 

@@ -40,6 +40,7 @@ public final class VmResources {
     private JsonNode mmdsData;
     private int mmdsSizeLimit = DEFAULT_MMDS_SIZE_LIMIT;
     private boolean bootTimer;
+    private int consoleEscape = -1;
     /** Set by any boot-specific change; a snapshot may only be loaded into a fresh process. */
     private boolean bootConfigured;
 
@@ -391,6 +392,15 @@ public final class VmResources {
 
     public synchronized void setBootTimer(boolean enabled) {
         bootTimer = enabled;
+    }
+
+    /** The serial console's escape byte on a terminal (--console-escape), or -1 for none. */
+    public synchronized int consoleEscape() {
+        return consoleEscape;
+    }
+
+    public synchronized void setConsoleEscape(int key) {
+        consoleEscape = key;
     }
 
     /** True once anything boot-specific was configured (then snapshot load is refused). */

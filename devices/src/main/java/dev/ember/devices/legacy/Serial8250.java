@@ -62,6 +62,8 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     /** Whether {@link #inputFd} is in the loop's poll set now. */
     private boolean watching;
     private final EventHandler inputHandler = this::onInputReady;
+    /** A user's terminal: its input is read as it comes (see attachInput) and goes through the escape. */
+    private ConsoleEscape escape;
     private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
 
     private final Counter writeCount, readCount, missedWrites, flushCount;
@@ -86,10 +88,21 @@ public final class Serial8250 implements BusDevice, Snapshottable {
      * then has no input.
      */
     public void attachInput(EventLoop loop, int fd) {
+        attachInput(loop, fd, null);
+    }
+
+    /**
+     * Like {@link #attachInput(EventLoop, int)}, with the input passed through {@code escape}
+     * (null: none). With an escape (a user's terminal) the fd is read from the start and always,
+     * so the escape works before the guest opens its console and while it does not read: keys for
+     * the guest beyond the receive ring are lost then, as on a UART that overruns.
+     */
+    public void attachInput(EventLoop loop, int fd, ConsoleEscape escape) {
         loop.register(fd, LibC.EPOLLIN, inputHandler); // refused here, not later on a vCPU thread
         synchronized (this) {
             inputLoop = loop;
             inputFd = fd;
+            this.escape = escape;
             watching = true;
             updateInputWatch();
         }
@@ -101,7 +114,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
      * loop, not even with a hang-up. Callers hold the monitor.
      */
     private void updateInputWatch() {
-        boolean want = inputFd >= 0 && receiverListening() && rxCount < RX_CAPACITY;
+        boolean want = inputFd >= 0 && (escape != null || receiverListening() && rxCount < RX_CAPACITY);
         if (want == watching) {
             return;
         }
@@ -119,13 +132,15 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     private void onInputReady(int events) {
         int fd, space;
+        ConsoleEscape escape;
         synchronized (this) {
-            if (!watching || !receiverListening() || rxCount == RX_CAPACITY) {
+            escape = this.escape;
+            if (!watching || escape == null && (!receiverListening() || rxCount == RX_CAPACITY)) {
                 updateInputWatch();
                 return;
             }
             fd = inputFd;
-            space = RX_CAPACITY - rxCount;
+            space = escape != null ? RX_CAPACITY : RX_CAPACITY - rxCount;
         }
         long n = Native.LIBC.read(fd, inputBuf.address(), space);
         if (n < 0 && (Native.errno() == LibC.EAGAIN || Native.errno() == LibC.EINTR)) {
@@ -144,7 +159,12 @@ public final class Serial8250 implements BusDevice, Snapshottable {
             return;
         }
         for (int i = 0; i < n; i++) {
-            enqueueInput(inputBuf.getByte(i));
+            byte b = inputBuf.getByte(i);
+            if (escape != null) {
+                escape.typed(b, this);
+            } else {
+                enqueueInput(b);
+            }
         }
         synchronized (this) {
             updateInputWatch();
