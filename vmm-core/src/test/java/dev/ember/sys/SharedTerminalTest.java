@@ -48,7 +48,7 @@ class SharedTerminalTest {
 
     @Test
     void aLogLineNeverJoinsAnUnfinishedConsoleLine() throws Exception {
-        SharedTerminal t = new SharedTerminal(true, true);
+        SharedTerminal t = new SharedTerminal(true, true, 0);
         console(t, "Hello from");
         t.writeLog(log, "LOG one\n");
         console(t, " the guest\n");
@@ -58,8 +58,22 @@ class SharedTerminalTest {
     }
 
     @Test
+    void aLogLineWaitsForTheConsoleToFinishItsLine() throws Exception {
+        SharedTerminal t = new SharedTerminal(true, true, Long.MAX_VALUE / 2); // waits as long as it takes
+        console(t, "Hello from");
+        Thread logger = new Thread(() -> t.writeLog(log, "LOG\n"));
+        logger.start();
+        while (logger.getState() != Thread.State.TIMED_WAITING) { // inside the wait, the monitor released
+            Thread.onSpinWait();
+        }
+        console(t, " the guest\n");
+        logger.join();
+        assertEquals("Hello from the guest\nLOG\n", written());
+    }
+
+    @Test
     void onARawTerminalLogLinesEndInCrLfAndStartInColumnZero() throws Exception {
-        SharedTerminal t = new SharedTerminal(true, true);
+        SharedTerminal t = new SharedTerminal(true, true, 0);
         t.rawMode(0, true);
         console(t, "half");
         t.writeLog(log, "LOG\n");
@@ -72,7 +86,7 @@ class SharedTerminalTest {
 
     @Test
     void separateFilesAreLeftAlone() throws Exception {
-        SharedTerminal t = new SharedTerminal(false, false);
+        SharedTerminal t = new SharedTerminal(false, false, 0);
         t.rawMode(0, true); // stdin's terminal is not the log's file: its mode does not matter here
         console(t, "half");
         t.writeLog(log, "LOG\n");
