@@ -104,6 +104,12 @@ ember_excluded_test_groups() {
   esac
 }
 
+# Maven quietly: Debian's Maven 3.8 writes ESC[0m resets through jansi even in batch mode
+# (jansi.noreset), and on JDK 24+ its Guice/Guava warn about sun.misc.Unsafe at every start.
 ember_mvn() {
-  (cd "$EMBER_ROOT" && mvn -B -q "$@")
+  local opts="-Djansi.noreset=true"
+  if [ "${EMBER_JAVA_FEATURE:-17}" -ge 24 ] 2>/dev/null; then
+    opts+=" --sun-misc-unsafe-memory-access=allow"
+  fi
+  (cd "$EMBER_ROOT" && MAVEN_OPTS="$opts${MAVEN_OPTS:+ $MAVEN_OPTS}" mvn -B -q "$@")
 }
