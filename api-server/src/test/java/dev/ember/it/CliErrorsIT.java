@@ -21,10 +21,14 @@ class CliErrorsIT {
         assertFalse(p.stderr().contains("Exception in thread"), p.describe());
     }
 
+    private Path missingKernelConfig() throws java.io.IOException {
+        return Files.writeString(dir.resolve("c.json"), "{\"boot-source\":{\"kernel_image_path\":\"/nonexistent/vmlinux\"},"
+                + "\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":64}}");
+    }
+
     @Test
     void missingKernelNamesTheFieldAndExits152() throws Exception {
-        Path cfg = dir.resolve("c.json");
-        Files.writeString(cfg, "{\"boot-source\":{\"kernel_image_path\":\"/nonexistent/vmlinux\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":64}}");
+        Path cfg = missingKernelConfig();
         try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
             assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
             assertTrue(p.stderr().contains("kernel_image_path"), p.describe());
@@ -64,8 +68,7 @@ class CliErrorsIT {
 
     @Test
     void anErrorIsPrintedOnce() throws Exception {
-        Path cfg = dir.resolve("c.json");
-        Files.writeString(cfg, "{\"boot-source\":{\"kernel_image_path\":\"/nonexistent/vmlinux\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":64}}");
+        Path cfg = missingKernelConfig();
         try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
             assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
             assertEquals(1, count(p.stderr(), "/nonexistent/vmlinux"), "one line for one error\n" + p.describe());
