@@ -135,34 +135,55 @@ class OrchestratorFlowIT {
         }
     }
 
-    @Test
-    void aJailedVmmServesAnOrchestratorAsFirecrackerWould() throws Exception {
-        Path jail = base.resolve("ember").resolve(id);
-        Path root = Files.createDirectories(jail.resolve("root"));
-        // Kata: the jail root is bind-mounted onto itself as a shared mount before the jailer runs.
+    /**
+     * The jail root as Kata prepares it before the jailer runs: bind-mounted onto itself as a
+     * shared mount, holding the kernel, a config file for {@code scenario}, a one-sector
+     * placeholder drive_0 (Kata's are empty; the swap scenario needs a sector to read first) and
+     * mode-0 logger and metrics FIFOs.
+     */
+    private Path kataJail(String scenario) throws Exception {
+        Path root = Files.createDirectories(base.resolve("ember").resolve(id).resolve("root"));
         bindMount(root, root);
         assertEquals(0, sh("mount", "--make-shared", root.toString()));
-
-        JailHarness.provisionTestGuest(root, "virtio-blk-swap");
-        byte[] placeholder = new byte[512];   // Kata's placeholders are empty; the scenario needs one sector to read first
+        JailHarness.provisionTestGuest(root, scenario);
+        byte[] placeholder = new byte[512];
         Arrays.fill(placeholder, (byte) 0x11);
         Files.write(root.resolve("drive_0"), placeholder);
         for (String fifo : new String[] {"logs.fifo", "metrics.fifo"}) {
             assertEquals(0, sh("mkfifo", "-m", "0", root.resolve(fifo).toString()));
         }
         Files.writeString(root.resolve("fcConfig.json"), "{\"boot-source\": {\"kernel_image_path\": \"/testguest.elf\","
-                + " \"boot_args\": \"console=ttyS0 ember.test=virtio-blk-swap\"},"
+                + " \"boot_args\": \"console=ttyS0 ember.test=" + scenario + "\"},"
                 + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128, \"smt\": false},"
                 + " \"drives\": [{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\", \"is_root_device\": false, \"is_read_only\": false}],"
                 + " \"logger\": {\"log_path\": \"/logs.fifo\", \"level\": \"Info\"},"
                 + " \"metrics\": {\"metrics_path\": \"/metrics.fifo\"}}");
+        return root;
+    }
+
+    /** Kata's jailer arguments; its hypervisor path, used for --version and as the exec file, is the repository's bin/ember. */
+    private List<String> kataJailerArgs(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.repo().resolve("bin/ember").toString(),
+                "--uid", "0", "--gid", "0", "--chroot-base-dir", base.toString()));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    /** A container image of 49 sectors, byte i = i * 7 + 3. */
+    private Path containerImage() throws IOException {
+        byte[] disk = new byte[49 * 512];
+        for (int i = 0; i < disk.length; i++) {
+            disk[i] = (byte) (i * 7 + 3);
+        }
+        return Files.write(base.resolve("container.img"), disk);
+    }
+
+    @Test
+    void aJailedVmmServesAnOrchestratorAsFirecrackerWould() throws Exception {
+        Path root = kataJail("virtio-blk-swap");
         StringBuffer log = drain(root.resolve("logs.fifo"));
         StringBuffer metrics = drain(root.resolve("metrics.fifo"));
-
-        // Kata's hypervisor path, used both for --version and as the exec file: the repository's bin/ember.
-        List<String> args = List.of("--id", id, "--exec-file", JailHarness.repo().resolve("bin/ember").toString(),
-                "--uid", "0", "--gid", "0", "--chroot-base-dir", base.toString());
-        try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--config-file", "/fcConfig.json"))) {
+        try (JailHarness.Jailed vm = JailHarness.startVmm(kataJailerArgs(), List.of("--config-file", "/fcConfig.json"))) {
             StringBuilder console = new StringBuilder();
             awaitLine(vm, console, "^EMBER-TEST: READY virtio-blk-swap$", log);
             assertTrue(console.toString().contains("virtio-blk-swap: before: capacity 1 sectors, sector 0 starts 1111111111111111\n"), console.toString());
@@ -192,11 +213,8 @@ class OrchestratorFlowIT {
             assertTrue(log.length() > 0, "nothing logged to the FIFO");
 
             // Hot-plug: the container's disk is bind-mounted over the placeholder after start, then PATCHed under the same path.
-            byte[] disk = new byte[49 * 512];
-            for (int i = 0; i < disk.length; i++) {
-                disk[i] = (byte) (i * 7 + 3);
-            }
-            Path image = Files.write(base.resolve("container.img"), disk);
+            Path image = containerImage();
+            byte[] disk = Files.readAllBytes(image);
             bindMount(image, root.resolve("drive_0"));
             String patched = JailHarness.curl(sock, "PATCH", "/drives/drive_0", "{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\"}");
             assertTrue(patched.startsWith("204"), patched);
@@ -214,5 +232,63 @@ class OrchestratorFlowIT {
             assertEquals(0, vm.process.exitValue(), vm.stderr.toString());
             assertTrue(ProcessHandle.of(pid).isEmpty(), "the VMM still runs");
         }
+    }
+
+    /**
+     * As Kata starts it: {@code --daemonize}, so the jailer (the process Kata started) is gone once
+     * the VMM runs, and Kata finds the VMM through firecracker.pid, hot-plugs through the socket
+     * and stops it with SIGTERM to that PID.
+     */
+    @Test
+    void daemonizedTheJailerLeavesAndThePidFileNamesTheVmm() throws Exception {
+        Path root = kataJail("idle");
+        drain(root.resolve("logs.fifo"));
+        drain(root.resolve("metrics.fifo"));
+        String[] r = JailHarness.runToEnd(kataJailerArgs("--daemonize", "--", "--config-file", "/fcConfig.json"));
+        assertEquals("0", r[0], r[1]);
+        long pid = Long.parseLong(Files.readString(root.resolve("firecracker.pid")).trim());
+        ProcessHandle vmm = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("firecracker.pid names no process"));
+        try {
+            assertEquals(pid + " 1", JailHarness.status(pid, "NSpid"));
+            assertTrue(Files.isSameFile(Path.of("/proc/" + pid + "/root"), root));
+            Path sock = root.resolve("run/firecracker.socket");
+            String info = "";
+            for (int i = 0; i < 600 && !info.contains("\"state\":\"Running\""); i++) {
+                Thread.sleep(100);
+                info = JailHarness.curl(sock, "GET", "/", null);
+            }
+            assertTrue(info.contains("\"state\":\"Running\""), info);
+            assertTrue(threadNames(pid).contains("fc_vcpu 0"), threadNames(pid).toString());
+
+            // The hot-plugged disk is what the VMM has open under /drive_0 after the PATCH.
+            Path image = containerImage();
+            bindMount(image, root.resolve("drive_0"));
+            String patched = JailHarness.curl(sock, "PATCH", "/drives/drive_0", "{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\"}");
+            assertTrue(patched.startsWith("204"), patched);
+            Object want = Files.getAttribute(image, "unix:ino");
+            assertTrue(openInodes(pid, "/drive_0").contains(want), "the VMM has not opened the bind-mounted image: " + openInodes(pid, "/drive_0"));
+
+            assertEquals(0, sh("kill", "-TERM", Long.toString(pid)));
+            vmm.onExit().get(30, TimeUnit.SECONDS);
+        } finally {
+            vmm.destroyForcibly();
+        }
+    }
+
+    /** Inode numbers of the files {@code pid} has open under the name {@code path} (as it sees it). */
+    private static List<Object> openInodes(long pid, String path) throws IOException {
+        List<Object> inodes = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(path)) {
+                        inodes.add(Files.getAttribute(fd, "unix:ino"));
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return inodes;
     }
 }
