@@ -1,6 +1,8 @@
 package dev.ember.api;
 
 import dev.ember.app.VmmException;
+import dev.ember.app.VmmFatalException;
+import dev.ember.vm.ExitCode;
 import dev.ember.config.ConfigException;
 import dev.ember.config.DataStoreLimitException;
 import dev.ember.config.StrictJson;
@@ -133,9 +135,34 @@ final class ApiHandler implements HttpHandler {
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
-        exchange.dispatch(controller, () -> send(exchange, process(exchange.getRequestMethod().toString(),
-                exchange.getRequestPath(), body)));
+        exchange.dispatch(controller, () -> {
+            ApiResponse response = process(exchange.getRequestMethod().toString(), exchange.getRequestPath(), body);
+            String fatal = fatalReason;
+            if (fatal == null) {
+                send(exchange, response);
+                return;
+            }
+            // Answer first, then end the process: the client learns why it is gone.
+            fatalReason = null;
+            Runnable exit = () -> vmm.vmm().terminate(ExitCode.BAD_CONFIGURATION, fatal);
+            send(exchange, response, new IoCallback() {
+                @Override
+                public void onComplete(HttpServerExchange ex, Sender sender) {
+                    IoCallback.END_EXCHANGE.onComplete(ex, sender);
+                    exit.run();
+                }
+
+                @Override
+                public void onException(HttpServerExchange ex, Sender sender, java.io.IOException e) {
+                    IoCallback.END_EXCHANGE.onException(ex, sender, e);
+                    exit.run();
+                }
+            });
+        });
     }
+
+    /** Set on the controller thread by a {@link VmmFatalException}, read there right after. */
+    private String fatalReason;
 
     /**
      * The body could not be read to its end: the peer closed (or half-closed) early, or the
@@ -207,6 +234,9 @@ final class ApiHandler implements HttpHandler {
                 requestLog.log(System.Logger.Level.INFO, () -> "The request was executed successfully. Status code: 204 No Content.");
             }
             return response;
+        } catch (VmmFatalException e) {
+            fatalReason = e.getMessage();
+            return fault(400, e.getMessage());
         } catch (DataStoreLimitException e) {
             return fault(413, e.getMessage());
         } catch (ConfigException | VmmException e) {
@@ -228,7 +258,7 @@ final class ApiHandler implements HttpHandler {
     }
 
     private static void send(HttpServerExchange exchange, ApiResponse response) {
-        send(exchange, response, false);
+        send(exchange, response, IoCallback.END_EXCHANGE);
     }
 
     /**
@@ -237,10 +267,11 @@ final class ApiHandler implements HttpHandler {
      */
     private static void sendAndClose(HttpServerExchange exchange, ApiResponse response) {
         exchange.setPersistent(false);
-        send(exchange, response, true);
+        send(exchange, response, CLOSE_AFTER_RESPONSE);
     }
 
-    private static void send(HttpServerExchange exchange, ApiResponse response, boolean close) {
+    private static void send(HttpServerExchange exchange, ApiResponse response, IoCallback then) {
+        boolean close = then == CLOSE_AFTER_RESPONSE;
         try {
             exchange.setStatusCode(response.status());
             if (response.body() == null) {
@@ -249,7 +280,7 @@ final class ApiHandler implements HttpHandler {
             }
             byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : StrictJson.write(response.body());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
-            exchange.getResponseSender().send(ByteBuffer.wrap(bytes), close ? CLOSE_AFTER_RESPONSE : IoCallback.END_EXCHANGE);
+            exchange.getResponseSender().send(ByteBuffer.wrap(bytes), then);
         } catch (RuntimeException e) {
             SYNC_RESPONSE_FAILS.inc();
             LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);

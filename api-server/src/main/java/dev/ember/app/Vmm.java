@@ -90,8 +90,9 @@ public final class Vmm implements VmmControl {
             throw new VmmException("the microVM is already running; InstanceStart is accepted once");
         }
         if (ended.getCount() == 0) {
-            throw new VmmException("the VMM is shutting down");
+            throw new VmmStoppedException();
         }
+        HostMemory.requireBackable(resources.machineConfig().memSizeMib());
         long received = System.nanoTime();
         Machine m = null;
         try {
@@ -258,7 +259,7 @@ public final class Vmm implements VmmControl {
             throw new VmmException("Loading a microVM snapshot not allowed after the microVM was started; use a fresh Ember process");
         }
         if (ended.getCount() == 0) {
-            throw new VmmException("the VMM is shutting down");
+            throw new VmmStoppedException();
         }
         Path memPath = memoryFile(params);
         if (params.vsockOverride() != null) {
@@ -267,6 +268,18 @@ public final class Vmm implements VmmControl {
         if (Boolean.TRUE.equals(params.clockRealtime())) {
             throw new VmmException("clock_realtime is not supported yet; leave it out or false");
         }
+        try {
+            restore(params, resources, memPath);
+        } catch (VmmFatalException e) {
+            throw e;
+        } catch (VmmException e) {
+            // Firecracker: a restore that failed leaves the process too dirty to go on.
+            throw new VmmFatalException(e.getMessage());
+        }
+    }
+
+    /** The part of a load after which a failure is fatal: files read, VM built, state restored. */
+    private void restore(SnapshotLoadParams params, VmResources resources, Path memPath) throws VmmException {
         boolean resume = Boolean.TRUE.equals(params.resumeVm());
         long t0 = System.nanoTime();
         Path statePath = Path.of(params.snapshotPath());
@@ -467,6 +480,13 @@ public final class Vmm implements VmmControl {
             throw new VmmException("cannot " + verb + " the microVM: it has not been started");
         }
         return m;
+    }
+
+    @Override
+    public void terminate(int code, String reason) {
+        LOG.log(System.Logger.Level.ERROR, "the VMM cannot go on: " + reason + "; exiting with " + ExitCode.describe(code));
+        exitCode = code;
+        shutdown();
     }
 
     @Override

@@ -103,4 +103,12 @@ public interface VmmControl {
 
     /** Ends the VM if it runs and releases everything; idempotent, callable from any thread. */
     void shutdown();
+
+    /**
+     * As {@link #shutdown()}, and {@link #awaitExit()} returns {@code exitCode}: the process
+     * cannot go on (a snapshot load failed after it began restoring, see {@link VmmFatalException}).
+     */
+    default void terminate(int exitCode, String reason) {
+        shutdown();
+    }
 }

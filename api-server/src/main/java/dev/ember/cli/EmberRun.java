@@ -6,6 +6,7 @@ import dev.ember.api.EmberVersion;
 import dev.ember.api.VmmController;
 import dev.ember.app.VmmControl;
 import dev.ember.app.VmmException;
+import dev.ember.app.VmmStoppedException;
 import dev.ember.config.ConfigException;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
@@ -75,6 +76,10 @@ final class EmberRun {
             int code = vmm.awaitExit();
             LOG.log(System.Logger.Level.INFO, "Ember exiting with " + ExitCode.describe(code));
             return code;
+        } catch (VmmStoppedException e) {
+            // A SIGTERM that came while the configuration file's microVM was being started.
+            LOG.log(System.Logger.Level.INFO, "stopped before the microVM started; Ember exiting with " + ExitCode.describe(ExitCode.OK));
+            return ExitCode.OK;
         } catch (ConfigException | VmmException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         } catch (SeccompFilterException e) {

@@ -82,4 +82,20 @@ class HostileValuesTest {
         // Within the double range it is a number.
         assertEquals(204, http.put("/mmds", "{\"a\": 1.7e308, \"b\": -1.7e308}").status());
     }
+
+    @Test
+    void anEncodedLineBreakInAUrlCannotForgeALogLine() throws Exception {
+        Path log = dir.resolve("api.log");
+        assertEquals(204, http.put("/logger", "{\"log_path\": \"" + log + "\", \"level\": \"Info\"}").status());
+        try {
+            http.get("/x%0a2026-01-01T00:00:00.000000000%20[vm1:main]%20forged%0d%0a");
+            String text = Files.readString(log);
+            for (String line : text.split("\n")) {
+                assertFalse(line.startsWith("2026-01-01T00:00:00"), "a forged line reached the log:\n" + text);
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(text.contains("/x\\n2026-01-01T00:00:00.000000000 [vm1:main] forged\\r\\n"), text);
+        } finally {
+            dev.ember.logging.Logging.init("test");
+        }
+    }
 }

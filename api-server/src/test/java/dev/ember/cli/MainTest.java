@@ -124,6 +124,33 @@ class MainTest {
     }
 
     @Test
+    void aStopRequestedBeforeTheConfigFilesMicrovmStartsIsNotABadConfiguration() throws Exception {
+        Path ok = Files.writeString(dir.resolve("ok.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\"}}");
+        // What a SIGTERM right after start does: the VMM is shut down before the file's InstanceStart.
+        dev.ember.app.Vmm stopped = new dev.ember.app.Vmm();
+        stopped.shutdown();
+        assertEquals(0, Main.run(new String[] {"--no-api", "--no-seccomp", "--config-file", ok.toString()},
+                new Main(() -> stopped, false)), stderr());
+        assertFalse(stderr().contains("ember: "), stderr());
+    }
+
+    @Test
+    void guestMemoryTheHostCannotBackIsRefusedWithTheFigures() throws Exception {
+        long hostMib = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:") || line.startsWith("SwapTotal:")) {
+                hostMib += Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+            }
+        }
+        Path big = Files.writeString(dir.resolve("big.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
+                + "\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": " + (hostMib + 2048) + "}}");
+        assertEquals(152, Main.run(new String[] {"--no-api", "--no-seccomp", "--config-file", big.toString()},
+                new Main(dev.ember.app.Vmm::new, false)), stderr());
+        assertTrue(stderr().contains("machine-config.mem_size_mib is " + (hostMib + 2048) + " MiB, more than this host can back"),
+                stderr());
+    }
+
+    @Test
     void aNulInAConfigFilePathIsABadConfiguration() throws Exception {
         Path cfg = Files.writeString(dir.resolve("nul.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\\u0000.old\"}}");

@@ -183,20 +183,11 @@ class SnapshotIT {
         Path corrupt = dir.resolve("corrupt.snap");
         Files.write(corrupt, "EMBERSNP but not really a snapshot state file".getBytes());
         Path mem = Files.write(dir.resolve("some.mem"), new byte[4096]);
+        // Refused before anything is restored: the process stays, as Firecracker's does.
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
             UnixHttpClient http = vm.api(sock);
-            Path missing = dir.resolve("missing.snap");
-            UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + missing
-                    + "\", \"mem_file_path\": \"" + mem + "\"}");
-            expect(400, r, "missing file");
-            assertTrue(r.body().contains(missing + " does not exist"), r.body());
-
-            r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_file_path\": \"" + mem + "\"}");
-            expect(400, r, "corrupt file");
-            assertTrue(r.body().contains(corrupt.toString()) && r.body().contains("corrupt"), r.body());
-
-            r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt + "\", \"mem_backend\": {\"backend_type\": \"Uffd\","
-                    + " \"backend_path\": \"/tmp/uffd.sock\"}}");
+            UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + corrupt
+                    + "\", \"mem_backend\": {\"backend_type\": \"Uffd\", \"backend_path\": \"/tmp/uffd.sock\"}}");
             expect(400, r, "Uffd");
             assertTrue(r.body().contains("Uffd is not supported"), r.body());
             assertEquals("Not started", http.instanceState());
@@ -211,6 +202,21 @@ class SnapshotIT {
             expect(400, r, "create before boot");
             vm.terminate();
             assertEquals(0, vm.awaitExit(WAIT), vm.describe());
+        }
+        // A restore that fails leaves the process unable to go on (Firecracker): the client gets
+        // the reason, then the process exits with 152 and removes its socket.
+        Path missing = dir.resolve("missing.snap");
+        String[][] fatal = {{missing.toString(), missing + " does not exist"}, {corrupt.toString(), "corrupt"}};
+        for (String[] c : fatal) {
+            try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
+                UnixHttpClient http = vm.api(sock);
+                UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + c[0]
+                        + "\", \"mem_file_path\": \"" + mem + "\"}");
+                expect(400, r, c[0]);
+                assertTrue(r.body().contains(c[1]) && r.body().contains(c[0]), r.body());
+                assertEquals(152, vm.awaitExit(WAIT), vm.describe());
+                assertFalse(Files.exists(sock), "API socket removed\n" + vm.describe());
+            }
         }
     }
 }
