@@ -40,6 +40,7 @@ class JailDefaultsIT {
             j.close();
         }
         if (base != null) {
+            JailHarness.killJailed(base);
             JailHarness.deleteTree(base);
         }
     }

@@ -89,6 +89,41 @@ final class JailHarness {
         return image;
     }
 
+    /**
+     * SIGKILLs every process whose root is a jail under {@code base}: a VMM in its own PID
+     * namespace outlives a jailer that a failing test killed (SIGKILL is not passed on).
+     */
+    static void killJailed(Path base) throws IOException {
+        List<Path> roots = new ArrayList<>();
+        try (Stream<Path> execs = Files.list(base)) {
+            for (Path exec : (Iterable<Path>) execs::iterator) {
+                if (Files.isDirectory(exec, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (Stream<Path> jails = Files.list(exec)) {
+                        jails.map(j -> j.resolve("root")).filter(Files::isDirectory).forEach(roots::add);
+                    }
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : (Iterable<Path>) procs::iterator) {
+                if (!proc.getFileName().toString().matches("\\d+")) {
+                    continue;
+                }
+                for (Path root : roots) {
+                    try {
+                        if (Files.isSameFile(proc.resolve("root"), root)) {
+                            ProcessHandle.of(Long.parseLong(proc.getFileName().toString())).ifPresent(ProcessHandle::destroyForcibly);
+                        }
+                    } catch (IOException e) {
+                        // ended meanwhile, or not ours to look at
+                    }
+                }
+            }
+        }
+    }
+
     static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;

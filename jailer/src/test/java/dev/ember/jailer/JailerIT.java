@@ -41,6 +41,7 @@ class JailerIT {
     @AfterEach
     void tearDown() throws Exception {
         if (base != null) {
+            JailHarness.killJailed(base);
             JailHarness.deleteTree(base);
         }
         for (Path cg : cgroupsToRemove) {

@@ -45,6 +45,9 @@ class OrchestratorFlowIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        if (base != null) {
+            JailHarness.killJailed(base);
+        }
         for (int i = mounts.size() - 1; i >= 0; i--) {
             sh("umount", "-l", mounts.get(i).toString());
         }
