@@ -44,7 +44,9 @@ set -euo pipefail
 home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 # app/jvm.args holds paths inside the jail (/ember/...): the same options with the host's paths.
 mapfile -t opts < <(grep -v -e '^-cp$' -e '/ember/' "$home/app/jvm.args")
-exec "$home/bin/ember-vmm" "${opts[@]}" "-Djffi.boot.library.path=$home/native" -cp "$home/app/*" dev.ember.cli.Main "$@"
+# The JVM's start, for "Ember ready N us after the JVM started" (see bin/ember).
+exec "$home/bin/ember-vmm" "${opts[@]}" "-Dember.jvm.start.epoch.us=${EPOCHREALTIME//[!0-9]/}" \
+  "-Djffi.boot.library.path=$home/native" -cp "$home/app/*" dev.ember.cli.Main "$@"
 SCRIPT
 chmod 755 "$out/bin/ember"
 
