@@ -137,6 +137,10 @@ final class ApiHandler implements HttpHandler {
     private void dispatch(HttpServerExchange exchange, byte[] body) {
         exchange.dispatch(controller, () -> {
             ApiResponse response = process(exchange.getRequestMethod().toString(), exchange.getRequestPath(), body);
+            if (deprecation != null) {
+                exchange.getResponseHeaders().put(DEPRECATION, "true");
+                deprecation = null;
+            }
             String fatal = fatalReason;
             if (fatal == null) {
                 send(exchange, response);
@@ -163,6 +167,11 @@ final class ApiHandler implements HttpHandler {
 
     /** Set on the controller thread by a {@link VmmFatalException}, read there right after. */
     private String fatalReason;
+    /** Set on the controller thread when the request used a deprecated field, read there right after. */
+    private String deprecation;
+    private static final io.undertow.util.HttpString DEPRECATION = new io.undertow.util.HttpString("Deprecation");
+    private static final Counter DEPRECATED_CALLS = Metrics.group("deprecated_api").counter("deprecated_http_api_calls");
+    private final RateLimitedLog deprecationLog = new RateLimitedLog(LOG, 100, 1000);
 
     /**
      * The body could not be read to its end: the peer closed (or half-closed) early, or the
@@ -209,6 +218,12 @@ final class ApiHandler implements HttpHandler {
         Counter[] c = counters.get(route);
         c[0].inc();
         ApiResponse response = run(route, params, method, body);
+        deprecation = Deprecations.message(route, body);
+        if (deprecation != null) {
+            DEPRECATED_CALLS.inc();
+            String line = deprecation;
+            deprecationLog.log(System.Logger.Level.WARNING, () -> line);
+        }
         if (response.status() >= 400) {
             c[1].inc();
         }

@@ -139,7 +139,7 @@ public final class Routes {
                 }));
         t.add(new Route("PUT", "/balloon", PRE_BOOT, BalloonConfig.class, null, "balloon", "Creates or replaces the balloon device.",
                 call -> done(() -> r.setBalloon(call.body(BalloonConfig.class)))));
-        t.add(new Route("PATCH", "/balloon", ANY, BalloonUpdate.class, null, "balloon", "Sets a new balloon target size.",
+        t.add(new Route("PATCH", "/balloon", POST_BOOT, BalloonUpdate.class, null, "balloon", "Sets a new balloon target size.",
                 call -> {
                     c.updateBalloon(r.updateBalloon(call.body(BalloonUpdate.class)), false);
                     return ApiResponse.noContent();
@@ -153,7 +153,7 @@ public final class Routes {
                     }
                     return ApiResponse.ok(c.vmm().balloonStatistics());
                 }));
-        t.add(new Route("PATCH", "/balloon/statistics", ANY, BalloonStatsUpdate.class, null, "balloon_stats",
+        t.add(new Route("PATCH", "/balloon/statistics", POST_BOOT, BalloonStatsUpdate.class, null, "balloon_stats",
                 "Sets a new balloon statistics polling interval.",
                 call -> {
                     c.updateBalloon(r.updateBalloonStatistics(call.body(BalloonStatsUpdate.class)), true);

@@ -106,9 +106,6 @@ public final class VmmController {
     }
 
     public void updateBalloon(BalloonConfig merged, boolean statisticsOnly) throws VmmException {
-        if (!started()) {
-            return; // before boot the model is all there is
-        }
         if (statisticsOnly) {
             vmm.updateBalloonStatistics(merged);
         } else {

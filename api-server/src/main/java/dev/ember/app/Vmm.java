@@ -291,6 +291,9 @@ public final class Vmm implements VmmControl {
             config = Snapshots.restorableConfig(sections, statePath);
             applyNetworkOverrides(config, params.networkOverrides());
             recorded.applyConfig(config, null);
+            if (resources.serial() != null) {
+                recorded.setSerial(resources.serial()); // PUT /serial before the load: where this process's console goes
+            }
         } catch (SnapshotFormatException e) {
             throw new VmmException(e.getMessage());
         } catch (ConfigException e) {

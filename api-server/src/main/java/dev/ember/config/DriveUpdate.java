@@ -10,6 +10,10 @@ public record DriveUpdate(
 
     void validate() throws ConfigException {
         Check.resourceId(driveId, "drive_id");
+        if (pathOnHost == null && rateLimiter == null) {
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD,
+                    "Please specify at least one property to patch: path_on_host, rate_limiter.");
+        }
         if (pathOnHost != null) {
             Check.readableFile(pathOnHost, "drives[" + driveId + "].path_on_host");
         }

@@ -33,10 +33,7 @@ public record NetworkInterfaceConfig(
                 throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".guest_mac \"" + guestMac
                         + "\" is not a MAC address; use six hex byte pairs separated by ':', e.g. 06:00:AC:10:00:02");
             }
-            if ((Integer.parseInt(guestMac.substring(0, 2), 16) & 1) != 0) {
-                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".guest_mac " + guestMac
-                        + " is a multicast address; clear the lowest bit of the first byte (e.g. 06:...)");
-            }
+            // A multicast MAC (07:...) is accepted, as Firecracker does: the guest's driver decides.
         }
         if (mtu != null) {
             Check.range(mtu, 68, 65535, where + ".mtu");

@@ -280,7 +280,7 @@ public final class VmResources {
         Check.required(config, "serial");
         config.validate();
         serial = config;
-        bootConfigured = true;
+        // Not boot-specific (Firecracker): snapshot-restore flows send PUT /serial before the load.
     }
 
     public synchronized CpuConfig cpuConfig() {

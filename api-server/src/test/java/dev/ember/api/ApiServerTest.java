@@ -269,7 +269,8 @@ class ApiServerTest {
         vmm.failDriveUpdateWith = null;
         assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"is_read_only\": true}"), 400,
                 "unknown field \"is_read_only\" in drives; accepted fields: drive_id, path_on_host, rate_limiter");
-        assertFault(http.patch("/drives/nope", "{\"drive_id\": \"nope\"}"), 400, "drive \"nope\" does not exist");
+        assertFault(http.patch("/drives/nope", "{\"drive_id\": \"nope\", \"path_on_host\": \"" + other + "\"}"), 400,
+                "drive \"nope\" does not exist");
         assertFault(http.put("/drives/x", "{\"drive_id\": \"x\"}"), 400, NOT_AFTER);
     }
 
@@ -320,8 +321,10 @@ class ApiServerTest {
         assertFault(http.put("/balloon", "{\"amount_mib\": 10}"), 400, "missing required field balloon.deflate_on_oom");
         assertEquals(204, http.put("/balloon", "{\"amount_mib\": 10, \"deflate_on_oom\": true, \"stats_polling_interval_s\": 1}").status());
         assertEquals(10, json(http.get("/balloon")).get("amount_mib").asInt());
-        assertEquals(204, http.patch("/balloon", "{\"amount_mib\": 20}").status());
-        assertEquals(20, json(http.get("/balloon")).get("amount_mib").asInt());
+        // PATCH is a runtime operation in Firecracker: before boot, PUT again.
+        assertFault(http.patch("/balloon", "{\"amount_mib\": 20}"), 400, NOT_BEFORE);
+        assertFault(http.patch("/balloon/statistics", "{\"stats_polling_interval_s\": 5}"), 400, NOT_BEFORE);
+        assertEquals(10, json(http.get("/balloon")).get("amount_mib").asInt());
         assertFault(http.get("/balloon/statistics"), 400, NOT_BEFORE);
         vmm.state = VmmControl.State.RUNNING;
         assertEquals(204, http.patch("/balloon", "{\"amount_mib\": 30}").status());

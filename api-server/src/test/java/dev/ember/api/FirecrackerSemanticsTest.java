@@ -1,0 +1,80 @@
+package dev.ember.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.ember.app.VmmControl;
+import dev.ember.config.VmResources;
+import dev.ember.logging.MetricsWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Behaviours found by replaying Firecracker's own API tests against the real server (issue 11 item 10). */
+class FirecrackerSemanticsTest {
+    @TempDir
+    Path dir;
+    FakeVmm vmm;
+    VmResources resources;
+    MetricsWriter metrics;
+    ApiServer server;
+    UnixHttpClient http;
+
+    @BeforeEach
+    void start() throws Exception {
+        vmm = new FakeVmm();
+        resources = new VmResources();
+        metrics = new MetricsWriter();
+        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", resources, vmm, metrics), 51200);
+        http = new UnixHttpClient(dir.resolve("api.sock"));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        metrics.close();
+    }
+
+    @Test
+    void serialIsNotBootSpecificSoASnapshotCanStillBeLoaded() throws Exception {
+        assertEquals(204, http.put("/serial", "{\"serial_out_path\": \"" + dir.resolve("console.log") + "\"}").status());
+        // FakeVmm has no snapshots: reaching it shows the load was not refused for the serial PUT.
+        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"File\","
+                + " \"backend_path\": \"/m\"}}"), 400, "not supported: snapshots");
+    }
+
+    @Test
+    void deprecatedFieldsAreServedWithADeprecationHeader() throws Exception {
+        UnixHttpClient.Response r = http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 128, \"cpu_template\": \"None\"}");
+        assertEquals(204, r.status(), r.body());
+        assertEquals("true", r.header("deprecation"));
+        r = http.patch("/machine-config", "{\"cpu_template\": \"None\"}");
+        assertEquals("true", r.header("deprecation"), r.body());
+        r = http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 3, \"uds_path\": \"/v.sock\"}");
+        assertEquals(204, r.status(), r.body());
+        assertEquals("true", r.header("deprecation"));
+        r = http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}");
+        assertEquals("true", r.header("deprecation"), r.body());
+        assertNull(http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 128}").header("deprecation"));
+        assertNull(http.put("/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/v.sock\"}").header("deprecation"));
+    }
+
+    @Test
+    void aMulticastGuestMacIsAccepted() throws Exception {
+        assertEquals(204, http.put("/network-interfaces/eth0",
+                "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"guest_mac\": \"07:00:00:00:00:01\"}").status());
+    }
+
+    @Test
+    void aDrivePatchWithNothingToChangeIsRefused() throws Exception {
+        Path disk = Files.writeString(dir.resolve("disk.img"), "d");
+        resources.putDrive(dev.ember.config.DriveConfig.of("rootfs", disk.toString(), true, false));
+        vmm.state = VmmControl.State.RUNNING;
+        ApiServerTest.assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\"}"), 400,
+                "Please specify at least one property to patch: path_on_host, rate_limiter.");
+        assertEquals(java.util.List.of(), vmm.calls.stream().filter(c -> c.startsWith("drive")).toList());
+    }
+}
