@@ -133,8 +133,7 @@ class LauncherIT {
 
     @Test
     void startQueryAndStopLeaveNothingBehind() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
         String[] r = run(startArgs(config(kernel.toString())));
         assertEquals("0", r[0], r[2]);
@@ -202,8 +201,7 @@ class LauncherIT {
     /** Issue 11: under umask 000 the jail used to be world-writable, its socket and launch.state too. */
     @Test
     void underUmask000NothingIsOpenToOthers() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
         Path rw = Files.write(base.resolve("rw.img"), new byte[1 << 20]);
         int rwMode = mode(rw);
@@ -230,6 +228,15 @@ class LauncherIT {
         assertEquals("stopped " + id, s[1].trim(), s[2]);
         assertEquals(0, Files.getAttribute(rw, "unix:uid"));
         assertEquals(rwMode, mode(rw));
+    }
+
+    private static void assumeAVmCanRun() throws IOException {
+        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+    }
+
+    private void assertStops() throws Exception {
+        assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
     }
 
     /** What the process's fds point at. */
@@ -263,8 +270,7 @@ class LauncherIT {
 
     @Test
     void theHelpExampleStartsAVmOnItsTap() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        assumeAVmCanRun();
         List<String> args = helpExample();
         int tapAt = args.indexOf("--tap") + 1;
         assertTrue(tapAt > 0, "the example creates a TAP: " + args);
@@ -277,13 +283,12 @@ class LauncherIT {
         assertFalse(r[2].contains("warning"), r[2]);
         assertTrue(linkExists(netns, exampleTap));
         assertTrue(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "the VMM opened the TAP");
-        assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
+        assertStops();
     }
 
     @Test
     void aTapNoInterfaceNamesIsWarnedAbout() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        assumeAVmCanRun();
         String[] r = run(List.of("--config-file", "docs/examples/idle.json", "--tap", tap, "--id", id,
                 "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString(), "--netns", netns,
                 "--parent-cgroup", parentCgroup));
@@ -291,13 +296,12 @@ class LauncherIT {
         assertTrue(r[2].contains("ember-launch: warning: --tap " + tap + ": no network interface in docs/examples/idle.json"
                 + " names it (host_dev_name)"), r[2]);
         assertFalse(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "nothing to connect");
-        assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
+        assertStops();
     }
 
     @Test
     void withANewPidNamespaceTheVmmIsItsPid1AndStopStillFindsIt() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
+        assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
         Path cfg = Files.writeString(base.resolve("min.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128}}");
