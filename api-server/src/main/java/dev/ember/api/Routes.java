@@ -56,7 +56,7 @@ public final class Routes {
         t.add(new Route("GET", "/version", ANY, null, VersionInfo.class, "vmm_version", "The Ember version (Firecracker's field name).",
                 call -> ApiResponse.ok(new VersionInfo(EmberVersion.VERSION))));
         t.add(new Route("GET", "/vm/config", ANY, null, VmConfigFile.class, "vm_config", "The full configuration, in the config file's format.",
-                call -> ApiResponse.ok(r.export())));
+                call -> ApiResponse.ok(r.apiView())));
         t.add(new Route("GET", "/openapi", ANY, null, JsonNode.class, "openapi", "This API as an OpenAPI 3 document.",
                 call -> ApiResponse.ok(OpenApi.document(table(c)))));
         t.add(new Route("GET", "/metrics/prometheus", ANY, null, String.class, "prometheus", "All metric counters in OpenMetrics text format.",

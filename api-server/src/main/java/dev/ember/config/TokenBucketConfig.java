@@ -11,10 +11,6 @@ public record TokenBucketConfig(
         @JsonProperty("one_time_burst") Long oneTimeBurst,
         @JsonProperty("refill_time") Long refillTime) {
 
-    public TokenBucketConfig {
-        oneTimeBurst = oneTimeBurst == null ? 0L : oneTimeBurst;
-    }
-
     public boolean enabled() {
         return size != null && size > 0 && refillTime != null && refillTime > 0;
     }
@@ -22,6 +18,8 @@ public record TokenBucketConfig(
     void validate(String field) throws ConfigException {
         Check.range(size, 0, Long.MAX_VALUE, field + ".size");
         Check.range(refillTime, 0, Long.MAX_VALUE, field + ".refill_time");
-        Check.range(oneTimeBurst, 0, Long.MAX_VALUE, field + ".one_time_burst");
+        if (oneTimeBurst != null) { // optional: absent stays absent, as GET /vm/config shows it (null)
+            Check.range(oneTimeBurst, 0, Long.MAX_VALUE, field + ".one_time_burst");
+        }
     }
 }

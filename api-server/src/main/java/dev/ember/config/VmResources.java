@@ -462,6 +462,25 @@ public final class VmResources {
                 metrics, mmdsConfig, serial);
     }
 
+    /** Firecracker's GET /vm/config sections, each present: null (or []) when not configured. */
+    private static final List<String> API_SECTIONS = List.of("balloon", "drives", "boot-source", "cpu-config", "logger",
+            "machine-config", "metrics", "mmds-config", "network-interfaces", "vsock", "entropy");
+
+    /**
+     * GET /vm/config as Firecracker answers it: every section present, null when not configured;
+     * logger and metrics null (they describe the process, not the VM, and Firecracker does not
+     * report them); no serial section (Firecracker's export has none).
+     */
+    public synchronized JsonNode apiView() {
+        com.fasterxml.jackson.databind.node.ObjectNode all = StrictJson.MAPPER.valueToTree(export());
+        com.fasterxml.jackson.databind.node.ObjectNode view = StrictJson.MAPPER.createObjectNode();
+        for (String section : API_SECTIONS) {
+            JsonNode node = section.equals("logger") || section.equals("metrics") ? null : all.get(section);
+            view.set(section, node != null ? node : com.fasterxml.jackson.databind.node.NullNode.getInstance());
+        }
+        return view;
+    }
+
     /** Reads a Firecracker-style JSON config file; every error names the file and the field. */
     public static VmResources fromConfigFile(Path file) throws ConfigException {
         byte[] json;

@@ -425,6 +425,21 @@ class ApiServerTest {
         VmResources again = VmResources.fromConfigFile(saved);
         assertEquals(resources.bootSource(), again.bootSource());
         assertEquals(resources.machineConfig(), again.machineConfig());
-        assertNull(json(r).get("vsock"));
+        // Firecracker's shape: every section present, null when not configured; logger and metrics
+        // are the process's, never reported; no serial section.
+        JsonNode view = json(r);
+        for (String section : new String[] {"vsock", "balloon", "entropy", "cpu-config", "mmds-config", "logger", "metrics"}) {
+            assertTrue(view.has(section) && view.get(section).isNull(), section + " in " + view);
+        }
+        assertEquals(0, view.get("drives").size());
+        assertFalse(view.has("serial"), view.toString());
+        http.put("/metrics", "{\"metrics_path\": \"" + dir.resolve("m.json") + "\"}");
+        http.put("/serial", "{\"serial_out_path\": \"" + dir.resolve("console.log") + "\"}");
+        http.put("/drives/d", "{\"drive_id\": \"d\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": false,"
+                + " \"rate_limiter\": {\"ops\": {\"size\": 10, \"refill_time\": 100}}}");
+        view = json(http.get("/vm/config"));
+        assertTrue(view.get("metrics").isNull(), view.toString());
+        assertFalse(view.has("serial"), view.toString());
+        assertFalse(view.at("/drives/0/rate_limiter/ops").has("one_time_burst"), "an unset one_time_burst is not 0: " + view);
     }
 }
