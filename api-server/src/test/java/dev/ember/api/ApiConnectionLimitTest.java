@@ -3,8 +3,6 @@ package dev.ember.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -28,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiConnectionLimitTest {
     @TempDir
     Path dir;
-    MetricsWriter metrics = new MetricsWriter();
+    TestApi api;
     ApiServer server;
     final List<SocketChannel> held = new ArrayList<>();
 
@@ -41,16 +39,15 @@ class ApiConnectionLimitTest {
                 // Test clean-up.
             }
         }
-        if (server != null) {
-            server.close();
+        if (api != null) {
+            api.close();
         }
-        metrics.close();
     }
 
     private Path start(ApiLimits limits) throws Exception {
-        Path sock = dir.resolve("api.sock");
-        server = ApiServer.start(sock, new VmmController("vm1", new VmResources(), new FakeVmm(), metrics), 51200, limits);
-        return sock;
+        api = new TestApi(dir, limits);
+        server = api.server;
+        return api.socket;
     }
 
     private static SocketChannel connect(Path sock) throws IOException {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import java.io.ByteArrayOutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -31,21 +29,18 @@ class ApiFramingTest {
 
     @TempDir
     Path dir;
-    MetricsWriter metrics;
-    ApiServer server;
+    TestApi api;
     UnixHttpClient http;
 
     @BeforeEach
     void start() throws Exception {
-        metrics = new MetricsWriter();
-        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", new VmResources(), new FakeVmm(), metrics), 51200);
-        http = new UnixHttpClient(dir.resolve("api.sock"));
+        api = new TestApi(dir);
+        http = api.http;
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        metrics.close();
+        api.close();
     }
 
     private String raw(String request, boolean halfClose) throws Exception {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.ember.app.VmmControl;
-import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -17,25 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 class FirecrackerSemanticsTest {
     @TempDir
     Path dir;
-    FakeVmm vmm;
-    VmResources resources;
-    MetricsWriter metrics;
-    ApiServer server;
+    TestApi api;
     UnixHttpClient http;
 
     @BeforeEach
     void start() throws Exception {
-        vmm = new FakeVmm();
-        resources = new VmResources();
-        metrics = new MetricsWriter();
-        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", resources, vmm, metrics), 51200);
-        http = new UnixHttpClient(dir.resolve("api.sock"));
+        api = new TestApi(dir);
+        http = api.http;
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        metrics.close();
+        api.close();
     }
 
     @Test
@@ -71,10 +62,10 @@ class FirecrackerSemanticsTest {
     @Test
     void aDrivePatchWithNothingToChangeIsRefused() throws Exception {
         Path disk = Files.writeString(dir.resolve("disk.img"), "d");
-        resources.putDrive(dev.ember.config.DriveConfig.of("rootfs", disk.toString(), true, false));
-        vmm.state = VmmControl.State.RUNNING;
+        api.resources.putDrive(dev.ember.config.DriveConfig.of("rootfs", disk.toString(), true, false));
+        api.vmm.state = VmmControl.State.RUNNING;
         ApiServerTest.assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\"}"), 400,
                 "Please specify at least one property to patch: path_on_host, rate_limiter.");
-        assertEquals(java.util.List.of(), vmm.calls.stream().filter(c -> c.startsWith("drive")).toList());
+        assertEquals(java.util.List.of(), api.vmm.calls.stream().filter(c -> c.startsWith("drive")).toList());
     }
 }

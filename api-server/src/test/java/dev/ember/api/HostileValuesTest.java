@@ -3,8 +3,6 @@ package dev.ember.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -19,21 +17,18 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileValuesTest {
     @TempDir
     Path dir;
-    MetricsWriter metrics;
-    ApiServer server;
+    TestApi api;
     UnixHttpClient http;
 
     @BeforeEach
     void start() throws Exception {
-        metrics = new MetricsWriter();
-        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", new VmResources(), new FakeVmm(), metrics), 51200);
-        http = new UnixHttpClient(dir.resolve("api.sock"));
+        api = new TestApi(dir);
+        http = api.http;
     }
 
     @AfterEach
     void stop() {
-        server.close();
-        metrics.close();
+        api.close();
     }
 
     @Test
