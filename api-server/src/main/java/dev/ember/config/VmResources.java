@@ -171,10 +171,10 @@ public final class VmResources {
     public synchronized void putNetworkInterface(NetworkInterfaceConfig iface) throws ConfigException {
         Check.required(iface, "network interface");
         iface.validate();
+        // Firecracker drops an existing interface of this id before building the new one, so a
+        // PUT that then fails leaves neither (a well-formed but conflicting replacement).
+        networkInterfaces.remove(iface.ifaceId());
         for (NetworkInterfaceConfig other : networkInterfaces.values()) {
-            if (other.ifaceId().equals(iface.ifaceId())) {
-                continue;
-            }
             if (other.hostDevName().equals(iface.hostDevName())) {
                 throw new ConfigException(ConfigException.Reason.CONFLICT, "The host device name " + iface.hostDevName() + " is already in use. (by interface \""
                         + other.ifaceId() + "\"; give each interface its own TAP device)");

@@ -68,4 +68,19 @@ class FirecrackerSemanticsTest {
                 "Please specify at least one property to patch: path_on_host, rate_limiter.");
         assertEquals(java.util.List.of(), api.vmm.calls.stream().filter(c -> c.startsWith("drive")).toList());
     }
+
+    @Test
+    void aFailedPutOnAnExistingInterfaceDropsIt() throws Exception {
+        assertEquals(204, http.put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}").status());
+        assertEquals(204, http.put("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}").status());
+        ApiServerTest.assertFault(http.put("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap0\"}"), 400,
+                "The host device name tap0 is already in use.");
+        var ifaces = ApiServerTest.json(http.get("/vm/config")).get("network-interfaces");
+        assertEquals(1, ifaces.size(), ifaces.toString());
+        assertEquals("eth0", ifaces.get(0).get("iface_id").asText());
+        // A malformed body is refused before anything changes, as Firecracker's parser does.
+        ApiServerTest.assertFault(http.put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\","
+                + " \"guest_mac\": \"nope\"}"), 400, "network-interfaces[eth0].guest_mac \"nope\" is not a MAC address");
+        assertEquals(1, ApiServerTest.json(http.get("/vm/config")).get("network-interfaces").size());
+    }
 }
