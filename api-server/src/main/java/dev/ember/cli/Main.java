@@ -51,7 +51,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--show-level", description = "Show the level in each log line.")
     boolean showLevel;
 
-    @Option(names = "--show-log-origin", description = "Show the class and method that logged each line.")
+    @Option(names = "--show-log-origin", description = "Show the source file and line that logged each line.")
     boolean showLogOrigin;
 
     @Option(names = "--metrics-path", paramLabel = "PATH", description = "Write metrics (one JSON object per line) to this file or FIFO.")

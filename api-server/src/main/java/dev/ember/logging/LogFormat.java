@@ -7,8 +7,8 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 /**
- * Firecracker's log line: {@code <timestamp> [<id>:<thread>(:<LEVEL>)(:<origin>)] <message>},
- * e.g. {@code 2026-11-27T10:56:17.123456789 [vm1:ember-api:INFO:dev.ember.api.ApiServer.start] API ready}.
+ * Firecracker's log line: {@code <timestamp> [<id>:<thread>(:<LEVEL>)(:<file>:<line>)] <message>},
+ * e.g. {@code 2026-11-27T10:56:17.123456789 [vm1:main:INFO:dev/ember/cli/EmberRun.java:72] Running Ember}.
  */
 final class LogFormat {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS")
@@ -32,10 +32,7 @@ final class LogFormat {
             sb.append(':').append(levelName(r.getLevel()));
         }
         if (showOrigin) {
-            sb.append(':').append(r.getSourceClassName() != null ? r.getSourceClassName() : r.getLoggerName());
-            if (r.getSourceMethodName() != null) {
-                sb.append('.').append(r.getSourceMethodName());
-            }
+            sb.append(':').append(origin(r));
         }
         sb.append("] ").append(message(r));
         if (r.getThrown() != null) {
@@ -43,6 +40,33 @@ final class LogFormat {
             sb.append(": ").append(r.getThrown());
         }
         return sb.append('\n').toString();
+    }
+
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    /**
+     * Firecracker's origin is {@code file:line}. A record carries the class and method that
+     * logged it; the frame of that call is still on this thread's stack (handlers publish on
+     * the logging thread), so its file and line are read from there. Only with --show-log-origin.
+     */
+    static String origin(LogRecord r) {
+        String cls = r.getSourceClassName();
+        String method = r.getSourceMethodName();
+        if (cls == null) {
+            return r.getLoggerName();
+        }
+        StackWalker.StackFrame frame = WALKER.walk(frames -> frames
+                .filter(f -> f.getClassName().equals(cls) && (method == null || f.getMethodName().equals(method)))
+                .findFirst()).orElse(null);
+        String file = cls.replace('.', '/');
+        int nested = file.indexOf('$');
+        file = (nested < 0 ? file : file.substring(0, nested)) + ".java";
+        if (frame == null || frame.getLineNumber() < 0) {
+            return file; // published later than logged (not the case for Ember's handler): no line
+        }
+        int slash = file.lastIndexOf('/');
+        String dir = slash < 0 ? "" : file.substring(0, slash + 1);
+        return dir + (frame.getFileName() != null ? frame.getFileName() : file.substring(slash + 1)) + ":" + frame.getLineNumber();
     }
 
     private static String message(LogRecord r) {
