@@ -35,7 +35,8 @@ public interface LibC {
     int TFD_CLOEXEC = 02000000, TFD_NONBLOCK = 04000;
 
     int EINTR = 4, EAGAIN = 11, ENOENT = 2, EEXIST = 17, EINVAL = 22, EBUSY = 16, EFAULT = 14,
-            ENOSPC = 28, EPERM = 1, EACCES = 13, ENOSYS = 38;
+            ENOSPC = 28, EPERM = 1, EACCES = 13, ENOSYS = 38, EPIPE = 32, ECONNRESET = 104, ECONNREFUSED = 111,
+            EADDRINUSE = 98, EINPROGRESS = 115;
 
     int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
     long SIG_DFL = 0, SIG_IGN = 1;
@@ -77,6 +78,23 @@ public interface LibC {
     long lseek(int fd, long offset, int whence);
 
     int eventfd(int initval, int flags);
+
+    // Unix domain stream sockets (the vsock device's host side). <sys/socket.h>
+    int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_NONBLOCK = 04000, SOCK_CLOEXEC = 02000000;
+    int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
+    /** send(2) flag: a write to a closed peer fails with EPIPE instead of raising SIGPIPE. */
+    int MSG_NOSIGNAL = 0x4000;
+
+    int socket(int domain, int type, int protocol);
+    /** addr points at a {@link SockaddrUn}. */
+    int bind(int fd, long addr, int addrlen);
+    int listen(int fd, int backlog);
+    int accept4(int fd, long addr, long addrlen, int flags);
+    /** addr points at a {@link SockaddrUn}. */
+    int connect(int fd, long addr, int addrlen);
+    int shutdown(int fd, int how);
+    @ssize_t long send(int fd, long buf, @size_t long len, int flags);
+    int unlink(String path);
 
     int epoll_create1(int flags);
     /** event points at a packed 12-byte {@code struct epoll_event}. */

@@ -5,7 +5,7 @@ import dev.ember.metrics.Counter;
 /**
  * A counter kept twice, as Firecracker reports device metrics: once in the device's own group
  * ({@code block_rootfs}) and once in the aggregate of its kind ({@code block}). Two atomic adds,
- * no allocation.
+ * no allocation. A device there is only one of keeps it once ({@code aggregate} null).
  */
 public final class DeviceCounter {
     private final Counter own;
@@ -18,12 +18,16 @@ public final class DeviceCounter {
 
     public void inc() {
         own.inc();
-        aggregate.inc();
+        if (aggregate != null) {
+            aggregate.inc();
+        }
     }
 
     public void add(long n) {
         own.add(n);
-        aggregate.add(n);
+        if (aggregate != null) {
+            aggregate.add(n);
+        }
     }
 
     /** The device's own running total. */

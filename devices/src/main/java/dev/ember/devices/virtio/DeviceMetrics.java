@@ -23,8 +23,17 @@ public final class DeviceMetrics {
             new EnumMap<>(VirtqueueException.Reason.class);
 
     public DeviceMetrics(String kind, String id) {
-        this.own = Metrics.group(kind + "_" + id);
-        this.aggregate = Metrics.group(kind);
+        this(Metrics.group(kind + "_" + id), Metrics.group(kind));
+    }
+
+    /** A device there is at most one of (vsock): its counters live in the {@code kind} group only. */
+    public static DeviceMetrics single(String kind) {
+        return new DeviceMetrics(Metrics.group(kind), null);
+    }
+
+    private DeviceMetrics(MetricGroup own, MetricGroup aggregate) {
+        this.own = own;
+        this.aggregate = aggregate;
         this.activateFails = counter("activate_fails");
         this.deviceErrors = counter("device_errors");
         this.cfgFails = counter("cfg_fails");
@@ -39,7 +48,7 @@ public final class DeviceMetrics {
     }
 
     public DeviceCounter counter(String name) {
-        return new DeviceCounter(own.counter(name), aggregate.counter(name));
+        return new DeviceCounter(own.counter(name), aggregate == null ? null : aggregate.counter(name));
     }
 
     public MetricGroup group() {

@@ -4,9 +4,16 @@ import static dev.ember.devices.virtio.BlockHarness.*;
 import static dev.ember.devices.virtio.VirtioBlock.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.ember.devices.virtio.vsock.VirtioVsock;
+import dev.ember.devices.virtio.vsock.VsockPacket;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import java.lang.management.ManagementFactory;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The request path allocates nothing: the event-loop thread's allocation counter (HotSpot's
  * per-thread TLAB accounting) does not grow while it serves thousands of block requests after
  * warm-up. A leak of even one small object per request would show as tens of kilobytes.
+ * The same for vsock packets both ways (guest to host socket and back).
  */
 @ExtendWith(GuestMemoryAndLoop.class)
 class HotPathAllocationTest {
@@ -51,6 +59,51 @@ class HotPathAllocationTest {
             long allocated = loopAllocatedBytes() - before;
             System.out.println("HotPathAllocationTest: " + n + " block requests, " + allocated + " bytes allocated on the event loop");
             assertTrue(allocated < 16 * 1024, n + " requests allocated " + allocated + " bytes on the event loop");
+        }
+    }
+
+    @Test
+    void vsockDataAllocatesNothingOnTheEventLoop() throws Exception {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        Path uds = dir.resolve("a.sock");
+        VirtioVsock vsock = new VirtioVsock(VsockGuest.GUEST_CID, uds.toString());
+        try (VsockGuest g = new VsockGuest(mem, loop, vsock);
+                ServerSocketChannel l = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            l.bind(UnixDomainSocketAddress.of(uds + "_7"));
+            g.send(VsockPacket.OP_REQUEST, 9, 7, 0, 1 << 30, 0, null, false);
+            assertEquals(VsockPacket.OP_RESPONSE, g.recv().op());
+            try (SocketChannel host = l.accept()) {
+                byte[] data = new byte[1024];
+                ByteBuffer in = ByteBuffer.allocate(1024);
+                int fwd = 0;
+                for (int round = 0; round < 2; round++) {
+                    long before = loopAllocatedBytes();
+                    int n = round == 0 ? 3000 : 2000; // the first round warms up
+                    for (int i = 0; i < n; i++) {
+                        g.send(VsockPacket.OP_RW, 9, 7, 0, 1 << 30, fwd, data, false);
+                        in.clear();
+                        while (in.hasRemaining()) {
+                            host.read(in);
+                        }
+                        in.flip();
+                        host.write(in);
+                        VsockGuest.Packet p;
+                        int got = 0;
+                        while (got < 1024) {
+                            p = g.recv();
+                            got += p.data().length;
+                        }
+                        fwd += got;
+                    }
+                    long allocated = loopAllocatedBytes() - before;
+                    if (round == 1) {
+                        System.out.println("HotPathAllocationTest: " + n + " vsock round trips, " + allocated + " bytes allocated on the event loop");
+                        assertTrue(allocated < 16 * 1024, n + " vsock round trips allocated " + allocated + " bytes on the event loop");
+                    }
+                }
+            }
         }
     }
 }

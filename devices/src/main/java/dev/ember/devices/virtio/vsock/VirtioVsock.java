@@ -1,0 +1,256 @@
+package dev.ember.devices.virtio.vsock;
+
+import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceMetrics;
+import dev.ember.devices.virtio.SplitQueue;
+import dev.ember.devices.virtio.Virtio;
+import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioTransport;
+import dev.ember.devices.virtio.VirtqueueException;
+import dev.ember.devices.virtio.VirtqueueException.Reason;
+import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.memory.GuestMemoryException;
+
+/**
+ * virtio-vsock (virtio 1.2, 5.10): RX, TX and event queues, config space {@code le64 guest_cid},
+ * stream sockets only; the host side is Unix sockets ({@link VsockMuxer}).
+ *
+ * <p>Every packet is a {@link VsockPacket} header followed by its payload, in one descriptor
+ * or several (Linux has used both layouts): the device reads and writes the chain's readable
+ * and writable areas as byte streams. A TX chain shorter than a header or than the length its
+ * header claims, or an RX chain with no room past a header, is the driver's error
+ * (DEVICE_NEEDS_RESET, counted by reason) and never reaches the muxer. Nothing on the queue
+ * paths allocates.
+ */
+public final class VirtioVsock implements VirtioDevice {
+    public static final int DEVICE_ID = 19;
+    public static final int RX_QUEUE = 0, TX_QUEUE = 1, EVENT_QUEUE = 2;
+    /** struct virtio_vsock_config: {@code le64 guest_cid}. */
+    public static final int CFG_GUEST_CID = 0, CFG_SIZE = 8;
+    /** virtio_vsock_event id: the guest must drop its connections (snapshot restore). */
+    public static final int EVENT_TRANSPORT_RESET = 0;
+    /** Largest payload a TX packet may carry (Linux sends at most 64 KiB). */
+    static final long MAX_TX_PAYLOAD = 64 * 1024;
+
+    private final long guestCid;
+    private final String udsPath;
+    private final DeviceMetrics metrics = DeviceMetrics.single("vsock");
+    private final VsockMetrics m = new VsockMetrics(metrics);
+    private final VsockMuxer muxer;
+    private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final VsockPacket rxPkt = new VsockPacket();
+    private final VsockPacket txPkt = new VsockPacket();
+    private final Runnable rxReady = this::processRx;
+    private EventLoop loop;
+    private VirtioTransport transport;
+
+    /**
+     * Binds {@code udsPath} at once, so a bad path fails the start and not the guest.
+     *
+     * @throws VsockException naming the field and what is wrong
+     */
+    public VirtioVsock(long guestCid, String udsPath) {
+        if (guestCid < 3 || guestCid > 0xFFFF_FFFFL) {
+            throw new VsockException(VsockException.Reason.GUEST_CID, "vsock guest_cid must be 3.." + 0xFFFF_FFFFL + " (0-2 are reserved), got " + guestCid);
+        }
+        this.guestCid = guestCid;
+        this.udsPath = udsPath;
+        this.muxer = new VsockMuxer(guestCid, udsPath, m);
+    }
+
+    public long guestCid() {
+        return guestCid;
+    }
+
+    public String udsPath() {
+        return udsPath;
+    }
+
+    /** Open host connections, for tests and the snapshot check. */
+    public int connections() {
+        return muxer.connections();
+    }
+
+    @Override public int deviceType() { return DEVICE_ID; }
+    @Override public String name() { return "vsock cid " + guestCid; }
+    @Override public long deviceFeatures() {
+        return Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
+    }
+    @Override public int queueCount() { return 3; }
+    @Override public boolean queueRequired(int queueIndex) { return true; }
+    @Override public DeviceMetrics metrics() { return metrics; }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        if (offset < 0 || size <= 0 || size > 8 || offset + size > CFG_SIZE) {
+            metrics.cfgFails.inc();
+            return 0;
+        }
+        long v = guestCid >>> (8 * offset);
+        return size == 8 ? v : v & ((1L << (8 * size)) - 1);
+    }
+
+    @Override
+    public void writeConfig(int offset, int size, long value) {
+        metrics.cfgFails.inc(); // guest_cid is read-only
+    }
+
+    @Override
+    public void attach(EventLoop eventLoop) {
+        this.loop = eventLoop;
+        muxer.attach(eventLoop, rxReady);
+    }
+
+    @Override
+    public void activate(VirtioTransport t) {
+        ThreadConfinement.requireLoop(loop, "VirtioVsock.activate");
+        this.transport = t;
+        processRx(); // host connections may be waiting for the guest's first buffers
+    }
+
+    @Override
+    public void reset() {
+        ThreadConfinement.requireLoop(loop, "VirtioVsock.reset");
+        transport = null;
+        muxer.reset();
+    }
+
+    @Override
+    public void onQueueNotify(int queueIndex) {
+        switch (queueIndex) {
+            case RX_QUEUE -> {
+                m.rxQueueEventCount.inc();
+                processRx();
+            }
+            case TX_QUEUE -> {
+                m.txQueueEventCount.inc();
+                processTx();
+            }
+            default -> { } // event buffers are taken when an event is sent
+        }
+    }
+
+    private void processRx() {
+        ThreadConfinement.requireLoop(loop, "VirtioVsock.processRx");
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return;
+        }
+        SplitQueue q = t.queue(RX_QUEUE);
+        boolean used = false;
+        try {
+            while (muxer.hasPending()) {
+                if (!q.pop(chain)) {
+                    if (q.enableNotifications()) {
+                        continue;
+                    }
+                    break; // no buffers: connections stay queued (their sockets unwatched) until a kick
+                }
+                if (chain.readableBytes() != 0 || chain.writableBytes() <= VsockPacket.HDR_SIZE) {
+                    throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock RX buffer " + chain.head()
+                            + " has device-readable descriptors or no room past the 44-byte header");
+                }
+                long n = muxer.emit(chain, rxPkt);
+                if (n < 0) {
+                    q.undoPop();
+                    break;
+                }
+                q.addUsed(chain.head(), n);
+                m.rxPackets.inc();
+                used = true;
+            }
+        } catch (VirtqueueException e) {
+            m.rxQueueEventFails.inc();
+            t.deviceError(e);
+        } catch (GuestMemoryException e) {
+            m.rxQueueEventFails.inc();
+            t.deviceError(e);
+        }
+        if (used) {
+            t.notifyUsed(q);
+        }
+    }
+
+    private void processTx() {
+        ThreadConfinement.requireLoop(loop, "VirtioVsock.processTx");
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return;
+        }
+        SplitQueue q = t.queue(TX_QUEUE);
+        boolean used = false;
+        try {
+            do {
+                while (q.pop(chain)) {
+                    if (chain.writableBytes() != 0 || chain.readableBytes() < VsockPacket.HDR_SIZE) {
+                        throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + chain.head()
+                                + " has device-writable descriptors or is shorter than the 44-byte header");
+                    }
+                    txPkt.readFrom(chain);
+                    if (txPkt.len > MAX_TX_PAYLOAD || txPkt.len > chain.readableBytes() - VsockPacket.HDR_SIZE) {
+                        throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + chain.head() + " claims "
+                                + txPkt.len + " payload bytes but holds " + (chain.readableBytes() - VsockPacket.HDR_SIZE)
+                                + " (at most " + MAX_TX_PAYLOAD + ")");
+                    }
+                    m.txPackets.inc();
+                    muxer.onGuestPacket(txPkt, chain);
+                    q.addUsed(chain.head(), 0);
+                    used = true;
+                }
+            } while (q.enableNotifications());
+        } catch (VirtqueueException e) {
+            m.txQueueEventFails.inc();
+            t.deviceError(e);
+        } catch (GuestMemoryException e) {
+            m.txQueueEventFails.inc();
+            t.deviceError(e);
+        }
+        if (used) {
+            t.notifyUsed(q);
+        }
+        processRx(); // replies (RESPONSE, RST, credit) the packets asked for
+    }
+
+    /**
+     * Tells the driver to drop every connection (VIRTIO_VSOCK_EVENT_TRANSPORT_RESET), as after
+     * a snapshot restore; host connections end too. Event-loop thread.
+     *
+     * @return false if the driver had no event buffer posted
+     */
+    public boolean sendTransportReset() {
+        ThreadConfinement.requireLoop(loop, "VirtioVsock.sendTransportReset");
+        muxer.reset();
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return false;
+        }
+        SplitQueue q = t.queue(EVENT_QUEUE);
+        try {
+            if (!q.pop(chain)) {
+                m.evQueueEventFails.inc();
+                return false;
+            }
+            if (chain.writableBytes() < 4) {
+                throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock event buffer " + chain.head() + " is shorter than 4 bytes");
+            }
+            chain.writeWritable(0, 4, EVENT_TRANSPORT_RESET);
+            q.addUsed(chain.head(), 4);
+        } catch (VirtqueueException e) {
+            m.evQueueEventFails.inc();
+            t.deviceError(e);
+            return false;
+        } catch (GuestMemoryException e) {
+            m.evQueueEventFails.inc();
+            t.deviceError(e);
+            return false;
+        }
+        t.notifyUsed(q);
+        return true;
+    }
+
+    @Override
+    public void close() {
+        muxer.close();
+    }
+}
