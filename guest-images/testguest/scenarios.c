@@ -20,6 +20,7 @@ void scenario_net_bench(void);
 void scenario_virtio_blk_swap(void);
 void scenario_virtio_net_burst(void);
 void scenario_snapshot(void);
+void scenario_virtio_vsock(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -40,6 +41,7 @@ static const struct scenario scenarios[] = {
     {"virtio-blk-swap", scenario_virtio_blk_swap},
     {"virtio-net-burst", scenario_virtio_net_burst},
     {"snapshot", scenario_snapshot},
+    {"virtio-vsock", scenario_virtio_vsock},
 };
 
 const struct scenario *scenario_find(const char *name)

@@ -43,5 +43,6 @@
 
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_VSOCK 19
 
 #endif

@@ -14,6 +14,9 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
+import dev.ember.devices.virtio.vsock.VirtioVsock;
+import dev.ember.devices.virtio.vsock.VsockException;
+import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +26,7 @@ import java.util.Map;
 
 /**
  * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
- * device first of all, so it is {@code /dev/vda}), then network interfaces, device n on the
+ * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, device n on the
  * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
  * configuration records to the device constructors and collects the kernel command-line
  * additions ({@code virtio_mmio.device=...}, {@code root=...}).
@@ -33,6 +36,7 @@ final class VirtioDevices implements AutoCloseable {
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
+    private VirtioVsock vsock;
     private final EventLoop loop;
 
     private VirtioDevices(EventLoop loop) {
@@ -59,6 +63,14 @@ final class VirtioDevices implements AutoCloseable {
                 v.add(m, net);
                 v.nets.put(n.ifaceId(), net);
             }
+            VsockConfig vc = resources.vsock();
+            if (vc != null) {
+                v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());
+                v.add(m, v.vsock);
+            }
+        } catch (VsockException e) {
+            v.close();
+            throw new VmmException("Cannot create backend for vsock device: " + e.getMessage());
         } catch (BlockDeviceException | TapException | IllegalArgumentException e) {
             v.close();
             throw new VmmException(e.getMessage());
@@ -169,6 +181,10 @@ final class VirtioDevices implements AutoCloseable {
         if (in.has(Snapshots.VIRTIO_PREFIX + transports.size())) {
             throw new dev.ember.snapshot.SnapshotFormatException("the snapshot holds more virtio devices than its configuration"
                     + " describes (" + transports.size() + ")");
+        }
+        if (vsock != null) {
+            // Host connections did not survive the snapshot: the guest must drop its own (Firecracker's behaviour).
+            vsock.sendTransportReset();
         }
     }
 

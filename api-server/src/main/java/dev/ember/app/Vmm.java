@@ -262,9 +262,6 @@ public final class Vmm implements VmmControl {
             throw new VmmStoppedException();
         }
         Path memPath = memoryFile(params);
-        if (params.vsockOverride() != null) {
-            throw new VmmException("vsock_override: Ember has no vsock device; leave it out");
-        }
         if (Boolean.TRUE.equals(params.clockRealtime())) {
             throw new VmmException("clock_realtime is not supported yet; leave it out or false");
         }
@@ -290,6 +287,7 @@ public final class Vmm implements VmmControl {
             sections = StateSections.read(statePath);
             config = Snapshots.restorableConfig(sections, statePath);
             applyNetworkOverrides(config, params.networkOverrides());
+            applyVsockOverride(config, params.vsockOverride());
             recorded.applyConfig(config, null);
             if (resources.serial() != null) {
                 recorded.setSerial(resources.serial()); // PUT /serial before the load: where this process's console goes
@@ -412,6 +410,18 @@ public final class Vmm implements VmmControl {
                 throw new ConfigException(ConfigException.Reason.NOT_FOUND, "network_overrides: the snapshot has no network interface \"" + o.ifaceId() + "\"");
             }
         }
+    }
+
+    /** {@code vsock_override}: the restored vsock device listens on a new {@code uds_path}. */
+    private static void applyVsockOverride(JsonNode config, SnapshotLoadParams.VsockOverride override) throws ConfigException {
+        if (override == null || override.udsPath() == null) {
+            return;
+        }
+        JsonNode vsock = config.get("vsock");
+        if (vsock == null || !vsock.isObject()) {
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "vsock_override: the snapshot has no vsock device");
+        }
+        ((ObjectNode) vsock).put("uds_path", override.udsPath());
     }
 
     /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */

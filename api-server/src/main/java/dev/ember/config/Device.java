@@ -16,7 +16,7 @@ public enum Device {
     NETWORK_INTERFACES("network-interfaces", true),
     /** io_uring block I/O; drives use synchronous preadv/pwritev on the event loop. */
     DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", false),
-    VSOCK("vsock", false),
+    VSOCK("vsock", true),
     BALLOON("balloon", false),
     ENTROPY("entropy", false),
     MMDS("mmds-config", false),

@@ -11,6 +11,11 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -68,6 +73,70 @@ class VirtioDevicesIT {
         int code = vm.awaitExit(BOOT);
         assertEquals(0, code, "exit status\n" + vm.describe());
         assertTrue(vm.stdout().contains("EMBER-TEST: PASS " + scenario), vm.describe());
+    }
+
+    /**
+     * vsock both ways through bin/ember: a host process connects to uds_path with
+     * {@code CONNECT 1000}, gets {@code OK <port>} and its bytes echoed by the guest's listener;
+     * then the guest connects to host port 2000, which is this test's listener at
+     * {@code <uds_path>_2000}, and prints the reply.
+     */
+    @Test
+    void vsockHostConnectEchoAndGuestConnectToHost() throws Exception {
+        Path uds = dir.resolve("v.sock");
+        try (ServerSocketChannel hostListener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            hostListener.bind(UnixDomainSocketAddress.of(uds + "_2000"));
+            Path cfg = config("virtio-vsock", "  \"vsock\": { \"guest_cid\": 7, \"uds_path\": \"" + uds + "\" }");
+            try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+                vm.awaitStdout("virtio-vsock: cid 7, listening on port 1000\n", BOOT);
+                byte[] sent = new byte[3000];
+                for (int i = 0; i < sent.length; i++) {
+                    sent[i] = (byte) ('a' + i % 26);
+                }
+                try (SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(uds))) {
+                    host.write(ByteBuffer.wrap("CONNECT 1000\n".getBytes(StandardCharsets.US_ASCII)));
+                    String ok = readLine(host);
+                    assertTrue(ok.matches("OK \\d+"), ok);
+                    host.write(ByteBuffer.wrap(sent));
+                    assertArrayEquals(sent, readExactly(host, sent.length), "the guest echoed every byte, in order");
+                    host.shutdownOutput();
+                    assertEquals(-1, host.read(ByteBuffer.allocate(1)), "the stream ends when the guest closes it");
+                }
+                try (SocketChannel fromGuest = hostListener.accept()) {
+                    assertEquals("hello from the guest over vsock", readLine(fromGuest));
+                    fromGuest.write(ByteBuffer.wrap("hello guest\n".getBytes(StandardCharsets.US_ASCII)));
+                }
+                assertPass(vm, "virtio-vsock");
+                assertTrue(vm.stdout().contains("virtio-vsock: echoed 3000 bytes to host port "), vm.describe());
+                assertTrue(vm.stdout().contains("virtio-vsock: host replied: hello guest\n"), vm.describe());
+                assertTrue(vm.stdout().contains("virtio-vsock: closed\n"), vm.describe());
+            }
+        }
+    }
+
+    private static String readLine(SocketChannel c) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        ByteBuffer b = ByteBuffer.allocate(1);
+        while (true) {
+            b.clear();
+            if (c.read(b) < 0) {
+                throw new IOException("end of stream inside a line: " + sb);
+            }
+            if (b.get(0) == '\n') {
+                return sb.toString();
+            }
+            sb.append((char) b.get(0));
+        }
+    }
+
+    private static byte[] readExactly(SocketChannel c, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                throw new IOException("end of stream after " + b.position() + " of " + n + " bytes");
+            }
+        }
+        return b.array();
     }
 
     @Test

@@ -35,9 +35,15 @@ class DefaultFilterTest {
         assertEquals(SeccompAction.ALLOW, f.matchAction());
         assertTrue(BpfCompiler.compile(f).length() < 4096);
         for (String never : List.of("execve", "execveat", "fork", "vfork", "ptrace", "mount", "umount2", "pivot_root", "chroot",
-                "setns", "unshare", "init_module", "finit_module", "kexec_load", "bpf", "perf_event_open", "connect", "setuid", "setgid")) {
+                "setns", "unshare", "init_module", "finit_module", "kexec_load", "bpf", "perf_event_open", "setuid", "setgid")) {
             assertFalse(f.rules().stream().anyMatch(r -> r.name().equals(never)), never + " must not be allowed");
         }
+        // connect is allowed for vsock's guest-initiated connections; it can reach Unix sockets only
+        // because every socket rule demands AF_UNIX.
+        assertTrue(f.rules().stream().anyMatch(r -> r.name().equals("connect")));
+        assertTrue(f.rules().stream().filter(r -> r.name().equals("socket")).allMatch(r -> r.conditions().stream()
+                .anyMatch(c -> c.index() == 0 && c.op() == dev.ember.seccomp.ArgCondition.Op.EQ && c.value() == 1)),
+                "socket is limited to AF_UNIX (1)");
     }
 
     /** Every ioctl condition names its request macro in "comment"; gcc says what the macro is. */
