@@ -44,7 +44,20 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
 ln -sf pts/ptmx $R/dev/ptmx
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
+# Fresh tmpfs on /tmp, /run and /var/tmp, except for the host directories listed in
+# /ctl/keep (the repository may live under /tmp, as a CI clone does): bound aside first, then
+# back at their paths on the new tmpfs.
+n=0
+while IFS= read -r k; do
+  [ -n "$k" ] && [ -d "$R$k" ] || continue
+  n=$((n + 1)); mkdir -p /keep/$n; mount --bind "$R$k" /keep/$n
+done < /ctl/keep
 for d in /tmp /run /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs $R$d; done
+n=0
+while IFS= read -r k; do
+  [ -n "$k" ] && [ -d "/keep/$((n + 1))" ] || continue
+  n=$((n + 1)); mkdir -p "$R$k"; mount --bind /keep/$n "$R$k"
+done < /ctl/keep
 mkdir -p $R/run/lock $R/run/netns
 mkdir -p $R/run/ember-nested-ctl && mount --bind /ctl $R/run/ember-nested-ctl
 ln -sf /proc/self/fd $R/dev/fd
