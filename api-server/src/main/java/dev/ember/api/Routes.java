@@ -109,7 +109,7 @@ public final class Routes {
                 call -> {
                     NetworkInterfaceConfig n = call.body(NetworkInterfaceConfig.class);
                     checkId(call, "iface_id", n.ifaceId());
-                    r.putNetworkInterface(n);
+                    c.putNetworkInterface(n);
                     return ApiResponse.noContent();
                 }));
         t.add(new Route("PATCH", "/network-interfaces/{iface_id}", POST_BOOT, NetworkInterfaceUpdate.class, null, "network_interface",

@@ -101,6 +101,21 @@ public final class VmmController {
         resources.recordPatchedDrive(merged);
     }
 
+    /**
+     * PUT /network-interfaces: recorded, then its TAP opened once, as Firecracker opens it at PUT,
+     * so a TAP this process cannot attach (missing rights, a multi-queue TAP, a non-TAP interface)
+     * is a 400 now, not at InstanceStart; the interface is then not kept.
+     */
+    public void putNetworkInterface(NetworkInterfaceConfig iface) throws ConfigException, VmmException {
+        resources.putNetworkInterface(iface);
+        try {
+            vmm.checkNetworkInterface(iface);
+        } catch (VmmException e) {
+            resources.removeNetworkInterface(iface.ifaceId());
+            throw e;
+        }
+    }
+
     public void updateNetworkInterface(NetworkInterfaceConfig merged) throws VmmException {
         vmm.updateNetworkRateLimiters(merged);
     }

@@ -496,6 +496,15 @@ public final class Vmm implements VmmControl {
     }
 
     @Override
+    public void checkNetworkInterface(NetworkInterfaceConfig iface) throws VmmException {
+        try (dev.ember.devices.net.Tap tap = dev.ember.devices.net.Tap.open(iface.hostDevName())) {
+            LOG.log(System.Logger.Level.DEBUG, "network-interfaces[" + iface.ifaceId() + "]: TAP " + tap.name() + " can be attached");
+        } catch (dev.ember.devices.net.TapException e) {
+            throw new VmmException("network-interfaces[" + iface.ifaceId() + "]: " + e.getMessage());
+        }
+    }
+
+    @Override
     public void terminate(int code, String reason) {
         LOG.log(System.Logger.Level.ERROR, "the VMM cannot go on: " + reason + "; exiting with " + ExitCode.describe(code));
         exitCode = code;

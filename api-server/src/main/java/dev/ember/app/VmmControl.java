@@ -66,6 +66,13 @@ public interface VmmControl {
      */
     void updateDrive(DriveConfig drive, boolean reopenFile) throws VmmException;
 
+    /**
+     * PUT /network-interfaces before boot: attaches the interface's TAP once and lets it go, so
+     * a TAP that cannot be used is refused at PUT, as Firecracker (which opens it there) does.
+     */
+    default void checkNetworkInterface(NetworkInterfaceConfig iface) throws VmmException {
+    }
+
     /** PATCH /network-interfaces: {@code iface} carries the merged rx/tx rate limiters. */
     void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException;
 

@@ -188,6 +188,11 @@ public final class VmResources {
         bootConfigured = true;
     }
 
+    /** Forgets an interface whose TAP could not be attached at PUT. */
+    public synchronized void removeNetworkInterface(String ifaceId) {
+        networkInterfaces.remove(ifaceId);
+    }
+
     public synchronized NetworkInterfaceConfig updateNetworkInterface(NetworkInterfaceUpdate update) throws ConfigException {
         Check.required(update, "network interface");
         update.validate();

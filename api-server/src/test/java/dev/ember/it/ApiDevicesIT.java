@@ -194,6 +194,22 @@ class ApiDevicesIT {
         assertTrue(metric("net_eth0", "rx_packets_count") >= 1);
     }
 
+    @Test
+    void aTapThatCannotBeAttachedIsRefusedAtPutAsFirecrackerDoes() throws Exception {
+        try (NetnsTap net = NetnsTap.create("vtap2")) {
+            // A multi-queue TAP: attaching it without IFF_MULTI_QUEUE fails (EINVAL).
+            assertEquals(0, NetnsTap.run(net.in("ip", "tuntap", "add", "dev", "mq0", "mode", "tap", "multi_queue")));
+            start(net.launcher(), "hello");
+            assertFault(http.put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"mq0\"}"),
+                    "network-interfaces[eth0]", "TUNSETIFF", "mq0");
+            assertEquals(0, StrictJson.MAPPER.readTree(http.get("/vm/config").body()).get("network-interfaces").size(),
+                    "the refused interface is not kept");
+            put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"" + net.tap + "\"}");
+            instanceStart();
+            assertPass("hello");
+        }
+    }
+
     // ---- 2. PATCH /drives path_on_host after boot -------------------------------------------
 
     @Test
