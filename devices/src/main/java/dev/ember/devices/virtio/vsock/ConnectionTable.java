@@ -75,6 +75,15 @@ final class ConnectionTable {
         }
     }
 
+    int capacity() {
+        return values.length;
+    }
+
+    /** The connection in slot {@code i} or null: a scan that allocates nothing (entries stay put while it runs). */
+    VsockConnection slot(int i) {
+        return values[i];
+    }
+
     /** Every connection, for a reset; allocation is fine there. */
     java.util.List<VsockConnection> all() {
         java.util.List<VsockConnection> out = new java.util.ArrayList<>(size);

@@ -61,6 +61,9 @@ final class VsockConnection {
     /** Host socket's epoll mask as registered (0 when not watched). */
     int armedMask;
 
+    /** System.nanoTime() by which the peer must have answered (CONNECT line, guest RESPONSE), 0 for none. */
+    long deadline;
+
     // CONNECT line parser
     private int linePos;
     private long linePort;

@@ -6,6 +6,7 @@ import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.vsock.VsockConnection.State;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.eventloop.TimerFd;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -32,7 +33,9 @@ import jnr.ffi.Pointer;
  * holds up its own connection and nothing else, and the loop never spins on a socket it cannot
  * serve. Bounds: {@link #MAX_CONNECTIONS} connections (including those still sending their
  * CONNECT line), {@link #MAX_TX_BUFFERS} send buffers of {@link VsockConnection#BUF_ALLOC} bytes,
- * {@link #RST_RING} queued replies to packets for no connection. Event-loop thread only.
+ * {@link #RST_RING} queued replies to packets for no connection, and {@link #ANSWER_TIMEOUT_NANOS}
+ * for a host process to send its CONNECT line or the guest to answer a REQUEST (Firecracker's
+ * 2 s), checked by a timer that runs only while such a wait exists. Event-loop thread only.
  */
 final class VsockMuxer {
     private static final System.Logger LOG = System.getLogger(VsockMuxer.class.getName());
@@ -47,6 +50,9 @@ final class VsockMuxer {
     static final int MAX_PAYLOAD = 64 * 1024;
     /** Host-initiated connections get local ports from here up, clear of the ports guests use. */
     static final int FIRST_LOCAL_PORT = 1 << 30;
+    /** How long a host process may take to send its CONNECT line, and the guest to answer our REQUEST. */
+    static final long ANSWER_TIMEOUT_NANOS = 2_000_000_000L;
+    private static final long SWEEP_NANOS = 500_000_000L;
     /** Connections accepted per listener wake-up before yielding to other fds (level-triggered). */
     private static final int ACCEPT_BATCH = 16;
 
@@ -68,6 +74,8 @@ final class VsockMuxer {
     private int nextLocalPort = FIRST_LOCAL_PORT;
     private EventLoop loop;
     private Runnable rxReady;
+    private TimerFd sweepTimer;
+    private boolean sweepArmed;
 
     /** Binds and listens on {@code udsPath}; throws {@link VsockException} when it cannot. */
     VsockMuxer(long guestCid, String udsPath, VsockMetrics metrics) {
@@ -82,6 +90,57 @@ final class VsockMuxer {
         this.loop = eventLoop;
         this.rxReady = onRxReady;
         eventLoop.register(listenFd, LibC.EPOLLIN, ev -> onListenerEvent());
+        sweepTimer = new TimerFd();
+        eventLoop.register(sweepTimer.fd(), LibC.EPOLLIN, ev -> sweep());
+    }
+
+    private void setDeadline(VsockConnection c) {
+        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
+        if (!sweepArmed) {
+            sweepTimer.arm(SWEEP_NANOS, SWEEP_NANOS);
+            sweepArmed = true;
+        }
+    }
+
+    /** Ends connections whose peer did not answer in time; stops the timer when none is waiting. */
+    private void sweep() {
+        ThreadConfinement.requireLoop(loop, "VsockMuxer.sweep");
+        sweepTimer.read();
+        long now = System.nanoTime();
+        boolean waiting = false;
+        for (java.util.Iterator<VsockConnection> it = awaitingLine.iterator(); it.hasNext(); ) {
+            VsockConnection c = it.next();
+            if (now - c.deadline >= 0) {
+                it.remove();
+                closeHost(c);
+                m.connsKilled.inc();
+            } else {
+                waiting = true;
+            }
+        }
+        for (int i = 0; i < table.capacity(); i++) {
+            VsockConnection c = table.slot(i);
+            if (c == null || c.deadline == 0) {
+                continue;
+            }
+            if (c.state != State.LOCAL_INIT) {
+                c.deadline = 0;
+            } else if (now - c.deadline >= 0) {
+                c.deadline = 0;
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    LOG.log(Level.DEBUG, "vsock: the guest did not answer a connection to port {0} in time; reset",
+                            Integer.toUnsignedString(c.peerPort));
+                }
+                kill(c); // marks it closed; it leaves the table once its RST is sent
+            } else {
+                waiting = true;
+            }
+        }
+        if (!waiting) {
+            sweepTimer.disarm();
+            sweepArmed = false;
+        }
+        rxReady.run();
     }
 
     int connections() {
@@ -115,6 +174,7 @@ final class VsockMuxer {
             VsockConnection c = new VsockConnection(fd, State.AWAIT_CONNECT_LINE);
             awaitingLine.add(c);
             register(c, LibC.EPOLLIN);
+            setDeadline(c);
         }
     }
 
@@ -168,6 +228,7 @@ final class VsockMuxer {
             c.localPort = allocateLocalPort(c.peerPort);
             c.state = State.LOCAL_INIT;
             c.pending |= VsockConnection.P_REQUEST;
+            setDeadline(c); // from now: a guest without the driver never answers
             table.put(c);
             m.connsAdded.inc();
             updateArming(c); // not read until the guest accepts
@@ -269,6 +330,7 @@ final class VsockMuxer {
         }
         if (c.state == State.LOCAL_INIT) {
             if (pkt.op == VsockPacket.OP_RESPONSE) {
+                c.deadline = 0;
                 establishHostInitiated(c);
             } else {
                 kill(c);
@@ -625,5 +687,11 @@ final class VsockMuxer {
         }
         HostSockets.close(listenFd);
         Native.LIBC.unlink(udsPath);
+        if (sweepTimer != null) {
+            if (loop != null) {
+                loop.unregister(sweepTimer.fd());
+            }
+            sweepTimer.close();
+        }
     }
 }
