@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * in progress, so idle connections held by a hostile client never lock out a real one; when
  * every open connection has a request in progress the new one is answered 503 and closed, as
  * Firecracker does. Accepting never stops because of the limit, so the listen backlog drains.
- * When accept itself fails (EMFILE, ENFILE) accepting pauses briefly instead of spinning.
+ * When accept fails for want of file descriptors (a jail's RLIMIT_NOFILE below the limit), the
+ * quietest idle connection makes room the same way; otherwise, and for any other accept error,
+ * accepting pauses briefly instead of spinning.
  */
 final class UnixPoller implements Runnable {
     private static final System.Logger LOG = System.getLogger(UnixPoller.class.getName());
@@ -125,6 +127,11 @@ final class UnixPoller implements Runnable {
             try {
                 channel = server.accept();
             } catch (IOException e) {
+                // Out of fds (EMFILE, ENFILE): an idle connection's fd is worth less than a new client's.
+                if (String.valueOf(e.getMessage()).contains("Too many open files")
+                        && evictQuietest("out of file descriptors (" + e.getMessage() + ")")) {
+                    continue;
+                }
                 acceptLog.log(System.Logger.Level.WARNING, () -> "accept on the API socket failed: " + e.getMessage()
                         + "; pausing accepts for " + ACCEPT_PAUSE_MILLIS + " ms");
                 acceptKey.interestOps(0);
@@ -134,7 +141,7 @@ final class UnixPoller implements Runnable {
             if (channel == null) {
                 return;
             }
-            if (openConnections() >= maxConnections && !evictQuietest()) {
+            if (openConnections() >= maxConnections && !evictQuietest("limit (" + maxConnections + ") reached")) {
                 refuse(channel);
                 continue;
             }
@@ -149,7 +156,7 @@ final class UnixPoller implements Runnable {
     }
 
     /** Closes the connection with no request in progress that has been quiet longest; false if there is none. */
-    private boolean evictQuietest() {
+    private boolean evictQuietest(String why) {
         UnixSocketConduit quietest = null;
         for (UnixSocketConduit c : open) {
             if (!c.requestInProgress() && (quietest == null || c.lastActive() - quietest.lastActive() < 0)) {
@@ -159,8 +166,8 @@ final class UnixPoller implements Runnable {
         if (quietest == null) {
             return false;
         }
-        limitLog.log(System.Logger.Level.WARNING, () -> "API connection limit (" + maxConnections + ") reached:"
-                + " closing the connection quiet longest to take a new one (a client may be holding idle connections)");
+        limitLog.log(System.Logger.Level.WARNING, () -> "API connection " + why + ": closing the connection quiet longest"
+                + " to take a new one (a client may be holding idle connections)");
         try {
             quietest.evict();
         } catch (IOException e) {

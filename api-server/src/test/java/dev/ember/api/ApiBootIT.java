@@ -78,4 +78,37 @@ class ApiBootIT {
             assertTrue(vm.stdout().contains("EMBER-TEST: PASS hello"), vm.describe());
         }
     }
+
+    /**
+     * The issue's jailed-VM case: a file-descriptor limit below the connection limit. Held idle
+     * connections use up the fds; accept's EMFILE then makes room by closing the quietest idle
+     * one (not by pausing until an idle timeout), and the failure is logged a few times at most,
+     * not once per attempt.
+     */
+    @Test
+    void getIsAnsweredWhenIdleConnectionsUseUpTheFdLimit() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.startVia(java.util.List.of("prlimit", "--nofile=96"), "--api-sock", sock.toString())) {
+            UnixHttpClient http = vm.api(sock);
+            java.util.List<java.nio.channels.SocketChannel> held = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 300; i++) {
+                    java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+                    ch.connect(java.net.UnixDomainSocketAddress.of(sock));
+                    held.add(ch);
+                }
+                assertEquals("Not started", http.instanceState(), vm.describe());
+                assertEquals(200, http.get("/").status());
+            } finally {
+                for (java.nio.channels.SocketChannel ch : held) {
+                    ch.close();
+                }
+            }
+            vm.terminate();
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            long acceptFailures = vm.stderr().lines().filter(l -> l.contains("accept on the API socket failed")).count();
+            assertTrue(acceptFailures <= 3, acceptFailures + " accept failure lines\n" + vm.describe());
+            assertTrue(vm.stderr().contains("API connection out of file descriptors"), vm.describe());
+        }
+    }
 }
