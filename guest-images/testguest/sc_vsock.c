@@ -203,3 +203,32 @@ void scenario_virtio_vsock(void)
     if (v.dev.irqs == 0)
         test_fail(EXIT_FAIL, "packets moved but no virtio interrupt was taken");
 }
+
+/* vsock-snapshot: sets the device up (an event buffer posted), prints
+ * "EMBER-TEST: READY vsock-snapshot" and waits up to 120 s for an event: the host snapshots the
+ * VM and loads it in a new process, which must tell the guest its connections are gone
+ * (VIRTIO_VSOCK_EVENT_TRANSPORT_RESET, id 0): "virtio-vsock: event <id> after the snapshot".
+ * Then waits for a byte on the serial input (so the host can look at the loaded VM) and ends. */
+static void serial_irq(struct irq_frame *f)
+{
+    (void)f; /* the loop below polls the receiver */
+}
+
+void scenario_vsock_snapshot(void)
+{
+    struct vsock v;
+    vsock_open(&v);
+    printf("EMBER-TEST: READY vsock-snapshot\n");
+    if (!vq_wait(&v.ev, 1, 120000))
+        test_fail(EXIT_FAIL, "no vsock event within 120 s");
+    volatile struct vring_used_elem *e = vq_used_elem(&v.ev, v.ev.last_used - 1);
+    if (e->id != 0 || e->len != 4)
+        test_fail(EXIT_FAIL, "bad vsock event completion: id %u len %u", e->id, e->len);
+    printf("virtio-vsock: event %u after the snapshot\n", *v.ev_buf);
+    if (*v.ev_buf != 0)
+        test_fail(EXIT_FAIL, "expected TRANSPORT_RESET (0)");
+    ioapic_route(SERIAL_IRQ, serial_irq);
+    serial_enable_rx_irq();
+    while (!serial_rx_ready())
+        irq_enable_and_halt();
+}

@@ -21,6 +21,7 @@ void scenario_virtio_blk_swap(void);
 void scenario_virtio_net_burst(void);
 void scenario_snapshot(void);
 void scenario_virtio_vsock(void);
+void scenario_vsock_snapshot(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -42,6 +43,7 @@ static const struct scenario scenarios[] = {
     {"virtio-net-burst", scenario_virtio_net_burst},
     {"snapshot", scenario_snapshot},
     {"virtio-vsock", scenario_virtio_vsock},
+    {"vsock-snapshot", scenario_vsock_snapshot},
 };
 
 const struct scenario *scenario_find(const char *name)

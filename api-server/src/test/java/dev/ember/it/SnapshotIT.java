@@ -171,6 +171,49 @@ class SnapshotIT {
         }
     }
 
+    /**
+     * vsock through a snapshot, as Firecracker: the loaded VM listens on the {@code vsock_override}
+     * path and the guest gets VIRTIO_VSOCK_EVENT_TRANSPORT_RESET (its connections are gone).
+     */
+    @Test
+    void vsockGuestGetsTransportResetAfterLoadAndOverrideMovesTheSocket() throws Exception {
+        Path snap = dir.resolve("vsock.snap");
+        Path mem = dir.resolve("vsock.mem");
+        Path udsBefore = dir.resolve("before.vsock");
+        Path udsAfter = dir.resolve("after.vsock");
+        try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("va.sock").toString(), "--id", "vsock-a")) {
+            UnixHttpClient http = first.api(dir.resolve("va.sock"));
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=vsock-snapshot\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+            expect(204, http.put("/vsock", "{\"guest_cid\": 9, \"uds_path\": \"" + udsBefore + "\"}"), "vsock");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            first.awaitStdout("EMBER-TEST: READY vsock-snapshot", WAIT);
+            assertTrue(Files.exists(udsBefore), "the device listens on uds_path");
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(WAIT);
+            assertFalse(first.stdout().contains("after the snapshot"), first.describe());
+        }
+        try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("vb.sock").toString(), "--id", "vsock-b")) {
+            UnixHttpClient http = second.api(dir.resolve("vb.sock"));
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"vsock_override\": {\"uds_path\": \"" + udsAfter + "\"},"
+                    + " \"resume_vm\": true}"), "load with vsock_override");
+            second.awaitStdout("virtio-vsock: event 0 after the snapshot\n", WAIT);
+            JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
+            assertEquals(udsAfter.toString(), config.path("vsock").path("uds_path").asText(), config.toString());
+            try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(udsAfter))) {
+                assertTrue(c.isConnected(), "the loaded device listens on the override path");
+            }
+            second.type("c");
+            second.awaitStdout("EMBER-TEST: PASS vsock-snapshot", WAIT);
+            assertEquals(0, second.awaitExit(WAIT), second.describe());
+        }
+    }
+
     private static long promValue(UnixHttpClient http, String name) throws Exception {
         Matcher m = Pattern.compile("^" + name + " (\\d+)$", Pattern.MULTILINE).matcher(http.get("/metrics/prometheus").body());
         assertTrue(m.find(), name + " missing from /metrics/prometheus");
