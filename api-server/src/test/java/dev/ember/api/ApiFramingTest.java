@@ -10,38 +10,19 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile request framing against the real API server: where a body ends must never be
  * guessed, or the bytes after it run as a second, smuggled request.
  */
 @Timeout(120) // a regression here shows as a connection left open: fail instead of hanging the build
-class ApiFramingTest {
+class ApiFramingTest extends RunningApiTest {
     private static final String SMUGGLED = "PUT /machine-config HTTP/1.1\r\nHost: x\r\nContent-Length: 35\r\n\r\n"
             + "{\"vcpu_count\":2,\"mem_size_mib\":256}";
 
-    @TempDir
-    Path dir;
-    TestApi api;
-    UnixHttpClient http;
-
-    @BeforeEach
-    void start() throws Exception {
-        api = new TestApi(dir);
-        http = api.http;
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
-    }
 
     private String raw(String request, boolean halfClose) throws Exception {
         return new String(http.exchange(request.getBytes(StandardCharsets.UTF_8), halfClose), StandardCharsets.UTF_8);

@@ -6,29 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.ember.app.VmmControl;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Behaviours found by replaying Firecracker's own API tests against the real server (issue 11 item 10). */
-class FirecrackerSemanticsTest {
-    @TempDir
-    Path dir;
-    TestApi api;
-    UnixHttpClient http;
-
-    @BeforeEach
-    void start() throws Exception {
-        api = new TestApi(dir);
-        http = api.http;
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
-    }
-
+class FirecrackerSemanticsTest extends RunningApiTest {
     @Test
     void serialIsNotBootSpecificSoASnapshotCanStillBeLoaded() throws Exception {
         assertEquals(204, http.put("/serial", "{\"serial_out_path\": \"" + dir.resolve("console.log") + "\"}").status());

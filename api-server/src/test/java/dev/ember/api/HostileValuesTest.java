@@ -5,32 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Values that break file names or number parsing, sent to the real API server: each is a 400
  * naming the field, never a 500, and nothing is created on the way.
  */
-class HostileValuesTest {
-    @TempDir
-    Path dir;
-    TestApi api;
-    UnixHttpClient http;
-
-    @BeforeEach
-    void start() throws Exception {
-        api = new TestApi(dir);
-        http = api.http;
-    }
-
-    @AfterEach
-    void stop() {
-        api.close();
-    }
-
+class HostileValuesTest extends RunningApiTest {
     @Test
     void aNulInAPathIsRefusedNamingTheField() throws Exception {
         String nul = "\\u0000";
