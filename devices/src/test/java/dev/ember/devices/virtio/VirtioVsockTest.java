@@ -293,6 +293,103 @@ class VirtioVsockTest {
     }
 
     @Test
+    void aHostThatStopsReadingStallsOnlyItsOwnConnection() throws Exception {
+        try (ServerSocketChannel l = hostListener(5006)) {
+            g.send(OP_REQUEST, 100, 5006, 0, BIG_CREDIT, 0, null, false);
+            assertEquals(OP_RESPONSE, g.recv().op());
+            g.send(OP_REQUEST, 101, 5006, 0, BIG_CREDIT, 0, null, false);
+            assertEquals(OP_RESPONSE, g.recv().op());
+            try (SocketChannel stalled = l.accept(); SocketChannel live = l.accept()) {
+                // Port 100's host peer reads nothing: send while the credit lasts, until the host
+                // socket and the device's buffer are full and the credit is gone.
+                byte[] chunk = new byte[4000];
+                long sent = 0;
+                long fwd = 0;
+                long credit = 64 * 1024;
+                while (true) {
+                    Packet p;
+                    while ((p = g.poll()) != null) {
+                        assertEquals(OP_CREDIT_UPDATE, p.op(), "only credit updates while the host socket drains");
+                        fwd = Integer.toUnsignedLong(p.fwdCnt());
+                        credit = Integer.toUnsignedLong(p.bufAlloc());
+                    }
+                    if (credit - (sent - fwd) < chunk.length) {
+                        break;
+                    }
+                    g.send(OP_RW, 100, 5006, 0, BIG_CREDIT, 0, chunk, false);
+                    sent += chunk.length;
+                    assertTrue(sent < 16 << 20, "the stalled host socket never filled up");
+                }
+                // Port 101 still works both ways meanwhile, and the stalled socket is not busy-polled.
+                for (int i = 0; i < 20; i++) {
+                    byte[] msg = bytes("message " + i);
+                    g.send(OP_RW, 101, 5006, 0, BIG_CREDIT, 0, msg, false);
+                    assertArrayEquals(msg, readExactly(live, msg.length));
+                    write(live, msg);
+                    Packet p = g.recv();
+                    while (p.op() == OP_CREDIT_UPDATE) {
+                        p = g.recv();
+                    }
+                    assertEquals(OP_RW, p.op());
+                    assertEquals(101, p.dstPort());
+                    assertArrayEquals(msg, p.data());
+                }
+                assertFalse(g.needsReset());
+            }
+        }
+    }
+
+    @Test
+    void manyConcurrentConnectionsKeepTheirBytesApart() throws Exception {
+        int n = 40;
+        try (ServerSocketChannel l = hostListener(5007)) {
+            SocketChannel[] host = new SocketChannel[n];
+            try {
+                for (int i = 0; i < n; i++) {
+                    g.send(OP_REQUEST, 2000 + i, 5007, 0, BIG_CREDIT, 0, null, false);
+                    assertEquals(OP_RESPONSE, g.recv().op());
+                    host[i] = l.accept();
+                }
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < n; i++) {
+                        g.send(OP_RW, 2000 + i, 5007, 0, BIG_CREDIT, 0, bytes("to host " + i + "/" + round + ";"), i % 2 == 0);
+                    }
+                    for (int i = 0; i < n; i++) {
+                        write(host[i], bytes("to guest " + i + "/" + round + ";"));
+                    }
+                    java.util.Map<Integer, String> got = new java.util.HashMap<>();
+                    int bytesWanted = 0;
+                    for (int i = 0; i < n; i++) {
+                        bytesWanted += ("to guest " + i + "/" + round + ";").length();
+                    }
+                    int bytesGot = 0;
+                    while (bytesGot < bytesWanted) {
+                        Packet p = g.recv();
+                        if (p.op() == OP_CREDIT_UPDATE) {
+                            continue;
+                        }
+                        assertEquals(OP_RW, p.op());
+                        got.merge(p.dstPort(), new String(p.data(), StandardCharsets.US_ASCII), String::concat);
+                        bytesGot += p.data().length;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        String want = "to host " + i + "/" + round + ";";
+                        assertEquals(want, new String(readExactly(host[i], want.length()), StandardCharsets.US_ASCII));
+                        assertEquals("to guest " + i + "/" + round + ";", got.get(2000 + i), "connection " + i);
+                    }
+                }
+                assertEquals(n, dev.connections());
+            } finally {
+                for (SocketChannel c : host) {
+                    if (c != null) {
+                        c.close();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void guestSendingPastItsCreditIsReset() throws Exception {
         try (ServerSocketChannel l = hostListener(5003); SocketChannel host = guestConnect(l, 5003, BIG_CREDIT)) {
             byte[] chunk = new byte[60 * 1024];
