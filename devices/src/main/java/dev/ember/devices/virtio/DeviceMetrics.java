@@ -42,6 +42,18 @@ public final class DeviceMetrics {
         }
     }
 
+    /**
+     * Whether a config-space read of {@code size} (1..8) bytes at {@code offset} lies inside a
+     * config space of {@code configSize} bytes; counts {@code cfg_fails} when it does not.
+     */
+    public boolean configAccessValid(int offset, int size, int configSize) {
+        if (offset < 0 || size <= 0 || size > 8 || offset + size > configSize) {
+            cfgFails.inc();
+            return false;
+        }
+        return true;
+    }
+
     /** The counter of DEVICE_NEEDS_RESET raised for {@code reason} (at DRIVER_OK or in a queue pass). */
     public DeviceCounter errors(VirtqueueException.Reason reason) {
         return errorsByReason.get(reason);

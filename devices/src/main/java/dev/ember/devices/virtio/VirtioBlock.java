@@ -194,8 +194,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public long readConfig(int offset, int size) {
-        if (offset < 0 || size <= 0 || size > 8 || offset + size > CFG_SIZE) {
-            metrics.cfgFails.inc();
+        if (!metrics.configAccessValid(offset, size, CFG_SIZE)) {
             return 0;
         }
         while (true) {

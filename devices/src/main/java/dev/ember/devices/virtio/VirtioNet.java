@@ -164,8 +164,7 @@ public final class VirtioNet implements VirtioDevice {
     /** 5.1.4: {@code mac[6]}, status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere. */
     @Override
     public long readConfig(int offset, int size) {
-        if (offset < 0 || size <= 0 || size > 8 || offset + size > CFG_SIZE) {
-            metrics.cfgFails.inc();
+        if (!metrics.configAccessValid(offset, size, CFG_SIZE)) {
             return 0;
         }
         long v = 0;
