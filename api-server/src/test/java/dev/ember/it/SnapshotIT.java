@@ -105,6 +105,16 @@ class SnapshotIT {
             first.awaitExit(WAIT);
             assertFalse(first.stdout().contains("PASS"), first.describe());
         }
+        try (EmberProcess refused = EmberProcess.start("--api-sock", dir.resolve("x.sock").toString(), "--id", "snap-x")) {
+            // A load that cannot be carried out ends the VMM (exit 152), as a failed load does in Firecracker.
+            UnixHttpClient http = refused.api(dir.resolve("x.sock"));
+            UnixHttpClient.Response noVsock = http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\":"
+                    + " {\"backend_type\": \"File\", \"backend_path\": \"" + mem + "\"}, \"vsock_override\": {\"uds_path\": \""
+                    + dir.resolve("x.vsock") + "\"}}");
+            expect(400, noVsock, "vsock_override for a snapshot without vsock");
+            assertTrue(noVsock.body().contains("vsock_override: the snapshot has no vsock device"), noVsock.body());
+            assertEquals(152, refused.awaitExit(WAIT), refused.describe());
+        }
         try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("b.sock").toString(), "--id", "snap-b")) {
             UnixHttpClient http = second.api(dir.resolve("b.sock"));
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
