@@ -18,6 +18,17 @@ qemu_base=(qemu-system-x86_64 -M microvm,acpi=off -accel kvm -cpu host -smp 2 -m
 
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
+# Waits up to $2 s for process $1 to end, then kills it; a run that needed killing is reported
+# (under nested TCG an L2 sometimes stalls: L1's watchdog has seen a QEMU vCPU "stuck" for minutes).
+finish() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then
+    kill -9 "$1" 2>/dev/null; echo "RESULT $3 killed 1"
+  fi
+  wait "$1" 2>/dev/null
+}
+
 # Reads the fifo $1 until a line matches $2; prints the time it came, or nothing after $3 s.
 await_line() {
   local line deadline=$(( ${EPOCHREALTIME%.*} + $3 ))
@@ -39,7 +50,7 @@ EOF
   "$EMBER_ROOT/bin/ember" --no-api --config-file "$work/cold.json" > "$work/out" 2> "$work/ember.log" &
   local pid=$! t1
   t1=$(await_line "$work/out" "EMBER-INIT: up" 120) && echo "RESULT ember cold $((t1 - t0))"
-  wait "$pid"; rm -f "$work/out"
+  finish "$pid" 60 ember; rm -f "$work/out"
 }
 
 cold_qemu() {
@@ -48,7 +59,7 @@ cold_qemu() {
   "${qemu_base[@]}" -serial stdio -append "$cmdline ember.cmd=true" > "$work/out" 2> "$work/qemu.log" < /dev/null &
   local pid=$! t1
   t1=$(await_line "$work/out" "EMBER-INIT: up" 120) && echo "RESULT qemu cold $((t1 - t0))"
-  wait "$pid"; rm -f "$work/out"
+  finish "$pid" 60 qemu; rm -f "$work/out"
 }
 
 # One snapshot of each VMM's guest sitting in its shell, made once (not measured).
@@ -67,7 +78,7 @@ make_snapshots() {
   sleep 2
   curl -s --unix-socket "$sock" -X PATCH -H 'Content-Type: application/json' http://l/vm -d '{"state": "Paused"}'
   "${api[@]}" http://l/snapshot/create -d "{\"snapshot_path\": \"$work/ember.snap\", \"mem_file_path\": \"$work/ember.mem\"}"
-  kill "$pid"; wait "$pid"; exec 7>&-
+  kill "$pid"; finish "$pid" 30 ember-snapshot; exec 7>&-
 
   mkfifo "$work/q.in" "$work/q.out"
   "${qemu_base[@]}" -serial "pipe:$work/q" -qmp "unix:$work/qmp.sock,server=on,wait=off" \
@@ -90,7 +101,7 @@ cmd("migrate", uri="exec:cat > " + sys.argv[2])
 while cmd("query-migrate")["return"].get("status") not in ("completed", "failed"): time.sleep(0.1)
 cmd("quit")
 PY
-  wait "$pid"; exec 7>&-; rm -f "$work/in" "$work/out" "$work/q.in" "$work/q.out"
+  finish "$pid" 60 qemu-snapshot; exec 7>&-; rm -f "$work/in" "$work/out" "$work/q.in" "$work/q.out"
 }
 
 resume_ember() {
@@ -106,7 +117,7 @@ resume_ember() {
   echo 'echo PONG-$((40+2))' >&7
   local t1
   t1=$(await_line "$work/out" "PONG-42" 60) && echo "RESULT ember resume $((t1 - t0))"
-  kill "$pid"; wait "$pid"; exec 7>&-; rm -f "$work/in" "$work/out"
+  kill "$pid"; finish "$pid" 30 ember; exec 7>&-; rm -f "$work/in" "$work/out"
 }
 
 resume_qemu() {
@@ -119,7 +130,7 @@ resume_qemu() {
   echo 'echo PONG-$((40+2))' >&7
   local t1
   t1=$(await_line "$work/q.out" "PONG-42" 60) && echo "RESULT qemu resume $((t1 - t0))"
-  kill "$pid"; wait "$pid"; exec 7>&-; rm -f "$work/q.in" "$work/q.out"
+  kill "$pid"; finish "$pid" 30 qemu; exec 7>&-; rm -f "$work/q.in" "$work/q.out"
 }
 
 for ((r = 1; r <= rounds; r++)); do
