@@ -66,6 +66,9 @@ cold_qemu() {
 make_snapshots() {
   local sock=$work/snap.sock
   mkfifo "$work/in" "$work/out"
+  # A reader on the console FIFO before the VMM opens it for writing (which blocks until there
+  # is one), and a writer on its stdin FIFO right after.
+  exec 8<> "$work/out"
   "$EMBER_ROOT/bin/ember" --api-sock "$sock" < "$work/in" > "$work/out" 2> "$work/ember-snap.log" &
   local pid=$!
   exec 7> "$work/in"
@@ -78,9 +81,10 @@ make_snapshots() {
   sleep 2
   curl -s --unix-socket "$sock" -X PATCH -H 'Content-Type: application/json' http://l/vm -d '{"state": "Paused"}'
   "${api[@]}" http://l/snapshot/create -d "{\"snapshot_path\": \"$work/ember.snap\", \"mem_file_path\": \"$work/ember.mem\"}"
-  kill "$pid"; finish "$pid" 30 ember-snapshot; exec 7>&-
+  kill "$pid"; finish "$pid" 30 ember-snapshot; exec 7>&- 8>&-
 
   mkfifo "$work/q.in" "$work/q.out"
+  exec 8<> "$work/q.out"
   "${qemu_base[@]}" -serial "pipe:$work/q" -qmp "unix:$work/qmp.sock,server=on,wait=off" \
     -append "$cmdline ember.shell=1" 2> "$work/qemu-snap.log" < /dev/null &
   pid=$!
@@ -101,12 +105,13 @@ cmd("migrate", uri="exec:cat > " + sys.argv[2])
 while cmd("query-migrate")["return"].get("status") not in ("completed", "failed"): time.sleep(0.1)
 cmd("quit")
 PY
-  finish "$pid" 60 qemu-snapshot; exec 7>&-; rm -f "$work/in" "$work/out" "$work/q.in" "$work/q.out"
+  finish "$pid" 60 qemu-snapshot; exec 7>&- 8>&-; rm -f "$work/in" "$work/out" "$work/q.in" "$work/q.out"
 }
 
 resume_ember() {
   local sock=$work/r.sock
   mkfifo "$work/in" "$work/out"
+  exec 8<> "$work/out"
   local t0; t0=$(now_ms)
   "$EMBER_ROOT/bin/ember" --api-sock "$sock" < "$work/in" > "$work/out" 2> "$work/ember-r.log" &
   local pid=$!
@@ -117,11 +122,12 @@ resume_ember() {
   echo 'echo PONG-$((40+2))' >&7
   local t1
   t1=$(await_line "$work/out" "PONG-42" 60) && echo "RESULT ember resume $((t1 - t0))"
-  kill "$pid"; finish "$pid" 30 ember; exec 7>&-; rm -f "$work/in" "$work/out"
+  kill "$pid"; finish "$pid" 30 ember; exec 7>&- 8>&-; rm -f "$work/in" "$work/out"
 }
 
 resume_qemu() {
   mkfifo "$work/q.in" "$work/q.out"
+  exec 8<> "$work/q.out"
   local t0; t0=$(now_ms)
   "${qemu_base[@]}" -serial "pipe:$work/q" -incoming "exec:cat $work/qemu.mig" \
     -append "$cmdline ember.shell=1" 2> "$work/qemu-r.log" < /dev/null &
@@ -130,15 +136,20 @@ resume_qemu() {
   echo 'echo PONG-$((40+2))' >&7
   local t1
   t1=$(await_line "$work/q.out" "PONG-42" 60) && echo "RESULT qemu resume $((t1 - t0))"
-  kill "$pid"; finish "$pid" 30 qemu; exec 7>&-; rm -f "$work/q.in" "$work/q.out"
+  kill "$pid"; finish "$pid" 30 qemu; exec 7>&- 8>&-; rm -f "$work/q.in" "$work/q.out"
 }
 
-for ((r = 1; r <= rounds; r++)); do
-  # Interleaved, and the order alternates, so drift in the emulated machine's speed hits both.
-  if ((r % 2)); then cold_ember; cold_qemu; else cold_qemu; cold_ember; fi
-done
-make_snapshots
-for ((r = 1; r <= rounds; r++)); do
-  if ((r % 2)); then resume_ember; resume_qemu; else resume_qemu; resume_ember; fi
-done
+what=${2:-both}
+if [ "$what" != resume ]; then
+  for ((r = 1; r <= rounds; r++)); do
+    # Interleaved, and the order alternates, so drift in the emulated machine's speed hits both.
+    if ((r % 2)); then cold_ember; cold_qemu; else cold_qemu; cold_ember; fi
+  done
+fi
+if [ "$what" != cold ]; then
+  make_snapshots
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then resume_ember; resume_qemu; else resume_qemu; resume_ember; fi
+  done
+fi
 rm -rf "$work"
