@@ -62,6 +62,13 @@ cold_qemu() {
   finish "$pid" 60 qemu; rm -f "$work/out"
 }
 
+# Types the command every 0.2 s on fd $1 until killed: QEMU drops console input that arrives
+# while an incoming migration is still loading, so one early line would never be answered; both
+# VMMs get the same treatment, and the first answer ends the measurement.
+type_until_answered() {
+  while :; do echo 'echo PONG-$((40+2))' >&"$1" || return; sleep 0.2; done
+}
+
 # One snapshot of each VMM's guest sitting in its shell, made once (not measured).
 make_snapshots() {
   local sock=$work/snap.sock
@@ -91,7 +98,7 @@ make_snapshots() {
   exec 7> "$work/q.in"
   await_line "$work/q.out" "EMBER-INIT: shell" 120 > /dev/null || echo "bench: QEMU's guest never reached its shell" >&2
   sleep 2
-  python3 - "$work/qmp.sock" "$work/qemu.mig" <<'PY'
+  /usr/bin/python3 - "$work/qmp.sock" "$work/qemu.mig" <<'PY'
 import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
 def cmd(c, **a):
@@ -119,9 +126,10 @@ resume_ember() {
   until [ -S "$sock" ]; do sleep 0.01; done
   curl -s --unix-socket "$sock" -X PUT -H 'Content-Type: application/json' http://l/snapshot/load \
     -d "{\"snapshot_path\": \"$work/ember.snap\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"$work/ember.mem\"}, \"resume_vm\": true}"
-  echo 'echo PONG-$((40+2))' >&7
-  local t1
+  type_until_answered 7 &
+  local typer=$! t1
   t1=$(await_line "$work/out" "PONG-42" 60) && echo "RESULT ember resume $((t1 - t0))"
+  kill "$typer" 2>/dev/null; wait "$typer" 2>/dev/null
   kill "$pid"; finish "$pid" 30 ember; exec 7>&- 8>&-; rm -f "$work/in" "$work/out"
 }
 
@@ -133,9 +141,10 @@ resume_qemu() {
     -append "$cmdline ember.shell=1" 2> "$work/qemu-r.log" < /dev/null &
   local pid=$!
   exec 7> "$work/q.in"
-  echo 'echo PONG-$((40+2))' >&7
-  local t1
+  type_until_answered 7 &
+  local typer=$! t1
   t1=$(await_line "$work/q.out" "PONG-42" 60) && echo "RESULT qemu resume $((t1 - t0))"
+  kill "$typer" 2>/dev/null; wait "$typer" 2>/dev/null
   kill "$pid"; finish "$pid" 30 qemu; exec 7>&- 8>&-; rm -f "$work/q.in" "$work/q.out"
 }
 
