@@ -1,5 +1,7 @@
 package dev.ember.devices.net;
 
+import dev.ember.eventloop.EventLoop;
+
 /**
  * A hook on a network device's data path for frames the VMM itself answers rather than the
  * host network (Firecracker's MMDS: the guest's HTTP requests to the metadata address are
@@ -23,4 +25,16 @@ public interface FrameInterceptor {
      * @return the frame's length, or 0 if the interceptor has nothing to send
      */
     int pollRx(long bufferAddress, int capacity);
+
+    /**
+     * Called once the device is on its event loop: an interceptor with timers (retransmission)
+     * registers them on {@code loop} and runs {@code framesReady} (on the loop) when it has
+     * frames for the guest that no guest transmission will prompt.
+     */
+    default void bind(EventLoop loop, Runnable framesReady) {
+    }
+
+    /** The device is closing: release what {@link #bind} registered. */
+    default void detach() {
+    }
 }

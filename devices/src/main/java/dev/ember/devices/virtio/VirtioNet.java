@@ -65,7 +65,7 @@ public final class VirtioNet implements VirtioDevice {
     private final Runnable txResume = this::processTx;
     private volatile FrameInterceptor interceptor;
 
-    private EventLoop loop;
+    private volatile EventLoop loop;
     private VirtioTransport transport;
     private boolean mergeable;
     private int rxPending;          // length of the frame waiting in rxBuf, 0 if none
@@ -150,6 +150,10 @@ public final class VirtioNet implements VirtioDevice {
     /** Installs the TX/RX hook (MMDS); null removes it. Any thread. */
     public void setFrameInterceptor(FrameInterceptor i) {
         this.interceptor = i;
+        EventLoop l = loop;
+        if (i != null && l != null) {
+            l.execute(() -> i.bind(l, rxResume));
+        }
     }
 
     // ---- VirtioDevice ----------------------------------------------------------------------
@@ -195,6 +199,10 @@ public final class VirtioNet implements VirtioDevice {
         rxLimiter.attach(eventLoop, rxResume);
         txLimiter.attach(eventLoop, txResume);
         eventLoop.register(tap.fd(), 0, this::onTapEvent); // armed when the guest has buffers
+        FrameInterceptor i = interceptor;
+        if (i != null) {
+            i.bind(eventLoop, rxResume);
+        }
     }
 
     @Override
@@ -497,6 +505,10 @@ public final class VirtioNet implements VirtioDevice {
 
     @Override
     public void close() {
+        FrameInterceptor i = interceptor;
+        if (i != null) {
+            i.detach();
+        }
         if (loop != null && !tapGone) {
             loop.unregister(tap.fd());
         }
