@@ -23,12 +23,18 @@ public final class ChildJvm {
     }
 
     public static Result run(Class<?> main, List<String> args) throws IOException, InterruptedException {
+        return run(main, List.of(), args);
+    }
+
+    /** As {@link #run(Class, List)} with extra JVM options before the main class. */
+    public static Result run(Class<?> main, List<String> jvmOptions, List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:-CreateCoredumpOnCrash");
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(main.getName());

@@ -1,5 +1,6 @@
 package dev.ember.seccomp.json;
 
+import dev.ember.seccomp.BpfFilterFile;
 import dev.ember.seccomp.BpfProgram;
 import dev.ember.seccomp.Seccomp;
 import dev.ember.seccomp.SeccompFilter;
@@ -14,54 +15,98 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
- * The VMM's entry points for seccomp: the built-in filter (resource {@code default.json}, derived
- * from traces of real runs; see docs/seccomp.md) or one from a file ({@code --seccomp-filter}).
- * Both install process-wide with TSYNC, so call once, after start-up work that the filter does
- * not allow and before untrusted input (API requests, guest code) is processed.
+ * The VMM's entry points for seccomp: the built-in filters, compiled from {@code default.json}
+ * (derived from traces of real runs; see docs/seccomp.md) into {@code default.bpf} by the build, or
+ * a file given with {@code --seccomp-filter} (JSON, compiled at launch, or a file compiled before
+ * by {@link SeccompCompiler}). The built-in path reads the compiled file only: no JSON parser and
+ * no compiler run at start. Call once, after start-up work that the filters do not allow and
+ * before untrusted input (API requests, guest code) is processed.
  */
 public final class SeccompFilters {
+    /** The JSON the build compiles; kept in the jar as the readable form of what is installed. */
     public static final String DEFAULT_RESOURCE = "default.json";
+    /** What the build compiled from {@link #DEFAULT_RESOURCE} ({@link BpfFilterFile}). */
+    public static final String COMPILED_RESOURCE = "default.bpf";
+    /** The filter installed on every thread (Firecracker's category for its main thread). */
+    public static final String VMM = "vmm";
 
     private SeccompFilters() {}
 
-    public static SeccompFilter loadDefault() {
+    /** The built-in filters as the JSON states them, by thread category (tests and docs). */
+    public static Map<String, SeccompFilter> loadDefaultSource() {
         try (InputStream in = SeccompFilters.class.getResourceAsStream(DEFAULT_RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException("resource dev/ember/seccomp/json/default.json is missing from the build");
+                throw new IllegalStateException("resource dev/ember/seccomp/json/" + DEFAULT_RESOURCE + " is missing from the build");
             }
-            return SeccompJson.parse("built-in seccomp filter", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return SeccompJson.parseFilters("built-in seccomp filter", new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Reads a filter file; errors name the file and what is wrong in it. */
-    public static SeccompFilter load(Path file) {
-        String json;
+    /** The built-in filter for the whole process as the JSON states it. */
+    public static SeccompFilter loadDefault() {
+        return loadDefaultSource().get(VMM);
+    }
+
+    /** The built-in filters as the build compiled them. */
+    public static Map<String, BpfProgram> compiledDefault() {
+        try (InputStream in = SeccompFilters.class.getResourceAsStream(COMPILED_RESOURCE)) {
+            if (in == null) {
+                throw new SeccompFilterException("resource dev/ember/seccomp/json/" + COMPILED_RESOURCE
+                        + " is missing: the build compiles it from " + DEFAULT_RESOURCE + " (mvn process-classes)");
+            }
+            return BpfFilterFile.read("built-in " + COMPILED_RESOURCE, in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a JSON filter file; errors name the file and what is wrong in it. */
+    public static Map<String, SeccompFilter> load(Path file) {
+        return SeccompJson.parseFilters(file.toString(), new String(read(file), StandardCharsets.UTF_8));
+    }
+
+    /** A filter file given with --seccomp-filter: compiled by {@link SeccompCompiler}, or JSON compiled now. */
+    public static Map<String, BpfProgram> compiled(Path file) {
+        byte[] bytes = read(file);
+        if (BpfFilterFile.isCompiled(bytes)) {
+            return BpfFilterFile.read(file.toString(), new java.io.ByteArrayInputStream(bytes));
+        }
+        return SeccompCompiler.compileAll(SeccompJson.parseFilters(file.toString(), new String(bytes, StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] read(Path file) {
         try {
-            json = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new SeccompFilterException("--seccomp-filter " + file + ": no such file");
         } catch (IOException e) {
             throw new SeccompFilterException("--seccomp-filter " + file + ": cannot read it: " + e.getMessage(), e);
         }
-        return SeccompJson.parse(file.toString(), json);
     }
 
-    /** Installs the built-in filter on every thread of this process. */
+    /** Installs the built-in filters. */
     public static BpfProgram installDefault() {
-        SeccompFilter filter = loadDefault();
-        prepareJdk();
-        return Seccomp.install(filter);
+        return install(compiledDefault());
     }
 
-    /** Installs the filter in {@code file} on every thread of this process. */
+    /** Installs the filters in {@code file}. */
     public static BpfProgram install(Path file) {
-        SeccompFilter filter = load(file);
+        return install(compiled(file));
+    }
+
+    private static BpfProgram install(Map<String, BpfProgram> programs) {
+        BpfProgram vmm = programs.get(VMM);
+        if (programs.size() != 1 || vmm == null) {
+            throw new SeccompFilterException("this Ember installs one filter for the whole process (\"vmm\"), not " + programs.keySet());
+        }
         prepareJdk();
-        return Seccomp.install(filter);
+        Seccomp.install(vmm);
+        return vmm;
     }
 
     /**

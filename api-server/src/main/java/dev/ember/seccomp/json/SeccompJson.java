@@ -14,7 +14,10 @@ import dev.ember.seccomp.SyscallTable;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,6 +44,9 @@ public final class SeccompJson {
     private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
 
+    /** Firecracker's thread categories, in the order they are installed. */
+    private static final Set<String> CATEGORIES = new LinkedHashSet<>(List.of("vmm", "api", "vcpu"));
+
     private SeccompJson() {}
 
     /** Parses {@code json}; {@code source} (a file name) prefixes every error message. */
@@ -56,6 +62,50 @@ public final class SeccompJson {
             return filter(root);
         } catch (SeccompFilterException e) {
             throw new SeccompFilterException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses a filter file: Firecracker's map of thread categories ({@code {"vmm": FILTER, "api":
+     * FILTER, "vcpu": FILTER}}, vmm required) or a single filter object, which is taken as the
+     * {@code vmm} filter.
+     */
+    public static Map<String, SeccompFilter> parseFilters(String source, String json) {
+        JsonNode root = tree(source, json);
+        try {
+            Map<String, SeccompFilter> filters = new LinkedHashMap<>();
+            if (root != null && root.isObject() && !root.has("filter") && !root.has("default_action") && root.size() > 0) {
+                Set<String> fields = new LinkedHashSet<>(CATEGORIES);
+                fields.add("comment");
+                onlyFields(root, "", fields);
+                if (!root.has("vmm")) {
+                    throw new SeccompFilterException("the \"vmm\" filter is missing: it is installed on every thread of the process"
+                            + " (\"api\" and \"vcpu\" are optional and narrow their threads further)");
+                }
+                for (String category : CATEGORIES) {
+                    if (root.has(category)) {
+                        try {
+                            filters.put(category, filter(root.get(category)));
+                        } catch (SeccompFilterException e) {
+                            throw new SeccompFilterException(category + "." + e.getMessage(), e);
+                        }
+                    }
+                }
+            } else {
+                filters.put("vmm", filter(root));
+            }
+            return filters;
+        } catch (SeccompFilterException e) {
+            throw new SeccompFilterException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode tree(String source, String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new SeccompFilterException(source + ": not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")" : ""));
         }
     }
 
