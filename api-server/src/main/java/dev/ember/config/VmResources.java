@@ -343,6 +343,15 @@ public final class VmResources {
         return mmdsData == null ? JsonNodeFactory.instance.objectNode() : mmdsData.deepCopy();
     }
 
+    /**
+     * Runs {@code reader} over the MMDS contents (null before the first PUT) under this object's
+     * lock, without copying them: the guest's metadata requests read through this. The reader
+     * must not keep or change the tree.
+     */
+    public synchronized <T> T readMmdsData(java.util.function.Function<JsonNode, T> reader) {
+        return reader.apply(mmdsData);
+    }
+
     public synchronized void putMmdsData(JsonNode data) throws ConfigException {
         requireObject(data);
         checkMmdsSize(data);

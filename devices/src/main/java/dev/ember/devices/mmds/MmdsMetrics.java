@@ -35,7 +35,7 @@ public final class MmdsMetrics {
         this(Metrics.group("mmds"));
     }
 
-    MmdsMetrics(MetricGroup g) {
+    public MmdsMetrics(MetricGroup g) {
         rxAccepted = g.counter("rx_accepted");
         rxAcceptedErr = g.counter("rx_accepted_err");
         rxAcceptedUnusual = g.counter("rx_accepted_unusual");
