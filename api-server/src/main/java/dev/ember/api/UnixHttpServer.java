@@ -15,15 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import org.xnio.OptionMap;
-import org.xnio.Options;
-import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 
 /**
  * Undertow's HTTP/1.1 server on an AF_UNIX socket. XNIO has no Unix-socket acceptor, so a
  * Java {@link ServerSocketChannel} accepts and each connection is wrapped as an XNIO
  * {@code StreamConnection} and given to Undertow's {@link HttpOpenListener}; all HTTP parsing
- * and writing is Undertow's.
+ * and writing is Undertow's. Undertow runs on an {@link ApiWorker}, which registers no MBeans.
  *
  * <p>Socket file: a path where a server still listens is refused; a stale socket file (nobody
  * listening) is replaced; anything else at the path is refused. Ours is removed on close.
@@ -82,13 +80,7 @@ public final class UnixHttpServer implements AutoCloseable {
                     + "; check that the directory exists and is writable", e);
         }
         try {
-            worker = Xnio.getInstance(UnixHttpServer.class.getClassLoader()).createWorker(OptionMap.builder()
-                    .set(Options.WORKER_NAME, "ember-api")
-                    .set(Options.WORKER_IO_THREADS, 1)
-                    .set(Options.WORKER_TASK_CORE_THREADS, 1)
-                    .set(Options.WORKER_TASK_MAX_THREADS, 2)
-                    .set(Options.THREAD_DAEMON, true)
-                    .getMap());
+            worker = ApiWorker.start("ember-api-io");
             HttpOpenListener listener = new HttpOpenListener(new DefaultByteBufferPool(false, 16 * 1024), undertowOptions);
             listener.setRootHandler(handler);
             return new UnixHttpServer(path, server, worker, listener, maxConnections);

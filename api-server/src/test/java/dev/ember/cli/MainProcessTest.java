@@ -25,12 +25,17 @@ class MainProcessTest {
     Path dir;
 
     private Process start(String... args) throws IOException {
+        return startWithJvmOptions(List.of(), args);
+    }
+
+    private Process startWithJvmOptions(List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         // A build started in the background inherits SIGINT ignored, and an ignored signal stays
         // ignored across exec; give the child the default dispositions a shell user would have.
         cmd.add("env");
         cmd.add("--default-signal=INT,TERM,HUP");
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.ember.cli.Main");
@@ -89,6 +94,35 @@ class MainProcessTest {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue(), output());
             assertFalse(Files.exists(sock));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
+     * The API runs without JMX: XNIO's NIO provider registered MBeans, which started the platform
+     * MBean server (JMX and JFR providers) in every process. The class-loading log of a process
+     * that served requests shows none of it.
+     */
+    @Test
+    void apiServesRequestsWithoutLoadingJmx() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Path classes = dir.resolve("classes.txt");
+        Process p = startWithJvmOptions(List.of("-Xlog:class+load=info:file=" + classes), "--api-sock", sock.toString());
+        try {
+            awaitSocket(sock, p);
+            assertTrue(curl(sock, "http://localhost/").contains("\"state\":\"Not started\""), output());
+            assertEquals("", curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 2, \"mem_size_mib\": 256}", "http://localhost/machine-config"));
+            assertTrue(curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 0}", "http://localhost/machine-config").contains("fault_message"));
+            String loaded = Files.readString(classes);
+            for (String jmx : List.of("javax.management.MBeanServer ", "java.lang.management.ManagementFactory ",
+                    "sun.management.", "org.xnio.nio.", "org.jboss.threads.EnhancedQueueExecutor$Builder ")) {
+                assertFalse(loaded.contains(jmx), jmx + " was loaded");
+            }
+            assertTrue(loaded.contains("dev.ember.api.ApiWorker "), "the log lists classes: " + loaded.length() + " bytes");
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), output());
         } finally {
             p.destroyForcibly();
         }
