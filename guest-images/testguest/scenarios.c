@@ -22,6 +22,7 @@ void scenario_virtio_net_burst(void);
 void scenario_snapshot(void);
 void scenario_virtio_vsock(void);
 void scenario_vsock_snapshot(void);
+void scenario_virtio_rng(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -44,6 +45,7 @@ static const struct scenario scenarios[] = {
     {"snapshot", scenario_snapshot},
     {"virtio-vsock", scenario_virtio_vsock},
     {"vsock-snapshot", scenario_vsock_snapshot},
+    {"virtio-rng", scenario_virtio_rng},
 };
 
 const struct scenario *scenario_find(const char *name)

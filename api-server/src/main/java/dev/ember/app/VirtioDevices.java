@@ -14,8 +14,10 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
+import dev.ember.devices.virtio.rng.VirtioRng;
 import dev.ember.devices.virtio.vsock.VirtioVsock;
 import dev.ember.devices.virtio.vsock.VsockException;
+import dev.ember.config.EntropyConfig;
 import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
 import java.nio.file.Path;
@@ -26,7 +28,7 @@ import java.util.Map;
 
 /**
  * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
- * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, device n on the
+ * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, then entropy; device n on the
  * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
  * configuration records to the device constructors and collects the kernel command-line
  * additions ({@code virtio_mmio.device=...}, {@code root=...}).
@@ -67,6 +69,10 @@ final class VirtioDevices implements AutoCloseable {
             if (vc != null) {
                 v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());
                 v.add(m, v.vsock);
+            }
+            EntropyConfig ec = resources.entropy();
+            if (ec != null) {
+                v.add(m, new VirtioRng(limiter(ec.rateLimiter())));
             }
         } catch (VsockException e) {
             v.close();

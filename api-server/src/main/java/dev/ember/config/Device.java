@@ -18,7 +18,7 @@ public enum Device {
     DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", false),
     VSOCK("vsock", true),
     BALLOON("balloon", false),
-    ENTROPY("entropy", false),
+    ENTROPY("entropy", true),
     MMDS("mmds-config", false),
     CPU_CONFIG("cpu-config", false),
     CPU_TEMPLATE("machine-config.cpu_template", false),

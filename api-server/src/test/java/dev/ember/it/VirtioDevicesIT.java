@@ -114,6 +114,36 @@ class VirtioDevicesIT {
         }
     }
 
+    /**
+     * virtio-rng through bin/ember: the test guest's requests are filled, a device-readable one
+     * gets 0 bytes, and a burst of eight 512-byte requests is served in full without a limiter.
+     */
+    @Test
+    void entropyFillsTheGuestsBuffers() throws Exception {
+        Path cfg = config("virtio-rng", "  \"entropy\": {}");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            assertPass(vm, "virtio-rng");
+            assertTrue(vm.stdout().contains("virtio-rng: 64 and 100+3000 random bytes\n"), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-rng: a device-readable request is answered with 0 bytes\n"), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-rng: 8 of 8 requests of 512 bytes served\n"), vm.describe());
+        }
+    }
+
+    /**
+     * The entropy rate limiter bounds the bytes the guest gets: a one-time burst that covers the
+     * scenario's first 3164 bytes and a 2048-byte bucket refilled over 1000 s (2 bytes/s) serve
+     * exactly four of the eight 512-byte requests; the guest stops waiting after 1.5 s of quiet.
+     */
+    @Test
+    void entropyRateLimiterBoundsTheBytesServed() throws Exception {
+        Path cfg = config("virtio-rng", "  \"entropy\": { \"rate_limiter\": { \"bandwidth\":"
+                + " { \"size\": 2048, \"one_time_burst\": 3164, \"refill_time\": 1000000 } } }");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
+            assertPass(vm, "virtio-rng");
+            assertTrue(vm.stdout().contains("virtio-rng: 4 of 8 requests of 512 bytes served\n"), vm.describe());
+        }
+    }
+
     private static String readLine(SocketChannel c) throws IOException {
         StringBuilder sb = new StringBuilder();
         ByteBuffer b = ByteBuffer.allocate(1);

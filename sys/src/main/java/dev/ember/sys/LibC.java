@@ -23,7 +23,7 @@ public interface LibC {
     int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
             MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
     long MAP_FAILED = -1L;
-    int MADV_DONTNEED = 4, MADV_HUGEPAGE = 14, MADV_DONTDUMP = 16;
+    int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_HUGEPAGE = 14, MADV_DONTDUMP = 16;
 
     int EFD_CLOEXEC = 02000000, EFD_NONBLOCK = 04000, EFD_SEMAPHORE = 1;
 
@@ -59,6 +59,13 @@ public interface LibC {
     long mmap(long addr, @size_t long length, int prot, int flags, int fd, long offset);
     int munmap(long addr, @size_t long length);
     int madvise(long addr, @size_t long length, int advice);
+    /** vec points at one byte per page of {@code [addr, addr+length)}; bit 0 set = resident. */
+    int mincore(long addr, @size_t long length, long vec);
+
+    /** getrandom(2) flag: fail with EAGAIN instead of blocking before the pool is initialised. */
+    int GRND_NONBLOCK = 1;
+    /** Fills {@code buf} from the kernel's CSPRNG (the urandom source with flags 0). */
+    @ssize_t long getrandom(long buf, @size_t long len, int flags);
 
     @ssize_t long read(int fd, long buf, @size_t long count);
     @ssize_t long write(int fd, long buf, @size_t long count);

@@ -53,6 +53,12 @@ final class LinuxVmConfig {
         return this;
     }
 
+    /** A top-level section given as JSON text, e.g. {@code entropy} or {@code balloon}. */
+    LinuxVmConfig section(String name, String json) throws IOException {
+        root.set(name, JSON.readTree(json));
+        return this;
+    }
+
     Path write(Path dir, String name) throws IOException {
         Path f = dir.resolve(name + ".json");
         JSON.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), root);

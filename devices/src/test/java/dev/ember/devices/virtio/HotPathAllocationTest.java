@@ -5,6 +5,9 @@ import static dev.ember.devices.virtio.VirtioBlock.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.ember.devices.virtio.vsock.VirtioVsock;
+import dev.ember.devices.virtio.rng.VirtioRng;
+import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.devices.ratelimit.TokenBucketConfig;
 import dev.ember.devices.virtio.vsock.VsockPacket;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
@@ -102,6 +105,36 @@ class HotPathAllocationTest {
                         System.out.println("HotPathAllocationTest: " + n + " vsock round trips, " + allocated + " bytes allocated on the event loop");
                         assertTrue(allocated < 16 * 1024, n + " vsock round trips allocated " + allocated + " bytes on the event loop");
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void entropyRequestsAllocateNothingOnTheEventLoop() {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        VirtioRng rng = new VirtioRng(new RateLimiter(new TokenBucketConfig(1L << 40, 0, 1000), new TokenBucketConfig(1L << 30, 0, 1000)));
+        try (TestDriver d = new TestDriver(mem, loop, rng)) {
+            d.negotiate(-1L);
+            TestRing ring = new TestRing(mem, 16, 0x10000);
+            d.setupQueue(0, ring);
+            d.driverOk();
+            for (int round = 0; round < 2; round++) {
+                int n = round == 0 ? 3000 : 2000; // the first round warms up
+                long before = loopAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    int used = ring.usedIdx();
+                    ring.setDesc(0, 0x400000, 512, Virtio.DESC_F_WRITE, 0);
+                    ring.publish(0);
+                    d.kick(0);
+                    TestDriver.await(() -> ring.usedIdx() != used, "entropy request");
+                }
+                long allocated = loopAllocatedBytes() - before;
+                if (round == 1) {
+                    System.out.println("HotPathAllocationTest: " + n + " entropy requests, " + allocated + " bytes allocated on the event loop");
+                    assertTrue(allocated < 16 * 1024, n + " entropy requests allocated " + allocated + " bytes on the event loop");
                 }
             }
         }

@@ -1,0 +1,202 @@
+package dev.ember.devices.virtio.rng;
+
+import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceMetrics;
+import dev.ember.devices.virtio.SplitQueue;
+import dev.ember.devices.virtio.Virtio;
+import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioTransport;
+import dev.ember.devices.virtio.VirtqueueException;
+import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.memory.GuestMemory;
+import dev.ember.memory.GuestMemoryException;
+import dev.ember.sys.LibC;
+import dev.ember.sys.Native;
+import java.lang.System.Logger.Level;
+
+/**
+ * virtio-rng, Firecracker's "entropy" device (virtio 1.2, 5.4): one request queue, no config
+ * space. Every chain is a set of device-writable buffers that the device fills with bytes of
+ * the host's {@code getrandom(2)}, written straight into the guest mapping (no copy, no
+ * allocation).
+ *
+ * <p>Bounds: a request is served up to {@link #MAX_REQUEST_BYTES} (the spec lets the device
+ * write fewer bytes than offered; Linux asks for 64 at a time), so a guest offering a huge
+ * buffer cannot hold the event loop in one call. A chain with device-readable buffers is
+ * answered with 0 bytes and counted in {@code entropy_event_fails}, as Firecracker does; a
+ * chain that is malformed itself (outside guest RAM, cyclic) raises DEVICE_NEEDS_RESET through
+ * the queue as for every device. The rate limiter takes one operation and the bytes served.
+ */
+public final class VirtioRng implements VirtioDevice {
+    private static final System.Logger LOG = System.getLogger(VirtioRng.class.getName());
+    public static final int DEVICE_ID = 4;
+    /** Largest number of bytes one request gets. */
+    public static final long MAX_REQUEST_BYTES = 64 * 1024;
+
+    private final RateLimiter limiter;
+    private final DeviceMetrics metrics = DeviceMetrics.single("entropy");
+    private final EntropyMetrics m = new EntropyMetrics(metrics);
+    private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final Runnable resume = this::onRateLimiterTimer;
+    private EventLoop loop;
+    private VirtioTransport transport;
+    /** Host getrandom failures already logged; logging stops after a few (the counter goes on). */
+    private int loggedHostFailures;
+
+    /** @param rateLimiter null for unlimited */
+    public VirtioRng(RateLimiter rateLimiter) {
+        this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
+    }
+
+    public RateLimiter rateLimiter() {
+        return limiter;
+    }
+
+    @Override public int deviceType() { return DEVICE_ID; }
+    @Override public String name() { return "entropy"; }
+    @Override public long deviceFeatures() {
+        return Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
+    }
+    @Override public int queueCount() { return 1; }
+    @Override public boolean queueRequired(int queueIndex) { return true; }
+    @Override public DeviceMetrics metrics() { return metrics; }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        metrics.configAccessValid(offset, size, 0); // there is no config space: counts cfg_fails
+        return 0;
+    }
+
+    @Override
+    public void writeConfig(int offset, int size, long value) {
+        metrics.cfgFails.inc();
+    }
+
+    @Override
+    public void attach(EventLoop eventLoop) {
+        this.loop = eventLoop;
+        limiter.attach(eventLoop, resume);
+    }
+
+    @Override
+    public void activate(VirtioTransport t) {
+        ThreadConfinement.requireLoop(loop, "VirtioRng.activate");
+        this.transport = t;
+    }
+
+    @Override
+    public void reset() {
+        ThreadConfinement.requireLoop(loop, "VirtioRng.reset");
+        transport = null;
+    }
+
+    @Override
+    public void onQueueNotify(int queueIndex) {
+        if (limiter.blocked()) {
+            m.rateLimiterEventCount.inc(); // the timer will resume the queue
+            return;
+        }
+        processQueue();
+    }
+
+    private void onRateLimiterTimer() {
+        m.rateLimiterEventCount.inc();
+        processQueue();
+    }
+
+    /** Serves requests until the queue is empty or the rate limiter says stop. */
+    private void processQueue() {
+        ThreadConfinement.requireLoop(loop, "VirtioRng.processQueue");
+        VirtioTransport t = transport;
+        if (t == null || t.broken()) {
+            return;
+        }
+        SplitQueue q = t.queue(0);
+        boolean used = false;
+        try {
+            do {
+                while (!limiter.blocked() && q.pop(chain)) {
+                    m.eventCount.inc();
+                    long n = serve(chain, t.memory());
+                    if (n < 0) {
+                        q.undoPop(); // throttled: the limiter's timer resumes us
+                        m.rateLimiterThrottled.inc();
+                        break;
+                    }
+                    q.addUsed(chain.head(), n);
+                    m.bytes.add(n);
+                    used = true;
+                }
+            } while (!limiter.blocked() && q.enableNotifications());
+        } catch (VirtqueueException e) {
+            m.eventFails.inc();
+            t.deviceError(e);
+        } catch (GuestMemoryException e) {
+            m.eventFails.inc();
+            t.deviceError(e);
+        }
+        if (used) {
+            t.notifyUsed(q);
+        }
+    }
+
+    /** Fills the chain's writable buffers; returns the bytes written, or -1 when throttled. */
+    private long serve(DescriptorChain c, GuestMemory mem) {
+        if (c.readableBytes() != 0 || c.readableCount() != 0) {
+            m.eventFails.inc(); // an entropy request carries nothing for the device to read
+            return 0;
+        }
+        long want = Math.min(c.writableBytes(), MAX_REQUEST_BYTES);
+        if (want == 0) {
+            return 0;
+        }
+        if (!limiter.consume(want, 1)) {
+            return -1;
+        }
+        long done = 0;
+        for (int i = c.readableCount(); i < c.count() && done < want; i++) {
+            long len = Math.min(c.length(i), want - done);
+            if (len == 0) {
+                continue;
+            }
+            long host = mem.hostAddress(c.address(i), len);
+            long got = fill(host, len);
+            done += got;
+            if (got < len) {
+                break; // the host refused: the guest gets the bytes that are random
+            }
+        }
+        return done;
+    }
+
+    /** getrandom(2) into {@code [host, host+len)}; returns the bytes filled (fewer on failure). */
+    private long fill(long host, long len) {
+        long done = 0;
+        while (done < len) {
+            long rc = Native.LIBC.getrandom(host + done, len - done, LibC.GRND_NONBLOCK);
+            if (rc > 0) {
+                done += rc;
+                continue;
+            }
+            int errno = rc < 0 ? Native.errno() : 0;
+            if (errno == LibC.EINTR) {
+                continue;
+            }
+            m.hostRngFails.inc();
+            m.eventFails.inc();
+            if (loggedHostFailures < 10) {
+                loggedHostFailures++;
+                LOG.log(Level.WARNING, "entropy: getrandom failed: {0}", errno == 0 ? "returned 0" : Native.LIBC.strerror(errno));
+            }
+            break;
+        }
+        return done;
+    }
+
+    @Override
+    public void close() {
+        limiter.close();
+    }
+}
