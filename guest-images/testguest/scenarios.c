@@ -23,6 +23,7 @@ void scenario_snapshot(void);
 void scenario_virtio_vsock(void);
 void scenario_vsock_snapshot(void);
 void scenario_virtio_rng(void);
+void scenario_virtio_balloon(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -46,6 +47,7 @@ static const struct scenario scenarios[] = {
     {"virtio-vsock", scenario_virtio_vsock},
     {"vsock-snapshot", scenario_vsock_snapshot},
     {"virtio-rng", scenario_virtio_rng},
+    {"virtio-balloon", scenario_virtio_balloon},
 };
 
 const struct scenario *scenario_find(const char *name)

@@ -14,9 +14,14 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
+import dev.ember.devices.virtio.balloon.BalloonException;
+import dev.ember.devices.virtio.balloon.BalloonStatistics;
+import dev.ember.devices.virtio.balloon.VirtioBalloon;
 import dev.ember.devices.virtio.rng.VirtioRng;
 import dev.ember.devices.virtio.vsock.VirtioVsock;
 import dev.ember.devices.virtio.vsock.VsockException;
+import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonStats;
 import dev.ember.config.EntropyConfig;
 import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
@@ -28,7 +33,7 @@ import java.util.Map;
 
 /**
  * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
- * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, then entropy; device n on the
+ * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, balloon and entropy; device n on the
  * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
  * configuration records to the device constructors and collects the kernel command-line
  * additions ({@code virtio_mmio.device=...}, {@code root=...}).
@@ -39,6 +44,7 @@ final class VirtioDevices implements AutoCloseable {
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
     private VirtioVsock vsock;
+    private VirtioBalloon balloon;
     private final EventLoop loop;
 
     private VirtioDevices(EventLoop loop) {
@@ -69,6 +75,12 @@ final class VirtioDevices implements AutoCloseable {
             if (vc != null) {
                 v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());
                 v.add(m, v.vsock);
+            }
+            BalloonConfig bc = resources.balloon();
+            if (bc != null) {
+                v.balloon = new VirtioBalloon(bc.amountMib(), bc.deflateOnOom(), bc.statsPollingIntervalS(),
+                        bc.freePageHinting(), bc.freePageReporting());
+                v.add(m, v.balloon);
             }
             EntropyConfig ec = resources.entropy();
             if (ec != null) {
@@ -170,6 +182,58 @@ final class VirtioDevices implements AutoCloseable {
             TokenBucketConfig ops = bucket(r.ops());
             loop.execute(() -> limiter.update(bandwidth, ops));
         }
+    }
+
+    private VirtioBalloon balloon() throws VmmException {
+        if (balloon == null) {
+            throw new VmmException("No balloon device found. (configure one with PUT /balloon before boot)");
+        }
+        return balloon;
+    }
+
+    /** PATCH /balloon: the new target reaches the guest's driver through config space. */
+    void updateBalloon(long amountMib) throws VmmException {
+        try {
+            balloon().setTarget(amountMib);
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+    }
+
+    /** PATCH /balloon/statistics: statistics are requested at the new interval from now on. */
+    void updateBalloonStatistics(long intervalSeconds) throws VmmException {
+        try {
+            balloon().setStatsInterval(intervalSeconds);
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+    }
+
+    /** GET /balloon/statistics: the target and actual sizes and the guest's latest report. */
+    BalloonStats balloonStatistics() throws VmmException {
+        VirtioBalloon b = balloon();
+        BalloonStatistics.Snapshot s;
+        try {
+            s = b.statistics();
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+        long target = b.targetPages();
+        long actual = b.actualPages();
+        return new BalloonStats(target, actual, target / VirtioBalloon.PAGES_PER_MIB, actual / VirtioBalloon.PAGES_PER_MIB,
+                s.value(BalloonStatistics.SWAP_IN), s.value(BalloonStatistics.SWAP_OUT), s.value(BalloonStatistics.MAJFLT),
+                s.value(BalloonStatistics.MINFLT), s.value(BalloonStatistics.MEMFREE), s.value(BalloonStatistics.MEMTOT),
+                s.value(BalloonStatistics.AVAIL), s.value(BalloonStatistics.CACHES), s.value(BalloonStatistics.HTLB_PGALLOC),
+                s.value(BalloonStatistics.HTLB_PGFAIL));
+    }
+
+    private static VmmException balloonError(BalloonException e) {
+        return new VmmException(switch (e.reason()) {
+            case NOT_ACTIVATED -> "Device not activated yet. (the guest's balloon driver has not started yet; retry once the guest has booted)";
+            case STATISTICS_DISABLED -> "Statistics for the balloon device are not enabled. (set stats_polling_interval_s with PUT /balloon before boot)";
+            case HINTING_DISABLED -> "Free page hinting is not enabled. (set free_page_hinting with PUT /balloon before boot)";
+            case TOO_MANY_PAGES -> "Amount of pages requested is too large. (" + e.getMessage() + ")";
+        });
     }
 
     /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */

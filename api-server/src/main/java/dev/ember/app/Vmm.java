@@ -474,17 +474,17 @@ public final class Vmm implements VmmControl {
 
     @Override
     public void updateBalloon(BalloonConfig balloon) throws VmmException {
-        throw new VmmException("not supported yet: balloon device");
+        running("update the balloon of").virtio.updateBalloon(balloon.amountMib());
     }
 
     @Override
     public void updateBalloonStatistics(BalloonConfig balloon) throws VmmException {
-        throw new VmmException("not supported yet: balloon device");
+        running("update the balloon statistics of").virtio.updateBalloonStatistics(balloon.statsPollingIntervalS());
     }
 
     @Override
     public BalloonStats balloonStatistics() throws VmmException {
-        throw new VmmException("not supported yet: balloon device");
+        return running("read the balloon statistics of").virtio.balloonStatistics();
     }
 
     private Machine running(String verb) throws VmmException {

@@ -17,7 +17,7 @@ public enum Device {
     /** io_uring block I/O; drives use synchronous preadv/pwritev on the event loop. */
     DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", false),
     VSOCK("vsock", true),
-    BALLOON("balloon", false),
+    BALLOON("balloon", true),
     ENTROPY("entropy", true),
     MMDS("mmds-config", false),
     CPU_CONFIG("cpu-config", false),

@@ -132,6 +132,27 @@ public final class GuestMemory implements AutoCloseable {
         return regions[i].hostAddress() + (gpa - regions[i].guestBase());
     }
 
+    /**
+     * Gives the host the pages of {@code [gpa, gpa+len)} back ({@code madvise(MADV_DONTNEED)}):
+     * their memory is freed now, and the guest's next touch maps a fresh page, zero for anonymous
+     * RAM or the snapshot file's content for a file-backed (MAP_PRIVATE) one. The range must be
+     * page-aligned and lie in one region; it counts as written for Diff snapshots.
+     *
+     * @return false when the range is not page-aligned guest RAM or the kernel refused
+     */
+    public boolean discard(long gpa, long len) {
+        if (len <= 0 || (gpa & (PAGE - 1)) != 0 || (len & (PAGE - 1)) != 0) {
+            return false;
+        }
+        int i = regionIndex(gpa, len);
+        if (i < 0) {
+            return false;
+        }
+        markDirty(i, gpa, len);
+        long host = regions[i].hostAddress() + (gpa - regions[i].guestBase());
+        return Native.LIBC.madvise(host, len, LibC.MADV_DONTNEED) == 0;
+    }
+
     // ---- dirty pages written by the VMM (KVM logs the guest's own writes) ----------------
 
     /**

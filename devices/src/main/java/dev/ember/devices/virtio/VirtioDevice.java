@@ -47,6 +47,18 @@ public interface VirtioDevice {
     /** Counters the transport updates (activation failures, malformed queues). */
     DeviceMetrics metrics();
 
+    /**
+     * Device state beyond the transport's (registers, rings), appended to the transport's
+     * snapshot section. Event-loop thread, vCPUs paused. Most devices have none.
+     */
+    default void saveDeviceState(dev.ember.snapshot.StateWriter out) {}
+
+    /**
+     * Reads what {@link #saveDeviceState} wrote, before the transport re-activates the device.
+     * Event-loop thread.
+     */
+    default void restoreDeviceState(dev.ember.snapshot.StateReader in) {}
+
     /** Releases host resources (files, TAP fds, timers). Event-loop thread or after it stopped. */
     default void close() {}
 }

@@ -585,6 +585,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                 out.bool(q.ready()).u16(q.lastAvailIndex()).u16(q.nextUsedIndex()).u16(q.usedAtLastSignal());
             }
         }
+        device.saveDeviceState(out);
     }
 
     /**
@@ -645,6 +646,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                 }
             }
         }
+        device.restoreDeviceState(in);
         if (!wasActivated) {
             return;
         }
