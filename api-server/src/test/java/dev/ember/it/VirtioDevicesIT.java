@@ -93,17 +93,14 @@ class VirtioDevicesIT {
                 for (int i = 0; i < sent.length; i++) {
                     sent[i] = (byte) ('a' + i % 26);
                 }
-                try (SocketChannel host = SocketChannel.open(UnixDomainSocketAddress.of(uds))) {
-                    host.write(ByteBuffer.wrap("CONNECT 1000\n".getBytes(StandardCharsets.US_ASCII)));
-                    String ok = readLine(host);
-                    assertTrue(ok.matches("OK \\d+"), ok);
+                try (SocketChannel host = HybridVsock.connect(uds, 1000)) {
                     host.write(ByteBuffer.wrap(sent));
-                    assertArrayEquals(sent, readExactly(host, sent.length), "the guest echoed every byte, in order");
+                    assertArrayEquals(sent, HybridVsock.readExactly(host, sent.length), "the guest echoed every byte, in order");
                     host.shutdownOutput();
                     assertEquals(-1, host.read(ByteBuffer.allocate(1)), "the stream ends when the guest closes it");
                 }
                 try (SocketChannel fromGuest = hostListener.accept()) {
-                    assertEquals("hello from the guest over vsock", readLine(fromGuest));
+                    assertEquals("hello from the guest over vsock", HybridVsock.readLine(fromGuest));
                     fromGuest.write(ByteBuffer.wrap("hello guest\n".getBytes(StandardCharsets.US_ASCII)));
                 }
                 assertPass(vm, "virtio-vsock");
@@ -175,31 +172,6 @@ class VirtioDevicesIT {
             }
         }
         throw new AssertionError("no RssAnon in /proc/" + pid + "/status");
-    }
-
-    private static String readLine(SocketChannel c) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        ByteBuffer b = ByteBuffer.allocate(1);
-        while (true) {
-            b.clear();
-            if (c.read(b) < 0) {
-                throw new IOException("end of stream inside a line: " + sb);
-            }
-            if (b.get(0) == '\n') {
-                return sb.toString();
-            }
-            sb.append((char) b.get(0));
-        }
-    }
-
-    private static byte[] readExactly(SocketChannel c, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (c.read(b) < 0) {
-                throw new IOException("end of stream after " + b.position() + " of " + n + " bytes");
-            }
-        }
-        return b.array();
     }
 
     @Test

@@ -59,6 +59,14 @@ final class LinuxVmConfig {
         return this;
     }
 
+    /** A virtio-vsock device with Firecracker's hybrid Unix-socket host side at {@code uds}. */
+    LinuxVmConfig vsock(int guestCid, Path uds) {
+        ObjectNode v = root.putObject("vsock");
+        v.put("guest_cid", guestCid);
+        v.put("uds_path", uds.toString());
+        return this;
+    }
+
     Path write(Path dir, String name) throws IOException {
         Path f = dir.resolve(name + ".json");
         JSON.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), root);

@@ -41,6 +41,11 @@ class NestedTierIT {
     static final String TAG = "nested-tier";
     /** Guards against a hung L1 only; never a timing assertion. */
     private static final Duration LIMIT = Duration.ofMinutes(45);
+    /**
+     * Which test classes run in L1 (a regex over class names; {@code -Dember.nestedClasses=} narrows
+     * the tier to one class while working on it, e.g. {@code '^.*LinuxVsockIT$'}).
+     */
+    private static final String CLASSES = System.getProperty("ember.nestedClasses", "^.*IT$");
 
     @TestFactory
     Stream<DynamicTest> guestUserSpaceTestsUnderNestedKvm() throws Exception {
@@ -60,7 +65,7 @@ class NestedTierIT {
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "org.junit.platform.console.ConsoleLauncher", "execute", "--disable-banner", "--disable-ansi-colors",
                 "--details=testfeed", "--scan-classpath", repo.resolve("api-server/target/test-classes").toString(),
-                "--include-classname", "^.*IT$", "--include-tag", GuestUserSpace.TAG, "--reports-dir", reports.toString()));
+                "--include-classname", CLASSES, "--include-tag", GuestUserSpace.TAG, "--reports-dir", reports.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectErrorStream(true)
@@ -105,7 +110,7 @@ class NestedTierIT {
     private static long expectedTestCount() {
         var request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("dev.ember.it"))
-                .filters(TagFilter.includeTags(GuestUserSpace.TAG), ClassNameFilter.includeClassNamePatterns("^.*IT$"))
+                .filters(TagFilter.includeTags(GuestUserSpace.TAG), ClassNameFilter.includeClassNamePatterns(CLASSES))
                 .build();
         return LauncherFactory.create().discover(request).countTestIdentifiers(TestIdentifier::isTest);
     }

@@ -1,0 +1,62 @@
+package dev.ember.it;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The host side of Firecracker's hybrid vsock, as an orchestrator plays it: connect to the
+ * device's {@code uds_path}, write {@code CONNECT <port>\n}, read {@code OK <host port>\n}; after
+ * that the Unix stream is the connection to the guest's listener.
+ */
+public final class HybridVsock {
+    private HybridVsock() {}
+
+    /** A connection to the guest's listener on {@code port}; fails with what the VMM answered instead of OK. */
+    public static SocketChannel connect(Path uds, int port) throws IOException {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            c.connect(UnixDomainSocketAddress.of(uds));
+            c.write(ByteBuffer.wrap(("CONNECT " + port + "\n").getBytes(StandardCharsets.US_ASCII)));
+            String answer = readLine(c);
+            if (!answer.matches("OK \\d+")) {
+                throw new IOException("CONNECT " + port + " was answered '" + answer + "', not OK <port>");
+            }
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** One line without its {@code \n}, read a byte at a time so nothing after it is consumed. */
+    public static String readLine(SocketChannel c) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        ByteBuffer b = ByteBuffer.allocate(1);
+        while (true) {
+            b.clear();
+            if (c.read(b) < 0) {
+                throw new IOException("end of stream inside a line: " + sb);
+            }
+            if (b.get(0) == '\n') {
+                return sb.toString();
+            }
+            sb.append((char) b.get(0));
+        }
+    }
+
+    /** Exactly {@code n} bytes, or an IOException naming how many came before the stream ended. */
+    public static byte[] readExactly(SocketChannel c, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                throw new IOException("end of stream after " + b.position() + " of " + n + " bytes");
+            }
+        }
+        return b.array();
+    }
+}
