@@ -71,6 +71,7 @@ final class VirtioDevices implements AutoCloseable {
                 v.add(m, net);
                 v.nets.put(n.ifaceId(), net);
             }
+            MmdsWiring.attach(resources.mmdsConfig(), v.nets, resources::readMmdsData);
             VsockConfig vc = resources.vsock();
             if (vc != null) {
                 v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());

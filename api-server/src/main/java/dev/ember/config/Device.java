@@ -19,7 +19,7 @@ public enum Device {
     VSOCK("vsock", true),
     BALLOON("balloon", true),
     ENTROPY("entropy", true),
-    MMDS("mmds-config", false),
+    MMDS("mmds-config", true),
     CPU_CONFIG("cpu-config", false),
     CPU_TEMPLATE("machine-config.cpu_template", false),
     HUGE_PAGES("machine-config.huge_pages", false);

@@ -34,16 +34,37 @@ public record MmdsConfig(
                         + id + "\"; configure that network interface first)");
             }
         }
-        Matcher m = IPV4.matcher(ipv4Address);
-        boolean ok = m.matches();
-        if (ok) {
-            int a = Integer.parseInt(m.group(1)), b = Integer.parseInt(m.group(2));
-            int c = Integer.parseInt(m.group(3)), d = Integer.parseInt(m.group(4));
-            ok = a == 169 && b == 254 && c >= 1 && c <= 254 && d <= 255;
+        if (!linkLocal(ipv4Address)) {
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The MMDS IPv4 address is not link local."
+                    + " (mmds-config.ipv4_address is \"" + ipv4Address + "\"; use an IPv4 address in 169.254.0.0/16,"
+                    + " e.g. the default 169.254.169.254)");
         }
-        if (!ok) {
-            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "mmds-config.ipv4_address \"" + ipv4Address
-                    + "\" is not a valid IPv4 link-local address; use 169.254.1.0 to 169.254.254.255");
+    }
+
+    /** 169.254.0.0/16, as Firecracker's check (Rust's {@code Ipv4Addr::is_link_local}). */
+    private static boolean linkLocal(String address) {
+        Matcher m = IPV4.matcher(address);
+        if (!m.matches()) {
+            return false;
         }
+        for (int i = 1; i <= 4; i++) {
+            if (Integer.parseInt(m.group(i)) > 255) {
+                return false;
+            }
+        }
+        return m.group(1).equals("169") && m.group(2).equals("254");
+    }
+
+    /** A validated address as a 32-bit value, most significant octet first. */
+    public static int ipv4Value(String address) {
+        Matcher m = IPV4.matcher(address);
+        if (!m.matches()) {
+            throw new IllegalStateException("unvalidated MMDS address " + address);
+        }
+        int v = 0;
+        for (int i = 1; i <= 4; i++) {
+            v = v << 8 | Integer.parseInt(m.group(i));
+        }
+        return v;
     }
 }

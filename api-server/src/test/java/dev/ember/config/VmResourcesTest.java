@@ -315,9 +315,11 @@ class VmResourcesTest {
                 .contains("mmds-config.network_interfaces has \"eth0\""));
         vm.putNetworkInterface(NetworkInterfaceConfig.of("eth0", "tap0", null));
         assertTrue(message(() -> vm.setMmdsConfig(new MmdsConfig(null, List.of("eth0"), "10.0.0.1", null)))
-                .contains("is not a valid IPv4 link-local address"));
-        assertTrue(message(() -> vm.setMmdsConfig(new MmdsConfig(null, List.of("eth0"), "169.254.0.1", null)))
-                .contains("is not a valid IPv4 link-local address"));
+                .startsWith("The MMDS IPv4 address is not link local. (mmds-config.ipv4_address is \"10.0.0.1\""));
+        assertTrue(message(() -> vm.setMmdsConfig(new MmdsConfig(null, List.of("eth0"), "169.254.256.1", null)))
+                .startsWith("The MMDS IPv4 address is not link local."));
+        vm.setMmdsConfig(new MmdsConfig(null, List.of("eth0"), "169.254.0.1", null)); // all of 169.254/16, as Firecracker
+        assertEquals(0xA9FE0001, MmdsConfig.ipv4Value(vm.mmdsConfig().ipv4Address()));
         vm.setMmdsConfig(new MmdsConfig(MmdsVersion.V2, List.of("eth0"), null, null));
         assertEquals("169.254.169.254", vm.mmdsConfig().ipv4Address());
     }
