@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Stopping a microVM: Ctrl-A then x on the console's terminal (see --console-escape);"
                 + " SIGTERM or SIGINT from elsewhere (kill PID); or the guest powering off. Each exits 0."})
 public final class Main implements Callable<Integer> {
+    static final String DEFAULT_CONSOLE_ESCAPE = "^A";
+
     @Spec
     CommandSpec spec;
 
@@ -76,7 +78,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--seccomp-filter", paramLabel = "FILE", description = "Use this seccomp filter (JSON) instead of the built-in one.")
     Path seccompFilter;
 
-    @Option(names = "--console-escape", paramLabel = "KEY", converter = EscapeKeyConverter.class, defaultValue = "^A",
+    @Option(names = "--console-escape", paramLabel = "KEY", converter = EscapeKeyConverter.class, defaultValue = Main.DEFAULT_CONSOLE_ESCAPE,
             description = {"When stdin is a terminal (the guest's console, raw: Ctrl-C goes to the guest), KEY then x"
                     + " stops the microVM (exit 0) and KEY twice sends KEY to the guest, as in QEMU."
                     + " KEY: ^A to ^Z, or none (default: ${DEFAULT-VALUE}). Input that is not a terminal always passes unchanged."})
@@ -112,26 +114,40 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String problem = problem();
+        if (problem != null) {
+            throw PicocliRun.usageError(spec, problem);
+        }
+        return runVmm();
+    }
+
+    /** What is wrong with this combination of options, or null. */
+    String problem() {
         if (!id.matches("[A-Za-z0-9-]{1,64}")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid instance ID: --id '" + id
-                    + "' must be 1 to 64 letters, digits or '-'");
+            return "Invalid instance ID: --id '" + id + "' must be 1 to 64 letters, digits or '-'";
         }
         if (noApi && configFile == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--no-api needs --config-file: without the API the configuration must come from a file");
+            return "--no-api needs --config-file: without the API the configuration must come from a file";
         }
         if (maxPayload <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--http-api-max-payload-size must be a positive number of bytes, not " + maxPayload);
+            return "--http-api-max-payload-size must be a positive number of bytes, not " + maxPayload;
         }
         if (mmdsSizeLimit != null && mmdsSizeLimit <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--mmds-size-limit must be a positive number of bytes, not " + mmdsSizeLimit);
+            return "--mmds-size-limit must be a positive number of bytes, not " + mmdsSizeLimit;
         }
         if (noSeccomp && seccompFilter != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--no-seccomp and --seccomp-filter exclude each other; give one");
+            return "--no-seccomp and --seccomp-filter exclude each other; give one";
         }
+        return null;
+    }
+
+    private int runVmm() {
         return new EmberRun(this, vmmFactory, installSignalHandlers).run();
+    }
+
+    /** A Main with the same VMM source and no options set yet. */
+    Main fresh() {
+        return new Main(vmmFactory, installSignalHandlers);
     }
 
     private static VmmControl loadVmm() {
@@ -139,23 +155,31 @@ public final class Main implements Callable<Integer> {
                 "this build has no VMM: no dev.ember.app.VmmControl service on the class path"));
     }
 
-    /** Parses {@code args} and runs; returns the process exit status. */
+    /**
+     * Parses {@code args} and runs; returns the process exit status. An ordinary valid command
+     * line is read by {@link OrdinaryArgs} without picocli (whose class files predate the AOT
+     * cache's format and cost ~100 ms to load and reflect on); everything else (help, version,
+     * any mistake, anything unusual) goes to picocli, which gives the messages.
+     */
     static int run(String[] args, Main main) {
-        CommandLine cli = new CommandLine(main);
-        cli.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("ember: " + ex.getMessage());
-            System.err.println("Try 'ember --help' for more information.");
-            return ExitCode.ARG_PARSING;
-        });
-        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
-            // Only bugs get here: user errors are turned into exit codes inside EmberRun.run.
-            System.err.println("ember: internal error: " + ex);
-            if (!Logging.logsToStderr()) {
-                System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
+        Main ordinary = OrdinaryArgs.parse(args, main);
+        if (ordinary != null) {
+            try {
+                return ordinary.runVmm();
+            } catch (RuntimeException e) {
+                return internalError(e);
             }
-            return ExitCode.UNEXPECTED_ERROR;
-        });
-        return cli.execute(args);
+        }
+        return PicocliRun.run(args, main);
+    }
+
+    /** Only bugs get here: user errors are turned into exit codes inside EmberRun.run. */
+    static int internalError(Exception ex) {
+        System.err.println("ember: internal error: " + ex);
+        if (!Logging.logsToStderr()) {
+            System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
+        }
+        return ExitCode.UNEXPECTED_ERROR;
     }
 
     public static void main(String[] args) {
@@ -178,18 +202,27 @@ public final class Main implements Callable<Integer> {
     static final class EscapeKeyConverter implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            if (value.equalsIgnoreCase("none")) {
-                return -1;
+            try {
+                return escapeKey(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            if (value.length() == 2 && value.charAt(0) == '^') {
-                char c = Character.toUpperCase(value.charAt(1));
-                if (c >= 'A' && c <= '_') {
-                    return c & 0x1f;
-                }
-            }
-            throw new CommandLine.TypeConversionException("'" + value
-                    + "' is not a console escape key; give ^A to ^Z (a control key, e.g. ^A for Ctrl-A) or none");
         }
+    }
+
+    /** The control byte a {@code --console-escape} value names, -1 for none. */
+    static int escapeKey(String value) {
+        if (value.equalsIgnoreCase("none")) {
+            return -1;
+        }
+        if (value.length() == 2 && value.charAt(0) == '^') {
+            char c = Character.toUpperCase(value.charAt(1));
+            if (c >= 'A' && c <= '_') {
+                return c & 0x1f;
+            }
+        }
+        throw new IllegalArgumentException("'" + value
+                + "' is not a console escape key; give ^A to ^Z (a control key, e.g. ^A for Ctrl-A) or none");
     }
 
     /**

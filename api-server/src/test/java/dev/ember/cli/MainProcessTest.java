@@ -101,11 +101,12 @@ class MainProcessTest {
 
     /**
      * The API runs without JMX: XNIO's NIO provider registered MBeans, which started the platform
-     * MBean server (JMX and JFR providers) in every process. The class-loading log of a process
-     * that served requests shows none of it.
+     * MBean server (JMX and JFR providers) in every process. Nor is picocli loaded for an ordinary
+     * command line (OrdinaryArgs reads it). The class-loading log of a process that served requests
+     * shows none of it.
      */
     @Test
-    void apiServesRequestsWithoutLoadingJmx() throws Exception {
+    void apiServesRequestsWithoutLoadingJmxOrPicocli() throws Exception {
         Path sock = dir.resolve("api.sock");
         Path classes = dir.resolve("classes.txt");
         Process p = startWithJvmOptions(List.of("-Xlog:class+load=info:file=" + classes), "--api-sock", sock.toString());
@@ -116,7 +117,8 @@ class MainProcessTest {
             assertTrue(curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 0}", "http://localhost/machine-config").contains("fault_message"));
             String loaded = Files.readString(classes);
             for (String jmx : List.of("javax.management.MBeanServer ", "java.lang.management.ManagementFactory ",
-                    "sun.management.", "org.xnio.nio.", "org.jboss.threads.EnhancedQueueExecutor$Builder ")) {
+                    "sun.management.", "org.xnio.nio.", "org.jboss.threads.EnhancedQueueExecutor$Builder ",
+                    "picocli.")) {
                 assertFalse(loaded.contains(jmx), jmx + " was loaded");
             }
             assertTrue(loaded.contains("dev.ember.api.ApiWorker "), "the log lists classes: " + loaded.length() + " bytes");
