@@ -400,6 +400,24 @@ class TcpStackTest {
     }
 
     @Test
+    void metricsCarryFirecrackersNamesAndCountFrames() {
+        dev.ember.metrics.MetricGroup g = Metrics.group("mmds_names_" + System.nanoTime());
+        MmdsMetrics m = new MmdsMetrics(g);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        g.counters().forEach(c -> names.add(c.name()));
+        assertEquals(new java.util.TreeSet<>(List.of("connections_created", "connections_destroyed", "rx_accepted",
+                "rx_accepted_err", "rx_accepted_unusual", "rx_bad_eth", "rx_count", "rx_invalid_token", "rx_no_token",
+                "tx_bytes", "tx_count", "tx_errors", "tx_frames")), names);
+        stack = new MmdsNetworkStack(GuestEnd.MMDS_IP, handler, m, LIMITS, () -> now);
+        connect(40011);
+        assertEquals(2, m.rxAccepted.get(), "SYN and ACK");
+        assertEquals(2, m.rxCount.get());
+        assertEquals(1, m.txFrames.get(), "the SYN-ACK");
+        assertEquals(ETH_HLEN + IP_HLEN + TCP_HLEN + 4, m.txBytes.get());
+        assertEquals(1, m.connectionsCreated.get());
+    }
+
+    @Test
     void guestFinWithNothingUnansweredClosesAfterOurFin() {
         GuestEnd g = connect(40010);
         send(g.segment(FIN | ACK, null));
