@@ -228,6 +228,34 @@ final class VirtioDevices implements AutoCloseable {
                 s.value(BalloonStatistics.HTLB_PGFAIL));
     }
 
+    /** PATCH /balloon/hinting/start: a new run's command id reaches the guest through config space. */
+    void startBalloonHinting(boolean acknowledgeOnStop) throws VmmException {
+        try {
+            balloon().startHinting(acknowledgeOnStop);
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+    }
+
+    /** PATCH /balloon/hinting/stop: DONE, the guest may reuse the pages it hinted. */
+    void stopBalloonHinting() throws VmmException {
+        try {
+            balloon().stopHinting();
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+    }
+
+    /** GET /balloon/hinting/status. */
+    dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException {
+        try {
+            long[] s = balloon().hintingStatus();
+            return new dev.ember.config.BalloonHintingStatus(s[0], s[1] < 0 ? null : s[1]);
+        } catch (BalloonException e) {
+            throw balloonError(e);
+        }
+    }
+
     private static VmmException balloonError(BalloonException e) {
         return new VmmException(switch (e.reason()) {
             case NOT_ACTIVATED -> "Device not activated yet. (the guest's balloon driver has not started yet; retry once the guest has booted)";

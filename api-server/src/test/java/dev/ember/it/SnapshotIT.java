@@ -224,6 +224,48 @@ class SnapshotIT {
         }
     }
 
+    /**
+     * A balloon and an entropy device through a snapshot: the test guest touched its 16 MiB
+     * target before the snapshot; in the loaded process it inflates and deflates those pages and
+     * finds them zero, so the restored balloon gives pages back although guest RAM is now mapped
+     * from the memory file (whose old bytes must not reappear). GET /vm/config shows both devices.
+     */
+    @Test
+    void balloonAndEntropyWorkAfterLoad() throws Exception {
+        Path snap = dir.resolve("balloon.snap");
+        Path mem = dir.resolve("balloon.mem");
+        try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("ba.sock").toString(), "--id", "balloon-a")) {
+            UnixHttpClient http = first.api(dir.resolve("ba.sock"));
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=virtio-balloon\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+            expect(204, http.put("/balloon", "{\"amount_mib\": 16, \"deflate_on_oom\": true}"), "balloon");
+            expect(204, http.put("/entropy", "{}"), "entropy");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            first.awaitStdout("virtio-balloon: target 4096 pages, 4096 pages touched\n", WAIT);
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(WAIT);
+        }
+        try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("bb.sock").toString(), "--id", "balloon-b")) {
+            UnixHttpClient http = second.api(dir.resolve("bb.sock"));
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
+            JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
+            assertEquals(16, config.path("balloon").path("amount_mib").asInt(), config.toString());
+            assertTrue(config.has("entropy") && !config.path("entropy").isNull(), config.toString());
+            second.type("x");
+            second.awaitStdout("virtio-balloon: inflated 4096 pages, actual 4096\n", WAIT);
+            second.type("x");
+            second.awaitStdout("EMBER-TEST: PASS virtio-balloon", WAIT);
+            assertTrue(second.stdout().contains("virtio-balloon: deflated 4096 pages, 0 still hold the guest's bytes\n"),
+                    second.describe());
+            assertEquals(0, second.awaitExit(WAIT), second.describe());
+        }
+    }
+
     private static long promValue(UnixHttpClient http, String name) throws Exception {
         Matcher m = Pattern.compile("^" + name + " (\\d+)$", Pattern.MULTILINE).matcher(http.get("/metrics/prometheus").body());
         assertTrue(m.find(), name + " missing from /metrics/prometheus");

@@ -26,12 +26,15 @@ public final class GuestMemory implements AutoCloseable {
     private final GuestRegion[] regions;
     private final Pointer[] views;
     private final long totalSize;
+    /** Mapped from a snapshot's memory file (MAP_PRIVATE): discarded pages must not fall back to it. */
+    private final boolean fileBacked;
     /** One bit per page per region, set when the VMM writes guest memory; null unless tracking. */
     private volatile AtomicLongArray[] vmmDirty;
     private volatile boolean closed;
 
-    private GuestMemory(GuestRegion[] regions) {
+    private GuestMemory(GuestRegion[] regions, boolean fileBacked) {
         this.regions = regions;
+        this.fileBacked = fileBacked;
         this.views = new Pointer[regions.length];
         long total = 0;
         for (int i = 0; i < regions.length; i++) {
@@ -97,7 +100,7 @@ public final class GuestMemory implements AutoCloseable {
             }
             throw e;
         }
-        return new GuestMemory(regions);
+        return new GuestMemory(regions, fd >= 0);
     }
 
     public List<GuestRegion> regions() {
@@ -133,9 +136,11 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * Gives the host the pages of {@code [gpa, gpa+len)} back ({@code madvise(MADV_DONTNEED)}):
-     * their memory is freed now, and the guest's next touch maps a fresh page, zero for anonymous
-     * RAM or the snapshot file's content for a file-backed (MAP_PRIVATE) one. The range must be
+     * Gives the host the pages of {@code [gpa, gpa+len)} back: their memory is freed now and the
+     * guest's next touch maps a fresh zero page. Anonymous RAM: {@code madvise(MADV_DONTNEED)}.
+     * RAM mapped from a snapshot's memory file (MAP_PRIVATE): DONTNEED would drop our private
+     * copies but bring the file's old bytes back, so the range is replaced by a fresh anonymous
+     * mapping instead (KVM follows the host mapping through its MMU notifier). The range must be
      * page-aligned and lie in one region; it counts as written for Diff snapshots.
      *
      * @return false when the range is not page-aligned guest RAM or the kernel refused
@@ -150,6 +155,10 @@ public final class GuestMemory implements AutoCloseable {
         }
         markDirty(i, gpa, len);
         long host = regions[i].hostAddress() + (gpa - regions[i].guestBase());
+        if (fileBacked) {
+            return Native.mmap(host, len, LibC.PROT_READ | LibC.PROT_WRITE,
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED, -1, 0) == host;
+        }
         return Native.LIBC.madvise(host, len, LibC.MADV_DONTNEED) == 0;
     }
 

@@ -69,6 +69,7 @@ class LinuxEntropyIT {
             long bound = budget - 4096 + bytesPerSecond * ranSeconds;
             assertTrue(inWindow <= bound, "5 s of reading got " + inWindow + " bytes, more than the limiter allows (" + bound
                     + " after " + ranSeconds + " s)\n" + vm.describe());
+            System.out.println("LinuxEntropyIT: " + inWindow + " bytes in a 5 s read under a 4 B/s limit (bound " + bound + ")");
         }
     }
 }

@@ -385,29 +385,30 @@ public final class VirtioBalloon implements VirtioDevice {
     private void serveStats(SplitQueue q) {
         VirtioTransport t = transport;
         boolean used = false;
-        while (q.pop(chain)) {
-            m.statsUpdatesCount.inc();
-            if (statsHead >= 0) {
-                q.addUsed(statsHead, 0); // a second buffer: the driver broke the protocol; give the old one back
-                used = true;
-                m.statsUpdateFails.inc();
-            }
-            long bytes = chain.readableBytes();
-            if (chain.writableBytes() != 0 || bytes % BalloonStatistics.ENTRY_BYTES != 0) {
-                m.statsUpdateFails.inc();
-            }
-            long n = Math.min(bytes / BalloonStatistics.ENTRY_BYTES, 64);
-            for (long i = 0; i < n; i++) {
-                int tag = (int) chain.readReadable(i * BalloonStatistics.ENTRY_BYTES, 2);
-                long val = chain.readReadable(i * BalloonStatistics.ENTRY_BYTES + 2, 8);
-                if (tag < BalloonStatistics.TAGS) {
-                    stats.set(tag, val);
+        do {
+            while (q.pop(chain)) {
+                m.statsUpdatesCount.inc();
+                if (statsHead >= 0) {
+                    q.addUsed(statsHead, 0); // a second buffer: the driver broke the protocol; give the old one back
+                    used = true;
+                    m.statsUpdateFails.inc();
                 }
+                long bytes = chain.readableBytes();
+                if (chain.writableBytes() != 0 || bytes % BalloonStatistics.ENTRY_BYTES != 0) {
+                    m.statsUpdateFails.inc();
+                }
+                long n = Math.min(bytes / BalloonStatistics.ENTRY_BYTES, 64);
+                for (long i = 0; i < n; i++) {
+                    int tag = (int) chain.readReadable(i * BalloonStatistics.ENTRY_BYTES, 2);
+                    long val = chain.readReadable(i * BalloonStatistics.ENTRY_BYTES + 2, 8);
+                    if (tag < BalloonStatistics.TAGS) {
+                        stats.set(tag, val);
+                    }
+                }
+                stats.updated();
+                statsHead = chain.head();
             }
-            stats.updated();
-            statsHead = chain.head();
-        }
-        q.enableNotifications();
+        } while (q.enableNotifications());
         if (used) {
             t.notifyUsed(q);
         }

@@ -1,0 +1,133 @@
+package dev.ember.it.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.ember.api.UnixHttpClient;
+import dev.ember.it.EmberProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Linux's virtio-balloon driver against Ember's balloon, in the nested tier. The guest first
+ * touches most of its memory (a 160 MiB dd buffer, freed again), so the pages its driver hands
+ * over on inflate are mostly backed on the host: inflating 128 MiB must lower the guest's
+ * MemFree by about that much and the VMM's RssAnon by at least 48 MiB (at most ~60 MiB of the
+ * balloon can come from pages the host never backed); deflating gives MemFree back.
+ * Statistics arrive at the 1 s polling interval.
+ */
+@GuestUserSpace
+class LinuxBalloonIT {
+    /** A hang guard only: the JVM start alone took a minute in a loaded L1. */
+    private static final Duration TIMEOUT = LinuxTests.bootTimeout().plusMinutes(3);
+    private static final String CMD = " ember.cmd=\"dd if=/dev/zero of=/dev/null bs=160M count=1; i=0;"
+            + " while :; do i=\\$((i+1)); echo mem \\$i \\$(grep MemFree /proc/meminfo); sleep 1; done\"";
+    private static final Pattern ACTUAL_MIB = Pattern.compile("\"actual_mib\":\\s*(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void linuxUserSpace() {
+        LinuxTests.assumeSlowTestsOnKvm();
+        LinuxTests.assumeGuestUserSpaceRuns();
+    }
+
+    private static void expect(int status, UnixHttpClient.Response r, String what) {
+        assertEquals(status, r.status(), what + ": " + r.body());
+    }
+
+    /** MemFree (KiB) of the first "mem" line numbered above {@code after}; returns {number, KiB}. */
+    private static long[] memLineAfter(EmberProcess vm, long after) throws InterruptedException {
+        Pattern p = Pattern.compile("^mem (\\d+) MemFree:\\s+(\\d+) kB", Pattern.MULTILINE);
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = p.matcher(vm.stdout());
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                if (n > after) {
+                    return new long[] {n, Long.parseLong(m.group(2))};
+                }
+            }
+            Thread.sleep(200);
+        }
+        fail("no MemFree line after " + after + "\n" + vm.describe());
+        return null;
+    }
+
+    private static String awaitStatistics(UnixHttpClient http, String what, java.util.function.Predicate<String> ok)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            UnixHttpClient.Response r = http.get("/balloon/statistics");
+            last = r.status() + " " + r.body();
+            if (r.status() == 200 && ok.test(r.body())) {
+                return r.body();
+            }
+            Thread.sleep(500);
+        }
+        fail(what + ": last GET /balloon/statistics answered " + last);
+        return null;
+    }
+
+    private static long actualMib(String body) {
+        Matcher m = ACTUAL_MIB.matcher(body);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static long rssAnonKib(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("RssAnon:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new AssertionError("no RssAnon in /proc/" + pid + "/status");
+    }
+
+    @Test
+    void inflateTakesMemoryFromTheGuestAndGivesItToTheHostDeflateGivesItBack() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "linux-balloon")) {
+            UnixHttpClient http = vm.api(sock);
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
+                    + LinuxImages.initramfs() + "\", \"boot_args\": \"" + (LinuxImages.BASE_CMDLINE + CMD).replace("\\", "\\\\")
+                            .replace("\"", "\\\"") + "\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 256}"), "machine-config");
+            expect(204, http.put("/balloon", "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"stats_polling_interval_s\": 1}"), "balloon");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+
+            long[] before = memLineAfter(vm, 2);
+            String stats = awaitStatistics(http, "statistics from the guest", b -> b.contains("\"free_memory\""));
+            assertTrue(stats.contains("\"total_memory\""), stats);
+            long rssBefore = rssAnonKib(vm.pid());
+
+            expect(204, http.patch("/balloon", "{\"amount_mib\": 128}"), "inflate");
+            awaitStatistics(http, "the guest to inflate to 128 MiB", b -> actualMib(b) == 128);
+            long[] inflated = memLineAfter(vm, before[0] + 1);
+            long rssInflated = rssAnonKib(vm.pid());
+            assertTrue(before[1] - inflated[1] >= 120 * 1024, "MemFree " + before[1] + " KiB before the inflate, "
+                    + inflated[1] + " KiB after\n" + vm.describe());
+            assertTrue(rssBefore - rssInflated >= 48 * 1024, "VMM RssAnon " + rssBefore + " KiB before the inflate, "
+                    + rssInflated + " KiB after");
+
+            expect(204, http.patch("/balloon", "{\"amount_mib\": 0}"), "deflate");
+            awaitStatistics(http, "the guest to deflate", b -> actualMib(b) == 0);
+            long[] deflated = memLineAfter(vm, inflated[0] + 1);
+            assertTrue(deflated[1] - inflated[1] >= 120 * 1024, "MemFree " + inflated[1] + " KiB inflated, "
+                    + deflated[1] + " KiB after the deflate\n" + vm.describe());
+            System.out.println("LinuxBalloonIT: MemFree " + before[1] + " -> " + inflated[1] + " -> " + deflated[1]
+                    + " KiB; VMM RssAnon " + rssBefore + " -> " + rssInflated + " KiB");
+            vm.terminate();
+            vm.awaitExit(LinuxTests.KVM_BOOT);
+        }
+    }
+}
