@@ -14,14 +14,11 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
-import dev.ember.devices.virtio.balloon.BalloonException;
-import dev.ember.devices.virtio.balloon.BalloonStatistics;
 import dev.ember.devices.virtio.balloon.VirtioBalloon;
 import dev.ember.devices.virtio.rng.VirtioRng;
 import dev.ember.devices.virtio.vsock.VirtioVsock;
 import dev.ember.devices.virtio.vsock.VsockException;
 import dev.ember.config.BalloonConfig;
-import dev.ember.config.BalloonStats;
 import dev.ember.config.EntropyConfig;
 import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
@@ -185,84 +182,9 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    private VirtioBalloon balloon() throws VmmException {
-        if (balloon == null) {
-            throw new VmmException("No balloon device found. (configure one with PUT /balloon before boot)");
-        }
-        return balloon;
-    }
-
-    /** PATCH /balloon: the new target reaches the guest's driver through config space. */
-    void updateBalloon(long amountMib) throws VmmException {
-        try {
-            balloon().setTarget(amountMib);
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-    }
-
-    /** PATCH /balloon/statistics: statistics are requested at the new interval from now on. */
-    void updateBalloonStatistics(long intervalSeconds) throws VmmException {
-        try {
-            balloon().setStatsInterval(intervalSeconds);
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-    }
-
-    /** GET /balloon/statistics: the target and actual sizes and the guest's latest report. */
-    BalloonStats balloonStatistics() throws VmmException {
-        VirtioBalloon b = balloon();
-        BalloonStatistics.Snapshot s;
-        try {
-            s = b.statistics();
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-        long target = b.targetPages();
-        long actual = b.actualPages();
-        return new BalloonStats(target, actual, target / VirtioBalloon.PAGES_PER_MIB, actual / VirtioBalloon.PAGES_PER_MIB,
-                s.value(BalloonStatistics.SWAP_IN), s.value(BalloonStatistics.SWAP_OUT), s.value(BalloonStatistics.MAJFLT),
-                s.value(BalloonStatistics.MINFLT), s.value(BalloonStatistics.MEMFREE), s.value(BalloonStatistics.MEMTOT),
-                s.value(BalloonStatistics.AVAIL), s.value(BalloonStatistics.CACHES), s.value(BalloonStatistics.HTLB_PGALLOC),
-                s.value(BalloonStatistics.HTLB_PGFAIL));
-    }
-
-    /** PATCH /balloon/hinting/start: a new run's command id reaches the guest through config space. */
-    void startBalloonHinting(boolean acknowledgeOnStop) throws VmmException {
-        try {
-            balloon().startHinting(acknowledgeOnStop);
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-    }
-
-    /** PATCH /balloon/hinting/stop: DONE, the guest may reuse the pages it hinted. */
-    void stopBalloonHinting() throws VmmException {
-        try {
-            balloon().stopHinting();
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-    }
-
-    /** GET /balloon/hinting/status. */
-    dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException {
-        try {
-            long[] s = balloon().hintingStatus();
-            return new dev.ember.config.BalloonHintingStatus(s[0], s[1] < 0 ? null : s[1]);
-        } catch (BalloonException e) {
-            throw balloonError(e);
-        }
-    }
-
-    private static VmmException balloonError(BalloonException e) {
-        return new VmmException(switch (e.reason()) {
-            case NOT_ACTIVATED -> "Device not activated yet. (the guest's balloon driver has not started yet; retry once the guest has booted)";
-            case STATISTICS_DISABLED -> "Statistics for the balloon device are not enabled. (set stats_polling_interval_s with PUT /balloon before boot)";
-            case HINTING_DISABLED -> "Free page hinting is not enabled. (set free_page_hinting with PUT /balloon before boot)";
-            case TOO_MANY_PAGES -> "Amount of pages requested is too large. (" + e.getMessage() + ")";
-        });
+    /** The balloon's host-side operations (PATCH /balloon, statistics, hinting); refuses them all without one. */
+    BalloonControl balloon() {
+        return new BalloonControl(balloon);
     }
 
     /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */

@@ -474,17 +474,17 @@ public final class Vmm implements VmmControl {
 
     @Override
     public void updateBalloon(BalloonConfig balloon) throws VmmException {
-        running("update the balloon of").virtio.updateBalloon(balloon.amountMib());
+        running("update the balloon of").virtio.balloon().setTarget(balloon.amountMib());
     }
 
     @Override
     public void updateBalloonStatistics(BalloonConfig balloon) throws VmmException {
-        running("update the balloon statistics of").virtio.updateBalloonStatistics(balloon.statsPollingIntervalS());
+        running("update the balloon statistics of").virtio.balloon().setStatisticsInterval(balloon.statsPollingIntervalS());
     }
 
     @Override
     public BalloonStats balloonStatistics() throws VmmException {
-        return running("read the balloon statistics of").virtio.balloonStatistics();
+        return running("read the balloon statistics of").virtio.balloon().statistics();
     }
 
     private Machine running(String verb) throws VmmException {

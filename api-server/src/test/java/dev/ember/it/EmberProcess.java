@@ -129,6 +129,16 @@ public final class EmberProcess implements AutoCloseable {
         return new UnixHttpClient(sock);
     }
 
+    /** The process's anonymous resident memory (RssAnon of /proc/PID/status), in KiB. */
+    public long rssAnonKib() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("RssAnon:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IOException("no RssAnon in /proc/" + pid() + "/status");
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

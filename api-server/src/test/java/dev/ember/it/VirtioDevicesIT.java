@@ -152,10 +152,10 @@ class VirtioDevicesIT {
         Path cfg = config("virtio-balloon", "  \"balloon\": { \"amount_mib\": 48, \"deflate_on_oom\": false }");
         try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
             vm.awaitStdout("virtio-balloon: target 12288 pages, 12288 pages touched\n", BOOT);
-            long touched = rssAnonKib(vm.pid());
+            long touched = vm.rssAnonKib();
             vm.type("x");
             vm.awaitStdout("virtio-balloon: inflated 12288 pages, actual 12288\n", BOOT);
-            long inflated = rssAnonKib(vm.pid());
+            long inflated = vm.rssAnonKib();
             assertTrue(touched - inflated >= 32 * 1024, "RssAnon " + touched + " KiB before the inflate, "
                     + inflated + " KiB after\n" + vm.describe());
             vm.type("x");
@@ -163,15 +163,6 @@ class VirtioDevicesIT {
             assertTrue(vm.stdout().contains("virtio-balloon: deflated 12288 pages, 0 still hold the guest's bytes\n"), vm.describe());
             System.out.println("balloon: RssAnon " + touched + " KiB with 48 MiB touched, " + inflated + " KiB after the inflate");
         }
-    }
-
-    private static long rssAnonKib(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("RssAnon:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new AssertionError("no RssAnon in /proc/" + pid + "/status");
     }
 
     @Test

@@ -45,6 +45,16 @@ class LinuxBalloonIT {
         assertEquals(status, r.status(), what + ": " + r.body());
     }
 
+    /** The number of the last "mem" line printed so far (0 before the first). */
+    private static long lastMemLine(EmberProcess vm) {
+        Matcher m = Pattern.compile("^mem (\\d+) ", Pattern.MULTILINE).matcher(vm.stdout());
+        long n = 0;
+        while (m.find()) {
+            n = Math.max(n, Long.parseLong(m.group(1)));
+        }
+        return n;
+    }
+
     /** MemFree (KiB) of the first "mem" line numbered above {@code after}; returns {number, KiB}. */
     private static long[] memLineAfter(EmberProcess vm, long after) throws InterruptedException {
         Pattern p = Pattern.compile("^mem (\\d+) MemFree:\\s+(\\d+) kB", Pattern.MULTILINE);
@@ -84,15 +94,6 @@ class LinuxBalloonIT {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static long rssAnonKib(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("RssAnon:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new AssertionError("no RssAnon in /proc/" + pid + "/status");
-    }
-
     @Test
     void inflateTakesMemoryFromTheGuestAndGivesItToTheHostDeflateGivesItBack() throws Exception {
         Path sock = dir.resolve("api.sock");
@@ -108,12 +109,13 @@ class LinuxBalloonIT {
             long[] before = memLineAfter(vm, 2);
             String stats = awaitStatistics(http, "statistics from the guest", b -> b.contains("\"free_memory\""));
             assertTrue(stats.contains("\"total_memory\""), stats);
-            long rssBefore = rssAnonKib(vm.pid());
+            long rssBefore = vm.rssAnonKib();
 
             expect(204, http.patch("/balloon", "{\"amount_mib\": 128}"), "inflate");
             awaitStatistics(http, "the guest to inflate to 128 MiB", b -> actualMib(b) == 128);
-            long[] inflated = memLineAfter(vm, before[0] + 1);
-            long rssInflated = rssAnonKib(vm.pid());
+            // A line printed after the guest reported the inflate done (earlier ones may predate it).
+            long[] inflated = memLineAfter(vm, lastMemLine(vm));
+            long rssInflated = vm.rssAnonKib();
             assertTrue(before[1] - inflated[1] >= 120 * 1024, "MemFree " + before[1] + " KiB before the inflate, "
                     + inflated[1] + " KiB after\n" + vm.describe());
             assertTrue(rssBefore - rssInflated >= 48 * 1024, "VMM RssAnon " + rssBefore + " KiB before the inflate, "
@@ -121,7 +123,7 @@ class LinuxBalloonIT {
 
             expect(204, http.patch("/balloon", "{\"amount_mib\": 0}"), "deflate");
             awaitStatistics(http, "the guest to deflate", b -> actualMib(b) == 0);
-            long[] deflated = memLineAfter(vm, inflated[0] + 1);
+            long[] deflated = memLineAfter(vm, lastMemLine(vm));
             assertTrue(deflated[1] - inflated[1] >= 120 * 1024, "MemFree " + inflated[1] + " KiB inflated, "
                     + deflated[1] + " KiB after the deflate\n" + vm.describe());
             System.out.println("LinuxBalloonIT: MemFree " + before[1] + " -> " + inflated[1] + " -> " + deflated[1]
