@@ -1,10 +1,9 @@
 package dev.ember.api;
 
-import dev.ember.app.VmmException;
-import dev.ember.app.VmmFatalException;
-import dev.ember.vm.ExitCode;
+import dev.ember.app.VmmCommand;
+import dev.ember.app.VmmController;
+import dev.ember.app.VmmResult;
 import dev.ember.config.ConfigException;
-import dev.ember.config.DataStoreLimitException;
 import dev.ember.config.StrictJson;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
@@ -26,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executor;
 
 /**
  * Undertow's root handler. On the I/O thread it only reads the body (bounded by the payload
@@ -39,19 +37,17 @@ final class ApiHandler implements HttpHandler {
     private static final Counter SYNC_RESPONSE_FAILS = Metrics.group("api_server").counter("sync_response_fails");
 
     private final List<Route> routes;
-    private final Executor controller;
-    private final VmmController vmm;
+    private final VmmController controller;
     private final long maxPayload;
     private final Map<Route, Counter[]> counters = new HashMap<>();
 
     /** From the first body byte awaited to the last: a client trickling its body is cut off after this. */
     private final long bodyMillis;
 
-    ApiHandler(List<Route> routes, Executor controller, VmmController vmm, long maxPayload, long bodyMillis) {
+    ApiHandler(List<Route> routes, VmmController controller, long maxPayload, long bodyMillis) {
         this.bodyMillis = bodyMillis;
         this.routes = routes;
         this.controller = controller;
-        this.vmm = vmm;
         this.maxPayload = maxPayload;
         for (Route r : routes) {
             var group = Metrics.group(r.method().toLowerCase(Locale.ROOT) + "_api_requests");
@@ -135,7 +131,7 @@ final class ApiHandler implements HttpHandler {
     }
 
     private void dispatch(HttpServerExchange exchange, byte[] body) {
-        exchange.dispatch(controller, () -> {
+        exchange.dispatch(controller.executor(), () -> {
             ApiResponse response = process(exchange.getRequestMethod().toString(), exchange.getRequestPath(), body);
             if (deprecation != null) {
                 exchange.getResponseHeaders().put(DEPRECATION, "true");
@@ -148,7 +144,7 @@ final class ApiHandler implements HttpHandler {
             }
             // Answer first, then end the process: the client learns why it is gone.
             fatalReason = null;
-            Runnable exit = () -> vmm.vmm().terminate(ExitCode.BAD_CONFIGURATION, fatal);
+            Runnable exit = () -> controller.terminate(fatal);
             send(exchange, response, new IoCallback() {
                 @Override
                 public void onComplete(HttpServerExchange ex, Sender sender) {
@@ -165,7 +161,7 @@ final class ApiHandler implements HttpHandler {
         });
     }
 
-    /** Set on the controller thread by a {@link VmmFatalException}, read there right after. */
+    /** Set on the controller thread by a {@link VmmResult.Fault#FATAL} result, read there right after. */
     private String fatalReason;
     /** Set on the controller thread when the request used a deprecated field, read there right after. */
     private String deprecation;
@@ -238,23 +234,20 @@ final class ApiHandler implements HttpHandler {
             if (!"GET".equals(method) && body.length == 0) {
                 throw new ApiError(400, "Empty " + method + " request. (send a JSON body)");
             }
-            if (route.phase() == Route.Phase.PRE_BOOT && vmm.started()) {
-                throw ApiError.notAfterBoot();
+            ApiResponse response;
+            if (route.local() != null) {
+                response = route.local().get();
+            } else {
+                // The phase first: a late pre-boot request is refused whatever its body says.
+                VmmResult refused = controller.refusedNow(route.command());
+                VmmCommand command = refused == null ? route.binder().bind(new Route.Call(params, body, route.resource())) : null;
+                response = respond(refused != null ? refused : controller.handle(command));
             }
-            if (route.phase() == Route.Phase.POST_BOOT && !vmm.started()) {
-                throw ApiError.notBeforeBoot();
-            }
-            ApiResponse response = route.action().run(new Route.Call(params, body, route.resource()));
             if (response.status() == 204) {
                 requestLog.log(System.Logger.Level.INFO, () -> "The request was executed successfully. Status code: 204 No Content.");
             }
             return response;
-        } catch (VmmFatalException e) {
-            fatalReason = e.getMessage();
-            return fault(400, e.getMessage());
-        } catch (DataStoreLimitException e) {
-            return fault(413, e.getMessage());
-        } catch (ConfigException | VmmException e) {
+        } catch (ConfigException e) {
             return fault(400, e.getMessage());
         } catch (ApiError e) {
             return fault(e.status(), e.getMessage());
@@ -263,6 +256,32 @@ final class ApiHandler implements HttpHandler {
             LOG.log(System.Logger.Level.ERROR, "internal error handling " + method + " " + route.path(), e);
             return fault(500, "Internal error handling " + method + " " + route.path() + ": " + e.getClass().getSimpleName()
                     + "; see the Ember log");
+        }
+    }
+
+    /** The one mapping of a command's result to HTTP. */
+    private ApiResponse respond(VmmResult result) {
+        if (result instanceof VmmResult.Done) {
+            return ApiResponse.noContent();
+        }
+        if (result instanceof VmmResult.Body b) {
+            return ApiResponse.ok(b.value());
+        }
+        if (result instanceof VmmResult.Text t) {
+            return ApiResponse.text(t.text(), t.mediaType());
+        }
+        VmmResult.Failed failed = (VmmResult.Failed) result;
+        switch (failed.fault()) {
+            case TOO_LARGE -> {
+                return fault(413, failed.message());
+            }
+            case FATAL -> {
+                fatalReason = failed.message();
+                return fault(400, failed.message());
+            }
+            default -> {
+                return fault(400, failed.message());
+            }
         }
     }
 

@@ -3,15 +3,14 @@ package dev.ember.api;
 import io.undertow.UndertowOptions;
 import io.undertow.server.handlers.HttpContinueReadHandler;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import dev.ember.app.VmmController;
 import org.xnio.OptionMap;
 
 /**
  * The Firecracker-compatible HTTP API on a Unix socket. HTTP I/O runs on the XNIO thread;
- * requests are executed one at a time, in arrival order, on the {@code ember-vmm-ctl} thread
- * (Firecracker's VMM thread role), so configuration changes never race each other.
+ * requests become {@link dev.ember.app.VmmCommand}s run one at a time, in arrival order, on the
+ * controller's {@code ember-vmm-ctl} thread (Firecracker's VMM thread role), so configuration
+ * changes never race each other.
  */
 public final class ApiServer implements AutoCloseable {
     public static final int DEFAULT_MAX_PAYLOAD = 51200;
@@ -20,11 +19,9 @@ public final class ApiServer implements AutoCloseable {
     static final int MAX_HEADERS = 64;
 
     private final UnixHttpServer http;
-    private final ExecutorService controllerThread;
 
-    private ApiServer(UnixHttpServer http, ExecutorService controllerThread) {
+    private ApiServer(UnixHttpServer http) {
         this.http = http;
-        this.controllerThread = controllerThread;
     }
 
     public static ApiServer start(Path socket, VmmController controller, int maxPayload) throws ApiServerException {
@@ -44,11 +41,6 @@ public final class ApiServer implements AutoCloseable {
 
     /** As {@link #bind(Path, VmmController, int)} with other connection bounds (tests use short ones). */
     public static ApiServer bind(Path socket, VmmController controller, int maxPayload, ApiLimits limits) throws ApiServerException {
-        ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "ember-vmm-ctl");
-            t.setDaemon(true);
-            return t;
-        });
         OptionMap options = OptionMap.builder()
                 .set(UndertowOptions.ALWAYS_SET_DATE, false)
                 .set(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
@@ -56,15 +48,10 @@ public final class ApiServer implements AutoCloseable {
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, limits.idleMillis())
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, limits.headerMillis())
                 .getMap();
-        try {
-            ApiHandler handler = new ApiHandler(Routes.table(controller), exec, controller, maxPayload, limits.bodyMillis());
-            // curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the 100 otherwise.
-            HttpContinueReadHandler root = new HttpContinueReadHandler(handler);
-            return new ApiServer(UnixHttpServer.bind(socket, root, options, limits.maxConnections()), exec);
-        } catch (ApiServerException | RuntimeException e) {
-            exec.shutdownNow();
-            throw e;
-        }
+        ApiHandler handler = new ApiHandler(Routes.table(), controller, maxPayload, limits.bodyMillis());
+        // curl sends "Expect: 100-continue" for bodies over 1 KiB and waits for the 100 otherwise.
+        HttpContinueReadHandler root = new HttpContinueReadHandler(handler);
+        return new ApiServer(UnixHttpServer.bind(socket, root, options, limits.maxConnections()));
     }
 
     /** Starts answering requests. */
@@ -84,11 +71,5 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        controllerThread.shutdown();
-        try {
-            controllerThread.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.app.EmberVersion;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,30 +1,64 @@
 package dev.ember.api;
 
-import dev.ember.app.VmmException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ember.app.VmmCommand;
 import dev.ember.config.ConfigException;
 import dev.ember.config.StrictJson;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * One API endpoint: method, path template ({@code /drives/{drive_id}}), when it is allowed,
- * its body and response types (which also generate the OpenAPI document), the metric name
- * counted under {@code <method>_api_requests}, and the action run on the controller thread.
+ * One API endpoint, as data: method, path template ({@code /drives/{drive_id}}), body and
+ * response types (which also generate the OpenAPI document), the metric name counted under
+ * {@code <method>_api_requests}, and the {@link VmmCommand} it becomes. When the route may run
+ * is the command's ({@link VmmCommand#phaseOf}). The one route that is no command,
+ * {@code GET /openapi}, answers from the route table itself ({@link #local}).
  */
-public record Route(String method, String path, Phase phase, Class<?> requestType, Class<?> responseType,
-        String metric, String summary, Action action) {
+public record Route(String method, String path, Class<?> requestType, Class<?> responseType, String metric, String summary,
+        Class<? extends VmmCommand> command, Binder binder, Supplier<ApiResponse> local) {
 
-    /** When a route may run relative to InstanceStart. */
-    public enum Phase { ANY, PRE_BOOT, POST_BOOT }
-
+    /** Builds the command from a matched request; throws when the body or the path is wrong. */
     @FunctionalInterface
-    public interface Action {
-        ApiResponse run(Call call) throws ConfigException, VmmException, ApiError;
+    public interface Binder {
+        VmmCommand bind(Call call) throws ConfigException, ApiError;
+    }
+
+    /** A body-carrying route's command from its parsed body (and the path, for ids). */
+    @FunctionalInterface
+    public interface BodyBinder<B, C extends VmmCommand> {
+        C bind(B body, Call call) throws ApiError;
+    }
+
+    /** A route without a body: {@code GET path} → {@code command}. */
+    static <C extends VmmCommand> Route get(String path, Class<?> responseType, String metric, String summary,
+            Class<C> command, Supplier<C> make) {
+        return new Route("GET", path, null, responseType, metric, summary, command, call -> make.get(), null);
+    }
+
+    /** A route whose body, parsed strictly as {@code body}, becomes {@code command}. */
+    static <B, C extends VmmCommand> Route withBody(String method, String path, Class<B> body, String metric, String summary,
+            Class<C> command, BodyBinder<B, C> bind) {
+        return new Route(method, path, body, null, metric, summary, command, call -> bind.bind(call.body(body), call), null);
+    }
+
+    /** A route the HTTP layer answers itself (it describes the API, not the VMM). */
+    static Route local(String path, Class<?> responseType, String metric, String summary, Supplier<ApiResponse> answer) {
+        return new Route("GET", path, null, responseType, metric, summary, null, null, answer);
+    }
+
+    /** When the route may run relative to InstanceStart. */
+    public VmmCommand.Phase phase() {
+        return command == null ? VmmCommand.Phase.ANY : VmmCommand.phaseOf(command);
     }
 
     /** A matched request: path parameters and the raw body. */
     public record Call(Map<String, String> pathParams, byte[] body, String resource) {
-        /** Parses the body strictly as {@code type}; errors name {@code resource} and the field. */
+        /** Parses the body strictly as {@code type} (any JSON for {@link JsonNode}); errors name {@code resource} and the field. */
+        @SuppressWarnings("unchecked")
         public <T> T body(Class<T> type) throws ConfigException {
+            if (type == JsonNode.class) {
+                return (T) StrictJson.tree(body, resource);
+            }
             return StrictJson.parse(body, type, resource);
         }
 

@@ -48,7 +48,7 @@ final class VirtioDevices implements AutoCloseable {
         this.loop = loop;
     }
 
-    static VirtioDevices attach(Vmm.Machine m, VmResources resources) throws VmmException {
+    static VirtioDevices attach(KvmMicroVm.Machine m, VmResources resources) throws VmmException {
         VirtioDevices v = new VirtioDevices(m.loop);
         try {
             for (DriveConfig d : resources.drives()) {
@@ -97,7 +97,7 @@ final class VirtioDevices implements AutoCloseable {
         return v;
     }
 
-    private void add(Vmm.Machine m, VirtioDevice device) {
+    private void add(KvmMicroVm.Machine m, VirtioDevice device) {
         int n = transports.size();
         VirtioMmioDevice t;
         try {

@@ -2,12 +2,15 @@ package dev.ember.cli;
 
 import dev.ember.api.ApiServer;
 import dev.ember.api.ApiServerException;
-import dev.ember.api.EmberVersion;
-import dev.ember.api.VmmController;
-import dev.ember.app.VmmControl;
-import dev.ember.app.VmmException;
-import dev.ember.app.VmmStoppedException;
+import dev.ember.app.EmberVersion;
+import dev.ember.app.ConfigFileCommands;
+import dev.ember.app.VmmCommand;
+import dev.ember.app.MicroVm;
+import dev.ember.app.VmmController;
+import dev.ember.app.VmmResult;
+import dev.ember.config.ActionType;
 import dev.ember.config.ConfigException;
+import dev.ember.config.InstanceActionInfo;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.StrictJson;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -36,10 +40,10 @@ final class EmberRun {
     static final String JVM_START_PROPERTY = "ember.jvm.start.epoch.us";
 
     private final Main args;
-    private final Supplier<VmmControl> vmmFactory;
+    private final Supplier<MicroVm> vmmFactory;
     private final boolean installSignalHandlers;
 
-    EmberRun(Main args, Supplier<VmmControl> vmmFactory, boolean installSignalHandlers) {
+    EmberRun(Main args, Supplier<MicroVm> vmmFactory, boolean installSignalHandlers) {
         this.args = args;
         this.vmmFactory = vmmFactory;
         this.installSignalHandlers = installSignalHandlers;
@@ -49,15 +53,17 @@ final class EmberRun {
         Logging.init(args.id);
         MetricsWriter metrics = new MetricsWriter();
         ApiServer api = null;
-        VmmControl vmm = null;
+        MicroVm vmm = null;
+        VmmController controller = null;
         try {
             configureLogging();
             if (args.metricsPath != null) {
                 metrics.configure(new MetricsConfig(args.metricsPath));
             }
-            VmResources resources = loadResources(metrics);
+            VmResources resources = new VmResources();
             vmm = vmmFactory.get();
-            VmmController controller = new VmmController(args.id, resources, vmm, metrics);
+            controller = new VmmController(args.id, resources, vmm, metrics);
+            configure(controller, resources);
             LOG.log(System.Logger.Level.INFO, "Running Ember v" + EmberVersion.VERSION);
             if (installSignalHandlers) {
                 installSignalHandlers(vmm);
@@ -71,16 +77,21 @@ final class EmberRun {
             }
             recordStartupTime();
             if (args.configFile != null) {
-                controller.start();
+                VmmResult started = controller.submit(new VmmCommand.InstanceAction(new InstanceActionInfo(ActionType.InstanceStart)));
+                if (started instanceof VmmResult.Failed failed) {
+                    if (failed.fault() == VmmResult.Fault.STOPPED) {
+                        // A SIGTERM that came while the configuration file's microVM was being started.
+                        LOG.log(System.Logger.Level.INFO, "stopped before the microVM started; Ember exiting with "
+                                + ExitCode.describe(ExitCode.OK));
+                        return ExitCode.OK;
+                    }
+                    return fail(ExitCode.BAD_CONFIGURATION, failed.message());
+                }
             }
             int code = vmm.awaitExit();
             LOG.log(System.Logger.Level.INFO, "Ember exiting with " + ExitCode.describe(code));
             return code;
-        } catch (VmmStoppedException e) {
-            // A SIGTERM that came while the configuration file's microVM was being started.
-            LOG.log(System.Logger.Level.INFO, "stopped before the microVM started; Ember exiting with " + ExitCode.describe(ExitCode.OK));
-            return ExitCode.OK;
-        } catch (ConfigException | VmmException e) {
+        } catch (ConfigException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         } catch (SeccompFilterException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
@@ -96,6 +107,9 @@ final class EmberRun {
             if (api != null) {
                 api.close();
             }
+            if (controller != null) {
+                controller.close();
+            }
             metrics.close();
             Logging.close();
         }
@@ -108,24 +122,28 @@ final class EmberRun {
         }
     }
 
-    private VmResources loadResources(MetricsWriter metrics) throws ConfigException {
-        VmResources resources = args.configFile != null ? VmResources.fromConfigFile(args.configFile) : new VmResources();
-        if (resources.logger() != null) {
-            Logging.configure(resources.logger());
-        }
-        if (resources.metrics() != null) {
-            if (metrics.configured()) {
+    /**
+     * The command line's settings and the configuration file, through the controller: the file
+     * becomes the commands the API would send for it (ConfigFileCommands), so it is validated and
+     * applied by the same code.
+     */
+    private void configure(VmmController controller, VmResources resources) throws ConfigException, InterruptedException {
+        resources.setBootTimer(args.bootTimer);
+        resources.setConsoleEscape(args.consoleEscape);
+        resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
+        if (args.configFile != null) {
+            List<VmmCommand> commands = ConfigFileCommands.read(args.configFile);
+            if (args.metricsPath != null && commands.stream().anyMatch(c -> c instanceof VmmCommand.PutMetrics)) {
                 throw new ConfigException(ConfigException.Reason.CONFLICT, "metrics are set twice: by --metrics-path and by the config file's"
                         + " \"metrics\" section; keep one");
             }
-            metrics.configure(resources.metrics());
+            if (controller.submitAll(commands) instanceof VmmResult.Failed failed) {
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "config file " + args.configFile + ": " + failed.message());
+            }
         }
         if (args.metricsPath != null) {
             resources.setMetrics(new MetricsConfig(args.metricsPath));
         }
-        resources.setBootTimer(args.bootTimer);
-        resources.setConsoleEscape(args.consoleEscape);
-        resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
         if (args.metadata != null) {
             byte[] json;
             try {
@@ -133,9 +151,11 @@ final class EmberRun {
             } catch (IOException e) {
                 throw new ConfigException(ConfigException.Reason.FILE, "--metadata " + args.metadata + ": cannot read it: " + e.getMessage());
             }
-            resources.putMmdsData(StrictJson.tree(json, "--metadata " + args.metadata));
+            VmmResult stored = controller.submit(new VmmCommand.PutMmds(StrictJson.tree(json, "--metadata " + args.metadata)));
+            if (stored instanceof VmmResult.Failed failed) {
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, failed.message());
+            }
         }
-        return resources;
     }
 
     /**
@@ -185,7 +205,7 @@ final class EmberRun {
 
     /** SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's does. */
     @SuppressWarnings("restriction")
-    private static void installSignalHandlers(VmmControl vmm) {
+    private static void installSignalHandlers(MicroVm vmm) {
         for (String name : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {

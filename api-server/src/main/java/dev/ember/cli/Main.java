@@ -1,12 +1,12 @@
 package dev.ember.cli;
 
-import dev.ember.api.EmberVersion;
-import dev.ember.app.VmmControl;
+import dev.ember.app.EmberVersion;
+import dev.ember.app.KvmMicroVm;
+import dev.ember.app.MicroVm;
 import dev.ember.config.LogLevel;
 import dev.ember.logging.Logging;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -99,15 +99,15 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
     boolean help;
 
-    /** Where the VMM comes from: the ServiceLoader in production, a test double in tests. */
-    private final Supplier<VmmControl> vmmFactory;
+    /** Where the machine comes from: this composition root builds the KVM one; tests pass a double. */
+    private final Supplier<MicroVm> vmmFactory;
     private final boolean installSignalHandlers;
 
     public Main() {
-        this(Main::loadVmm, true);
+        this(KvmMicroVm::new, true);
     }
 
-    Main(Supplier<VmmControl> vmmFactory, boolean installSignalHandlers) {
+    Main(Supplier<MicroVm> vmmFactory, boolean installSignalHandlers) {
         this.vmmFactory = vmmFactory;
         this.installSignalHandlers = installSignalHandlers;
     }
@@ -148,11 +148,6 @@ public final class Main implements Callable<Integer> {
     /** A Main with the same VMM source and no options set yet. */
     Main fresh() {
         return new Main(vmmFactory, installSignalHandlers);
-    }
-
-    private static VmmControl loadVmm() {
-        return ServiceLoader.load(VmmControl.class).findFirst().orElseThrow(() -> new IllegalStateException(
-                "this build has no VMM: no dev.ember.app.VmmControl service on the class path"));
     }
 
     /**

@@ -2,6 +2,12 @@ package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -29,4 +35,130 @@ public record VmConfigFile(
 
     /** Firecracker sections Ember does not model at all. */
     static final List<String> FIRECRACKER_ONLY = List.of("pmem", "memory-hotplug");
+
+    /**
+     * Where a configuration file's sections go, one method per section entry, in
+     * {@link #SECTIONS} order: {@link VmResources} stores them; the VMM turns them into the
+     * same commands the API sends.
+     */
+    public interface Sections {
+        void setLogger(LoggerConfig config) throws ConfigException;
+        void setMetrics(MetricsConfig config) throws ConfigException;
+        void setBootSource(BootSourceConfig config) throws ConfigException;
+        void setMachineConfig(MachineConfig config) throws ConfigException;
+        void setCpuConfig(CpuConfig config) throws ConfigException;
+        void putDrive(DriveConfig drive) throws ConfigException;
+        void putNetworkInterface(NetworkInterfaceConfig iface) throws ConfigException;
+        void setVsock(VsockConfig config) throws ConfigException;
+        void setBalloon(BalloonConfig config) throws ConfigException;
+        void setEntropy(EntropyConfig config) throws ConfigException;
+        void setMmdsConfig(MmdsConfig config) throws ConfigException;
+        void setSerial(SerialConfig config) throws ConfigException;
+    }
+
+    /**
+     * Reads {@code file} and hands its sections to {@code to}; every error names the file and
+     * the field, and relative {@code cpu-config} paths resolve against the file's directory.
+     */
+    public static void apply(Path file, Sections to) throws ConfigException {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(ConfigException.Reason.FILE, "config file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException(ConfigException.Reason.FILE, "cannot read config file " + file + ": " + e.getMessage());
+        }
+        JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
+        try {
+            apply(root, file.toAbsolutePath().getParent(), to);
+        } catch (ConfigException e) {
+            throw inFile(file, e);
+        }
+    }
+
+    /** {@code e} as the error of configuration file {@code file}. */
+    public static ConfigException inFile(Path file, ConfigException e) {
+        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, "config file " + file + ": " + e.getMessage());
+    }
+
+    /** Hands the sections of {@code root} to {@code to}; relative {@code cpu-config} paths resolve against {@code baseDir}. */
+    public static void apply(JsonNode root, Path baseDir, Sections to) throws ConfigException {
+        if (!root.isObject()) {
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "the top level must be a JSON object with sections such as \"boot-source\"");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (FIRECRACKER_ONLY.contains(name)) {
+                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
+            }
+            if (!SECTIONS.contains(name)) {
+                List<String> accepted = new ArrayList<>(SECTIONS);
+                accepted.sort(null);
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "unknown section \"" + name + "\"; accepted sections: " + String.join(", ", accepted));
+            }
+        }
+        for (String section : SECTIONS) {
+            JsonNode node = root.get(section);
+            if (node == null) {
+                continue;
+            }
+            if (node.isNull()) {
+                continue; // Firecracker writes absent optional sections as null in exports.
+            }
+            applySection(section, node, baseDir, to);
+        }
+    }
+
+    private static void applySection(String section, JsonNode node, Path baseDir, Sections to) throws ConfigException {
+        switch (section) {
+            case "logger" -> to.setLogger(StrictJson.convert(node, LoggerConfig.class, section));
+            case "metrics" -> to.setMetrics(StrictJson.convert(node, MetricsConfig.class, section));
+            case "boot-source" -> to.setBootSource(StrictJson.convert(node, BootSourceConfig.class, section));
+            case "machine-config" -> to.setMachineConfig(StrictJson.convert(node, MachineConfig.class, section));
+            case "cpu-config" -> to.setCpuConfig(cpuConfigFrom(node, baseDir));
+            case "drives" -> {
+                requireArray(node, section);
+                for (int i = 0; i < node.size(); i++) {
+                    to.putDrive(StrictJson.convert(node.get(i), DriveConfig.class, section + "[" + i + "]"));
+                }
+            }
+            case "network-interfaces" -> {
+                requireArray(node, section);
+                for (int i = 0; i < node.size(); i++) {
+                    to.putNetworkInterface(StrictJson.convert(node.get(i), NetworkInterfaceConfig.class, section + "[" + i + "]"));
+                }
+            }
+            case "vsock" -> to.setVsock(StrictJson.convert(node, VsockConfig.class, section));
+            case "balloon" -> to.setBalloon(StrictJson.convert(node, BalloonConfig.class, section));
+            case "entropy" -> to.setEntropy(StrictJson.convert(node, EntropyConfig.class, section));
+            case "mmds-config" -> to.setMmdsConfig(StrictJson.convert(node, MmdsConfig.class, section));
+            case "serial" -> to.setSerial(StrictJson.convert(node, SerialConfig.class, section));
+            default -> throw new IllegalStateException("section list and switch disagree on " + section);
+        }
+    }
+
+    private static void requireArray(JsonNode node, String section) throws ConfigException {
+        if (!node.isArray()) {
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for " + section + ": expected an array of objects");
+        }
+    }
+
+    private static CpuConfig cpuConfigFrom(JsonNode node, Path baseDir) throws ConfigException {
+        if (node.isObject()) {
+            return StrictJson.convert(node, CpuConfig.class, "cpu-config");
+        }
+        if (!node.isTextual()) {
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for cpu-config: expected the path of a CPU template JSON file");
+        }
+        Path path = Path.of(node.asText());
+        if (!path.isAbsolute() && baseDir != null) {
+            path = baseDir.resolve(path);
+        }
+        try {
+            return StrictJson.parse(Files.readAllBytes(path), CpuConfig.class, "cpu-config (" + path + ")");
+        } catch (IOException e) {
+            throw new ConfigException(ConfigException.Reason.FILE, "cpu-config: cannot read CPU template file " + path + ": " + e.getMessage());
+        }
+    }
 }

@@ -3,9 +3,6 @@ package dev.ember.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,7 +16,7 @@ import java.util.Map;
  * the rest and throws {@link ConfigException} without changing anything when it is rejected.
  * Thread-safe: the API thread and the composition root may both read it.
  */
-public final class VmResources {
+public final class VmResources implements VmConfigFile.Sections {
     /** Firecracker's default for both the HTTP payload limit and the MMDS data store limit. */
     public static final int DEFAULT_MMDS_SIZE_LIMIT = 51200;
 
@@ -497,101 +494,13 @@ public final class VmResources {
 
     /** Reads a Firecracker-style JSON config file; every error names the file and the field. */
     public static VmResources fromConfigFile(Path file) throws ConfigException {
-        byte[] json;
-        try {
-            json = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(ConfigException.Reason.FILE, "config file " + file + " does not exist");
-        } catch (IOException e) {
-            throw new ConfigException(ConfigException.Reason.FILE, "cannot read config file " + file + ": " + e.getMessage());
-        }
         VmResources resources = new VmResources();
-        JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
-        try {
-            resources.applyConfig(root, file.toAbsolutePath().getParent());
-        } catch (ConfigException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "config file " + file + ": " + e.getMessage());
-        }
+        VmConfigFile.apply(file, resources);
         return resources;
     }
 
     /** Applies config-file sections; relative {@code cpu-config} paths resolve against {@code baseDir}. */
     public synchronized void applyConfig(JsonNode root, Path baseDir) throws ConfigException {
-        if (!root.isObject()) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "the top level must be a JSON object with sections such as \"boot-source\"");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (VmConfigFile.FIRECRACKER_ONLY.contains(name)) {
-                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
-            }
-            if (!VmConfigFile.SECTIONS.contains(name)) {
-                List<String> accepted = new ArrayList<>(VmConfigFile.SECTIONS);
-                accepted.sort(null);
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "unknown section \"" + name + "\"; accepted sections: " + String.join(", ", accepted));
-            }
-        }
-        for (String section : VmConfigFile.SECTIONS) {
-            JsonNode node = root.get(section);
-            if (node == null) {
-                continue;
-            }
-            if (node.isNull()) {
-                continue; // Firecracker writes absent optional sections as null in exports.
-            }
-            applySection(section, node, baseDir);
-        }
-    }
-
-    private void applySection(String section, JsonNode node, Path baseDir) throws ConfigException {
-        switch (section) {
-            case "logger" -> setLogger(StrictJson.convert(node, LoggerConfig.class, section));
-            case "metrics" -> setMetrics(StrictJson.convert(node, MetricsConfig.class, section));
-            case "boot-source" -> setBootSource(StrictJson.convert(node, BootSourceConfig.class, section));
-            case "machine-config" -> setMachineConfig(StrictJson.convert(node, MachineConfig.class, section));
-            case "cpu-config" -> setCpuConfig(cpuConfigFrom(node, baseDir));
-            case "drives" -> {
-                requireArray(node, section);
-                for (int i = 0; i < node.size(); i++) {
-                    putDrive(StrictJson.convert(node.get(i), DriveConfig.class, section + "[" + i + "]"));
-                }
-            }
-            case "network-interfaces" -> {
-                requireArray(node, section);
-                for (int i = 0; i < node.size(); i++) {
-                    putNetworkInterface(StrictJson.convert(node.get(i), NetworkInterfaceConfig.class, section + "[" + i + "]"));
-                }
-            }
-            case "vsock" -> setVsock(StrictJson.convert(node, VsockConfig.class, section));
-            case "balloon" -> setBalloon(StrictJson.convert(node, BalloonConfig.class, section));
-            case "entropy" -> setEntropy(StrictJson.convert(node, EntropyConfig.class, section));
-            case "mmds-config" -> setMmdsConfig(StrictJson.convert(node, MmdsConfig.class, section));
-            case "serial" -> setSerial(StrictJson.convert(node, SerialConfig.class, section));
-            default -> throw new IllegalStateException("section list and switch disagree on " + section);
-        }
-    }
-
-    private static void requireArray(JsonNode node, String section) throws ConfigException {
-        if (!node.isArray()) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for " + section + ": expected an array of objects");
-        }
-    }
-
-    private static CpuConfig cpuConfigFrom(JsonNode node, Path baseDir) throws ConfigException {
-        if (node.isObject()) {
-            return StrictJson.convert(node, CpuConfig.class, "cpu-config");
-        }
-        if (!node.isTextual()) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for cpu-config: expected the path of a CPU template JSON file");
-        }
-        Path path = Path.of(node.asText());
-        if (!path.isAbsolute() && baseDir != null) {
-            path = baseDir.resolve(path);
-        }
-        try {
-            return StrictJson.parse(Files.readAllBytes(path), CpuConfig.class, "cpu-config (" + path + ")");
-        } catch (IOException e) {
-            throw new ConfigException(ConfigException.Reason.FILE, "cpu-config: cannot read CPU template file " + path + ": " + e.getMessage());
-        }
+        VmConfigFile.apply(root, baseDir, this);
     }
 }

@@ -1,12 +1,14 @@
 package dev.ember.api;
 
+import dev.ember.app.VmmController;
+import dev.ember.app.EmberVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ember.app.VmmControl;
+import dev.ember.app.MicroVm;
 import dev.ember.config.StrictJson;
 import dev.ember.config.VmResources;
 import dev.ember.logging.MetricsWriter;
@@ -63,7 +65,7 @@ class ApiServerTest {
     void boot() throws Exception {
         assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\"}").status());
         assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
-        assertEquals(VmmControl.State.RUNNING, vmm.state());
+        assertEquals(MicroVm.State.RUNNING, vmm.state());
     }
 
     // ---- general ----
@@ -252,7 +254,7 @@ class ApiServerTest {
         // Drive support may not have landed: configure through the model, then boot via the fake.
         resources.putDrive(dev.ember.config.DriveConfig.of("rootfs", disk.toString(), true, false));
         resources.setBootSource(new dev.ember.config.BootSourceConfig(kernel.toString(), null, null));
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         Path other = Files.writeString(dir.resolve("other.img"), "o");
         assertEquals(204, http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + other + "\"}").status());
         assertTrue(vmm.calls.contains("drive rootfs " + other + " reopen"));
@@ -283,7 +285,7 @@ class ApiServerTest {
                 400, "network-interfaces[eth1].guest_mac \"nope\" is not a MAC address");
         assertFault(http.put("/network-interfaces/eth2", body), 400, "The id from the path does not match the id from the body!");
         assertFault(http.patch("/network-interfaces/eth0", "{\"iface_id\": \"eth0\"}"), 400, NOT_BEFORE);
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         assertEquals(204, http.patch("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"rx_rate_limiter\": "
                 + "{\"bandwidth\": {\"size\": 1000, \"refill_time\": 100}}}").status());
         assertTrue(vmm.calls.contains("net eth0"));
@@ -308,7 +310,7 @@ class ApiServerTest {
         JsonNode config = json(http.get("/vm/config"));
         assertEquals(3, config.get("vsock").get("guest_cid").asInt());
         assertEquals("!121", config.get("cpu-config").get("kvm_capabilities").get(0).asText());
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         for (String path : new String[] {"/vsock", "/entropy", "/serial", "/cpu-config"}) {
             assertFault(http.put(path, "{}"), 400, NOT_AFTER);
         }
@@ -326,7 +328,7 @@ class ApiServerTest {
         assertFault(http.patch("/balloon/statistics", "{\"stats_polling_interval_s\": 5}"), 400, NOT_BEFORE);
         assertEquals(10, json(http.get("/balloon")).get("amount_mib").asInt());
         assertFault(http.get("/balloon/statistics"), 400, NOT_BEFORE);
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         assertEquals(204, http.patch("/balloon", "{\"amount_mib\": 30}").status());
         assertTrue(vmm.calls.contains("balloon 30"));
         assertEquals(204, http.patch("/balloon/statistics", "{\"stats_polling_interval_s\": 5}").status());
@@ -352,7 +354,7 @@ class ApiServerTest {
         assertEquals(204, http.put("/mmds/config", "{\"network_interfaces\": [\"eth0\"], \"version\": \"V2\"}").status());
         resources.setMmdsSizeLimit(40);
         assertFault(http.put("/mmds", "{\"k\": \"" + "v".repeat(50) + "\"}"), 413, "The MMDS data store would be");
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         assertEquals(200, http.get("/mmds").status());
         assertFault(http.put("/mmds/config", "{\"network_interfaces\": [\"eth0\"]}"), 400, NOT_AFTER);
     }
@@ -380,7 +382,7 @@ class ApiServerTest {
         assertTrue(last.get("utc_timestamp_ms").asLong() > 0);
         assertTrue(last.at("/get_api_requests/machine_cfg_count").asLong() >= 1, last.toString());
         assertTrue(last.at("/put_api_requests/metrics_fails").asLong() >= 1, last.toString());
-        vmm.state = VmmControl.State.RUNNING;
+        vmm.state = MicroVm.State.RUNNING;
         assertFault(http.put("/logger", "{}"), 400, NOT_AFTER);
         assertEquals(204, http.put("/actions", "{\"action_type\": \"FlushMetrics\"}").status());
     }
@@ -407,7 +409,7 @@ class ApiServerTest {
         http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\"}");
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}"), 400,
                 "Loading a microVM snapshot not allowed after configuring boot-specific resources.");
-        vmm.state = VmmControl.State.PAUSED;
+        vmm.state = MicroVm.State.PAUSED;
         assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\", \"snapshot_type\": \"Full\"}"),
                 400, "not supported: snapshots");
         assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\"}"), 400, "missing required field mem_file_path");

@@ -1,6 +1,6 @@
 package dev.ember.api;
 
-import dev.ember.app.VmmControl;
+import dev.ember.app.MicroVm;
 import dev.ember.app.VmmException;
 import dev.ember.config.BalloonConfig;
 import dev.ember.config.BalloonStats;
@@ -16,7 +16,7 @@ import java.util.concurrent.CountDownLatch;
  * Test double of the composition root: keeps Firecracker's state machine and records what it
  * was asked, so API tests can assert on the calls. Used in tests only.
  */
-public final class FakeVmm implements VmmControl {
+public final class FakeVmm implements MicroVm {
     public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     public volatile State state = State.NOT_STARTED;
     public volatile String failStartWith;

@@ -3,7 +3,7 @@ package dev.ember.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.ember.app.VmmControl;
+import dev.ember.app.MicroVm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,7 @@ class FirecrackerSemanticsTest extends RunningApiTest {
     void aDrivePatchWithNothingToChangeIsRefused() throws Exception {
         Path disk = Files.writeString(dir.resolve("disk.img"), "d");
         api.resources.putDrive(dev.ember.config.DriveConfig.of("rootfs", disk.toString(), true, false));
-        api.vmm.state = VmmControl.State.RUNNING;
+        api.vmm.state = MicroVm.State.RUNNING;
         ApiServerTest.assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\"}"), 400,
                 "Please specify at least one property to patch: path_on_host, rate_limiter.");
         assertEquals(java.util.List.of(), api.vmm.calls.stream().filter(c -> c.startsWith("drive")).toList());

@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.app.EmberVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.config.StrictJson;
-import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,7 @@ import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class OpenApiTest {
-    private final List<Route> routes = Routes.table(new VmmController("t", new VmResources(), new FakeVmm(), new MetricsWriter()));
+    private final List<Route> routes = Routes.table();
     private final JsonNode doc = StrictJson.MAPPER.valueToTree(OpenApi.document(routes));
 
     /** Firecracker's endpoints Ember serves (method and path as in firecracker.yaml). */

@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.app.VmmController;
 import dev.ember.config.VmResources;
 import dev.ember.logging.MetricsWriter;
 import java.nio.file.Path;

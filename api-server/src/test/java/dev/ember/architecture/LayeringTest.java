@@ -10,6 +10,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.ember.app.EmberVersion;
+import dev.ember.app.VmmCommand;
+import dev.ember.app.VmmController;
+import dev.ember.app.VmmResult;
 import java.util.regex.Pattern;
 
 /**
@@ -62,6 +66,18 @@ class LayeringTest {
                     "dev.ember.arch..", "dev.ember.snapshot..", "dev.ember.cli..")
             .because("the HTTP layer hands validated requests to the VMM's control interface (dev.ember.app) and"
                     + " touches no device or vCPU itself");
+
+    /**
+     * The one typed path: the API builds a {@code VmmCommand}, hands it to the {@code VmmController}
+     * and maps the {@code VmmResult}; nothing else of the composition root is in its reach
+     * (but the build's version, a constant the OpenAPI document names).
+     */
+    @ArchTest
+    static final ArchRule apiReachesAppOnlyThroughCommands = noClasses().that().resideInAPackage("dev.ember.api..")
+            .should().dependOnClassesThat(DescribedPredicate.and(JavaClass.Predicates.resideInAPackage("dev.ember.app.."),
+                    DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(VmmCommand.class, VmmResult.class, VmmController.class,
+                            EmberVersion.class))))
+            .because("every request reaches the VMM as a VmmCommand handled by the VmmController, answered by a VmmResult");
 
     @ArchTest
     static final ArchRule compositionRootKnowsNoHttp = noClasses().that().resideInAPackage("dev.ember.app..")

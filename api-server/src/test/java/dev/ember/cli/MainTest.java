@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.api.FakeVmm;
 import dev.ember.api.UnixHttpClient;
-import dev.ember.app.VmmControl;
+import dev.ember.app.MicroVm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +69,7 @@ class MainTest {
         out.reset();
         assertEquals(0, run("--version"));
         String version = out.toString(StandardCharsets.UTF_8);
-        assertTrue(version.contains("Ember v" + dev.ember.api.EmberVersion.VERSION), version);
+        assertTrue(version.contains("Ember v" + dev.ember.app.EmberVersion.VERSION), version);
         // As Kata Containers reads it: the first line's second word, without its 'v', a semantic
         // version of at least 0.21.1 (its fcMinSupportedVersion).
         String[] fields = version.split("\n")[0].split(" ");
@@ -127,7 +127,7 @@ class MainTest {
     void aStopRequestedBeforeTheConfigFilesMicrovmStartsIsNotABadConfiguration() throws Exception {
         Path ok = Files.writeString(dir.resolve("ok.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel + "\"}}");
         // What a SIGTERM right after start does: the VMM is shut down before the file's InstanceStart.
-        dev.ember.app.Vmm stopped = new dev.ember.app.Vmm();
+        dev.ember.app.KvmMicroVm stopped = new dev.ember.app.KvmMicroVm();
         stopped.shutdown();
         assertEquals(0, Main.run(new String[] {"--no-api", "--no-seccomp", "--config-file", ok.toString()},
                 new Main(() -> stopped, false)), stderr());
@@ -145,7 +145,7 @@ class MainTest {
         Path big = Files.writeString(dir.resolve("big.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": " + (hostMib + 2048) + "}}");
         assertEquals(152, Main.run(new String[] {"--no-api", "--no-seccomp", "--config-file", big.toString()},
-                new Main(dev.ember.app.Vmm::new, false)), stderr());
+                new Main(dev.ember.app.KvmMicroVm::new, false)), stderr());
         assertTrue(stderr().contains("machine-config.mem_size_mib is " + (hostMib + 2048) + " MiB, more than this host can back"),
                 stderr());
     }
@@ -167,7 +167,7 @@ class MainTest {
         Path cfg = Files.writeString(dir.resolve("c.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\", \"boot_args\": \"console=ttyS0\"}, \"machine-config\": {\"vcpu_count\": 2, \"mem_size_mib\": 64}}");
         Thread guest = new Thread(() -> {
-            while (vmm.state() != VmmControl.State.RUNNING) {
+            while (vmm.state() != MicroVm.State.RUNNING) {
                 Thread.onSpinWait();
             }
             vmm.end(3);
@@ -214,7 +214,7 @@ class MainTest {
         AtomicInteger code = new AtomicInteger(-1);
         Thread main = new Thread(() -> code.set(run("--api-sock", sock.toString(), "--no-seccomp", "--config-file", cfg.toString())));
         main.start();
-        for (int i = 0; i < 6000 && vmm.state() != VmmControl.State.RUNNING; i++) {
+        for (int i = 0; i < 6000 && vmm.state() != MicroVm.State.RUNNING; i++) {
             Thread.sleep(10);
         }
         assertTrue(new UnixHttpClient(sock).get("/").body().contains("\"state\":\"Running\""));

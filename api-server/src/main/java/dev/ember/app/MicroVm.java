@@ -9,20 +9,19 @@ import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.VmResources;
 
 /**
- * What the CLI and the API ask of the composition root, which turns a validated
- * {@link VmResources} into a running microVM. Implementations are found with
- * {@link java.util.ServiceLoader} (a {@code META-INF/services/dev.ember.app.VmmControl} entry
- * naming a class with a public no-argument constructor).
+ * The machine as {@link VmmController} drives it: turns a validated {@link VmResources} into a
+ * running microVM and carries the actions and post-boot updates to it. {@link KvmMicroVm} is the
+ * real one, built by the composition root ({@code dev.ember.cli.Main}); tests pass a double.
  *
- * <p>Threading: the API calls these from its single controller thread, never from the HTTP
- * I/O thread, one call at a time; {@link #awaitExit()} and {@link #shutdown()} may be called
+ * <p>Threading: the controller calls these from its {@code ember-vmm-ctl} thread, never from
+ * the HTTP I/O thread, one call at a time; {@link #awaitExit()} and {@link #shutdown()} may be called
  * from any thread (the CLI's main thread and the signal/shutdown hook). No method may wait on
  * a vCPU thread for longer than it takes the vCPU to leave KVM_RUN.
  *
  * <p>Errors: a {@link VmmException}'s message is shown to the user as the API's
  * {@code fault_message} or the CLI's error line, so it says what failed and what to do.
  */
-public interface VmmControl {
+public interface MicroVm {
 
     /** The states reported by GET / ({@link #apiName()} is Firecracker's spelling). */
     enum State {

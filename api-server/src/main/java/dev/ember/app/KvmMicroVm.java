@@ -42,16 +42,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 
 /**
- * The composition root: turns a validated {@link VmResources} into a running microVM (KVM VM,
+ * The microVM on KVM: turns a validated {@link VmResources} into a running machine (KVM VM,
  * guest memory, devices on their buses, the loaded kernel, vCPU threads) and carries the
- * requests of the CLI and the API to it.
+ * {@link VmmController}'s actions and post-boot updates to it.
  *
  * <p>The {@code vmm} event-loop thread owned here serves every device fd; vCPU threads belong to
  * the {@link Vm}. This class is the only place that knows both the configuration model and the
  * device constructors.
  */
-public final class Vmm implements VmmControl {
-    private static final System.Logger LOG = System.getLogger(Vmm.class.getName());
+public final class KvmMicroVm implements MicroVm {
+    private static final System.Logger LOG = System.getLogger(KvmMicroVm.class.getName());
 
     /** Used when boot-source has no boot_args: a serial console and a clean reboot path, no PCI. */
     /** What a user whose Linux guest stopped on PVM's emulator reads, as one line. */
@@ -69,12 +69,12 @@ public final class Vmm implements VmmControl {
     private volatile int exitCode = ExitCode.OK;
     private Machine machine;
 
-    /** For the ServiceLoader: the VMM's start is taken as the moment this class is created. */
-    public Vmm() {
+    /** The VMM's start is taken as the moment this object is created. */
+    public KvmMicroVm() {
         this(System.nanoTime());
     }
 
-    public Vmm(long vmmStartNanos) {
+    public KvmMicroVm(long vmmStartNanos) {
         this.vmmStartNanos = vmmStartNanos;
         LatencyMetrics.register();
     }

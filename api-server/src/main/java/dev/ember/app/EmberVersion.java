@@ -1,4 +1,4 @@
-package dev.ember.api;
+package dev.ember.app;
 
 import java.io.IOException;
 import java.io.InputStream;
