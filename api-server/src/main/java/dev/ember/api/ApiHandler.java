@@ -4,7 +4,6 @@ import dev.ember.app.VmmCommand;
 import dev.ember.app.VmmController;
 import dev.ember.app.VmmResult;
 import dev.ember.config.ConfigException;
-import dev.ember.config.StrictJson;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import io.undertow.server.HttpHandler;
@@ -312,9 +311,10 @@ final class ApiHandler implements HttpHandler {
                 exchange.endExchange();
                 return;
             }
-            byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : StrictJson.write(response.body());
+            byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ResponseJson.write(response.body());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(bytes), then);
+            ResponseJson.responded();
         } catch (RuntimeException e) {
             SYNC_RESPONSE_FAILS.inc();
             LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);

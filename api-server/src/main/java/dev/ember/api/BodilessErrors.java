@@ -86,7 +86,7 @@ final class BodilessErrors {
             return null;
         }
         String reason = status.length == 3 ? status[2] : "";
-        byte[] body = dev.ember.config.StrictJson.write(new ApiResponse.Fault(message(status[1], reason)));
+        byte[] body = ResponseJson.write(new ApiResponse.Fault(message(status[1], reason)));
         String out = "HTTP/1.1 " + status[1] + " " + (status[1].equals("400") ? "Bad Request" : reason) + "\r\n" + kept
                 + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
         ByteBuffer buf = ByteBuffer.allocate(out.length() + body.length);
