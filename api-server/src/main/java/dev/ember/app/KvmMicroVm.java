@@ -128,13 +128,17 @@ public final class KvmMicroVm implements MicroVm {
         return new VmSpec(mc.vcpuCount().intValue(), mc.memSizeMib() << 20, mc.smt());
     }
 
-    /** The VM plus its event loop and devices, as {@code resources} describes them; nothing loaded or running yet. */
-    private Machine assemble(Vm vm, VmResources resources) throws VmmException {
+    /**
+     * The VM plus its event loop and devices, as {@code resources} describes them; nothing loaded
+     * or running yet. {@code live} is the process's own configuration, whose MMDS store the
+     * guest reads (after a snapshot load {@code resources} is the recorded one).
+     */
+    private Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
         Machine m = new Machine(vm, new EventLoop());
         try {
             m.loop.start("vmm");
             LegacyDevices.attach(m, resources, vmmStartNanos);
-            m.virtio = VirtioDevices.attach(m, resources);
+            m.virtio = VirtioDevices.attach(m, resources, live::readMmdsData);
             return m;
         } catch (RuntimeException | VmmException e) {
             close(m);
@@ -146,7 +150,7 @@ public final class KvmMicroVm implements MicroVm {
         BootSourceConfig boot = resources.bootSource();
         VmSpec spec = spec(resources);
         boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-        Machine m = assemble(Vm.create(spec, GuestMemory.create(spec.memSizeBytes()), track), resources);
+        Machine m = assemble(Vm.create(spec, GuestMemory.create(spec.memSizeBytes()), track), resources, resources);
         try {
             String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
@@ -312,7 +316,7 @@ public final class KvmMicroVm implements MicroVm {
             // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
             boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
                     || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
-            m = assemble(Vm.create(spec, memory, track), recorded);
+            m = assemble(Vm.create(spec, memory, track), recorded, resources);
             built = System.nanoTime();
             Machine restoring = m;
             onLoop(m, () -> {

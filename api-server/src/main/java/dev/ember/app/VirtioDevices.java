@@ -48,7 +48,7 @@ final class VirtioDevices implements AutoCloseable {
         this.loop = loop;
     }
 
-    static VirtioDevices attach(KvmMicroVm.Machine m, VmResources resources) throws VmmException {
+    static VirtioDevices attach(KvmMicroVm.Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore) throws VmmException {
         VirtioDevices v = new VirtioDevices(m.loop);
         try {
             for (DriveConfig d : resources.drives()) {
@@ -68,7 +68,7 @@ final class VirtioDevices implements AutoCloseable {
                 v.add(m, net);
                 v.nets.put(n.ifaceId(), net);
             }
-            MmdsWiring.attach(resources.mmdsConfig(), v.nets, resources::readMmdsData);
+            MmdsWiring.attach(resources.mmdsConfig(), v.nets, mmdsStore);
             VsockConfig vc = resources.vsock();
             if (vc != null) {
                 v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());
