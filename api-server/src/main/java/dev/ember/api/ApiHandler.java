@@ -230,7 +230,7 @@ final class ApiHandler implements HttpHandler {
             if ("GET".equals(method) && body.length > 0) {
                 throw new ApiError(400, "GET request cannot have a body.");
             }
-            if (!"GET".equals(method) && body.length == 0) {
+            if (!"GET".equals(method) && body.length == 0 && !route.bodyOptional()) {
                 throw new ApiError(400, "Empty " + method + " request. (send a JSON body)");
             }
             ApiResponse response;

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * {@code GET /openapi}, answers from the route table itself ({@link #local}).
  */
 public record Route(String method, String path, Class<?> requestType, Class<?> responseType, String metric, String summary,
-        Class<? extends VmmCommand> command, Binder binder, Supplier<ApiResponse> local) {
+        Class<? extends VmmCommand> command, Binder binder, Supplier<ApiResponse> local, boolean bodyOptional) {
 
     /** Builds the command from a matched request; throws when the body or the path is wrong. */
     @FunctionalInterface
@@ -32,18 +32,28 @@ public record Route(String method, String path, Class<?> requestType, Class<?> r
     /** A route without a body: {@code GET path} → {@code command}. */
     static <C extends VmmCommand> Route get(String path, Class<?> responseType, String metric, String summary,
             Class<C> command, Supplier<C> make) {
-        return new Route("GET", path, null, responseType, metric, summary, command, call -> make.get(), null);
+        return new Route("GET", path, null, responseType, metric, summary, command, call -> make.get(), null, false);
     }
 
     /** A route whose body, parsed strictly as {@code body}, becomes {@code command}. */
     static <B, C extends VmmCommand> Route withBody(String method, String path, Class<B> body, String metric, String summary,
             Class<C> command, BodyBinder<B, C> bind) {
-        return new Route(method, path, body, null, metric, summary, command, call -> bind.bind(call.body(body), call), null);
+        return new Route(method, path, body, null, metric, summary, command, call -> bind.bind(call.body(body), call), null, false);
+    }
+
+    /**
+     * A route whose body may be left out: an empty body means {@code absent}, anything else is
+     * parsed strictly as {@code body} (Firecracker's PATCH /balloon/hinting/start and /stop).
+     */
+    static <B, C extends VmmCommand> Route withOptionalBody(String method, String path, Class<B> body, String metric,
+            String summary, Class<C> command, Supplier<B> absent, BodyBinder<B, C> bind) {
+        return new Route(method, path, body, null, metric, summary, command,
+                call -> bind.bind(call.body().length == 0 ? absent.get() : call.body(body), call), null, true);
     }
 
     /** A route the HTTP layer answers itself (it describes the API, not the VMM). */
     static Route local(String path, Class<?> responseType, String metric, String summary, Supplier<ApiResponse> answer) {
-        return new Route("GET", path, null, responseType, metric, summary, null, null, answer);
+        return new Route("GET", path, null, responseType, metric, summary, null, null, answer, false);
     }
 
     /** When the route may run relative to InstanceStart. */

@@ -2,11 +2,15 @@ package dev.ember.api;
 
 import static dev.ember.api.Route.get;
 import static dev.ember.api.Route.withBody;
+import static dev.ember.api.Route.withOptionalBody;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.app.VmmCommand.CreateSnapshot;
 import dev.ember.app.VmmCommand.GetBalloon;
+import dev.ember.app.VmmCommand.GetBalloonHintingStatus;
 import dev.ember.app.VmmCommand.GetBalloonStatistics;
+import dev.ember.app.VmmCommand.StartBalloonHinting;
+import dev.ember.app.VmmCommand.StopBalloonHinting;
 import dev.ember.app.VmmCommand.GetInstanceInfo;
 import dev.ember.app.VmmCommand.GetMachineConfig;
 import dev.ember.app.VmmCommand.GetMmds;
@@ -36,6 +40,9 @@ import dev.ember.app.VmmCommand.PutNetworkInterface;
 import dev.ember.app.VmmCommand.PutSerial;
 import dev.ember.app.VmmCommand.PutVsock;
 import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonHintingStatus;
+import dev.ember.config.BalloonHintingStop;
+import dev.ember.config.BalloonStartCmd;
 import dev.ember.config.BalloonStats;
 import dev.ember.config.BalloonStatsUpdate;
 import dev.ember.config.BalloonUpdate;
@@ -137,6 +144,14 @@ public final class Routes {
             withBody("PATCH", "/balloon/statistics", BalloonStatsUpdate.class, "balloon_stats",
                     "Sets a new balloon statistics polling interval.",
                     PatchBalloonStatistics.class, (b, call) -> new PatchBalloonStatistics(b)),
+            withOptionalBody("PATCH", "/balloon/hinting/start", BalloonStartCmd.class, "balloon",
+                    "Starts a free page hinting run.", StartBalloonHinting.class, () -> new BalloonStartCmd(null),
+                    (b, call) -> new StartBalloonHinting(b)),
+            get("/balloon/hinting/status", BalloonHintingStatus.class, "balloon", "The free page hinting run's command ids.",
+                    GetBalloonHintingStatus.class, GetBalloonHintingStatus::new),
+            withOptionalBody("PATCH", "/balloon/hinting/stop", BalloonHintingStop.class, "balloon",
+                    "Ends the free page hinting run: the guest may reuse the pages it hinted.", StopBalloonHinting.class,
+                    BalloonHintingStop::new, (b, call) -> new StopBalloonHinting()),
 
             get("/mmds", JsonNode.class, "mmds", "The MMDS contents.", GetMmds.class, GetMmds::new),
             withBody("PUT", "/mmds", JsonNode.class, "mmds", "Replaces the MMDS contents.",

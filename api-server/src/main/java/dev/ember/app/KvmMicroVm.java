@@ -491,6 +491,21 @@ public final class KvmMicroVm implements MicroVm {
         return running("read the balloon statistics of").virtio.balloon().statistics();
     }
 
+    @Override
+    public void startBalloonHinting(boolean acknowledgeOnStop) throws VmmException {
+        running("start balloon hinting in").virtio.balloon().startHinting(acknowledgeOnStop);
+    }
+
+    @Override
+    public void stopBalloonHinting() throws VmmException {
+        running("stop balloon hinting in").virtio.balloon().stopHinting();
+    }
+
+    @Override
+    public dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException {
+        return running("read the balloon hinting status of").virtio.balloon().hintingStatus();
+    }
+
     private Machine running(String verb) throws VmmException {
         Machine m = machine;
         if (m == null || state == State.NOT_STARTED) {

@@ -84,6 +84,15 @@ public interface MicroVm {
     /** GET /balloon/statistics after boot. */
     BalloonStats balloonStatistics() throws VmmException;
 
+    /** PATCH /balloon/hinting/start: a free page hinting run begins. */
+    void startBalloonHinting(boolean acknowledgeOnStop) throws VmmException;
+
+    /** PATCH /balloon/hinting/stop: the guest may reuse the pages it hinted. */
+    void stopBalloonHinting() throws VmmException;
+
+    /** GET /balloon/hinting/status. */
+    dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException;
+
     /**
      * PUT /snapshot/create: writes the paused VM's state (with the configuration recorded from
      * {@code resources}) and its guest memory to the given files.

@@ -2,6 +2,7 @@ package dev.ember.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonStartCmd;
 import dev.ember.config.BalloonStatsUpdate;
 import dev.ember.config.BalloonUpdate;
 import dev.ember.config.BootSourceConfig;
@@ -93,6 +94,9 @@ public sealed interface VmmCommand {
         R patchBalloon(PatchBalloon c) throws ConfigException, VmmException;
         R getBalloonStatistics(GetBalloonStatistics c) throws ConfigException, VmmException;
         R patchBalloonStatistics(PatchBalloonStatistics c) throws ConfigException, VmmException;
+        R startBalloonHinting(StartBalloonHinting c) throws ConfigException, VmmException;
+        R getBalloonHintingStatus(GetBalloonHintingStatus c) throws ConfigException, VmmException;
+        R stopBalloonHinting(StopBalloonHinting c) throws ConfigException, VmmException;
         R getMmds(GetMmds c) throws ConfigException, VmmException;
         R putMmds(PutMmds c) throws ConfigException, VmmException;
         R patchMmds(PatchMmds c) throws ConfigException, VmmException;
@@ -286,6 +290,27 @@ public sealed interface VmmCommand {
     record PatchBalloonStatistics(BalloonStatsUpdate update) implements VmmCommand {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchBalloonStatistics(this);
+        }
+    }
+
+    @When(Phase.POST_BOOT)
+    record StartBalloonHinting(BalloonStartCmd cmd) implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.startBalloonHinting(this);
+        }
+    }
+
+    @When(Phase.POST_BOOT)
+    record GetBalloonHintingStatus() implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.getBalloonHintingStatus(this);
+        }
+    }
+
+    @When(Phase.POST_BOOT)
+    record StopBalloonHinting() implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.stopBalloonHinting(this);
         }
     }
 

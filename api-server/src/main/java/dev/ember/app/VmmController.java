@@ -411,6 +411,42 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
         return VmmResult.DONE;
     }
 
+    @Override
+    public VmmResult startBalloonHinting(VmmCommand.StartBalloonHinting c) throws ConfigException, VmmException {
+        VmmResult refused = hintingRefused();
+        if (refused != null) {
+            return refused;
+        }
+        vmm.startBalloonHinting(c.cmd().acknowledgeOnStop());
+        return VmmResult.DONE;
+    }
+
+    @Override
+    public VmmResult getBalloonHintingStatus(VmmCommand.GetBalloonHintingStatus c) throws ConfigException, VmmException {
+        VmmResult refused = hintingRefused();
+        return refused != null ? refused : body(vmm.balloonHintingStatus());
+    }
+
+    @Override
+    public VmmResult stopBalloonHinting(VmmCommand.StopBalloonHinting c) throws ConfigException, VmmException {
+        VmmResult refused = hintingRefused();
+        if (refused != null) {
+            return refused;
+        }
+        vmm.stopBalloonHinting();
+        return VmmResult.DONE;
+    }
+
+    /** Hinting needs a balloon configured with free_page_hinting; null when it has one. */
+    private VmmResult hintingRefused() throws ConfigException {
+        resources.requireBalloon();
+        if (!resources.balloon().freePageHinting()) {
+            return VmmResult.refused("Free page hinting is not enabled for the balloon device. (set free_page_hinting"
+                    + " with PUT /balloon before boot)");
+        }
+        return null;
+    }
+
     // --- MMDS ---
 
     @Override

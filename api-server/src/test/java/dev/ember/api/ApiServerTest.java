@@ -339,6 +339,31 @@ class ApiServerTest {
     }
 
     @Test
+    void balloonHinting() throws Exception {
+        assertFault(http.patch("/balloon/hinting/start", ""), 400, NOT_BEFORE);
+        assertFault(http.get("/balloon/hinting/status"), 400, NOT_BEFORE);
+        vmm.state = MicroVm.State.RUNNING;
+        assertFault(http.patch("/balloon/hinting/start", ""), 400, "No balloon device found.");
+        vmm.state = MicroVm.State.NOT_STARTED;
+        assertEquals(204, http.put("/balloon", "{\"amount_mib\": 0, \"deflate_on_oom\": false}").status());
+        vmm.state = MicroVm.State.RUNNING;
+        assertFault(http.patch("/balloon/hinting/start", ""), 400, "Free page hinting is not enabled for the balloon device.");
+        assertFault(http.get("/balloon/hinting/status"), 400, "Free page hinting is not enabled for the balloon device.");
+        vmm.state = MicroVm.State.NOT_STARTED;
+        assertEquals(204, http.put("/balloon", "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"free_page_hinting\": true}").status());
+        vmm.state = MicroVm.State.RUNNING;
+        assertEquals(204, http.patch("/balloon/hinting/start", "").status(), "the body is optional");
+        assertEquals(204, http.patch("/balloon/hinting/start", "{\"acknowledge_on_stop\": false}").status());
+        assertEquals(java.util.List.of("balloon-hinting-start true", "balloon-hinting-start false"),
+                vmm.calls.stream().filter(c -> c.startsWith("balloon-hinting-start")).toList());
+        assertFault(http.patch("/balloon/hinting/start", "{\"acknowledge_on_finish\": true}"), 400, "unknown field \"acknowledge_on_finish\"");
+        assertEquals("{\"host_cmd\":2,\"guest_cmd\":2}", http.get("/balloon/hinting/status").body());
+        assertEquals(204, http.patch("/balloon/hinting/stop", "").status());
+        assertEquals(204, http.patch("/balloon/hinting/stop", "{}").status());
+        assertTrue(vmm.calls.contains("balloon-hinting-stop"));
+    }
+
+    @Test
     void mmds() throws Exception {
         assertEquals("{}", http.get("/mmds").body());
         assertFault(http.patch("/mmds", "{\"a\": 1}"), 400, "The MMDS data store is not initialized.");

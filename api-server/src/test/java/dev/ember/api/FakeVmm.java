@@ -87,6 +87,21 @@ public final class FakeVmm implements MicroVm {
         return new BalloonStats(256, 128, 1, 0, null, null, null, null, null, null, null, null, null, null);
     }
 
+    @Override
+    public void startBalloonHinting(boolean acknowledgeOnStop) {
+        calls.add("balloon-hinting-start " + acknowledgeOnStop);
+    }
+
+    @Override
+    public void stopBalloonHinting() {
+        calls.add("balloon-hinting-stop");
+    }
+
+    @Override
+    public dev.ember.config.BalloonHintingStatus balloonHintingStatus() {
+        return new dev.ember.config.BalloonHintingStatus(2, 2L);
+    }
+
     public void end(int code) {
         exitCode = code;
         exited.countDown();

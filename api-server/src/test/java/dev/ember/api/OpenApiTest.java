@@ -24,7 +24,8 @@ class OpenApiTest {
         "PUT /boot-source", "PUT /drives/{drive_id}", "PATCH /drives/{drive_id}", "PUT /network-interfaces/{iface_id}",
         "PATCH /network-interfaces/{iface_id}", "PUT /actions", "PATCH /vm", "PUT /logger", "PUT /metrics", "GET /mmds",
         "PUT /mmds", "PATCH /mmds", "PUT /mmds/config", "PUT /vsock", "GET /balloon", "PUT /balloon", "PATCH /balloon",
-        "GET /balloon/statistics", "PATCH /balloon/statistics", "PUT /entropy", "PUT /serial", "PUT /cpu-config",
+        "GET /balloon/statistics", "PATCH /balloon/statistics", "PATCH /balloon/hinting/start",
+        "GET /balloon/hinting/status", "PATCH /balloon/hinting/stop", "PUT /entropy", "PUT /serial", "PUT /cpu-config",
         "PUT /snapshot/create", "PUT /snapshot/load"};
 
     @Test
