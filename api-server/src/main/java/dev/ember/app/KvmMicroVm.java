@@ -66,7 +66,7 @@ public final class KvmMicroVm implements MicroVm {
     private final long vmmStartNanos;
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile State state = State.NOT_STARTED;
-    private volatile int exitCode = ExitCode.OK;
+    private volatile int exitCode = ExitCode.OK.code();
     private Machine machine;
 
     /** The VMM's start is taken as the moment this object is created. */
@@ -170,7 +170,7 @@ public final class KvmMicroVm implements MicroVm {
 
     private void onVmEnded(Machine m) {
         int code = m.vm.awaitExit();
-        LOG.log(code == ExitCode.OK ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
+        LOG.log(code == ExitCode.OK.code() ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
                 "microVM ended: " + m.vm.exitReason() + ", exit code " + ExitCode.describe(code));
         if (m.vm.exitCause() == VmExitCause.INSTRUCTION_EMULATION_FAILED && Kvm.hostIsPvm()) {
             LOG.log(System.Logger.Level.ERROR, PVM_ADVICE);
@@ -524,9 +524,9 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     @Override
-    public void terminate(int code, String reason) {
-        LOG.log(System.Logger.Level.ERROR, "the VMM cannot go on: " + reason + "; exiting with " + ExitCode.describe(code));
-        exitCode = code;
+    public void terminate(ExitCode code, String reason) {
+        LOG.log(System.Logger.Level.ERROR, "the VMM cannot go on: " + reason + "; exiting with " + code.describe());
+        exitCode = code.code();
         shutdown();
     }
 

@@ -7,6 +7,7 @@ import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.VmResources;
+import dev.ember.vm.ExitCode;
 
 /**
  * The machine as {@link VmmController} drives it: turns a validated {@link VmResources} into a
@@ -123,7 +124,7 @@ public interface MicroVm {
      * As {@link #shutdown()}, and {@link #awaitExit()} returns {@code exitCode}: the process
      * cannot go on (a snapshot load failed after it began restoring, see {@link VmmFatalException}).
      */
-    default void terminate(int exitCode, String reason) {
+    default void terminate(ExitCode exitCode, String reason) {
         shutdown();
     }
 }

@@ -82,8 +82,8 @@ final class EmberRun {
                     if (failed.fault() == VmmResult.Fault.STOPPED) {
                         // A SIGTERM that came while the configuration file's microVM was being started.
                         LOG.log(System.Logger.Level.INFO, "stopped before the microVM started; Ember exiting with "
-                                + ExitCode.describe(ExitCode.OK));
-                        return ExitCode.OK;
+                                + ExitCode.OK.describe());
+                        return ExitCode.OK.code();
                     }
                     return fail(ExitCode.BAD_CONFIGURATION, failed.message());
                 }
@@ -99,7 +99,7 @@ final class EmberRun {
             return fail(ExitCode.GENERIC_ERROR, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ExitCode.OK;
+            return ExitCode.OK.code();
         } finally {
             if (vmm != null) {
                 vmm.shutdown();
@@ -221,11 +221,11 @@ final class EmberRun {
     }
 
     /** Says what went wrong once on stderr; the log gets it too when it is a file of its own. */
-    private static int fail(int code, String message) {
+    private static int fail(ExitCode code, String message) {
         System.err.println("ember: " + message);
         if (!Logging.logsToStderr()) {
             LOG.log(System.Logger.Level.ERROR, message);
         }
-        return code;
+        return code.code();
     }
 }

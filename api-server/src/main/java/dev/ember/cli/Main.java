@@ -174,7 +174,7 @@ public final class Main implements Callable<Integer> {
         if (!Logging.logsToStderr()) {
             System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
         }
-        return ExitCode.UNEXPECTED_ERROR;
+        return ExitCode.UNEXPECTED_ERROR.code();
     }
 
     public static void main(String[] args) {

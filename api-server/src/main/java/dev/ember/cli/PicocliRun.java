@@ -17,7 +17,7 @@ final class PicocliRun {
         cli.setParameterExceptionHandler((ex, a) -> {
             System.err.println("ember: " + ex.getMessage());
             System.err.println("Try 'ember --help' for more information.");
-            return ExitCode.ARG_PARSING;
+            return ExitCode.ARG_PARSING.code();
         });
         cli.setExecutionExceptionHandler((ex, c, parsed) -> Main.internalError(ex));
         return cli.execute(args);

@@ -1,51 +1,60 @@
 package dev.ember.vm;
 
 /**
- * Process exit codes of the VMM, Firecracker's values where Firecracker defines one
- * ({@code FcExitCode}). {@link Vm#awaitExit()} returns one of these.
+ * The VMM's process exit codes, Firecracker's values ({@code FcExitCode}). {@link Vm#awaitExit()}
+ * returns the process status as an int because a test guest may end the VM with a status of
+ * its own choosing (the debug exit port); every status the VMM itself chooses is one of these.
  */
-public final class ExitCode {
-    private ExitCode() {}
-
+public enum ExitCode {
     /** The guest shut down or rebooted (i8042 reset, triple fault, PSCI-style system event), or the VM was stopped. */
-    public static final int OK = 0;
+    OK(0),
     /** The VM failed: a vCPU could not run (KVM_RUN error, FAIL_ENTRY, INTERNAL_ERROR, unknown exit, guest crash event). */
-    public static final int GENERIC_ERROR = 1;
+    GENERIC_ERROR(1),
     /** A bug: an unexpected exception escaped a vCPU thread or device handler. */
-    public static final int UNEXPECTED_ERROR = 2;
+    UNEXPECTED_ERROR(2),
     /** The seccomp filter killed a system call. */
-    public static final int BAD_SYSCALL = 148;
-    public static final int SIGBUS = 149;
-    public static final int SIGSEGV = 150;
-    public static final int SIGXFSZ = 151;
+    BAD_SYSCALL(148),
+    SIGBUS(149),
+    SIGSEGV(150),
+    SIGXFSZ(151),
     /** Invalid machine or boot configuration. */
-    public static final int BAD_CONFIGURATION = 152;
+    BAD_CONFIGURATION(152),
     /** Invalid command-line arguments. */
-    public static final int ARG_PARSING = 153;
-    public static final int SIGXCPU = 154;
-    public static final int SIGPIPE = 155;
-    public static final int SIGHUP = 156;
-    public static final int SIGILL = 157;
+    ARG_PARSING(153),
+    SIGXCPU(154),
+    SIGPIPE(155),
+    SIGHUP(156),
+    SIGILL(157);
 
-    /** A short name for logs, e.g. {@code GENERIC_ERROR(1)}. */
-    public static String describe(int code) {
-        String name;
-        switch (code) {
-            case OK: name = "OK"; break;
-            case GENERIC_ERROR: name = "GENERIC_ERROR"; break;
-            case UNEXPECTED_ERROR: name = "UNEXPECTED_ERROR"; break;
-            case BAD_SYSCALL: name = "BAD_SYSCALL"; break;
-            case SIGBUS: name = "SIGBUS"; break;
-            case SIGSEGV: name = "SIGSEGV"; break;
-            case SIGXFSZ: name = "SIGXFSZ"; break;
-            case BAD_CONFIGURATION: name = "BAD_CONFIGURATION"; break;
-            case ARG_PARSING: name = "ARG_PARSING"; break;
-            case SIGXCPU: name = "SIGXCPU"; break;
-            case SIGPIPE: name = "SIGPIPE"; break;
-            case SIGHUP: name = "SIGHUP"; break;
-            case SIGILL: name = "SIGILL"; break;
-            default: name = "EXIT";
+    private final int code;
+
+    ExitCode(int code) {
+        this.code = code;
+    }
+
+    /** The process status. */
+    public int code() {
+        return code;
+    }
+
+    /** The exit code with this status, or null (a status a test guest chose). */
+    public static ExitCode of(int code) {
+        for (ExitCode c : values()) {
+            if (c.code == code) {
+                return c;
+            }
         }
-        return name + "(" + code + ")";
+        return null;
+    }
+
+    /** A short name for logs, e.g. {@code GENERIC_ERROR(1)}; {@code EXIT(n)} for a status that is none of these. */
+    public static String describe(int code) {
+        ExitCode known = of(code);
+        return (known != null ? known.name() : "EXIT") + "(" + code + ")";
+    }
+
+    /** As {@link #describe(int)}. */
+    public String describe() {
+        return name() + "(" + code + ")";
     }
 }

@@ -6,5 +6,11 @@ package dev.ember.vm;
  */
 @FunctionalInterface
 public interface ExitRequest {
+    /** Ends the VM with process status {@code exitCode}: an {@link ExitCode}'s, or one a test guest chose. */
     void requestExit(int exitCode, String reason);
+
+    /** Ends the VM with one of the VMM's own exit codes. */
+    default void requestExit(ExitCode exitCode, String reason) {
+        requestExit(exitCode.code(), reason);
+    }
 }

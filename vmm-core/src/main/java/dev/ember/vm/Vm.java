@@ -480,6 +480,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     }
 
     /** {@link #requestExit(int, String)} with a cause the layers above can act on. */
+    public void requestExit(ExitCode code, VmExitCause cause, String reason) {
+        requestExit(code.code(), cause, reason);
+    }
+
+    /** {@link #requestExit(int, String)} with a cause the layers above can act on. */
     public void requestExit(int code, VmExitCause cause, String reason) {
         if (!exitClaimed.compareAndSet(false, true)) {
             LOG.log(Level.DEBUG, "exit already requested; ignoring {0} ({1})", ExitCode.describe(code), reason);
@@ -488,7 +493,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         exitCode = code;
         exitReason = reason;
         exitCause = cause;
-        LOG.log(code == ExitCode.OK ? Level.INFO : Level.ERROR, "VM exit requested: {0}: {1}", ExitCode.describe(code), reason);
+        LOG.log(code == ExitCode.OK.code() ? Level.INFO : Level.ERROR, "VM exit requested: {0}: {1}", ExitCode.describe(code), reason);
         synchronized (lock) {
             exitRequested = true;
             lock.notifyAll();
@@ -497,7 +502,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         exitLatch.countDown();
     }
 
-    /** Blocks until an exit is requested; returns its {@link ExitCode}. */
+    /** Blocks until an exit is requested; returns its process status (an {@link ExitCode}'s, or a test guest's own). */
     public int awaitExit() {
         boolean interrupted = false;
         while (true) {

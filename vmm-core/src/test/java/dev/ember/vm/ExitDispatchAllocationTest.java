@@ -81,7 +81,7 @@ class ExitDispatchAllocationTest {
             vm.configureBoot(LongModeTestGuest.write(vm.memory(), code));
             vm.start();
             assertTrue(vm.awaitExit(Duration.ofSeconds(300)), "guest loop did not finish");
-            assertEquals(ExitCode.OK, vm.exitCode());
+            assertEquals(ExitCode.OK.code(), vm.exitCode());
             assertEquals(ITERATIONS, port.writes);
             assertEquals(ITERATIONS, port.reads);
             assertEquals(ITERATIONS, mmio.writes);

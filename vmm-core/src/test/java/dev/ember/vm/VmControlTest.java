@@ -42,7 +42,7 @@ class VmControlTest {
 
             vm.requestExit(ExitCode.GENERIC_ERROR, "test stops the spinning guest");
             vm.requestExit(ExitCode.OK, "a second request must not win");
-            assertEquals(ExitCode.GENERIC_ERROR, vm.awaitExit());
+            assertEquals(ExitCode.GENERIC_ERROR.code(), vm.awaitExit());
             assertEquals("test stops the spinning guest", vm.exitReason());
         }
     }
@@ -73,7 +73,7 @@ class VmControlTest {
             assertEquals(KvmMpState.UNINITIALIZED, vm.vcpuFd(1).getMpState());
             vm.resume();
             vm.requestExit(ExitCode.OK, "test done");
-            assertEquals(ExitCode.OK, vm.awaitExit());
+            assertEquals(ExitCode.OK.code(), vm.awaitExit());
         }
     }
 

@@ -36,7 +36,7 @@ class VmExitPathTest {
         try (Vm vm = started("cc eb fe")) {
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
-            assertEquals(ExitCode.GENERIC_ERROR, vm.exitCode());
+            assertEquals(ExitCode.GENERIC_ERROR.code(), vm.exitCode());
             assertTrue(vm.exitReason().contains("KVM_EXIT_INTERNAL_ERROR suberror 1"), vm.exitReason());
             assertTrue(vm.exitReason().contains("RIP 0x100000"), vm.exitReason());
             assertTrue(vm.exitReason().contains("instruction bytes cc eb fe"), vm.exitReason());
@@ -52,7 +52,7 @@ class VmExitPathTest {
             vm.vcpuFd(0).setRegs(regs);
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
-            assertEquals(ExitCode.GENERIC_ERROR, vm.exitCode());
+            assertEquals(ExitCode.GENERIC_ERROR.code(), vm.exitCode());
             assertTrue(vm.exitReason().contains("RIP 0x3000000"), vm.exitReason());
         }
     }
@@ -63,7 +63,7 @@ class VmExitPathTest {
         try (Vm vm = started("0f 0b")) {
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
-            assertEquals(ExitCode.OK, vm.exitCode());
+            assertEquals(ExitCode.OK.code(), vm.exitCode());
             assertTrue(vm.exitReason().contains("KVM_EXIT_SHUTDOWN"), vm.exitReason());
         }
     }
@@ -96,7 +96,7 @@ class VmExitPathTest {
             });
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
-            assertEquals(ExitCode.UNEXPECTED_ERROR, vm.exitCode());
+            assertEquals(ExitCode.UNEXPECTED_ERROR.code(), vm.exitCode());
             assertTrue(vm.exitReason().contains(reason), vm.exitReason());
         }
     }
@@ -108,7 +108,7 @@ class VmExitPathTest {
             vm.pause();
             vm.resume();
             vm.requestExit(ExitCode.OK, "test done");
-            assertEquals(ExitCode.OK, vm.awaitExit());
+            assertEquals(ExitCode.OK.code(), vm.awaitExit());
         }
     }
 }

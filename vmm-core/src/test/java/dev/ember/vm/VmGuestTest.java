@@ -97,7 +97,7 @@ class VmGuestTest {
             vm.start();
 
             assertTrue(vm.awaitExit(EXIT_WAIT), "guest did not reach its exit port");
-            assertEquals(ExitCode.OK, vm.exitCode());
+            assertEquals(ExitCode.OK.code(), vm.exitCode());
             assertTrue(vm.firstKvmRunNanos() > 0);
 
             List<Long> written = new ArrayList<>();

@@ -8,6 +8,7 @@ import dev.ember.metrics.Metrics;
 import dev.ember.snapshot.Snapshottable;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
+import dev.ember.vm.ExitCode;
 import dev.ember.vm.ExitRequest;
 
 /**
@@ -30,8 +31,6 @@ public final class I8042Device implements BusDevice, Snapshottable {
             CMD_SELF_TEST = 0xaa, CMD_KBD_TEST = 0xab, CMD_DISABLE_KBD = 0xad, CMD_ENABLE_KBD = 0xae,
             CMD_PULSE_RESET = 0xfe;
     private static final int CTR_KBD_INT = 0x01;
-    /** Exit code of a guest-requested reset: a clean shutdown, as Firecracker treats it. */
-    public static final int RESET_EXIT_CODE = 0;
     private static final int BUF_SIZE = 16;
 
     private final InterruptLine kbdIrq;
@@ -112,7 +111,8 @@ public final class I8042Device implements BusDevice, Snapshottable {
         }
         if (reset) {
             resetCount.inc();
-            exit.requestExit(RESET_EXIT_CODE, "guest reset through the i8042 controller");
+            // A guest-requested reset is a clean shutdown, as Firecracker treats it.
+            exit.requestExit(ExitCode.OK, "guest reset through the i8042 controller");
         }
     }
 
