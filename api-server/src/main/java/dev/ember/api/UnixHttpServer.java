@@ -16,6 +16,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import org.xnio.OptionMap;
 import org.xnio.XnioWorker;
+import dev.ember.seccomp.SeccompFilterException;
+import dev.ember.seccomp.ThreadFilters;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Undertow's HTTP/1.1 server on an AF_UNIX socket. XNIO has no Unix-socket acceptor, so a
@@ -42,6 +45,8 @@ public final class UnixHttpServer implements AutoCloseable {
     private final Object fileKey;
     private final HttpOpenListener listener;
     private volatile boolean closed;
+    private final CompletableFuture<Void> ioThreadFiltered = new CompletableFuture<>();
+    private final CompletableFuture<Void> pollerFiltered = new CompletableFuture<>();
 
     private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener, int maxConnections)
             throws IOException {
@@ -51,7 +56,7 @@ public final class UnixHttpServer implements AutoCloseable {
         this.listener = listener;
         this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         this.poller = new UnixPoller(server, channel -> accept(channel, listener), maxConnections);
-        this.pollerThread = new Thread(poller, "ember-api");
+        this.pollerThread = new Thread(this::pollerMain, "ember-api");
         pollerThread.setDaemon(true);
     }
 
@@ -94,10 +99,43 @@ public final class UnixHttpServer implements AutoCloseable {
         }
     }
 
-    /** Starts accepting and serving connections. */
+    /**
+     * Starts accepting and serving connections. Both HTTP threads (the poller and XNIO's I/O
+     * thread) first take the seccomp {@code api} filter, if one is installed; this returns when
+     * they have, and throws when either could not.
+     */
     public void serve() {
+        worker.getIoThread().execute(() -> enterApiFilter(ioThreadFiltered));
         pollerThread.start();
+        awaitFiltered(ioThreadFiltered);
+        awaitFiltered(pollerFiltered);
         LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
+    }
+
+    private void pollerMain() {
+        if (enterApiFilter(pollerFiltered)) {
+            poller.run();
+        }
+    }
+
+    private static boolean enterApiFilter(CompletableFuture<Void> done) {
+        try {
+            ThreadFilters.enter(ThreadFilters.Category.API);
+            done.complete(null);
+            return true;
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+            return false;
+        }
+    }
+
+    private static void awaitFiltered(CompletableFuture<Void> filtered) {
+        try {
+            filtered.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof SeccompFilterException f ? f
+                    : new SeccompFilterException("installing the seccomp api filter: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     /** On the poller thread: the connection is registered there, then handed to Undertow on the I/O thread. */

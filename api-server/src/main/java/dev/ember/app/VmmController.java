@@ -40,7 +40,11 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     private final VmResources resources;
     private final MicroVm vmm;
     private final MetricsWriter metrics;
-    /** ember-vmm-ctl: idle for a minute, it ends, and the next command starts it again. */
+    /**
+     * ember-vmm-ctl, started here and kept: a thread inherits its creator's seccomp filters, and
+     * restarted by a later request it would be created by the API's I/O thread and inherit the
+     * api filter (no KVM, no files), so it must never end while the VMM runs.
+     */
     private final ThreadPoolExecutor thread;
 
     public VmmController(String instanceId, VmResources resources, MicroVm vmm, MetricsWriter metrics) {
@@ -53,7 +57,7 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
             t.setDaemon(true);
             return t;
         });
-        thread.allowCoreThreadTimeOut(true);
+        thread.prestartCoreThread();
     }
 
     /** The controller thread: what runs here may call {@link #handle}. */

@@ -7,6 +7,7 @@ import dev.ember.kvm.VcpuFd;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
+import dev.ember.seccomp.ThreadFilters;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger;
@@ -81,6 +82,8 @@ final class Vcpu implements Runnable {
         try {
             tid = Native.gettid();
             kickSignal.armOnCurrentThread(fd);
+            // After KVM_SET_SIGNAL_MASK, before the guest runs: the vcpu filter allows KVM_RUN, not set-up ioctls.
+            ThreadFilters.enter(ThreadFilters.Category.VCPU);
             loop();
         } catch (Throwable t) {
             LOG.log(Level.ERROR, name() + " failed", t);

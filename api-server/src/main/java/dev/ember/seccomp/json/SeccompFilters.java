@@ -2,9 +2,9 @@ package dev.ember.seccomp.json;
 
 import dev.ember.seccomp.BpfFilterFile;
 import dev.ember.seccomp.BpfProgram;
-import dev.ember.seccomp.Seccomp;
 import dev.ember.seccomp.SeccompFilter;
 import dev.ember.seccomp.SeccompFilterException;
+import dev.ember.seccomp.ThreadFilters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -100,13 +100,8 @@ public final class SeccompFilters {
     }
 
     private static BpfProgram install(Map<String, BpfProgram> programs) {
-        BpfProgram vmm = programs.get(VMM);
-        if (programs.size() != 1 || vmm == null) {
-            throw new SeccompFilterException("this Ember installs one filter for the whole process (\"vmm\"), not " + programs.keySet());
-        }
         prepareJdk();
-        Seccomp.install(vmm);
-        return vmm;
+        return ThreadFilters.install(programs);
     }
 
     /**

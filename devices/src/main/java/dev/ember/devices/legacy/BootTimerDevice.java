@@ -25,6 +25,9 @@ public final class BootTimerDevice implements BusDevice {
     public BootTimerDevice(long startNanos, long startCpuNanos) {
         this.startNanos = startNanos;
         this.startCpuNanos = startCpuNanos;
+        // Loads libmanagement now, on the thread that builds the VM: the first read from write()
+        // would dlopen it on the vCPU thread, whose seccomp filter refuses executable mappings.
+        ProcessCpu.nanos();
     }
 
     @Override
