@@ -7,6 +7,7 @@ import dev.ember.config.BalloonConfig;
 import dev.ember.config.BalloonStats;
 import dev.ember.config.BootSourceConfig;
 import dev.ember.config.DriveConfig;
+import dev.ember.config.HugePages;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.ConfigException;
 import dev.ember.config.NetworkInterfaceConfig;
@@ -16,6 +17,8 @@ import dev.ember.config.SnapshotType;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
+import dev.ember.memory.HugePagesUnavailableException;
+import dev.ember.memory.RamBacking;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.snapshot.MemoryFile;
 import dev.ember.snapshot.SnapshotFormatException;
@@ -146,11 +149,22 @@ public final class KvmMicroVm implements MicroVm {
         }
     }
 
+    /** Guest RAM backed as machine-config.huge_pages says; a short hugetlbfs pool is the user's to fix. */
+    private static GuestMemory guestRam(VmSpec spec, HugePages hugePages) throws VmmException {
+        RamBacking backing = hugePages == HugePages.Hugetlbfs2M ? RamBacking.HUGETLBFS_2M
+                : hugePages == HugePages.Transparent ? RamBacking.TRANSPARENT : RamBacking.PAGES_4K;
+        try {
+            return GuestMemory.create(spec.memSizeBytes(), backing);
+        } catch (HugePagesUnavailableException e) {
+            throw new VmmException("machine-config.huge_pages is 2M: " + e.getMessage());
+        }
+    }
+
     private Machine build(VmResources resources) throws VmmException {
         BootSourceConfig boot = resources.bootSource();
         VmSpec spec = spec(resources);
         boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-        Machine m = assemble(Vm.create(spec, GuestMemory.create(spec.memSizeBytes()), track), resources, resources);
+        Machine m = assemble(Vm.create(spec, guestRam(spec, resources.machineConfig().hugePages()), track), resources, resources);
         try {
             String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
@@ -307,6 +321,13 @@ public final class KvmMicroVm implements MicroVm {
             spec = spec(recorded);
         } catch (VmConfigurationException e) {
             throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
+        }
+        if (recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M) {
+            // As Firecracker: a hugetlbfs guest's memory file cannot be mapped as its RAM (it would
+            // come back in 4 KiB pages); that restore needs the Uffd backend.
+            throw new VmmException("snapshot state file " + statePath + ": the guest's memory was backed by 2 MiB huge pages"
+                    + " (machine-config.huge_pages 2M), which a File memory backend cannot restore; it needs mem_backend Uffd,"
+                    + " which Ember does not offer yet");
         }
         long parsed = System.nanoTime();
         GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes());

@@ -22,7 +22,7 @@ public enum Device {
     MMDS("mmds-config", true),
     CPU_CONFIG("cpu-config", false),
     CPU_TEMPLATE("machine-config.cpu_template", false),
-    HUGE_PAGES("machine-config.huge_pages", false);
+    HUGE_PAGES("machine-config.huge_pages", true);
 
     private final String configName;
     private final boolean supported;

@@ -54,9 +54,10 @@ public record MachineConfig(
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
                     + " (machine-config.mem_size_mib is " + memSizeMib + "; use 1 to " + MAX_MEM_SIZE_MIB + ")");
         }
-        if (hugePages == HugePages.Hugetlbfs2M && memSizeMib % 2 != 0) {
+        if (hugePages != HugePages.None && memSizeMib % 2 != 0) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
-                    + " (machine-config.mem_size_mib is " + memSizeMib + " with huge_pages 2M; use a multiple of 2)");
+                    + " (machine-config.mem_size_mib is " + memSizeMib + " with huge_pages " + (hugePages == HugePages.Hugetlbfs2M ? "2M" : hugePages)
+                    + "; use a multiple of 2)");
         }
     }
 

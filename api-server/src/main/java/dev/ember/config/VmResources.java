@@ -88,6 +88,10 @@ public final class VmResources implements VmConfigFile.Sections {
                     + " (machine-config.mem_size_mib is " + config.memSizeMib() + ", balloon.amount_mib is "
                     + balloon.amountMib() + "; raise mem_size_mib or shrink the balloon first)");
         }
+        if (balloon != null && config.hugePages() == HugePages.Hugetlbfs2M) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "Firecracker's huge pages support is incompatible with memory ballooning."
+                    + " (machine-config.huge_pages 2M with a balloon configured; remove the balloon or keep huge_pages None)");
+        }
     }
 
     // ---- drives ------------------------------------------------------------------------

@@ -99,6 +99,8 @@ class VmResourcesTest {
         assertTrue(message(() -> vm.setMachineConfig(machine(1, -5, false))).contains("mem_size_mib is -5"));
         assertTrue(message(() -> vm.setMachineConfig(new MachineConfig(1L, 129L, null, null, null, HugePages.Hugetlbfs2M)))
                 .contains("with huge_pages 2M; use a multiple of 2"));
+        assertTrue(message(() -> vm.setMachineConfig(new MachineConfig(1L, 129L, null, null, null, HugePages.Transparent)))
+                .contains("with huge_pages Transparent; use a multiple of 2"));
         assertEquals(MachineConfig.DEFAULT, vm.machineConfig());
     }
 
@@ -291,6 +293,15 @@ class VmResourcesTest {
         vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, null, HugePages.Hugetlbfs2M));
         assertTrue(message(() -> vm.setBalloon(new BalloonConfig(1L, false, null, null, null)))
                 .contains("incompatible with memory ballooning"));
+    }
+
+    @Test
+    void hugePagesAfterABalloonAreRefusedToo() throws Exception {
+        vm.setBalloon(new BalloonConfig(1L, false, null, null, null));
+        assertTrue(message(() -> vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, null, HugePages.Hugetlbfs2M)))
+                .contains("incompatible with memory ballooning"));
+        vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, null, HugePages.Transparent));
+        assertEquals(HugePages.Transparent, vm.machineConfig().hugePages(), "transparent huge pages and the balloon mix");
     }
 
     @Test

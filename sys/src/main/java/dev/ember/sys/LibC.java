@@ -21,7 +21,9 @@ public interface LibC {
 
     int PROT_NONE = 0, PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
-            MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
+            MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000, MAP_HUGETLB = 0x40000;
+    /** MAP_HUGETLB page size: log2(size) in bits 26..31 (MAP_HUGE_SHIFT); 21 = 2 MiB. */
+    int MAP_HUGE_2MB = 21 << 26;
     long MAP_FAILED = -1L;
     int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_HUGEPAGE = 14, MADV_DONTDUMP = 16;
 

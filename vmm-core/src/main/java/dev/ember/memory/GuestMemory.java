@@ -49,7 +49,21 @@ public final class GuestMemory implements AutoCloseable {
      * below 4 GiB unbacked: RAM above the gap start continues at 4 GiB.
      */
     public static GuestMemory create(long sizeBytes) {
-        return map(sizeBytes, -1);
+        return map(sizeBytes, -1, RamBacking.PAGES_4K);
+    }
+
+    /**
+     * As {@link #create(long)}, backed as {@code backing} says; {@code sizeBytes} must be a
+     * multiple of its {@link RamBacking#granule()}.
+     *
+     * @throws HugePagesUnavailableException when the hugetlbfs pool cannot back the guest
+     */
+    public static GuestMemory create(long sizeBytes, RamBacking backing) {
+        if (sizeBytes % backing.granule() != 0) {
+            throw new IllegalArgumentException("guest memory of " + sizeBytes + " bytes is not a multiple of " + backing
+                    + "'s " + backing.granule() + "-byte pages");
+        }
+        return map(sizeBytes, -1, backing);
     }
 
     /**
@@ -63,10 +77,10 @@ public final class GuestMemory implements AutoCloseable {
         if (fd < 0) {
             throw new IllegalArgumentException("fd " + fd);
         }
-        return map(sizeBytes, fd);
+        return map(sizeBytes, fd, RamBacking.PAGES_4K);
     }
 
-    private static GuestMemory map(long sizeBytes, int fd) {
+    private static GuestMemory map(long sizeBytes, int fd, RamBacking backing) {
         if (sizeBytes <= 0 || (sizeBytes & 0xFFF) != 0) {
             throw new IllegalArgumentException("guest memory size must be a positive multiple of 4 KiB: " + sizeBytes);
         }
@@ -82,9 +96,12 @@ public final class GuestMemory implements AutoCloseable {
             long fileOffset = 0;
             for (int i = 0; i < regions.length; i++) {
                 long size = layout.get(i)[1];
-                long host = fd < 0
-                        ? Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0)
-                        : Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE, fd, fileOffset);
+                long host = fd >= 0
+                        ? Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE, fd, fileOffset)
+                        : mapAnonymous(size, backing);
+                if (host == LibC.MAP_FAILED && backing == RamBacking.HUGETLBFS_2M) {
+                    throw new HugePagesUnavailableException(sizeBytes / backing.granule(), hugePagesFree(), Native.errno());
+                }
                 if (host == LibC.MAP_FAILED) {
                     throw new NativeException("mmap guest memory (" + (size >> 20) + " MiB" + (fd < 0 ? "" : " from a file") + ")",
                             Native.errno());
@@ -101,6 +118,52 @@ public final class GuestMemory implements AutoCloseable {
             throw e;
         }
         return new GuestMemory(regions, fd >= 0);
+    }
+
+    /** One region of anonymous RAM, or MAP_FAILED with errno set. */
+    private static long mapAnonymous(long size, RamBacking backing) {
+        int prot = LibC.PROT_READ | LibC.PROT_WRITE;
+        int anon = LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS;
+        switch (backing) {
+            case HUGETLBFS_2M:
+                // No MAP_NORESERVE: the pages are reserved now, so a short pool fails here, not as SIGBUS later.
+                return Native.mmap(0, size, prot, anon | LibC.MAP_HUGETLB | LibC.MAP_HUGE_2MB, -1, 0);
+            case TRANSPARENT: {
+                // A huge page needs a 2 MiB-aligned virtual range: map one granule more and trim.
+                long granule = backing.granule();
+                long raw = Native.mmap(0, size + granule, prot, anon | LibC.MAP_NORESERVE, -1, 0);
+                if (raw == LibC.MAP_FAILED) {
+                    return raw;
+                }
+                long start = (raw + granule - 1) & -granule;
+                if (start > raw) {
+                    Native.LIBC.munmap(raw, start - raw);
+                }
+                long tail = raw + size + granule - (start + size);
+                if (tail > 0) {
+                    Native.LIBC.munmap(start + size, tail);
+                }
+                // Advice, not a promise: with THP "never" on the host the RAM still works, in 4 KiB pages.
+                Native.LIBC.madvise(start, size, LibC.MADV_HUGEPAGE);
+                return start;
+            }
+            default:
+                return Native.mmap(0, size, prot, anon | LibC.MAP_NORESERVE, -1, 0);
+        }
+    }
+
+    /** HugePages_Free from /proc/meminfo (the default huge page size's pool), or -1. */
+    private static long hugePagesFree() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("HugePages_Free:")) {
+                    return Long.parseLong(line.substring("HugePages_Free:".length()).trim());
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // unknown; the message says so
+        }
+        return -1;
     }
 
     public List<GuestRegion> regions() {
