@@ -51,6 +51,8 @@ final class TcpConnection {
     boolean probeDue;
     /** Both FINs exchanged: free once the last ACK is written. */
     boolean freeAfterAck;
+    /** Bytes arrived or a reply completed since the layer above last looked: worth asking it again. */
+    boolean unseen;
 
     long rto;
     int retries;
@@ -83,6 +85,7 @@ final class TcpConnection {
         synAckDue = true;
         probeDue = false;
         freeAfterAck = false;
+        unseen = false;
         rto = RTO_INITIAL_NANOS;
         retries = 0;
         deadline = Long.MAX_VALUE;
@@ -158,6 +161,7 @@ final class TcpConnection {
             deadline = Long.MAX_VALUE;
             if (out != null && seqLe(outBase + out.length, sndUna)) {
                 out = null;
+                unseen = true; // a pipelined request may be waiting behind the reply
             }
         }
         acceptData(flags, seq, seg, dataOff, dataLen);
@@ -204,6 +208,7 @@ final class TcpConnection {
         int take = Math.min(len - skip, rx.length - rxLen);
         System.arraycopy(seg, off + skip, rx, rxLen, take);
         rxLen += take;
+        unseen |= take > 0;
         rcvNxt += take;
         if (fin && skip + take == len) {
             rcvNxt++;
@@ -213,13 +218,14 @@ final class TcpConnection {
 
     /** Hands complete requests to the layer above, one reply in flight at a time. */
     Outcome serve(MmdsRequestHandler handler) {
-        while (out == null && !finQueued && rxLen > 0) {
+        while (unseen && out == null && !finQueued && rxLen > 0) {
             boolean full = rxLen == rx.length;
             MmdsRequestHandler.Reply r = handler.handle(rx, rxLen, full);
             if (r == null) {
                 if (full) {
                     return Outcome.ABORT; // the layer above broke its contract; never wedge
                 }
+                unseen = false; // incomplete: nothing to do until more bytes come
                 break;
             }
             int used = Math.min(r.consumed(), rxLen);

@@ -418,6 +418,33 @@ class TcpStackTest {
     }
 
     @Test
+    void theNativeFramePathAllocatesNothingPerFrame() {
+        GuestEnd g = connect(40012);
+        jnr.ffi.Pointer in = dev.ember.sys.Native.allocate(2048);
+        jnr.ffi.Pointer out = dev.ember.sys.Native.allocate(2048);
+        byte[] dup = g.segment(ACK, ascii("KEEP")); // delivered once, then a duplicate each time
+        in.put(0, dup, 0, dup.length);
+        assertTrue(stack.interceptTx(in.address(), dup.length));
+        byte[] arp = arpRequest(GuestEnd.MMDS_IP);
+        jnr.ffi.Pointer arpIn = dev.ember.sys.Native.allocate(arp.length);
+        arpIn.put(0, arp, 0, arp.length);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = 0;
+        for (int round = 0; round < 2; round++) { // the first round warms up (class loading, interpreter)
+            before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 20_000; i++) {
+                stack.interceptTx(in.address(), dup.length);
+                assertTrue(stack.pollRx(out.address(), 2048) > 0); // the duplicate ACK
+                stack.interceptTx(arpIn.address(), arp.length);
+                assertTrue(stack.pollRx(out.address(), 2048) > 0); // the ARP reply
+            }
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 4096, "80,000 frames in and out allocated " + allocated + " bytes");
+        assertEquals(List.of(), requests, "the duplicates never reached the layer above");
+    }
+
+    @Test
     void guestFinWithNothingUnansweredClosesAfterOurFin() {
         GuestEnd g = connect(40010);
         send(g.segment(FIN | ACK, null));
