@@ -73,6 +73,23 @@ record GuestRequest(String method, String path, boolean http10, List<String[]> h
         return new GuestRequest(line[0], absolutePath(line[1]), http10, headers);
     }
 
+    /** A decimal of at most {@code maxDigits} digits (surrounding blanks allowed), or -1. */
+    static long decimal(String s, int maxDigits) {
+        String t = s.trim();
+        if (t.isEmpty() || t.length() > maxDigits) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
     private static String absolutePath(String target) {
         String t = target;
         int scheme = t.indexOf("://");

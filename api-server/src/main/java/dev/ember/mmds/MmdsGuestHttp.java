@@ -71,20 +71,6 @@ public final class MmdsGuestHttp implements MmdsRequestHandler {
 
     private static long contentLength(GuestRequest r) {
         String v = r.value("Content-Length");
-        if (v == null) {
-            return 0;
-        }
-        if (v.isEmpty() || v.length() > 9) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
+        return v == null ? 0 : GuestRequest.decimal(v, 9);
     }
 }

@@ -156,18 +156,7 @@ final class MmdsResponder {
 
     /** An unsigned 32-bit decimal, or -1. */
     private static long parseU32(String s) {
-        String t = s.trim();
-        if (t.isEmpty() || t.length() > 10) {
-            return -1;
-        }
-        long v = 0;
-        for (int i = 0; i < t.length(); i++) {
-            char c = t.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
+        long v = GuestRequest.decimal(s, 10);
         return v > 0xFFFF_FFFFL ? -1 : v;
     }
 
