@@ -5,7 +5,7 @@ import static dev.ember.devices.mmds.Wire.*;
 import java.nio.charset.StandardCharsets;
 
 /** The guest's side of a test connection: crafts frames and reads the stack's answers. */
-final class GuestEnd {
+public final class GuestEnd {
     static final long GUEST_MAC = 0x06_00_AC_10_00_02L;
     static final int GUEST_IP = 0xA9FE0002; // 169.254.0.2
     static final int MMDS_IP = 0xA9FEA9FE;
@@ -16,12 +16,12 @@ final class GuestEnd {
     int window = 65535;
     boolean finSeen;
 
-    GuestEnd(int port, int isn) {
+    public GuestEnd(int port, int isn) {
         this.port = port;
         this.seq = isn;
     }
 
-    byte[] segment(int flags, byte[] data) {
+    public byte[] segment(int flags, byte[] data) {
         return segment(MMDS_IP, MmdsNetworkStack.MMDS_PORT, flags, seq, ack, window, data, true);
     }
 
@@ -63,8 +63,8 @@ final class GuestEnd {
     }
 
     /** One TCP segment the stack sent, parsed and checked (checksums, addresses). */
-    record Seg(int dstPort, int flags, int seq, int ack, int window, byte[] data, int mss) {
-        boolean has(int f) {
+    public record Seg(int dstPort, int flags, int seq, int ack, int window, byte[] data, int mss) {
+        public boolean has(int f) {
             return (flags & f) == f;
         }
 
@@ -72,7 +72,7 @@ final class GuestEnd {
             return new String(data, StandardCharsets.US_ASCII);
         }
 
-        static Seg parse(byte[] f, int len) {
+        public static Seg parse(byte[] f, int len) {
             if (u16(f, ETH_TYPE) != ETHERTYPE_IPV4 || mac(f, ETH_SRC) != MmdsNetworkStack.MMDS_MAC || mac(f, ETH_DST) != GUEST_MAC) {
                 throw new AssertionError("not an IPv4 frame from the MMDS to the guest");
             }

@@ -409,4 +409,33 @@ class VirtioNetTest {
         assertEquals(2, mmds.seen);
         assertEquals(1, net.metrics().counter("tx_intercepted_frames").get());
     }
+
+    @Test
+    void mmdsStackAnswersThroughTheDeviceAndRetransmitsOnItsOwnTimer() throws Exception {
+        up(-1L, null, null);
+        dev.ember.devices.mmds.MmdsNetworkStack stack = new dev.ember.devices.mmds.MmdsNetworkStack(0xA9FEA9FE,
+                (b, n, full) -> null, new dev.ember.devices.mmds.MmdsMetrics(dev.ember.metrics.Metrics.group("mmds_vnt_" + System.nanoTime())),
+                dev.ember.devices.mmds.TcpLimits.DEFAULT, System::nanoTime);
+        net.setFrameInterceptor(stack);
+        postRxBuffers(0, 4, 2048);
+        byte[] syn = new dev.ember.devices.mmds.GuestEnd(40000, 1).segment(0x02, null);
+        byte[] normal = HostLink.frame(BROADCAST, GUEST_MAC, payload(50, 11));
+        try (HostLink.Capture cap = link.capture(1)) {
+            postTx(0, syn);    // for the MMDS address: answered in the VMM
+            postTx(1, normal); // anything else: to the TAP untouched
+            d.kick(VirtioNet.TX_QUEUE);
+            assertArrayEquals(normal, cap.next(), "only the ordinary frame reached the TAP");
+        }
+        TestDriver.await(() -> rx.usedIdx() == 1, "SYN-ACK delivered to the guest");
+        byte[] first = rxFrame(0);
+        dev.ember.devices.mmds.GuestEnd.Seg synAck = dev.ember.devices.mmds.GuestEnd.Seg.parse(first, first.length);
+        assertTrue(synAck.has(0x12), "SYN-ACK");
+        assertEquals(2, synAck.ack());
+        // The guest stays silent: the stack's own timer on the event loop sends it again, with no kick.
+        TestDriver.await(() -> rx.usedIdx() == 2, "SYN-ACK retransmitted on the stack's timer");
+        byte[] second = rxFrame(1);
+        dev.ember.devices.mmds.GuestEnd.Seg again = dev.ember.devices.mmds.GuestEnd.Seg.parse(second, second.length);
+        assertTrue(again.has(0x12));
+        assertEquals(synAck.seq(), again.seq());
+    }
 }
