@@ -44,16 +44,26 @@ set -euo pipefail
 home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 # app/jvm.args holds paths inside the jail (/ember/...): the same options with the host's paths.
 mapfile -t opts < <(grep -v -e '^-cp$' -e '/ember/' "$home/app/jvm.args")
+# The image's AOT cache (trained by the build) holds for any place the image is mounted at.
+[ -f "$home/aot/ember.aot" ] && opts+=("-XX:AOTCache=$home/aot/ember.aot")
 # The JVM's start, for "Ember ready N us after the JVM started" (see bin/ember).
 exec "$home/bin/ember-vmm" "${opts[@]}" "-Dember.jvm.start.epoch.us=${EPOCHREALTIME//[!0-9]/}" \
   "-Djffi.boot.library.path=$home/native" -cp "$home/app/*" dev.ember.cli.Main "$@"
 SCRIPT
 chmod 755 "$out/bin/ember"
 
-# Application jars: everything the VMM runs with (refreshed every build).
-rm -rf "$out/app" "$out/native"
+# Application jars: everything the VMM runs with (brought up to date every build).
+# A jar whose bytes did not change is left as it is: the AOT cache below records each jar's size
+# and time, and is retrained only when they change.
+rm -rf "$out/native" "$out/app/jvm.args"
 mkdir -p "$out/app" "$out/native"
-cp "$jars"/*.jar "$out/app/"
+for f in "$out"/app/*.jar; do
+  if [ -e "$f" ] && [ ! -e "$jars/$(basename "$f")" ]; then rm -f "$f"; fi
+done
+for f in "$jars"/*.jar; do
+  case "$(basename "$f")" in jffi-*-native.jar) continue ;; esac
+  if ! cmp -s "$f" "$out/app/$(basename "$f")"; then cp "$f" "$out/app/"; fi
+done
 rm -f "$out"/app/jffi-*-native.jar
 native_jar=$(ls "$jars"/jffi-*-native.jar | head -n1)
 # jffi would otherwise unpack its stub into /tmp at every start; the jail has no /tmp.
@@ -92,11 +102,33 @@ export EMBER_JAVA_FEATURE
 
 # The JDK's default class-data archive (jlink leaves it out), dumped with the VMM's own options
 # so that the module graph is archived too: start-up maps JDK classes instead of parsing them.
-mapfile -t vm_opts < <(grep -v -e '^-cp$' -e '^/ember/app' "$out/app/jvm.args")
+mapfile -t vm_opts < <(grep -v -e '^-cp$' -e '^/ember/app' -e '^-XX:AOTCache=' "$out/app/jvm.args")
 cds_stamp="$stamp|${vm_opts[*]}"
 if [ ! -f "$out/.cds-stamp" ] || [ "$(cat "$out/.cds-stamp")" != "$cds_stamp" ]; then
   rm -f "$out"/lib/server/classes*.jsa
   "$out/bin/java" "${vm_opts[@]}" -Xshare:dump -Xlog:disable >/dev/null
   echo "$cds_stamp" > "$out/.cds-stamp"
+fi
+
+# The jailed VMM's own JDK 25 AOT cache (aot/ember.aot), trained with this image's java on the
+# API start path (GET /, configuration PUTs, a refused one) with seccomp on, as in a jail. The
+# cache records the class path relative to where the image is: trained here at $out/app/*, it
+# serves /ember/app/* in every jail (and bin/ember above). Retrained only when the jars, the
+# JVM options or the JDK change; a failed training leaves the image without a cache (slower
+# start, nothing else) and says why.
+if [ "$EMBER_JAVA_FEATURE" -ge 25 ] 2>/dev/null; then
+  aot_stamp="$cds_stamp|$(cd "$out/app" && ls -l --time-style=+%s -- *.jar | awk '{print $5, $6, $7}' | tr '\n' ' ')"
+  if [ ! -f "$out/aot/ember.aot" ] || [ "$(cat "$out/aot/.stamp" 2>/dev/null)" != "$aot_stamp" ]; then
+    rm -rf "$out/aot" && mkdir -p "$out/aot"
+    if "$repo/jailer/src/build/train-image-aot.sh" "$out" "${vm_opts[@]}"; then
+      echo "$aot_stamp" > "$out/aot/.stamp"
+    else
+      rm -rf "$out/aot"
+      echo "make-runtime-image: training the image's AOT cache failed; the jailed VMM starts without one" >&2
+    fi
+  fi
+  if [ -f "$out/aot/ember.aot" ]; then
+    echo "-XX:AOTCache=/ember/aot/ember.aot" >> "$out/app/jvm.args"
+  fi
 fi
 echo "make-runtime-image: $out ($(du -sh "$out" | cut -f1), Java $EMBER_JAVA_FEATURE)"

@@ -278,6 +278,34 @@ class JailerIT {
         }
     }
 
+    /**
+     * The jailed VMM starts from the runtime image's own AOT cache (trained by the build at the
+     * image's build path; it serves /ember/app/* in the jail) rather than from parsed class files.
+     */
+    @Test
+    void theJailedVmmMapsTheImagesAotCache() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "AOT caches need JDK 25");
+        // The built image itself: the tests' copy has a probe jar more in app/, a class path the cache does not record.
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file",
+                JailHarness.repo().resolve("jailer/target/ember-runtime/bin/ember").toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID),
+                "--chroot-base-dir", base.toString(), "--daemonize", "--", "--api-sock", "/run/api.sock"));
+        String[] r = JailHarness.runToEnd(args);
+        assertEquals("0", r[0], r[1]);
+        long pid = Long.parseLong(Files.readString(root().resolve("ember.pid")).trim());
+        try {
+            Path sock = root().resolve("run/api.sock");
+            for (int i = 0; i < 1200 && !JailHarness.curl(sock, "GET", "/", null).startsWith("200 "); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(JailHarness.curl(sock, "GET", "/", null).startsWith("200 "), "the jailed API answers");
+            String maps = Files.readString(Path.of("/proc/" + pid + "/maps"));
+            assertTrue(maps.contains("/ember/aot/ember.aot"), "the jailed VMM maps the image's AOT cache");
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
     @Test
     void aFailedStartLeavesNothingBehind() throws Exception {
         String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
