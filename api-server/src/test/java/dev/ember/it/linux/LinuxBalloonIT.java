@@ -99,12 +99,7 @@ class LinuxBalloonIT {
         Path sock = dir.resolve("api.sock");
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "linux-balloon")) {
             UnixHttpClient http = vm.api(sock);
-            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
-                    + LinuxImages.initramfs() + "\", \"boot_args\": \"" + (LinuxImages.BASE_CMDLINE + CMD).replace("\\", "\\\\")
-                            .replace("\"", "\\\"") + "\"}"), "boot-source");
-            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 256}"), "machine-config");
-            expect(204, http.put("/balloon", "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"stats_polling_interval_s\": 1}"), "balloon");
-            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            boot(http, "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"stats_polling_interval_s\": 1}", CMD);
 
             long[] before = memLineAfter(vm, 2);
             String stats = awaitStatistics(http, "statistics from the guest", b -> b.contains("\"free_memory\""));
@@ -128,6 +123,83 @@ class LinuxBalloonIT {
                     + deflated[1] + " KiB after the deflate\n" + vm.describe());
             System.out.println("LinuxBalloonIT: MemFree " + before[1] + " -> " + inflated[1] + " -> " + deflated[1]
                     + " KiB; VMM RssAnon " + rssBefore + " -> " + rssInflated + " KiB");
+            vm.terminate();
+            vm.awaitExit(LinuxTests.KVM_BOOT);
+        }
+    }
+
+    /**
+     * The guest fills 100 MiB of tmpfs (backed on the host), prints "held", waits, deletes the
+     * file and prints "freed"; then it prints MemFree lines.
+     */
+    private static final String HOLD_AND_FREE = " ember.cmd=\"dd if=/dev/zero of=/tmp/f bs=1M count=100 2>/dev/null; echo held;"
+            + " sleep 20; rm /tmp/f; echo freed; i=0; while :; do i=\\$((i+1)); echo mem \\$i \\$(grep MemFree /proc/meminfo);"
+            + " sleep 1; done\"";
+
+    private static void boot(UnixHttpClient http, String balloon, String cmd) throws IOException {
+        expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
+                + LinuxImages.initramfs() + "\", \"boot_args\": \"" + (LinuxImages.BASE_CMDLINE + cmd).replace("\\", "\\\\")
+                        .replace("\"", "\\\"") + "\"}"), "boot-source");
+        expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 256}"), "machine-config");
+        expect(204, http.put("/balloon", balloon), "balloon");
+        expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+    }
+
+    /** Waits (hang guard only) until the VMM's RssAnon is at most {@code kib}; returns it. */
+    private static long awaitRssAtMost(EmberProcess vm, long kib, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        long rss = vm.rssAnonKib();
+        while (rss > kib && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            rss = vm.rssAnonKib();
+        }
+        assertTrue(rss <= kib, what + ": VMM RssAnon still " + rss + " KiB, expected at most " + kib + "\n" + vm.describe());
+        return rss;
+    }
+
+    @Test
+    void freePageReportingGivesTheHostWhatTheGuestFreed() throws Exception {
+        Path sock = dir.resolve("report.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "linux-reporting")) {
+            UnixHttpClient http = vm.api(sock);
+            boot(http, "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"free_page_reporting\": true}", HOLD_AND_FREE);
+            vm.awaitStdout("^held", TIMEOUT);
+            long held = vm.rssAnonKib();
+            vm.awaitStdout("^freed", TIMEOUT);
+            // Linux reports freed 2 MiB blocks on its own a few seconds later; no API call.
+            long after = awaitRssAtMost(vm, held - 64 * 1024, "free page reporting after the guest freed 100 MiB");
+            System.out.println("LinuxBalloonIT: reporting: VMM RssAnon " + held + " KiB holding 100 MiB, " + after + " KiB after the free");
+            vm.terminate();
+            vm.awaitExit(LinuxTests.KVM_BOOT);
+        }
+    }
+
+    @Test
+    void freePageHintingRunGivesTheHostWhatTheGuestFreed() throws Exception {
+        Path sock = dir.resolve("hint.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "linux-hinting")) {
+            UnixHttpClient http = vm.api(sock);
+            boot(http, "{\"amount_mib\": 0, \"deflate_on_oom\": false, \"free_page_hinting\": true}", HOLD_AND_FREE);
+            vm.awaitStdout("^held", TIMEOUT);
+            long held = vm.rssAnonKib();
+            vm.awaitStdout("^mem 2 ", TIMEOUT);
+            expect(204, http.patch("/balloon/hinting/start", "{\"acknowledge_on_stop\": true}"), "hinting start");
+            // The guest hints its free blocks, then sends STOP, which the device answers with DONE (1).
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            String status = "";
+            while (System.nanoTime() < deadline) {
+                status = http.get("/balloon/hinting/status").body();
+                if (status.contains("\"host_cmd\":1") && status.contains("\"guest_cmd\":0")) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertTrue(status.contains("\"host_cmd\":1") && status.contains("\"guest_cmd\":0"),
+                    "the guest's STOP acknowledged with DONE: " + status);
+            long after = awaitRssAtMost(vm, held - 64 * 1024, "a hinting run after the guest freed 100 MiB");
+            System.out.println("LinuxBalloonIT: hinting: VMM RssAnon " + held + " KiB holding 100 MiB, " + after + " KiB after the run");
+            long before = lastMemLine(vm);
+            memLineAfter(vm, before); // the guest carries on after DONE
             vm.terminate();
             vm.awaitExit(LinuxTests.KVM_BOOT);
         }

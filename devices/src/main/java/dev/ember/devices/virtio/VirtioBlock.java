@@ -3,7 +3,6 @@ package dev.ember.devices.virtio;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
-import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -62,6 +61,7 @@ public final class VirtioBlock implements VirtioDevice {
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::processQueue;
+    private final RateLimitedQueue.Server server = this::serve;
     private Pointer zeroes;
 
     private volatile BlockBackingFile file;
@@ -253,32 +253,8 @@ public final class VirtioBlock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        SplitQueue q = t.queue(0);
-        boolean used = false;
-        try {
-            do {
-                while (!limiter.blocked() && q.pop(chain)) {
-                    long written = serve(chain);
-                    if (written < 0) {
-                        q.undoPop(); // throttled: the timer resumes us
-                        break;
-                    }
-                    q.addUsed(chain.head(), written);
-                    used = true;
-                }
-            } while (!limiter.blocked() && q.enableNotifications());
-        } catch (VirtqueueException e) {
-            m.invalidReqs.inc();
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            m.invalidReqs.inc();
-            t.deviceError(e);
-        }
-        if (limiter.blocked()) {
+        if (RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs)) {
             m.rateLimiterThrottled.inc();
-        }
-        if (used) {
-            t.notifyUsed(q);
         }
     }
 

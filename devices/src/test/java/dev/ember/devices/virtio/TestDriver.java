@@ -121,6 +121,41 @@ final class TestDriver implements AutoCloseable {
         }
     }
 
+    /** The transport's snapshot section, written on the event loop as a snapshot does. */
+    byte[] saveState() {
+        return onLoop(() -> {
+            dev.ember.snapshot.StateWriter w = new dev.ember.snapshot.StateWriter();
+            transport.saveState(w);
+            return w.toByteArray();
+        });
+    }
+
+    /** Restores a section {@link #saveState} wrote into this (fresh) transport, on the event loop. */
+    void restoreState(byte[] state) {
+        onLoop(() -> {
+            dev.ember.snapshot.StateReader in = new dev.ember.snapshot.StateReader("virtio0", state);
+            transport.restoreState(in);
+            in.end();
+            return null;
+        });
+    }
+
+    private <T> T onLoop(java.util.function.Supplier<T> task) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(task.get());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("on the event loop: " + e, e);
+        }
+    }
+
     /** Waits (up to 10 s, no timing assertion) for a condition the event loop will make true. */
     static void await(BooleanSupplier cond, String what) {
         long deadline = System.nanoTime() + 10_000_000_000L;

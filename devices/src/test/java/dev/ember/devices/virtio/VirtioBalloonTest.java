@@ -9,10 +9,7 @@ import dev.ember.devices.virtio.balloon.VirtioBalloon;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.Metrics;
-import dev.ember.snapshot.StateReader;
-import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.Native;
-import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Pointer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -264,30 +261,13 @@ class VirtioBalloonTest {
         b.d.kick(2);
         TestDriver.await(() -> first.statistics().updates() == 1, "statistics");
         b.d.sync();
-        CompletableFuture<byte[]> saved = new CompletableFuture<>();
-        loop.execute(() -> {
-            StateWriter w = new StateWriter();
-            b.d.transport.saveState(w);
-            saved.complete(w.toByteArray());
-        });
-        byte[] state = saved.get();
+        byte[] state = b.d.saveState();
         b.close();
 
         // Restored with a 1 s interval as the recorded configuration would carry after a PATCH.
         VirtioBalloon second = new VirtioBalloon(8, false, 1, false, false);
         try (TestDriver d2 = new TestDriver(mem, loop, second)) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            loop.execute(() -> {
-                try {
-                    StateReader in = new StateReader("virtio0", state);
-                    d2.transport.restoreState(in);
-                    in.end();
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            });
-            done.get();
+            d2.restoreState(state);
             assertEquals(32 * 256, d2.r(VirtioMmioDevice.REG_CONFIG + CFG_NUM_PAGES));
             assertEquals(77, second.actualPages());
             assertEquals(999L, second.statistics().value(BalloonStatistics.AVAIL));

@@ -8,9 +8,6 @@ import dev.ember.devices.virtio.rng.VirtioRng;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.Metrics;
-import dev.ember.snapshot.StateReader;
-import dev.ember.snapshot.StateWriter;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -207,29 +204,12 @@ class VirtioRngTest {
         assertEquals(16, r.submit(BUF, 16, Virtio.DESC_F_WRITE));
         assertEquals(16, r.submit(BUF, 16, Virtio.DESC_F_WRITE));
         int status = r.d.r(VirtioMmioDevice.REG_STATUS);
-        CompletableFuture<byte[]> saved = new CompletableFuture<>();
-        loop.execute(() -> {
-            StateWriter w = new StateWriter();
-            r.d.transport.saveState(w);
-            saved.complete(w.toByteArray());
-        });
-        byte[] state = saved.get();
+        byte[] state = r.d.saveState();
         r.close();
 
         VirtioRng second = new VirtioRng(null);
         try (TestDriver d2 = new TestDriver(mem, loop, second)) {
-            CompletableFuture<Void> restored = new CompletableFuture<>();
-            loop.execute(() -> {
-                try {
-                    StateReader in = new StateReader("virtio0", state);
-                    d2.transport.restoreState(in);
-                    in.end();
-                    restored.complete(null);
-                } catch (Throwable t) {
-                    restored.completeExceptionally(t);
-                }
-            });
-            restored.get();
+            d2.restoreState(state);
             assertEquals(status, d2.r(VirtioMmioDevice.REG_STATUS), "DRIVER_OK without renegotiation");
             r.ring.setDesc(0, BUF, 48, Virtio.DESC_F_WRITE, 0);
             r.ring.publish(0);

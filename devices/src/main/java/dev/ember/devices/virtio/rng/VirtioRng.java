@@ -3,15 +3,13 @@ package dev.ember.devices.virtio.rng;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
-import dev.ember.devices.virtio.SplitQueue;
+import dev.ember.devices.virtio.RateLimitedQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransport;
-import dev.ember.devices.virtio.VirtqueueException;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
-import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -40,6 +38,7 @@ public final class VirtioRng implements VirtioDevice {
     private final EntropyMetrics m = new EntropyMetrics(metrics);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::onRateLimiterTimer;
+    private final RateLimitedQueue.Server server = this::serveCounted;
     private EventLoop loop;
     private VirtioTransport transport;
     /** Host getrandom failures already logged; logging stops after a few (the counter goes on). */
@@ -113,33 +112,19 @@ public final class VirtioRng implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        SplitQueue q = t.queue(0);
-        boolean used = false;
-        try {
-            do {
-                while (!limiter.blocked() && q.pop(chain)) {
-                    m.eventCount.inc();
-                    long n = serve(chain, t.memory());
-                    if (n < 0) {
-                        q.undoPop(); // throttled: the limiter's timer resumes us
-                        m.rateLimiterThrottled.inc();
-                        break;
-                    }
-                    q.addUsed(chain.head(), n);
-                    m.bytes.add(n);
-                    used = true;
-                }
-            } while (!limiter.blocked() && q.enableNotifications());
-        } catch (VirtqueueException e) {
-            m.eventFails.inc();
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            m.eventFails.inc();
-            t.deviceError(e);
+        RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
+    }
+
+    /** One request, counted; -1 when throttled (the limiter's timer resumes the queue). */
+    private long serveCounted(DescriptorChain c) {
+        m.eventCount.inc();
+        long n = serve(c, transport.memory());
+        if (n < 0) {
+            m.rateLimiterThrottled.inc();
+        } else {
+            m.bytes.add(n);
         }
-        if (used) {
-            t.notifyUsed(q);
-        }
+        return n;
     }
 
     /** Fills the chain's writable buffers; returns the bytes written, or -1 when throttled. */
