@@ -114,31 +114,40 @@ public final class Smaps {
     }
 
     /**
-     * Pss (KiB) by kind of mapping, to see where a VMM's memory goes: the JVM's CDS/AOT archive,
-     * libjvm.so, other files, the C heap, stacks, and other anonymous memory (Java heap,
-     * metaspace, code cache, thread stacks, malloc arenas). The guest mapping is left out.
+     * Pss (KiB) by kind of mapping, to see where a VMM's memory goes. Files: the CDS/AOT archive by
+     * region (its read-write part is what each process dirties; the read-only part is shared),
+     * libjvm.so, other files. Anonymous memory, by shape (no NMT needed, so QEMU is read the same
+     * way): the code cache (executable), thread stacks (behind a 4 KiB guard page, glibc's), malloc
+     * arenas (64 MiB-aligned with a reserved tail) and the brk heap, the Java heap (below 4 GiB,
+     * where a small compressed-oops heap goes), and the rest (metaspace and class space, GC and
+     * JIT structures). The guest mapping is left out.
      */
     public static Map<String, Long> pssByKind(List<Mapping> maps, Mapping guest) {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (Mapping m : maps) {
+        for (int i = 0; i < maps.size(); i++) {
+            Mapping m = maps.get(i);
             if (m == guest) {
                 continue;
             }
-            out.merge(kind(m), m.get("Pss"), Long::sum);
+            Mapping prev = i > 0 ? maps.get(i - 1) : null;
+            Mapping next = i + 1 < maps.size() ? maps.get(i + 1) : null;
+            out.merge(kind(m, prev, next), m.get("Pss"), Long::sum);
         }
         return out;
     }
 
-    static String kind(Mapping m) {
+    static final long MALLOC_ARENA_ALIGN = 64L << 20;
+
+    static String kind(Mapping m, Mapping prev, Mapping next) {
         String p = m.path();
         if (p.endsWith(".jsa") || p.endsWith(".aot")) {
-            return "cds_aot_archive";
+            return m.perms().startsWith("rw") ? "aot_archive_rw" : m.perms().contains("x") ? "aot_archive_code" : "aot_archive_ro";
         }
         if (p.endsWith("/libjvm.so")) {
             return "libjvm";
         }
         if (p.equals("[heap]")) {
-            return "c_heap";
+            return "malloc_brk";
         }
         if (p.startsWith("[stack")) {
             return "main_stack";
@@ -146,9 +155,24 @@ public final class Smaps {
         if (p.startsWith("[")) {
             return "kernel_special";
         }
-        if (p.isEmpty()) {
-            return "anon";
+        if (!p.isEmpty()) {
+            return "other_files";
         }
-        return "other_files";
+        if (m.perms().contains("x")) {
+            return "code_cache";
+        }
+        boolean guardBefore = prev != null && prev.anonymous() && prev.end() == m.start() && prev.perms().startsWith("---")
+                && prev.end() - prev.start() == 4096;
+        if (guardBefore) {
+            return "thread_stacks";
+        }
+        boolean reservedAfter = next != null && next.anonymous() && next.start() == m.end() && next.perms().startsWith("---");
+        if (m.start() % MALLOC_ARENA_ALIGN == 0 && reservedAfter) {
+            return "malloc_arenas";
+        }
+        if (m.end() <= 0x1_0000_0000L) {
+            return "java_heap";
+        }
+        return "anon_other";
     }
 }
