@@ -51,7 +51,7 @@ class NestedTierIT {
     Stream<DynamicTest> guestUserSpaceTestsUnderNestedKvm() throws Exception {
         LinuxTests.assumeSlowTestsOnKvm();
         Path repo = EmberProcess.repo();
-        Path share = repo.resolve("api-server/target/nested-tier");
+        Path share = repo.resolve("jailer/target/nested-tier");
         deleteTree(share);
         Path reports = Files.createDirectories(share.resolve("reports"));
         Path log = share.resolve("tests.log");
@@ -64,7 +64,7 @@ class NestedTierIT {
                 "-Dember.repo=" + repo, "-Dember.slow=true", "-Dember.tier=nested",
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 "org.junit.platform.console.ConsoleLauncher", "execute", "--disable-banner", "--disable-ansi-colors",
-                "--details=testfeed", "--scan-classpath", repo.resolve("api-server/target/test-classes").toString(),
+                "--details=testfeed", "--scan-classpath", roots(repo).get(0).toString(), "--scan-classpath", roots(repo).get(1).toString(),
                 "--include-classname", CLASSES, "--include-tag", GuestUserSpace.TAG, "--reports-dir", reports.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(repo.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -81,7 +81,7 @@ class NestedTierIT {
                 + tail(log, 60) + "\n--- L1 console ---\n" + tail(console, 40));
 
         List<DynamicTest> results = new ArrayList<>();
-        long expected = expectedTestCount();
+        long expected = expectedTestCount(repo);
         NodeList cases = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile()).getElementsByTagName("testcase");
         results.add(DynamicTest.dynamicTest("every guest-user-space test ran under nested KVM", () ->
                 assertEquals(expected, cases.getLength(), "tests found on the host vs results from L1\n" + tail(log, 60))));
@@ -106,10 +106,18 @@ class NestedTierIT {
         return results.stream();
     }
 
+    /**
+     * Where the tagged tests live: api-server's Linux ITs and this module's jailed ones. The tier
+     * runs in the jailer module, the last of the reactor, so that both are built by then.
+     */
+    private static List<Path> roots(Path repo) {
+        return List.of(repo.resolve("api-server/target/test-classes"), repo.resolve("jailer/target/test-classes"));
+    }
+
     /** How many tagged tests JUnit finds on this side: a class that fails to load in L1 must not vanish. */
-    private static long expectedTestCount() {
+    private static long expectedTestCount(Path repo) {
         var request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(DiscoverySelectors.selectPackage("dev.ember.it"))
+                .selectors(DiscoverySelectors.selectClasspathRoots(new java.util.HashSet<>(roots(repo))))
                 .filters(TagFilter.includeTags(GuestUserSpace.TAG), ClassNameFilter.includeClassNamePatterns(CLASSES))
                 .build();
         return LauncherFactory.create().discover(request).countTestIdentifiers(TestIdentifier::isTest);
