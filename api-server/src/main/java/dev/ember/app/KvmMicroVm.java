@@ -242,6 +242,9 @@ public final class KvmMicroVm implements MicroVm {
             // On the event loop: it owns the virtqueues, so no device work runs between the
             // state capture and the memory dump.
             onLoop(m, () -> {
+                // Async drives finish their in-flight requests (and raise their interrupts)
+                // before the interrupt controllers and rings are captured.
+                m.virtio.drainInFlight();
                 m.vm.saveState(sections);
                 sections.put(Snapshots.SERIAL, m.serial);
                 sections.put(Snapshots.I8042, m.i8042);

@@ -2,6 +2,7 @@ package dev.ember.app;
 
 import dev.ember.config.CacheType;
 import dev.ember.config.DriveConfig;
+import dev.ember.config.IoEngine;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.RateLimiterConfig;
 import dev.ember.config.VmResources;
@@ -10,6 +11,7 @@ import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.ratelimit.TokenBucketConfig;
 import dev.ember.devices.virtio.BlockCacheType;
 import dev.ember.devices.virtio.BlockDeviceException;
+import dev.ember.devices.virtio.BlockIoEngine;
 import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
@@ -54,7 +56,7 @@ final class VirtioDevices implements AutoCloseable {
             for (DriveConfig d : resources.drives()) {
                 VirtioBlock blk = new VirtioBlock(d.driveId(), Path.of(d.pathOnHost()), d.isReadOnly(),
                         d.cacheType() == CacheType.Writeback ? BlockCacheType.WRITEBACK : BlockCacheType.UNSAFE,
-                        limiter(d.rateLimiter()));
+                        limiter(d.rateLimiter()), d.ioEngine() == IoEngine.Async ? BlockIoEngine.ASYNC : BlockIoEngine.SYNC);
                 v.add(m, blk);
                 v.drives.put(d.driveId(), blk);
                 if (d.root()) {
@@ -185,6 +187,16 @@ final class VirtioDevices implements AutoCloseable {
     /** The balloon's host-side operations (PATCH /balloon, statistics, hinting); refuses them all without one. */
     BalloonControl balloon() {
         return new BalloonControl(balloon);
+    }
+
+    /**
+     * Completes every block request still in flight on an Async drive, so a snapshot taken
+     * next holds no half-done request. Event-loop thread, vCPUs paused.
+     */
+    void drainInFlight() {
+        for (VirtioBlock b : drives.values()) {
+            b.drainInFlight();
+        }
     }
 
     /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */

@@ -14,8 +14,8 @@ public enum Device {
     SERIAL("serial", true),
     DRIVES("drives", true),
     NETWORK_INTERFACES("network-interfaces", true),
-    /** io_uring block I/O; drives use synchronous preadv/pwritev on the event loop. */
-    DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", false),
+    /** io_uring block I/O (devices' BlockIoUring); Sync, the default, is preadv/pwritev on the event loop. */
+    DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", true),
     VSOCK("vsock", true),
     BALLOON("balloon", true),
     ENTROPY("entropy", true),

@@ -116,6 +116,12 @@ public interface LibC {
 
     int getpid();
     long syscall(long number, long a0, long a1, long a2);
+    /**
+     * Four-argument system calls (5 C arguments): jnr's allocation-free fast path (the
+     * seven-argument form allocates its argument array on every call). The kernel's fifth and
+     * sixth arguments are then undefined, so only for calls that ignore them.
+     */
+    long syscall(long number, long a0, long a1, long a2, long a3);
     /** Six-argument system calls (7 C arguments: jnr passes these right, unlike 6-argument calls). */
     long syscall(long number, long a0, long a1, long a2, long a3, long a4, long a5);
     int pthread_sigmask(int how, long set, long oldset);

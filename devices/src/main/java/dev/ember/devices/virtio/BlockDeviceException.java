@@ -12,7 +12,9 @@ public final class BlockDeviceException extends RuntimeException {
         /** open(2) of path_on_host failed (missing, permissions, read-write on a read-only file). */
         OPEN,
         /** The file opened but its size could not be read. */
-        SIZE
+        SIZE,
+        /** io_engine Async on a host whose kernel has no usable io_uring. */
+        IO_ENGINE
     }
 
     private final Reason reason;

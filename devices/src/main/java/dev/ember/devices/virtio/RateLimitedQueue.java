@@ -11,10 +11,23 @@ import dev.ember.memory.GuestMemoryException;
  * DEVICE_NEEDS_RESET. Allocates nothing. Event-loop thread.
  */
 public final class RateLimitedQueue {
-    /** Serves one chain: the bytes written into it, or -1 when the rate limiter refused it. */
+    /** What {@link Server#serve} returns when the rate limiter refused the chain. */
+    public static final long THROTTLED = -1;
+    /** What {@link Server#serve} returns when the chain completes later (an Async block request). */
+    public static final long IN_FLIGHT = -2;
+
+    /**
+     * Serves one chain: the bytes written into it, {@link #THROTTLED}, or {@link #IN_FLIGHT}
+     * (the server adds the used-ring entry itself when it completes).
+     */
     @FunctionalInterface
     public interface Server {
         long serve(DescriptorChain chain);
+
+        /** True while the server can take no more chains (a full io_uring); completions resume it. */
+        default boolean full() {
+            return false;
+        }
     }
 
     private RateLimitedQueue() {}
@@ -28,8 +41,11 @@ public final class RateLimitedQueue {
         boolean used = false;
         try {
             do {
-                while (!limiter.blocked() && q.pop(chain)) {
+                while (!limiter.blocked() && !server.full() && q.pop(chain)) {
                     long written = server.serve(chain);
+                    if (written == IN_FLIGHT) {
+                        continue;
+                    }
                     if (written < 0) {
                         q.undoPop();
                         break;
@@ -37,7 +53,8 @@ public final class RateLimitedQueue {
                     q.addUsed(chain.head(), written);
                     used = true;
                 }
-            } while (!limiter.blocked() && q.enableNotifications());
+                // A full server leaves notifications off: its next completion starts another pass.
+            } while (!limiter.blocked() && !server.full() && q.enableNotifications());
         } catch (VirtqueueException e) {
             failures.inc();
             t.deviceError(e);

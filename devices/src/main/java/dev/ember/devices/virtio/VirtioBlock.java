@@ -3,6 +3,7 @@ package dev.ember.devices.virtio;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -61,7 +62,19 @@ public final class VirtioBlock implements VirtioDevice {
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::processQueue;
-    private final RateLimitedQueue.Server server = this::serve;
+    /** The Async engine, or null for Sync (preadv/pwritev/fsync on the loop). */
+    private final BlockIoUring uring;
+    private final RateLimitedQueue.Server server = new RateLimitedQueue.Server() {
+        @Override
+        public long serve(DescriptorChain c) {
+            return VirtioBlock.this.serve(c);
+        }
+
+        @Override
+        public boolean full() {
+            return uring != null && uring.full();
+        }
+    };
     private Pointer zeroes;
 
     private volatile BlockBackingFile file;
@@ -85,6 +98,17 @@ public final class VirtioBlock implements VirtioDevice {
      * @throws BlockDeviceException if the file cannot be opened
      */
     public VirtioBlock(String driveId, Path path, boolean readOnly, BlockCacheType cacheType, RateLimiter rateLimiter) {
+        this(driveId, path, readOnly, cacheType, rateLimiter, BlockIoEngine.SYNC);
+    }
+
+    /**
+     * @param engine {@code io_engine}: SYNC serves each request on the loop before the next;
+     *               ASYNC keeps up to {@link BlockIoUring#DEPTH} in flight on an io_uring
+     * @throws BlockDeviceException if the file cannot be opened, or ASYNC is asked for on a host
+     *                              without a usable io_uring (reason IO_ENGINE)
+     */
+    public VirtioBlock(String driveId, Path path, boolean readOnly, BlockCacheType cacheType, RateLimiter rateLimiter,
+                       BlockIoEngine engine) {
         if (driveId == null || driveId.isEmpty()) {
             throw new IllegalArgumentException("drive_id must not be empty");
         }
@@ -108,6 +132,16 @@ public final class VirtioBlock implements VirtioDevice {
         this.metrics = new DeviceMetrics("block", driveId);
         this.m = new BlockMetrics(metrics);
         this.file = BlockBackingFile.open(driveId, path, readOnly);
+        if (engine == BlockIoEngine.ASYNC) {
+            try {
+                this.uring = new BlockIoUring(this::complete);
+            } catch (IoUringException e) {
+                file.close();
+                throw BlockIoEngine.unavailable(driveId, e);
+            }
+        } else {
+            this.uring = null;
+        }
         putConfig(CFG_SIZE_MAX, 4, SIZE_MAX);
         putConfig(CFG_SEG_MAX, 4, SEG_MAX);
         putConfig(CFG_MAX_DISCARD_SECTORS, 4, MAX_DISCARD_SECTORS);
@@ -167,6 +201,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     private void swapFile(BlockBackingFile next) {
         ThreadConfinement.requireLoop(loop, "VirtioBlock.swapFile");
+        drainInFlight(); // requests queued on the old file finish before it closes
         BlockBackingFile old = file;
         configSeq++; // odd: config reads wait for the whole new capacity
         VarHandle.storeStoreFence();
@@ -223,6 +258,34 @@ public final class VirtioBlock implements VirtioDevice {
     public void attach(EventLoop eventLoop) {
         this.loop = eventLoop;
         limiter.attach(eventLoop, resume);
+        if (uring != null) {
+            uring.attach(eventLoop, afterReap);
+        }
+    }
+
+    /** The engine in use. */
+    public BlockIoEngine ioEngine() {
+        return uring == null ? BlockIoEngine.SYNC : BlockIoEngine.ASYNC;
+    }
+
+    /** Requests handed to the Async engine and not yet completed (always 0 for Sync). */
+    public int inFlight() {
+        return uring == null ? 0 : uring.inFlight();
+    }
+
+    /**
+     * Completes every request in flight (used ring written, interrupt raised) before returning:
+     * a snapshot taken afterwards has no request half-done. Event-loop thread, vCPUs paused.
+     */
+    public void drainInFlight() {
+        ThreadConfinement.requireLoop(loop, "VirtioBlock.drainInFlight");
+        if (uring != null && uring.inFlight() > 0) {
+            uring.drain();
+            notifyIfUsed();
+            // Requests left in the avail ring (a full ring turned notifications off) get a pass
+            // after the caller's task, not now: a snapshot must not start new ones.
+            uring.wakeLater();
+        }
     }
 
     @Override
@@ -237,7 +300,10 @@ public final class VirtioBlock implements VirtioDevice {
     @Override
     public void reset() {
         ThreadConfinement.requireLoop(loop, "VirtioBlock.reset");
-        transport = null;
+        transport = null; // completions still in flight are dropped, not written to a reset ring
+        if (uring != null && uring.inFlight() > 0) {
+            uring.drain();
+        }
     }
 
     @Override
@@ -253,16 +319,78 @@ public final class VirtioBlock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        if (RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs)) {
+        boolean throttled = RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs);
+        if (uring != null) {
+            int rc = uring.submit();
+            if (rc < 0) {
+                submitFailed(rc);
+            }
+        }
+        if (throttled) {
             m.rateLimiterThrottled.inc();
         }
+    }
+
+    private void submitFailed(int rc) {
+        m.executeFails.inc();
+        LOG.log(Level.WARNING, "drive ''{0}'': io_uring_enter failed: {1}", driveId, Native.LIBC.strerror(-rc));
+    }
+
+    /** Runs on the loop after completions were reaped: interrupt, then take more requests. */
+    private final Runnable afterReap = () -> {
+        notifyIfUsed();
+        processQueue();
+    };
+
+    private boolean usedSinceNotify;
+
+    private void notifyIfUsed() {
+        VirtioTransport t = transport;
+        if (usedSinceNotify && t != null && !t.broken()) {
+            t.notifyUsed(t.queue(0));
+        }
+        usedSinceNotify = false;
+    }
+
+    /** An Async request finished: status byte, metrics, used-ring entry in completion order. */
+    private void complete(int head, long statusAddr, int kind, long bytes, int error) {
+        VirtioTransport t = transport;
+        if (error != 0) {
+            m.executeFails.inc();
+            LOG.log(Level.WARNING, "drive ''{0}'': {1} failed: {2}", driveId,
+                    kind == BlockIoUring.READ ? "read" : kind == BlockIoUring.WRITE ? "write" : "fsync", BlockIoUring.errorText(error));
+        } else if (kind == BlockIoUring.READ) {
+            m.readBytes.add(bytes);
+            m.readCount.inc();
+        } else if (kind == BlockIoUring.WRITE) {
+            m.writeBytes.add(bytes);
+            m.writeCount.inc();
+        }
+        if (t == null || t.broken()) {
+            return; // reset meanwhile: the driver no longer owns this chain
+        }
+        SplitQueue q = t.queue(0);
+        try {
+            q.memory().putByte(statusAddr, (byte) (error == 0 ? S_OK : S_IOERR));
+        } catch (GuestMemoryException e) {
+            m.invalidReqs.inc();
+            t.deviceError(e);
+            return;
+        }
+        q.addUsed(head, error == 0 && kind == BlockIoUring.READ ? bytes + 1 : 1);
+        usedSinceNotify = true;
     }
 
     private static VirtqueueException malformed(String what) {
         return new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, what);
     }
 
-    /** Executes one request; returns bytes written into the chain, or -1 if rate limited. */
+    private static final long THROTTLED = RateLimitedQueue.THROTTLED, IN_FLIGHT = RateLimitedQueue.IN_FLIGHT;
+
+    /**
+     * Executes one request; returns bytes written into the chain, {@link #THROTTLED}, or
+     * {@link #IN_FLIGHT} when the Async engine completes it later.
+     */
     private long serve(DescriptorChain c) {
         long r = c.readableBytes();
         long w = c.writableBytes();
@@ -284,7 +412,11 @@ public final class VirtioBlock implements VirtioDevice {
                 }
                 long len = w - 1;
                 if (!limiter.consume(len, 1)) {
-                    return -1;
+                    return THROTTLED;
+                }
+                if (uring != null && inRange(sector, len)) {
+                    uring.readOrWrite(false, c, file.fd, sector * BlockBackingFile.SECTOR_SIZE, len);
+                    return IN_FLIGHT;
                 }
                 status = read(c, sector, len);
                 if (status == S_OK) {
@@ -298,7 +430,11 @@ public final class VirtioBlock implements VirtioDevice {
                 }
                 long len = r - 16;
                 if (!limiter.consume(len, 1)) {
-                    return -1;
+                    return THROTTLED;
+                }
+                if (uring != null && !readOnly && inRange(sector, len)) {
+                    uring.readOrWrite(true, c, file.fd, sector * BlockBackingFile.SECTOR_SIZE, len);
+                    return IN_FLIGHT;
                 }
                 status = write(c, sector, len);
                 break;
@@ -308,7 +444,12 @@ public final class VirtioBlock implements VirtioDevice {
                     throw malformed("flush request carries data buffers");
                 }
                 if (!limiter.consume(0, 1)) {
-                    return -1;
+                    return THROTTLED;
+                }
+                if (uring != null && cacheType == BlockCacheType.WRITEBACK) {
+                    m.flushCount.inc();
+                    uring.flush(c, file.fd);
+                    return IN_FLIGHT;
                 }
                 status = flush();
                 break;
@@ -330,8 +471,9 @@ public final class VirtioBlock implements VirtioDevice {
                     throw malformed("discard/write-zeroes request carries device-writable data bytes");
                 }
                 if (!limiter.consume(0, 1)) {
-                    return -1;
+                    return THROTTLED;
                 }
+                drainInFlight(); // hole punching and zeroing run in place: earlier writes land first
                 status = discardOrZero(c, type == T_DISCARD, r - 16);
                 break;
             }
@@ -486,6 +628,9 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public void close() {
+        if (uring != null) {
+            uring.close();
+        }
         file.close();
         limiter.close();
     }

@@ -16,11 +16,15 @@ final class BlockHarness implements AutoCloseable {
     final TestRing ring;
 
     BlockHarness(GuestMemory mem, EventLoop loop, VirtioBlock blk, long featureMask) {
+        this(mem, loop, blk, featureMask, 16);
+    }
+
+    BlockHarness(GuestMemory mem, EventLoop loop, VirtioBlock blk, long featureMask, int queueSize) {
         this.mem = mem;
         this.blk = blk;
         this.d = new TestDriver(mem, loop, blk);
         d.negotiate(featureMask);
-        ring = new TestRing(mem, 16, 0x10000);
+        ring = new TestRing(mem, queueSize, 0x10000);
         d.setupQueue(0, ring);
         d.driverOk();
         assertEquals(0, d.r(VirtioMmioDevice.REG_STATUS) & Virtio.STATUS_DEVICE_NEEDS_RESET);
@@ -49,6 +53,27 @@ final class BlockHarness implements AutoCloseable {
         d.kick(0);
         TestDriver.await(() -> ring.usedIdx() != before, "request completion");
         return mem.getByte(STATUS) & 0xFF;
+    }
+
+    /**
+     * Lays out request {@code i} of a batch (header, {@code dataLen} bytes at DATA + i * dataLen,
+     * status byte STATUS + i) in descriptors 3i..3i+2 and publishes it, without kicking.
+     */
+    void postNth(int i, int type, long sector, int dataLen, boolean deviceWritesData) {
+        long hdr = HDR + 32L * i;
+        mem.putInt(hdr, type);
+        mem.putInt(hdr + 4, 0);
+        mem.putLong(hdr + 8, sector);
+        mem.putByte(STATUS + i, (byte) 0x7f);
+        int d = 3 * i;
+        if (dataLen > 0) {
+            ring.setDesc(d, hdr, 16, Virtio.DESC_F_NEXT, d + 1);
+            ring.setDesc(d + 1, DATA + (long) i * dataLen, dataLen, Virtio.DESC_F_NEXT | (deviceWritesData ? Virtio.DESC_F_WRITE : 0), d + 2);
+        } else {
+            ring.setDesc(d, hdr, 16, Virtio.DESC_F_NEXT, d + 2);
+        }
+        ring.setDesc(d + 2, STATUS + i, 1, Virtio.DESC_F_WRITE, 0);
+        ring.publish(d);
     }
 
     int lastUsedLen() {

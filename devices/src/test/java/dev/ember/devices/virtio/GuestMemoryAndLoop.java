@@ -28,7 +28,13 @@ final class GuestMemoryAndLoop implements BeforeAllCallback {
             loop.close();
             mem.close();
         });
-        Class<?> testClass = context.getRequiredTestClass();
+        for (Class<?> c = context.getRequiredTestClass(); c != Object.class; c = c.getSuperclass()) {
+            fill(c, mem, loop, thread);
+        }
+    }
+
+    /** A subclass (the same tests with another engine) reuses its superclass's fields. */
+    private static void fill(Class<?> testClass, GuestMemory mem, EventLoop loop, Thread thread) throws IllegalAccessException {
         for (Field f : testClass.getDeclaredFields()) {
             if (!Modifier.isStatic(f.getModifiers()) || Modifier.isFinal(f.getModifiers())) {
                 continue;

@@ -42,14 +42,15 @@ class HotPathAllocationTest {
         return b.getThreadAllocatedBytes(loopThread.getId());
     }
 
-    @Test
-    void blockRequestsAllocateNothingOnTheEventLoop() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(BlockIoEngine.class)
+    void blockRequestsAllocateNothingOnTheEventLoop(BlockIoEngine engine) throws Exception {
         com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
                 "this JVM does not account per-thread allocation");
         Path img = dir.resolve("alloc.img");
         Files.write(img, new byte[1 << 20]);
-        VirtioBlock blk = new VirtioBlock("alloc" + (System.nanoTime() & 0xFFFF), img, false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = new VirtioBlock("alloc" + (System.nanoTime() & 0xFFFF), img, false, BlockCacheType.WRITEBACK, null, engine);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             for (int i = 0; i < 3000; i++) { // warm-up: class loading, JIT, first-use paths
                 assertEquals(S_OK, h.request(i % 2 == 0 ? T_OUT : T_IN, i % 64, 4096, i % 2 != 0));
@@ -60,7 +61,7 @@ class HotPathAllocationTest {
                 assertEquals(S_OK, h.request(i % 2 == 0 ? T_OUT : T_IN, i % 64, 4096, i % 2 != 0));
             }
             long allocated = loopAllocatedBytes() - before;
-            System.out.println("HotPathAllocationTest: " + n + " block requests, " + allocated + " bytes allocated on the event loop");
+            System.out.println("HotPathAllocationTest: " + n + " block requests (" + engine + "), " + allocated + " bytes allocated on the event loop");
             assertTrue(allocated < 16 * 1024, n + " requests allocated " + allocated + " bytes on the event loop");
         }
     }

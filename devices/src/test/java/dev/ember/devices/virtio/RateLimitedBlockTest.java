@@ -26,10 +26,15 @@ class RateLimitedBlockTest {
     @TempDir Path dir;
 
 
-    private VirtioBlock drive(String id, RateLimiter limiter) throws Exception {
+    /** {@link RateLimitedBlockAsyncTest} runs these again with ASYNC. */
+    BlockIoEngine engine() {
+        return BlockIoEngine.SYNC;
+    }
+
+    VirtioBlock drive(String id, RateLimiter limiter) throws Exception {
         Path img = dir.resolve(id + ".img");
         Files.write(img, new byte[1 << 20]);
-        return new VirtioBlock(id + Long.toHexString(System.nanoTime() & 0xFFFFF), img, false, BlockCacheType.UNSAFE, limiter);
+        return new VirtioBlock(id + Long.toHexString(System.nanoTime() & 0xFFFFF), img, false, BlockCacheType.UNSAFE, limiter, engine());
     }
 
     @Test

@@ -25,7 +25,7 @@ class VirtioBlockTest {
     @TempDir Path dir;
 
 
-    private Path image(int sectors) throws IOException {
+    Path image(int sectors) throws IOException {
         Path img = Files.createTempFile(dir, "disk", ".img");
         byte[] b = new byte[sectors * 512];
         for (int i = 0; i < b.length; i++) {
@@ -35,11 +35,20 @@ class VirtioBlockTest {
         return img;
     }
 
-    private static String uniqueId(String base) {
+    /** The engine every test here runs with; {@link VirtioBlockAsyncTest} runs them all again with ASYNC. */
+    BlockIoEngine engine() {
+        return BlockIoEngine.SYNC;
+    }
+
+    VirtioBlock block(String id, Path img, boolean readOnly, BlockCacheType cache) {
+        return new VirtioBlock(id, img, readOnly, cache, null, engine());
+    }
+
+    static String uniqueId(String base) {
         return base + Long.toHexString(System.nanoTime() & 0xFFFFF);
     }
 
-    private static byte[] fileBytes(Path p, long off, int len) throws IOException {
+    static byte[] fileBytes(Path p, long off, int len) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
             byte[] b = new byte[len];
             f.seek(off);
@@ -51,7 +60,7 @@ class VirtioBlockTest {
     @Test
     void writeFlushReadRoundTripsThroughTheFile() throws IOException {
         Path img = image(SECTORS);
-        VirtioBlock blk = new VirtioBlock(uniqueId("rw"), img, false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("rw"), img, false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             byte[] pattern = new byte[4096];
             for (int i = 0; i < pattern.length; i++) {
@@ -84,7 +93,7 @@ class VirtioBlockTest {
     @Test
     void scatteredIndirectRequest() throws IOException {
         Path img = image(SECTORS);
-        VirtioBlock blk = new VirtioBlock(uniqueId("ind"), img, false, BlockCacheType.UNSAFE, null);
+        VirtioBlock blk = block(uniqueId("ind"), img, false, BlockCacheType.UNSAFE);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             // Read sectors 3..5 into three separate 512-byte buffers through an indirect table.
             long table = 0x400000;
@@ -109,7 +118,7 @@ class VirtioBlockTest {
 
     @Test
     void outOfRangeAndUnalignedRequestsFailWithIoErr() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("range"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("range"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             assertEquals(S_IOERR, h.request(T_IN, SECTORS, 512, true));
             assertEquals(S_IOERR, h.request(T_IN, SECTORS - 1, 1024, true));
@@ -125,7 +134,7 @@ class VirtioBlockTest {
     void readOnlyDriveRefusesWrites() throws IOException {
         Path img = image(SECTORS);
         byte[] before = Files.readAllBytes(img);
-        VirtioBlock blk = new VirtioBlock(uniqueId("ro"), img, true, BlockCacheType.UNSAFE, null);
+        VirtioBlock blk = block(uniqueId("ro"), img, true, BlockCacheType.UNSAFE);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             assertNotEquals(0, h.d.deviceFeatures() & Virtio.bit(F_RO));
             assertEquals(0, h.d.deviceFeatures() & Virtio.bit(F_DISCARD), "no discard on a read-only drive");
@@ -140,7 +149,7 @@ class VirtioBlockTest {
     @Test
     void getIdReturnsDriveIdAsSerial() throws IOException {
         String id = uniqueId("rootfs");
-        VirtioBlock blk = new VirtioBlock(id, image(8), false, BlockCacheType.UNSAFE, null);
+        VirtioBlock blk = block(id, image(8), false, BlockCacheType.UNSAFE);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             mem.fill(DATA, 20, (byte) 0x7f);
             assertEquals(S_OK, h.request(T_GET_ID, 0, 20, true));
@@ -155,7 +164,7 @@ class VirtioBlockTest {
     @Test
     void discardAndWriteZeroesClearTheFile() throws IOException {
         Path img = image(SECTORS);
-        VirtioBlock blk = new VirtioBlock(uniqueId("dz"), img, false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("dz"), img, false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             mem.putLong(DATA, 16);      // sector
             mem.putInt(DATA + 8, 16);   // 16 sectors = 8 KiB
@@ -181,7 +190,7 @@ class VirtioBlockTest {
 
     @Test
     void malformedRequestsRaiseDeviceErrorAndDeviceRecoversAfterReset() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("bad"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("bad"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             // Header descriptor marked device-writable: no readable header at all.
             h.ring.setDesc(0, HDR, 16, Virtio.DESC_F_NEXT | Virtio.DESC_F_WRITE, 2);
@@ -221,7 +230,7 @@ class VirtioBlockTest {
 
     @Test
     void wrongDirectionDataIsADeviceError() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("dir"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("dir"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             h.post(T_IN, 0, 512, false); // read whose data buffer the device may not write
             h.d.kick(0);
@@ -232,7 +241,7 @@ class VirtioBlockTest {
 
     @Test
     void cyclicChainIsADeviceError() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("cyc"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("cyc"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             h.ring.setDesc(0, HDR, 16, Virtio.DESC_F_NEXT, 1);
             h.ring.setDesc(1, DATA, 512, Virtio.DESC_F_NEXT, 0);
@@ -245,7 +254,7 @@ class VirtioBlockTest {
 
     @Test
     void availIndexFarAheadIsADeviceError() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("far"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("far"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             h.ring.setAvailIdx(1000);
             h.d.kick(0);
@@ -255,7 +264,7 @@ class VirtioBlockTest {
 
     @Test
     void eventIdxSuppressesInterruptsUntilUsedEvent() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("evt"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("evt"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             h.d.interrupts();
             h.ring.setUsedEvent(5); // only want an interrupt after the 6th completion
@@ -268,7 +277,7 @@ class VirtioBlockTest {
 
     @Test
     void updatePathSwapsFileAndSignalsConfigChange() throws IOException {
-        VirtioBlock blk = new VirtioBlock(uniqueId("upd"), image(SECTORS), false, BlockCacheType.WRITEBACK, null);
+        VirtioBlock blk = block(uniqueId("upd"), image(SECTORS), false, BlockCacheType.WRITEBACK);
         try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
             int gen = h.d.r(VirtioMmioDevice.REG_CONFIG_GENERATION);
             h.d.ackInterrupts();
@@ -293,7 +302,7 @@ class VirtioBlockTest {
     void capacityIsNeverSeenHalfUpdated() throws Exception {
         // 0x00FFFFFF and 0x01000000 sectors differ in all four low bytes: a torn read shows a third value.
         Path small = sparse(0x00FF_FFFFL), big = sparse(0x0100_0000L);
-        VirtioBlock blk = new VirtioBlock(uniqueId("tear"), small, true, BlockCacheType.UNSAFE, null);
+        VirtioBlock blk = block(uniqueId("tear"), small, true, BlockCacheType.UNSAFE);
         try {
             java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.concurrent.atomic.AtomicLong torn = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -329,7 +338,7 @@ class VirtioBlockTest {
     @Test
     void missingFileIsAClearError() {
         BlockDeviceException e = assertThrows(BlockDeviceException.class,
-                () -> new VirtioBlock("rootfs", dir.resolve("nope.img"), false, BlockCacheType.UNSAFE, null));
+                () -> block("rootfs", dir.resolve("nope.img"), false, BlockCacheType.UNSAFE));
         assertEquals(BlockDeviceException.Reason.OPEN, e.reason());
         // The message is the product here: the API and the CLI show it as is.
         assertTrue(e.getMessage().contains("drive 'rootfs'") && e.getMessage().contains("No such file"), e.getMessage());
