@@ -58,9 +58,15 @@ class SeccompCliIT {
         java.util.Map<String, String> out = new java.util.TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
-                String comm = Files.readString(t.resolve("comm")).trim();
-                String filters = Files.readAllLines(t.resolve("status")).stream().filter(l -> l.startsWith("Seccomp_filters:"))
-                        .map(l -> l.substring("Seccomp_filters:".length()).trim()).findFirst().orElse("(none)");
+                String comm;
+                String filters;
+                try {
+                    comm = Files.readString(t.resolve("comm")).trim();
+                    filters = Files.readAllLines(t.resolve("status")).stream().filter(l -> l.startsWith("Seccomp_filters:"))
+                            .map(l -> l.substring("Seccomp_filters:".length()).trim()).findFirst().orElse("(none)");
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    continue; // a short-lived thread (a JIT compiler added and retired) ended meanwhile
+                }
                 out.merge(comm, filters, (a, b) -> a.equals(b) ? a : a + "," + b);
             }
         }
