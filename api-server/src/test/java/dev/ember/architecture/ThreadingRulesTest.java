@@ -21,7 +21,7 @@ import java.util.concurrent.locks.Condition;
  * primitive itself fails the build; blocking reached through another class is what
  * ThreadConfinement and the device tests are for.
  */
-@AnalyzeClasses(packages = "dev.ember", importOptions = {ImportOption.DoNotIncludeTests.class, LayeringTest.NoTestJars.class})
+@AnalyzeClasses(packages = "dev.ember", importOptions = {ImportOption.DoNotIncludeTests.class, LayeringTest.NoTestSupport.class})
 class ThreadingRulesTest {
     private static final Set<String> WAITS = Set.of("await", "get", "join", "take", "put", "sleep", "wait");
 

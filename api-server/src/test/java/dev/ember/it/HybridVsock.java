@@ -1,5 +1,6 @@
 package dev.ember.it;
 
+import dev.ember.testing.SocketLines;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -35,28 +36,11 @@ public final class HybridVsock {
 
     /** One line without its {@code \n}, read a byte at a time so nothing after it is consumed. */
     public static String readLine(SocketChannel c) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        ByteBuffer b = ByteBuffer.allocate(1);
-        while (true) {
-            b.clear();
-            if (c.read(b) < 0) {
-                throw new IOException("end of stream inside a line: " + sb);
-            }
-            if (b.get(0) == '\n') {
-                return sb.toString();
-            }
-            sb.append((char) b.get(0));
-        }
+        return SocketLines.readLine(c);
     }
 
     /** Exactly {@code n} bytes, or an IOException naming how many came before the stream ended. */
     public static byte[] readExactly(SocketChannel c, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (c.read(b) < 0) {
-                throw new IOException("end of stream after " + b.position() + " of " + n + " bytes");
-            }
-        }
-        return b.array();
+        return SocketLines.readExactly(c, n);
     }
 }

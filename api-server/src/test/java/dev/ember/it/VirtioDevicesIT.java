@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.testing.RawFrames;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -280,40 +281,6 @@ class VirtioDevicesIT {
     }
 
     /**
-     * Counts frames of EtherType 0x88B5 arriving on the interface; prints READY, then COUNT n
-     * bytes once it has argv[2] frames or none came for 5 s. The receive buffer is forced large:
-     * the guest's burst must not overflow it while Python lags on a loaded machine.
-     */
-    private static final String COUNT = String.join("\n",
-            "import socket, sys",
-            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B5))",
-            "s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE",
-            "s.bind((sys.argv[1], 0))",
-            "s.settimeout(60)",
-            "print('READY', flush=True)",
-            "n = size = 0",
-            "while n < int(sys.argv[2]):",
-            "    try:",
-            "        f, a = s.recvfrom(4096)",
-            "    except socket.timeout:",
-            "        break",
-            "    if a[2] != socket.PACKET_OUTGOING:",
-            "        n += 1",
-            "        size += len(f)",
-            "        s.settimeout(5)",
-            "print('COUNT', n, size, flush=True)");
-    /** Sends argv[2] numbered 1514-byte frames of EtherType 0x88B5 to MAC argv[3]. */
-    private static final String SEND_NUMBERED = String.join("\n",
-            "import socket, struct, sys",
-            "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)",
-            "s.bind((sys.argv[1], 0))",
-            "f = bytearray(1514)",
-            "f[0:14] = bytes.fromhex(sys.argv[3] + '0600ac10000188b5')",
-            "for i in range(int(sys.argv[2])):",
-            "    struct.pack_into('<I', f, 14, i)",
-            "    s.send(f)");
-
-    /**
      * The benchmark scenario bench/run times (net-bench), small: the host counts every frame
      * the guest sends on the TAP, and the guest receives every numbered frame the host writes,
      * in order, none lost.
@@ -324,7 +291,7 @@ class VirtioDevicesIT {
         try (NetnsTap net = NetnsTap.create("vtap0")) {
             // The host writes all frames at once: the TAP queue must hold them until the VMM reads.
             assertEquals(0, NetnsTap.run(net.in("ip", "link", "set", net.tap, "txqueuelen", "10000")));
-            Process count = new ProcessBuilder(net.in(NetnsTap.PYTHON, "-c", COUNT, net.tap, Integer.toString(frames))).start();
+            Process count = new ProcessBuilder(net.in(NetnsTap.PYTHON, "-c", RawFrames.COUNT, net.tap, Integer.toString(frames), "60")).start();
             BufferedReader countOut = new BufferedReader(new InputStreamReader(count.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("READY", countOut.readLine());
             Path cfg = config("net-bench ember.bench.qd=4 ember.bench.frames=" + frames, "  \"network-interfaces\": [ { \"iface_id\": \"eth0\","
@@ -332,7 +299,7 @@ class VirtioDevicesIT {
             try (EmberProcess vm = EmberProcess.startVia(net.launcher(), "--no-api", "--config-file", cfg.toString())) {
                 // The guest waits 10 s at most for its first RX frame: send first, then collect the count.
                 vm.awaitStdout("^BENCH-READY net-rx$", BOOT);
-                assertEquals(0, NetnsTap.run(net.in(NetnsTap.PYTHON, "-c", SEND_NUMBERED, net.tap, Integer.toString(frames),
+                assertEquals(0, NetnsTap.run(net.in(NetnsTap.PYTHON, "-c", RawFrames.SEND_NUMBERED, net.tap, Integer.toString(frames),
                         "0600ac100002")));
                 assertEquals("COUNT " + frames + " " + frames * 1514, countOut.readLine(), vm.describe());
                 assertPass(vm, "net-bench");

@@ -2,7 +2,7 @@ package dev.ember.devices.virtio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.ember.devices.testutil.CProbe;
+import dev.ember.testing.CProbe;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.ember.devices.virtio;
 
+import static dev.ember.testing.SocketLines.readExactly;
+import static dev.ember.testing.SocketLines.readLine;
 import static dev.ember.devices.virtio.VsockGuest.GUEST_CID;
 import static dev.ember.devices.virtio.vsock.VsockPacket.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -64,32 +66,6 @@ class VirtioVsockTest {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] readExactly(SocketChannel c, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (c.read(b) < 0) {
-                fail("end of stream after " + b.position() + " of " + n + " bytes");
-            }
-        }
-        return b.array();
-    }
-
-    private static String readLine(SocketChannel c) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        ByteBuffer b = ByteBuffer.allocate(1);
-        while (true) {
-            b.clear();
-            if (c.read(b) < 0) {
-                fail("end of stream in a line: " + sb);
-            }
-            char ch = (char) b.get(0);
-            if (ch == '\n') {
-                return sb.toString();
-            }
-            sb.append(ch);
-        }
     }
 
     private static void write(SocketChannel c, byte[] data) throws IOException {

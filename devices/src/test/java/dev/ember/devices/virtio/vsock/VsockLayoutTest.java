@@ -2,7 +2,7 @@ package dev.ember.devices.virtio.vsock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.ember.devices.testutil.CProbe;
+import dev.ember.testing.CProbe;
 import dev.ember.sys.LibC;
 import dev.ember.sys.SockaddrUn;
 import java.util.LinkedHashMap;

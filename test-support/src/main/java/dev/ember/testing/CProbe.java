@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +17,22 @@ import java.util.concurrent.TimeUnit;
 public final class CProbe {
     private CProbe() {}
 
+    /** Evaluates each {@code name -> C expression} with {@code <header>} included for each of {@code headers}. */
+    public static Map<String, Long> evaluate(List<String> headers, Map<String, String> expressions) throws IOException,
+            InterruptedException {
+        StringBuilder includes = new StringBuilder();
+        for (String h : headers) {
+            includes.append("#include <").append(h).append(">\n");
+        }
+        List<String> named = new ArrayList<>();
+        expressions.forEach((name, expr) -> {
+            named.add(name);
+            named.add(expr);
+        });
+        return run(Files.createTempDirectory("ember-cprobe"), includes.toString(), named.toArray(String[]::new));
+    }
+
+    /** Compiles in {@code dir} and runs a program printing each (name, C expression) pair of {@code namedExpressions}. */
     public static Map<String, Long> run(Path dir, String includes, String... namedExpressions) throws IOException, InterruptedException {
         StringBuilder c = new StringBuilder(includes).append("\n#include <stdio.h>\n#include <stddef.h>\nint main(void){\n");
         for (int i = 0; i < namedExpressions.length; i += 2) {
