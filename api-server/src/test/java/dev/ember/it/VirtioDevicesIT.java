@@ -24,6 +24,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,8 +60,13 @@ class VirtioDevicesIT {
     }
 
     private static String drive(String id, Path image, boolean readOnly) {
+        return drive(id, image, readOnly, "Sync");
+    }
+
+    /** A drive with {@code io_engine} Sync or Async (io_uring). */
+    private static String drive(String id, Path image, boolean readOnly, String ioEngine) {
         return "{ \"drive_id\": \"" + id + "\", \"path_on_host\": \"" + image + "\", \"is_root_device\": false,"
-                + " \"is_read_only\": " + readOnly + ", \"cache_type\": \"Writeback\" }";
+                + " \"is_read_only\": " + readOnly + ", \"cache_type\": \"Writeback\", \"io_engine\": \"" + ioEngine + "\" }";
     }
 
     private Path image(int bytes, byte fill) throws IOException {
@@ -166,10 +173,11 @@ class VirtioDevicesIT {
         }
     }
 
-    @Test
-    void guestWritesThePatternIntoTheImageFile() throws Exception {
+    @ParameterizedTest(name = "io_engine {0}")
+    @ValueSource(strings = {"Sync", "Async"})
+    void guestWritesThePatternIntoTheImageFile(String ioEngine) throws Exception {
         Path img = image(1 << 20, (byte) 0);
-        Path cfg = config("virtio-blk", "  \"drives\": [ " + drive("scratch", img, false) + " ]");
+        Path cfg = config("virtio-blk", "  \"drives\": [ " + drive("scratch", img, false, ioEngine) + " ]");
         try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
             assertPass(vm, "virtio-blk");
             assertTrue(vm.stdout().contains("virtio-blk: capacity 2048 sectors\n"), vm.describe());
@@ -179,11 +187,12 @@ class VirtioDevicesIT {
         TestGuests.assertVirtioBlkPattern(img);
     }
 
-    @Test
-    void readOnlyDriveRefusesWritesAndTheFileIsUnchanged() throws Exception {
+    @ParameterizedTest(name = "io_engine {0}")
+    @ValueSource(strings = {"Sync", "Async"})
+    void readOnlyDriveRefusesWritesAndTheFileIsUnchanged(String ioEngine) throws Exception {
         Path img = image(64 * 1024, (byte) 0x5A);
         byte[] before = Files.readAllBytes(img);
-        Path cfg = config("virtio-blk-ro", "  \"drives\": [ " + drive("ro", img, true) + " ]");
+        Path cfg = config("virtio-blk-ro", "  \"drives\": [ " + drive("ro", img, true, ioEngine) + " ]");
         try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
             assertPass(vm, "virtio-blk-ro");
             assertTrue(vm.stdout().contains("virtio-blk: read-only drive, write refused with IOERR\n"), vm.describe());
@@ -191,10 +200,11 @@ class VirtioDevicesIT {
         assertArrayEquals(before, Files.readAllBytes(img));
     }
 
-    @Test
-    void hostileDriverGetsDeviceErrorsAndTheVmmKeepsServing() throws Exception {
+    @ParameterizedTest(name = "io_engine {0}")
+    @ValueSource(strings = {"Sync", "Async"})
+    void hostileDriverGetsDeviceErrorsAndTheVmmKeepsServing(String ioEngine) throws Exception {
         Path img = image(64 * 1024, (byte) 0);
-        Path cfg = config("virtio-hostile", "  \"drives\": [ " + drive("victim", img, false) + " ]");
+        Path cfg = config("virtio-hostile", "  \"drives\": [ " + drive("victim", img, false, ioEngine) + " ]");
         try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
             assertPass(vm, "virtio-hostile");
             for (String c : List.of("cyclic chain", "buffer outside guest memory", "next index beyond the queue",
@@ -218,12 +228,13 @@ class VirtioDevicesIT {
      * the guest wrote (block number, magic, generation 1 from the sequential pass or 2 from the
      * random one), so the figures bench/run prints are for data that really moved.
      */
-    @Test
-    void benchScenarioMovesEveryBlockIntact() throws Exception {
+    @ParameterizedTest(name = "io_engine {0}")
+    @ValueSource(strings = {"Sync", "Async"})
+    void benchScenarioMovesEveryBlockIntact(String ioEngine) throws Exception {
         int blocks = 1024; // 4 MiB
         Path img = image(blocks * 4096, (byte) 0);
         Path cfg = config("blk-bench ember.bench.qd=4 ember.bench.seqkib=256 ember.bench.ios=200",
-                "  \"drives\": [ " + drive("bench", img, false) + " ]");
+                "  \"drives\": [ " + drive("bench", img, false, ioEngine) + " ]");
         try (EmberProcess vm = EmberProcess.boot(cfg.toString())) {
             assertPass(vm, "blk-bench");
             for (String phase : List.of("seq-write", "seq-read", "rand-read", "rand-write")) {

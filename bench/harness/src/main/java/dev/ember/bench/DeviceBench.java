@@ -48,6 +48,9 @@ final class DeviceBench {
         }
     }
 
+    /** The same Ember with its drive on the io_uring engine (block phases only). */
+    static final String EMBER_ASYNC = "ember-async";
+
     private DeviceBench() {}
 
     static void run(Env env, Results res, boolean quick, boolean ember, Path qemuGuest, String qemuWhy)
@@ -63,14 +66,15 @@ final class DeviceBench {
                 + " random requests, " + frames + " frames per direction, " + runs + " runs interleaved.");
         List<Vmm> subjects = new ArrayList<>();
         if (ember) {
-            subjects.add(new Vmm("ember", null, "bin/ember --no-api --config-file"));
+            subjects.add(new Vmm("ember", null, "bin/ember --no-api --config-file, io_engine Sync"));
+            subjects.add(new Vmm(EMBER_ASYNC, null, "bin/ember --no-api --config-file, io_engine Async (io_uring)"));
         } else {
             res.skip(SECTION, SEQ_WRITE, "ember", env.emberMissing() != null ? env.emberMissing() : "test guest not built");
         }
         if (qemuGuest != null) {
             String kvmWhy = probeQemuKvm(env, qemuGuest);
             if (kvmWhy == null) {
-                subjects.add(new Vmm("qemu-kvm", "kvm", "QEMU 7.2 microvm -accel kvm, default CPU model"));
+                subjects.add(new Vmm("qemu-kvm", "kvm", "QEMU 7.2 microvm -accel kvm, default CPU model, drive aio=io_uring"));
             } else {
                 res.skip(SECTION, SEQ_WRITE, "qemu-kvm", kvmWhy);
                 subjects.add(new Vmm("qemu-tcg", "tcg",
@@ -83,10 +87,14 @@ final class DeviceBench {
         String netWhy = NetNs.unavailable();
         if (netWhy != null) {
             for (Vmm s : subjects) {
+                if (s.name().equals(EMBER_ASYNC)) {
+                    continue;
+                }
                 res.skip(SECTION, TX_PPS, s.name(), netWhy);
             }
         } else if (!subjects.isEmpty()) {
-            net(env, res, subjects, qemuGuest, runs, frames, calibNs);
+            List<Vmm> netSubjects = subjects.stream().filter(s -> !s.name().equals(EMBER_ASYNC)).toList(); // io_engine is block only
+            net(env, res, netSubjects, qemuGuest, runs, frames, calibNs);
         }
     }
 
@@ -109,7 +117,7 @@ final class DeviceBench {
                 try {
                     BlockImage.create(img, imageBytes);
                     List<BenchPhases.Phase> ph;
-                    try (Child c = start(env, s, qemuGuest, args, List.of(), driveConfig(img), drive(img))) {
+                    try (Child c = start(env, s, qemuGuest, args, List.of(), driveConfig(img, s.name().equals(EMBER_ASYNC)), drive(img))) {
                         ph = finish(c, s, "blk-bench", 600_000);
                     }
                     long rewritten = BlockImage.verify(img);
@@ -193,13 +201,14 @@ final class DeviceBench {
                 n / Math.max(1, Long.parseLong(m.group(2))));
     }
 
-    private static String driveConfig(Path img) {
+    private static String driveConfig(Path img, boolean async) {
         return "\"drives\":[{\"drive_id\":\"bench\",\"path_on_host\":\"" + img
-                + "\",\"is_root_device\":false,\"is_read_only\":false,\"cache_type\":\"Writeback\"}]";
+                + "\",\"is_root_device\":false,\"is_read_only\":false,\"cache_type\":\"Writeback\",\"io_engine\":\""
+                + (async ? "Async" : "Sync") + "\"}]";
     }
 
     private static List<String> drive(Path img) {
-        return List.of("-drive", "id=d0,file=" + img + ",format=raw,if=none", "-device", "virtio-blk-device,drive=d0");
+        return List.of("-drive", "id=d0,file=" + img + ",format=raw,if=none,aio=io_uring", "-device", "virtio-blk-device,drive=d0");
     }
 
     // ---- network -------------------------------------------------------------------------
