@@ -1,6 +1,7 @@
 package dev.ember.app;
 
 import dev.ember.app.VmmCommand.Phase;
+import dev.ember.config.BalloonConfig;
 import dev.ember.config.ConfigException;
 import dev.ember.config.DataStoreLimitException;
 import dev.ember.config.DriveConfig;
@@ -395,7 +396,10 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
 
     @Override
     public VmmResult patchBalloon(VmmCommand.PatchBalloon c) throws ConfigException, VmmException {
-        vmm.updateBalloon(resources.updateBalloon(c.update()));
+        // The device first: a guest whose driver has not started refuses, and then nothing is recorded.
+        BalloonConfig merged = resources.patchedBalloon(c.update());
+        vmm.updateBalloon(merged);
+        resources.recordPatchedBalloon(merged);
         return VmmResult.DONE;
     }
 
@@ -411,7 +415,9 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
 
     @Override
     public VmmResult patchBalloonStatistics(VmmCommand.PatchBalloonStatistics c) throws ConfigException, VmmException {
-        vmm.updateBalloonStatistics(resources.updateBalloonStatistics(c.update()));
+        BalloonConfig merged = resources.patchedBalloonStatistics(c.update());
+        vmm.updateBalloonStatistics(merged);
+        resources.recordPatchedBalloon(merged);
         return VmmResult.DONE;
     }
 

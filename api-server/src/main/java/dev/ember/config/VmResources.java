@@ -237,16 +237,34 @@ public final class VmResources implements VmConfigFile.Sections {
 
     /** PATCH /balloon: a new target; allowed before and after boot. */
     public synchronized BalloonConfig updateBalloon(BalloonUpdate update) throws ConfigException {
+        BalloonConfig merged = patchedBalloon(update);
+        recordPatchedBalloon(merged);
+        return merged;
+    }
+
+    /** The balloon as PATCH /balloon would leave it, validated but not recorded (the device may still refuse). */
+    public synchronized BalloonConfig patchedBalloon(BalloonUpdate update) throws ConfigException {
         Check.required(update, "balloon");
         requireBalloon();
         update.validate(machineConfig.memSizeMib());
-        balloon = new BalloonConfig(update.amountMib(), balloon.deflateOnOom(), balloon.statsPollingIntervalS(),
+        return new BalloonConfig(update.amountMib(), balloon.deflateOnOom(), balloon.statsPollingIntervalS(),
                 balloon.freePageHinting(), balloon.freePageReporting());
-        return balloon;
+    }
+
+    /** Records a balloon {@link #patchedBalloon} or {@link #patchedBalloonStatistics} returned, once the device took it. */
+    public synchronized void recordPatchedBalloon(BalloonConfig merged) {
+        balloon = merged;
     }
 
     /** PATCH /balloon/statistics: statistics cannot be switched on or off, only re-timed. */
     public synchronized BalloonConfig updateBalloonStatistics(BalloonStatsUpdate update) throws ConfigException {
+        BalloonConfig merged = patchedBalloonStatistics(update);
+        recordPatchedBalloon(merged);
+        return merged;
+    }
+
+    /** The balloon as PATCH /balloon/statistics would leave it, validated but not recorded. */
+    public synchronized BalloonConfig patchedBalloonStatistics(BalloonStatsUpdate update) throws ConfigException {
         Check.required(update, "balloon statistics");
         requireBalloon();
         update.validate();
@@ -256,9 +274,8 @@ public final class VmResources implements VmConfigFile.Sections {
             throw new ConfigException(ConfigException.Reason.NOT_ALLOWED_NOW, "Cannot enable/disable the statistics after boot. (stats_polling_interval_s can "
                     + "only change between non-zero values; configure statistics with PUT /balloon before boot)");
         }
-        balloon = new BalloonConfig(balloon.amountMib(), balloon.deflateOnOom(), update.statsPollingIntervalS(),
+        return new BalloonConfig(balloon.amountMib(), balloon.deflateOnOom(), update.statsPollingIntervalS(),
                 balloon.freePageHinting(), balloon.freePageReporting());
-        return balloon;
     }
 
     public synchronized void requireBalloon() throws ConfigException {

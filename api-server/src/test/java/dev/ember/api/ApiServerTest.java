@@ -336,6 +336,10 @@ class ApiServerTest {
         assertFault(http.patch("/balloon/statistics", "{\"stats_polling_interval_s\": 0}"), 400, "Cannot enable/disable the statistics after boot.");
         assertEquals(256, json(http.get("/balloon/statistics")).get("target_pages").asInt());
         assertFault(http.put("/balloon", "{\"amount_mib\": 1, \"deflate_on_oom\": true}"), 400, NOT_AFTER);
+        // A device that refuses (its driver not started yet) leaves the recorded target as it was.
+        vmm.balloonRefuses = "Device not activated yet.";
+        assertFault(http.patch("/balloon", "{\"amount_mib\": 40}"), 400, "Device not activated yet.");
+        assertEquals(30, json(http.get("/balloon")).get("amount_mib").asInt());
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.concurrent.CountDownLatch;
  * was asked, so API tests can assert on the calls. Used in tests only.
  */
 public final class FakeVmm implements MicroVm {
+    /** When set, PATCH /balloon is refused by the "device" with this message. */
+    public volatile String balloonRefuses;
     public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     public volatile State state = State.NOT_STARTED;
     public volatile String failStartWith;
@@ -73,7 +75,10 @@ public final class FakeVmm implements MicroVm {
     }
 
     @Override
-    public void updateBalloon(BalloonConfig balloon) {
+    public void updateBalloon(BalloonConfig balloon) throws dev.ember.app.VmmException {
+        if (balloonRefuses != null) {
+            throw new dev.ember.app.VmmException(balloonRefuses);
+        }
         calls.add("balloon " + balloon.amountMib());
     }
 
