@@ -116,11 +116,11 @@ public final class Smaps {
     /**
      * Pss (KiB) by kind of mapping, to see where a VMM's memory goes. Files: the CDS/AOT archive by
      * region (its read-write part is what each process dirties; the read-only part is shared),
-     * libjvm.so, other files. Anonymous memory, by shape (no NMT needed, so QEMU is read the same
-     * way): the code cache (executable), thread stacks (behind a 4 KiB guard page, glibc's), malloc
-     * arenas (64 MiB-aligned with a reserved tail) and the brk heap, the Java heap (below 4 GiB,
-     * where a small compressed-oops heap goes), and the rest (metaspace and class space, GC and
-     * JIT structures). The guest mapping is left out.
+     * libjvm.so, other files. Anonymous memory by shape (no NMT needed, so QEMU is read the same
+     * way): the code cache (executable), the Java heap (below 4 GiB, where the JVM puts a small
+     * compressed-oops heap), 64 MiB-aligned 64 MiB reservations (glibc malloc arenas and the JVM's
+     * metaspace nodes: the same shape), the brk heap, and the rest (thread stacks, class space,
+     * GC and JIT structures). The guest mapping is left out.
      */
     public static Map<String, Long> pssByKind(List<Mapping> maps, Mapping guest) {
         Map<String, Long> out = new LinkedHashMap<>();
@@ -129,16 +129,15 @@ public final class Smaps {
             if (m == guest) {
                 continue;
             }
-            Mapping prev = i > 0 ? maps.get(i - 1) : null;
             Mapping next = i + 1 < maps.size() ? maps.get(i + 1) : null;
-            out.merge(kind(m, prev, next), m.get("Pss"), Long::sum);
+            out.merge(kind(m, next), m.get("Pss"), Long::sum);
         }
         return out;
     }
 
-    static final long MALLOC_ARENA_ALIGN = 64L << 20;
+    static final long RESERVATION_64M = 64L << 20;
 
-    static String kind(Mapping m, Mapping prev, Mapping next) {
+    static String kind(Mapping m, Mapping next) {
         String p = m.path();
         if (p.endsWith(".jsa") || p.endsWith(".aot")) {
             return m.perms().startsWith("rw") ? "aot_archive_rw" : m.perms().contains("x") ? "aot_archive_code" : "aot_archive_ro";
@@ -161,17 +160,12 @@ public final class Smaps {
         if (m.perms().contains("x")) {
             return "code_cache";
         }
-        boolean guardBefore = prev != null && prev.anonymous() && prev.end() == m.start() && prev.perms().startsWith("---")
-                && prev.end() - prev.start() == 4096;
-        if (guardBefore) {
-            return "thread_stacks";
-        }
-        boolean reservedAfter = next != null && next.anonymous() && next.start() == m.end() && next.perms().startsWith("---");
-        if (m.start() % MALLOC_ARENA_ALIGN == 0 && reservedAfter) {
-            return "malloc_arenas";
-        }
         if (m.end() <= 0x1_0000_0000L) {
             return "java_heap";
+        }
+        boolean reservedAfter = next != null && next.anonymous() && next.start() == m.end() && next.perms().startsWith("---");
+        if (m.start() % RESERVATION_64M == 0 && reservedAfter && next.end() - m.start() == RESERVATION_64M) {
+            return "arenas_metaspace_64m";
         }
         return "anon_other";
     }

@@ -58,11 +58,11 @@ class SmapsTest {
     void anonymousMemoryIsToldApartByShape() {
         List<Smaps.Mapping> maps = Smaps.parse(List.of(
                 "f8000000-f9000000 rw-p 00000000 00:00 0 ", "Pss: 1000 kB",
+                "f9000000-100000000 ---p 00000000 00:00 0 ", "Pss: 0 kB",
                 "800000000-800100000 rw-p 00001000 fe:00 1 /img/aot/ember.aot", "Pss: 900 kB",
                 "800100000-800200000 r--p 00101000 fe:00 1 /img/aot/ember.aot", "Pss: 80 kB",
                 "7f0000000000-7f0000100000 rw-p 00000000 00:00 0 ", "Pss: 700 kB",
                 "7f0000100000-7f0004000000 ---p 00000000 00:00 0 ", "Pss: 0 kB",
-                "7f0010000000-7f0010001000 ---p 00000000 00:00 0 ", "Pss: 0 kB",
                 "7f0010001000-7f0010081000 rw-p 00000000 00:00 0 ", "Pss: 60 kB",
                 "7f0020000000-7f0020400000 rwxp 00000000 00:00 0 ", "Pss: 500 kB",
                 "7f0030000000-7f0030010000 rw-p 00000000 00:00 0 ", "Pss: 40 kB",
@@ -71,10 +71,9 @@ class SmapsTest {
         assertEquals(1000, kinds.get("java_heap"));
         assertEquals(900, kinds.get("aot_archive_rw"));
         assertEquals(80, kinds.get("aot_archive_ro"));
-        assertEquals(700, kinds.get("malloc_arenas"));
-        assertEquals(60, kinds.get("thread_stacks"));
+        assertEquals(700, kinds.get("arenas_metaspace_64m"));
         assertEquals(500, kinds.get("code_cache"));
-        assertEquals(40, kinds.get("anon_other"));
+        assertEquals(100, kinds.get("anon_other"));
         assertEquals(30, kinds.get("malloc_brk"));
     }
 
