@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
         description = "Ember benchmarks: start-up, memory, boot cost, API latency, density, devices; QEMU as the peer.")
 public final class BenchMain implements Callable<Integer> {
-    static final List<String> ALL = List.of("startup", "coldboot", "boot", "memory", "api", "density", "devices");
+    static final List<String> ALL = List.of("startup", "coldboot", "boot", "memory", "api", "density", "devices", "soak");
 
     @Option(names = "--quick", description = "A few iterations of everything: a smoke run for CI and development.")
     boolean quick;
@@ -34,6 +34,12 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--subjects", split = ",", paramLabel = "NAME",
             description = "Start-up subjects to run (default all): ember, ember-java, ember-noaot, ember-before, ember-untuned, jvm-floor, qemu.")
     List<String> subjectNames;
+
+    @Option(names = "--soak-seconds", description = "How long the API soak storms (default 120; --quick 20).")
+    Integer soakSeconds;
+
+    @Option(names = "--soak-connections", description = "Connections the API soak holds to Ember (default 16).")
+    int soakConnections = 16;
 
     @Option(names = "--no-peer", description = "Skip QEMU.")
     boolean noPeer;
@@ -125,6 +131,9 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (which.contains("api")) {
             ApiBench.run(env, res, quick ? 100 : 1000, quick ? 20 : 200, ember, !noPeer);
+        }
+        if (which.contains("soak")) {
+            SoakBench.run(env, res, soakSeconds != null ? soakSeconds : quick ? 20 : 120, soakConnections, ember, !noPeer);
         }
         if (which.contains("density")) {
             DensityBench.run(env, res, density != null ? density : quick ? List.of(3) : List.of(10, 30), ember, qemuGuest, why);
