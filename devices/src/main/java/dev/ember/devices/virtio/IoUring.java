@@ -115,13 +115,28 @@ final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Queues readv(fd, iov, iovCount) at {@code offset}; false when the ring is full. */
+    /**
+     * Queues readv(fd, iov, iovCount) at {@code offset}; false when the ring is full.
+     *
+     * @param offload run it on the kernel's io-wq worker threads (IOSQE_ASYNC) instead of
+     *                inside io_uring_enter: a read the page cache can serve otherwise completes
+     *                during the submitting call, one after another, on the submitting thread
+     */
+    boolean prepareReadv(int fd, long iov, int iovCount, long offset, long userData, boolean offload) {
+        return prepare(IORING_OP_READV, offload ? IOSQE_ASYNC : 0, fd, iov, iovCount, offset, userData);
+    }
+
     boolean prepareReadv(int fd, long iov, int iovCount, long offset, long userData) {
-        return prepare(IORING_OP_READV, 0, fd, iov, iovCount, offset, userData);
+        return prepareReadv(fd, iov, iovCount, offset, userData, false);
+    }
+
+    /** As {@link #prepareReadv(int, long, int, long, long, boolean)}, for writev. */
+    boolean prepareWritev(int fd, long iov, int iovCount, long offset, long userData, boolean offload) {
+        return prepare(IORING_OP_WRITEV, offload ? IOSQE_ASYNC : 0, fd, iov, iovCount, offset, userData);
     }
 
     boolean prepareWritev(int fd, long iov, int iovCount, long offset, long userData) {
-        return prepare(IORING_OP_WRITEV, 0, fd, iov, iovCount, offset, userData);
+        return prepareWritev(fd, iov, iovCount, offset, userData, false);
     }
 
     /**

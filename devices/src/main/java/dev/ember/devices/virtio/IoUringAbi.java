@@ -17,7 +17,7 @@ final class IoUringAbi {
     static final int IORING_FEAT_SINGLE_MMAP = 1;
 
     static final int IORING_OP_NOP = 0, IORING_OP_READV = 1, IORING_OP_WRITEV = 2, IORING_OP_FSYNC = 3;
-    static final int IOSQE_IO_DRAIN = 1 << 1;
+    static final int IOSQE_IO_DRAIN = 1 << 1, IOSQE_ASYNC = 1 << 4;
 
     /** struct io_uring_params. */
     static final int PARAMS_SIZE = 120, PARAMS_SQ_ENTRIES = 0, PARAMS_CQ_ENTRIES = 4, PARAMS_FLAGS = 8,

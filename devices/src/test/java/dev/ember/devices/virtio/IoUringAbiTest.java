@@ -30,6 +30,7 @@ class IoUringAbiTest {
                 {"op_writev", IORING_OP_WRITEV, "IORING_OP_WRITEV"},
                 {"op_fsync", IORING_OP_FSYNC, "IORING_OP_FSYNC"},
                 {"sqe_io_drain", IOSQE_IO_DRAIN, "IOSQE_IO_DRAIN"},
+                {"sqe_async", IOSQE_ASYNC, "IOSQE_ASYNC"},
                 {"params_size", PARAMS_SIZE, "sizeof(struct io_uring_params)"},
                 {"params_sq_entries", PARAMS_SQ_ENTRIES, "offsetof(struct io_uring_params, sq_entries)"},
                 {"params_cq_entries", PARAMS_CQ_ENTRIES, "offsetof(struct io_uring_params, cq_entries)"},
