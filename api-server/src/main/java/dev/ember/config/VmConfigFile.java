@@ -90,7 +90,13 @@ public record VmConfigFile(
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (FIRECRACKER_ONLY.contains(name)) {
-                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support; remove it");
+                JsonNode node = root.get(name);
+                // Firecracker's own full-format files (and its GET /vm/config) carry these empty.
+                if (node.isNull() || (node.isArray() && node.isEmpty())) {
+                    continue;
+                }
+                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support yet;"
+                        + " remove it (" + (name.equals("pmem") ? "an empty list []" : "null") + " is accepted)");
             }
             if (!SECTIONS.contains(name)) {
                 List<String> accepted = new ArrayList<>(SECTIONS);

@@ -111,7 +111,20 @@ class ConfigFileTest {
 
     @Test
     void firecrackerOnlySectionIsRejectedClearly() throws Exception {
-        assertTrue(error("{\"pmem\": []}").contains("section \"pmem\" is a Firecracker feature Ember does not support"));
+        String pmem = error("{\"pmem\": [{\"id\": \"pmem0\", \"path_on_host\": \"DISK\"}]}");
+        assertTrue(pmem.contains("section \"pmem\" is a Firecracker feature Ember does not support yet; remove it (an empty list [] is accepted)"), pmem);
+        String hotplug = error("{\"memory-hotplug\": {\"total_size_mib\": 1024}}");
+        assertTrue(hotplug.contains("section \"memory-hotplug\" is a Firecracker feature Ember does not support yet; remove it (null is accepted)"),
+                hotplug);
+    }
+
+    /** Firecracker's full-format files (as its GET /vm/config writes them) carry these sections empty. */
+    @Test
+    void firecrackerOnlySectionsWrittenEmptyAreAccepted() throws Exception {
+        VmResources vm = VmResources.fromConfigFile(file("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"},"
+                + " \"pmem\": [], \"memory-hotplug\": null}"));
+        assertEquals(kernel.toString(), vm.bootSource().kernelImagePath());
+        assertTrue(vm.unsupportedDevices().isEmpty(), vm.unsupportedDevices().toString());
     }
 
     @Test
