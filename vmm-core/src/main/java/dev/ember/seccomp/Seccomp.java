@@ -36,20 +36,13 @@ public final class Seccomp {
      */
     public static void install(BpfProgram program) {
         Native.check(Native.LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
-        Pointer insns = program.toNative();
-        Pointer fprog = Native.allocate(SockFilter.FPROG_SIZE);
-        fprog.putShort(SockFilter.FPROG_LEN, (short) program.length());
-        fprog.putAddress(SockFilter.FPROG_FILTER, insns.address());
-        long rc = Native.LIBC.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog.address());
-        int errno = Native.errno();
-        Reference.reachabilityFence(insns);
-        Reference.reachabilityFence(fprog);
+        long rc = setModeFilter(program, SECCOMP_FILTER_FLAG_TSYNC);
         if (rc > 0) {
             throw new SeccompFilterException("seccomp TSYNC failed: thread " + rc
                     + " already has a filter that is not an ancestor of this thread's, so the filter could not be applied to all threads");
         }
         if (rc < 0) {
-            throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with " + program.length() + " instructions", errno);
+            throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with " + program.length() + " instructions", (int) -rc);
         }
         LOG.log(System.Logger.Level.INFO, "seccomp filter installed on all threads ({0} BPF instructions)", program.length());
     }
@@ -65,17 +58,23 @@ public final class Seccomp {
         if (Native.LIBC.prctl(LibC.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
             Native.check(Native.LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
         }
+        long rc = setModeFilter(program, 0);
+        if (rc != 0) {
+            throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER) on thread \"" + Thread.currentThread().getName() + "\" with "
+                    + program.length() + " instructions", (int) -rc);
+        }
+    }
+
+    /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog): its result, or -errno when it failed. */
+    private static long setModeFilter(BpfProgram program, int flags) {
         Pointer insns = program.toNative();
         Pointer fprog = Native.allocate(SockFilter.FPROG_SIZE);
         fprog.putShort(SockFilter.FPROG_LEN, (short) program.length());
         fprog.putAddress(SockFilter.FPROG_FILTER, insns.address());
-        long rc = Native.LIBC.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, fprog.address());
+        long rc = Native.LIBC.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, fprog.address());
         int errno = Native.errno();
         Reference.reachabilityFence(insns);
         Reference.reachabilityFence(fprog);
-        if (rc != 0) {
-            throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER) on thread \"" + Thread.currentThread().getName() + "\" with "
-                    + program.length() + " instructions", errno);
-        }
+        return rc < 0 ? -errno : rc;
     }
 }
