@@ -1,6 +1,5 @@
 package dev.ember.it.linux;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,9 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linux's virtio-balloon driver against Ember's balloon, in the nested tier. The guest first
@@ -25,25 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Statistics arrive at the 1 s polling interval.
  */
 @GuestUserSpace
-class LinuxBalloonIT {
+class LinuxBalloonIT extends LinuxTest.UserSpace {
     /** A hang guard only: the JVM start alone took a minute in a loaded L1. */
     private static final Duration TIMEOUT = LinuxTests.bootTimeout().plusMinutes(3);
     private static final String CMD = " ember.cmd=\"dd if=/dev/zero of=/dev/null bs=160M count=1; i=0;"
             + " while :; do i=\\$((i+1)); echo mem \\$i \\$(grep MemFree /proc/meminfo); sleep 1; done\"";
     private static final Pattern ACTUAL_MIB = Pattern.compile("\"actual_mib\":\\s*(\\d+)");
-
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void linuxUserSpace() {
-        LinuxTests.assumeSlowTestsOnKvm();
-        LinuxTests.assumeGuestUserSpaceRuns();
-    }
-
-    private static void expect(int status, UnixHttpClient.Response r, String what) {
-        assertEquals(status, r.status(), what + ": " + r.body());
-    }
 
     /** The number of the last "mem" line printed so far (0 before the first). */
     private static long lastMemLine(EmberProcess vm) {

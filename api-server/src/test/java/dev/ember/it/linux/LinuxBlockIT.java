@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.it.EmberProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linux with its root filesystem on Ember's virtio-blk: the ext4 image from
@@ -16,15 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * On PVM the kernel-side part runs (the mount, and what it wrote to the image); the user-space
  * part is skipped there, as in {@link LinuxBootIT}.
  */
-class LinuxBlockIT {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void slowTestsOnKvm() {
-        LinuxTests.assumeSlowTestsOnKvm();
-    }
-
+class LinuxBlockIT extends LinuxTest {
     @Test
     void pvmProfileKernelMountsTheExt4RootFromVirtioBlkAndTheMountReachesTheImage() throws Exception {
         Path image = LinuxImages.rootfsCopy(dir);

@@ -7,9 +7,7 @@ import dev.ember.it.EmberProcess;
 import dev.ember.it.Host;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots Linux through the real {@code bin/ember}: the kernels and the busybox initramfs from
@@ -20,15 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (init started from the initramfs, every vCPU up, the configured memory), and the user-space
  * tests are skipped with that reason. On hardware KVM everything runs.
  */
-class LinuxBootIT {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void slowTestsOnKvm() {
-        LinuxTests.assumeSlowTestsOnKvm();
-    }
-
+class LinuxBootIT extends LinuxTest {
     @Test
     void pvmProfileKernelStartsInitFromTheInitramfsWithEveryVcpuAndTheConfiguredMemory() throws Exception {
         Path cfg = new LinuxVmConfig(LinuxImages.pvmVmlinux(), LinuxImages.pvmCmdline() + " rdinit=/init")

@@ -7,9 +7,7 @@ import dev.ember.it.EmberProcess;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linux's virtio-rng driver on Ember's entropy device, read from user space ({@code /dev/hwrng}).
@@ -18,17 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * VMM ran (measured on the host, so a slow machine only loosens the bound).
  */
 @GuestUserSpace
-class LinuxEntropyIT {
+class LinuxEntropyIT extends LinuxTest {
     /** A hang guard only: the JVM start alone took a minute in a loaded L1. */
     private static final java.time.Duration TIMEOUT = LinuxTests.bootTimeout().plusMinutes(3);
-
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void slowTestsOnKvm() {
-        LinuxTests.assumeSlowTestsOnKvm();
-    }
 
     @Test
     void hwrngReadsReturnTheBytesAskedFor() throws Exception {

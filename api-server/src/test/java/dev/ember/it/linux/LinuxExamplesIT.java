@@ -9,9 +9,7 @@ import dev.ember.it.EmberProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Linux examples in docs/examples, booted as the README tells a user to, with a shell on the
@@ -20,17 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the nested tier.
  */
 @GuestUserSpace
-class LinuxExamplesIT {
+class LinuxExamplesIT extends LinuxTest.UserSpace {
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void linuxUserSpace() {
-        LinuxTests.assumeSlowTestsOnKvm();
-        LinuxTests.assumeGuestUserSpaceRuns();
-    }
 
     @Test
     void theExt4ExampleGivesAShellOnAWritableRootWhoseWritesReachTheImage() throws Exception {

@@ -9,9 +9,7 @@ import dev.ember.it.EmberProcess;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Linux guest's user space across the VM's lifecycle: commands piped to the console of the
@@ -21,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test needs guest user space ({@link GuestUserSpace}): on PVM hosts they run in the nested tier.
  */
 @GuestUserSpace
-class LinuxLifecycleIT {
+class LinuxLifecycleIT extends LinuxTest.UserSpace {
     /**
      * A user-space loop printing a count and the guest's uptime every 0.2 s. init evaluates the
      * command line with the shell, so {@code \$} keeps the expansions for the loop itself.
@@ -30,19 +28,6 @@ class LinuxLifecycleIT {
             + " echo count \\$i \\$(cut -d' ' -f1 /proc/uptime); sleep 0.2; done\"";
     /** The last complete count line printed so far. */
     private static final String LAST_COUNT = "^count (\\d+) ([0-9.]+)\\r?\\n(?![\\s\\S]*^count )";
-
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void linuxUserSpace() {
-        LinuxTests.assumeSlowTestsOnKvm();
-        LinuxTests.assumeGuestUserSpaceRuns();
-    }
-
-    private static void expect(int status, UnixHttpClient.Response r, String what) {
-        assertEquals(status, r.status(), what + ": " + r.body());
-    }
 
     private static void bootCounter(UnixHttpClient http, int vcpus, int memMib) throws Exception {
         expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metadata service seen from a Linux guest's user space: busybox wget and nc on eth0
@@ -20,20 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code --metadata}; V2's token dance and data PATCHed after boot over the API.
  */
 @GuestUserSpace
-class LinuxMmdsIT {
+class LinuxMmdsIT extends LinuxTest.UserSpace {
     static final String MMDS = "http://169.254.169.254";
     static final String STORE = "{\"latest\": {\"meta-data\": {\"ami-id\": \"ami-12345678\", \"instance-id\": \"i-0ember\","
             + " \"network\": {\"mac\": \"06:00\"}}}}";
     /** Guest shell fragments: init evaluates the command line with the shell, so {@code \$} defers expansions. */
     static final String ROUTE = "ip route add 169.254.169.254 dev eth0; ";
 
-    @TempDir
-    Path dir;
-
     @BeforeEach
-    void linuxUserSpaceWithNetworking() {
-        LinuxTests.assumeSlowTestsOnKvm();
-        LinuxTests.assumeGuestUserSpaceRuns();
+    void networking() {
         String why = DhcpNetwork.unavailableReason();
         assumeTrue(why == null, why);
     }
@@ -155,9 +149,5 @@ class LinuxMmdsIT {
         expect(204, http.put("/mmds/config", "{\"version\": \"V2\", \"network_interfaces\": [\"eth0\"]}"), "mmds/config");
         expect(204, http.put("/mmds", STORE), "mmds");
         expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
-    }
-
-    private static void expect(int status, UnixHttpClient.Response r, String what) {
-        assertEquals(status, r.status(), what + ": " + r.body());
     }
 }

@@ -8,7 +8,6 @@ import dev.ember.it.EmberProcess;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linux on Ember's virtio-net: a TAP device in a private network namespace with dnsmasq serving
@@ -16,13 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  * client (ip=dhcp) and the kernel's answer to a ping are checked; the user-space part is
  * skipped there.
  */
-class LinuxNetIT {
-    @TempDir
-    Path dir;
-
+class LinuxNetIT extends LinuxTest {
     @BeforeEach
-    void slowTestsOnKvmWithNetworking() {
-        LinuxTests.assumeSlowTestsOnKvm();
+    void networking() {
         String why = DhcpNetwork.unavailableReason();
         assumeTrue(why == null, why);
     }
