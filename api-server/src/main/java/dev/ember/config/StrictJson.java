@@ -67,8 +67,22 @@ public final class StrictJson {
      */
     public static <T> T parse(byte[] json, Class<T> type, String where) throws ConfigException {
         requireValidUnicode(json, where);
+        return bind(where, () -> MAPPER.readValue(json, type));
+    }
+
+    /** Converts an already parsed tree (a config-file section) into {@code type}. */
+    public static <T> T convert(JsonNode node, Class<T> type, String where) throws ConfigException {
+        return bind(where, () -> MAPPER.treeToValue(node, type));
+    }
+
+    private interface Binding<T> {
+        T bind() throws IOException;
+    }
+
+    /** Runs a Jackson binding; every failure (and a null) becomes a ConfigException naming {@code where}. */
+    private static <T> T bind(String where, Binding<T> binding) throws ConfigException {
         try {
-            T value = MAPPER.readValue(json, type);
+            T value = binding.bind();
             if (value == null) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": expected a JSON object, got null");
             }
@@ -77,21 +91,6 @@ public final class StrictJson {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw numberOutOfRange(where, e);
-        }
-    }
-
-    /** Converts an already parsed tree (a config-file section) into {@code type}. */
-    public static <T> T convert(JsonNode node, Class<T> type, String where) throws ConfigException {
-        try {
-            T value = MAPPER.treeToValue(node, type);
-            if (value == null) {
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": expected a JSON object, got null");
-            }
-            return value;
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
         } catch (NumberFormatException | ArithmeticException e) {
             throw numberOutOfRange(where, e);
         }

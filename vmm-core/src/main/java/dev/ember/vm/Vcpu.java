@@ -168,28 +168,18 @@ final class Vcpu implements Runnable {
             case KvmRun.EXIT_SYSTEM_EVENT:
                 return handleSystemEvent();
             case KvmRun.EXIT_FAIL_ENTRY: {
-                FAILURES.inc();
-                String msg = String.format("%s: KVM_EXIT_FAIL_ENTRY, hardware entry failure reason 0x%x on host cpu %d, RIP 0x%x",
-                        name(), run.failEntryReason(), run.failEntryCpu(), rip());
-                LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
-                return false;
+                return failed(VmExitCause.OTHER, String.format(
+                        "%s: KVM_EXIT_FAIL_ENTRY, hardware entry failure reason 0x%x on host cpu %d, RIP 0x%x",
+                        name(), run.failEntryReason(), run.failEntryCpu(), rip()));
             }
             case KvmRun.EXIT_INTERNAL_ERROR: {
-                FAILURES.inc();
-                String msg = String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, %s",
-                        name(), run.internalSuberror(), internalErrorName(run.internalSuberror()), rip(), internalData());
-                LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
-                        ? VmExitCause.INSTRUCTION_EMULATION_FAILED : VmExitCause.OTHER, msg);
-                return false;
+                return failed(run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
+                        ? VmExitCause.INSTRUCTION_EMULATION_FAILED : VmExitCause.OTHER,
+                        String.format("%s: KVM_EXIT_INTERNAL_ERROR suberror %d (%s), RIP 0x%x, %s",
+                        name(), run.internalSuberror(), internalErrorName(run.internalSuberror()), rip(), internalData()));
             }
             default: {
-                FAILURES.inc();
-                String msg = String.format("%s: unexpected KVM exit reason %d at RIP 0x%x", name(), reason, rip());
-                LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
-                return false;
+                return failed(VmExitCause.OTHER, String.format("%s: unexpected KVM exit reason %d at RIP 0x%x", name(), reason, rip()));
             }
         }
     }
@@ -234,19 +224,11 @@ final class Vcpu implements Runnable {
                 vm.requestExit(ExitCode.OK, name() + ": guest requested reset (KVM_SYSTEM_EVENT_RESET)");
                 return false;
             case KvmRun.SYSTEM_EVENT_CRASH: {
-                FAILURES.inc();
-                String msg = name() + ": guest reported a crash (KVM_SYSTEM_EVENT_CRASH)";
-                LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, run.internalSuberror() == KvmRun.INTERNAL_ERROR_EMULATION
-                        ? VmExitCause.INSTRUCTION_EMULATION_FAILED : VmExitCause.OTHER, msg);
-                return false;
+                // (A system event's type shares the suberror's place in kvm_run, so the cause is never emulation.)
+                return failed(VmExitCause.OTHER, name() + ": guest reported a crash (KVM_SYSTEM_EVENT_CRASH)");
             }
             default: {
-                FAILURES.inc();
-                String msg = String.format("%s: unknown KVM system event type %d", name(), type);
-                LOG.log(Level.ERROR, msg);
-                vm.requestExit(ExitCode.GENERIC_ERROR, msg);
-                return false;
+                return failed(VmExitCause.OTHER, String.format("%s: unknown KVM system event type %d", name(), type));
             }
         }
     }
@@ -296,5 +278,13 @@ final class Vcpu implements Runnable {
         } catch (RuntimeException e) {
             return -1;
         }
+    }
+
+    /** The VM cannot go on: counted, logged, and the VM ends with GENERIC_ERROR; returns false (stop this vCPU's loop). */
+    private boolean failed(VmExitCause cause, String message) {
+        FAILURES.inc();
+        LOG.log(Level.ERROR, message);
+        vm.requestExit(ExitCode.GENERIC_ERROR, cause, message);
+        return false;
     }
 }
