@@ -76,7 +76,7 @@ public final class StrictJson {
     }
 
     private interface Binding<T> {
-        T bind() throws IOException;
+        T bind() throws IOException, ConfigException;
     }
 
     /** Runs a Jackson binding; every failure (and a null) becomes a ConfigException naming {@code where}. */
@@ -99,20 +99,14 @@ public final class StrictJson {
     /** Parses any JSON value (MMDS contents, whole config files). */
     public static JsonNode tree(byte[] json, String where) throws ConfigException {
         requireValidUnicode(json, where);
-        try {
+        return bind(where, () -> {
             JsonNode node = MAPPER.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
             }
             requireDoubleRange(node, where);
             return node;
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, describe(e, where));
-        } catch (IOException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw numberOutOfRange(where, e);
-        }
+        });
     }
 
     private static final java.math.BigDecimal MAX_DOUBLE = new java.math.BigDecimal(Double.MAX_VALUE);
