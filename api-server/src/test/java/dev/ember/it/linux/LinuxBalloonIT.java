@@ -188,4 +188,30 @@ class LinuxBalloonIT extends LinuxTest.UserSpace {
             vm.awaitExit(LinuxTests.KVM_BOOT);
         }
     }
+
+    /**
+     * deflate_on_oom: with 200 of 256 MiB in the balloon, the guest asks for a 64 MiB buffer, more
+     * than it has free. Linux's OOM notifier takes pages back from the balloon instead of killing
+     * the process, so dd completes and the balloon's actual size drops below the target.
+     */
+    @Test
+    void deflateOnOomLetsTheGuestTakePagesBackFromTheBalloon() throws Exception {
+        Path sock = dir.resolve("oom.sock");
+        String cmd = " ember.cmd=\"read go; dd if=/dev/zero of=/dev/null bs=64M count=1 && echo dd-done;"
+                + " i=0; while :; do i=\\$((i+1)); echo mem \\$i \\$(grep MemFree /proc/meminfo); sleep 1; done\"";
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--id", "linux-oom")) {
+            UnixHttpClient http = vm.api(sock);
+            boot(http, "{\"amount_mib\": 0, \"deflate_on_oom\": true, \"stats_polling_interval_s\": 1}", cmd);
+            vm.awaitStdout("EMBER-INIT: run ", TIMEOUT);
+            expect(204, http.patch("/balloon", "{\"amount_mib\": 200}"), "inflate");
+            awaitStatistics(http, "the guest to inflate to 200 MiB", b -> actualMib(b) == 200);
+            vm.type("go\n");
+            vm.awaitStdout("^dd-done", TIMEOUT);
+            String stats = awaitStatistics(http, "the balloon to give pages back", b -> actualMib(b) < 200);
+            assertTrue(!vm.stdout().contains("Out of memory: Killed"), "no process was killed\n" + vm.describe());
+            System.out.println("LinuxBalloonIT: deflate_on_oom: after a 64 MiB allocation " + stats);
+            vm.terminate();
+            vm.awaitExit(LinuxTests.KVM_BOOT);
+        }
+    }
 }
