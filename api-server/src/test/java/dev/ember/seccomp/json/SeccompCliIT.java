@@ -64,8 +64,11 @@ class SeccompCliIT {
                     comm = Files.readString(t.resolve("comm")).trim();
                     filters = Files.readAllLines(t.resolve("status")).stream().filter(l -> l.startsWith("Seccomp_filters:"))
                             .map(l -> l.substring("Seccomp_filters:".length()).trim()).findFirst().orElse("(none)");
-                } catch (java.nio.file.NoSuchFileException ended) {
-                    continue; // a short-lived thread (a JIT compiler added and retired) ended meanwhile
+                } catch (IOException ended) {
+                    // A short-lived thread (a JIT compiler added and retired) ended meanwhile: ENOENT
+                    // or ESRCH. The threads asserted on below are long-lived; were one skipped, its
+                    // assertion fails on a missing entry.
+                    continue;
                 }
                 out.merge(comm, filters, (a, b) -> a.equals(b) ? a : a + "," + b);
             }
