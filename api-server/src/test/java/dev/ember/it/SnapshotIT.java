@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,16 +51,22 @@ class SnapshotIT {
     }
 
     private void bootSnapshotGuest(UnixHttpClient http, Path img) throws Exception {
+        bootSnapshotGuest(http, img, "Sync");
+    }
+
+    private void bootSnapshotGuest(UnixHttpClient http, Path img, String ioEngine) throws Exception {
         expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
                 + "\", \"boot_args\": \"console=ttyS0 ember.test=snapshot\"}"), "boot-source");
         expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
         expect(204, http.put("/drives/scratch", "{\"drive_id\": \"scratch\", \"path_on_host\": \"" + img
-                + "\", \"is_root_device\": false, \"is_read_only\": false}"), "drive");
+                + "\", \"is_root_device\": false, \"is_read_only\": false, \"io_engine\": \"" + ioEngine + "\"}"), "drive");
         expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
     }
 
-    @Test
-    void guestContinuesInANewProcessAfterSnapshotAndLoad() throws Exception {
+    /** With io_engine Async the ring is drained before the state is captured and rebuilt on load. */
+    @ParameterizedTest(name = "io_engine {0}")
+    @ValueSource(strings = {"Sync", "Async"})
+    void guestContinuesInANewProcessAfterSnapshotAndLoad(String ioEngine) throws Exception {
         Path img = drive();
         Path snap = dir.resolve("vm.snap");
         Path mem = dir.resolve("vm.mem");
@@ -69,7 +77,7 @@ class SnapshotIT {
         long createUs;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
             UnixHttpClient http = first.api(dir.resolve("a.sock"));
-            bootSnapshotGuest(http, img);
+            bootSnapshotGuest(http, img, ioEngine);
             first.awaitStdout("^tick 3$", WAIT);
 
             UnixHttpClient.Response running = http.put("/snapshot/create",
@@ -123,6 +131,7 @@ class SnapshotIT {
             JsonNode config = StrictJson.MAPPER.readTree(http.get("/vm/config").body());
             assertEquals(MEM_MIB, config.path("machine-config").path("mem_size_mib").asInt(), config.toString());
             assertEquals(img.toString(), config.path("drives").path(0).path("path_on_host").asText(), config.toString());
+            assertEquals(ioEngine, config.path("drives").path(0).path("io_engine").asText(), config.toString());
 
             Matcher firstTick = second.awaitStdout("^tick (\\d+)$", WAIT);
             int continuedAt = Integer.parseInt(firstTick.group(1));
