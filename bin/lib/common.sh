@@ -89,8 +89,9 @@ ember_apt_install() {
 
 # What building and testing Ember needs on a fresh Debian machine of this kind.
 ember_build_deps() {
-  # tmux: ConsoleEscapeIT types on a real terminal (a tmux pane).
-  ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs tmux
+  # tmux: ConsoleEscapeIT types on a real terminal (a tmux pane). acpica-tools: AcpiTablesTest reads
+  # the ACPI tables back with iasl -d.
+  ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs tmux acpica-tools
 }
 
 # Where the Linux tests that need guest user space run (docs/testing.md): "direct" on hardware

@@ -32,6 +32,7 @@ typedef _Bool bool;
 #define EXIT_UNKNOWN_SCENARIO 2
 #define EXIT_DELIBERATE 3      /* the `fail` scenario */
 #define EXIT_RESET_IGNORED 4   /* the i8042 reset did not end the VM */
+#define EXIT_POWEROFF_IGNORED 5 /* ACPI S5 did not end the VM */
 #define EXIT_EXCEPTION_BASE 64 /* 64 + vector: an unexpected CPU exception */
 
 /* ---- port and MMIO access ---- */

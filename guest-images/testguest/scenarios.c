@@ -24,6 +24,7 @@ void scenario_virtio_vsock(void);
 void scenario_vsock_snapshot(void);
 void scenario_virtio_rng(void);
 void scenario_virtio_balloon(void);
+void scenario_acpi_poweroff(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -48,6 +49,7 @@ static const struct scenario scenarios[] = {
     {"vsock-snapshot", scenario_vsock_snapshot},
     {"virtio-rng", scenario_virtio_rng},
     {"virtio-balloon", scenario_virtio_balloon},
+    {"acpi-poweroff", scenario_acpi_poweroff},
 };
 
 const struct scenario *scenario_find(const char *name)

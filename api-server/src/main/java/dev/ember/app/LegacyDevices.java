@@ -1,7 +1,9 @@
 package dev.ember.app;
 
+import dev.ember.arch.x86.AcpiPm;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.VmResources;
+import dev.ember.devices.legacy.AcpiPmRegisters;
 import dev.ember.devices.legacy.BootTimerDevice;
 import dev.ember.devices.legacy.ConsoleEscape;
 import dev.ember.devices.legacy.DebugExitPort;
@@ -12,7 +14,7 @@ import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.Termios;
 
-/** Wires the PC's legacy devices of a microVM: COM1, the i8042, the debug exit port, the boot timer. */
+/** Wires the PC's legacy devices of a microVM: COM1, the i8042, the ACPI PM registers, the debug exit port, the boot timer. */
 final class LegacyDevices {
     private static final System.Logger LOG = System.getLogger(LegacyDevices.class.getName());
     private static final int STDIN = 0, STDOUT = 1;
@@ -28,6 +30,7 @@ final class LegacyDevices {
 
         m.i8042 = new I8042Device(m.vm.irqLine(I8042Device.KBD_IRQ), m.vm);
         m.vm.pioBus().register(I8042Device.BASE_PORT, I8042Device.PORT_COUNT, m.i8042);
+        m.vm.pioBus().register(AcpiPm.PM1A_EVT_PORT, AcpiPm.PORT_COUNT, new AcpiPmRegisters(m.vm));
         m.vm.pioBus().register(DebugExitPort.PORT, 1, new DebugExitPort(m.vm));
         if (resources.bootTimer()) {
             m.vm.mmioBus().register(BootTimerDevice.MMIO_BASE, BootTimerDevice.MMIO_SIZE, new BootTimerDevice(vmmStartNanos, 0));

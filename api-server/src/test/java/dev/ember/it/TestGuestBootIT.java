@@ -125,6 +125,16 @@ class TestGuestBootIT {
     }
 
     @Test
+    void acpiS5ThroughTheFadtsControlPortEndsTheVmmCleanly() throws Exception {
+        try (EmberProcess vm = EmberProcess.boot(TestGuests.config(dir, "acpi-poweroff", 2, 128, "").toString())) {
+            assertExit(vm, 0);
+            assertTrue(vm.stdout().contains("acpi: madt cpus 2, pm1a_cnt 0x604 = 0x1, s5 slp_typ 5"), vm.describe());
+            assertTrue(vm.stderr().contains("guest powered off (ACPI S5"), "ended by S5, not the exit port\n" + vm.describe());
+            assertFalse(vm.stdout().contains("EMBER-TEST: FAIL"), vm.describe());
+        }
+    }
+
+    @Test
     void idleGuestTicksUntilSigtermEndsTheVmmWithStatusZero() throws Exception {
         try (EmberProcess vm = EmberProcess.boot("docs/examples/idle.json")) {
             vm.awaitStdout("EMBER-TEST: READY idle", BOOT);

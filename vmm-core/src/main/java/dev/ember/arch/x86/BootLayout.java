@@ -16,6 +16,7 @@ package dev.ember.arch.x86;
  *   0x0b000 - 0x0efff  4 page directories, 2 MiB pages: identity map of the first 4 GiB
  *   0x20000 - 0x2ffff  kernel command line (NUL terminated)
  *   0x9fc00 - 0x9ffff  EBDA: MP floating pointer + MP configuration table
+ *   0xe0000 - ...      ACPI tables: RSDP, FACS, DSDT, FADT, MADT, XSDT (AcpiTables)
  *   0x9fc00 - 0xfffff  reported to the kernel as reserved (EBDA, VGA hole, BIOS area)
  *   0x100000 -         kernel (bzImage protected-mode code at 1 MiB; vmlinux at p_paddr)
  *   top of low RAM     initrd, page aligned, as high as the kernel allows

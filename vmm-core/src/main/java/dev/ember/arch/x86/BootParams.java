@@ -13,6 +13,8 @@ public final class BootParams {
     public static final int SIZE = 0x1000;
 
     // struct boot_params
+    /** Where the ACPI RSDP is (boot protocol 2.14+), so the kernel need not scan the BIOS area. */
+    public static final int ACPI_RSDP_ADDR = 0x070;      // u64
     public static final int EXT_RAMDISK_IMAGE = 0x0c0;   // u32
     public static final int EXT_RAMDISK_SIZE = 0x0c4;    // u32
     public static final int EXT_CMD_LINE_PTR = 0x0c8;    // u32
@@ -110,6 +112,10 @@ public final class BootParams {
 
     public void putU32(int offset, long v) {
         mem.putInt(base + offset, (int) v);
+    }
+
+    public void putU64(int offset, long v) {
+        mem.putLong(base + offset, v);
     }
 
     /** Appends an e820 entry {@code [addr, addr+size)} of {@code type}. */

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 /**
  * Prepares guest memory for entering Linux through the x86_64 64-bit boot protocol, as
  * Firecracker does: kernel (ELF vmlinux or bzImage), zero page, command line, initrd, e820 map,
- * GDT/IDT, identity page tables and MP table. The addresses are in {@link BootLayout}.
+ * GDT/IDT, identity page tables, MP table and ACPI tables. The addresses are in {@link BootLayout}.
  */
 public final class X86Boot {
     private static final System.Logger LOG = System.getLogger(X86Boot.class.getName());
@@ -63,9 +63,10 @@ public final class X86Boot {
         Gdt.write(mem);
         long pml4 = PageTables.write(mem);
         MpTable.write(mem, BootLayout.MPTABLE_START, vcpuCount);
+        zp.putU64(BootParams.ACPI_RSDP_ADDR, AcpiTables.write(mem, vcpuCount));
 
         LOG.log(System.Logger.Level.INFO, () -> String.format(
-                "loaded %s %s: entry 0x%x, kernel [0x%x, 0x%x), cmdline %d bytes, initrd %s, %d vCPU(s) in MP table",
+                "loaded %s %s: entry 0x%x, kernel [0x%x, 0x%x), cmdline %d bytes, initrd %s, %d vCPU(s) in MP table and MADT",
                 k.format(), kernel, k.entryPoint(), k.start(), k.end(), cmdlineLen,
                 initrdOrNull == null ? "none" : String.format("%s at 0x%x (%d bytes)", initrdOrNull, zp.u32(BootParams.RAMDISK_IMAGE),
                         zp.u32(BootParams.RAMDISK_SIZE)), vcpuCount));

@@ -101,6 +101,15 @@ final class BootChecks {
         assertEquals(type, zp.e820Type(i), "e820[" + i + "].type");
     }
 
+    /** The MP table and the ACPI tables, both describing {@code vcpus} CPUs. */
+    static void platformTables(GuestMemory mem, int vcpus) {
+        mpTable(mem, vcpus);
+        long rsdp = AcpiTablesTest.findRsdp(mem);
+        assertEquals(AcpiTables.RSDP_ADDRESS, rsdp, "RSDP found by a BIOS-area scan, as Linux does");
+        assertEquals(rsdp, mem.getLong(BootLayout.ZERO_PAGE_START + BootParams.ACPI_RSDP_ADDR), "boot_params.acpi_rsdp_addr");
+        assertEquals(vcpus, AcpiTablesTest.madtProcessors(mem, rsdp));
+    }
+
     static void mpTable(GuestMemory mem, int vcpus) {
         long mpf = MpTableTest.findFloatingPointer(mem, 0x9fc00, 0x400);
         assertEquals(0x9fc00, mpf, "MP floating pointer at the EBDA");

@@ -37,7 +37,7 @@ class BootParamsLayoutTest {
                 V("E820_MAX_ENTRIES_ZEROPAGE", E820_MAX_ENTRIES_ZEROPAGE);
                 V("hdr.end", offsetof(struct boot_params, hdr) + sizeof(struct setup_header));
                 V("_pad7.end", offsetof(struct boot_params, edd_mbr_sig_buffer));
-                BP(ext_ramdisk_image); BP(ext_ramdisk_size); BP(ext_cmd_line_ptr);
+                BP(acpi_rsdp_addr); BP(ext_ramdisk_image); BP(ext_ramdisk_size); BP(ext_cmd_line_ptr);
                 BP(e820_entries); BP(sentinel); BP(hdr); BP(e820_table);
                 HDR(setup_sects); HDR(syssize); HDR(boot_flag); HDR(jump); HDR(header); HDR(version);
                 HDR(type_of_loader); HDR(loadflags); HDR(code32_start); HDR(ramdisk_image); HDR(ramdisk_size);
@@ -66,6 +66,7 @@ class BootParamsLayoutTest {
         expected.put("_pad7.end", (long) BootParams.HDR_AREA_END);
         expected.put("bp.ext_ramdisk_image", (long) BootParams.EXT_RAMDISK_IMAGE);
         expected.put("bp.ext_ramdisk_size", (long) BootParams.EXT_RAMDISK_SIZE);
+        expected.put("bp.acpi_rsdp_addr", (long) BootParams.ACPI_RSDP_ADDR);
         expected.put("bp.ext_cmd_line_ptr", (long) BootParams.EXT_CMD_LINE_PTR);
         expected.put("bp.e820_entries", (long) BootParams.E820_ENTRIES);
         expected.put("bp.sentinel", (long) BootParams.SENTINEL);

@@ -99,7 +99,7 @@ class RealImagesTest {
             BootChecks.e820(zp, MEM);
             BootChecks.gdtAndIdt(mem);
             BootChecks.pageTables(mem);
-            BootChecks.mpTable(mem, 2);
+            BootChecks.platformTables(mem, 2);
             System.out.printf("real ELF %s: entry 0x%x, %d PT_LOAD, kernel end 0x%x, initrd at 0x%x%n",
                     kernel, e.entryPoint(), loads, kernelEnd, ramdisk);
         }

@@ -63,7 +63,7 @@ class X86BootBzImageTest {
             BootChecks.e820(zp, MEM);
             BootChecks.gdtAndIdt(mem);
             BootChecks.pageTables(mem);
-            BootChecks.mpTable(mem, 4);
+            BootChecks.platformTables(mem, 4);
             assertEquals(setup, (file[0x1f1] + 1) * 512);
         }
     }

@@ -63,7 +63,7 @@ class X86BootElfTest {
             BootChecks.pageTables(mem);
             assertEquals(TestImages.ELF_ENTRY, BootChecks.translate(mem, e.pml4(), e.entryPoint()), "entry identity mapped");
             assertEquals(ramdisk + 5, BootChecks.translate(mem, e.pml4(), ramdisk + 5), "initrd identity mapped");
-            BootChecks.mpTable(mem, 2);
+            BootChecks.platformTables(mem, 2);
         }
     }
 
@@ -77,7 +77,7 @@ class X86BootElfTest {
             assertEquals(0, zp.u32(BootParams.RAMDISK_SIZE));
             BootChecks.cmdline(mem, zp, "");
             BootChecks.e820(zp, 64L << 20);
-            BootChecks.mpTable(mem, 1);
+            BootChecks.platformTables(mem, 1);
         }
     }
 
@@ -93,7 +93,7 @@ class X86BootElfTest {
             long ramdisk = zp.u32(BootParams.RAMDISK_IMAGE);
             assertEquals(GuestMemory.MMIO_GAP_START - 8192, ramdisk, "initrd ends at the MMIO gap");
             assertTrue(BootChecks.translate(mem, e.pml4(), ramdisk) == ramdisk);
-            BootChecks.mpTable(mem, 32);
+            BootChecks.platformTables(mem, 32);
         }
     }
 }
