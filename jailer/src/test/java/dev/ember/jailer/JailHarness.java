@@ -124,6 +124,46 @@ final class JailHarness {
         }
     }
 
+    /** Runs a host command (mount, mkfifo, kill, ...); its output goes to stderr when it fails. */
+    static int sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0) {
+            System.err.println(String.join(" ", cmd) + ": " + out);
+        }
+        return rc;
+    }
+
+    /**
+     * What an orchestrator-style test leaves on the host: VMMs jailed under {@code base}, bind
+     * mounts it made (undone last first, lazily) and {@code base} itself.
+     */
+    static final class HostTraces {
+        private final Path base;
+        private final List<Path> mounts = new ArrayList<>();
+
+        HostTraces(Path base) {
+            this.base = base;
+        }
+
+        /** {@code mount --bind source target}, undone by {@link #clear}. */
+        void bindMount(Path source, Path target) throws IOException, InterruptedException {
+            if (sh("mount", "--bind", source.toString(), target.toString()) != 0) {
+                throw new AssertionError("mount --bind " + source + " " + target + " failed");
+            }
+            mounts.add(target);
+        }
+
+        void clear() throws IOException, InterruptedException {
+            killJailed(base);
+            for (int i = mounts.size() - 1; i >= 0; i--) {
+                sh("umount", "-l", mounts.get(i).toString());
+            }
+            deleteTree(base);
+        }
+    }
+
     static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;

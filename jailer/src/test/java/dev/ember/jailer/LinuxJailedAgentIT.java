@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -43,7 +42,7 @@ class LinuxJailedAgentIT {
 
     private Path base;
     private String id;
-    private final List<Path> mounts = new ArrayList<>();
+    private JailHarness.HostTraces traces;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -52,28 +51,22 @@ class LinuxJailedAgentIT {
         assumeFalse(Host.isPvm(), "PVM (/sys/module/kvm_pvm) cannot run guest user space; bin/test runs this test in the nested tier");
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
         base = Files.createTempDirectory("ember-jailed-agent-it");
+        traces = new JailHarness.HostTraces(base);
         id = "kata-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (base != null) {
-            JailHarness.killJailed(base);
-        }
-        for (int i = mounts.size() - 1; i >= 0; i--) {
-            sh("umount", "-l", mounts.get(i).toString());
-        }
-        if (base != null) {
-            JailHarness.deleteTree(base);
+        if (traces != null) {
+            traces.clear();
         }
     }
 
     @Test
     void anOrchestratorReachesItsAgentOverVsockThroughTheJail() throws Exception {
         Path root = Files.createDirectories(base.resolve("ember").resolve(id).resolve("root"));
-        assertEquals(0, sh("mount", "--bind", root.toString(), root.toString()));
-        mounts.add(root);
-        assertEquals(0, sh("mount", "--make-shared", root.toString()));
+        traces.bindMount(root, root);
+        assertEquals(0, JailHarness.sh("mount", "--make-shared", root.toString()));
         Path images = JailHarness.repo().resolve("guest-images/out");
         Files.copy(images.resolve("vmlinux"), root.resolve("vmlinux"));
         Files.copy(images.resolve("initramfs.cpio"), root.resolve("initramfs.cpio"));
@@ -119,7 +112,7 @@ class LinuxJailedAgentIT {
             }
 
             // Kata stops the VMM with SIGTERM to the PID it read from firecracker.pid.
-            assertEquals(0, sh("kill", "-TERM", Long.toString(pid)));
+            assertEquals(0, JailHarness.sh("kill", "-TERM", Long.toString(pid)));
             assertTrue(vm.process.waitFor(60, TimeUnit.SECONDS), "the VMM did not end on SIGTERM\n" + vm.stderr);
             assertEquals(0, vm.process.exitValue(), vm.stderr.toString());
         }
@@ -130,15 +123,5 @@ class LinuxJailedAgentIT {
         while (b.hasRemaining()) {
             c.write(b);
         }
-    }
-
-    private static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
-        if (rc != 0) {
-            System.err.println(String.join(" ", cmd) + ": " + out);
-        }
-        return rc;
     }
 }

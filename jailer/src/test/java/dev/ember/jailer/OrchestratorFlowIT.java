@@ -33,42 +33,30 @@ class OrchestratorFlowIT {
 
     private Path base;
     private String id;
-    private final List<Path> mounts = new ArrayList<>();
+    private JailHarness.HostTraces traces;
 
     @BeforeEach
     void setUp() throws IOException {
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
         base = Files.createTempDirectory("ember-orchestrator-it");
+        traces = new JailHarness.HostTraces(base);
         id = "kata-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (base != null) {
-            JailHarness.killJailed(base);
-        }
-        for (int i = mounts.size() - 1; i >= 0; i--) {
-            sh("umount", "-l", mounts.get(i).toString());
-        }
-        if (base != null) {
-            JailHarness.deleteTree(base);
+        if (traces != null) {
+            traces.clear();
         }
     }
 
     private static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
-        if (rc != 0) {
-            System.err.println(String.join(" ", cmd) + ": " + out);
-        }
-        return rc;
+        return JailHarness.sh(cmd);
     }
 
     private void bindMount(Path source, Path target) throws Exception {
-        assertEquals(0, sh("mount", "--bind", source.toString(), target.toString()));
-        mounts.add(target);
+        traces.bindMount(source, target);
     }
 
     /** Reads a FIFO from the host side, as Kata's log and metrics readers do, keeping what came. */
