@@ -86,6 +86,13 @@ if [ "$mode" = shell ]; then
 else
   # A pipe, not the file itself: programs that poll their stdin (bin/ember's console) cannot
   # watch a regular file with epoll.
+  # A heartbeat for the host: when L1 stops answering, its age tells a frozen L1 (stale) from a
+  # stuck command in a live one (fresh). bin/nested-kvm prints it when it stops L1.
+  ( while :; do
+      echo "L1 up $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)" > /ctl/heartbeat.tmp
+      mv /ctl/heartbeat.tmp /ctl/heartbeat
+      sleep 10
+    done ) &
   cat /ctl/stdin | chroot $R /bin/bash /run/ember-nested-ctl/cmd > /ctl/stdout 2> /ctl/stderr
   echo $? > /ctl/status.tmp && mv /ctl/status.tmp /ctl/status
 fi

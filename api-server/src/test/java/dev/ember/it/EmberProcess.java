@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  * for a line, type on its stdin, signal it and collect its exit status.
  */
 public final class EmberProcess implements AutoCloseable {
+    /** Every process not yet closed, for a hang report (the nested tier's runner lists them). */
+    private static final java.util.Set<EmberProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final Process process;
     private final StringBuffer stdout = new StringBuffer();
     private final StringBuffer stderr = new StringBuffer();
@@ -37,6 +40,12 @@ public final class EmberProcess implements AutoCloseable {
         this.sharedOutput = sharedOutput;
         this.outPump = pump(process.getInputStream(), stdout, "ember-stdout");
         this.errPump = pump(process.getErrorStream(), stderr, "ember-stderr");
+        LIVE.add(this);
+    }
+
+    /** The processes started and not yet closed, in no particular order. */
+    public static List<EmberProcess> live() {
+        return List.copyOf(LIVE);
     }
 
     /** The repository root: where bin/ember lives and relative config paths resolve. */
@@ -219,6 +228,7 @@ public final class EmberProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        LIVE.remove(this);
         if (process.isAlive()) {
             process.destroyForcibly();
             try {

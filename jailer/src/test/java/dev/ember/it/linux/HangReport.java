@@ -1,0 +1,140 @@
+package dev.ember.it.linux;
+
+import dev.ember.it.EmberProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * What L1 looked like when a test hit the nested tier's time limit: every process the test
+ * started (its state, where each thread waits in the kernel, the kernel stack), a JVM thread dump
+ * of each Java process among them (SIGQUIT: bin/ember sends the JVM's own output to stderr), the
+ * console and log tails of each live {@link EmberProcess}, this runner's own threads (the
+ * abandoned test thread among them) and L1's kernel log. Issue 10 treats every hang as a bug
+ * until shown otherwise; this is the evidence to find it with. The processes are then killed so
+ * that the next test starts on a quiet L1.
+ */
+final class HangReport {
+    private static final int OUTPUT_TAIL = 48 * 1024;
+
+    private HangReport() {}
+
+    /** Writes the report for {@code test} into {@code dir} and returns its path. */
+    static Path write(Path dir, String test, int attempt) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(test.replaceAll("[^A-Za-z0-9._-]", "_") + "-attempt" + attempt + ".txt");
+        StringBuilder out = new StringBuilder();
+        out.append("hang report: ").append(test).append(", attempt ").append(attempt).append(", ").append(Instant.now()).append('\n');
+        out.append("L1 uptime: ").append(read(Path.of("/proc/uptime"))).append("L1 load: ").append(read(Path.of("/proc/loadavg")));
+        List<ProcessHandle> procs;
+        try (Stream<ProcessHandle> s = ProcessHandle.current().descendants()) {
+            procs = s.toList();
+        }
+        for (ProcessHandle p : procs) {
+            if (p.info().command().orElse("").endsWith("/java")) {
+                signalQuit(p.pid());
+            }
+        }
+        sleep(3000);
+        out.append("\n== processes started by the test (").append(procs.size()).append(") ==\n");
+        for (ProcessHandle p : procs) {
+            describeProcess(p.pid(), out);
+        }
+        out.append("\n== live ember processes: output tails (a JVM thread dump was requested by SIGQUIT) ==\n");
+        for (EmberProcess e : EmberProcess.live()) {
+            if (!e.isAlive()) {
+                continue;
+            }
+            out.append("--- ember pid ").append(e.pid()).append(" stdout (guest console) ---\n").append(tail(e.stdout()));
+            out.append("\n--- ember pid ").append(e.pid()).append(" stderr (VMM log) ---\n").append(tail(e.stderr())).append('\n');
+        }
+        out.append("\n== this runner's threads ==\n");
+        for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+            out.append('"').append(t.getKey().getName()).append("\" ").append(t.getKey().getState()).append('\n');
+            for (StackTraceElement f : t.getValue()) {
+                out.append("    at ").append(f).append('\n');
+            }
+        }
+        out.append("\n== L1 kernel log (tail) ==\n").append(command(List.of("dmesg"), 80));
+        Files.writeString(file, out, StandardCharsets.UTF_8);
+        for (ProcessHandle p : procs) {
+            p.destroyForcibly();
+        }
+        return file;
+    }
+
+    private static void describeProcess(long pid, StringBuilder out) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        out.append("\n-- pid ").append(pid).append(": ").append(read(proc.resolve("cmdline")).replace('\0', ' ').trim()).append('\n');
+        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
+            for (Path t : tasks.sorted().toList()) {
+                // stat: "tid (comm) state ppid ... utime(14) stime(15)"; comm may hold spaces.
+                String stat = read(t.resolve("stat")).trim();
+                int close = stat.lastIndexOf(')');
+                String[] f = close < 0 ? new String[0] : stat.substring(close + 2).split(" ");
+                out.append("  tid ").append(t.getFileName()).append(' ').append(read(t.resolve("comm")).trim())
+                        .append(" state=").append(f.length > 0 ? f[0] : "?")
+                        .append(" utime=").append(f.length > 12 ? f[11] : "?").append(" stime=").append(f.length > 13 ? f[12] : "?")
+                        .append(" wchan=").append(read(t.resolve("wchan")).trim()).append('\n');
+                String stack = read(t.resolve("stack")).trim();
+                if (!stack.isEmpty()) {
+                    out.append("    ").append(stack.replace("\n", "\n    ")).append('\n');
+                }
+            }
+        } catch (IOException e) {
+            out.append("  (gone: ").append(e.getMessage()).append(")\n");
+        }
+    }
+
+    private static void signalQuit(long pid) {
+        try {
+            new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // The report says what it could gather.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String command(List<String> cmd, int lastLines) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            List<String> lines = text.lines().toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - lastLines), lines.size())) + "\n";
+        } catch (IOException e) {
+            return "(" + String.join(" ", cmd) + ": " + e.getMessage() + ")\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)\n";
+        }
+    }
+
+    private static String tail(String s) {
+        return s.length() <= OUTPUT_TAIL ? s : "[... " + (s.length() - OUTPUT_TAIL) + " chars before]\n" + s.substring(s.length() - OUTPUT_TAIL);
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

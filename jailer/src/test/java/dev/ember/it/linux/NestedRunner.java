@@ -1,0 +1,248 @@
+package dev.ember.it.linux;
+
+import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClasspathRoots;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectUniqueId;
+import static org.junit.platform.launcher.TagFilter.includeTags;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * Runs the guest-user-space tests inside L1 for {@link NestedTierIT}, writing each test's start
+ * and end to the results file as it happens ({@link NestedResults}). Every test and lifecycle
+ * method has a time limit ({@link #TEST_LIMIT}, enforced on a separate thread so that a test
+ * stuck in a blocking read is abandoned, not waited for). A test that hits it gets a
+ * {@link HangReport} and one more attempt at the end of the run. Tests that the results file
+ * already finished (an earlier L1 that froze) are not run again; one that was running when that
+ * L1 froze counts that as its first attempt.
+ *
+ * <p>Arguments: the results file, the directory for hang reports, a class-name regex, then the
+ * class-path roots to scan.
+ */
+public final class NestedRunner {
+    /**
+     * Guards against a hang only: the slowest test takes ~40 s in L1 at low host load. A JUnit
+     * duration ("8 m"); {@code -Dember.nestedTestLimit} changes it (NestedRunnerTest uses seconds).
+     */
+    static final String TEST_LIMIT = System.getProperty("ember.nestedTestLimit", "8 m");
+    static final int MAX_ATTEMPTS = 2;
+
+    private final NestedResults results;
+    private final Path hangs;
+    private final Launcher launcher = LauncherFactory.create();
+
+    private NestedRunner(NestedResults results, Path hangs) {
+        this.results = results;
+        this.hangs = hangs;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: NestedRunner RESULTS HANG-DIR CLASS-REGEX ROOT...");
+            System.exit(2);
+        }
+        Set<Path> roots = new LinkedHashSet<>();
+        for (int i = 3; i < args.length; i++) {
+            roots.add(Path.of(args[i]));
+        }
+        NestedRunner runner = new NestedRunner(new NestedResults(Path.of(args[0])), Path.of(args[1]));
+        runner.run(roots, args[2]);
+        // Abandoned test threads (hung tests) must not keep this JVM alive.
+        System.exit(0);
+    }
+
+    private void run(Set<Path> roots, String classes) throws IOException {
+        TestPlan plan = launcher.discover(configured(LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectClasspathRoots(roots))
+                .filters(includeTags(GuestUserSpace.TAG), includeClassNamePatterns(classes))));
+        List<String> tests = new ArrayList<>();
+        for (TestIdentifier root : plan.getRoots()) {
+            for (TestIdentifier d : plan.getDescendants(root)) {
+                if (d.isTest()) {
+                    tests.add(d.getUniqueId());
+                }
+            }
+        }
+        System.out.println("nested-runner: " + tests.size() + " tests, limit " + TEST_LIMIT + " each");
+        for (int round = 1; round <= MAX_ATTEMPTS; round++) {
+            List<String> due = due(tests);
+            if (due.isEmpty()) {
+                break;
+            }
+            if (round > 1) {
+                System.out.println("nested-runner: another attempt for " + due.size() + " test(s) that hung or were cut off");
+            }
+            execute(due);
+        }
+    }
+
+    /** Tests with no final result whose attempts are not used up; those used up are failed here. */
+    private List<String> due(List<String> tests) throws IOException {
+        Map<String, NestedResults.TestRecord> done = results.read();
+        List<String> due = new ArrayList<>();
+        for (String id : tests) {
+            NestedResults.TestRecord r = done.get(id);
+            if (r == null) {
+                due.add(id);
+            } else if (!r.finished()) {
+                if (r.attempts < MAX_ATTEMPTS) {
+                    due.add(id);
+                } else {
+                    results.append(NestedResults.Kind.FAILED, id, "no result after " + r.attempts
+                            + " attempts: each hung or its L1 froze (hang reports: " + hangs + ")", "");
+                }
+            }
+        }
+        return due;
+    }
+
+    private void execute(List<String> ids) {
+        var request = LauncherDiscoveryRequestBuilder.request();
+        for (String id : ids) {
+            request.selectors(selectUniqueId(id));
+        }
+        launcher.execute(configured(request), new Recorder());
+    }
+
+    private static LauncherDiscoveryRequest configured(LauncherDiscoveryRequestBuilder request) {
+        return request.configurationParameter("junit.jupiter.execution.timeout.default", TEST_LIMIT)
+                .configurationParameter("junit.jupiter.execution.timeout.thread.mode.default", "SEPARATE_THREAD")
+                .build();
+    }
+
+    /** Turns JUnit's events into lines of the results file, as they happen. */
+    private final class Recorder implements TestExecutionListener {
+        private TestPlan plan;
+        private final Set<String> reported = new HashSet<>();
+
+        @Override
+        public void testPlanExecutionStarted(TestPlan testPlan) {
+            this.plan = testPlan;
+        }
+
+        @Override
+        public void executionStarted(TestIdentifier id) {
+            if (id.isTest()) {
+                System.out.println("nested-runner: STARTED " + id.getLegacyReportingName() + " " + id.getUniqueId());
+                write(NestedResults.Kind.STARTED, id.getUniqueId(), "", "");
+            }
+        }
+
+        @Override
+        public void executionSkipped(TestIdentifier id, String reason) {
+            for (TestIdentifier t : testsUnder(id)) {
+                write(NestedResults.Kind.SKIPPED, t.getUniqueId(), reason, "");
+            }
+        }
+
+        @Override
+        public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            Throwable t = result.getThrowable().orElse(null);
+            if (id.isTest()) {
+                System.out.println("nested-runner: " + result.getStatus() + " " + id.getLegacyReportingName()
+                        + (t == null ? "" : ": " + t));
+                switch (result.getStatus()) {
+                    case SUCCESSFUL -> write(NestedResults.Kind.PASSED, id.getUniqueId(), "", "");
+                    case ABORTED -> write(NestedResults.Kind.SKIPPED, id.getUniqueId(), t == null ? "" : String.valueOf(t.getMessage()), "");
+                    case FAILED -> failed(id, t);
+                }
+            } else if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                // A class whose set-up failed or was aborted: its tests never started; each gets the reason.
+                for (TestIdentifier test : testsUnder(id)) {
+                    if (!reported.contains(test.getUniqueId())) {
+                        NestedResults.Kind kind = result.getStatus() == TestExecutionResult.Status.ABORTED
+                                ? NestedResults.Kind.SKIPPED : NestedResults.Kind.FAILED;
+                        write(kind, test.getUniqueId(), "in " + id.getDisplayName() + ": " + t, stackTrace(t));
+                    }
+                }
+            }
+        }
+
+        private void failed(TestIdentifier id, Throwable t) {
+            if (!(rootCause(t) instanceof TimeoutException)) {
+                write(NestedResults.Kind.FAILED, id.getUniqueId(), String.valueOf(t), stackTrace(t));
+                return;
+            }
+            int attempt = attemptsOf(id.getUniqueId());
+            String report;
+            try {
+                report = HangReport.write(hangs, id.getLegacyReportingName(), attempt).toString();
+            } catch (IOException e) {
+                report = "(no hang report: " + e.getMessage() + ")";
+            }
+            System.out.println("nested-runner: hang report " + report);
+            NestedResults.Kind kind = attempt < MAX_ATTEMPTS ? NestedResults.Kind.HUNG : NestedResults.Kind.FAILED;
+            write(kind, id.getUniqueId(), "hung on attempt " + attempt + " (limit " + TEST_LIMIT + "): " + t
+                    + "; hang report: " + report, stackTrace(t));
+        }
+
+        private int attemptsOf(String id) {
+            try {
+                NestedResults.TestRecord r = results.read().get(id);
+                return r == null ? 1 : r.attempts;
+            } catch (IOException e) {
+                return 1;
+            }
+        }
+
+        private List<TestIdentifier> testsUnder(TestIdentifier id) {
+            if (id.isTest()) {
+                return List.of(id);
+            }
+            List<TestIdentifier> tests = new ArrayList<>();
+            for (TestIdentifier d : plan.getDescendants(id)) {
+                if (d.isTest()) {
+                    tests.add(d);
+                }
+            }
+            return tests;
+        }
+
+        private void write(NestedResults.Kind kind, String id, String message, String detail) {
+            if (kind.isFinal() || kind == NestedResults.Kind.HUNG) {
+                reported.add(id);
+            }
+            try {
+                results.append(kind, id, message, detail);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the nested tier's results file " + results.file(), e);
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        while (c != null && !(c instanceof TimeoutException) && c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static String stackTrace(Throwable t) {
+        if (t == null) {
+            return "";
+        }
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.ember.it.linux;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.MethodOrderer;
+
+/**
+ * Tests with known outcomes for {@link NestedRunnerTest}, which runs them through
+ * {@link NestedRunner} in a child JVM. Not a test of anything by itself: the name ends in
+ * neither Test nor IT, so no build selects it, and outside that child JVM every method skips.
+ */
+@GuestUserSpace
+@TestMethodOrder(MethodOrderer.MethodName.class)
+class NestedRunnerFixture {
+    static final String ENABLED = "ember.nestedRunnerFixture";
+
+    @BeforeEach
+    void onlyUnderNestedRunnerTest() {
+        assumeTrue(Boolean.getBoolean(ENABLED), "runs only under NestedRunnerTest");
+    }
+
+    @Test
+    void a_passes() {}
+
+    @Test
+    void b_fails() {
+        fail("the fixture's failure");
+    }
+
+    @Test
+    void c_aborts() {
+        assumeTrue(false, "the fixture's assumption");
+    }
+
+    /** Hangs (in a blocking read of a child's output, as a stuck test does) on its first attempt only. */
+    @Test
+    void d_hangsOnce() throws Exception {
+        Path mark = Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "hung-once");
+        if (!Files.exists(mark)) {
+            Files.createFile(mark);
+            hangInChild();
+        }
+    }
+
+    @Test
+    void e_hangsAlways() throws Exception {
+        hangInChild();
+    }
+
+    /** Counts its runs: the test of a frozen L1's recovery checks that a finished test is not run again. */
+    @Test
+    void f_countsItsRuns() throws Exception {
+        Files.writeString(Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "f-runs"), "run\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private static void hangInChild() throws Exception {
+        Process p = new ProcessBuilder("sleep", "600").start();
+        p.getInputStream().readAllBytes();
+    }
+}

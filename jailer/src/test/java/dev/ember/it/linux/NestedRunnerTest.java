@@ -1,0 +1,100 @@
+package dev.ember.it.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nested tier's runner on this host (no L1): {@link NestedRunnerFixture}'s tests through
+ * {@link NestedRunner} in a child JVM with a 3-second limit per test, and the results file read
+ * back as {@link NestedTierIT} reads it.
+ */
+class NestedRunnerTest {
+    private static final String PREFIX = "[engine:junit-jupiter]/[class:" + NestedRunnerFixture.class.getName() + "]/[method:";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyOutcomeIsRecordedAndAHangGetsAReportAndOneMoreAttempt() throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")));
+
+        assertEquals(NestedResults.Kind.PASSED, outcome(r, "a_passes"));
+        assertEquals(NestedResults.Kind.FAILED, outcome(r, "b_fails"));
+        assertTrue(r.get(id("b_fails")).outcome.message().contains("the fixture's failure"), r.get(id("b_fails")).outcome.message());
+        assertEquals(NestedResults.Kind.SKIPPED, outcome(r, "c_aborts"));
+        assertTrue(r.get(id("c_aborts")).outcome.message().contains("the fixture's assumption"));
+
+        NestedResults.TestRecord once = r.get(id("d_hangsOnce"));
+        assertEquals(NestedResults.Kind.PASSED, once.outcome.kind());
+        assertEquals(2, once.attempts);
+        assertEquals(1, once.hangs.size());
+        String report = Files.readString(dir.resolve("hangs/d_hangsOnce__-attempt1.txt"), StandardCharsets.UTF_8);
+        assertTrue(report.contains("-- pid ") && report.contains("sleep 600"), "the report lists the child the test waits on\n" + report);
+        assertTrue(report.contains("wchan="), report);
+        assertTrue(report.contains("NestedRunnerFixture.hangInChild"), "the abandoned test thread's stack is in the report\n" + report);
+
+        NestedResults.TestRecord always = r.get(id("e_hangsAlways"));
+        assertEquals(NestedResults.Kind.FAILED, always.outcome.kind());
+        assertEquals(2, always.attempts);
+        assertTrue(always.outcome.message().contains("hung on attempt 2"), always.outcome.message());
+        assertTrue(Files.exists(dir.resolve("hangs/e_hangsAlways__-attempt2.txt")));
+
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            assertFalse(all.anyMatch(p -> p.info().commandLine().orElse("").equals("/usr/bin/sleep 600")
+                    || p.info().arguments().map(a -> List.of(a).equals(List.of("600"))).orElse(false)
+                            && p.info().command().orElse("").endsWith("/sleep")),
+                    "the hung tests' children were killed");
+        }
+    }
+
+    /** An L1 that froze: what finished is kept, the test it was running gets its second attempt, the rest run once. */
+    @Test
+    void aSecondBootCarriesOnFromWhatTheFirstReported() throws Exception {
+        NestedResults results = new NestedResults(dir.resolve("results.tsv"));
+        results.append(NestedResults.Kind.STARTED, id("f_countsItsRuns"), "", "");
+        results.append(NestedResults.Kind.PASSED, id("f_countsItsRuns"), "", "");
+        results.append(NestedResults.Kind.STARTED, id("a_passes"), "", "");
+        Files.createFile(dir.resolve("hung-once"));
+        Map<String, NestedResults.TestRecord> r = run(results);
+
+        assertFalse(Files.exists(dir.resolve("f-runs")), "a test the first boot finished is not run again");
+        assertEquals(NestedResults.Kind.PASSED, outcome(r, "f_countsItsRuns"));
+        assertEquals(2, r.get(id("a_passes")).attempts, "the interrupted test ran once more");
+        assertEquals(NestedResults.Kind.PASSED, outcome(r, "a_passes"));
+        assertEquals(1, r.get(id("d_hangsOnce")).attempts);
+    }
+
+    private Map<String, NestedResults.TestRecord> run(NestedResults results) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path classes = Path.of(NestedRunnerFixture.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process p = new ProcessBuilder(java.toString(), "-Dember.nestedTestLimit=3 s", "-D" + NestedRunnerFixture.ENABLED + "=true",
+                "-Dember.nestedRunnerFixture.dir=" + dir, "-cp", System.getProperty("java.class.path"),
+                NestedRunner.class.getName(), results.file().toString(), dir.resolve("hangs").toString(),
+                "^.*NestedRunnerFixture$", classes.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile()).start();
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the runner ended");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("runner.log")));
+        return results.read();
+    }
+
+    private static NestedResults.Kind outcome(Map<String, NestedResults.TestRecord> r, String method) {
+        NestedResults.TestRecord t = r.get(id(method));
+        assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
+        return t.outcome.kind();
+    }
+
+    private static String id(String method) {
+        return PREFIX + method + "()]";
+    }
+}
