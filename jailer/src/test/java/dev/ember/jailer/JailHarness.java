@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import dev.ember.testing.HostCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -126,13 +127,11 @@ final class JailHarness {
 
     /** Runs a host command (mount, mkfifo, kill, ...); its output goes to stderr when it fails. */
     static int sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int rc = p.waitFor();
-        if (rc != 0) {
-            System.err.println(String.join(" ", cmd) + ": " + out);
+        HostCommand.Result r = HostCommand.run(Duration.ofSeconds(60), cmd);
+        if (!r.ok()) {
+            System.err.println(String.join(" ", cmd) + ": " + r.output());
         }
-        return rc;
+        return r.exit();
     }
 
     /**
@@ -294,13 +293,11 @@ final class JailHarness {
         List<String> cmd = new ArrayList<>();
         cmd.add(repo().resolve("bin/ember-jailer").toString());
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("ember-jailer did not end: " + out);
+        HostCommand.Result r = HostCommand.run(Duration.ofSeconds(120), cmd);
+        if (r.exit() == -1) {
+            throw new AssertionError(r.output());
         }
-        return new String[] {Integer.toString(p.exitValue()), out};
+        return new String[] {Integer.toString(r.exit()), r.output()};
     }
 
     /** "CODE BODY" of one request through the Unix socket (curl, as an operator would). */
@@ -310,9 +307,7 @@ final class JailHarness {
         if (body != null) {
             cmd.addAll(List.of("-d", body));
         }
-        Process p = new ProcessBuilder(cmd).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
+        String out = HostCommand.run(Duration.ofSeconds(60), cmd).output();
         int nl = out.lastIndexOf('\n');
         return nl < 0 ? out : out.substring(nl + 1) + " " + out.substring(0, nl);
     }

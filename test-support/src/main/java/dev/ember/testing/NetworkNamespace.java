@@ -1,12 +1,11 @@
 package dev.ember.testing;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away network namespace ({@code ip netns}), so tests and benchmarks that need TAP
@@ -26,7 +25,7 @@ public final class NetworkNamespace implements AutoCloseable {
     /** A new namespace named {@code prefix} plus this process's pid (and a few hex digits when {@code unique}). */
     public static NetworkNamespace create(String prefix, boolean unique) throws IOException {
         String name = prefix + ProcessHandle.current().pid() + (unique ? "x" + Long.toHexString(System.nanoTime() & 0xFFFF) : "");
-        Result r = exec(List.of("ip", "netns", "add", name));
+        HostCommand.Result r = exec(List.of("ip", "netns", "add", name));
         if (r.exit() != 0) {
             throw new IOException("ip netns add " + name + " failed (needs CAP_SYS_ADMIN): " + r.output());
         }
@@ -77,35 +76,25 @@ public final class NetworkNamespace implements AutoCloseable {
     /** Deletes the namespace (and the TAPs in it); a failure is only reported on stderr, a test's result stands. */
     @Override
     public void close() throws IOException {
-        Result r = exec(List.of("ip", "netns", "del", name));
+        HostCommand.Result r = exec(List.of("ip", "netns", "del", name));
         if (r.exit() != 0) {
             System.err.println("ip netns del " + name + " failed: " + r.output());
         }
     }
 
-    /** A finished command: its exit status (-1 when it timed out) and its output, stdout and stderr merged. */
-    public record Result(int exit, String output) {}
-
-    /** Runs {@code cmd} (at most 60 s). */
-    public static Result exec(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    /** Runs {@code cmd} (at most 60 s; see {@link HostCommand}). */
+    public static HostCommand.Result exec(List<String> cmd) throws IOException {
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timed out: " + out);
-            }
+            return HostCommand.run(Duration.ofSeconds(60), cmd);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            return new Result(-1, "interrupted: " + out);
+            return new HostCommand.Result(-1, String.join(" ", cmd) + ": interrupted");
         }
-        return new Result(p.exitValue(), out);
     }
 
     /** Runs {@code cmd}; its output, or an IOException naming the command, its status and output. */
     public static String runChecked(List<String> cmd) throws IOException {
-        Result r = exec(cmd);
+        HostCommand.Result r = exec(cmd);
         if (r.exit() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed (exit " + r.exit() + "): " + r.output());
         }

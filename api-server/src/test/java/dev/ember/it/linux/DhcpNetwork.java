@@ -1,8 +1,10 @@
 package dev.ember.it.linux;
 
+import dev.ember.testing.HostCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +61,7 @@ final class DhcpNetwork implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             return new DhcpNetwork(ns, log, p);
         } catch (IOException | RuntimeException | InterruptedException e) {
-            new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+            HostCommand.run(Duration.ofSeconds(30), "ip", "netns", "del", ns);
             throw e;
         }
     }
@@ -74,10 +76,7 @@ final class DhcpNetwork implements AutoCloseable {
      * matching reply arrives. A raw socket in Python, so no ping binary is needed on the host.
      */
     boolean hostPings(String ip) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", namespace, "python3", "-c", PING, ip)
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0;
+        return HostCommand.run(Duration.ofSeconds(120), "ip", "netns", "exec", namespace, "python3", "-c", PING, ip).ok();
     }
 
     private static final String PING = String.join("\n",
@@ -108,11 +107,7 @@ final class DhcpNetwork implements AutoCloseable {
     }
 
     private static void run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
-        }
+        HostCommand.runChecked(Duration.ofSeconds(30), List.of(cmd));
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.it.EmberProcess;
+import dev.ember.testing.HostCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,9 +37,9 @@ class LinuxExamplesIT extends LinuxTest.UserSpace {
             assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.KVM_BOOT), vm.describe());
             assertTrue(vm.stdout().contains("/dev/root / ext4 rw"), "the root is the ext4 image, read-write\n" + vm.describe());
         }
-        Process cat = new ProcessBuilder("debugfs", "-R", "cat /root/example-token", image.toString()).start();
-        String content = new String(cat.getInputStream().readAllBytes()).trim();
-        assertTrue(cat.waitFor(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        HostCommand.Result cat = HostCommand.run(Duration.ofSeconds(30), "debugfs", "-R", "cat /root/example-token", image.toString());
+        assertEquals(0, cat.exit(), cat.output());
+        String content = cat.output().lines().filter(l -> !l.startsWith("debugfs ")).collect(java.util.stream.Collectors.joining("\n")).trim();
         assertEquals(token, content, "what the guest's shell wrote, read from the image on the host");
     }
 
