@@ -115,10 +115,10 @@ public final class Routes {
                     PutDrive.class, (b, call) -> new PutDrive(sameId(call, "drive_id", b.driveId(), b))),
             withBody("PATCH", "/drives/{drive_id}", DriveUpdate.class, "drive", "Changes a drive's backing file or rate limiter.",
                     PatchDrive.class, (b, call) -> new PatchDrive(sameId(call, "drive_id", b.driveId(), b))),
-            withBody("PUT", "/network-interfaces/{iface_id}", NetworkInterfaceConfig.class, "network_interface",
+            withBody("PUT", "/network-interfaces/{iface_id}", NetworkInterfaceConfig.class, "network",
                     "Creates or replaces a network interface.",
                     PutNetworkInterface.class, (b, call) -> new PutNetworkInterface(sameId(call, "iface_id", b.ifaceId(), b))),
-            withBody("PATCH", "/network-interfaces/{iface_id}", NetworkInterfaceUpdate.class, "network_interface",
+            withBody("PATCH", "/network-interfaces/{iface_id}", NetworkInterfaceUpdate.class, "network",
                     "Changes a network interface's rate limiters.",
                     PatchNetworkInterface.class, (b, call) -> new PatchNetworkInterface(sameId(call, "iface_id", b.ifaceId(), b))),
 

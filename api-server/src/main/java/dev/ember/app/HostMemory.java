@@ -1,5 +1,7 @@
 package dev.ember.app;
 
+import dev.ember.config.MachineConfig;
+import dev.ember.config.UnsignedMib;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +14,20 @@ import java.nio.file.Path;
 final class HostMemory {
     private HostMemory() {}
 
-    /** Throws when {@code memMib} exceeds RAM plus swap as {@code meminfo} (the text of /proc/meminfo) gives them. */
+    /**
+     * Throws when {@code memMib} (unsigned: machine-config accepts up to 2^64−1, as Firecracker's
+     * does) is more than Ember maps or more than RAM plus swap as {@code meminfo} (the text of
+     * /proc/meminfo) gives them.
+     */
     static void requireBackable(long memMib, String meminfo) throws VmmException {
         long ramKib = field(meminfo, "MemTotal:");
         long swapKib = field(meminfo, "SwapTotal:");
+        if (Long.compareUnsigned(memMib, MachineConfig.MAX_MEM_SIZE_MIB) > 0) {
+            throw new VmmException("machine-config.mem_size_mib is " + UnsignedMib.toString(memMib)
+                    + " MiB, more guest memory than Ember can map (64 TiB); PUT /machine-config with a mem_size_mib of at most "
+                    + (ramKib < 0 ? MachineConfig.MAX_MEM_SIZE_MIB : Math.min(MachineConfig.MAX_MEM_SIZE_MIB, (ramKib + Math.max(0, swapKib)) >> 10))
+                    + (ramKib < 0 ? "" : " (what this host can back)"));
+        }
         if (ramKib < 0) {
             return; // not Linux's format: nothing to judge by
         }

@@ -17,6 +17,8 @@ import dev.ember.config.StrictJson;
 import dev.ember.config.VmResources;
 import dev.ember.logging.Logging;
 import dev.ember.logging.MetricsWriter;
+import dev.ember.metrics.FirecrackerMetrics;
+import dev.ember.metrics.Gauge;
 import dev.ember.metrics.Metrics;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.json.SeccompFilters;
@@ -186,8 +188,8 @@ final class EmberRun {
         if (args.parentCpuTimeUs != null) {
             cpuUs += args.parentCpuTimeUs;
         }
-        group.counter("process_startup_time_us").add(Math.max(0, wallUs));
-        group.counter("process_startup_time_cpu_us").add(Math.max(0, cpuUs));
+        group.gauge("process_startup_time_us").set(Math.max(0, wallUs));
+        group.gauge("process_startup_time_cpu_us").set(Math.max(0, cpuUs));
         LOG.log(System.Logger.Level.INFO, "Ember ready " + wallUs + " us after " + since);
     }
 
@@ -203,12 +205,17 @@ final class EmberRun {
         }
     }
 
+    private static final Gauge SIGHUP_HANDLED = FirecrackerMetrics.SIGNALS.declare().gauge("sighup");
+
     /** SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's does. */
     @SuppressWarnings("restriction")
     private static void installSignalHandlers(MicroVm vmm) {
         for (String name : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                    if (name.equals("HUP")) {
+                        SIGHUP_HANDLED.set(1); // Firecracker's signals.sighup (0 or 1), in the last metrics line
+                    }
                     LOG.log(System.Logger.Level.INFO, "received SIG" + name + ", stopping the microVM");
                     vmm.shutdown();
                 });

@@ -20,7 +20,7 @@ public record BalloonConfig(
         Check.range(amountMib, 0, 0xFFFF_FFFFL, "balloon.amount_mib");
         Check.required(deflateOnOom, "balloon.deflate_on_oom");
         Check.range(statsPollingIntervalS, 0, 0xFFFF, "balloon.stats_polling_interval_s");
-        if (amountMib > memSizeMib) {
+        if (Long.compareUnsigned(amountMib, memSizeMib) > 0) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "Amount of pages requested is too large. (balloon.amount_mib is " + amountMib
                     + " but machine-config.mem_size_mib is " + memSizeMib + "; use at most " + memSizeMib + ")");
         }

@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /**
  * {@code machine-config} as sent with PUT (every optional field not given takes its default)
@@ -9,7 +11,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public record MachineConfig(
         @JsonProperty("vcpu_count") Long vcpuCount,
-        @JsonProperty("mem_size_mib") Long memSizeMib,
+        @JsonProperty("mem_size_mib") @JsonDeserialize(using = UnsignedMib.Reader.class)
+        @JsonSerialize(using = UnsignedMib.Writer.class) Long memSizeMib,
         @JsonProperty("smt") Boolean smt,
         @JsonProperty("track_dirty_pages") Boolean trackDirtyPages,
         @JsonProperty("cpu_template") CpuTemplate cpuTemplate,
@@ -17,7 +20,10 @@ public record MachineConfig(
 
     public static final int MAX_VCPUS = 32;
     public static final long DEFAULT_MEM_SIZE_MIB = 128;
-    /** Guest RAM must fit below the 64 TiB this VMM maps; a clear bound for typos like 10^12. */
+    /**
+     * Guest RAM must fit below the 64 TiB this VMM maps. Like Firecracker, a larger size (up to
+     * 2^64−1, unsigned in {@code memSizeMib}'s bits) is accepted at PUT and refused at InstanceStart.
+     */
     public static final long MAX_MEM_SIZE_MIB = 64L * 1024 * 1024;
 
     public static final MachineConfig DEFAULT = new MachineConfig(1L, DEFAULT_MEM_SIZE_MIB, false, false, null, HugePages.None);
@@ -50,13 +56,13 @@ public record MachineConfig(
                     + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
                     + vcpuCount + " with smt true; use an even count or set smt to false)");
         }
-        if (memSizeMib <= 0 || memSizeMib > MAX_MEM_SIZE_MIB) {
+        if (memSizeMib == 0) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
-                    + " (machine-config.mem_size_mib is " + memSizeMib + "; use 1 to " + MAX_MEM_SIZE_MIB + ")");
+                    + " (machine-config.mem_size_mib is 0; use 1 to " + MAX_MEM_SIZE_MIB + ")");
         }
-        if (hugePages != HugePages.None && memSizeMib % 2 != 0) {
+        if (hugePages != HugePages.None && (memSizeMib & 1) != 0) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
-                    + " (machine-config.mem_size_mib is " + memSizeMib + " with huge_pages " + (hugePages == HugePages.Hugetlbfs2M ? "2M" : hugePages)
+                    + " (machine-config.mem_size_mib is " + UnsignedMib.toString(memSizeMib) + " with huge_pages " + (hugePages == HugePages.Hugetlbfs2M ? "2M" : hugePages)
                     + "; use a multiple of 2)");
         }
     }

@@ -83,9 +83,9 @@ public final class VmResources implements VmConfigFile.Sections {
     }
 
     private void checkBalloonFits(MachineConfig config) throws ConfigException {
-        if (balloon != null && balloon.amountMib() > config.memSizeMib()) {
+        if (balloon != null && Long.compareUnsigned(balloon.amountMib(), config.memSizeMib()) > 0) {
             throw new ConfigException("The memory size (MiB) is smaller than the previously set balloon device target size."
-                    + " (machine-config.mem_size_mib is " + config.memSizeMib() + ", balloon.amount_mib is "
+                    + " (machine-config.mem_size_mib is " + UnsignedMib.toString(config.memSizeMib()) + ", balloon.amount_mib is "
                     + balloon.amountMib() + "; raise mem_size_mib or shrink the balloon first)");
         }
         if (balloon != null && config.hugePages() == HugePages.Hugetlbfs2M) {

@@ -6,6 +6,10 @@ import dev.ember.config.ConfigException;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.StrictJson;
 import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
+import dev.ember.metrics.Gauge;
+import dev.ember.metrics.LatencyAggregate;
+import dev.ember.metrics.Metric;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
 import java.nio.charset.StandardCharsets;
@@ -76,45 +80,65 @@ public final class MetricsWriter implements AutoCloseable {
         }
     }
 
-    /** One JSON object: {@code utc_timestamp_ms} then each group (sorted) with its deltas. */
+    /**
+     * One JSON object: {@code utc_timestamp_ms} then each group (sorted) with its fields: counters
+     * as deltas, stored values as they are, latency aggregates as {@code {min_us, max_us, sum_us}}.
+     */
     static String snapshotLine(long utcMillis) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("utc_timestamp_ms", utcMillis);
-        List<MetricGroup> groups = Metrics.groups();
-        groups.sort(Comparator.comparing(MetricGroup::name));
-        for (MetricGroup g : groups) {
+        for (MetricGroup g : sortedGroups()) {
             ObjectNode node = root.putObject(g.name());
-            for (Counter c : g.counters()) {
-                node.put(c.name(), c.delta());
-            }
-            for (dev.ember.metrics.Gauge gauge : g.gauges()) {
-                node.put(gauge.name(), gauge.get()); // a stored value (e.g. a latency), reported as is
+            for (Metric m : g.metrics()) {
+                if (m instanceof Counter c) {
+                    node.put(c.name(), c.delta());
+                } else if (m instanceof Gauge gauge) {
+                    node.put(gauge.name(), gauge.get());
+                } else if (m instanceof LatencyAggregate l) {
+                    node.putObject(l.name()).put("min_us", l.minUs()).put("max_us", l.maxUs()).put("sum_us", l.sumDelta());
+                }
             }
         }
         return new String(StrictJson.write(root), StandardCharsets.UTF_8) + "\n";
     }
 
-    /**
-     * The registry in OpenMetrics text format (cumulative totals, not deltas), for
-     * GET /metrics/prometheus. Names are {@code ember_<group>_<counter>_total}.
-     */
-    public static String openMetrics() {
-        StringBuilder sb = new StringBuilder(4096);
+    private static List<MetricGroup> sortedGroups() {
+        FirecrackerMetrics.declare();
         List<MetricGroup> groups = Metrics.groups();
         groups.sort(Comparator.comparing(MetricGroup::name));
-        for (MetricGroup g : groups) {
-            for (Counter c : g.counters()) {
-                String name = sanitize("ember_" + g.name() + "_" + c.name());
-                sb.append("# TYPE ").append(name).append(" counter\n");
-                sb.append(name).append("_total ").append(c.get()).append('\n');
-            }
-            for (dev.ember.metrics.Gauge gauge : g.gauges()) {
-                String name = sanitize("ember_" + g.name() + "_" + gauge.name());
-                sb.append("# TYPE ").append(name).append(" gauge\n");
-                sb.append(name).append(' ').append(gauge.get()).append('\n');
+        return groups;
+    }
+
+    /**
+     * The registry in OpenMetrics text format (cumulative totals, not deltas), for
+     * GET /metrics/prometheus. Names are {@code ember_<group>_<counter>_total}; a latency
+     * aggregate is two gauges ({@code _min_us}, {@code _max_us}) and a counter ({@code _sum_us_total}).
+     */
+    public static String openMetrics() {
+        StringBuilder sb = new StringBuilder(16384);
+        for (MetricGroup g : sortedGroups()) {
+            for (Metric m : g.metrics()) {
+                String name = sanitize("ember_" + g.name() + "_" + m.name());
+                if (m instanceof Counter c) {
+                    counter(sb, name, c.get());
+                } else if (m instanceof Gauge gauge) {
+                    gauge(sb, name, gauge.get());
+                } else if (m instanceof LatencyAggregate l) {
+                    gauge(sb, name + "_min_us", l.minUs());
+                    gauge(sb, name + "_max_us", l.maxUs());
+                    counter(sb, name + "_sum_us", l.sumUs());
+                }
             }
         }
         return sb.append("# EOF\n").toString();
+    }
+
+    private static void counter(StringBuilder sb, String name, long total) {
+        sb.append("# TYPE ").append(name).append(" counter\n").append(name).append("_total ").append(total).append('\n');
+    }
+
+    private static void gauge(StringBuilder sb, String name, long value) {
+        sb.append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(value).append('\n');
     }
 
     static String sanitize(String name) {

@@ -20,7 +20,19 @@ class HostMemoryTest {
     }
 
     @Test
-    void withoutFiguresNothingIsRefused() {
-        assertDoesNotThrow(() -> HostMemory.requireBackable(Long.MAX_VALUE >> 20, "no such format"));
+    void withoutFiguresNothingMappableIsRefused() {
+        assertDoesNotThrow(() -> HostMemory.requireBackable(dev.ember.config.MachineConfig.MAX_MEM_SIZE_MIB, "no such format"));
+    }
+
+    /** Firecracker accepts 2^64−1 at PUT /machine-config; InstanceStart refuses it, naming the field and a size that fits. */
+    @Test
+    void sizesPastWhatEmberMapsAreRefusedWithTheHostsBound() {
+        long hostMib = (24000000L + 1048576L) >> 10;
+        VmmException e = assertThrows(VmmException.class, () -> HostMemory.requireBackable(-1L, MEMINFO));
+        assertEquals("machine-config.mem_size_mib is 18446744073709551615 MiB, more guest memory than Ember can map (64 TiB);"
+                + " PUT /machine-config with a mem_size_mib of at most " + hostMib + " (what this host can back)", e.getMessage());
+        e = assertThrows(VmmException.class, () -> HostMemory.requireBackable(Long.MIN_VALUE, "no such format"));
+        assertEquals("machine-config.mem_size_mib is 9223372036854775808 MiB, more guest memory than Ember can map (64 TiB);"
+                + " PUT /machine-config with a mem_size_mib of at most 67108864", e.getMessage());
     }
 }

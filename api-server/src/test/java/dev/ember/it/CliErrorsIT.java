@@ -36,6 +36,35 @@ class CliErrorsIT {
         }
     }
 
+    /**
+     * mem_size_mib is Firecracker's usize: 2^64−1 passes PUT /machine-config (and GET shows it),
+     * and InstanceStart refuses it with the field and a size that fits; the process keeps serving.
+     * From a config file the same start fails with 152.
+     */
+    @Test
+    void memSizeOfTwoToTheSixtyFourMinusOneFailsAtInstanceStart() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess p = EmberProcess.start("--api-sock", sock.toString())) {
+            dev.ember.api.UnixHttpClient http = p.api(sock);
+            assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 18446744073709551615}").status());
+            assertTrue(http.get("/machine-config").body().contains("\"mem_size_mib\":18446744073709551615"), p.describe());
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image() + "\"}").status());
+            dev.ember.api.UnixHttpClient.Response start = http.put("/actions", "{\"action_type\": \"InstanceStart\"}");
+            assertEquals(400, start.status(), start.body());
+            assertTrue(start.body().contains("machine-config.mem_size_mib is 18446744073709551615 MiB, more guest memory than Ember"
+                    + " can map (64 TiB); PUT /machine-config with a mem_size_mib of at most "), start.body());
+            assertEquals("Not started", dev.ember.config.StrictJson.MAPPER.readTree(http.get("/").body()).path("state").asText());
+            assertNoStackTrace(p);
+        }
+        Path cfg = Files.writeString(dir.resolve("big.json"), "{\"boot-source\":{\"kernel_image_path\":\"" + TestGuests.image()
+                + "\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":18446744073709551615}}");
+        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
+            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            assertTrue(p.stderr().contains("machine-config.mem_size_mib is 18446744073709551615 MiB"), p.describe());
+            assertNoStackTrace(p);
+        }
+    }
+
     @Test
     void unknownSectionIsRejectedWithTheAcceptedOnes() throws Exception {
         Path cfg = dir.resolve("c.json");

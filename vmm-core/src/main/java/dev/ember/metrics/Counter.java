@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLongFieldUpdater;
  * any thread. Readers see the running total; {@link #delta()} gives what accrued since the last
  * flush, which is what Firecracker's metrics files report.
  */
-public final class Counter {
+public final class Counter implements Metric {
     private static final AtomicLongFieldUpdater<Counter> VALUE = AtomicLongFieldUpdater.newUpdater(Counter.class, "value");
 
     private final String name;
@@ -18,6 +18,7 @@ public final class Counter {
         this.name = name;
     }
 
+    @Override
     public String name() {
         return name;
     }

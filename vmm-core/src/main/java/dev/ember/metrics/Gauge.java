@@ -5,7 +5,7 @@ package dev.ember.metrics;
  * (Firecracker's SharedStoreMetric). Metrics files report the value as is, not a delta.
  * Storing is one volatile write: no allocation, any thread.
  */
-public final class Gauge {
+public final class Gauge implements Metric {
     private final String name;
     private volatile long value;
 
@@ -13,6 +13,7 @@ public final class Gauge {
         this.name = name;
     }
 
+    @Override
     public String name() {
         return name;
     }

@@ -2,6 +2,8 @@ package dev.ember.vm;
 
 import dev.ember.eventloop.EventFd;
 import dev.ember.irq.InterruptLine;
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
 
 /**
  * An edge-triggered GSI backed by a KVM irqfd: {@link #trigger()} is one eventfd write, from any
@@ -14,6 +16,9 @@ import dev.ember.irq.InterruptLine;
  * A vCPU thread raising the line needs no kick: it re-enters KVM_RUN right after its exit.
  */
 final class IrqfdInterruptLine implements InterruptLine, AutoCloseable {
+    /** Firecracker's {@code interrupts.triggers}: every edge any device raised. */
+    private static final Counter TRIGGERS = FirecrackerMetrics.INTERRUPTS.declare().counter("triggers");
+
     private final EventFd eventFd;
     private final int gsi;
     private final Vcpu[] kickTargets;
@@ -27,6 +32,7 @@ final class IrqfdInterruptLine implements InterruptLine, AutoCloseable {
 
     @Override
     public void trigger() {
+        TRIGGERS.inc();
         // Every writer writes the same value, so sharing EventFd's write buffer across threads is harmless.
         eventFd.write(1);
         Vcpu[] targets = kickTargets;

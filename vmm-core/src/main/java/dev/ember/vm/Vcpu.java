@@ -5,8 +5,10 @@ import dev.ember.kvm.KvmRegs;
 import dev.ember.kvm.KvmRun;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
+import dev.ember.metrics.Gauge;
+import dev.ember.metrics.LatencyAggregate;
 import dev.ember.metrics.MetricGroup;
-import dev.ember.metrics.Metrics;
 import dev.ember.seccomp.ThreadFilters;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -20,12 +22,18 @@ import java.lang.invoke.VarHandle;
  */
 final class Vcpu implements Runnable {
     private static final Logger LOG = System.getLogger(Vcpu.class.getName());
-    private static final MetricGroup METRICS = Metrics.group("vcpu");
+    private static final MetricGroup METRICS = FirecrackerMetrics.VCPU.declare();
     private static final Counter EXIT_IO_IN = METRICS.counter("exit_io_in");
     private static final Counter EXIT_IO_OUT = METRICS.counter("exit_io_out");
     private static final Counter EXIT_MMIO_READ = METRICS.counter("exit_mmio_read");
     private static final Counter EXIT_MMIO_WRITE = METRICS.counter("exit_mmio_write");
     private static final Counter FAILURES = METRICS.counter("failures");
+    /** How long handling each kind of exit took (Firecracker's {@code *_agg}: min, max, sum). */
+    private static final LatencyAggregate EXIT_IO_IN_AGG = METRICS.latency("exit_io_in_agg");
+    private static final LatencyAggregate EXIT_IO_OUT_AGG = METRICS.latency("exit_io_out_agg");
+    private static final LatencyAggregate EXIT_MMIO_READ_AGG = METRICS.latency("exit_mmio_read_agg");
+    private static final LatencyAggregate EXIT_MMIO_WRITE_AGG = METRICS.latency("exit_mmio_write_agg");
+    private static final Gauge PANIC = FirecrackerMetrics.VMM.declare().gauge("panic_count");
 
     private final Vm vm;
     private final VcpuFd fd;
@@ -88,6 +96,7 @@ final class Vcpu implements Runnable {
         } catch (Throwable t) {
             LOG.log(Level.ERROR, name() + " failed", t);
             FAILURES.inc();
+            PANIC.set(1); // Firecracker's vmm.panic_count: a bug ended the VM
             vm.requestExit(ExitCode.UNEXPECTED_ERROR, name() + " failed: " + t);
         } finally {
             tid = 0;
@@ -189,28 +198,34 @@ final class Vcpu implements Runnable {
         int size = run.ioSize();
         int count = run.ioCount();
         long offset = run.ioDataOffset();
+        long start = System.nanoTime();
         if (run.ioDirection() == KvmRun.IO_OUT) {
             EXIT_IO_OUT.inc();
             for (int i = 0; i < count; i++) {
                 pio.write(port, size, run.readData(offset + (long) i * size, size));
             }
+            EXIT_IO_OUT_AGG.recordSince(start);
         } else {
             EXIT_IO_IN.inc();
             for (int i = 0; i < count; i++) {
                 run.writeData(offset + (long) i * size, size, pio.read(port, size));
             }
+            EXIT_IO_IN_AGG.recordSince(start);
         }
     }
 
     private void handleMmio() {
         long addr = run.mmioPhysAddr();
         int len = run.mmioLen();
+        long start = System.nanoTime();
         if (run.mmioIsWrite()) {
             EXIT_MMIO_WRITE.inc();
             mmio.write(addr, len, run.mmioData(len));
+            EXIT_MMIO_WRITE_AGG.recordSince(start);
         } else {
             EXIT_MMIO_READ.inc();
             run.mmioData(len, mmio.read(addr, len));
+            EXIT_MMIO_READ_AGG.recordSince(start);
         }
     }
 

@@ -3,8 +3,8 @@ package dev.ember.devices.legacy;
 import dev.ember.bus.BusDevice;
 import dev.ember.irq.InterruptLine;
 import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.MetricGroup;
-import dev.ember.metrics.Metrics;
 import dev.ember.snapshot.Snapshottable;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
@@ -46,7 +46,7 @@ public final class I8042Device implements BusDevice, Snapshottable {
     public I8042Device(InterruptLine kbdIrq, ExitRequest exit) {
         this.kbdIrq = kbdIrq;
         this.exit = exit;
-        MetricGroup g = Metrics.group("i8042");
+        MetricGroup g = FirecrackerMetrics.I8042.declare();
         resetCount = g.counter("reset_count");
         missedReads = g.counter("missed_read_count");
         missedWrites = g.counter("missed_write_count");

@@ -5,8 +5,8 @@ import dev.ember.eventloop.EventHandler;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.irq.InterruptLine;
 import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.MetricGroup;
-import dev.ember.metrics.Metrics;
 import dev.ember.snapshot.Snapshottable;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
@@ -75,7 +75,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     public Serial8250(InterruptLine irq, int outFd) {
         this.irq = irq;
         this.outFd = outFd;
-        MetricGroup g = Metrics.group("uart");
+        MetricGroup g = FirecrackerMetrics.UART.declare();
         writeCount = g.counter("write_count");
         readCount = g.counter("read_count");
         missedWrites = g.counter("missed_write_count");

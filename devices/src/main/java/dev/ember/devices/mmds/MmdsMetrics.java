@@ -1,8 +1,8 @@
 package dev.ember.devices.mmds;
 
 import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.MetricGroup;
-import dev.ember.metrics.Metrics;
 
 /**
  * Firecracker's {@code mmds} metrics group, shared by every interface's stack and by the HTTP
@@ -32,7 +32,7 @@ public final class MmdsMetrics {
     public final Counter connectionsDestroyed;
 
     public MmdsMetrics() {
-        this(Metrics.group("mmds"));
+        this(FirecrackerMetrics.MMDS.declare());
     }
 
     public MmdsMetrics(MetricGroup g) {

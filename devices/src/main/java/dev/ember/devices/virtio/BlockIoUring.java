@@ -33,8 +33,9 @@ final class BlockIoUring implements AutoCloseable {
          * @param kind       {@link #READ}, {@link #WRITE} or {@link #FLUSH}
          * @param bytes      the request's data length
          * @param error      0, or the errno of the failed read/write/fsync (-1: end of file)
+         * @param startNanos System.nanoTime() when the request was taken from the queue
          */
-        void complete(int head, long statusAddr, int kind, long bytes, int error);
+        void complete(int head, long statusAddr, int kind, long bytes, int error, long startNanos);
     }
 
     static final byte READ = 0, WRITE = 1, FLUSH = 2;
@@ -48,6 +49,7 @@ final class BlockIoUring implements AutoCloseable {
     private final byte[] kind = new byte[DEPTH];
     private final long[] length = new long[DEPTH];
     private final long[] fileOffset = new long[DEPTH];
+    private final long[] startNanos = new long[DEPTH];
     private final int[] fd = new int[DEPTH];
     private final int[] iovFirst = new int[DEPTH];
     private final int[] iovEnd = new int[DEPTH];
@@ -121,6 +123,7 @@ final class BlockIoUring implements AutoCloseable {
         statusAddr[s] = c.address(last) + c.length(last) - 1; // the status byte ends the chain
         kind[s] = k;
         length[s] = len;
+        startNanos[s] = System.nanoTime();
         return s;
     }
 
@@ -185,7 +188,7 @@ final class BlockIoUring implements AutoCloseable {
             res = 0;
         }
         free[freeCount++] = s;
-        completions.complete(head[s], statusAddr[s], kind[s], length[s], res);
+        completions.complete(head[s], statusAddr[s], kind[s], length[s], res, startNanos[s]);
     }
 
     @Override

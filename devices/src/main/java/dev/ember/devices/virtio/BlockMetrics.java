@@ -13,6 +13,8 @@ final class BlockMetrics {
     final DeviceCounter updateCount;
     final DeviceCounter updateFails;
     final DeviceCounter rateLimiterThrottled;
+    final DeviceLatency readAgg;
+    final DeviceLatency writeAgg;
 
     BlockMetrics(DeviceMetrics m) {
         readBytes = m.counter("read_bytes");
@@ -26,5 +28,7 @@ final class BlockMetrics {
         updateCount = m.counter("update_count");
         updateFails = m.counter("update_fails");
         rateLimiterThrottled = m.counter("rate_limiter_throttled_events");
+        readAgg = m.latency("read_agg");
+        writeAgg = m.latency("write_agg");
     }
 }

@@ -1,13 +1,13 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.metrics.GroupSchema;
 import dev.ember.metrics.MetricGroup;
-import dev.ember.metrics.Metrics;
 import java.util.EnumMap;
 
 /**
- * The metric groups of one device: {@code <kind>_<id>} and the aggregate {@code <kind>}.
- * Devices look their counters up once at construction; the transport uses the two counters
- * every virtio device has.
+ * The metric groups of one device: {@code <kind>_<id>} and the aggregate {@code <kind>}, each with
+ * every field of the kind's Firecracker schema. Devices look their counters up once at
+ * construction; the transport uses the counters every virtio device has.
  */
 public final class DeviceMetrics {
     private final MetricGroup own;
@@ -22,13 +22,13 @@ public final class DeviceMetrics {
     private final EnumMap<VirtqueueException.Reason, DeviceCounter> errorsByReason =
             new EnumMap<>(VirtqueueException.Reason.class);
 
-    public DeviceMetrics(String kind, String id) {
-        this(Metrics.group(kind + "_" + id), Metrics.group(kind));
+    public DeviceMetrics(GroupSchema kind, String id) {
+        this(kind.declare(kind.name() + "_" + id), kind.declare());
     }
 
     /** A device there is at most one of (vsock): its counters live in the {@code kind} group only. */
-    public static DeviceMetrics single(String kind) {
-        return new DeviceMetrics(Metrics.group(kind), null);
+    public static DeviceMetrics single(GroupSchema kind) {
+        return new DeviceMetrics(kind.declare(), null);
     }
 
     private DeviceMetrics(MetricGroup own, MetricGroup aggregate) {
@@ -61,6 +61,11 @@ public final class DeviceMetrics {
 
     public DeviceCounter counter(String name) {
         return new DeviceCounter(own.counter(name), aggregate == null ? null : aggregate.counter(name));
+    }
+
+    /** A duration kept per device (min, max, sum) and summed into the aggregate, as Firecracker's {@code read_agg}. */
+    public DeviceLatency latency(String name) {
+        return new DeviceLatency(own.latency(name), aggregate == null ? null : aggregate.latency(name));
     }
 
     public MetricGroup group() {

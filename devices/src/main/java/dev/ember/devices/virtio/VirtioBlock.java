@@ -4,6 +4,7 @@ import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -129,7 +130,7 @@ public final class VirtioBlock implements VirtioDevice {
             f |= Virtio.bit(F_DISCARD) | Virtio.bit(F_WRITE_ZEROES);
         }
         this.features = f;
-        this.metrics = new DeviceMetrics("block", driveId);
+        this.metrics = new DeviceMetrics(FirecrackerMetrics.BLOCK, driveId);
         this.m = new BlockMetrics(metrics);
         this.file = BlockBackingFile.open(driveId, path, readOnly);
         if (engine == BlockIoEngine.ASYNC) {
@@ -353,7 +354,7 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     /** An Async request finished: status byte, metrics, used-ring entry in completion order. */
-    private void complete(int head, long statusAddr, int kind, long bytes, int error) {
+    private void complete(int head, long statusAddr, int kind, long bytes, int error, long startNanos) {
         VirtioTransport t = transport;
         if (error != 0) {
             m.executeFails.inc();
@@ -362,9 +363,11 @@ public final class VirtioBlock implements VirtioDevice {
         } else if (kind == BlockIoUring.READ) {
             m.readBytes.add(bytes);
             m.readCount.inc();
+            m.readAgg.recordSince(startNanos);
         } else if (kind == BlockIoUring.WRITE) {
             m.writeBytes.add(bytes);
             m.writeCount.inc();
+            m.writeAgg.recordSince(startNanos);
         }
         if (t == null || t.broken()) {
             return; // reset meanwhile: the driver no longer owns this chain
@@ -499,12 +502,14 @@ public final class VirtioBlock implements VirtioDevice {
             m.invalidReqs.inc();
             return S_IOERR;
         }
+        long start = System.nanoTime();
         int n = c.toIovecs(true, 0, len, iov, 0);
         if (!transfer(false, n, sector * BlockBackingFile.SECTOR_SIZE)) {
             return S_IOERR;
         }
         m.readBytes.add(len);
         m.readCount.inc();
+        m.readAgg.recordSince(start);
         return S_OK;
     }
 
@@ -517,12 +522,14 @@ public final class VirtioBlock implements VirtioDevice {
             m.invalidReqs.inc();
             return S_IOERR;
         }
+        long start = System.nanoTime();
         int n = c.toIovecs(false, 16, len, iov, 0);
         if (!transfer(true, n, sector * BlockBackingFile.SECTOR_SIZE)) {
             return S_IOERR;
         }
         m.writeBytes.add(len);
         m.writeCount.inc();
+        m.writeAgg.recordSince(start);
         return S_OK;
     }
 

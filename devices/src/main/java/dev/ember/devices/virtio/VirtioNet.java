@@ -7,6 +7,7 @@ import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -127,7 +128,7 @@ public final class VirtioNet implements VirtioDevice {
             f |= Virtio.bit(F_MTU);
         }
         this.features = f;
-        this.metrics = new DeviceMetrics("net", ifaceId);
+        this.metrics = new DeviceMetrics(FirecrackerMetrics.NET, ifaceId);
         this.m = new NetMetrics(metrics);
     }
 

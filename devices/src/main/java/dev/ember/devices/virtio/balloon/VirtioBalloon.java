@@ -12,6 +12,7 @@ import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.LibC;
@@ -48,7 +49,7 @@ public final class VirtioBalloon implements VirtioDevice {
     static final int INFLATE = 0, DEFLATE = 1, STATS = 2, HINT = 3, REPORT = 4;
 
     private final long features;
-    private final DeviceMetrics metrics = DeviceMetrics.single("balloon");
+    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.BALLOON);
     private final BalloonMetrics m = new BalloonMetrics(metrics);
     private final BalloonStatistics stats = new BalloonStatistics();
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);

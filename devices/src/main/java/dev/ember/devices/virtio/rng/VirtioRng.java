@@ -10,6 +10,7 @@ import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -34,7 +35,7 @@ public final class VirtioRng implements VirtioDevice {
     public static final long MAX_REQUEST_BYTES = 64 * 1024;
 
     private final RateLimiter limiter;
-    private final DeviceMetrics metrics = DeviceMetrics.single("entropy");
+    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.ENTROPY);
     private final EntropyMetrics m = new EntropyMetrics(metrics);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::onRateLimiterTimer;

@@ -11,6 +11,7 @@ import dev.ember.devices.virtio.VirtqueueException.Reason;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics;
 
 /**
  * virtio-vsock (virtio 1.2, 5.10): RX, TX and event queues, config space {@code le64 guest_cid},
@@ -35,7 +36,7 @@ public final class VirtioVsock implements VirtioDevice {
 
     private final long guestCid;
     private final String udsPath;
-    private final DeviceMetrics metrics = DeviceMetrics.single("vsock");
+    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.VSOCK);
     private final VsockMetrics m = new VsockMetrics(metrics);
     private final VsockMuxer muxer;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
