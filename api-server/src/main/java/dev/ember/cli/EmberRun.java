@@ -18,7 +18,7 @@ import dev.ember.config.VmResources;
 import dev.ember.logging.Logging;
 import dev.ember.logging.MetricsWriter;
 import dev.ember.metrics.FirecrackerMetrics;
-import dev.ember.metrics.Gauge;
+import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.json.SeccompFilters;
@@ -205,16 +205,28 @@ final class EmberRun {
         }
     }
 
-    private static final Gauge SIGHUP_HANDLED = FirecrackerMetrics.SIGNALS.declare().gauge("sighup");
+    private static final MetricGroup SIGNALS = FirecrackerMetrics.SIGNALS.declare();
 
-    /** SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's does. */
+    /**
+     * SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's
+     * does for the first two. SIGXFSZ and SIGXCPU (a file-size or CPU-time limit reached) end it
+     * with Firecracker's 151 and 154. SIGHUP, SIGXFSZ and SIGXCPU are stored as 1 in Firecracker's
+     * {@code signals} group, which the last metrics line carries. SIGPIPE stays ignored, as the
+     * JVM has it: a handler would start a thread per signal, and a guest writing to a closed
+     * console could raise thousands a second.
+     */
     @SuppressWarnings("restriction")
     private static void installSignalHandlers(MicroVm vmm) {
-        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+        for (String name : new String[] {"TERM", "INT", "HUP", "XFSZ", "XCPU"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-                    if (name.equals("HUP")) {
-                        SIGHUP_HANDLED.set(1); // Firecracker's signals.sighup (0 or 1), in the last metrics line
+                    if (!name.equals("TERM") && !name.equals("INT")) {
+                        SIGNALS.gauge("sig" + name.toLowerCase(java.util.Locale.ROOT)).set(1);
+                    }
+                    if (name.equals("XFSZ") || name.equals("XCPU")) {
+                        vmm.terminate(name.equals("XFSZ") ? ExitCode.SIGXFSZ : ExitCode.SIGXCPU,
+                                "intercepted SIG" + name + " (a file-size or CPU-time limit of this process was reached)");
+                        return;
                     }
                     LOG.log(System.Logger.Level.INFO, "received SIG" + name + ", stopping the microVM");
                     vmm.shutdown();

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The metrics line of the real {@code bin/ember}, read back from its metrics file, against
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Firecracker's {@code src/vmm/src/logger/metrics.rs} and the device {@code metrics.rs} files;
  * Kata's {@code src/runtime/virtcontainers/fc_metrics.go}), not from Ember's declaration. Then
  * counters that must move on real events do: a deprecated field, PUTs that succeed and fail,
- * a guest's block reads, its port writes, SIGHUP.
+ * a guest's block reads, its port writes, interrupts and event-loop events, SIGHUP, SIGXFSZ, SIGXCPU.
  */
 class FirecrackerMetricsIT {
     /**
@@ -208,22 +210,27 @@ class FirecrackerMetricsIT {
         JsonNode vcpu = last.path("vcpu");
         assertTrue(vcpu.path("exit_io_out").asLong() > 0 && vcpu.path("exit_mmio_write").asLong() > 0, vcpu.toString());
         assertTrue(last.path("uart").path("write_count").asLong() > 0, last.path("uart").toString());
+        assertTrue(last.path("vmm").path("device_events").asLong() > 0, "queue notifications reached the event loop: " + last.path("vmm"));
         assertTrue(last.path("interrupts").path("triggers").asLong() > 0, "the guest's block requests were completed by interrupts: "
                 + last.path("interrupts"));
     }
 
-    @Test
-    void sighupIsCountedInTheLastLine() throws Exception {
+    /** Firecracker's signal metrics: the handled signal is stored as 1 and the last line, written as the VMM ends, has it. */
+    @ParameterizedTest(name = "SIG{0} -> exit {1}")
+    @CsvSource({"HUP, 0", "XFSZ, 151", "XCPU, 154"})
+    void aHandledSignalIsInTheLastLine(String signal, int exitCode) throws Exception {
         Path sock = dir.resolve("api.sock");
         Path metrics = Files.createFile(dir.resolve("metrics.json"));
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--metrics-path", metrics.toString())) {
             vm.api(sock).get("/");
-            new ProcessBuilder("kill", "-HUP", Long.toString(vm.pid())).start().waitFor();
-            assertEquals(0, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
+            new ProcessBuilder("kill", "-" + signal, Long.toString(vm.pid())).start().waitFor();
+            assertEquals(exitCode, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
         }
         List<JsonNode> all = lines(metrics);
         assertTrue(!all.isEmpty(), "the VMM flushes its metrics when it ends");
         JsonNode signals = all.get(all.size() - 1).path("signals");
-        assertEquals(1, signals.path("sighup").asLong(), signals.toString());
+        for (String name : List.of("sighup", "sigxfsz", "sigxcpu")) {
+            assertEquals(name.equals("sig" + signal.toLowerCase()) ? 1 : 0, signals.path(name).asLong(), signals.toString());
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.ember.eventloop;
 
+import dev.ember.metrics.Counter;
+import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
@@ -111,6 +113,9 @@ public final class EventLoop implements AutoCloseable {
         return t;
     }
 
+    /** Kata's vmm.device_events (older Firecracker's name): every event the loop handed to a handler. */
+    private static final Counter DEVICE_EVENTS = FirecrackerMetrics.VMM.declare().counter("device_events");
+
     private void run() {
         while (running) {
             int n = Native.LIBC.epoll_wait(epfd, events.address(), MAX_EVENTS, -1);
@@ -126,6 +131,7 @@ public final class EventLoop implements AutoCloseable {
                 int fd = (int) events.getLongLong((long) i * EPOLL_EVENT_SIZE + 4);
                 EventHandler handler = fd < h.length ? h[fd] : null;
                 if (handler != null) {
+                    DEVICE_EVENTS.inc();
                     handler.onEvent(mask);
                 }
             }

@@ -41,7 +41,7 @@ public final class I8042Device implements BusDevice, Snapshottable {
     private int control = CTR_KBD_INT;
     private int outp;
     private int pendingCmd;
-    private final Counter resetCount, missedReads, missedWrites;
+    private final Counter resetCount, missedReads, missedWrites, readCount, writeCount, errorCount;
 
     public I8042Device(InterruptLine kbdIrq, ExitRequest exit) {
         this.kbdIrq = kbdIrq;
@@ -50,12 +50,16 @@ public final class I8042Device implements BusDevice, Snapshottable {
         resetCount = g.counter("reset_count");
         missedReads = g.counter("missed_read_count");
         missedWrites = g.counter("missed_write_count");
+        readCount = g.counter("read_count");
+        writeCount = g.counter("write_count");
+        errorCount = g.counter("error_count");
     }
 
     @Override
     public long read(long offset, int size) {
         synchronized (this) {
             if (offset == OFF_CMD) {
+                readCount.inc();
                 return status;
             }
             if (offset == OFF_DATA) {
@@ -63,6 +67,7 @@ public final class I8042Device implements BusDevice, Snapshottable {
                     missedReads.inc();
                     return 0;
                 }
+                readCount.inc();
                 int b = buf[bufHead] & 0xff;
                 bufHead = (bufHead + 1) % BUF_SIZE;
                 bufCount--;
@@ -91,8 +96,9 @@ public final class I8042Device implements BusDevice, Snapshottable {
                     case CMD_KBD_TEST: raise = push(0x00); break;
                     case CMD_DISABLE_KBD: case CMD_ENABLE_KBD: break;
                     case CMD_PULSE_RESET: reset = true; break;
-                    default: missedWrites.inc();
+                    default: missedWrites.inc(); return;
                 }
+                writeCount.inc();
             } else if (offset == OFF_DATA) {
                 status &= ~SR_CMD_DATA;
                 if (pendingCmd == CMD_WRITE_CTR) {
@@ -104,6 +110,7 @@ public final class I8042Device implements BusDevice, Snapshottable {
                     raise = push(0xfa);
                 }
                 pendingCmd = 0;
+                writeCount.inc();
             }
         }
         if (raise) {
@@ -135,6 +142,7 @@ public final class I8042Device implements BusDevice, Snapshottable {
         boolean raise;
         synchronized (this) {
             if (bufCount + 11 > BUF_SIZE) {
+                errorCount.inc();
                 throw new IllegalStateException("the i8042 keyboard buffer is full; the guest is not reading it");
             }
             raise = push(0x14);         // Ctrl down

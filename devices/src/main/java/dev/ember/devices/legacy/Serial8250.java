@@ -66,7 +66,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private ConsoleEscape escape;
     private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
 
-    private final Counter writeCount, readCount, missedWrites, flushCount;
+    private final Counter writeCount, readCount, missedWrites, missedReads, flushCount;
 
     /**
      * @param irq   the UART's interrupt line
@@ -79,6 +79,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
         writeCount = g.counter("write_count");
         readCount = g.counter("read_count");
         missedWrites = g.counter("missed_write_count");
+        missedReads = g.counter("missed_read_count");
         flushCount = g.counter("flush_count");
     }
 
@@ -233,6 +234,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     private int popRx() {
         if (rxCount == 0) {
+            missedReads.inc(); // the guest read the receive register with nothing received
             return 0;
         }
         int b = rx[rxHead] & 0xff;

@@ -50,4 +50,30 @@ class I8042DeviceTest {
             assertEquals(0, dev.read(4, 1) & 1);
         }
     }
+
+    /** Firecracker's i8042 counters: served reads and writes, missed ones, and a Ctrl-Alt-Del that found the buffer full. */
+    @Test
+    void readsWritesAndMissesAreCounted() {
+        dev.ember.metrics.MetricGroup g = dev.ember.metrics.FirecrackerMetrics.I8042.declare();
+        long reads = g.counter("read_count").get();
+        long writes = g.counter("write_count").get();
+        long missedReads = g.counter("missed_read_count").get();
+        long missedWrites = g.counter("missed_write_count").get();
+        long errors = g.counter("error_count").get();
+        try (EventFdLine irq = new EventFdLine()) {
+            I8042Device dev = new I8042Device(irq, (c, r) -> { });
+            dev.write(4, 1, 0x20);  // read CTR: served
+            dev.read(4, 1);         // status
+            dev.read(0, 1);         // the CTR byte
+            dev.read(0, 1);         // nothing queued: missed
+            dev.write(4, 1, 0x42);  // no such command: missed
+            dev.sendCtrlAltDel();   // 11 bytes queued, never read
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, dev::sendCtrlAltDel);
+        }
+        assertEquals(2, g.counter("read_count").get() - reads);
+        assertEquals(1, g.counter("write_count").get() - writes);
+        assertEquals(1, g.counter("missed_read_count").get() - missedReads);
+        assertEquals(1, g.counter("missed_write_count").get() - missedWrites);
+        assertEquals(1, g.counter("error_count").get() - errors);
+    }
 }
