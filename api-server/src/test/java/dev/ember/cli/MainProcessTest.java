@@ -100,6 +100,42 @@ class MainProcessTest {
     }
 
     /**
+     * Seccomp goes on without jnr-ffi's generated LibC binding (RawSyscall), which is made only
+     * once the API serves, on main (vmm filter only), and works under the filter: the log says so
+     * in that order, and a VM built afterwards (libc calls: /dev/kvm, guest memory) runs.
+     */
+    @Test
+    void libcIsBoundAfterTheApiServesAndUnderTheFilter() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Process p = start("--api-sock", sock.toString(), "--level", "Debug");
+        try {
+            awaitSocket(sock, p);
+            assertTrue(curl(sock, "http://localhost/").contains("\"state\":\"Not started\""), output());
+            assertEquals("", curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 1, \"mem_size_mib\": 32}", "http://localhost/machine-config"));
+            String log = output();
+            for (int i = 0; i < 600 && !log.contains("libc bound in"); i++) {
+                Thread.sleep(100);
+                log = output();
+            }
+            int seccomp = log.indexOf("seccomp filter installed on all threads");
+            int ready = log.indexOf("Ember ready");
+            int bound = log.indexOf("libc bound in");
+            assertTrue(seccomp >= 0 && ready > seccomp && bound > ready, log);
+            // libc through the binding, under the filter: the logger's file is opened with open(2).
+            Path logFile = Files.createFile(dir.resolve("ember.log"));
+            assertEquals("", curl(sock, "-X", "PUT", "-d", "{\"log_path\": \"" + logFile + "\", \"level\": \"Info\"}",
+                    "http://localhost/logger"), output());
+            assertEquals("", curl(sock, "-X", "PUT", "-d", "{\"vcpu_count\": 2, \"mem_size_mib\": 32}", "http://localhost/machine-config"));
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), output());
+            assertTrue(Files.readString(logFile).contains("Ember exiting"), Files.readString(logFile));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /**
      * The API runs without JMX: XNIO's NIO provider registered MBeans, which started the platform
      * MBean server (JMX and JFR providers) in every process. Nor is picocli loaded for an ordinary
      * command line (OrdinaryArgs reads it). The class-loading log of a process that served requests

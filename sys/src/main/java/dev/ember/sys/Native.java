@@ -15,6 +15,11 @@ public final class Native {
 
     private Native() {}
 
+    /** Binds {@link #LIBC} now (class initialisation does it) rather than at its first use. */
+    public static void bind() {
+        // Nothing more: calling a static method initialises the class.
+    }
+
     public static int errno() {
         return RUNTIME.getLastError();
     }

@@ -1,7 +1,7 @@
 package dev.ember.seccomp;
 
-import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import com.kenai.jffi.MemoryIO;
+import dev.ember.sys.RawSyscall;
 
 /** A compiled classic BPF program: parallel arrays of {@code struct sock_filter} fields. */
 public final class BpfProgram {
@@ -40,17 +40,16 @@ public final class BpfProgram {
         return k[i];
     }
 
-    /** The instructions as an array of struct sock_filter in fresh native memory. */
-    public Pointer toNative() {
-        Pointer p = Native.allocate(code.length * SockFilter.SIZE);
+    /** Writes the instructions as an array of struct sock_filter at {@code address} ({@link #length} * 8 bytes). */
+    public void writeTo(long address) {
+        MemoryIO memory = RawSyscall.memory();
         for (int i = 0; i < code.length; i++) {
-            long at = (long) i * SockFilter.SIZE;
-            p.putShort(at + SockFilter.CODE, code[i]);
-            p.putByte(at + SockFilter.JT, jt[i]);
-            p.putByte(at + SockFilter.JF, jf[i]);
-            p.putInt(at + SockFilter.K, k[i]);
+            long at = address + (long) i * SockFilter.SIZE;
+            memory.putShort(at + SockFilter.CODE, code[i]);
+            memory.putByte(at + SockFilter.JT, jt[i]);
+            memory.putByte(at + SockFilter.JF, jf[i]);
+            memory.putInt(at + SockFilter.K, k[i]);
         }
-        return p;
     }
 
     /** One instruction a line, as {@code code jt jf k} in hex: for docs and debugging. */

@@ -1,10 +1,10 @@
 package dev.ember.seccomp;
 
+import com.kenai.jffi.MemoryIO;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
-import java.lang.ref.Reference;
-import jnr.ffi.Pointer;
+import dev.ember.sys.RawSyscall;
 
 /**
  * Installs a compiled filter on every thread of this process.
@@ -13,6 +13,9 @@ import jnr.ffi.Pointer;
  * handler...), so a filter on the calling thread alone would leave most of the process
  * unfiltered. SECCOMP_FILTER_FLAG_TSYNC makes the kernel attach the filter to all threads of the
  * process atomically, and threads started later inherit it.
+ *
+ * <p>The calls go through {@link RawSyscall}, not {@link Native#LIBC}: a filter is on before the
+ * first API request, and binding LibC (jnr-ffi's generated code) waits until the API serves.
  */
 public final class Seccomp {
     static final int SECCOMP_SET_MODE_FILTER = 1;
@@ -35,7 +38,7 @@ public final class Seccomp {
      * Filters stack: a second call adds a filter, it never replaces one.
      */
     public static void install(BpfProgram program) {
-        Native.check(Native.LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        setNoNewPrivs();
         long rc = setModeFilter(program, SECCOMP_FILTER_FLAG_TSYNC);
         if (rc > 0) {
             throw new SeccompFilterException("seccomp TSYNC failed: thread " + rc
@@ -55,8 +58,8 @@ public final class Seccomp {
     public static void installOnThisThread(BpfProgram program) {
         // Set already when a process-wide filter is on (TSYNC sets it on every thread), and then
         // that filter does not allow setting it again.
-        if (Native.LIBC.prctl(LibC.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
-            Native.check(Native.LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        if (RawSyscall.call(Native.SYS_PRCTL, LibC.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+            setNoNewPrivs();
         }
         long rc = setModeFilter(program, 0);
         if (rc != 0) {
@@ -65,16 +68,26 @@ public final class Seccomp {
         }
     }
 
+    private static void setNoNewPrivs() {
+        if (RawSyscall.call(Native.SYS_PRCTL, LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            throw new NativeException("prctl(PR_SET_NO_NEW_PRIVS)", RawSyscall.errno());
+        }
+    }
+
     /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog): its result, or -errno when it failed. */
     private static long setModeFilter(BpfProgram program, int flags) {
-        Pointer insns = program.toNative();
-        Pointer fprog = Native.allocate(SockFilter.FPROG_SIZE);
-        fprog.putShort(SockFilter.FPROG_LEN, (short) program.length());
-        fprog.putAddress(SockFilter.FPROG_FILTER, insns.address());
-        long rc = Native.LIBC.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, fprog.address());
-        int errno = Native.errno();
-        Reference.reachabilityFence(insns);
-        Reference.reachabilityFence(fprog);
-        return rc < 0 ? -errno : rc;
+        long insns = RawSyscall.allocate((long) program.length() * SockFilter.SIZE);
+        long fprog = RawSyscall.allocate(SockFilter.FPROG_SIZE);
+        try {
+            program.writeTo(insns);
+            MemoryIO memory = RawSyscall.memory();
+            memory.putShort(fprog + SockFilter.FPROG_LEN, (short) program.length());
+            memory.putAddress(fprog + SockFilter.FPROG_FILTER, insns);
+            long rc = RawSyscall.call(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, fprog, 0, 0);
+            return rc < 0 ? -RawSyscall.errno() : rc;
+        } finally {
+            RawSyscall.free(fprog);
+            RawSyscall.free(insns);
+        }
     }
 }
