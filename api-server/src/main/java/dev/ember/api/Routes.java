@@ -31,6 +31,7 @@ import dev.ember.app.VmmCommand.PutBootSource;
 import dev.ember.app.VmmCommand.PutCpuConfig;
 import dev.ember.app.VmmCommand.PutDrive;
 import dev.ember.app.VmmCommand.PutEntropy;
+import dev.ember.app.VmmCommand.PutPmem;
 import dev.ember.app.VmmCommand.PutLogger;
 import dev.ember.app.VmmCommand.PutMachineConfig;
 import dev.ember.app.VmmCommand.PutMetrics;
@@ -60,6 +61,7 @@ import dev.ember.config.MetricsConfig;
 import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.NetworkInterfaceUpdate;
+import dev.ember.config.PmemConfig;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
@@ -121,6 +123,9 @@ public final class Routes {
             withBody("PATCH", "/network-interfaces/{iface_id}", NetworkInterfaceUpdate.class, "network",
                     "Changes a network interface's rate limiters.",
                     PatchNetworkInterface.class, (b, call) -> new PatchNetworkInterface(sameId(call, "iface_id", b.ifaceId(), b))),
+
+            withBody("PUT", "/pmem/{id}", PmemConfig.class, "pmem", "Creates or replaces a virtio-pmem device (pre-boot only).",
+                    PutPmem.class, (b, call) -> new PutPmem(sameId(call, "id", b.id(), b))),
 
             withBody("PUT", "/vsock", VsockConfig.class, "vsock", "Creates or replaces the vsock device.",
                     PutVsock.class, (b, call) -> new PutVsock(b)),

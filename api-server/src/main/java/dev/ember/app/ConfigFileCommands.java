@@ -11,6 +11,7 @@ import dev.ember.config.MachineConfig;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
+import dev.ember.config.PmemConfig;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.VmConfigFile;
 import dev.ember.config.VsockConfig;
@@ -68,6 +69,11 @@ public final class ConfigFileCommands implements VmConfigFile.Sections {
     @Override
     public void putNetworkInterface(NetworkInterfaceConfig iface) {
         commands.add(new VmmCommand.PutNetworkInterface(iface));
+    }
+
+    @Override
+    public void putPmem(PmemConfig config) {
+        commands.add(new VmmCommand.PutPmem(config));
     }
 
     @Override

@@ -17,11 +17,15 @@ import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
 import dev.ember.devices.virtio.balloon.VirtioBalloon;
+import dev.ember.devices.virtio.pmem.PmemBackingFile;
+import dev.ember.devices.virtio.pmem.PmemException;
+import dev.ember.devices.virtio.pmem.VirtioPmem;
 import dev.ember.devices.virtio.rng.VirtioRng;
 import dev.ember.devices.virtio.vsock.VirtioVsock;
 import dev.ember.devices.virtio.vsock.VsockException;
 import dev.ember.config.BalloonConfig;
 import dev.ember.config.EntropyConfig;
+import dev.ember.config.PmemConfig;
 import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
 import java.nio.file.Path;
@@ -32,7 +36,8 @@ import java.util.Map;
 
 /**
  * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
- * device first of all, so it is {@code /dev/vda}), then network interfaces, then vsock, balloon and entropy; device n on the
+ * device first of all, so it is {@code /dev/vda}), then network interfaces, pmem devices (each file mapped above
+ * guest RAM as a KVM slot of its own), then vsock, balloon and entropy; device n on the
  * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
  * configuration records to the device constructors and collects the kernel command-line
  * additions ({@code virtio_mmio.device=...}, {@code root=...}).
@@ -71,6 +76,15 @@ final class VirtioDevices implements AutoCloseable {
                 v.nets.put(n.ifaceId(), net);
             }
             MmdsWiring.attach(resources.mmdsConfig(), v.nets, mmdsStore);
+            List<PmemConfig> pmem = resources.pmem();
+            for (int i = 0; i < pmem.size(); i++) {
+                PmemConfig p = pmem.get(i);
+                v.add(m, pmem(m, p));
+                if (p.root()) {
+                    v.arg("root=/dev/pmem" + i); // the guest numbers them in attach order
+                    v.arg(p.isReadOnly() ? "ro" : "rw");
+                }
+            }
             VsockConfig vc = resources.vsock();
             if (vc != null) {
                 v.vsock = new VirtioVsock(vc.guestCid(), vc.udsPath());
@@ -97,6 +111,24 @@ final class VirtioDevices implements AutoCloseable {
             throw e;
         }
         return v;
+    }
+
+    /** The file mapped and given its guest region; the device takes both (and releases them on close). */
+    private static VirtioPmem pmem(KvmMicroVm.Machine m, PmemConfig p) throws VmmException {
+        PmemBackingFile file;
+        try {
+            file = PmemBackingFile.open(Path.of(p.pathOnHost()), p.isReadOnly());
+        } catch (PmemException e) {
+            throw new VmmException("Cannot create pmem device: " + e.getMessage() + " (pmem \"" + p.id() + "\")");
+        }
+        try {
+            dev.ember.vm.Vm.DeviceMemory region = m.vm.mapDeviceMemory(file.hostAddress(), file.mappedSize(),
+                    PmemBackingFile.ALIGNMENT, p.isReadOnly());
+            return new VirtioPmem(p.id(), file, region.guestBase(), () -> m.vm.unmapDeviceMemory(region), limiter(p.rateLimiter()));
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
     }
 
     private void add(KvmMicroVm.Machine m, VirtioDevice device) {

@@ -19,6 +19,7 @@ import dev.ember.config.MetricsConfig;
 import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.NetworkInterfaceUpdate;
+import dev.ember.config.PmemConfig;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
@@ -84,6 +85,7 @@ public sealed interface VmmCommand {
         R patchDrive(PatchDrive c) throws ConfigException, VmmException;
         R putNetworkInterface(PutNetworkInterface c) throws ConfigException, VmmException;
         R patchNetworkInterface(PatchNetworkInterface c) throws ConfigException, VmmException;
+        R putPmem(PutPmem c) throws ConfigException, VmmException;
         R putVsock(PutVsock c) throws ConfigException, VmmException;
         R putEntropy(PutEntropy c) throws ConfigException, VmmException;
         R putSerial(PutSerial c) throws ConfigException, VmmException;
@@ -216,6 +218,13 @@ public sealed interface VmmCommand {
     record PatchNetworkInterface(NetworkInterfaceUpdate update) implements VmmCommand {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchNetworkInterface(this);
+        }
+    }
+
+    @When(Phase.PRE_BOOT)
+    record PutPmem(PmemConfig config) implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.putPmem(this);
         }
     }
 

@@ -339,6 +339,12 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     }
 
     @Override
+    public VmmResult putPmem(VmmCommand.PutPmem c) throws ConfigException {
+        resources.putPmem(c.config());
+        return VmmResult.DONE;
+    }
+
+    @Override
     public VmmResult putVsock(VmmCommand.PutVsock c) throws ConfigException {
         resources.setVsock(c.config());
         return VmmResult.DONE;

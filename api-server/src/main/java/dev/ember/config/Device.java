@@ -16,6 +16,7 @@ public enum Device {
     NETWORK_INTERFACES("network-interfaces", true),
     /** io_uring block I/O (devices' BlockIoUring); Sync, the default, is preadv/pwritev on the event loop. */
     DRIVE_IO_ENGINE_ASYNC("drives.io_engine Async", true),
+    PMEM("pmem", true),
     VSOCK("vsock", true),
     BALLOON("balloon", true),
     ENTROPY("entropy", true),

@@ -21,6 +21,7 @@ public record VmConfigFile(
         @JsonProperty("cpu-config") JsonNode cpuConfig,
         @JsonProperty("drives") List<DriveConfig> drives,
         @JsonProperty("network-interfaces") List<NetworkInterfaceConfig> networkInterfaces,
+        @JsonProperty("pmem") List<PmemConfig> pmem,
         @JsonProperty("vsock") VsockConfig vsock,
         @JsonProperty("balloon") BalloonConfig balloon,
         @JsonProperty("entropy") EntropyConfig entropy,
@@ -31,10 +32,10 @@ public record VmConfigFile(
 
     /** Top-level keys in the order they are applied (dependencies first). */
     public static final List<String> SECTIONS = List.of("logger", "metrics", "boot-source", "machine-config",
-            "cpu-config", "drives", "network-interfaces", "vsock", "balloon", "entropy", "mmds-config", "serial");
+            "cpu-config", "drives", "network-interfaces", "pmem", "vsock", "balloon", "entropy", "mmds-config", "serial");
 
     /** Firecracker sections Ember does not model at all. */
-    static final List<String> FIRECRACKER_ONLY = List.of("pmem", "memory-hotplug");
+    static final List<String> FIRECRACKER_ONLY = List.of("memory-hotplug");
 
     /**
      * Where a configuration file's sections go, one method per section entry, in
@@ -49,6 +50,7 @@ public record VmConfigFile(
         void setCpuConfig(CpuConfig config) throws ConfigException;
         void putDrive(DriveConfig drive) throws ConfigException;
         void putNetworkInterface(NetworkInterfaceConfig iface) throws ConfigException;
+        void putPmem(PmemConfig config) throws ConfigException;
         void setVsock(VsockConfig config) throws ConfigException;
         void setBalloon(BalloonConfig config) throws ConfigException;
         void setEntropy(EntropyConfig config) throws ConfigException;
@@ -96,7 +98,7 @@ public record VmConfigFile(
                     continue;
                 }
                 throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "section \"" + name + "\" is a Firecracker feature Ember does not support yet;"
-                        + " remove it (" + (name.equals("pmem") ? "an empty list []" : "null") + " is accepted)");
+                        + " remove it (null is accepted)");
             }
             if (!SECTIONS.contains(name)) {
                 List<String> accepted = new ArrayList<>(SECTIONS);
@@ -133,6 +135,12 @@ public record VmConfigFile(
                 requireArray(node, section);
                 for (int i = 0; i < node.size(); i++) {
                     to.putNetworkInterface(StrictJson.convert(node.get(i), NetworkInterfaceConfig.class, section + "[" + i + "]"));
+                }
+            }
+            case "pmem" -> {
+                requireArray(node, section);
+                for (int i = 0; i < node.size(); i++) {
+                    to.putPmem(StrictJson.convert(node.get(i), PmemConfig.class, section + "[" + i + "]"));
                 }
             }
             case "vsock" -> to.setVsock(StrictJson.convert(node, VsockConfig.class, section));

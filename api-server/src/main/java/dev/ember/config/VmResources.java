@@ -25,6 +25,8 @@ public final class VmResources implements VmConfigFile.Sections {
     /** Root device first, then in insertion order (Firecracker's block device ordering). */
     private final List<DriveConfig> drives = new ArrayList<>();
     private final Map<String, NetworkInterfaceConfig> networkInterfaces = new LinkedHashMap<>();
+    /** In insertion order: the guest names them /dev/pmem0, /dev/pmem1, ... (Firecracker). */
+    private final List<PmemConfig> pmem = new ArrayList<>();
     private VsockConfig vsock;
     private BalloonConfig balloon;
     private EntropyConfig entropy;
@@ -106,6 +108,11 @@ public final class VmResources implements VmConfigFile.Sections {
         drive.validate();
         int index = driveIndex(drive.driveId());
         boolean hasRoot = !drives.isEmpty() && drives.get(0).root();
+        PmemConfig pmemRoot = pmemRoot();
+        if (drive.root() && pmemRoot != null) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "Attempt to add block as a root device while the root device defined as a pmem device"
+                    + " (pmem \"" + pmemRoot.id() + "\" is the root device; set is_root_device to false for \"" + drive.driveId() + "\")");
+        }
         if (drive.root() && hasRoot && index != 0) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "A root block device already exists! (drive \"" + drives.get(0).driveId()
                     + "\" is the root device; set is_root_device to false for \"" + drive.driveId() + "\")");
@@ -161,6 +168,51 @@ public final class VmResources implements VmConfigFile.Sections {
             }
         }
         return -1;
+    }
+
+    // ---- pmem --------------------------------------------------------------------------
+
+    public synchronized List<PmemConfig> pmem() {
+        return List.copyOf(pmem);
+    }
+
+    /**
+     * Inserts or replaces (in place) the pmem device with this id; at most one root device in
+     * all, block or pmem (Firecracker's checks and texts).
+     */
+    public synchronized void putPmem(PmemConfig config) throws ConfigException {
+        Check.required(config, "pmem");
+        config.validate();
+        if (config.root() && !drives.isEmpty() && drives.get(0).root()) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "Attempt to add pmem as a root device while the root device defined as a block device"
+                    + " (drive \"" + drives.get(0).driveId() + "\" is the root device; set root_device to false for \"" + config.id() + "\")");
+        }
+        int index = -1;
+        for (int i = 0; i < pmem.size(); i++) {
+            if (pmem.get(i).id().equals(config.id())) {
+                index = i;
+            }
+        }
+        PmemConfig root = pmemRoot();
+        if (config.root() && root != null && !root.id().equals(config.id())) {
+            throw new ConfigException(ConfigException.Reason.CONFLICT, "A root pmem device already exist (pmem \"" + root.id()
+                    + "\" is the root device; set root_device to false for \"" + config.id() + "\")");
+        }
+        if (index < 0) {
+            pmem.add(config);
+        } else {
+            pmem.set(index, config);
+        }
+        bootConfigured = true;
+    }
+
+    private PmemConfig pmemRoot() {
+        for (PmemConfig p : pmem) {
+            if (p.root()) {
+                return p;
+            }
+        }
+        return null;
     }
 
     // ---- network interfaces ------------------------------------------------------------
@@ -447,6 +499,7 @@ public final class VmResources implements VmConfigFile.Sections {
         List<String> out = new ArrayList<>();
         addIfUnsupported(out, Device.DRIVES, !drives.isEmpty());
         addIfUnsupported(out, Device.NETWORK_INTERFACES, !networkInterfaces.isEmpty());
+        addIfUnsupported(out, Device.PMEM, !pmem.isEmpty());
         boolean asyncDrive = false;
         for (DriveConfig d : drives) {
             asyncDrive |= d.ioEngine() == IoEngine.Async;
@@ -490,13 +543,13 @@ public final class VmResources implements VmConfigFile.Sections {
     public synchronized VmConfigFile export() {
         return new VmConfigFile(bootSource, machineConfig,
                 cpuConfig == null ? null : StrictJson.MAPPER.valueToTree(cpuConfig),
-                List.copyOf(drives), List.copyOf(networkInterfaces.values()), vsock, balloon, entropy, logger,
+                List.copyOf(drives), List.copyOf(networkInterfaces.values()), List.copyOf(pmem), vsock, balloon, entropy, logger,
                 metrics, mmdsConfig, serial);
     }
 
     /** Firecracker's GET /vm/config sections, each present: null (or []) when not configured. */
     private static final List<String> API_SECTIONS = List.of("balloon", "drives", "boot-source", "cpu-config", "logger",
-            "machine-config", "metrics", "mmds-config", "network-interfaces", "vsock", "entropy");
+            "machine-config", "metrics", "mmds-config", "network-interfaces", "pmem", "vsock", "entropy");
 
     /**
      * GET /vm/config as Firecracker answers it: every section present, null when not configured;

@@ -105,17 +105,34 @@ class ConfigFileTest {
     void unknownSectionNamesItAndTheAcceptedOnes() throws Exception {
         String msg = error("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"}, \"machine_config\": {}}");
         assertTrue(msg.contains("unknown section \"machine_config\"; accepted sections: balloon, boot-source, cpu-config, drives,"
-                + " entropy, logger, machine-config, metrics, mmds-config, network-interfaces, serial, vsock"), msg);
+                + " entropy, logger, machine-config, metrics, mmds-config, network-interfaces, pmem, serial, vsock"), msg);
         assertTrue(msg.startsWith("config file " + dir.resolve("vm.json") + ": "), msg);
     }
 
     @Test
     void firecrackerOnlySectionIsRejectedClearly() throws Exception {
-        String pmem = error("{\"pmem\": [{\"id\": \"pmem0\", \"path_on_host\": \"DISK\"}]}");
-        assertTrue(pmem.contains("section \"pmem\" is a Firecracker feature Ember does not support yet; remove it (an empty list [] is accepted)"), pmem);
         String hotplug = error("{\"memory-hotplug\": {\"total_size_mib\": 1024}}");
         assertTrue(hotplug.contains("section \"memory-hotplug\" is a Firecracker feature Ember does not support yet; remove it (null is accepted)"),
                 hotplug);
+    }
+
+    /** Firecracker's pmem section: the devices in file order, each checked as PUT /pmem checks it. */
+    @Test
+    void pmemSectionConfiguresTheDevicesInOrder() throws Exception {
+        VmResources vm = VmResources.fromConfigFile(file("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"},"
+                + " \"pmem\": [{\"id\": \"pmem0\", \"path_on_host\": \"DISK\", \"root_device\": true, \"read_only\": false},"
+                + " {\"id\": \"data\", \"path_on_host\": \"DISK\", \"read_only\": true}]}"));
+        assertEquals(java.util.List.of(PmemConfig.of("pmem0", disk.toString(), true, false), PmemConfig.of("data", disk.toString(), false, true)),
+                vm.pmem());
+        assertTrue(vm.unsupportedDevices().isEmpty(), vm.unsupportedDevices().toString());
+        String second = error("{\"pmem\": [{\"id\": \"a\", \"path_on_host\": \"DISK\", \"root_device\": true},"
+                + " {\"id\": \"b\", \"path_on_host\": \"DISK\", \"root_device\": true}]}");
+        assertTrue(second.contains("A root pmem device already exist (pmem \"a\" is the root device; set root_device to false for \"b\")"), second);
+        String unknown = error("{\"pmem\": [{\"id\": \"a\", \"path_on_host\": \"DISK\", \"size\": 5}]}");
+        assertTrue(unknown.contains("unknown field \"size\" in pmem[0]; accepted fields: id, path_on_host, rate_limiter, read_only, root_device"),
+                unknown);
+        String notArray = error("{\"pmem\": {\"id\": \"a\"}}");
+        assertTrue(notArray.contains("invalid type for pmem: expected an array of objects"), notArray);
     }
 
     /** Firecracker's full-format files (as its GET /vm/config writes them) carry these sections empty. */

@@ -22,5 +22,6 @@ public final class KvmCap {
     @CConst("KVM_CAP_XCRS") public static final int XCRS = 56;
     @CConst("KVM_CAP_TSC_DEADLINE_TIMER") public static final int TSC_DEADLINE_TIMER = 72;
     @CConst("KVM_CAP_MAX_VCPUS") public static final int MAX_VCPUS = 66;
+    @CConst("KVM_CAP_READONLY_MEM") public static final int READONLY_MEM = 81;
     @CConst("KVM_CAP_IMMEDIATE_EXIT") public static final int IMMEDIATE_EXIT = 136;
 }

@@ -65,6 +65,9 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final Bus mmioBus = new Bus("mmio");
     private final Vcpu[] vcpus;
     private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
+    /** Device memory slots (after RAM's) and where the next one goes; guarded by this. */
+    private final List<DeviceMemory> deviceMemory = new ArrayList<>();
+    private long nextDeviceMemory;
 
     private final Object lock = new Object();
     /** PVM delivers irqfd interrupts late unless the vCPU is kicked (see IrqfdInterruptLine). */
@@ -97,6 +100,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         this.tscDeadline = tscDeadline;
         this.xsave = xsave;
         this.kickOnInterrupt = Kvm.hostIsPvm();
+        this.nextDeviceMemory = Math.max(memory.end(), GuestMemory.MMIO_GAP_END);
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
@@ -255,6 +259,72 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             irqLines.put(gsi, line);
         }
         return line;
+    }
+
+    /**
+     * Device memory (a virtio-pmem file's mapping): host memory {@code [hostAddress, +size)}
+     * becomes guest-physical memory of its own KVM slot, placed above RAM and above 4 GiB (clear
+     * of the MMIO gap) at the next multiple of {@code alignment}; with {@code readOnly} the slot
+     * is KVM_MEM_READONLY and a guest write exits to the MMIO bus instead. Returns the guest
+     * address. Regions are never moved, so the same calls in the same order (a snapshot load
+     * replaying the configuration) give the same addresses.
+     *
+     * @throws VmConfigurationException the host KVM cannot map it (no read-only slots, no slot left)
+     */
+    public synchronized DeviceMemory mapDeviceMemory(long hostAddress, long size, long alignment, boolean readOnly) {
+        if (size <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1 || (size & 0xFFF) != 0 || (hostAddress & 0xFFF) != 0) {
+            throw new IllegalArgumentException(String.format("device memory of 0x%x bytes at host 0x%x aligned to 0x%x", size, hostAddress, alignment));
+        }
+        if (readOnly && kvm.checkExtension(KvmCap.READONLY_MEM) <= 0) {
+            throw new VmConfigurationException("host KVM lacks KVM_CAP_READONLY_MEM, which read-only device memory needs;"
+                    + " map it read-write or use a newer host kernel");
+        }
+        int slot = memory.regions().size() + deviceMemory.size();
+        int maxSlots = kvm.checkExtension(KvmCap.NR_MEMSLOTS);
+        if (maxSlots > 0 && slot >= maxSlots) {
+            throw new VmConfigurationException("host KVM allows " + maxSlots + " memory slots and all are in use; configure fewer devices");
+        }
+        long guestBase = (nextDeviceMemory + alignment - 1) & -alignment;
+        vmFd.setUserMemoryRegion(slot, readOnly ? KvmUserspaceMemoryRegion.MEM_READONLY : 0, guestBase, size, hostAddress);
+        DeviceMemory region = new DeviceMemory(slot, guestBase, size, readOnly);
+        deviceMemory.add(region);
+        nextDeviceMemory = guestBase + size;
+        LOG.log(Level.INFO, String.format("device memory: slot %d at guest 0x%x, %d KiB%s", slot, guestBase, size >> 10,
+                readOnly ? ", read-only" : ""));
+        return region;
+    }
+
+    /**
+     * Removes a slot {@link #mapDeviceMemory} made, so its host mapping may be unmapped. The
+     * address range is not reused. Idempotent; nothing to do once the VM is closed.
+     */
+    public synchronized void unmapDeviceMemory(DeviceMemory region) {
+        if (closed.get() || !deviceMemory.contains(region) || region.removed) {
+            return;
+        }
+        vmFd.setUserMemoryRegion(region.slot(), 0, region.guestBase(), 0, 0);
+        region.removed = true;
+    }
+
+    /** One device memory slot: where the guest sees it. */
+    public static final class DeviceMemory {
+        private final int slot;
+        private final long guestBase;
+        private final long size;
+        private final boolean readOnly;
+        private boolean removed;
+
+        DeviceMemory(int slot, long guestBase, long size, boolean readOnly) {
+            this.slot = slot;
+            this.guestBase = guestBase;
+            this.size = size;
+            this.readOnly = readOnly;
+        }
+
+        public int slot() { return slot; }
+        public long guestBase() { return guestBase; }
+        public long size() { return size; }
+        public boolean readOnly() { return readOnly; }
     }
 
     /** Drives a level-triggered GSI (KVM_IRQ_LINE). Allocation-free, any thread. */

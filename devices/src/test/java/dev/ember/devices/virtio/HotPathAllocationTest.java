@@ -140,4 +140,39 @@ class HotPathAllocationTest {
             }
         }
     }
+
+    @Test
+    void pmemFlushesAllocateNothingOnTheEventLoop() throws Exception {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        Path img = dir.resolve("pmem.img");
+        Files.write(img, new byte[2 << 20]);
+        dev.ember.devices.virtio.pmem.VirtioPmem pmem = new dev.ember.devices.virtio.pmem.VirtioPmem("alloc",
+                dev.ember.devices.virtio.pmem.PmemBackingFile.open(img, false), 1L << 32, () -> {}, null);
+        try (TestDriver d = new TestDriver(mem, loop, pmem)) {
+            d.negotiate(-1L);
+            TestRing ring = new TestRing(mem, 16, 0x10000);
+            d.setupQueue(0, ring);
+            d.driverOk();
+            for (int round = 0; round < 2; round++) {
+                int n = round == 0 ? 3000 : 2000; // the first round warms up
+                long before = loopAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    int used = ring.usedIdx();
+                    mem.putInt(0x400000, 0);
+                    ring.setDesc(0, 0x400000, 4, Virtio.DESC_F_NEXT, 1);
+                    ring.setDesc(1, 0x400040, 4, Virtio.DESC_F_WRITE, 0);
+                    ring.publish(0);
+                    d.kick(0);
+                    TestDriver.await(() -> ring.usedIdx() != used, "pmem flush");
+                }
+                long allocated = loopAllocatedBytes() - before;
+                if (round == 1) {
+                    System.out.println("HotPathAllocationTest: " + n + " pmem flushes, " + allocated + " bytes allocated on the event loop");
+                    assertTrue(allocated < 16 * 1024, n + " pmem flushes allocated " + allocated + " bytes on the event loop");
+                }
+            }
+        }
+    }
 }

@@ -23,6 +23,26 @@ class VirtioLayoutTest {
     }
 
     @Test
+    void pmemConfigAndRequestMatchLinuxHeaders() throws Exception {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("config", "sizeof(struct virtio_pmem_config)");
+        e.put("start", "offsetof(struct virtio_pmem_config, start)");
+        e.put("size", "offsetof(struct virtio_pmem_config, size)");
+        e.put("req", "sizeof(struct virtio_pmem_req)");
+        e.put("resp", "sizeof(struct virtio_pmem_resp)");
+        e.put("flush", "VIRTIO_PMEM_REQ_TYPE_FLUSH");
+        e.put("id", "VIRTIO_ID_PMEM");
+        Map<String, Long> v = CProbe.evaluate(List.of("linux/virtio_pmem.h"), e);
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.CONFIG_SIZE, v.get("config"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.CFG_START, v.get("start"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.CFG_SIZE, v.get("size"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.REQUEST_BYTES, v.get("req"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.RESPONSE_BYTES, v.get("resp"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.REQ_TYPE_FLUSH, v.get("flush"));
+        assertEquals(dev.ember.devices.virtio.pmem.VirtioPmem.DEVICE_ID, v.get("id"));
+    }
+
+    @Test
     void virtioConstantsMatchLinuxHeaders() throws Exception {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("cap", "offsetof(struct virtio_blk_config, capacity)");

@@ -1,0 +1,135 @@
+package dev.ember.api;
+
+import static dev.ember.api.ApiServerTest.NOT_AFTER;
+import static dev.ember.api.ApiServerTest.assertFault;
+import static dev.ember.api.ApiServerTest.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ember.app.MicroVm;
+import dev.ember.app.VmmController;
+import dev.ember.config.VmResources;
+import dev.ember.logging.MetricsWriter;
+import dev.ember.metrics.Metrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PUT /pmem/{id} over the real API socket: Firecracker's body, status codes and fault texts,
+ * the one-root-device rule across pmem and drives, file checks, replacement in place, the
+ * pre-boot-only phase, GET /vm/config's {@code pmem} array and the put_api_requests counters.
+ */
+class PmemApiTest {
+    @TempDir
+    Path dir;
+    Path kernel;
+    Path image;
+    Path data;
+    FakeVmm vmm;
+    VmResources resources;
+    MetricsWriter metrics;
+    ApiServer server;
+    UnixHttpClient http;
+
+    @BeforeEach
+    void start() throws Exception {
+        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
+        image = Files.write(dir.resolve("rootfs.img"), new byte[4096]);
+        data = Files.write(dir.resolve("data.img"), new byte[100]);
+        vmm = new FakeVmm();
+        resources = new VmResources();
+        metrics = new MetricsWriter();
+        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", resources, vmm, metrics), 51200);
+        http = new UnixHttpClient(dir.resolve("api.sock"));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        metrics.close();
+    }
+
+    private static String body(String id, Path path, boolean root, boolean readOnly) {
+        return "{\"id\": \"" + id + "\", \"path_on_host\": \"" + path + "\", \"root_device\": " + root + ", \"read_only\": " + readOnly + "}";
+    }
+
+    @Test
+    void devicesAreListedInOrderAndReplacedInPlace() throws Exception {
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", image, true, false)).status());
+        assertEquals(204, http.put("/pmem/data", "{\"id\": \"data\", \"path_on_host\": \"" + data + "\"}").status());
+        JsonNode pmem = json(http.get("/vm/config")).get("pmem");
+        assertEquals(2, pmem.size(), pmem.toString());
+        assertEquals("pmem0", pmem.get(0).get("id").asText());
+        assertEquals(image.toString(), pmem.get(0).get("path_on_host").asText());
+        assertTrue(pmem.get(0).get("root_device").asBoolean());
+        assertEquals(false, pmem.get(1).get("root_device").asBoolean(), "root_device defaults to false");
+        assertEquals(false, pmem.get(1).get("read_only").asBoolean(), "read_only defaults to false");
+        // A PUT of an existing id replaces it where it is: /dev/pmem0 stays /dev/pmem0.
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", data, false, true)).status());
+        pmem = json(http.get("/vm/config")).get("pmem");
+        assertEquals("pmem0", pmem.get(0).get("id").asText());
+        assertEquals(data.toString(), pmem.get(0).get("path_on_host").asText());
+        assertTrue(pmem.get(0).get("read_only").asBoolean());
+        assertEquals(2, resources.pmem().size());
+    }
+
+    @Test
+    void noPmemIsAnEmptyArray() throws Exception {
+        JsonNode view = json(http.get("/vm/config"));
+        assertTrue(view.get("pmem").isArray() && view.get("pmem").isEmpty(), view.toString());
+    }
+
+    @Test
+    void oneRootDeviceAcrossPmemAndDrives() throws Exception {
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", image, true, false)).status());
+        assertFault(http.put("/pmem/pmem1", body("pmem1", data, true, false)), 400,
+                "A root pmem device already exist (pmem \"pmem0\" is the root device; set root_device to false for \"pmem1\")");
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", image, true, true)).status(), "the root device may be replaced as root");
+        assertFault(http.put("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + image + "\", \"is_root_device\": true}"), 400,
+                "Attempt to add block as a root device while the root device defined as a pmem device");
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", image, false, false)).status());
+        assertEquals(204, http.put("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + image + "\", \"is_root_device\": true}").status());
+        assertFault(http.put("/pmem/pmem0", body("pmem0", image, true, false)), 400,
+                "Attempt to add pmem as a root device while the root device defined as a block device (drive \"rootfs\" is the root device");
+        assertEquals(1, resources.pmem().size());
+        assertEquals(false, resources.pmem().get(0).root(), "a refused PUT changes nothing");
+    }
+
+    @Test
+    void badBodiesAndFilesAreRefusedNamingTheField() throws Exception {
+        assertFault(http.put("/pmem/p", body("q", image, false, false)), 400, "The id from the path does not match the id from the body!");
+        assertFault(http.put("/pmem/bad-id", body("bad-id", image, false, false)), 400,
+                "API Resource IDs can only contain alphanumeric characters and underscores.");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing required field pmem[p].path_on_host");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"shared\": true}"), 400,
+                "unknown field \"shared\" in pmem; accepted fields: id, path_on_host, rate_limiter, read_only, root_device");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"read_only\": \"yes\"}"), 400,
+                "invalid type for pmem.read_only");
+        assertFault(http.put("/pmem/p", body("p", dir.resolve("missing.img"), false, false)), 400,
+                "pmem[p].path_on_host: " + dir.resolve("missing.img") + " does not exist; give the path of an existing file");
+        assertFault(http.put("/pmem/p", body("p", dir, false, false)), 400, "pmem[p].path_on_host: " + dir + " is a directory");
+        Path empty = Files.createFile(dir.resolve("empty.img"));
+        assertFault(http.put("/pmem/p", body("p", empty, false, false)), 400,
+                "Unable to create the virtio-pmem device: Error backing file size is 0 (pmem[p].path_on_host " + empty + " is empty");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"rate_limiter\": {\"ops\": {\"size\": -1, \"refill_time\": 1}}}"),
+                400, "pmem[p].rate_limiter.ops.size is -1");
+        assertTrue(resources.pmem().isEmpty(), resources.pmem().toString());
+    }
+
+    @Test
+    void putIsPreBootOnlyAndCounted() throws Exception {
+        long count = Metrics.group("put_api_requests").counter("pmem_count").get();
+        long fails = Metrics.group("put_api_requests").counter("pmem_fails").get();
+        assertEquals(204, http.put("/pmem/p", body("p", image, false, false)).status());
+        assertFault(http.put("/pmem/q", body("x", image, false, false)), 400, "The id from the path does not match");
+        vmm.state = MicroVm.State.RUNNING;
+        assertFault(http.put("/pmem/p", body("p", image, false, false)), 400, NOT_AFTER);
+        assertEquals(3, Metrics.group("put_api_requests").counter("pmem_count").get() - count);
+        assertEquals(2, Metrics.group("put_api_requests").counter("pmem_fails").get() - fails);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.ember.devices.virtio.pmem;
+
+/** A pmem backing file that cannot back a device; {@link #reason()} says why. */
+public final class PmemException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public enum Reason {
+        /** open(2) failed: missing, a directory, no permission. */
+        OPEN,
+        /** The file holds no bytes: there is nothing to map. */
+        EMPTY,
+        /** mmap(2) of the file (or of the 2 MiB padding) failed. */
+        MAP
+    }
+
+    private final Reason reason;
+
+    public PmemException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}
