@@ -154,6 +154,7 @@ class VirtioPmemTest {
             assumeTrue(before != null, "cachestat(2) needs Linux 6.5; the bytes are still checked below");
             assertTrue(before[1] >= 2, "the two stored pages are dirty in the file's page cache: " + before[1]);
 
+            p.d.sync(); // activation's first pass over the queue has run
             long events = counter("queue_event_count");
             long fails = counter("event_fails");
             assertEquals(0, p.flush(), "FLUSH answers 0");
