@@ -173,8 +173,9 @@ gdt_ptr:
         .word   gdt_end - gdt - 1
         .quad   gdt
 
-/* Identity map of 0..4 GiB with 2 MiB pages, built by the assembler so boot costs no
- * instructions. 0xD0000000 and up (virtio-mmio, boot timer, IOAPIC, LAPIC) is uncached. */
+/* Identity map of 0..8 GiB with 2 MiB pages, built by the assembler so boot costs no
+ * instructions. 0xD0000000 to 4 GiB (virtio-mmio, boot timer, IOAPIC, LAPIC) is uncached;
+ * 4..8 GiB is where the VMM puts device memory (virtio-pmem regions), cached like RAM. */
         .section .data.pagetables, "aw"
         .balign 4096
         .globl pml4
@@ -186,11 +187,15 @@ pdpt:
         .quad   pd + 0x1000 + 0x3
         .quad   pd + 0x2000 + 0x3
         .quad   pd + 0x3000 + 0x3
-        .fill   508, 8, 0
+        .quad   pd + 0x4000 + 0x3
+        .quad   pd + 0x5000 + 0x3
+        .quad   pd + 0x6000 + 0x3
+        .quad   pd + 0x7000 + 0x3
+        .fill   504, 8, 0
 pd:
         .set    addr, 0
-        .rept   2048
-        .if     addr >= 0xD0000000
+        .rept   4096
+        .if     addr >= 0xD0000000 && addr < 0x100000000
         .quad   addr + 0x9b                     /* present, writable, PWT, PCD, 2 MiB */
         .else
         .quad   addr + 0x83                     /* present, writable, 2 MiB */

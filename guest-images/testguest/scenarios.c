@@ -25,6 +25,7 @@ void scenario_vsock_snapshot(void);
 void scenario_virtio_rng(void);
 void scenario_virtio_balloon(void);
 void scenario_acpi_poweroff(void);
+void scenario_virtio_pmem(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -50,6 +51,7 @@ static const struct scenario scenarios[] = {
     {"virtio-rng", scenario_virtio_rng},
     {"virtio-balloon", scenario_virtio_balloon},
     {"acpi-poweroff", scenario_acpi_poweroff},
+    {"virtio-pmem", scenario_virtio_pmem},
 };
 
 const struct scenario *scenario_find(const char *name)

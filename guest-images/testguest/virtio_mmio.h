@@ -46,5 +46,6 @@
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_ID_BALLOON 5
 #define VIRTIO_ID_VSOCK 19
+#define VIRTIO_ID_PMEM 27
 
 #endif
