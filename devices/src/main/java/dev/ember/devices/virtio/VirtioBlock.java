@@ -65,15 +65,15 @@ public final class VirtioBlock implements VirtioDevice {
     private final Runnable resume = this::processQueue;
     /** The Async engine, or null for Sync (preadv/pwritev/fsync on the loop). */
     private final BlockIoUring uring;
-    private final RateLimitedQueue.Server server = new RateLimitedQueue.Server() {
+    private final QueuePass.Server server = new QueuePass.Server() {
         @Override
         public long serve(DescriptorChain c) {
             return VirtioBlock.this.serve(c);
         }
 
         @Override
-        public boolean full() {
-            return uring != null && uring.full();
+        public boolean accepting() {
+            return uring == null || !uring.full();
         }
     };
     private Pointer zeroes;
@@ -320,7 +320,7 @@ public final class VirtioBlock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        boolean throttled = RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs);
+        boolean throttled = QueuePass.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs);
         if (uring != null) {
             int rc = uring.submit();
             if (rc < 0) {
@@ -388,7 +388,7 @@ public final class VirtioBlock implements VirtioDevice {
         return new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, what);
     }
 
-    private static final long THROTTLED = RateLimitedQueue.THROTTLED, IN_FLIGHT = RateLimitedQueue.IN_FLIGHT;
+    private static final long THROTTLED = QueuePass.PUT_BACK, IN_FLIGHT = QueuePass.IN_FLIGHT;
 
     /**
      * Executes one request; returns bytes written into the chain, {@link #THROTTLED}, or

@@ -64,6 +64,7 @@ public final class VirtioNet implements VirtioDevice {
     private final Pointer txBuf = Native.allocate(MAX_FRAME);
     private final Runnable rxResume = this::resumeRx;
     private final Runnable txResume = this::processTx;
+    private final QueuePass.Server txServer = this::serveTx;
     private volatile FrameInterceptor interceptor;
 
     private volatile EventLoop loop;
@@ -72,6 +73,7 @@ public final class VirtioNet implements VirtioDevice {
     private int rxPending;          // length of the frame waiting in rxBuf, 0 if none
     private boolean tapArmed;       // TAP fd in the epoll interest set with EPOLLIN
     private boolean tapGone;        // unregistered after EPOLLERR/EPOLLHUP
+    private boolean interceptorMayAnswer; // a TX pass gave the interceptor a frame it may reply to
 
     /**
      * @param ifaceId     {@code iface_id}: names the metrics group {@code net_<id>} and the logs
@@ -305,11 +307,8 @@ public final class VirtioNet implements VirtioDevice {
                 }
                 delivered |= r > 0;
             }
-        } catch (VirtqueueException e) {
-            t.deviceError(e);
-            setTapArmed(false);
-        } catch (GuestMemoryException e) {
-            t.deviceError(e);
+        } catch (VirtqueueException | GuestMemoryException e) {
+            QueuePass.driverError(t, e, null);
             setTapArmed(false);
         }
         if (delivered) {
@@ -433,40 +432,28 @@ public final class VirtioNet implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        SplitQueue q = t.queue(TX_QUEUE);
-        boolean used = false;
-        boolean interceptorMayAnswer = false;
-        try {
-            do {
-                while (!txLimiter.blocked() && q.pop(chain)) {
-                    if (chain.writableBytes() != 0) {
-                        throw new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, "TX chain " + chain.head() + " has device-writable descriptors");
-                    }
-                    long len = chain.readableBytes();
-                    if (len < VNET_HDR_SIZE || len > MAX_FRAME) {
-                        m.txMalformedFrames.inc();
-                    } else if (!txLimiter.consume(len - VNET_HDR_SIZE, 1)) {
-                        q.undoPop();
-                        m.txRateLimiterThrottled.inc();
-                        break;
-                    } else {
-                        interceptorMayAnswer |= transmit(chain, (int) len);
-                    }
-                    q.addUsed(chain.head(), 0);
-                    used = true;
-                }
-            } while (!txLimiter.blocked() && q.enableNotifications());
-        } catch (VirtqueueException e) {
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            t.deviceError(e);
-        }
-        if (used) {
-            t.notifyUsed(q);
-        }
+        interceptorMayAnswer = false;
+        QueuePass.serve(t, t.queue(TX_QUEUE), chain, txLimiter, txServer, null);
         if (interceptorMayAnswer) {
             processRx();
         }
+    }
+
+    /** Sends one guest frame (a malformed one is counted and dropped); its buffer goes back empty. */
+    private long serveTx(DescriptorChain c) {
+        if (c.writableBytes() != 0) {
+            throw new VirtqueueException(VirtqueueException.Reason.REQUEST_LAYOUT, "TX chain " + c.head() + " has device-writable descriptors");
+        }
+        long len = c.readableBytes();
+        if (len < VNET_HDR_SIZE || len > MAX_FRAME) {
+            m.txMalformedFrames.inc();
+        } else if (!txLimiter.consume(len - VNET_HDR_SIZE, 1)) {
+            m.txRateLimiterThrottled.inc();
+            return QueuePass.PUT_BACK;
+        } else {
+            interceptorMayAnswer |= transmit(c, (int) len);
+        }
+        return 0;
     }
 
     /** Sends one frame; returns true if the interceptor consumed it (and may have a reply). */

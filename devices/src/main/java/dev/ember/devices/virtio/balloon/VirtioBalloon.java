@@ -2,6 +2,7 @@ package dev.ember.devices.virtio.balloon;
 
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
+import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
@@ -53,6 +54,11 @@ public final class VirtioBalloon implements VirtioDevice {
     private final BalloonMetrics m = new BalloonMetrics(metrics);
     private final BalloonStatistics stats = new BalloonStatistics();
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
+    private final QueuePass.Server inflate = this::serveInflate;
+    private final QueuePass.Server deflate = this::serveDeflate;
+    private final QueuePass.Server statsBuffers = this::serveStatsBuffer;
+    private final QueuePass.Server hints = this::serveHint;
+    private final QueuePass.Server reports = this::serveReport;
     /** Role of each transport queue index, set at activation (-1: none). */
     private final int[] roleOf = new int[5];
     private final boolean statsConfigured;
@@ -72,6 +78,10 @@ public final class VirtioBalloon implements VirtioDevice {
     /** The statistics buffer the device holds until it wants fresh numbers, or -1. */
     private int statsHead = -1;
     private int nextCmdId = 2;
+    /** A hinting pass moved the command id to DONE: the driver is told after the pass. */
+    private boolean hintCmdChanged;
+    /** A statistics pass gave a held buffer back (the driver sent a second one). */
+    private boolean staleStatsReturned;
 
     /**
      * @param amountMib           the initial target ({@code amount_mib})
@@ -313,54 +323,57 @@ public final class VirtioBalloon implements VirtioDevice {
             return;
         }
         SplitQueue q = t.queue(queueIndex);
-        try {
-            switch (role) {
-                case INFLATE -> servePages(t, q, true);
-                case DEFLATE -> servePages(t, q, false);
-                case STATS -> serveStats(q);
-                case HINT -> serveHints(t, q);
-                default -> serveReports(t, q);
+        switch (role) {
+            case INFLATE -> QueuePass.serve(t, q, chain, inflate, m.eventFails);
+            case DEFLATE -> QueuePass.serve(t, q, chain, deflate, m.eventFails);
+            case STATS -> {
+                staleStatsReturned = false;
+                QueuePass.serve(t, q, chain, statsBuffers, m.eventFails);
+                if (staleStatsReturned) {
+                    t.notifyUsed(q);
+                }
             }
-        } catch (VirtqueueException e) {
-            m.eventFails.inc();
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            m.eventFails.inc();
-            t.deviceError(e);
+            case HINT -> {
+                hintCmdChanged = false;
+                QueuePass.serve(t, q, chain, hints, m.eventFails);
+                if (hintCmdChanged && !t.broken()) {
+                    t.configChanged();
+                }
+            }
+            default -> QueuePass.serve(t, q, chain, reports, m.eventFails);
         }
     }
 
-    /** Inflate: every listed page goes back to the host, runs of pages in one call. Deflate: acknowledged. */
-    private void servePages(VirtioTransport t, SplitQueue q, boolean inflate) {
-        GuestMemory mem = t.memory();
-        boolean used = false;
-        do {
-            while (q.pop(chain)) {
-                if (inflate) {
-                    m.inflateCount.inc();
-                } else {
-                    m.deflateCount.inc();
-                }
-                long bytes = chain.readableBytes();
-                if (chain.writableBytes() != 0 || bytes % 4 != 0 || bytes / 4 > MAX_PFNS_PER_CHAIN) {
-                    m.eventFails.inc(); // not a page-number array: skipped, the device goes on
-                } else if (inflate) {
-                    discardPages(mem, bytes / 4);
-                }
-                q.addUsed(chain.head(), 0);
-                used = true;
-            }
-        } while (q.enableNotifications());
-        if (used) {
-            t.notifyUsed(q);
+    /** Inflate: every listed page goes back to the host, runs of pages in one call. */
+    private long serveInflate(DescriptorChain c) {
+        m.inflateCount.inc();
+        if (isPageArray(c)) {
+            discardPages(c, transport.memory(), c.readableBytes() / 4);
         }
+        return 0;
     }
 
-    private void discardPages(GuestMemory mem, long count) {
+    /** Deflate: acknowledged (the guest may touch the pages again; they fault in fresh). */
+    private long serveDeflate(DescriptorChain c) {
+        m.deflateCount.inc();
+        isPageArray(c); // a malformed array is only counted: there is nothing to give back either way
+        return 0;
+    }
+
+    private boolean isPageArray(DescriptorChain c) {
+        long bytes = c.readableBytes();
+        if (c.writableBytes() != 0 || bytes % 4 != 0 || bytes / 4 > MAX_PFNS_PER_CHAIN) {
+            m.eventFails.inc(); // not a page-number array: skipped, the device goes on
+            return false;
+        }
+        return true;
+    }
+
+    private void discardPages(DescriptorChain c, GuestMemory mem, long count) {
         long runStart = -1;
         long runPages = 0;
         for (long i = 0; i < count; i++) {
-            long pfn = chain.readReadable(4 * i, 4);
+            long pfn = c.readReadable(4 * i, 4);
             if (runPages > 0 && pfn == runStart + runPages) {
                 runPages++;
                 continue;
@@ -382,37 +395,33 @@ public final class VirtioBalloon implements VirtioDevice {
         }
     }
 
-    /** The driver hands its statistics buffer over: read it and keep it until the timer fires. */
-    private void serveStats(SplitQueue q) {
-        VirtioTransport t = transport;
-        boolean used = false;
-        do {
-            while (q.pop(chain)) {
-                m.statsUpdatesCount.inc();
-                if (statsHead >= 0) {
-                    q.addUsed(statsHead, 0); // a second buffer: the driver broke the protocol; give the old one back
-                    used = true;
-                    m.statsUpdateFails.inc();
-                }
-                long bytes = chain.readableBytes();
-                if (chain.writableBytes() != 0 || bytes % BalloonStatistics.ENTRY_BYTES != 0) {
-                    m.statsUpdateFails.inc();
-                }
-                long n = Math.min(bytes / BalloonStatistics.ENTRY_BYTES, 64);
-                for (long i = 0; i < n; i++) {
-                    int tag = (int) chain.readReadable(i * BalloonStatistics.ENTRY_BYTES, 2);
-                    long val = chain.readReadable(i * BalloonStatistics.ENTRY_BYTES + 2, 8);
-                    if (tag < BalloonStatistics.TAGS) {
-                        stats.set(tag, val);
-                    }
-                }
-                stats.updated();
-                statsHead = chain.head();
-            }
-        } while (q.enableNotifications());
-        if (used) {
-            t.notifyUsed(q);
+    /**
+     * The driver hands its statistics buffer over: read it and keep it (the pass leaves it in
+     * flight) until the timer fires and gives it back.
+     */
+    private long serveStatsBuffer(DescriptorChain c) {
+        m.statsUpdatesCount.inc();
+        if (statsHead >= 0) {
+            // A second buffer: the driver broke the protocol; give the old one back.
+            transport.queue(indexOf(STATS)).addUsed(statsHead, 0);
+            staleStatsReturned = true;
+            m.statsUpdateFails.inc();
         }
+        long bytes = c.readableBytes();
+        if (c.writableBytes() != 0 || bytes % BalloonStatistics.ENTRY_BYTES != 0) {
+            m.statsUpdateFails.inc();
+        }
+        long n = Math.min(bytes / BalloonStatistics.ENTRY_BYTES, 64);
+        for (long i = 0; i < n; i++) {
+            int tag = (int) c.readReadable(i * BalloonStatistics.ENTRY_BYTES, 2);
+            long val = c.readReadable(i * BalloonStatistics.ENTRY_BYTES + 2, 8);
+            if (tag < BalloonStatistics.TAGS) {
+                stats.set(tag, val);
+            }
+        }
+        stats.updated();
+        statsHead = c.head();
+        return QueuePass.IN_FLIGHT;
     }
 
     private void onStatsTimer() {
@@ -447,68 +456,45 @@ public final class VirtioBalloon implements VirtioDevice {
     }
 
     /** Hinting: command ids come as device-readable u32s, hinted free blocks as device-writable buffers. */
-    private void serveHints(VirtioTransport t, SplitQueue q) {
-        GuestMemory mem = t.memory();
-        boolean used = false;
-        boolean changed = false;
-        do {
-            while (q.pop(chain)) {
-                if (chain.readableBytes() >= 4 && chain.writableBytes() == 0) {
-                    long cmd = chain.readReadable(0, 4);
-                    guestCmdId = cmd;
-                    if (cmd == CMD_ID_STOP && ackOnStop && hintCmdId != CMD_ID_DONE && hintCmdId != CMD_ID_STOP) {
-                        hintCmdId = CMD_ID_DONE;
-                        changed = true;
-                    }
-                } else if (chain.readableBytes() == 0 && chain.writableBytes() > 0) {
-                    m.freePageHintCount.inc();
-                    boolean running = (hintCmdId & 0xFFFF_FFFFL) >= 2 && guestCmdId == (hintCmdId & 0xFFFF_FFFFL);
-                    if (running) {
-                        discardWritable(mem, true);
-                    }
-                } else {
-                    m.freePageHintFails.inc();
-                }
-                q.addUsed(chain.head(), 0);
-                used = true;
+    private long serveHint(DescriptorChain c) {
+        if (c.readableBytes() >= 4 && c.writableBytes() == 0) {
+            long cmd = c.readReadable(0, 4);
+            guestCmdId = cmd;
+            if (cmd == CMD_ID_STOP && ackOnStop && hintCmdId != CMD_ID_DONE && hintCmdId != CMD_ID_STOP) {
+                hintCmdId = CMD_ID_DONE;
+                hintCmdChanged = true;
             }
-        } while (q.enableNotifications());
-        if (used) {
-            t.notifyUsed(q);
+        } else if (c.readableBytes() == 0 && c.writableBytes() > 0) {
+            m.freePageHintCount.inc();
+            boolean running = (hintCmdId & 0xFFFF_FFFFL) >= 2 && guestCmdId == (hintCmdId & 0xFFFF_FFFFL);
+            if (running) {
+                discardWritable(c, true);
+            }
+        } else {
+            m.freePageHintFails.inc();
         }
-        if (changed) {
-            t.configChanged();
-        }
+        return 0;
     }
 
     /** Reporting: each device-writable buffer is a free range the guest will not touch until it is used. */
-    private void serveReports(VirtioTransport t, SplitQueue q) {
-        GuestMemory mem = t.memory();
-        boolean used = false;
-        do {
-            while (q.pop(chain)) {
-                m.freePageReportCount.inc();
-                if (chain.readableBytes() != 0) {
-                    m.freePageReportFails.inc();
-                } else {
-                    discardWritable(mem, false);
-                }
-                q.addUsed(chain.head(), 0);
-                used = true;
-            }
-        } while (q.enableNotifications());
-        if (used) {
-            t.notifyUsed(q);
+    private long serveReport(DescriptorChain c) {
+        m.freePageReportCount.inc();
+        if (c.readableBytes() != 0) {
+            m.freePageReportFails.inc();
+        } else {
+            discardWritable(c, false);
         }
+        return 0;
     }
 
-    private void discardWritable(GuestMemory mem, boolean hint) {
-        for (int i = chain.readableCount(); i < chain.count(); i++) {
-            long len = chain.length(i);
+    private void discardWritable(DescriptorChain c, boolean hint) {
+        GuestMemory mem = transport.memory();
+        for (int i = c.readableCount(); i < c.count(); i++) {
+            long len = c.length(i);
             if (len == 0) {
                 continue;
             }
-            if (mem.discard(chain.address(i), len)) {
+            if (mem.discard(c.address(i), len)) {
                 (hint ? m.freePageHintFreed : m.freePageReportFreed).add(len);
             } else {
                 (hint ? m.freePageHintFails : m.freePageReportFails).inc();

@@ -3,7 +3,7 @@ package dev.ember.devices.virtio.pmem;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
-import dev.ember.devices.virtio.RateLimitedQueue;
+import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
@@ -52,7 +52,7 @@ public final class VirtioPmem implements VirtioDevice {
     private final DeviceMetrics metrics;
     private final PmemMetrics m;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
-    private final RateLimitedQueue.Server server = this::serve;
+    private final QueuePass.Server server = this::serve;
     private final Runnable resume = this::processQueue;
     private EventLoop loop;
     private VirtioTransport transport;
@@ -158,10 +158,10 @@ public final class VirtioPmem implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
+        QueuePass.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
     }
 
-    /** One request: 4 bytes written (the status), 0 for a request it does not take, or THROTTLED. */
+    /** One request: 4 bytes written (the status), 0 for a request it does not take, or PUT_BACK when throttled. */
     private long serve(DescriptorChain c) {
         boolean covered = coveredAhead > 0;
         if (!wellFormed(c)) {
@@ -176,7 +176,7 @@ public final class VirtioPmem implements VirtioDevice {
         }
         if (!covered) {
             if (!limiter.consume(file.fileSize(), 1)) {
-                return RateLimitedQueue.THROTTLED; // popped back: its coverage is still owed
+                return QueuePass.PUT_BACK; // popped back: its coverage is still owed
             }
             SplitQueue q = transport.queue(0);
             coveredAhead = q.pending(); // published before the fsync starts: their data is in the page cache

@@ -3,7 +3,7 @@ package dev.ember.devices.virtio.rng;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
-import dev.ember.devices.virtio.RateLimitedQueue;
+import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransport;
@@ -39,7 +39,7 @@ public final class VirtioRng implements VirtioDevice {
     private final EntropyMetrics m = new EntropyMetrics(metrics);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::onRateLimiterTimer;
-    private final RateLimitedQueue.Server server = this::serveCounted;
+    private final QueuePass.Server server = this::serveCounted;
     private EventLoop loop;
     private VirtioTransport transport;
     /** Host getrandom failures already logged; logging stops after a few (the counter goes on). */
@@ -113,7 +113,7 @@ public final class VirtioRng implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        RateLimitedQueue.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
+        QueuePass.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
     }
 
     /** One request, counted; -1 when throttled (the limiter's timer resumes the queue). */

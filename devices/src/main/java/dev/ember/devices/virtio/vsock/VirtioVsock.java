@@ -2,6 +2,7 @@ package dev.ember.devices.virtio.vsock;
 
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
+import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
@@ -43,6 +44,19 @@ public final class VirtioVsock implements VirtioDevice {
     private final VsockPacket rxPkt = new VsockPacket();
     private final VsockPacket txPkt = new VsockPacket();
     private final Runnable rxReady = this::processRx;
+    /** RX takes buffers only while the muxer owes the guest a packet. */
+    private final QueuePass.Server rxServer = new QueuePass.Server() {
+        @Override
+        public long serve(DescriptorChain c) {
+            return serveRx(c);
+        }
+
+        @Override
+        public boolean accepting() {
+            return muxer.hasPending();
+        }
+    };
+    private final QueuePass.Server txServer = this::serveTx;
     private EventLoop loop;
     private VirtioTransport transport;
 
@@ -137,39 +151,22 @@ public final class VirtioVsock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        SplitQueue q = t.queue(RX_QUEUE);
-        boolean used = false;
-        try {
-            while (muxer.hasPending()) {
-                if (!q.pop(chain)) {
-                    if (q.enableNotifications()) {
-                        continue;
-                    }
-                    break; // no buffers: connections stay queued (their sockets unwatched) until a kick
-                }
-                if (chain.readableBytes() != 0 || chain.writableBytes() <= VsockPacket.HDR_SIZE) {
-                    throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock RX buffer " + chain.head()
-                            + " has device-readable descriptors or no room past the 44-byte header");
-                }
-                long n = muxer.emit(chain, rxPkt);
-                if (n < 0) {
-                    q.undoPop();
-                    break;
-                }
-                q.addUsed(chain.head(), n);
-                m.rxPackets.inc();
-                used = true;
-            }
-        } catch (VirtqueueException e) {
-            m.rxQueueEventFails.inc();
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            m.rxQueueEventFails.inc();
-            t.deviceError(e);
+        // With no buffers, connections stay queued (their sockets unwatched) until a kick.
+        QueuePass.serve(t, t.queue(RX_QUEUE), chain, rxServer, m.rxQueueEventFails);
+    }
+
+    /** Fills one RX buffer with the next packet the muxer owes the guest. */
+    private long serveRx(DescriptorChain c) {
+        if (c.readableBytes() != 0 || c.writableBytes() <= VsockPacket.HDR_SIZE) {
+            throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock RX buffer " + c.head()
+                    + " has device-readable descriptors or no room past the 44-byte header");
         }
-        if (used) {
-            t.notifyUsed(q);
+        long n = muxer.emit(c, rxPkt);
+        if (n < 0) {
+            return QueuePass.PUT_BACK;
         }
+        m.rxPackets.inc();
+        return n;
     }
 
     private void processTx() {
@@ -178,38 +175,25 @@ public final class VirtioVsock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        SplitQueue q = t.queue(TX_QUEUE);
-        boolean used = false;
-        try {
-            do {
-                while (q.pop(chain)) {
-                    if (chain.writableBytes() != 0 || chain.readableBytes() < VsockPacket.HDR_SIZE) {
-                        throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + chain.head()
-                                + " has device-writable descriptors or is shorter than the 44-byte header");
-                    }
-                    txPkt.readFrom(chain);
-                    if (txPkt.len > MAX_TX_PAYLOAD || txPkt.len > chain.readableBytes() - VsockPacket.HDR_SIZE) {
-                        throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + chain.head() + " claims "
-                                + txPkt.len + " payload bytes but holds " + (chain.readableBytes() - VsockPacket.HDR_SIZE)
-                                + " (at most " + MAX_TX_PAYLOAD + ")");
-                    }
-                    m.txPackets.inc();
-                    muxer.onGuestPacket(txPkt, chain);
-                    q.addUsed(chain.head(), 0);
-                    used = true;
-                }
-            } while (q.enableNotifications());
-        } catch (VirtqueueException e) {
-            m.txQueueEventFails.inc();
-            t.deviceError(e);
-        } catch (GuestMemoryException e) {
-            m.txQueueEventFails.inc();
-            t.deviceError(e);
-        }
-        if (used) {
-            t.notifyUsed(q);
-        }
+        QueuePass.serve(t, t.queue(TX_QUEUE), chain, txServer, m.txQueueEventFails);
         processRx(); // replies (RESPONSE, RST, credit) the packets asked for
+    }
+
+    /** Hands one guest packet to the muxer; the buffer goes back with nothing written. */
+    private long serveTx(DescriptorChain c) {
+        if (c.writableBytes() != 0 || c.readableBytes() < VsockPacket.HDR_SIZE) {
+            throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + c.head()
+                    + " has device-writable descriptors or is shorter than the 44-byte header");
+        }
+        txPkt.readFrom(c);
+        if (txPkt.len > MAX_TX_PAYLOAD || txPkt.len > c.readableBytes() - VsockPacket.HDR_SIZE) {
+            throw new VirtqueueException(Reason.REQUEST_LAYOUT, "vsock TX chain " + c.head() + " claims "
+                    + txPkt.len + " payload bytes but holds " + (c.readableBytes() - VsockPacket.HDR_SIZE)
+                    + " (at most " + MAX_TX_PAYLOAD + ")");
+        }
+        m.txPackets.inc();
+        muxer.onGuestPacket(txPkt, c);
+        return 0;
     }
 
     /**
@@ -236,13 +220,8 @@ public final class VirtioVsock implements VirtioDevice {
             }
             chain.writeWritable(0, 4, EVENT_TRANSPORT_RESET);
             q.addUsed(chain.head(), 4);
-        } catch (VirtqueueException e) {
-            m.evQueueEventFails.inc();
-            t.deviceError(e);
-            return false;
-        } catch (GuestMemoryException e) {
-            m.evQueueEventFails.inc();
-            t.deviceError(e);
+        } catch (VirtqueueException | GuestMemoryException e) {
+            QueuePass.driverError(t, e, m.evQueueEventFails);
             return false;
         }
         t.notifyUsed(q);
