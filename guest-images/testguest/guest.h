@@ -102,6 +102,9 @@ void serial_write(const char *s, size_t n);
 bool serial_rx_ready(void);
 u8 serial_getc_nowait(void); /* only after serial_rx_ready() */
 void serial_enable_rx_irq(void);
+/* Interrupt-driven input on (IRQ 4 routed), then wait for one byte, halting in between. */
+void serial_input_start(void);
+void serial_wait_byte(void);
 
 /* ---- printf.c: %s %c %d %i %u %x %p, with l/ll, width and 0 flag ---- */
 void printf(const char *fmt, ...) PRINTF_LIKE(1, 2);

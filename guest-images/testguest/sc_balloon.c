@@ -18,19 +18,6 @@ struct balloon {
     u32 *pfns;
 };
 
-static void serial_irq(struct irq_frame *f)
-{
-    (void)f; /* wait_serial_byte polls the receiver */
-}
-
-/* Ember feeds serial input only to a UART that takes interrupt-driven input (docs/architecture.md). */
-static void wait_serial_byte(void)
-{
-    while (!serial_rx_ready())
-        irq_enable_and_halt();
-    (void)serial_getc_nowait();
-}
-
 static void send_pfns(struct balloon *b, struct vq *q, u8 *pages, u32 n)
 {
     for (u32 done = 0; done < n;) {
@@ -63,8 +50,7 @@ void scenario_virtio_balloon(void)
     vq_setup(&b.dev, &b.deflate, 1, QSIZE);
     vdev_driver_ok(&b.dev);
     b.pfns = page_alloc(1);
-    ioapic_route(SERIAL_IRQ, serial_irq);
-    serial_enable_rx_irq();
+    serial_input_start();
 
     u32 target = vdev_config32(&b.dev, 0);
     if (target == 0 || target > 16384)
@@ -73,12 +59,12 @@ void scenario_virtio_balloon(void)
     for (u32 i = 0; i < target; i++)
         pages[(u64)i * PAGE_SIZE] = (u8)(i | 1);
     printf("virtio-balloon: target %u pages, %u pages touched\n", target, target);
-    wait_serial_byte();
+    serial_wait_byte();
 
     send_pfns(&b, &b.inflate, pages, target);
     vdev_write(&b.dev, VIRTIO_MMIO_CONFIG + 4, target);
     printf("virtio-balloon: inflated %u pages, actual %u\n", target, vdev_config32(&b.dev, 4));
-    wait_serial_byte();
+    serial_wait_byte();
 
     send_pfns(&b, &b.deflate, pages, target);
     vdev_write(&b.dev, VIRTIO_MMIO_CONFIG + 4, 0);

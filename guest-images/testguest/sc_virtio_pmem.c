@@ -6,6 +6,8 @@
  *      read-only device: stores a byte at offset 0 and reads the host's byte back (the store
  *      is discarded);
  *   3. a request of type 7 is answered with nothing (used length 0) and the device goes on.
+ * With `ember.pmem_wait=1` it prints "EMBER-TEST: READY virtio-pmem" after step 1 and waits for
+ * a byte of serial input (the host snapshots the VM meanwhile and loads it in another process).
  * Output lines start with "virtio-pmem: ". */
 #include "virtio_queue.h"
 
@@ -75,6 +77,12 @@ void scenario_virtio_pmem(void)
     if (cmdline_get("ember.pmem_last", arg, sizeof(arg))) {
         u64 last = parse_u64(arg, NULL);
         printf("virtio-pmem: byte at %lu is 0x%x, at %lu is 0x%x\n", last, region[last], last + 1, region[last + 1]);
+    }
+
+    if (cmdline_get("ember.pmem_wait", arg, sizeof(arg)) && !strcmp(arg, "1")) {
+        serial_input_start();
+        printf("EMBER-TEST: READY virtio-pmem\n");
+        serial_wait_byte();
     }
 
     bool ro = cmdline_get("ember.pmem", arg, sizeof(arg)) && !strcmp(arg, "ro");

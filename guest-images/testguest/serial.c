@@ -49,3 +49,22 @@ void serial_enable_rx_irq(void)
 {
     outb(COM1 + UART_IER, IER_RX_AVAILABLE);
 }
+
+static void serial_input_irq(struct irq_frame *f)
+{
+    (void)f; /* serial_wait_byte polls the receiver */
+}
+
+/* Ember feeds serial input only to a UART that takes interrupt-driven input (docs/architecture.md). */
+void serial_input_start(void)
+{
+    ioapic_route(SERIAL_IRQ, serial_input_irq);
+    serial_enable_rx_irq();
+}
+
+void serial_wait_byte(void)
+{
+    while (!serial_rx_ready())
+        irq_enable_and_halt();
+    (void)serial_getc_nowait();
+}

@@ -104,6 +104,60 @@ class PmemIT {
         assertArrayEquals(before, Files.readAllBytes(file), "the file is unchanged");
     }
 
+    /**
+     * A snapshot of a guest that has read its pmem region, loaded in a fresh process: the device
+     * is at the same address with the same file, and the guest's stores and FLUSH after the load
+     * reach the file. Then a load after the file grew is refused naming the file and the fix.
+     */
+    @Test
+    void theDeviceCarriesOnAfterSnapshotAndLoadAndAResizedFileIsRefused() throws Exception {
+        Path file = backingFile(2 << 20);
+        Path snap = dir.resolve("pmem.snap");
+        Path mem = dir.resolve("pmem.mem");
+        try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "pmem-a")) {
+            dev.ember.api.UnixHttpClient http = first.api(dir.resolve("a.sock"));
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=virtio-pmem ember.pmem_wait=1\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}"), "machine-config");
+            expect(204, http.put("/pmem/pm0", "{\"id\": \"pm0\", \"path_on_host\": \"" + file + "\"}"), "pmem");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            first.awaitStdout("EMBER-TEST: READY virtio-pmem", BOOT);
+            assertTrue(first.stdout().contains("virtio-pmem: host wrote: " + HOST_LINE.trim() + "\n"), first.describe());
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(BOOT);
+        }
+        try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("b.sock").toString(), "--id", "pmem-b")) {
+            dev.ember.api.UnixHttpClient http = second.api(dir.resolve("b.sock"));
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
+            String config = http.get("/vm/config").body();
+            assertTrue(config.contains("\"pmem\":[{\"id\":\"pm0\",\"path_on_host\":\"" + file + "\""), config);
+            second.type("x");
+            assertEquals(0, second.awaitExit(BOOT), second.describe());
+            assertTrue(second.stdout().contains("EMBER-TEST: PASS virtio-pmem"), second.describe());
+            assertTrue(second.stdout().contains("virtio-pmem: flush: used length 4, ret 0\n"), second.describe());
+        }
+        byte[] onFile = Files.readAllBytes(file);
+        assertArrayEquals(GUEST_LINE, Arrays.copyOfRange(onFile, 4096, 4096 + GUEST_LINE.length), "stored after the load");
+
+        Files.write(file, new byte[4 << 20]);
+        try (EmberProcess third = EmberProcess.start("--api-sock", dir.resolve("c.sock").toString(), "--id", "pmem-c")) {
+            dev.ember.api.UnixHttpClient http = third.api(dir.resolve("c.sock"));
+            dev.ember.api.UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap
+                    + "\", \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"" + mem + "\"}}");
+            expect(400, r, "load with a resized pmem file");
+            assertTrue(r.body().contains("pmem 'pm0'") && r.body().contains("give the backing files the sizes they had"), r.body());
+            assertEquals(152, third.awaitExit(BOOT), third.describe());
+        }
+    }
+
+    private static void expect(int status, dev.ember.api.UnixHttpClient.Response r, String what) {
+        assertEquals(status, r.status(), what + ": " + r.body());
+    }
+
     /** cachestat(2) of the whole file: {nr_cache, nr_dirty, nr_writeback}, or null before Linux 6.5. */
     static long[] cachestat(Path path) {
         final long sysCachestat = 451; // x86_64; newer than this build host's 6.1 uapi headers
