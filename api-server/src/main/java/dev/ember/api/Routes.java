@@ -32,6 +32,7 @@ import dev.ember.app.VmmCommand.PutCpuConfig;
 import dev.ember.app.VmmCommand.PutDrive;
 import dev.ember.app.VmmCommand.PutEntropy;
 import dev.ember.app.VmmCommand.PutPmem;
+import dev.ember.app.VmmCommand.PatchPmem;
 import dev.ember.app.VmmCommand.PutLogger;
 import dev.ember.app.VmmCommand.PutMachineConfig;
 import dev.ember.app.VmmCommand.PutMetrics;
@@ -62,6 +63,7 @@ import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.NetworkInterfaceUpdate;
 import dev.ember.config.PmemConfig;
+import dev.ember.config.PmemUpdate;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
@@ -126,6 +128,8 @@ public final class Routes {
 
             withBody("PUT", "/pmem/{id}", PmemConfig.class, "pmem", "Creates or replaces a virtio-pmem device (pre-boot only).",
                     PutPmem.class, (b, call) -> new PutPmem(sameId(call, "id", b.id(), b))),
+            withBody("PATCH", "/pmem/{id}", PmemUpdate.class, "pmem", "Changes a pmem device's rate limiter (post-boot only).",
+                    PatchPmem.class, (b, call) -> new PatchPmem(sameId(call, "id", b.id(), b))),
 
             withBody("PUT", "/vsock", VsockConfig.class, "vsock", "Creates or replaces the vsock device.",
                     PutVsock.class, (b, call) -> new PutVsock(b)),

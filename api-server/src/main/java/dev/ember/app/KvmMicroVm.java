@@ -496,6 +496,11 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     @Override
+    public void updatePmemRateLimiter(dev.ember.config.PmemConfig pmem) throws VmmException {
+        running("update a pmem device of").virtio.updatePmemRateLimiter(pmem);
+    }
+
+    @Override
     public void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException {
         running("update a network interface of").virtio.updateNetworkRateLimiters(iface);
     }

@@ -73,6 +73,9 @@ public interface MicroVm {
     default void checkNetworkInterface(NetworkInterfaceConfig iface) throws VmmException {
     }
 
+    /** PATCH /pmem: {@code pmem} carries the merged rate limiter. */
+    void updatePmemRateLimiter(dev.ember.config.PmemConfig pmem) throws VmmException;
+
     /** PATCH /network-interfaces: {@code iface} carries the merged rx/tx rate limiters. */
     void updateNetworkRateLimiters(NetworkInterfaceConfig iface) throws VmmException;
 

@@ -46,6 +46,7 @@ final class VirtioDevices implements AutoCloseable {
     private final List<VirtioMmioDevice> transports = new ArrayList<>();
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
+    private final Map<String, VirtioPmem> pmems = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
     private VirtioVsock vsock;
     private VirtioBalloon balloon;
@@ -79,7 +80,9 @@ final class VirtioDevices implements AutoCloseable {
             List<PmemConfig> pmem = resources.pmem();
             for (int i = 0; i < pmem.size(); i++) {
                 PmemConfig p = pmem.get(i);
-                v.add(m, pmem(m, p));
+                VirtioPmem device = pmem(m, p);
+                v.add(m, device);
+                v.pmems.put(p.id(), device);
                 if (p.root()) {
                     v.arg("root=/dev/pmem" + i); // the guest numbers them in attach order
                     v.arg(p.isReadOnly() ? "ro" : "rw");
@@ -195,6 +198,15 @@ final class VirtioDevices implements AutoCloseable {
             }
         }
         updateOnLoop(blk.rateLimiter(), d.rateLimiter());
+    }
+
+    /** PATCH /pmem: new rate limiter buckets for the device's flushes. */
+    void updatePmemRateLimiter(PmemConfig p) throws VmmException {
+        VirtioPmem device = pmems.get(p.id());
+        if (device == null) {
+            throw new VmmException("pmem '" + p.id() + "' is not attached to the running microVM");
+        }
+        updateOnLoop(device.rateLimiter(), p.rateLimiter());
     }
 
     /** PATCH /network-interfaces: new rx/tx rate limiter buckets. */

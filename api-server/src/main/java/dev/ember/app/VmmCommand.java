@@ -20,6 +20,7 @@ import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.NetworkInterfaceUpdate;
 import dev.ember.config.PmemConfig;
+import dev.ember.config.PmemUpdate;
 import dev.ember.config.SerialConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
@@ -86,6 +87,7 @@ public sealed interface VmmCommand {
         R putNetworkInterface(PutNetworkInterface c) throws ConfigException, VmmException;
         R patchNetworkInterface(PatchNetworkInterface c) throws ConfigException, VmmException;
         R putPmem(PutPmem c) throws ConfigException, VmmException;
+        R patchPmem(PatchPmem c) throws ConfigException, VmmException;
         R putVsock(PutVsock c) throws ConfigException, VmmException;
         R putEntropy(PutEntropy c) throws ConfigException, VmmException;
         R putSerial(PutSerial c) throws ConfigException, VmmException;
@@ -225,6 +227,13 @@ public sealed interface VmmCommand {
     record PutPmem(PmemConfig config) implements VmmCommand {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putPmem(this);
+        }
+    }
+
+    @When(Phase.POST_BOOT)
+    record PatchPmem(PmemUpdate update) implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.patchPmem(this);
         }
     }
 

@@ -344,6 +344,15 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
         return VmmResult.DONE;
     }
 
+    /** PATCH /pmem after boot: new rate limiter buckets, taken by the live device, then recorded. */
+    @Override
+    public VmmResult patchPmem(VmmCommand.PatchPmem c) throws ConfigException, VmmException {
+        dev.ember.config.PmemConfig merged = resources.patchedPmem(c.update());
+        vmm.updatePmemRateLimiter(merged);
+        resources.recordPatchedPmem(merged);
+        return VmmResult.DONE;
+    }
+
     @Override
     public VmmResult putVsock(VmmCommand.PutVsock c) throws ConfigException {
         resources.setVsock(c.config());

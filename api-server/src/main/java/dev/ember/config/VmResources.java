@@ -206,6 +206,31 @@ public final class VmResources implements VmConfigFile.Sections {
         bootConfigured = true;
     }
 
+    /**
+     * The pmem device as PATCH /pmem leaves it (new rate limiter buckets), validated but not
+     * recorded: the live device takes it first.
+     */
+    public synchronized PmemConfig patchedPmem(PmemUpdate update) throws ConfigException {
+        Check.required(update, "pmem");
+        update.validate();
+        for (PmemConfig p : pmem) {
+            if (p.id().equals(update.id())) {
+                return new PmemConfig(p.id(), p.pathOnHost(), p.rootDevice(), p.readOnly(), update.rateLimiter());
+            }
+        }
+        throw new ConfigException(ConfigException.Reason.NOT_FOUND, "pmem \"" + update.id() + "\" does not exist; PUT /pmem/"
+                + update.id() + " before boot to create it");
+    }
+
+    /** Records a device {@link #patchedPmem} returned (the device exists: pmem devices are never removed). */
+    public synchronized void recordPatchedPmem(PmemConfig merged) {
+        for (int i = 0; i < pmem.size(); i++) {
+            if (pmem.get(i).id().equals(merged.id())) {
+                pmem.set(i, merged);
+            }
+        }
+    }
+
     private PmemConfig pmemRoot() {
         for (PmemConfig p : pmem) {
             if (p.root()) {

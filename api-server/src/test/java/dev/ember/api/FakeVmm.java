@@ -70,6 +70,11 @@ public final class FakeVmm implements MicroVm {
     }
 
     @Override
+    public void updatePmemRateLimiter(dev.ember.config.PmemConfig pmem) {
+        calls.add("pmem " + pmem.id());
+    }
+
+    @Override
     public void updateNetworkRateLimiters(NetworkInterfaceConfig iface) {
         calls.add("net " + iface.ifaceId());
     }

@@ -132,4 +132,23 @@ class PmemApiTest {
         assertEquals(3, Metrics.group("put_api_requests").counter("pmem_count").get() - count);
         assertEquals(2, Metrics.group("put_api_requests").counter("pmem_fails").get() - fails);
     }
+
+    @Test
+    void patchChangesTheRateLimiterAfterBootOnly() throws Exception {
+        assertEquals(204, http.put("/pmem/p", body("p", image, false, false)).status());
+        String patch = "{\"id\": \"p\", \"rate_limiter\": {\"ops\": {\"size\": 10, \"refill_time\": 1000}}}";
+        assertFault(http.patch("/pmem/p", patch), 400, ApiServerTest.NOT_BEFORE);
+        vmm.state = MicroVm.State.RUNNING;
+        long count = Metrics.group("patch_api_requests").counter("pmem_count").get();
+        assertEquals(204, http.patch("/pmem/p", patch).status());
+        assertTrue(vmm.calls.contains("pmem p"), vmm.calls.toString());
+        assertEquals(10, resources.pmem().get(0).rateLimiter().ops().size());
+        assertEquals(1, Metrics.group("patch_api_requests").counter("pmem_count").get() - count);
+        assertFault(http.patch("/pmem/p", "{\"id\": \"p\"}"), 400, "Please specify at least one property to patch: rate_limiter.");
+        assertFault(http.patch("/pmem/nope", patch.replace("\"p\"", "\"nope\"")), 400,
+                "pmem \"nope\" does not exist; PUT /pmem/nope before boot to create it");
+        assertFault(http.patch("/pmem/q", patch), 400, "The id from the path does not match the id from the body!");
+        assertFault(http.patch("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + data + "\"}"), 400,
+                "unknown field \"path_on_host\" in pmem; accepted fields: id, rate_limiter");
+    }
 }

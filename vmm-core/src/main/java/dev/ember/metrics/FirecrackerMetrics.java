@@ -75,7 +75,7 @@ public final class FirecrackerMetrics {
 
     public static final GroupSchema PATCH_API_REQUESTS = group("patch_api_requests")
             .counters("drive_count", "drive_fails", "network_count", "network_fails", "machine_cfg_count", "machine_cfg_fails",
-                    "mmds_count", "mmds_fails", "hotplug_memory_count", "hotplug_memory_fails");
+                    "mmds_count", "mmds_fails", "hotplug_memory_count", "hotplug_memory_fails", "pmem_count", "pmem_fails");
 
     public static final GroupSchema PUT_API_REQUESTS = group("put_api_requests")
             .counters("actions_count", "actions_fails", "boot_source_count", "boot_source_fails", "drive_count", "drive_fails",

@@ -47,8 +47,12 @@ class VirtioPmemTest {
         final AtomicInteger released = new AtomicInteger();
 
         Pmem(Path path, boolean readOnly) throws PmemException {
+            this(path, readOnly, null);
+        }
+
+        Pmem(Path path, boolean readOnly, dev.ember.devices.ratelimit.RateLimiter limiter) throws PmemException {
             file = PmemBackingFile.open(path, readOnly);
-            dev = new VirtioPmem("pm0", file, START, released::incrementAndGet, null);
+            dev = new VirtioPmem("pm0", file, START, released::incrementAndGet, limiter);
             d = new TestDriver(mem, loop, dev);
             d.negotiate(-1L);
             ring = new TestRing(mem, 16, 0x10000);
@@ -327,6 +331,24 @@ class VirtioPmemTest {
             assertTrue(e.getMessage().contains("give the backing files the sizes they had"), e.getMessage());
         } finally {
             mismatched.close();
+        }
+    }
+
+    /** One fsync is one operation: with a bucket of one and a 100 s refill the second flush waits until the limit is lifted. */
+    @Test
+    void theRateLimiterBoundsTheFlushes() throws Exception {
+        dev.ember.devices.ratelimit.RateLimiter limiter = new dev.ember.devices.ratelimit.RateLimiter(null,
+                new dev.ember.devices.ratelimit.TokenBucketConfig(1, 0, 100_000));
+        try (Pmem p = new Pmem(file("limited.img", 2 * MIB, (byte) 0), false, limiter)) {
+            assertEquals(0, p.flush(), "the bucket's one operation");
+            p.post(0, REQ, RESP, VirtioPmem.REQ_TYPE_FLUSH);
+            p.d.kick(0);
+            p.d.sync();
+            assertEquals(1, p.ring.usedIdx(), "the second flush waits for the bucket");
+            assertTrue(limiter.blocked());
+            loop.execute(() -> limiter.update(null, new dev.ember.devices.ratelimit.TokenBucketConfig(0, 0, 0)));
+            TestDriver.await(() -> p.ring.usedIdx() == 2, "the flush once the limit is lifted");
+            assertEquals(0, mem.getInt(RESP));
         }
     }
 }
