@@ -8,7 +8,6 @@ import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import jnr.ffi.Pointer;
@@ -57,7 +56,8 @@ public final class VirtioBlock implements VirtioDevice {
     private final RateLimiter limiter;
     private final byte[] idBytes;
     private final long features;
-    private final byte[] config = new byte[CFG_SIZE];
+    /** Capacity updates (PATCH /drives) go through its seqlock: vCPU reads retry, never block. */
+    private final ConfigSpace config;
     private final DeviceMetrics metrics;
     private final BlockMetrics m;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
@@ -79,11 +79,6 @@ public final class VirtioBlock implements VirtioDevice {
     private Pointer zeroes;
 
     private volatile BlockBackingFile file;
-    /**
-     * Config-space seqlock: odd while the event loop rewrites the capacity. vCPU reads retry
-     * instead of blocking, so a guest never sees half of an old and half of a new capacity.
-     */
-    private volatile int configSeq;
     private VirtioTransport transport;
     private volatile EventLoop loop;
     private boolean discardNegotiated;
@@ -143,21 +138,16 @@ public final class VirtioBlock implements VirtioDevice {
         } else {
             this.uring = null;
         }
-        putConfig(CFG_SIZE_MAX, 4, SIZE_MAX);
-        putConfig(CFG_SEG_MAX, 4, SEG_MAX);
-        putConfig(CFG_MAX_DISCARD_SECTORS, 4, MAX_DISCARD_SECTORS);
-        putConfig(CFG_MAX_DISCARD_SEG, 4, 1);
-        putConfig(CFG_DISCARD_SECTOR_ALIGNMENT, 4, 1);
-        putConfig(CFG_MAX_WRITE_ZEROES_SECTORS, 4, MAX_DISCARD_SECTORS);
-        putConfig(CFG_MAX_WRITE_ZEROES_SEG, 4, 1);
-        putConfig(CFG_WRITE_ZEROES_MAY_UNMAP, 1, 1);
-        putConfig(CFG_CAPACITY, 8, file.sectors);
-    }
-
-    private void putConfig(int off, int size, long v) {
-        for (int i = 0; i < size; i++) {
-            config[off + i] = (byte) (v >>> (8 * i));
-        }
+        this.config = new ConfigSpace(CFG_SIZE, metrics)
+                .put(CFG_SIZE_MAX, 4, SIZE_MAX)
+                .put(CFG_SEG_MAX, 4, SEG_MAX)
+                .put(CFG_MAX_DISCARD_SECTORS, 4, MAX_DISCARD_SECTORS)
+                .put(CFG_MAX_DISCARD_SEG, 4, 1)
+                .put(CFG_DISCARD_SECTOR_ALIGNMENT, 4, 1)
+                .put(CFG_MAX_WRITE_ZEROES_SECTORS, 4, MAX_DISCARD_SECTORS)
+                .put(CFG_MAX_WRITE_ZEROES_SEG, 4, 1)
+                .put(CFG_WRITE_ZEROES_MAY_UNMAP, 1, 1)
+                .put(CFG_CAPACITY, 8, file.sectors);
     }
 
     public String driveId() {
@@ -204,16 +194,15 @@ public final class VirtioBlock implements VirtioDevice {
         ThreadConfinement.requireLoop(loop, "VirtioBlock.swapFile");
         drainInFlight(); // requests queued on the old file finish before it closes
         BlockBackingFile old = file;
-        configSeq++; // odd: config reads wait for the whole new capacity
-        VarHandle.storeStoreFence();
+        config.beginUpdate(); // config reads wait for the whole new capacity
         // The generation moves before any new byte is visible: a driver that reads one sees the
         // new generation after it (virtio 1.2, 2.5.1) and reads the whole field again.
         if (transport != null) {
             transport.configChanged();
         }
-        putConfig(CFG_CAPACITY, 8, next.sectors);
+        config.put(CFG_CAPACITY, 8, next.sectors);
         file = next;
-        configSeq++; // even again; the volatile write publishes the bytes
+        config.endUpdate();
         old.close();
         m.updateCount.inc();
         LOG.log(Level.INFO, "drive ''{0}'': now backed by {1} ({2} sectors)", driveId, next.path, next.sectors);
@@ -230,24 +219,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public long readConfig(int offset, int size) {
-        if (!metrics.configAccessValid(offset, size, CFG_SIZE)) {
-            return 0;
-        }
-        while (true) {
-            int seq = configSeq;
-            if ((seq & 1) != 0) {
-                Thread.onSpinWait(); // the event loop is halfway through a capacity update
-                continue;
-            }
-            long v = 0;
-            for (int i = 0; i < size; i++) {
-                v |= (config[offset + i] & 0xFFL) << (8 * i);
-            }
-            VarHandle.acquireFence(); // the bytes are read before the sequence is checked again
-            if (seq == configSeq) {
-                return v;
-            }
-        }
+        return config.read(offset, size);
     }
 
     @Override

@@ -55,6 +55,7 @@ public final class VirtioNet implements VirtioDevice {
     private final long features;
     private final DeviceMetrics metrics;
     private final NetMetrics m;
+    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final DescriptorChain firstRx = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
@@ -132,6 +133,11 @@ public final class VirtioNet implements VirtioDevice {
         this.features = f;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.NET, ifaceId);
         this.m = new NetMetrics(metrics);
+        // 5.1.4: mac[6], status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere.
+        this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_MTU, 2, mtu);
+        if (mac != null) {
+            config.put(CFG_MAC, mac);
+        }
     }
 
     public String ifaceId() {
@@ -168,27 +174,9 @@ public final class VirtioNet implements VirtioDevice {
     @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
-    /** 5.1.4: {@code mac[6]}, status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere. */
     @Override
     public long readConfig(int offset, int size) {
-        if (!metrics.configAccessValid(offset, size, CFG_SIZE)) {
-            return 0;
-        }
-        long v = 0;
-        for (int i = 0; i < size; i++) {
-            v |= (long) configByte(offset + i) << (8 * i);
-        }
-        return v;
-    }
-
-    private int configByte(int o) {
-        if (o < CFG_MAC + 6) {
-            return mac != null ? mac[o - CFG_MAC] & 0xFF : 0;
-        }
-        if (o == CFG_MTU || o == CFG_MTU + 1) {
-            return (mtu >>> (8 * (o - CFG_MTU))) & 0xFF;
-        }
-        return 0;
+        return config.read(offset, size);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.ember.devices.virtio.pmem;
 
 import dev.ember.devices.ratelimit.RateLimiter;
+import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
@@ -51,6 +52,7 @@ public final class VirtioPmem implements VirtioDevice {
     private final RateLimiter limiter;
     private final DeviceMetrics metrics;
     private final PmemMetrics m;
+    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
     private final Runnable resume = this::processQueue;
@@ -78,6 +80,7 @@ public final class VirtioPmem implements VirtioDevice {
         this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.PMEM, id);
         this.m = new PmemMetrics(metrics);
+        this.config = new ConfigSpace(CONFIG_SIZE, metrics).put(CFG_START, 8, start).put(CFG_SIZE, 8, file.mappedSize());
     }
 
     public String id() {
@@ -109,16 +112,7 @@ public final class VirtioPmem implements VirtioDevice {
 
     @Override
     public long readConfig(int offset, int size) {
-        if (!metrics.configAccessValid(offset, size, CONFIG_SIZE)) {
-            return 0;
-        }
-        long v = 0;
-        for (int b = 0; b < size; b++) {
-            int at = offset + b;
-            long field = at < CFG_SIZE ? start : file.mappedSize();
-            v |= ((field >>> (8 * (at & 7))) & 0xFF) << (8 * b);
-        }
-        return v;
+        return config.read(offset, size);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio.vsock;
 
+import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
@@ -40,6 +41,7 @@ public final class VirtioVsock implements VirtioDevice {
     private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.VSOCK);
     private final VsockMetrics m = new VsockMetrics(metrics);
     private final VsockMuxer muxer;
+    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final VsockPacket rxPkt = new VsockPacket();
     private final VsockPacket txPkt = new VsockPacket();
@@ -70,6 +72,7 @@ public final class VirtioVsock implements VirtioDevice {
             throw new VsockException(VsockException.Reason.GUEST_CID, "vsock guest_cid must be 3.." + 0xFFFF_FFFFL + " (0-2 are reserved), got " + guestCid);
         }
         this.guestCid = guestCid;
+        this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_GUEST_CID, 8, guestCid);
         this.udsPath = udsPath;
         this.muxer = new VsockMuxer(guestCid, udsPath, m);
     }
@@ -98,11 +101,7 @@ public final class VirtioVsock implements VirtioDevice {
 
     @Override
     public long readConfig(int offset, int size) {
-        if (!metrics.configAccessValid(offset, size, CFG_SIZE)) {
-            return 0;
-        }
-        long v = guestCid >>> (8 * offset);
-        return size == 8 ? v : v & ((1L << (8 * size)) - 1);
+        return config.read(offset, size);
     }
 
     @Override
