@@ -8,50 +8,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.app.MicroVm;
-import dev.ember.app.VmmController;
 import dev.ember.config.VmResources;
-import dev.ember.logging.MetricsWriter;
 import dev.ember.metrics.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PUT /pmem/{id} over the real API socket: Firecracker's body, status codes and fault texts,
  * the one-root-device rule across pmem and drives, file checks, replacement in place, the
  * pre-boot-only phase, GET /vm/config's {@code pmem} array and the put_api_requests counters.
  */
-class PmemApiTest {
-    @TempDir
-    Path dir;
-    Path kernel;
+class PmemApiTest extends RunningApiTest {
     Path image;
     Path data;
     FakeVmm vmm;
     VmResources resources;
-    MetricsWriter metrics;
-    ApiServer server;
-    UnixHttpClient http;
 
     @BeforeEach
-    void start() throws Exception {
-        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
+    void files() throws Exception {
         image = Files.write(dir.resolve("rootfs.img"), new byte[4096]);
         data = Files.write(dir.resolve("data.img"), new byte[100]);
-        vmm = new FakeVmm();
-        resources = new VmResources();
-        metrics = new MetricsWriter();
-        server = ApiServer.start(dir.resolve("api.sock"), new VmmController("vm1", resources, vmm, metrics), 51200);
-        http = new UnixHttpClient(dir.resolve("api.sock"));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        metrics.close();
+        vmm = api.vmm;
+        resources = api.resources;
     }
 
     private static String body(String id, Path path, boolean root, boolean readOnly) {

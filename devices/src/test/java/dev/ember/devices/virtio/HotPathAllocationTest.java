@@ -113,64 +113,48 @@ class HotPathAllocationTest {
 
     @Test
     void entropyRequestsAllocateNothingOnTheEventLoop() {
-        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
-                "this JVM does not account per-thread allocation");
         VirtioRng rng = new VirtioRng(new RateLimiter(new TokenBucketConfig(1L << 40, 0, 1000), new TokenBucketConfig(1L << 30, 0, 1000)));
-        try (TestDriver d = new TestDriver(mem, loop, rng)) {
-            d.negotiate(-1L);
-            TestRing ring = new TestRing(mem, 16, 0x10000);
-            d.setupQueue(0, ring);
-            d.driverOk();
-            for (int round = 0; round < 2; round++) {
-                int n = round == 0 ? 3000 : 2000; // the first round warms up
-                long before = loopAllocatedBytes();
-                for (int i = 0; i < n; i++) {
-                    int used = ring.usedIdx();
-                    ring.setDesc(0, 0x400000, 512, Virtio.DESC_F_WRITE, 0);
-                    ring.publish(0);
-                    d.kick(0);
-                    TestDriver.await(() -> ring.usedIdx() != used, "entropy request");
-                }
-                long allocated = loopAllocatedBytes() - before;
-                if (round == 1) {
-                    System.out.println("HotPathAllocationTest: " + n + " entropy requests, " + allocated + " bytes allocated on the event loop");
-                    assertTrue(allocated < 16 * 1024, n + " entropy requests allocated " + allocated + " bytes on the event loop");
-                }
-            }
-        }
+        assertSingleQueueRequestsAllocateNothing(rng, "entropy requests", ring -> ring.setDesc(0, 0x400000, 512, Virtio.DESC_F_WRITE, 0));
     }
 
     @Test
     void pmemFlushesAllocateNothingOnTheEventLoop() throws Exception {
-        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
-                "this JVM does not account per-thread allocation");
         Path img = dir.resolve("pmem.img");
         Files.write(img, new byte[2 << 20]);
         dev.ember.devices.virtio.pmem.VirtioPmem pmem = new dev.ember.devices.virtio.pmem.VirtioPmem("alloc",
                 dev.ember.devices.virtio.pmem.PmemBackingFile.open(img, false), 1L << 32, () -> {}, null);
-        try (TestDriver d = new TestDriver(mem, loop, pmem)) {
-            d.negotiate(-1L);
-            TestRing ring = new TestRing(mem, 16, 0x10000);
-            d.setupQueue(0, ring);
-            d.driverOk();
+        assertSingleQueueRequestsAllocateNothing(pmem, "pmem flushes", ring -> {
+            mem.putInt(0x400000, 0);
+            ring.setDesc(0, 0x400000, 4, Virtio.DESC_F_NEXT, 1);
+            ring.setDesc(1, 0x400040, 4, Virtio.DESC_F_WRITE, 0);
+        });
+    }
+
+    /**
+     * Serves 3000 requests to warm up, then 2000 more, each laid out by {@code request} as chain 0
+     * of the device's queue 0, published, kicked and awaited: the second round must allocate
+     * (almost) nothing on the event loop.
+     */
+    private void assertSingleQueueRequestsAllocateNothing(VirtioDevice device, String what, java.util.function.Consumer<TestRing> request) {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        try (TestDriver d = TestDriver.ready(mem, loop, device, ring)) {
             for (int round = 0; round < 2; round++) {
                 int n = round == 0 ? 3000 : 2000; // the first round warms up
                 long before = loopAllocatedBytes();
                 for (int i = 0; i < n; i++) {
                     int used = ring.usedIdx();
-                    mem.putInt(0x400000, 0);
-                    ring.setDesc(0, 0x400000, 4, Virtio.DESC_F_NEXT, 1);
-                    ring.setDesc(1, 0x400040, 4, Virtio.DESC_F_WRITE, 0);
+                    request.accept(ring);
                     ring.publish(0);
                     d.kick(0);
-                    TestDriver.await(() -> ring.usedIdx() != used, "pmem flush");
+                    TestDriver.await(() -> ring.usedIdx() != used, what);
                 }
                 long allocated = loopAllocatedBytes() - before;
                 if (round == 1) {
-                    System.out.println("HotPathAllocationTest: " + n + " pmem flushes, " + allocated + " bytes allocated on the event loop");
-                    assertTrue(allocated < 16 * 1024, n + " pmem flushes allocated " + allocated + " bytes on the event loop");
+                    System.out.println("HotPathAllocationTest: " + n + " " + what + ", " + allocated + " bytes allocated on the event loop");
+                    assertTrue(allocated < 16 * 1024, n + " " + what + " allocated " + allocated + " bytes on the event loop");
                 }
             }
         }

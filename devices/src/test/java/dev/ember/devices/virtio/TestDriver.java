@@ -36,6 +36,15 @@ final class TestDriver implements AutoCloseable {
         this.transport = VirtioMmioDevice.attach(device, mem, bus, base, (addr, len, datamatch, fd) -> {}, line, loop);
     }
 
+    /** A driver that has negotiated every offered feature, set up queue 0 on {@code ring} and set DRIVER_OK. */
+    static TestDriver ready(GuestMemory mem, EventLoop loop, VirtioDevice device, TestRing ring) {
+        TestDriver d = new TestDriver(mem, loop, device);
+        d.negotiate(-1L);
+        d.setupQueue(0, ring);
+        d.driverOk();
+        return d;
+    }
+
     int r(int off) {
         return (int) bus.read(base + off, 4);
     }

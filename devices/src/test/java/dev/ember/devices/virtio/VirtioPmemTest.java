@@ -53,11 +53,8 @@ class VirtioPmemTest {
         Pmem(Path path, boolean readOnly, dev.ember.devices.ratelimit.RateLimiter limiter) throws PmemException {
             file = PmemBackingFile.open(path, readOnly);
             dev = new VirtioPmem("pm0", file, START, released::incrementAndGet, limiter);
-            d = new TestDriver(mem, loop, dev);
-            d.negotiate(-1L);
             ring = new TestRing(mem, 16, 0x10000);
-            d.setupQueue(0, ring);
-            d.driverOk();
+            d = TestDriver.ready(mem, loop, dev, ring);
         }
 
         boolean needsReset() {

@@ -31,11 +31,8 @@ class VirtioRngTest {
 
         Rng(RateLimiter limiter) {
             dev = new VirtioRng(limiter);
-            d = new TestDriver(mem, loop, dev);
-            d.negotiate(-1L);
             ring = new TestRing(mem, 16, 0x10000);
-            d.setupQueue(0, ring);
-            d.driverOk();
+            d = TestDriver.ready(mem, loop, dev, ring);
         }
 
         boolean needsReset() {
