@@ -113,7 +113,8 @@ public final class FirecrackerMetrics {
                     "entropy_rate_limiter_throttled", "rate_limiter_event_count");
 
     public static final GroupSchema PMEM = group("pmem")
-            .counters("activate_fails", "cfg_fails", "event_fails", "queue_event_count");
+            .counters("activate_fails", "cfg_fails", "event_fails", "queue_event_count",
+                    "rate_limiter_event_count", "rate_limiter_throttled_events"); // Firecracker's newer flush rate limiter
 
     public static final GroupSchema INTERRUPTS = group("interrupts")
             .counters("triggers", "config_updates");

@@ -338,11 +338,13 @@ class VirtioPmemTest {
                 new dev.ember.devices.ratelimit.TokenBucketConfig(1, 0, 100_000));
         try (Pmem p = new Pmem(file("limited.img", 2 * MIB, (byte) 0), false, limiter)) {
             assertEquals(0, p.flush(), "the bucket's one operation");
+            long throttled = counter("rate_limiter_throttled_events");
             p.post(0, REQ, RESP, VirtioPmem.REQ_TYPE_FLUSH);
             p.d.kick(0);
             p.d.sync();
             assertEquals(1, p.ring.usedIdx(), "the second flush waits for the bucket");
             assertTrue(limiter.blocked());
+            assertEquals(1, counter("rate_limiter_throttled_events") - throttled);
             loop.execute(() -> limiter.update(null, new dev.ember.devices.ratelimit.TokenBucketConfig(0, 0, 0)));
             TestDriver.await(() -> p.ring.usedIdx() == 2, "the flush once the limit is lifted");
             assertEquals(0, mem.getInt(RESP));

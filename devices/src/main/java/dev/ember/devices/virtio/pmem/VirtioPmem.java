@@ -55,7 +55,7 @@ public final class VirtioPmem implements VirtioDevice {
     private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
-    private final Runnable resume = this::processQueue;
+    private final Runnable resume = this::onRateLimiterTimer;
     private EventLoop loop;
     private VirtioTransport transport;
     /** Requests after the current one that the last fsync covers (they were published before it started). */
@@ -146,6 +146,11 @@ public final class VirtioPmem implements VirtioDevice {
         processQueue();
     }
 
+    private void onRateLimiterTimer() {
+        m.rateLimiterEventCount.inc();
+        processQueue();
+    }
+
     private void processQueue() {
         ThreadConfinement.requireLoop(loop, "VirtioPmem.processQueue");
         VirtioTransport t = transport;
@@ -170,6 +175,7 @@ public final class VirtioPmem implements VirtioDevice {
         }
         if (!covered) {
             if (!limiter.consume(file.fileSize(), 1)) {
+                m.rateLimiterThrottled.inc();
                 return QueuePass.PUT_BACK; // popped back: its coverage is still owed
             }
             SplitQueue q = transport.queue(0);
