@@ -46,23 +46,31 @@ public final class QueuePass {
     private QueuePass() {}
 
     /**
-     * A pass over a queue without a rate limiter.
+     * A pass over queue {@code queueIndex} without a rate limiter.
      *
+     * @param t        the device's transport: null (not activated, or reset) or broken (the driver's
+     *                 error is pending) means there is nothing to serve
      * @param failures counted for each driver error (null: the transport's device_errors only)
      */
-    public static void serve(VirtioTransport t, SplitQueue q, DescriptorChain chain, Server server, DeviceCounter failures) {
-        serve(t, q, chain, null, server, failures);
+    public static void serve(VirtioTransport t, int queueIndex, DescriptorChain chain, Server server, DeviceCounter failures) {
+        serve(t, queueIndex, chain, null, server, failures);
     }
 
     /**
      * A pass that also stops while {@code limiter} is blocked (its timer resumes the queue).
      *
+     * @param t        the device's transport: null (not activated, or reset) or broken (the driver's
+     *                 error is pending) means there is nothing to serve
      * @param limiter  null for none
      * @param failures counted for each driver error (null: the transport's device_errors only)
      * @return true when the limiter stopped the pass (the queue waits for its timer)
      */
-    public static boolean serve(VirtioTransport t, SplitQueue q, DescriptorChain chain, RateLimiter limiter, Server server,
+    public static boolean serve(VirtioTransport t, int queueIndex, DescriptorChain chain, RateLimiter limiter, Server server,
             DeviceCounter failures) {
+        if (t == null || t.broken()) {
+            return false;
+        }
+        SplitQueue q = t.queue(queueIndex);
         boolean used = false;
         boolean putBack = false;
         try {

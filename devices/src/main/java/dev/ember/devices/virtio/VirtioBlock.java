@@ -292,7 +292,7 @@ public final class VirtioBlock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        boolean throttled = QueuePass.serve(t, t.queue(0), chain, limiter, server, m.invalidReqs);
+        boolean throttled = QueuePass.serve(t, 0, chain, limiter, server, m.invalidReqs);
         if (uring != null) {
             int rc = uring.submit();
             if (rc < 0) {

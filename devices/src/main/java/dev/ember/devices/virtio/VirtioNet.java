@@ -416,12 +416,8 @@ public final class VirtioNet implements VirtioDevice {
 
     private void processTx() {
         ThreadConfinement.requireLoop(loop, "VirtioNet.processTx");
-        VirtioTransport t = transport;
-        if (t == null || t.broken()) {
-            return;
-        }
         interceptorMayAnswer = false;
-        QueuePass.serve(t, t.queue(TX_QUEUE), chain, txLimiter, txServer, null);
+        QueuePass.serve(transport, TX_QUEUE, chain, txLimiter, txServer, null);
         if (interceptorMayAnswer) {
             processRx();
         }

@@ -7,7 +7,6 @@ import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransport;
-import dev.ember.devices.virtio.VirtqueueException;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
@@ -322,25 +321,24 @@ public final class VirtioBalloon implements VirtioDevice {
         if (role < 0) {
             return;
         }
-        SplitQueue q = t.queue(queueIndex);
         switch (role) {
-            case INFLATE -> QueuePass.serve(t, q, chain, inflate, m.eventFails);
-            case DEFLATE -> QueuePass.serve(t, q, chain, deflate, m.eventFails);
+            case INFLATE -> QueuePass.serve(t, queueIndex, chain, inflate, m.eventFails);
+            case DEFLATE -> QueuePass.serve(t, queueIndex, chain, deflate, m.eventFails);
             case STATS -> {
                 staleStatsReturned = false;
-                QueuePass.serve(t, q, chain, statsBuffers, m.eventFails);
+                QueuePass.serve(t, queueIndex, chain, statsBuffers, m.eventFails);
                 if (staleStatsReturned) {
-                    t.notifyUsed(q);
+                    t.notifyUsed(t.queue(queueIndex));
                 }
             }
             case HINT -> {
                 hintCmdChanged = false;
-                QueuePass.serve(t, q, chain, hints, m.eventFails);
+                QueuePass.serve(t, queueIndex, chain, hints, m.eventFails);
                 if (hintCmdChanged && !t.broken()) {
                     t.configChanged();
                 }
             }
-            default -> QueuePass.serve(t, q, chain, reports, m.eventFails);
+            default -> QueuePass.serve(t, queueIndex, chain, reports, m.eventFails);
         }
     }
 

@@ -153,11 +153,7 @@ public final class VirtioPmem implements VirtioDevice {
 
     private void processQueue() {
         ThreadConfinement.requireLoop(loop, "VirtioPmem.processQueue");
-        VirtioTransport t = transport;
-        if (t == null || t.broken()) {
-            return;
-        }
-        QueuePass.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
+        QueuePass.serve(transport, 0, chain, limiter, server, m.eventFails);
     }
 
     /** One request: 4 bytes written (the status), 0 for a request it does not take, or PUT_BACK when throttled. */

@@ -109,11 +109,7 @@ public final class VirtioRng implements VirtioDevice {
     /** Serves requests until the queue is empty or the rate limiter says stop. */
     private void processQueue() {
         ThreadConfinement.requireLoop(loop, "VirtioRng.processQueue");
-        VirtioTransport t = transport;
-        if (t == null || t.broken()) {
-            return;
-        }
-        QueuePass.serve(t, t.queue(0), chain, limiter, server, m.eventFails);
+        QueuePass.serve(transport, 0, chain, limiter, server, m.eventFails);
     }
 
     /** One request, counted; -1 when throttled (the limiter's timer resumes the queue). */

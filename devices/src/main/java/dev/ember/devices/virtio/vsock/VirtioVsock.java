@@ -146,12 +146,8 @@ public final class VirtioVsock implements VirtioDevice {
 
     private void processRx() {
         ThreadConfinement.requireLoop(loop, "VirtioVsock.processRx");
-        VirtioTransport t = transport;
-        if (t == null || t.broken()) {
-            return;
-        }
         // With no buffers, connections stay queued (their sockets unwatched) until a kick.
-        QueuePass.serve(t, t.queue(RX_QUEUE), chain, rxServer, m.rxQueueEventFails);
+        QueuePass.serve(transport, RX_QUEUE, chain, rxServer, m.rxQueueEventFails);
     }
 
     /** Fills one RX buffer with the next packet the muxer owes the guest. */
@@ -170,11 +166,7 @@ public final class VirtioVsock implements VirtioDevice {
 
     private void processTx() {
         ThreadConfinement.requireLoop(loop, "VirtioVsock.processTx");
-        VirtioTransport t = transport;
-        if (t == null || t.broken()) {
-            return;
-        }
-        QueuePass.serve(t, t.queue(TX_QUEUE), chain, txServer, m.txQueueEventFails);
+        QueuePass.serve(transport, TX_QUEUE, chain, txServer, m.txQueueEventFails);
         processRx(); // replies (RESPONSE, RST, credit) the packets asked for
     }
 
