@@ -197,7 +197,7 @@ final class EmberRun {
 
     /**
      * Binds libc through jnr-ffi ({@link Native#LIBC}: generated code, ~100 ms of CPU) once the
-     * API serves: seccomp was installed without it (RawSyscall), and nothing before the first
+     * API serves: seccomp was installed without it (RawLibc), and nothing before the first
      * request needs it. On this thread, which carries the vmm filter only: the api filter forbids
      * the executable memory the binding's stubs live in, so it must not happen first on an API
      * thread (none calls libc). Whatever needs libc meanwhile waits for the class to initialise.

@@ -100,7 +100,7 @@ class MainProcessTest {
     }
 
     /**
-     * Seccomp goes on without jnr-ffi's generated LibC binding (RawSyscall), which is made only
+     * Seccomp goes on without jnr-ffi's generated LibC binding (RawLibc), which is made only
      * once the API serves, on main (vmm filter only), and works under the filter: the log says so
      * in that order, and a VM built afterwards (libc calls: /dev/kvm, guest memory) runs.
      */

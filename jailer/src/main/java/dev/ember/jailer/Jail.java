@@ -1,12 +1,9 @@
 package dev.ember.jailer;
 
-import static dev.ember.jailer.Sys.LIBC;
-import static dev.ember.jailer.Sys.POSIX;
 import static dev.ember.jailer.Sys.check;
-import static dev.ember.jailer.Sys.checkPosix;
 
 import dev.ember.sys.LibC;
-import dev.ember.sys.Native;
+import dev.ember.sys.RawLibc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import jnr.ffi.Pointer;
 
 /**
  * Builds the jail and turns this process into the jailed VMM.
@@ -57,7 +53,6 @@ final class Jail {
     private final Undo undo = new Undo();
     private int netnsFd = -1;
     private int devNullFd = -1;
-    private Pointer emptySigset;
     private String[] argv;
     private Privileges privileges;
     /** The VMM's host PID once spawned (--new-pid-ns); signals to the jailer go to it. */
@@ -83,7 +78,7 @@ final class Jail {
         try {
             hostThread.submit(() -> { }).get();   // start it now, before this thread leaves the host
             // Explicit modes below; this is for what the VMM creates, and what a library might.
-            POSIX.umask(VMM_UMASK);
+            Sys.syscall(Sys.SYS_UMASK, VMM_UMASK, 0, 0);
             createBaseDirectory();
             if (config.uid() == JailConfig.ALLOCATE) {
                 // The lock is held until the root belongs to the id (prepareRoot).
@@ -106,7 +101,7 @@ final class Jail {
                 // Needs CAP_SYS_ADMIN, so before dropping privileges; from here on this thread can
                 // start no thread of its own (a thread must live in its process's PID namespace),
                 // only the VMM's first process: nothing below may start a Java thread.
-                check(LIBC.unshare(LibC.CLONE_NEWPID), "unshare(CLONE_NEWPID): new PID namespace for the VMM");
+                check(Sys.syscall(Sys.SYS_UNSHARE, LibC.CLONE_NEWPID, 0, 0), "unshare(CLONE_NEWPID): new PID namespace for the VMM");
             }
             privileges.dropTo(config.uid(), config.gid());
             prepareExec();
@@ -156,7 +151,7 @@ final class Jail {
                 throw new JailerException(p + " already exists: the jail of an earlier VM with id " + config.id()
                         + " was not cleaned up (ember-launch --stop " + config.id() + " removes it)");
             }
-            check(LIBC.mknod(p.toString(), LibC.S_IFCHR | node.mode, Sys.makedev(node.major, node.minor)),
+            check(Sys.mknod(p.toString(), LibC.S_IFCHR | node.mode, Sys.makedev(node.major, node.minor)),
                     "mknod " + p + " (" + node.major + ":" + node.minor + "; the jail must be on a file system mounted without nodev)");
             undo.push("remove " + p, () -> Files.deleteIfExists(p));
             chown(p);
@@ -165,7 +160,7 @@ final class Jail {
     }
 
     private static void chmod(Path p, int mode) {
-        checkPosix(POSIX.chmod(p.toString(), mode), "chmod " + Integer.toOctalString(mode) + " " + p);
+        check(Sys.chmod(p.toString(), mode), "chmod " + Integer.toOctalString(mode) + " " + p);
     }
 
     private void refuseSymlink(Path p) {
@@ -213,35 +208,33 @@ final class Jail {
     }
 
     private void chown(Path p) {
-        checkPosix(POSIX.chown(p.toString(), config.uid(), config.gid()), "chown " + config.uid() + ":" + config.gid() + " " + p);
+        check(Sys.chown(p.toString(), config.uid(), config.gid()), "chown " + config.uid() + ":" + config.gid() + " " + p);
     }
 
     private void setResourceLimits() {
         List<ResourceLimit> limits = config.resourceLimits().isEmpty() ? List.of(ResourceLimit.DEFAULT_NO_FILE) : config.resourceLimits();
         for (ResourceLimit l : limits) {
-            checkPosix(POSIX.setrlimit(l.resource(), l.value(), l.value()), "--resource-limit " + l.name() + "=" + l.value()
+            check(Sys.setrlimit(l.resource(), l.value()), "--resource-limit " + l.name() + "=" + l.value()
                     + " (raising a hard limit needs CAP_SYS_RESOURCE)");
         }
     }
 
     private void openHandles() {
         if (config.netns() != null) {
-            netnsFd = check(LIBC.open(config.netns().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0),
+            netnsFd = check(Sys.open(config.netns().toString(), LibC.O_RDONLY | LibC.O_CLOEXEC),
                     "--netns " + config.netns() + ": cannot open the network namespace (e.g. made by `ip netns add NAME`: /var/run/netns/NAME)");
         }
         if (config.daemonize()) {
-            devNullFd = check(LIBC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open /dev/null for --daemonize");
+            devNullFd = check(Sys.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC), "open /dev/null for --daemonize");
         }
     }
 
     /**
-     * Does now, with the host's file system in view, what the JDK and jnr would otherwise do lazily
-     * after pivot_root: native memory for the signal mask (jnr starts its finalizer thread on
-     * the first allocation) and the default time zone (read from the JDK's lib/tzdb.dat the first
-     * time anything logs a time).
+     * Does now, with the host's file system in view, what the JDK would otherwise do lazily after
+     * pivot_root: the default time zone (read from the JDK's lib/tzdb.dat the first time anything
+     * logs a time).
      */
     private void warmUp() {
-        emptySigset = Native.allocate(128);   // sigset_t, all clear
         java.util.TimeZone.getDefault();
         argv = argv();   // reads the CPU clock through /proc, which the jail does not have
         privileges = Privileges.read();
@@ -262,7 +255,7 @@ final class Jail {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                 long pid = child;
                 if (pid > 0) {
-                    POSIX.kill(pid, sig.getNumber());
+                    Sys.syscall(Sys.SYS_KILL, pid, sig.getNumber(), 0);
                 } else {
                     pendingSignal = sig.getNumber();
                 }
@@ -272,38 +265,38 @@ final class Jail {
 
     /** A mount namespace of slave mounts; the runtime image read-only; pivot_root into the jail. */
     private void enterJail() {
-        check(LIBC.unshare(LibC.CLONE_NEWNS), "unshare(CLONE_NEWNS): new mount namespace");
+        check(Sys.syscall(Sys.SYS_UNSHARE, LibC.CLONE_NEWNS, 0, 0), "unshare(CLONE_NEWNS): new mount namespace");
         // Slave, as Firecracker's jailer does, not private: nothing mounted in the jail reaches
         // the host, but a bind mount an orchestrator makes later over a placeholder in the jail
         // root (Kata's block hot-plug) reaches the jail, provided the root is a shared mount.
-        check(LIBC.mount(null, "/", null, LibC.MS_REC | LibC.MS_SLAVE, null), "making all mounts slaves in the new mount namespace");
+        check(Sys.mount(null, "/", LibC.MS_REC | LibC.MS_SLAVE), "making all mounts slaves in the new mount namespace");
         String r = root.toString();
-        check(LIBC.mount(r, r, null, LibC.MS_BIND | LibC.MS_REC, null), "bind-mounting the jail root " + r + " onto itself");
+        check(Sys.mount(r, r, LibC.MS_BIND | LibC.MS_REC), "bind-mounting the jail root " + r + " onto itself");
         RuntimeImage image = config.image();
         bindReadOnly(image.home(), root.resolve("ember"));
         bindReadOnly(image.home().resolve("sysroot/lib"), root.resolve("lib"));
         bindReadOnly(image.home().resolve("sysroot/lib64"), root.resolve("lib64"));
-        checkPosix(POSIX.chdir(r), "chdir " + r);
-        check((int) LIBC.syscall(LibC.SYS_PIVOT_ROOT, ".", OLD_ROOT), "pivot_root into " + r);
-        checkPosix(POSIX.chdir("/"), "chdir / in the jail");
-        check(LIBC.umount2("/" + OLD_ROOT, LibC.MNT_DETACH), "unmounting the host's file system from the jail");
-        checkPosix(POSIX.rmdir("/" + OLD_ROOT), "removing /" + OLD_ROOT + " in the jail");
-        check(LIBC.chroot("."), "chroot into the jail");
+        check(Sys.pathCall(Sys.SYS_CHDIR, r, 0, 0), "chdir " + r);
+        check(Sys.pivotRoot(".", OLD_ROOT), "pivot_root into " + r);
+        check(Sys.pathCall(Sys.SYS_CHDIR, "/", 0, 0), "chdir / in the jail");
+        check(Sys.umount2("/" + OLD_ROOT, LibC.MNT_DETACH), "unmounting the host's file system from the jail");
+        check(Sys.pathCall(Sys.SYS_RMDIR, "/" + OLD_ROOT, 0, 0), "removing /" + OLD_ROOT + " in the jail");
+        check(Sys.pathCall(Sys.SYS_CHROOT, ".", 0, 0), "chroot into the jail");
         LOG.log(System.Logger.Level.DEBUG, "jailed in {0}", r);
     }
 
     private static void bindReadOnly(Path source, Path target) {
         String s = source.toString();
         String t = target.toString();
-        check(LIBC.mount(s, t, null, LibC.MS_BIND | LibC.MS_REC, null), "bind-mounting " + s + " at " + t);
-        check(LIBC.mount(null, t, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV, null),
+        check(Sys.mount(s, t, LibC.MS_BIND | LibC.MS_REC), "bind-mounting " + s + " at " + t);
+        check(Sys.mount(null, t, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV),
                 "making " + t + " read-only");
     }
 
     private void joinNetns() {
         if (netnsFd >= 0) {
-            check(LIBC.setns(netnsFd, LibC.CLONE_NEWNET), "--netns " + config.netns() + ": setns(CLONE_NEWNET)");
-            LIBC.close(netnsFd);
+            check(Sys.syscall(Sys.SYS_SETNS, netnsFd, LibC.CLONE_NEWNET, 0), "--netns " + config.netns() + ": setns(CLONE_NEWNET)");
+            Sys.close(netnsFd);
         }
     }
 
@@ -311,24 +304,24 @@ final class Jail {
         if (!config.daemonize()) {
             return;
         }
-        if (POSIX.setsid() < 0) {
-            throw new JailerException("--daemonize: setsid failed (" + LIBC.strerror(POSIX.errno())
+        if (Sys.syscall(Sys.SYS_SETSID, 0, 0, 0) < 0) {
+            throw new JailerException("--daemonize: setsid failed (" + RawLibc.strerror(Sys.errno())
                     + "): the jailer leads its process group; start it from a script or through setsid(1)");
         }
         System.out.flush();
         System.err.flush();
         for (int fd = 0; fd <= 2; fd++) {
-            checkPosix(POSIX.dup2(devNullFd, fd), "--daemonize: redirecting fd " + fd + " to /dev/null");
+            check(Sys.syscall(Sys.SYS_DUP2, devNullFd, fd, 0), "--daemonize: redirecting fd " + fd + " to /dev/null");
         }
-        LIBC.close(devNullFd);
+        Sys.close(devNullFd);
     }
 
     /** NO_NEW_PRIVS, a clean signal mask and close-on-exec on every descriptor above stderr. */
     private void prepareExec() {
-        check(LIBC.prctl(LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
-        check(LIBC.pthread_sigmask(LibC.SIG_SETMASK, emptySigset.address(), 0), "clearing the signal mask");
+        check(Sys.syscall(Sys.SYS_PRCTL, LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+        check(Sys.clearSignalMask(), "clearing the signal mask");
         // The JVM holds many descriptors (jars, epoll, pipes): none may reach the VMM.
-        check((int) LIBC.syscall(LibC.SYS_CLOSE_RANGE, 3, 0xffffffffL, LibC.CLOSE_RANGE_CLOEXEC), "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+        check(Sys.syscall(Sys.SYS_CLOSE_RANGE, 3, 0xffffffffL, LibC.CLOSE_RANGE_CLOEXEC), "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
     }
 
     private String[] argv() {
@@ -380,15 +373,12 @@ final class Jail {
 
     private int execVmm() {
         writePidFile(ProcessHandle.current().pid());
-        POSIX.execve(argv[0], argv, env());
-        throw Sys.failure("execve " + argv[0] + " in the jail", POSIX.errno());
+        Sys.execve(argv[0], argv, env());
+        throw Sys.failure("execve " + argv[0] + " in the jail", Sys.errno());
     }
 
     private int spawnInNewPidNamespace() {
-        long pid = POSIX.posix_spawnp(argv[0], List.of(), List.of(argv), List.of(env()));
-        if (pid <= 0) {
-            throw Sys.failure("starting " + argv[0] + " in a new PID namespace", POSIX.errno());
-        }
+        long pid = Sys.posixSpawnp(argv[0], argv, env(), "starting " + argv[0] + " in a new PID namespace");
         child = pid;
         writePidFile(pid);
         if (config.daemonize()) {
@@ -396,15 +386,15 @@ final class Jail {
         }
         int early = pendingSignal;
         if (early != 0) {
-            POSIX.kill(pid, early);
+            Sys.syscall(Sys.SYS_KILL, pid, early, 0);
         }
-        int[] status = new int[1];
-        while (POSIX.waitpid(pid, status, 0) < 0) {
-            if (POSIX.errno() != LibC.EINTR) {
-                throw Sys.failure("waiting for the VMM (pid " + pid + ")", POSIX.errno());
+        long status;
+        while ((status = Sys.waitpid(pid)) < 0) {
+            if (Sys.errno() != LibC.EINTR) {
+                throw Sys.failure("waiting for the VMM (pid " + pid + ")", Sys.errno());
             }
         }
-        int s = status[0];
+        int s = (int) status;
         return (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
     }
 

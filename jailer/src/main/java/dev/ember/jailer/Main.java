@@ -1,7 +1,5 @@
 package dev.ember.jailer;
 
-import picocli.CommandLine;
-
 /** {@code ember-jailer}: see {@link JailerCommand} for the options and docs/jailer.md for the steps. */
 public final class Main {
     /** When the jailer's main began (monotonic µs) and the CPU time it had used by then (µs). */
@@ -25,17 +23,23 @@ public final class Main {
         Runtime.getRuntime().halt(status);
     }
 
+    /**
+     * An ordinary valid command line is read by {@link JailerArgs}, without loading picocli;
+     * help, version, mistakes and anything unusual go to {@link PicocliJailer}, which words the
+     * messages.
+     */
     static int run(String[] args) {
-        JailerCommand command = new JailerCommand();
-        CommandLine cli = new CommandLine(command);
         try {
-            CommandLine.ParseResult parsed = cli.parseArgs(args);
-            if (CommandLine.printHelpIfRequested(parsed)) {
-                return 0;
+            JailerCommand command = JailerArgs.parse(args);
+            if (command == null) {
+                command = PicocliJailer.parse(args);
+                if (command == null) {
+                    return 0;   // help or version printed
+                }
             }
             JailConfig config = command.toConfig();
             return new Jail(config).run();
-        } catch (CommandLine.ParameterException e) {
+        } catch (PicocliJailer.UsageError e) {
             System.err.println("ember-jailer: " + e.getMessage());
             System.err.println("Try 'ember-jailer --help'.");
             return 2;

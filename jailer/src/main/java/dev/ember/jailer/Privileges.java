@@ -1,6 +1,5 @@
 package dev.ember.jailer;
 
-import static dev.ember.jailer.Sys.LIBC;
 import static dev.ember.jailer.Sys.check;
 
 import java.io.IOException;
@@ -49,14 +48,14 @@ final class Privileges {
             if (uid == 0 && cap == CAP_DAC_OVERRIDE) {
                 continue;
             }
-            check(LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "dropping capability " + cap + " from the bounding set (prctl PR_CAPBSET_DROP)");
+            check(Sys.syscall(Sys.SYS_PRCTL, PR_CAPBSET_DROP, cap, 0, 0, 0), "dropping capability " + cap + " from the bounding set (prctl PR_CAPBSET_DROP)");
         }
-        check(LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clearing the ambient capabilities");
-        check((int) LIBC.syscall(SYS_SETGROUPS, 0, 0, 0), "clearing supplementary groups (setgroups)");
-        check((int) LIBC.syscall(SYS_SETRESGID, gid, gid, gid), "--gid " + gid + ": setresgid");
-        check((int) LIBC.syscall(SYS_SETRESUID, uid, uid, uid), "--uid " + uid + ": setresuid");
-        long ruid = LIBC.syscall(SYS_GETUID, 0, 0, 0);
-        long rgid = LIBC.syscall(SYS_GETGID, 0, 0, 0);
+        check(Sys.syscall(Sys.SYS_PRCTL, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clearing the ambient capabilities");
+        check((int) Sys.syscall(SYS_SETGROUPS, 0, 0, 0), "clearing supplementary groups (setgroups)");
+        check((int) Sys.syscall(SYS_SETRESGID, gid, gid, gid), "--gid " + gid + ": setresgid");
+        check((int) Sys.syscall(SYS_SETRESUID, uid, uid, uid), "--uid " + uid + ": setresuid");
+        long ruid = Sys.syscall(SYS_GETUID, 0, 0, 0);
+        long rgid = Sys.syscall(SYS_GETGID, 0, 0, 0);
         if (ruid != uid || rgid != gid) {
             throw new JailerException("dropping privileges did not take: this thread runs as uid " + ruid + " gid " + rgid);
         }

@@ -1,38 +1,148 @@
 package dev.ember.jailer;
 
-import dev.ember.sys.LibC;
-import dev.ember.sys.Native;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
+import dev.ember.sys.RawLibc;
 
 /**
- * The system calls of the jailer, each failing with a {@link JailerException} that names the step
- * and the errno. libc through the sys module's {@link LibC} (the only part of Ember the jailer's code
- * uses: see docs/architecture.md); jnr-posix for what it already wraps.
+ * The system calls of the jailer, through {@link RawLibc}: the jailer makes ~30 calls and then
+ * becomes (or starts) the VMM, so binding libc with jnr-ffi (generated code, ~150 ms of CPU) and
+ * jnr-posix (as much again) cost most of its start. Each returns what the kernel returned, -1 with
+ * {@link RawLibc#errno()} set on failure; {@link #check} turns that into a {@link JailerException}
+ * naming the step and the errno. Raw system calls act on the calling thread where the kernel
+ * keeps the state per thread (credentials: see {@link Privileges}; the mount namespace and
+ * working directory after unshare), as the glibc wrappers of these calls do.
  */
 final class Sys {
-    static final POSIX POSIX = POSIXFactory.getNativePOSIX();
-    static final LibC LIBC = Native.LIBC;
+    /** x86_64 system call numbers (asm/unistd_64.h; JailerConstantsTest checks them). */
+    static final long SYS_CLOSE = 3, SYS_RT_SIGPROCMASK = 14, SYS_DUP2 = 33, SYS_EXECVE = 59, SYS_WAIT4 = 61, SYS_KILL = 62,
+            SYS_CHDIR = 80, SYS_RMDIR = 84, SYS_CHMOD = 90, SYS_CHOWN = 92, SYS_UMASK = 95, SYS_SETSID = 112, SYS_MKNOD = 133,
+            SYS_PIVOT_ROOT = 155, SYS_PRCTL = 157, SYS_SETRLIMIT = 160, SYS_CHROOT = 161, SYS_MOUNT = 165, SYS_UMOUNT2 = 166,
+            SYS_OPENAT = 257, SYS_UNSHARE = 272, SYS_SETNS = 308, SYS_CLOSE_RANGE = 436;
+    /** openat's "relative to the working directory" (fcntl.h). */
+    static final int AT_FDCWD = -100;
+    /** The kernel's sigset_t: 64 signals. */
+    static final int KERNEL_SIGSET_BYTES = 8;
+
+    /** Looked up with the host's file system in view (before pivot_root), as everything here. */
+    private static final long POSIX_SPAWNP = RawLibc.function("posix_spawnp");
 
     private Sys() {}
 
-    static int check(int rc, String what) {
+    static long syscall(long number, long a0, long a1, long a2) {
+        return RawLibc.syscall(number, a0, a1, a2, 0, 0);
+    }
+
+    static long syscall(long number, long a0, long a1, long a2, long a3, long a4) {
+        return RawLibc.syscall(number, a0, a1, a2, a3, a4);
+    }
+
+    static int check(long rc, String what) {
         if (rc < 0) {
-            throw failure(what, Native.errno());
+            throw failure(what, RawLibc.errno());
         }
-        return rc;
+        return (int) rc;
     }
 
     static JailerException failure(String what, int errno) {
-        return new JailerException(what + ": " + LIBC.strerror(errno) + " (errno " + errno + ")");
+        return new JailerException(what + ": " + RawLibc.strerror(errno) + " (errno " + errno + ")");
     }
 
-    /** POSIX calls report errno through jnr-posix's own errno slot. */
-    static int checkPosix(int rc, String what) {
-        if (rc < 0) {
-            throw failure(what, POSIX.errno());
+    static int errno() {
+        return RawLibc.errno();
+    }
+
+    /** A system call whose first argument is a path. */
+    static long pathCall(long number, String path, long a1, long a2) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(number, s.string(path), a1, a2);
         }
-        return rc;
+    }
+
+    static long open(String path, int flags) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(SYS_OPENAT, AT_FDCWD, s.string(path), flags, 0, 0);
+        }
+    }
+
+    static long close(int fd) {
+        return syscall(SYS_CLOSE, fd, 0, 0);
+    }
+
+    static long chmod(String path, int mode) {
+        return pathCall(SYS_CHMOD, path, mode, 0);
+    }
+
+    static long chown(String path, int uid, int gid) {
+        return pathCall(SYS_CHOWN, path, uid, gid);
+    }
+
+    /** mknod(2) takes the kernel's 32-bit dev_t, which {@link #makedev} matches below major 4096 and minor 2^20. */
+    static long mknod(String path, int mode, long dev) {
+        if ((dev & 0xffff_ffffL) != dev) {
+            throw new JailerException("mknod " + path + ": device number " + dev + " does not fit the kernel's 32-bit dev_t");
+        }
+        return pathCall(SYS_MKNOD, path, mode, dev);
+    }
+
+    static long mount(String source, String target, long flags) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(SYS_MOUNT, s.string(source), s.string(target), 0, flags, 0);
+        }
+    }
+
+    static long umount2(String target, int flags) {
+        return pathCall(SYS_UMOUNT2, target, flags, 0);
+    }
+
+    static long pivotRoot(String newRoot, String putOld) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(SYS_PIVOT_ROOT, s.string(newRoot), s.string(putOld), 0);
+        }
+    }
+
+    /** setrlimit(2) with soft = hard = {@code value}. */
+    static long setrlimit(int resource, long value) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            long rlimit = s.allocate(16);   // struct rlimit { rlim_t cur, max; }
+            RawLibc.memory().putLong(rlimit, value);
+            RawLibc.memory().putLong(rlimit + 8, value);
+            return syscall(SYS_SETRLIMIT, resource, rlimit, 0);
+        }
+    }
+
+    /** Unblocks every signal on this thread (rt_sigprocmask(SIG_SETMASK, {}, NULL)). */
+    static long clearSignalMask() {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, s.allocate(KERNEL_SIGSET_BYTES), 0, KERNEL_SIGSET_BYTES, 0);
+        }
+    }
+
+    /** execve(2): returns only when it failed. */
+    static long execve(String path, String[] argv, String[] env) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            return syscall(SYS_EXECVE, s.string(path), s.strings(argv), s.strings(env));
+        }
+    }
+
+    /** posix_spawnp(3) with no file actions or attributes: the child's PID; throws naming {@code what} when it failed. */
+    static long posixSpawnp(String file, String[] argv, String[] env, String what) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            long pid = s.allocate(4);
+            // Returns an error number itself rather than setting errno.
+            int error = (int) RawLibc.call(POSIX_SPAWNP, pid, s.string(file), 0, 0, s.strings(argv), s.strings(env));
+            if (error != 0) {
+                throw failure(what, error);
+            }
+            return RawLibc.memory().getInt(pid);
+        }
+    }
+
+    /** waitpid(pid, &status, 0): the status, or -1 with errno (EINTR: call again). */
+    static long waitpid(long pid) {
+        try (RawLibc.Scope s = new RawLibc.Scope()) {
+            long status = s.allocate(4);
+            long rc = syscall(SYS_WAIT4, pid, status, 0, 0, 0);
+            return rc < 0 ? rc : RawLibc.memory().getInt(status) & 0xffffffffL;
+        }
     }
 
     /** glibc's makedev: the 12+20 bit major/minor split of dev_t. */

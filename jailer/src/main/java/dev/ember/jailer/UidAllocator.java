@@ -48,7 +48,7 @@ final class UidAllocator implements AutoCloseable {
             throw new JailerException("cannot open " + lockPath + " to allocate the VM's uid: " + Cgroups.reason(e), e);
         }
         try {
-            Sys.checkPosix(Sys.POSIX.chmod(lockPath.toString(), 0600), "chmod 600 " + lockPath);
+            Sys.check(Sys.chmod(lockPath.toString(), 0600), "chmod 600 " + lockPath);
             ch.lock();
             Set<Long> taken = taken(chrootBase);
             for (long id = range.first(); id <= range.last(); id++) {

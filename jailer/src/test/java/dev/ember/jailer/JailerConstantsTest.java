@@ -27,7 +27,19 @@ class JailerConstantsTest {
             {"MS_REC", Long.toString(LibC.MS_REC)}, {"MS_SLAVE", Long.toString(LibC.MS_SLAVE)},
             {"MNT_DETACH", Long.toString(LibC.MNT_DETACH)}, {"S_IFCHR", Long.toString(LibC.S_IFCHR)},
             {"CLOSE_RANGE_CLOEXEC", Long.toString(LibC.CLOSE_RANGE_CLOEXEC)},
-            {"SYS_pivot_root", Long.toString(LibC.SYS_PIVOT_ROOT)}, {"SYS_close_range", Long.toString(LibC.SYS_CLOSE_RANGE)},
+            {"SYS_pivot_root", Long.toString(Sys.SYS_PIVOT_ROOT)}, {"SYS_close_range", Long.toString(Sys.SYS_CLOSE_RANGE)},
+            {"SYS_close", Long.toString(Sys.SYS_CLOSE)}, {"SYS_rt_sigprocmask", Long.toString(Sys.SYS_RT_SIGPROCMASK)},
+            {"SYS_dup2", Long.toString(Sys.SYS_DUP2)}, {"SYS_execve", Long.toString(Sys.SYS_EXECVE)},
+            {"SYS_wait4", Long.toString(Sys.SYS_WAIT4)}, {"SYS_kill", Long.toString(Sys.SYS_KILL)},
+            {"SYS_chdir", Long.toString(Sys.SYS_CHDIR)}, {"SYS_rmdir", Long.toString(Sys.SYS_RMDIR)},
+            {"SYS_chmod", Long.toString(Sys.SYS_CHMOD)}, {"SYS_chown", Long.toString(Sys.SYS_CHOWN)},
+            {"SYS_umask", Long.toString(Sys.SYS_UMASK)}, {"SYS_setsid", Long.toString(Sys.SYS_SETSID)},
+            {"SYS_mknod", Long.toString(Sys.SYS_MKNOD)}, {"SYS_prctl", Long.toString(Sys.SYS_PRCTL)},
+            {"SYS_setrlimit", Long.toString(Sys.SYS_SETRLIMIT)}, {"SYS_chroot", Long.toString(Sys.SYS_CHROOT)},
+            {"SYS_mount", Long.toString(Sys.SYS_MOUNT)}, {"SYS_umount2", Long.toString(Sys.SYS_UMOUNT2)},
+            {"SYS_openat", Long.toString(Sys.SYS_OPENAT)}, {"SYS_unshare", Long.toString(Sys.SYS_UNSHARE)},
+            {"SYS_setns", Long.toString(Sys.SYS_SETNS)}, {"AT_FDCWD", Long.toString(Sys.AT_FDCWD)},
+            {"SIG_SETMASK", "2"}, {"sizeof(struct rlimit)", "16"},
             {"SYS_getuid", Long.toString(Privileges.SYS_GETUID)}, {"SYS_getgid", Long.toString(Privileges.SYS_GETGID)},
             {"SYS_setresuid", Long.toString(Privileges.SYS_SETRESUID)}, {"SYS_setresgid", Long.toString(Privileges.SYS_SETRESGID)},
             {"SYS_setgroups", Long.toString(Privileges.SYS_SETGROUPS)},
@@ -39,7 +51,7 @@ class JailerConstantsTest {
             {"makedev(300000, 7)", Long.toString(Sys.makedev(300000, 7))},
         };
         StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <sched.h>\n#include <sys/mount.h>\n#include <sys/stat.h>\n"
-                + "#include <sys/syscall.h>\n#include <sys/prctl.h>\n#include <linux/capability.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <stdio.h>\nint main(void){\n");
+                + "#include <sys/syscall.h>\n#include <sys/prctl.h>\n#include <linux/capability.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <fcntl.h>\n#include <signal.h>\n#include <stdio.h>\nint main(void){\n");
         for (String[] e : expr) {
             c.append("printf(\"%s %llu\\n\", \"").append(e[0].replace("\"", "")).append("\", (unsigned long long)(").append(e[0]).append("));\n");
         }

@@ -1,7 +1,7 @@
 package dev.ember.seccomp;
 
 import com.kenai.jffi.MemoryIO;
-import dev.ember.sys.RawSyscall;
+import dev.ember.sys.RawLibc;
 
 /** A compiled classic BPF program: parallel arrays of {@code struct sock_filter} fields. */
 public final class BpfProgram {
@@ -42,7 +42,7 @@ public final class BpfProgram {
 
     /** Writes the instructions as an array of struct sock_filter at {@code address} ({@link #length} * 8 bytes). */
     public void writeTo(long address) {
-        MemoryIO memory = RawSyscall.memory();
+        MemoryIO memory = RawLibc.memory();
         for (int i = 0; i < code.length; i++) {
             long at = address + (long) i * SockFilter.SIZE;
             memory.putShort(at + SockFilter.CODE, code[i]);

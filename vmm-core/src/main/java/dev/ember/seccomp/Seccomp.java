@@ -4,7 +4,7 @@ import com.kenai.jffi.MemoryIO;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
-import dev.ember.sys.RawSyscall;
+import dev.ember.sys.RawLibc;
 
 /**
  * Installs a compiled filter on every thread of this process.
@@ -14,7 +14,7 @@ import dev.ember.sys.RawSyscall;
  * unfiltered. SECCOMP_FILTER_FLAG_TSYNC makes the kernel attach the filter to all threads of the
  * process atomically, and threads started later inherit it.
  *
- * <p>The calls go through {@link RawSyscall}, not {@link Native#LIBC}: a filter is on before the
+ * <p>The calls go through {@link RawLibc}, not {@link Native#LIBC}: a filter is on before the
  * first API request, and binding LibC (jnr-ffi's generated code) waits until the API serves.
  */
 public final class Seccomp {
@@ -58,7 +58,7 @@ public final class Seccomp {
     public static void installOnThisThread(BpfProgram program) {
         // Set already when a process-wide filter is on (TSYNC sets it on every thread), and then
         // that filter does not allow setting it again.
-        if (RawSyscall.call(Native.SYS_PRCTL, LibC.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+        if (RawLibc.syscall(Native.SYS_PRCTL, LibC.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
             setNoNewPrivs();
         }
         long rc = setModeFilter(program, 0);
@@ -69,25 +69,25 @@ public final class Seccomp {
     }
 
     private static void setNoNewPrivs() {
-        if (RawSyscall.call(Native.SYS_PRCTL, LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-            throw new NativeException("prctl(PR_SET_NO_NEW_PRIVS)", RawSyscall.errno());
+        if (RawLibc.syscall(Native.SYS_PRCTL, LibC.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            throw new NativeException("prctl(PR_SET_NO_NEW_PRIVS)", RawLibc.errno());
         }
     }
 
     /** seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog): its result, or -errno when it failed. */
     private static long setModeFilter(BpfProgram program, int flags) {
-        long insns = RawSyscall.allocate((long) program.length() * SockFilter.SIZE);
-        long fprog = RawSyscall.allocate(SockFilter.FPROG_SIZE);
+        long insns = RawLibc.allocate((long) program.length() * SockFilter.SIZE);
+        long fprog = RawLibc.allocate(SockFilter.FPROG_SIZE);
         try {
             program.writeTo(insns);
-            MemoryIO memory = RawSyscall.memory();
+            MemoryIO memory = RawLibc.memory();
             memory.putShort(fprog + SockFilter.FPROG_LEN, (short) program.length());
             memory.putAddress(fprog + SockFilter.FPROG_FILTER, insns);
-            long rc = RawSyscall.call(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, fprog, 0, 0);
-            return rc < 0 ? -RawSyscall.errno() : rc;
+            long rc = RawLibc.syscall(Native.SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, flags, fprog, 0, 0);
+            return rc < 0 ? -RawLibc.errno() : rc;
         } finally {
-            RawSyscall.free(fprog);
-            RawSyscall.free(insns);
+            RawLibc.free(fprog);
+            RawLibc.free(insns);
         }
     }
 }
