@@ -5,6 +5,10 @@
 #   cold:   VMM spawn -> the guest init's first user-space line ("EMBER-INIT: up")
 #   resume: VMM spawn with a snapshot of a guest waiting in its shell -> that shell's answer to a
 #           typed command (Ember: PUT /snapshot/load; QEMU: -incoming from a migration file)
+#   vsock:  throughput both ways and connect latency (bench/lib/vsock-probe.py) against the
+#           guest's own AF_VSOCK tool; Ember's hybrid vsock vs QEMU's vhost-vsock-device
+#   mmds:   guest wget GETs from the metadata service, per request (Ember alone: QEMU has none)
+#   bench/lib/nested-inner.sh ROUNDS [cold|resume|vsock|mmds|both|all]   (both = cold + resume)
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib/common.sh"
 ember_pick_java
@@ -148,17 +152,117 @@ resume_qemu() {
   kill "$pid"; finish "$pid" 30 qemu; exec 7>&- 8>&-; rm -f "$work/q.in" "$work/q.out"
 }
 
+# Like await_line, but prints the matching line itself.
+await_match() {
+  local line deadline=$(( ${EPOCHREALTIME%.*} + $3 ))
+  while (( ${EPOCHREALTIME%.*} < deadline )); do
+    if IFS= read -r -t 1 line; then
+      [[ $line == *"$2"* ]] && { printf '%s\n' "$line"; return 0; }
+    fi
+  done < "$1"
+  return 1
+}
+
+VSOCK_MIB=${EMBER_BENCH_VSOCK_MIB:-32}
+# The guest's servers: a byte counter, an echo and a shell agent (guest-images/rootfs/ember-vsock.c).
+VSOCK_SERVERS='ember-vsock listen 5001 wc -c & ember-vsock listen 5002 & ember-vsock listen 1024 sh &'
+
+# $1 subject, $2 console fifo, $3 stdin fd, $4 vsock address for the probe
+vsock_probe() {
+  if ! await_line "$2" "EMBER-INIT: shell" 120 > /dev/null; then
+    echo "bench: $1's guest never reached its shell" >&2; return
+  fi
+  echo "$VSOCK_SERVERS" >&"$3"
+  if ! await_line "$2" "listening on 1024" 60 > /dev/null; then
+    echo "bench: $1's guest vsock servers did not start" >&2; return
+  fi
+  cat "$2" > /dev/null &   # keep the console drained while the probe runs
+  local drain=$!
+  /usr/bin/python3 "$EMBER_ROOT/bench/lib/vsock-probe.py" "$1" "$4" "$VSOCK_MIB" 1 30 || true
+  kill "$drain" 2>/dev/null; wait "$drain" 2>/dev/null
+}
+
+vsock_ember() {
+  cat > "$work/vsock.json" <<EOF
+{"boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd", "boot_args": "$cmdline ember.shell=1"},
+ "machine-config": {"vcpu_count": 2, "mem_size_mib": 256},
+ "vsock": {"guest_cid": 3, "uds_path": "$work/v.sock"}}
+EOF
+  mkfifo "$work/in" "$work/out"
+  exec 8<> "$work/out"
+  "$EMBER_ROOT/bin/ember" --no-api --config-file "$work/vsock.json" < "$work/in" > "$work/out" 2> "$work/ember-vsock.log" &
+  local pid=$!
+  exec 7> "$work/in"
+  vsock_probe ember "$work/out" 7 "$work/v.sock"
+  kill "$pid" 2>/dev/null; finish "$pid" 30 ember; exec 7>&- 8>&-; rm -f "$work/in" "$work/out" "$work"/v.sock*
+}
+
+vsock_qemu() {
+  mkfifo "$work/q.in" "$work/q.out"
+  exec 8<> "$work/q.out"
+  "${qemu_base[@]}" -device vhost-vsock-device,guest-cid=3 -serial "pipe:$work/q" -append "$cmdline ember.shell=1" \
+    2> "$work/qemu-vsock.log" < /dev/null &
+  local pid=$!
+  exec 7> "$work/q.in"
+  vsock_probe qemu "$work/q.out" 7 -
+  kill "$pid" 2>/dev/null; finish "$pid" 30 qemu; exec 7>&- 8>&-; rm -f "$work/q.in" "$work/q.out"
+}
+
+# 50 sequential busybox wget GETs (each a new TCP connection to the MMDS), timed by the guest's
+# /proc/uptime; the figure is microseconds per request.
+mmds_ember() {
+  ip tuntap add dev embtap0 mode tap 2>/dev/null
+  ip addr add 172.30.92.1/24 dev embtap0 2>/dev/null
+  ip link set embtap0 up
+  echo '{"latest": {"meta-data": {"ami-id": "ami-12345678"}}}' > "$work/metadata.json"
+  cat > "$work/mmds.json" <<EOF
+{"boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd",
+                 "boot_args": "$cmdline ip=172.30.92.2::172.30.92.1:255.255.255.0::eth0:off ember.shell=1"},
+ "machine-config": {"vcpu_count": 2, "mem_size_mib": 256},
+ "network-interfaces": [{"iface_id": "eth0", "host_dev_name": "embtap0", "guest_mac": "06:00:ac:1e:5c:02"}],
+ "mmds-config": {"version": "V1", "network_interfaces": ["eth0"]}}
+EOF
+  mkfifo "$work/in" "$work/out"
+  exec 8<> "$work/out"
+  "$EMBER_ROOT/bin/ember" --no-api --config-file "$work/mmds.json" --metadata "$work/metadata.json" \
+    < "$work/in" > "$work/out" 2> "$work/ember-mmds.log" &
+  local pid=$! line
+  exec 7> "$work/in"
+  if await_line "$work/out" "EMBER-INIT: shell" 120 > /dev/null; then
+    # The marker is computed by the guest, so the console's echo of the typed line cannot match it.
+    echo 'ip route add 169.254.169.254 dev eth0; a=$(cut -d" " -f1 /proc/uptime); i=0; while [ $i -lt 50 ]; do wget -qO- http://169.254.169.254/latest/meta-data/ami-id > /dev/null || echo MMDS-FAILED; i=$((i+1)); done; echo MMDS-$((25+25))-GETS $a $(cut -d" " -f1 /proc/uptime)' >&7
+    if line=$(await_match "$work/out" "MMDS-50-GETS" 300) && [[ $line =~ MMDS-50-GETS\ ([0-9.]+)\ ([0-9.]+) ]]; then
+      echo "RESULT ember mmds $(awk -v a="${BASH_REMATCH[1]}" -v b="${BASH_REMATCH[2]}" 'BEGIN { printf "%d", (b - a) * 1e6 / 50 }')"
+    else
+      echo "bench: the guest's 50 MMDS GETs did not finish" >&2
+    fi
+  else
+    echo "bench: Ember's guest with a NIC never reached its shell" >&2
+  fi
+  kill "$pid" 2>/dev/null; finish "$pid" 30 ember; exec 7>&- 8>&-; rm -f "$work/in" "$work/out"
+}
+
 what=${2:-both}
-if [ "$what" != resume ]; then
+has() { [ "$what" = all ] || [ "$what" = "$1" ] || { [ "$what" = both ] && { [ "$1" = cold ] || [ "$1" = resume ]; }; }; }
+if has cold; then
   for ((r = 1; r <= rounds; r++)); do
     # Interleaved, and the order alternates, so drift in the emulated machine's speed hits both.
     if ((r % 2)); then cold_ember; cold_qemu; else cold_qemu; cold_ember; fi
   done
 fi
-if [ "$what" != cold ]; then
+if has resume; then
   make_snapshots
   for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then resume_ember; resume_qemu; else resume_qemu; resume_ember; fi
   done
+fi
+if has vsock; then
+  modprobe vhost_vsock 2>/dev/null || echo "bench: no vhost_vsock module in L1: QEMU's vsock is not measured" >&2
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then vsock_ember; vsock_qemu; else vsock_qemu; vsock_ember; fi
+  done
+fi
+if has mmds; then
+  for ((r = 1; r <= rounds; r++)); do mmds_ember; done
 fi
 rm -rf "$work"

@@ -39,9 +39,12 @@ import org.junit.jupiter.api.TestInstance;
 @GuestUserSpace
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinuxVsockIT {
-    /** Bytes moved each way; a random block sent {@link #REPEATS} times. */
+    /**
+     * Bytes moved each way: a random block sent {@link #REPEATS} times, 112 MiB by default (the
+     * issue asks for 100 MiB each way; {@code -Dember.vsockRepeats=} changes it).
+     */
     private static final int BLOCK = 16 << 20;
-    private static final int REPEATS = Integer.getInteger("ember.vsockRepeats", 2);
+    private static final int REPEATS = Integer.getInteger("ember.vsockRepeats", 7);
     private static final Duration STEP = Duration.ofMinutes(3);
 
     private Path dir;
