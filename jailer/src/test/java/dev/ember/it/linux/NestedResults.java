@@ -72,32 +72,38 @@ final class NestedResults {
         }
     }
 
-    /** Every test the file names, in the order of their first event. A torn last line is ignored. */
+    /** Every test the file names, in the order of their first event. */
     Map<String, TestRecord> read() throws IOException {
         Map<String, TestRecord> tests = new LinkedHashMap<>();
-        if (!Files.exists(file)) {
-            return tests;
-        }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            String[] f = line.split("\t", -1);
-            if (f.length != 4) {
-                continue;
-            }
-            Kind kind;
-            try {
-                kind = Kind.valueOf(f[0]);
-            } catch (IllegalArgumentException e) {
-                continue;
-            }
-            Event e = new Event(kind, unb64(f[1]), unb64(f[2]), unb64(f[3]));
+        for (Event e : events()) {
             TestRecord t = tests.computeIfAbsent(e.uniqueId(), TestRecord::new);
-            switch (kind) {
+            switch (e.kind()) {
                 case STARTED -> t.attempts++;
                 case HUNG -> t.hangs.add(e);
                 default -> t.outcome = e;
             }
         }
         return tests;
+    }
+
+    /** The events in the order they were written. A torn last line is left out. */
+    List<Event> events() throws IOException {
+        List<Event> events = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return events;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] f = line.split("\t", -1);
+            if (f.length != 4) {
+                continue;
+            }
+            try {
+                events.add(new Event(Kind.valueOf(f[0]), unb64(f[1]), unb64(f[2]), unb64(f[3])));
+            } catch (IllegalArgumentException e) {
+                // not a line of ours
+            }
+        }
+        return events;
     }
 
     /** How many events the file holds: the host watches it grow to see that L1 makes progress. */

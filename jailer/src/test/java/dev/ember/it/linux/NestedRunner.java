@@ -133,6 +133,9 @@ public final class NestedRunner {
     private final class Recorder implements TestExecutionListener {
         private TestPlan plan;
         private final Set<String> reported = new HashSet<>();
+        /** Classes one of whose tests hung: the hang report killed their shared processes (a class's VM). */
+        private final Map<String, String> hungInClass = new java.util.HashMap<>();
+        private final Map<String, Long> startedAt = new java.util.HashMap<>();
 
         @Override
         public void testPlanExecutionStarted(TestPlan testPlan) {
@@ -142,6 +145,7 @@ public final class NestedRunner {
         @Override
         public void executionStarted(TestIdentifier id) {
             if (id.isTest()) {
+                startedAt.put(id.getUniqueId(), System.nanoTime());
                 System.out.println("nested-runner: STARTED " + id.getLegacyReportingName() + " " + id.getUniqueId());
                 write(NestedResults.Kind.STARTED, id.getUniqueId(), "", "");
             }
@@ -158,10 +162,12 @@ public final class NestedRunner {
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
             Throwable t = result.getThrowable().orElse(null);
             if (id.isTest()) {
-                System.out.println("nested-runner: " + result.getStatus() + " " + id.getLegacyReportingName()
+                Long t0 = startedAt.get(id.getUniqueId());
+                String took = t0 == null ? "" : String.format("%.1f s", (System.nanoTime() - t0) / 1e9);
+                System.out.println("nested-runner: " + result.getStatus() + " " + id.getLegacyReportingName() + " (" + took + ")"
                         + (t == null ? "" : ": " + t));
                 switch (result.getStatus()) {
-                    case SUCCESSFUL -> write(NestedResults.Kind.PASSED, id.getUniqueId(), "", "");
+                    case SUCCESSFUL -> write(NestedResults.Kind.PASSED, id.getUniqueId(), "", took);
                     case ABORTED -> write(NestedResults.Kind.SKIPPED, id.getUniqueId(), t == null ? "" : String.valueOf(t.getMessage()), "");
                     case FAILED -> failed(id, t);
                 }
@@ -178,11 +184,20 @@ public final class NestedRunner {
         }
 
         private void failed(TestIdentifier id, Throwable t) {
+            String cls = plan.getParent(id).map(TestIdentifier::getUniqueId).orElse("");
+            int attempt = attemptsOf(id.getUniqueId());
             if (!(rootCause(t) instanceof TimeoutException)) {
-                write(NestedResults.Kind.FAILED, id.getUniqueId(), String.valueOf(t), stackTrace(t));
+                String hung = hungInClass.get(cls);
+                if (hung != null && attempt < MAX_ATTEMPTS) {
+                    // Not this test's own failure, most likely: it ran after the hang report killed the class's processes.
+                    write(NestedResults.Kind.HUNG, id.getUniqueId(), "failed after " + hung + " hung in the same class and its"
+                            + " processes were killed; to be run again: " + t, stackTrace(t));
+                } else {
+                    write(NestedResults.Kind.FAILED, id.getUniqueId(), String.valueOf(t), stackTrace(t));
+                }
                 return;
             }
-            int attempt = attemptsOf(id.getUniqueId());
+            hungInClass.put(cls, id.getLegacyReportingName());
             String report;
             try {
                 report = HangReport.write(hangs, id.getLegacyReportingName(), attempt).toString();

@@ -60,6 +60,16 @@ class NestedRunnerFixture {
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
+    /** Fails on its first run, after d_ and e_ hung in this class: taken as the hang's collateral and run again. */
+    @Test
+    void g_failsOnceAfterAHangInItsClass() throws Exception {
+        Path mark = Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "g-ran");
+        if (!Files.exists(mark)) {
+            Files.createFile(mark);
+            fail("the fixture's collateral failure");
+        }
+    }
+
     private static void hangInChild() throws Exception {
         Process p = new ProcessBuilder("sleep", "600").start();
         p.getInputStream().readAllBytes();

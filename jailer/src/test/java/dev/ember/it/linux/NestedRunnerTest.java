@@ -50,6 +50,11 @@ class NestedRunnerTest {
         assertTrue(always.outcome.message().contains("hung on attempt 2"), always.outcome.message());
         assertTrue(Files.exists(dir.resolve("hangs/e_hangsAlways__-attempt2.txt")));
 
+        NestedResults.TestRecord collateral = r.get(id("g_failsOnceAfterAHangInItsClass"));
+        assertEquals(NestedResults.Kind.PASSED, collateral.outcome.kind(), "a failure after a hang in its class gets another attempt");
+        assertEquals(2, collateral.attempts);
+        assertTrue(collateral.hangs.get(0).message().contains("hung in the same class"), collateral.hangs.get(0).message());
+
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             assertFalse(all.anyMatch(p -> p.info().commandLine().orElse("").equals("/usr/bin/sleep 600")
                     || p.info().arguments().map(a -> List.of(a).equals(List.of("600"))).orElse(false)

@@ -102,6 +102,27 @@ class NestedTierIT {
         return tests.stream();
     }
 
+    /** Events printed so far: each result is printed as L1 reports it, so a long run shows its progress. */
+    private int printed;
+
+    private int printProgress(NestedResults results, int from) {
+        try {
+            List<NestedResults.Event> events = results.events();
+            for (int i = from; i < events.size(); i++) {
+                NestedResults.Event e = events.get(i);
+                if (e.kind() != NestedResults.Kind.STARTED) {
+                    String id = e.uniqueId();
+                    String text = e.kind() == NestedResults.Kind.PASSED ? e.detail() : e.message().lines().findFirst().orElse("");
+                    System.out.println("nested tier: " + e.kind() + " " + id.substring(id.indexOf("[class:") + 1)
+                            + (text.isEmpty() ? "" : ": " + text));
+                }
+            }
+            return events.size();
+        } catch (IOException e) {
+            return from;
+        }
+    }
+
     private static void report(NestedResults.TestRecord r, String context) {
         if (r == null || !r.finished()) {
             throw new AssertionError("no result from L1" + (r == null ? "" : " after " + r.attempts + " attempt(s)") + "\n" + context);
@@ -121,7 +142,7 @@ class NestedTierIT {
     }
 
     /** Boots one L1 running {@link NestedRunner}; returns how that boot ended. */
-    private static String runL1(Path repo, Path share, NestedResults results, int boot, long seconds) throws Exception {
+    private String runL1(Path repo, Path share, NestedResults results, int boot, long seconds) throws Exception {
         Path log = share.resolve("tests-" + boot + ".log");
         List<String> cmd = new ArrayList<>(List.of(repo.resolve("bin/nested-kvm").toString(), "--share", share.toString(),
                 "--timeout", Long.toString(seconds), "--",
@@ -146,6 +167,7 @@ class NestedTierIT {
             if (results.size() != size) {
                 size = results.size();
                 lastEvent = now;
+                printed = printProgress(results, printed);
             } else if (now - lastEvent > STALL.toNanos()) {
                 // bin/nested-kvm answers SIGTERM with its stall report (heartbeat, QEMU threads, console).
                 l1.destroy();
@@ -156,6 +178,7 @@ class NestedTierIT {
                 return "stopped: no test event for " + STALL.toMinutes() + " min (L1 taken as frozen; its report is in " + log + ")";
             }
         }
+        printProgress(results, printed);
         return "ended with bin/nested-kvm exit " + l1.exitValue() + (l1.exitValue() == 124 ? " (timed out; see " + log + ")" : "");
     }
 
