@@ -42,6 +42,12 @@ public final class Virtio {
     /** Largest queue a device of ours offers; also bounds every descriptor chain. */
     public static final int MAX_QUEUE_SIZE = 256;
 
+    /**
+     * What every device of ours offers: VERSION_1 (a modern device), EVENT_IDX and indirect
+     * descriptors (both handled by {@link SplitQueue} and {@link DescriptorChain} for all).
+     */
+    public static final long RING_FEATURES = bit(F_VERSION_1) | bit(F_RING_EVENT_IDX) | bit(F_RING_INDIRECT_DESC);
+
     public static long bit(int feature) {
         return 1L << feature;
     }

@@ -114,8 +114,7 @@ public final class VirtioBlock implements VirtioDevice {
         this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
         byte[] id = driveId.getBytes(StandardCharsets.US_ASCII);
         this.idBytes = id.length > ID_BYTES ? java.util.Arrays.copyOf(id, ID_BYTES) : id;
-        long f = Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX)
-                | Virtio.bit(Virtio.F_RING_INDIRECT_DESC) | Virtio.bit(F_SEG_MAX) | Virtio.bit(F_SIZE_MAX);
+        long f = Virtio.RING_FEATURES | Virtio.bit(F_SEG_MAX) | Virtio.bit(F_SIZE_MAX);
         if (this.cacheType == BlockCacheType.WRITEBACK) {
             f |= Virtio.bit(F_FLUSH);
         }
@@ -214,17 +213,11 @@ public final class VirtioBlock implements VirtioDevice {
     @Override public String name() { return "block " + driveId; }
     @Override public long deviceFeatures() { return features; }
     @Override public int queueCount() { return 1; }
-    @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
     @Override
     public long readConfig(int offset, int size) {
         return config.read(offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        metrics.cfgFails.inc(); // nothing writable: CONFIG_WCE is not offered
     }
 
     @Override

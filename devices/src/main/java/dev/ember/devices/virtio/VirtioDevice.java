@@ -20,14 +20,22 @@ public interface VirtioDevice {
 
     int queueCount();
 
-    /** Queue indexes the driver must make ready for the device to work. */
-    boolean queueRequired(int queueIndex);
+    /** Queue indexes the driver must make ready for the device to work: all, unless the device says otherwise. */
+    default boolean queueRequired(int queueIndex) {
+        return true;
+    }
 
     /** Reads {@code size} bytes of device config space at {@code offset}; 0 beyond its end. */
     long readConfig(int offset, int size);
 
-    /** Writes device config space; most of it is read-only and writes are ignored. */
-    void writeConfig(int offset, int size, long value);
+    /**
+     * Writes device config space. Most devices have none the driver may write (no CONFIG_WCE for
+     * block, the MAC only through a control queue we do not offer, vsock's guest_cid and pmem's
+     * region are the host's): the write is dropped and counted as {@code cfg_fails}.
+     */
+    default void writeConfig(int offset, int size, long value) {
+        metrics().cfgFails.inc();
+    }
 
     /**
      * The transport was attached to the VM: register timers and host fds on {@code loop}.

@@ -118,7 +118,7 @@ public final class VirtioNet implements VirtioDevice {
             tap.close();
             throw e;
         }
-        long f = Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC)
+        long f = Virtio.RING_FEATURES
                 | Virtio.bit(F_CSUM) | Virtio.bit(F_GUEST_CSUM) | Virtio.bit(F_GUEST_TSO4) | Virtio.bit(F_GUEST_TSO6)
                 | Virtio.bit(F_HOST_TSO4) | Virtio.bit(F_HOST_TSO6) | Virtio.bit(F_MRG_RXBUF);
         if (ufo) {
@@ -171,17 +171,11 @@ public final class VirtioNet implements VirtioDevice {
     @Override public String name() { return "net " + ifaceId; }
     @Override public long deviceFeatures() { return features; }
     @Override public int queueCount() { return 2; }
-    @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
     @Override
     public long readConfig(int offset, int size) {
         return config.read(offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        metrics.cfgFails.inc(); // the MAC is writable only through the control queue, which we do not offer
     }
 
     @Override

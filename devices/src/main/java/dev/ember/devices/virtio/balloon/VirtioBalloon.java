@@ -91,7 +91,7 @@ public final class VirtioBalloon implements VirtioDevice {
      */
     public VirtioBalloon(long amountMib, boolean deflateOnOom, long statsIntervalSeconds, boolean freePageHinting,
             boolean freePageReporting) {
-        long f = Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
+        long f = Virtio.RING_FEATURES;
         if (deflateOnOom) {
             f |= Virtio.bit(F_DEFLATE_ON_OOM);
         }

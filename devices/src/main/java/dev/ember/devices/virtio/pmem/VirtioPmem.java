@@ -103,21 +103,13 @@ public final class VirtioPmem implements VirtioDevice {
 
     @Override public int deviceType() { return DEVICE_ID; }
     @Override public String name() { return "pmem " + id; }
-    @Override public long deviceFeatures() {
-        return Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
-    }
+    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
     @Override public int queueCount() { return 1; }
-    @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
     @Override
     public long readConfig(int offset, int size) {
         return config.read(offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        metrics.cfgFails.inc(); // the config space is read-only (Firecracker counts the attempt too)
     }
 
     @Override

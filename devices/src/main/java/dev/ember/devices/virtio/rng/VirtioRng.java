@@ -56,22 +56,14 @@ public final class VirtioRng implements VirtioDevice {
 
     @Override public int deviceType() { return DEVICE_ID; }
     @Override public String name() { return "entropy"; }
-    @Override public long deviceFeatures() {
-        return Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
-    }
+    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
     @Override public int queueCount() { return 1; }
-    @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
     @Override
     public long readConfig(int offset, int size) {
         metrics.configAccessValid(offset, size, 0); // there is no config space: counts cfg_fails
         return 0;
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        metrics.cfgFails.inc();
     }
 
     @Override

@@ -92,21 +92,13 @@ public final class VirtioVsock implements VirtioDevice {
 
     @Override public int deviceType() { return DEVICE_ID; }
     @Override public String name() { return "vsock cid " + guestCid; }
-    @Override public long deviceFeatures() {
-        return Virtio.bit(Virtio.F_VERSION_1) | Virtio.bit(Virtio.F_RING_EVENT_IDX) | Virtio.bit(Virtio.F_RING_INDIRECT_DESC);
-    }
+    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
     @Override public int queueCount() { return 3; }
-    @Override public boolean queueRequired(int queueIndex) { return true; }
     @Override public DeviceMetrics metrics() { return metrics; }
 
     @Override
     public long readConfig(int offset, int size) {
         return config.read(offset, size);
-    }
-
-    @Override
-    public void writeConfig(int offset, int size, long value) {
-        metrics.cfgFails.inc(); // guest_cid is read-only
     }
 
     @Override
