@@ -14,8 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A Linux guest's user space across the VM's lifecycle: commands piped to the console of the
  * documented example ending in a reboot, pause and resume, and a snapshot loaded in a fresh
- * process. (A guest poweroff halts the CPUs: without ACPI Linux has no way to ask the VMM to end,
- * so guests end with reboot, as Firecracker's do; see docs/testing.md.) Every
+ * process. (A guest poweroff ends the VM too, through ACPI: {@link LinuxPowerOffIT}.) Every
  * test needs guest user space ({@link GuestUserSpace}): on PVM hosts they run in the nested tier.
  */
 @GuestUserSpace
