@@ -3,30 +3,24 @@ package dev.ember.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.it.EmberProcess;
-import dev.ember.it.Host;
+import dev.ember.it.NeedsKvm;
 import dev.ember.it.TestGuests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real VM configured and driven through the API socket of a bin/ember process. */
+@NeedsKvm
 class ApiBootIT {
     private static final Duration BOOT = Duration.ofSeconds(120);
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     @Test
     void bootPauseResumeAndStopThroughTheApi() throws Exception {

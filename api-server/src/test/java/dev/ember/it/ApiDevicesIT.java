@@ -3,7 +3,6 @@ package dev.ember.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.api.UnixHttpClient;
@@ -18,7 +17,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * limiters that throttle from the moment they are patched (seen in the metrics file, which the
  * VMM flushes when it exits). Bad PATCHes are 400s whose fault_message names the field.
  */
+@NeedsKvm
 class ApiDevicesIT {
     private static final Duration BOOT = Duration.ofSeconds(90);
     private static final String GUEST_MAC = "06:00:AC:10:00:02";
@@ -42,11 +41,6 @@ class ApiDevicesIT {
     private EmberProcess vm;
     private UnixHttpClient http;
     private Path metrics;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     @AfterEach
     void stop() {

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * backed as configured, which the VMM's /proc/PID/smaps shows, and a hugetlbfs pool too small
  * for the guest is refused before anything runs, with the command that fixes it.
  */
+@NeedsKvm
 class HugePagesIT {
     private static final Duration BOOT = Duration.ofSeconds(60);
     private static final int MEM_MIB = 128;
@@ -28,11 +28,6 @@ class HugePagesIT {
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     private Path config(String hugePages, int memMib) throws IOException {
         Path f = dir.resolve("huge-" + hugePages + ".json");

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import jnr.ffi.Pointer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * page cache (cachestat(2)): the VMM's fsync put them on the disk (unmapping and closing, which
  * is all the VMM does to the file when it ends, write nothing back).
  */
+@NeedsKvm
 class PmemIT {
     private static final Duration BOOT = Duration.ofSeconds(90);
     private static final String HOST_LINE = "EMBER-PMEM-HOST 42 bytes from the host\n";
@@ -32,11 +32,6 @@ class PmemIT {
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     /** A file of {@code size} bytes: the host's line at 0, 'Z' as its last byte. */
     private Path backingFile(int size) throws IOException {

@@ -3,7 +3,6 @@ package dev.ember.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.api.UnixHttpClient;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * was doing (the {@code snapshot} scenario: a tick count, a RAM pattern and a virtio-blk queue
  * that must all carry on). Also the error paths a user meets.
  */
+@NeedsKvm
 class SnapshotIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int MEM_MIB = 64;
@@ -38,11 +37,6 @@ class SnapshotIT {
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     private static void expect(int status, UnixHttpClient.Response r, String what) {
         assertEquals(status, r.status(), what + ": " + r.body());

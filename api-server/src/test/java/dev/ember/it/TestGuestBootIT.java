@@ -3,7 +3,6 @@ package dev.ember.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.api.UnixHttpClient;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,16 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Boots the freestanding test guest through the real {@code bin/ember} process and checks what
  * the guest printed on its serial console and the process's exit status.
  */
+@NeedsKvm
 class TestGuestBootIT {
     private static final Duration BOOT = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     private static void assertExit(EmberProcess vm, int expected) throws InterruptedException {
         int code = vm.awaitExit(BOOT);

@@ -3,7 +3,6 @@ package dev.ember.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.testing.RawFrames;
 import java.io.BufferedReader;
@@ -22,7 +21,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,16 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * interfaces come from the config file, the guest moves data, and the test checks the bytes in
  * the image file and the frames on the TAP.
  */
+@NeedsKvm
 class VirtioDevicesIT {
     private static final Duration BOOT = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     /** A config booting {@code scenario} with extra top-level sections (JSON members). */
     private Path config(String scenario, String sections) throws IOException {

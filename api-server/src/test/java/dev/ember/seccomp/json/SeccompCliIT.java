@@ -3,32 +3,26 @@ package dev.ember.seccomp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.it.EmberProcess;
-import dev.ember.it.Host;
+import dev.ember.it.NeedsKvm;
 import dev.ember.it.TestGuests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ember process under its seccomp filter: --seccomp-filter, --no-seccomp and the built-in one. */
+@NeedsKvm
 class SeccompCliIT {
     private static final Duration BOOT = Duration.ofSeconds(60);
     private static final int SIGSYS = 31;
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void needsKvm() {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
-    }
 
     private static String status(long pid, String field) throws IOException {
         return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))

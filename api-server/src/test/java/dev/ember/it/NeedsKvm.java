@@ -1,0 +1,29 @@
+package dev.ember.it;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A test class (or method) that boots a guest through the real {@code bin/ember}: skipped, with
+ * the reason in the report, on a host without a usable {@code /dev/kvm}.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD})
+@Retention(RetentionPolicy.RUNTIME)
+@ExtendWith(NeedsKvm.Condition.class)
+public @interface NeedsKvm {
+    /** Checked before the class's (or method's) set-up runs. */
+    final class Condition implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return Host.hasKvm()
+                    ? ConditionEvaluationResult.enabled("/dev/kvm is usable")
+                    : ConditionEvaluationResult.disabled("no usable /dev/kvm on this host");
+        }
+    }
+}
