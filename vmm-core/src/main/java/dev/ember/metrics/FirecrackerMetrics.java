@@ -9,7 +9,8 @@ import java.util.List;
  * struct serialises (x86_64), with its kind, so Ember's line has the same names and shapes from the
  * first flush on. Per-device kinds ({@link #BLOCK}, {@link #NET}, {@link #PMEM}) are templates: the
  * aggregate group ({@code block}) always exists, and each device adds {@code block_<drive_id>} with
- * the same fields. A few fields older Firecracker versions emitted are kept because Kata
+ * the same fields. Device kinds are enums: a device indexes its counters by constant (the constant is
+ * the field's name), so the names are written once. A few fields older Firecracker versions emitted are kept because Kata
  * Containers' decoder ({@code fc_metrics.go}) still reads them; they are marked "Kata".
  * Ember's own additions (e.g. {@code device_errors_<reason>}) are created by the code that counts
  * them, after these. docs/metrics.md says which fields Ember cannot have and keeps at zero.
@@ -21,17 +22,23 @@ public final class FirecrackerMetrics {
             .stores("process_startup_time_us", "process_startup_time_cpu_us")
             .counters("sync_response_fails", "sync_vmm_send_timeout_count"); // Kata
 
-    public static final GroupSchema BALLOON = group("balloon")
-            .counters("activate_fails", "cfg_fails", "inflate_count", "stats_updates_count", "stats_update_fails",
-                    "deflate_count", "event_fails", "free_page_report_count", "free_page_report_freed",
-                    "free_page_report_fails", "free_page_hint_count", "free_page_hint_freed", "free_page_hint_fails");
+    /** A balloon's counters. */
+    public enum Balloon {
+        ACTIVATE_FAILS, CFG_FAILS, INFLATE_COUNT, STATS_UPDATES_COUNT, STATS_UPDATE_FAILS, DEFLATE_COUNT, EVENT_FAILS,
+        FREE_PAGE_REPORT_COUNT, FREE_PAGE_REPORT_FREED, FREE_PAGE_REPORT_FAILS, FREE_PAGE_HINT_COUNT, FREE_PAGE_HINT_FREED,
+        FREE_PAGE_HINT_FAILS
+    }
 
-    public static final GroupSchema BLOCK = group("block")
-            .counters("activate_fails", "cfg_fails", "no_avail_buffer", "event_fails", "execute_fails", "invalid_reqs_count",
-                    "flush_count", "queue_event_count", "rate_limiter_event_count", "update_count", "update_fails",
-                    "read_bytes", "write_bytes", "read_count", "write_count")
-            .latencies("read_agg", "write_agg")
-            .counters("rate_limiter_throttled_events", "io_engine_throttled_events", "remaining_reqs_count");
+    public static final GroupSchema BALLOON = GroupSchema.of("balloon", Balloon.class);
+
+    /** A drive's counters ({@code block} and {@code block_<drive_id>}). */
+    public enum Block {
+        ACTIVATE_FAILS, CFG_FAILS, NO_AVAIL_BUFFER, EVENT_FAILS, EXECUTE_FAILS, INVALID_REQS_COUNT, FLUSH_COUNT,
+        QUEUE_EVENT_COUNT, RATE_LIMITER_EVENT_COUNT, UPDATE_COUNT, UPDATE_FAILS, READ_BYTES, WRITE_BYTES, READ_COUNT,
+        WRITE_COUNT, READ_AGG, WRITE_AGG, RATE_LIMITER_THROTTLED_EVENTS, IO_ENGINE_THROTTLED_EVENTS, REMAINING_REQS_COUNT
+    }
+
+    public static final GroupSchema BLOCK = GroupSchema.of("block", Block.class);
 
     public static final GroupSchema DEPRECATED_API = group("deprecated_api")
             .counters("deprecated_http_api_calls");
@@ -62,16 +69,20 @@ public final class FirecrackerMetrics {
             .counters("rx_accepted", "rx_accepted_err", "rx_accepted_unusual", "rx_bad_eth", "rx_invalid_token", "rx_no_token",
                     "rx_count", "tx_bytes", "tx_count", "tx_errors", "tx_frames", "connections_created", "connections_destroyed");
 
-    public static final GroupSchema NET = group("net")
-            .counters("activate_fails", "cfg_fails", "mac_address_updates", "no_rx_avail_buffer", "no_tx_avail_buffer",
-                    "event_fails", "rx_queue_event_count", "rx_event_rate_limiter_count", "rx_rate_limiter_throttled",
-                    "rx_tap_event_count", "rx_bytes_count", "rx_packets_count", "rx_fails", "rx_count", "tap_read_fails",
-                    "tap_write_fails")
-            .latencies("tap_write_agg")
-            .counters("tx_bytes_count", "tx_malformed_frames", "tx_fails", "tx_count", "tx_packets_count", "tx_partial_reads",
-                    "tx_queue_event_count", "tx_rate_limiter_event_count", "tx_rate_limiter_throttled", "tx_spoofed_mac_count",
-                    "tx_remaining_reqs_count",
-                    "rx_partial_writes"); // Kata
+    /** A network interface's counters ({@code net} and {@code net_<iface_id>}). */
+    public enum Net {
+        ACTIVATE_FAILS, CFG_FAILS, MAC_ADDRESS_UPDATES, NO_RX_AVAIL_BUFFER, NO_TX_AVAIL_BUFFER, EVENT_FAILS,
+        RX_QUEUE_EVENT_COUNT, RX_EVENT_RATE_LIMITER_COUNT, RX_RATE_LIMITER_THROTTLED, RX_TAP_EVENT_COUNT, RX_BYTES_COUNT,
+        RX_PACKETS_COUNT, RX_FAILS, RX_COUNT, TAP_READ_FAILS, TAP_WRITE_FAILS, TAP_WRITE_AGG, TX_BYTES_COUNT,
+        TX_MALFORMED_FRAMES, TX_FAILS, TX_COUNT, TX_PACKETS_COUNT, TX_PARTIAL_READS, TX_QUEUE_EVENT_COUNT,
+        TX_RATE_LIMITER_EVENT_COUNT, TX_RATE_LIMITER_THROTTLED, TX_SPOOFED_MAC_COUNT, TX_REMAINING_REQS_COUNT,
+        /** Kata. */
+        RX_PARTIAL_WRITES,
+        /** Ember's own: frames larger than the guest's buffers, frames the MMDS stack took. */
+        RX_FRAMES_TOO_BIG, TX_INTERCEPTED_FRAMES
+    }
+
+    public static final GroupSchema NET = GroupSchema.of("net", Net.class);
 
     public static final GroupSchema PATCH_API_REQUESTS = group("patch_api_requests")
             .counters("drive_count", "drive_fails", "network_count", "network_fails", "machine_cfg_count", "machine_cfg_fails",
@@ -102,19 +113,32 @@ public final class FirecrackerMetrics {
             .counters("sigpipe")
             .stores("sighup", "sigill");
 
-    public static final GroupSchema VSOCK = group("vsock")
-            .counters("activate_fails", "cfg_fails", "rx_queue_event_fails", "tx_queue_event_fails", "ev_queue_event_fails",
-                    "muxer_event_fails", "conn_event_fails", "rx_queue_event_count", "tx_queue_event_count", "rx_bytes_count",
-                    "tx_bytes_count", "rx_packets_count", "tx_packets_count", "conns_added", "conns_killed", "conns_removed",
-                    "killq_resync", "tx_flush_fails", "tx_write_fails", "rx_read_fails");
+    /** The vsock device's counters. */
+    public enum Vsock {
+        ACTIVATE_FAILS, CFG_FAILS, RX_QUEUE_EVENT_FAILS, TX_QUEUE_EVENT_FAILS, EV_QUEUE_EVENT_FAILS, MUXER_EVENT_FAILS,
+        CONN_EVENT_FAILS, RX_QUEUE_EVENT_COUNT, TX_QUEUE_EVENT_COUNT, RX_BYTES_COUNT, TX_BYTES_COUNT, RX_PACKETS_COUNT,
+        TX_PACKETS_COUNT, CONNS_ADDED, CONNS_KILLED, CONNS_REMOVED, KILLQ_RESYNC, TX_FLUSH_FAILS, TX_WRITE_FAILS,
+        RX_READ_FAILS
+    }
 
-    public static final GroupSchema ENTROPY = group("entropy")
-            .counters("activate_fails", "entropy_event_fails", "entropy_event_count", "entropy_bytes", "host_rng_fails",
-                    "entropy_rate_limiter_throttled", "rate_limiter_event_count");
+    public static final GroupSchema VSOCK = GroupSchema.of("vsock", Vsock.class);
 
-    public static final GroupSchema PMEM = group("pmem")
-            .counters("activate_fails", "cfg_fails", "event_fails", "queue_event_count",
-                    "rate_limiter_event_count", "rate_limiter_throttled_events"); // Firecracker's newer flush rate limiter
+    /** The entropy device's counters. */
+    public enum Entropy {
+        ACTIVATE_FAILS, ENTROPY_EVENT_FAILS, ENTROPY_EVENT_COUNT, ENTROPY_BYTES, HOST_RNG_FAILS,
+        ENTROPY_RATE_LIMITER_THROTTLED, RATE_LIMITER_EVENT_COUNT
+    }
+
+    public static final GroupSchema ENTROPY = GroupSchema.of("entropy", Entropy.class);
+
+    /** A virtio-pmem device's counters ({@code pmem} and {@code pmem_<id>}). */
+    public enum Pmem {
+        ACTIVATE_FAILS, CFG_FAILS, EVENT_FAILS, QUEUE_EVENT_COUNT,
+        /** Firecracker's newer flush rate limiter. */
+        RATE_LIMITER_EVENT_COUNT, RATE_LIMITER_THROTTLED_EVENTS
+    }
+
+    public static final GroupSchema PMEM = GroupSchema.of("pmem", Pmem.class);
 
     public static final GroupSchema INTERRUPTS = group("interrupts")
             .counters("triggers", "config_updates");

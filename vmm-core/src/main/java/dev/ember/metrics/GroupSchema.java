@@ -3,6 +3,7 @@ package dev.ember.metrics;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The fields one metric group has, as data: declaring the group creates every field at once, so
@@ -32,6 +33,27 @@ public final class GroupSchema {
 
     public static GroupSchema group(String name) {
         return new GroupSchema(name, List.of());
+    }
+
+    /**
+     * A group whose fields are an enum's constants, lower-cased ({@code READ_BYTES} is
+     * {@code read_bytes}); a constant ending in {@code _AGG} is a latency aggregate, the others counters.
+     */
+    public static <E extends Enum<E>> GroupSchema of(String name, Class<E> fields) {
+        List<Field> all = new ArrayList<>();
+        for (E e : fields.getEnumConstants()) {
+            all.add(new Field(fieldName(e), isLatency(e) ? Kind.LATENCY : Kind.INC));
+        }
+        return new GroupSchema(name, all);
+    }
+
+    /** The metric name of an enum-declared field: the constant's name, lower-cased. */
+    public static String fieldName(Enum<?> field) {
+        return field.name().toLowerCase(Locale.ROOT);
+    }
+
+    public static boolean isLatency(Enum<?> field) {
+        return field.name().endsWith("_AGG");
     }
 
     public GroupSchema counters(String... names) {

@@ -63,6 +63,11 @@ public final class DeviceMetrics {
         return new DeviceCounter(own.counter(name), aggregate == null ? null : aggregate.counter(name));
     }
 
+    /** Every field of {@code fields} (an enum of Firecracker's names for this kind), indexed by constant. */
+    public <E extends Enum<E>> DeviceCounters<E> counters(Class<E> fields) {
+        return new DeviceCounters<>(this, fields);
+    }
+
     /** A duration kept per device (min, max, sum) and summed into the aggregate, as Firecracker's {@code read_agg}. */
     public DeviceLatency latency(String name) {
         return new DeviceLatency(own.latency(name), aggregate == null ? null : aggregate.latency(name));

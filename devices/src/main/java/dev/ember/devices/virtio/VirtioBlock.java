@@ -1,9 +1,26 @@
 package dev.ember.devices.virtio;
 
+import static dev.ember.metrics.FirecrackerMetrics.Block.EXECUTE_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Block.FLUSH_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.INVALID_REQS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.IO_ENGINE_THROTTLED_EVENTS;
+import static dev.ember.metrics.FirecrackerMetrics.Block.QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.RATE_LIMITER_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.RATE_LIMITER_THROTTLED_EVENTS;
+import static dev.ember.metrics.FirecrackerMetrics.Block.READ_AGG;
+import static dev.ember.metrics.FirecrackerMetrics.Block.READ_BYTES;
+import static dev.ember.metrics.FirecrackerMetrics.Block.READ_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.UPDATE_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.UPDATE_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_AGG;
+import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_BYTES;
+import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_COUNT;
+
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics.Block;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -59,10 +76,10 @@ public final class VirtioBlock implements VirtioDevice {
     /** Capacity updates (PATCH /drives) go through its seqlock: vCPU reads retry, never block. */
     private final ConfigSpace config;
     private final DeviceMetrics metrics;
-    private final BlockMetrics m;
+    private final DeviceCounters<Block> m;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
-    private final Runnable resume = this::processQueue;
+    private final Runnable resume = this::limiterEvent;
     /** The Async engine, or null for Sync (preadv/pwritev/fsync on the loop). */
     private final BlockIoUring uring;
     private final QueuePass.Server server = new QueuePass.Server() {
@@ -125,7 +142,7 @@ public final class VirtioBlock implements VirtioDevice {
         }
         this.features = f;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.BLOCK, driveId);
-        this.m = new BlockMetrics(metrics);
+        this.m = metrics.counters(Block.class);
         this.file = BlockBackingFile.open(driveId, path, readOnly);
         if (engine == BlockIoEngine.ASYNC) {
             try {
@@ -178,7 +195,7 @@ public final class VirtioBlock implements VirtioDevice {
         try {
             next = BlockBackingFile.open(driveId, newPath, readOnly);
         } catch (BlockDeviceException e) {
-            m.updateFails.inc();
+            m.get(UPDATE_FAILS).inc();
             throw e;
         }
         EventLoop l = loop;
@@ -203,7 +220,7 @@ public final class VirtioBlock implements VirtioDevice {
         file = next;
         config.endUpdate();
         old.close();
-        m.updateCount.inc();
+        m.get(UPDATE_COUNT).inc();
         LOG.log(Level.INFO, "drive ''{0}'': now backed by {1} ({2} sectors)", driveId, next.path, next.sectors);
     }
 
@@ -274,7 +291,16 @@ public final class VirtioBlock implements VirtioDevice {
 
     @Override
     public void onQueueNotify(int queueIndex) {
-        m.queueEventCount.inc();
+        m.get(QUEUE_EVENT_COUNT).inc();
+        if (uring != null && uring.full()) {
+            m.get(IO_ENGINE_THROTTLED_EVENTS).inc(); // the requests wait in the ring until completions make room
+        }
+        processQueue();
+    }
+
+    /** The rate limiter's timer: Firecracker counts each such event, then the queue is served again. */
+    private void limiterEvent() {
+        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue();
     }
 
@@ -285,7 +311,7 @@ public final class VirtioBlock implements VirtioDevice {
         if (t == null || t.broken()) {
             return;
         }
-        boolean throttled = QueuePass.serve(t, 0, chain, limiter, server, m.invalidReqs);
+        boolean throttled = QueuePass.serve(t, 0, chain, limiter, server, m.get(INVALID_REQS_COUNT));
         if (uring != null) {
             int rc = uring.submit();
             if (rc < 0) {
@@ -293,12 +319,12 @@ public final class VirtioBlock implements VirtioDevice {
             }
         }
         if (throttled) {
-            m.rateLimiterThrottled.inc();
+            m.get(RATE_LIMITER_THROTTLED_EVENTS).inc();
         }
     }
 
     private void submitFailed(int rc) {
-        m.executeFails.inc();
+        m.get(EXECUTE_FAILS).inc();
         LOG.log(Level.WARNING, "drive ''{0}'': io_uring_enter failed: {1}", driveId, Native.LIBC.strerror(-rc));
     }
 
@@ -322,17 +348,17 @@ public final class VirtioBlock implements VirtioDevice {
     private void complete(int head, long statusAddr, int kind, long bytes, int error, long startNanos) {
         VirtioTransport t = transport;
         if (error != 0) {
-            m.executeFails.inc();
+            m.get(EXECUTE_FAILS).inc();
             LOG.log(Level.WARNING, "drive ''{0}'': {1} failed: {2}", driveId,
                     kind == BlockIoUring.READ ? "read" : kind == BlockIoUring.WRITE ? "write" : "fsync", BlockIoUring.errorText(error));
         } else if (kind == BlockIoUring.READ) {
-            m.readBytes.add(bytes);
-            m.readCount.inc();
-            m.readAgg.recordSince(startNanos);
+            m.get(READ_BYTES).add(bytes);
+            m.get(READ_COUNT).inc();
+            m.latency(READ_AGG).recordSince(startNanos);
         } else if (kind == BlockIoUring.WRITE) {
-            m.writeBytes.add(bytes);
-            m.writeCount.inc();
-            m.writeAgg.recordSince(startNanos);
+            m.get(WRITE_BYTES).add(bytes);
+            m.get(WRITE_COUNT).inc();
+            m.latency(WRITE_AGG).recordSince(startNanos);
         }
         if (t == null || t.broken()) {
             return; // reset meanwhile: the driver no longer owns this chain
@@ -341,7 +367,7 @@ public final class VirtioBlock implements VirtioDevice {
         try {
             q.memory().putByte(statusAddr, (byte) (error == 0 ? S_OK : S_IOERR));
         } catch (GuestMemoryException e) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             t.deviceError(e);
             return;
         }
@@ -415,7 +441,7 @@ public final class VirtioBlock implements VirtioDevice {
                     return THROTTLED;
                 }
                 if (uring != null && cacheType == BlockCacheType.WRITEBACK) {
-                    m.flushCount.inc();
+                    m.get(FLUSH_COUNT).inc();
                     uring.flush(c, file.fd);
                     return IN_FLIGHT;
                 }
@@ -446,7 +472,7 @@ public final class VirtioBlock implements VirtioDevice {
                 break;
             }
             default:
-                m.invalidReqs.inc();
+                m.get(INVALID_REQS_COUNT).inc();
                 status = S_UNSUPP;
         }
         c.writeWritable(statusOffset, 1, status);
@@ -464,7 +490,7 @@ public final class VirtioBlock implements VirtioDevice {
 
     private int read(DescriptorChain c, long sector, long len) {
         if (!inRange(sector, len)) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             return S_IOERR;
         }
         long start = System.nanoTime();
@@ -472,19 +498,19 @@ public final class VirtioBlock implements VirtioDevice {
         if (!transfer(false, n, sector * BlockBackingFile.SECTOR_SIZE)) {
             return S_IOERR;
         }
-        m.readBytes.add(len);
-        m.readCount.inc();
-        m.readAgg.recordSince(start);
+        m.get(READ_BYTES).add(len);
+        m.get(READ_COUNT).inc();
+        m.latency(READ_AGG).recordSince(start);
         return S_OK;
     }
 
     private int write(DescriptorChain c, long sector, long len) {
         if (readOnly) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             return S_IOERR;
         }
         if (!inRange(sector, len)) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             return S_IOERR;
         }
         long start = System.nanoTime();
@@ -492,9 +518,9 @@ public final class VirtioBlock implements VirtioDevice {
         if (!transfer(true, n, sector * BlockBackingFile.SECTOR_SIZE)) {
             return S_IOERR;
         }
-        m.writeBytes.add(len);
-        m.writeCount.inc();
-        m.writeAgg.recordSince(start);
+        m.get(WRITE_BYTES).add(len);
+        m.get(WRITE_COUNT).inc();
+        m.latency(WRITE_AGG).recordSince(start);
         return S_OK;
     }
 
@@ -512,13 +538,13 @@ public final class VirtioBlock implements VirtioDevice {
                 if (errno == LibC.EINTR) {
                     continue;
                 }
-                m.executeFails.inc();
+                m.get(EXECUTE_FAILS).inc();
                 LOG.log(Level.WARNING, "drive ''{0}'': {1} at offset {2} failed: {3}", driveId,
                         toFile ? "pwritev" : "preadv", off, Native.LIBC.strerror(errno));
                 return false;
             }
             if (rc == 0) {
-                m.executeFails.inc(); // the file shrank under us
+                m.get(EXECUTE_FAILS).inc(); // the file shrank under us
                 return false;
             }
             off += rc;
@@ -528,9 +554,9 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     private int flush() {
-        m.flushCount.inc();
+        m.get(FLUSH_COUNT).inc();
         if (cacheType == BlockCacheType.WRITEBACK && Native.LIBC.fsync(file.fd) < 0) {
-            m.executeFails.inc();
+            m.get(EXECUTE_FAILS).inc();
             LOG.log(Level.WARNING, "drive ''{0}'': fsync failed: {1}", driveId, Native.LIBC.strerror(Native.errno()));
             return S_IOERR;
         }
@@ -540,11 +566,11 @@ public final class VirtioBlock implements VirtioDevice {
     /** 5.2.6.2: one or more {sector u64, num_sectors u32, flags u32} ranges. */
     private int discardOrZero(DescriptorChain c, boolean discard, long payload) {
         if (discard ? !discardNegotiated : !writeZeroesNegotiated) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             return S_UNSUPP;
         }
         if (readOnly || payload == 0 || payload % 16 != 0) {
-            m.invalidReqs.inc();
+            m.get(INVALID_REQS_COUNT).inc();
             return S_IOERR;
         }
         for (long off = 16; off < 16 + payload; off += 16) {
@@ -552,11 +578,11 @@ public final class VirtioBlock implements VirtioDevice {
             long count = c.readReadable(off + 8, 4);
             int flags = (int) c.readReadable(off + 12, 4);
             if ((discard && flags != 0) || (flags & ~WRITE_ZEROES_FLAG_UNMAP) != 0) {
-                m.invalidReqs.inc();
+                m.get(INVALID_REQS_COUNT).inc();
                 return S_UNSUPP;
             }
             if (count > MAX_DISCARD_SECTORS || !inRange(sector, count * BlockBackingFile.SECTOR_SIZE)) {
-                m.invalidReqs.inc();
+                m.get(INVALID_REQS_COUNT).inc();
                 return S_IOERR;
             }
             long start = sector * BlockBackingFile.SECTOR_SIZE;
@@ -590,7 +616,7 @@ public final class VirtioBlock implements VirtioDevice {
                 continue;
             }
             if (rc <= 0) {
-                m.executeFails.inc();
+                m.get(EXECUTE_FAILS).inc();
                 return false;
             }
             done += rc;

@@ -1,5 +1,29 @@
 package dev.ember.devices.virtio;
 
+import static dev.ember.metrics.FirecrackerMetrics.Net.NO_RX_AVAIL_BUFFER;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_BYTES_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_EVENT_RATE_LIMITER_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_FRAMES_TOO_BIG;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_PACKETS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_RATE_LIMITER_THROTTLED;
+import static dev.ember.metrics.FirecrackerMetrics.Net.RX_TAP_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TAP_READ_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TAP_WRITE_AGG;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TAP_WRITE_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_BYTES_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_INTERCEPTED_FRAMES;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_MALFORMED_FRAMES;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_PACKETS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_RATE_LIMITER_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_RATE_LIMITER_THROTTLED;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_SPOOFED_MAC_COUNT;
+
 import com.kenai.jffi.MemoryIO;
 import dev.ember.devices.net.FrameInterceptor;
 import dev.ember.devices.net.Tap;
@@ -7,6 +31,7 @@ import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics.Net;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -54,7 +79,7 @@ public final class VirtioNet implements VirtioDevice {
     private final boolean ufo;
     private final long features;
     private final DeviceMetrics metrics;
-    private final NetMetrics m;
+    private final DeviceCounters<Net> m;
     private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final DescriptorChain firstRx = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
@@ -65,6 +90,8 @@ public final class VirtioNet implements VirtioDevice {
     private final Pointer txBuf = Native.allocate(MAX_FRAME);
     private final Runnable rxResume = this::resumeRx;
     private final Runnable txResume = this::processTx;
+    private final Runnable rxLimiterTimer = this::rxLimiterEvent;
+    private final Runnable txLimiterTimer = this::txLimiterEvent;
     private final QueuePass.Server txServer = this::serveTx;
     private volatile FrameInterceptor interceptor;
 
@@ -132,7 +159,7 @@ public final class VirtioNet implements VirtioDevice {
         }
         this.features = f;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.NET, ifaceId);
-        this.m = new NetMetrics(metrics);
+        this.m = metrics.counters(Net.class);
         // 5.1.4: mac[6], status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere.
         this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_MTU, 2, mtu);
         if (mac != null) {
@@ -181,8 +208,8 @@ public final class VirtioNet implements VirtioDevice {
     @Override
     public void attach(EventLoop eventLoop) {
         this.loop = eventLoop;
-        rxLimiter.attach(eventLoop, rxResume);
-        txLimiter.attach(eventLoop, txResume);
+        rxLimiter.attach(eventLoop, rxLimiterTimer);
+        txLimiter.attach(eventLoop, txLimiterTimer);
         eventLoop.register(tap.fd(), 0, this::onTapEvent); // armed when the guest has buffers
         FrameInterceptor i = interceptor;
         if (i != null) {
@@ -220,7 +247,7 @@ public final class VirtioNet implements VirtioDevice {
         ThreadConfinement.requireLoop(loop, "VirtioNet.reset");
         transport = null;
         if (rxPending > 0) {
-            m.rxFails.inc(); // a frame read before the reset can no longer be delivered
+            m.get(RX_FAILS).inc(); // a frame read before the reset can no longer be delivered
             rxPending = 0;
         }
         setTapArmed(false);
@@ -229,10 +256,10 @@ public final class VirtioNet implements VirtioDevice {
     @Override
     public void onQueueNotify(int queueIndex) {
         if (queueIndex == RX_QUEUE) {
-            m.rxQueueEventCount.inc();
+            m.get(RX_QUEUE_EVENT_COUNT).inc();
             resumeRx();
         } else {
-            m.txQueueEventCount.inc();
+            m.get(TX_QUEUE_EVENT_COUNT).inc();
             processTx();
         }
     }
@@ -251,14 +278,14 @@ public final class VirtioNet implements VirtioDevice {
         if ((events & (LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
             // The interface went away under us (deleted, or detached): epoll would report this
             // forever whatever the interest mask, so stop watching; TX writes will fail and count.
-            m.tapReadFails.inc();
+            m.get(TAP_READ_FAILS).inc();
             LOG.log(Level.ERROR, "net {0}: TAP {1} reported an error or hang-up (events 0x{2}); no longer receiving",
                     ifaceId, tap.name(), Integer.toHexString(events));
             loop.unregister(tap.fd());
             tapGone = true;
             return;
         }
-        m.rxTapEventCount.inc();
+        m.get(RX_TAP_EVENT_COUNT).inc();
         processRx();
     }
 
@@ -314,12 +341,12 @@ public final class VirtioNet implements VirtioDevice {
             return false;
         }
         if (n < 0) {
-            m.tapReadFails.inc();
+            m.get(TAP_READ_FAILS).inc();
             LOG.log(Level.WARNING, "net {0}: read from {1} failed: {2}", ifaceId, tap.name(), Native.LIBC.strerror((int) -n));
             return false;
         }
         if (n < VNET_HDR_SIZE) {
-            m.rxFails.inc();
+            m.get(RX_FAILS).inc();
             return false;
         }
         rxPending = (int) n;
@@ -334,14 +361,14 @@ public final class VirtioNet implements VirtioDevice {
     private int deliver(SplitQueue q) {
         int len = rxPending;
         if (q.pending() == 0) {
-            m.noRxAvailBuffer.inc();
+            m.get(NO_RX_AVAIL_BUFFER).inc();
             q.enableNotifications(); // ask for a kick when buffers arrive (closes the EVENT_IDX race)
             if (q.pending() == 0) {
                 return -1;
             }
         }
         if (!rxLimiter.consume(len - VNET_HDR_SIZE, 1)) {
-            m.rxRateLimiterThrottled.inc();
+            m.get(RX_RATE_LIMITER_THROTTLED).inc();
             return -1;
         }
         int used = 0;
@@ -356,7 +383,7 @@ public final class VirtioNet implements VirtioDevice {
                 if (used == q.size()) {
                     return dropTooBig(len, "the whole RX queue cannot hold it");
                 }
-                m.noRxAvailBuffer.inc();
+                m.get(NO_RX_AVAIL_BUFFER).inc();
                 q.enableNotifications();
                 return -1;
             }
@@ -380,14 +407,14 @@ public final class VirtioNet implements VirtioDevice {
             q.addUsed(rxHeads[k], rxLens[k]);
         }
         rxPending = 0;
-        m.rxBytes.add(len - VNET_HDR_SIZE);
-        m.rxPackets.inc();
-        m.rxCount.inc();
+        m.get(RX_BYTES_COUNT).add(len - VNET_HDR_SIZE);
+        m.get(RX_PACKETS_COUNT).inc();
+        m.get(RX_COUNT).inc();
         return 1;
     }
 
     private int dropTooBig(int len, String why) {
-        m.rxFramesTooBig.inc();
+        m.get(RX_FRAMES_TOO_BIG).inc();
         if (LOG.isLoggable(Level.DEBUG)) {
             LOG.log(Level.DEBUG, "net {0}: dropped a {1}-byte frame: {2}", ifaceId, len, why);
         }
@@ -404,6 +431,17 @@ public final class VirtioNet implements VirtioDevice {
             io.copyMemory(src, iov.base(i), l);
             src += l;
         }
+    }
+
+    /** The rate limiters' timers: Firecracker counts each such event, then the queue is served again. */
+    private void rxLimiterEvent() {
+        m.get(RX_EVENT_RATE_LIMITER_COUNT).inc();
+        resumeRx();
+    }
+
+    private void txLimiterEvent() {
+        m.get(TX_RATE_LIMITER_EVENT_COUNT).inc();
+        processTx();
     }
 
     // ---- TX --------------------------------------------------------------------------------
@@ -424,9 +462,9 @@ public final class VirtioNet implements VirtioDevice {
         }
         long len = c.readableBytes();
         if (len < VNET_HDR_SIZE || len > MAX_FRAME) {
-            m.txMalformedFrames.inc();
+            m.get(TX_MALFORMED_FRAMES).inc();
         } else if (!txLimiter.consume(len - VNET_HDR_SIZE, 1)) {
-            m.txRateLimiterThrottled.inc();
+            m.get(TX_RATE_LIMITER_THROTTLED).inc();
             return QueuePass.PUT_BACK;
         } else {
             interceptorMayAnswer |= transmit(c, (int) len);
@@ -438,6 +476,7 @@ public final class VirtioNet implements VirtioDevice {
     private boolean transmit(DescriptorChain c, int len) {
         FrameInterceptor i = interceptor;
         long rc;
+        long start;
         if (i != null) {
             int n = c.toIovecs(false, 0, len, iov, 0);
             long dst = txBuf.address();
@@ -447,26 +486,64 @@ public final class VirtioNet implements VirtioDevice {
                 dst += iov.length(k);
             }
             if (i.interceptTx(txBuf.address() + VNET_HDR_SIZE, len - VNET_HDR_SIZE)) {
-                m.txIntercepted.inc();
+                m.get(TX_INTERCEPTED_FRAMES).inc();
                 return true;
             }
+            if (mac != null && len >= VNET_HDR_SIZE + 12 && sourceIsNotOurs(txBuf.address() + VNET_HDR_SIZE + 6, 0)) {
+                m.get(TX_SPOOFED_MAC_COUNT).inc();
+            }
+            start = System.nanoTime();
             rc = tap.write(txBuf.address(), len);
         } else {
             int n = c.toIovecs(false, 0, len, iov, 0);
+            if (mac != null && len >= VNET_HDR_SIZE + 12 && sourceIsNotOurs(0, n)) {
+                m.get(TX_SPOOFED_MAC_COUNT).inc();
+            }
+            start = System.nanoTime();
             rc = tap.writev(iov.address(), n);
         }
         if (rc < 0) {
-            m.tapWriteFails.inc();
-            m.txFails.inc();
+            m.get(TAP_WRITE_FAILS).inc();
+            m.get(TX_FAILS).inc();
             if (LOG.isLoggable(Level.DEBUG)) {
                 LOG.log(Level.DEBUG, "net {0}: write to {1} failed: {2}", ifaceId, tap.name(), Native.LIBC.strerror((int) -rc));
             }
         } else {
-            m.txBytes.add(len - VNET_HDR_SIZE);
-            m.txPackets.inc();
-            m.txCount.inc();
+            m.latency(TAP_WRITE_AGG).recordSince(start);
+            m.get(TX_BYTES_COUNT).add(len - VNET_HDR_SIZE);
+            m.get(TX_PACKETS_COUNT).inc();
+            m.get(TX_COUNT).inc();
         }
         return false;
+    }
+
+    /**
+     * Firecracker's {@code tx_spoofed_mac_count}: with a {@code guest_mac} set, a frame whose
+     * source address is another is counted (and still sent, as Firecracker does). The source
+     * address is read at {@code addr}, or, when {@code addr} is 0, at its place in the chain's
+     * {@code n} iovecs (the guest may split the header and the frame across buffers).
+     */
+    private boolean sourceIsNotOurs(long addr, int n) {
+        MemoryIO io = MemoryIO.getInstance();
+        for (int k = 0; k < 6; k++) {
+            long at = addr != 0 ? addr + k : chainAddress(VNET_HDR_SIZE + 6 + k, n);
+            if (at == 0 || io.getByte(at) != mac[k]) {
+                return at != 0;
+            }
+        }
+        return false;
+    }
+
+    /** The host address of byte {@code offset} of the chain held in {@code iov[0..n)}, or 0 past its end. */
+    private long chainAddress(long offset, int n) {
+        for (int k = 0; k < n; k++) {
+            long l = iov.length(k);
+            if (offset < l) {
+                return iov.base(k) + offset;
+            }
+            offset -= l;
+        }
+        return 0;
     }
 
     @Override

@@ -148,6 +148,7 @@ class VirtioBlockAsyncTest extends VirtioBlockTest {
             h.d.kick(0);
             TestDriver.await(() -> h.ring.usedIdx() == BATCH, "every request despite the limiter");
             assertTrue(limiter.throttledEvents() > 0, "the bucket ran dry on the way");
+            assertTrue(blk.metrics().counter("rate_limiter_event_count").get() > 0, "the limiter's timer resumed the queue");
             for (int i = 0; i < BATCH; i++) {
                 assertEquals(S_OK, mem.getByte(STATUS + i));
                 assertEquals((byte) (8 * i + 1), mem.getByte(DATA + 4096L * i));

@@ -162,6 +162,22 @@ class VirtioNetTest {
         assertEquals(200 + 14, net.metrics().counter("tx_bytes_count").get());
     }
 
+    /** Firecracker's tx_spoofed_mac_count: a frame from another source address than guest_mac is counted, and still sent. */
+    @Test
+    void framesWithAnotherSourceAddressAreCounted() throws Exception {
+        up(-1L, null, null);
+        try (HostLink.Capture cap = link.capture(2)) {
+            postTx(0, HostLink.frame(BROADCAST, GUEST_MAC, payload(60, 1)));
+            postTx(1, HostLink.frame(BROADCAST, HOST_MAC, payload(60, 2)));
+            d.kick(VirtioNet.TX_QUEUE);
+            cap.next();
+            cap.next();
+        }
+        TestDriver.await(() -> tx.usedIdx() == 2, "TX completions");
+        assertEquals(1, net.metrics().counter("tx_spoofed_mac_count").get());
+        assertEquals(2, net.metrics().counter("tx_packets_count").get());
+    }
+
     @Test
     void hostFrameReachesTheGuest() throws Exception {
         up(-1L, null, null);
@@ -241,6 +257,7 @@ class VirtioNetTest {
         // 1 frame from the full bucket, then one per 200 ms: at least 600 ms; generous bound.
         assertTrue(ms >= 300, "4 frames at 5/s took only " + ms + " ms");
         assertTrue(limit.throttledEvents() > 0);
+        assertTrue(net.metrics().counter("rx_event_rate_limiter_count").get() > 0, "the limiter's timer resumed RX");
         for (int i = 0; i < 4; i++) {
             assertArrayEquals(frames[i], rxFrame(i));
         }
@@ -266,6 +283,7 @@ class VirtioNetTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         // 6 kB at 10 kB/s with a 1 kB bucket: about 500 ms; generous bound.
         assertTrue(ms >= 250, "6 kB at 10 kB/s took only " + ms + " ms");
+        assertTrue(net.metrics().counter("tx_rate_limiter_event_count").get() > 0, "the limiter's timer resumed TX");
     }
 
     @Test

@@ -1,6 +1,19 @@
 package dev.ember.devices.virtio.balloon;
 
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.DEFLATE_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_HINT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_HINT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_HINT_FREED;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_REPORT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_REPORT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.FREE_PAGE_REPORT_FREED;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.INFLATE_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.STATS_UPDATES_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Balloon.STATS_UPDATE_FAILS;
+
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
@@ -12,6 +25,7 @@ import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics.Balloon;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
@@ -50,7 +64,7 @@ public final class VirtioBalloon implements VirtioDevice {
 
     private final long features;
     private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.BALLOON);
-    private final BalloonMetrics m = new BalloonMetrics(metrics);
+    private final DeviceCounters<Balloon> m = metrics.counters(Balloon.class);
     private final BalloonStatistics stats = new BalloonStatistics();
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server inflate = this::serveInflate;
@@ -322,29 +336,29 @@ public final class VirtioBalloon implements VirtioDevice {
             return;
         }
         switch (role) {
-            case INFLATE -> QueuePass.serve(t, queueIndex, chain, inflate, m.eventFails);
-            case DEFLATE -> QueuePass.serve(t, queueIndex, chain, deflate, m.eventFails);
+            case INFLATE -> QueuePass.serve(t, queueIndex, chain, inflate, m.get(EVENT_FAILS));
+            case DEFLATE -> QueuePass.serve(t, queueIndex, chain, deflate, m.get(EVENT_FAILS));
             case STATS -> {
                 staleStatsReturned = false;
-                QueuePass.serve(t, queueIndex, chain, statsBuffers, m.eventFails);
+                QueuePass.serve(t, queueIndex, chain, statsBuffers, m.get(EVENT_FAILS));
                 if (staleStatsReturned) {
                     t.notifyUsed(t.queue(queueIndex));
                 }
             }
             case HINT -> {
                 hintCmdChanged = false;
-                QueuePass.serve(t, queueIndex, chain, hints, m.eventFails);
+                QueuePass.serve(t, queueIndex, chain, hints, m.get(EVENT_FAILS));
                 if (hintCmdChanged && !t.broken()) {
                     t.configChanged();
                 }
             }
-            default -> QueuePass.serve(t, queueIndex, chain, reports, m.eventFails);
+            default -> QueuePass.serve(t, queueIndex, chain, reports, m.get(EVENT_FAILS));
         }
     }
 
     /** Inflate: every listed page goes back to the host, runs of pages in one call. */
     private long serveInflate(DescriptorChain c) {
-        m.inflateCount.inc();
+        m.get(INFLATE_COUNT).inc();
         if (isPageArray(c)) {
             discardPages(c, transport.memory(), c.readableBytes() / 4);
         }
@@ -353,7 +367,7 @@ public final class VirtioBalloon implements VirtioDevice {
 
     /** Deflate: acknowledged (the guest may touch the pages again; they fault in fresh). */
     private long serveDeflate(DescriptorChain c) {
-        m.deflateCount.inc();
+        m.get(DEFLATE_COUNT).inc();
         isPageArray(c); // a malformed array is only counted: there is nothing to give back either way
         return 0;
     }
@@ -361,7 +375,7 @@ public final class VirtioBalloon implements VirtioDevice {
     private boolean isPageArray(DescriptorChain c) {
         long bytes = c.readableBytes();
         if (c.writableBytes() != 0 || bytes % 4 != 0 || bytes / 4 > MAX_PFNS_PER_CHAIN) {
-            m.eventFails.inc(); // not a page-number array: skipped, the device goes on
+            m.get(EVENT_FAILS).inc(); // not a page-number array: skipped, the device goes on
             return false;
         }
         return true;
@@ -389,7 +403,7 @@ public final class VirtioBalloon implements VirtioDevice {
 
     private void discardRun(GuestMemory mem, long pfn, long pages) {
         if (!mem.discard(pfn << PAGE_SHIFT, pages << PAGE_SHIFT)) {
-            m.eventFails.inc(); // outside guest RAM (or across the MMIO gap): nothing to give back
+            m.get(EVENT_FAILS).inc(); // outside guest RAM (or across the MMIO gap): nothing to give back
         }
     }
 
@@ -398,16 +412,16 @@ public final class VirtioBalloon implements VirtioDevice {
      * flight) until the timer fires and gives it back.
      */
     private long serveStatsBuffer(DescriptorChain c) {
-        m.statsUpdatesCount.inc();
+        m.get(STATS_UPDATES_COUNT).inc();
         if (statsHead >= 0) {
             // A second buffer: the driver broke the protocol; give the old one back.
             transport.queue(indexOf(STATS)).addUsed(statsHead, 0);
             staleStatsReturned = true;
-            m.statsUpdateFails.inc();
+            m.get(STATS_UPDATE_FAILS).inc();
         }
         long bytes = c.readableBytes();
         if (c.writableBytes() != 0 || bytes % BalloonStatistics.ENTRY_BYTES != 0) {
-            m.statsUpdateFails.inc();
+            m.get(STATS_UPDATE_FAILS).inc();
         }
         long n = Math.min(bytes / BalloonStatistics.ENTRY_BYTES, 64);
         for (long i = 0; i < n; i++) {
@@ -463,22 +477,22 @@ public final class VirtioBalloon implements VirtioDevice {
                 hintCmdChanged = true;
             }
         } else if (c.readableBytes() == 0 && c.writableBytes() > 0) {
-            m.freePageHintCount.inc();
+            m.get(FREE_PAGE_HINT_COUNT).inc();
             boolean running = (hintCmdId & 0xFFFF_FFFFL) >= 2 && guestCmdId == (hintCmdId & 0xFFFF_FFFFL);
             if (running) {
                 discardWritable(c, true);
             }
         } else {
-            m.freePageHintFails.inc();
+            m.get(FREE_PAGE_HINT_FAILS).inc();
         }
         return 0;
     }
 
     /** Reporting: each device-writable buffer is a free range the guest will not touch until it is used. */
     private long serveReport(DescriptorChain c) {
-        m.freePageReportCount.inc();
+        m.get(FREE_PAGE_REPORT_COUNT).inc();
         if (c.readableBytes() != 0) {
-            m.freePageReportFails.inc();
+            m.get(FREE_PAGE_REPORT_FAILS).inc();
         } else {
             discardWritable(c, false);
         }
@@ -493,9 +507,9 @@ public final class VirtioBalloon implements VirtioDevice {
                 continue;
             }
             if (mem.discard(c.address(i), len)) {
-                (hint ? m.freePageHintFreed : m.freePageReportFreed).add(len);
+                (hint ? m.get(FREE_PAGE_HINT_FREED) : m.get(FREE_PAGE_REPORT_FREED)).add(len);
             } else {
-                (hint ? m.freePageHintFails : m.freePageReportFails).inc();
+                (hint ? m.get(FREE_PAGE_HINT_FAILS) : m.get(FREE_PAGE_REPORT_FAILS)).inc();
             }
         }
     }

@@ -1,8 +1,14 @@
 package dev.ember.devices.virtio.pmem;
 
+import static dev.ember.metrics.FirecrackerMetrics.Pmem.EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Pmem.QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Pmem.RATE_LIMITER_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Pmem.RATE_LIMITER_THROTTLED_EVENTS;
+
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
@@ -11,6 +17,7 @@ import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.metrics.FirecrackerMetrics.Pmem;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateReader;
@@ -51,7 +58,7 @@ public final class VirtioPmem implements VirtioDevice {
     private final Runnable releaseGuestRegion;
     private final RateLimiter limiter;
     private final DeviceMetrics metrics;
-    private final PmemMetrics m;
+    private final DeviceCounters<Pmem> m;
     private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
@@ -79,7 +86,7 @@ public final class VirtioPmem implements VirtioDevice {
         this.releaseGuestRegion = releaseGuestRegion;
         this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.PMEM, id);
-        this.m = new PmemMetrics(metrics);
+        this.m = metrics.counters(Pmem.class);
         this.config = new ConfigSpace(CONFIG_SIZE, metrics).put(CFG_START, 8, start).put(CFG_SIZE, 8, file.mappedSize());
     }
 
@@ -134,18 +141,18 @@ public final class VirtioPmem implements VirtioDevice {
 
     @Override
     public void onQueueNotify(int queueIndex) {
-        m.queueEventCount.inc();
+        m.get(QUEUE_EVENT_COUNT).inc();
         processQueue();
     }
 
     private void onRateLimiterTimer() {
-        m.rateLimiterEventCount.inc();
+        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue();
     }
 
     private void processQueue() {
         ThreadConfinement.requireLoop(loop, "VirtioPmem.processQueue");
-        QueuePass.serve(transport, 0, chain, limiter, server, m.eventFails);
+        QueuePass.serve(transport, 0, chain, limiter, server, m.get(EVENT_FAILS));
     }
 
     /** One request: 4 bytes written (the status), 0 for a request it does not take, or PUT_BACK when throttled. */
@@ -153,17 +160,17 @@ public final class VirtioPmem implements VirtioDevice {
         boolean covered = coveredAhead > 0;
         if (!wellFormed(c)) {
             consumeCoverage(covered);
-            m.eventFails.inc();
+            m.get(EVENT_FAILS).inc();
             return 0;
         }
         if (c.readReadable(0, REQUEST_BYTES) != REQ_TYPE_FLUSH) {
             consumeCoverage(covered);
-            m.eventFails.inc();
+            m.get(EVENT_FAILS).inc();
             return 0;
         }
         if (!covered) {
             if (!limiter.consume(file.fileSize(), 1)) {
-                m.rateLimiterThrottled.inc();
+                m.get(RATE_LIMITER_THROTTLED_EVENTS).inc();
                 return QueuePass.PUT_BACK; // popped back: its coverage is still owed
             }
             SplitQueue q = transport.queue(0);
@@ -171,7 +178,7 @@ public final class VirtioPmem implements VirtioDevice {
             int errno = file.flush();
             lastStatus = errno == 0 ? STATUS_OK : STATUS_FAILED;
             if (errno != 0) {
-                m.eventFails.inc();
+                m.get(EVENT_FAILS).inc();
                 logFailure(errno);
             }
         } else {

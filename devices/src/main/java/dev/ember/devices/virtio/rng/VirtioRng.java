@@ -1,7 +1,15 @@
 package dev.ember.devices.virtio.rng;
 
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.ENTROPY_BYTES;
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.ENTROPY_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.ENTROPY_EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.ENTROPY_RATE_LIMITER_THROTTLED;
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.HOST_RNG_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Entropy.RATE_LIMITER_EVENT_COUNT;
+
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.Virtio;
@@ -10,6 +18,7 @@ import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
+import dev.ember.metrics.FirecrackerMetrics.Entropy;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -36,7 +45,7 @@ public final class VirtioRng implements VirtioDevice {
 
     private final RateLimiter limiter;
     private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.ENTROPY);
-    private final EntropyMetrics m = new EntropyMetrics(metrics);
+    private final DeviceCounters<Entropy> m = metrics.counters(Entropy.class);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::onRateLimiterTimer;
     private final QueuePass.Server server = this::serveCounted;
@@ -87,31 +96,31 @@ public final class VirtioRng implements VirtioDevice {
     @Override
     public void onQueueNotify(int queueIndex) {
         if (limiter.blocked()) {
-            m.rateLimiterEventCount.inc(); // the timer will resume the queue
+            m.get(RATE_LIMITER_EVENT_COUNT).inc(); // the timer will resume the queue
             return;
         }
         processQueue();
     }
 
     private void onRateLimiterTimer() {
-        m.rateLimiterEventCount.inc();
+        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue();
     }
 
     /** Serves requests until the queue is empty or the rate limiter says stop. */
     private void processQueue() {
         ThreadConfinement.requireLoop(loop, "VirtioRng.processQueue");
-        QueuePass.serve(transport, 0, chain, limiter, server, m.eventFails);
+        QueuePass.serve(transport, 0, chain, limiter, server, m.get(ENTROPY_EVENT_FAILS));
     }
 
     /** One request, counted; -1 when throttled (the limiter's timer resumes the queue). */
     private long serveCounted(DescriptorChain c) {
-        m.eventCount.inc();
+        m.get(ENTROPY_EVENT_COUNT).inc();
         long n = serve(c, transport.memory());
         if (n < 0) {
-            m.rateLimiterThrottled.inc();
+            m.get(ENTROPY_RATE_LIMITER_THROTTLED).inc();
         } else {
-            m.bytes.add(n);
+            m.get(ENTROPY_BYTES).add(n);
         }
         return n;
     }
@@ -119,7 +128,7 @@ public final class VirtioRng implements VirtioDevice {
     /** Fills the chain's writable buffers; returns the bytes written, or -1 when throttled. */
     private long serve(DescriptorChain c, GuestMemory mem) {
         if (c.readableBytes() != 0 || c.readableCount() != 0) {
-            m.eventFails.inc(); // an entropy request carries nothing for the device to read
+            m.get(ENTROPY_EVENT_FAILS).inc(); // an entropy request carries nothing for the device to read
             return 0;
         }
         long want = Math.min(c.writableBytes(), MAX_REQUEST_BYTES);
@@ -158,8 +167,8 @@ public final class VirtioRng implements VirtioDevice {
             if (errno == LibC.EINTR) {
                 continue;
             }
-            m.hostRngFails.inc();
-            m.eventFails.inc();
+            m.get(HOST_RNG_FAILS).inc();
+            m.get(ENTROPY_EVENT_FAILS).inc();
             if (loggedHostFailures < 10) {
                 loggedHostFailures++;
                 LOG.log(Level.WARNING, "entropy: getrandom failed: {0}", errno == 0 ? "returned 0" : Native.LIBC.strerror(errno));

@@ -1,18 +1,28 @@
 package dev.ember.devices.virtio.vsock;
 
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.EV_QUEUE_EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_PACKETS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_QUEUE_EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_PACKETS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_QUEUE_EVENT_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_QUEUE_EVENT_FAILS;
+
 import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransport;
-import dev.ember.devices.virtio.VirtqueueException;
 import dev.ember.devices.virtio.VirtqueueException.Reason;
+import dev.ember.devices.virtio.VirtqueueException;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemoryException;
+import dev.ember.metrics.FirecrackerMetrics.Vsock;
 import dev.ember.metrics.FirecrackerMetrics;
 
 /**
@@ -39,7 +49,7 @@ public final class VirtioVsock implements VirtioDevice {
     private final long guestCid;
     private final String udsPath;
     private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.VSOCK);
-    private final VsockMetrics m = new VsockMetrics(metrics);
+    private final DeviceCounters<Vsock> m = metrics.counters(Vsock.class);
     private final VsockMuxer muxer;
     private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
@@ -125,11 +135,11 @@ public final class VirtioVsock implements VirtioDevice {
     public void onQueueNotify(int queueIndex) {
         switch (queueIndex) {
             case RX_QUEUE -> {
-                m.rxQueueEventCount.inc();
+                m.get(RX_QUEUE_EVENT_COUNT).inc();
                 processRx();
             }
             case TX_QUEUE -> {
-                m.txQueueEventCount.inc();
+                m.get(TX_QUEUE_EVENT_COUNT).inc();
                 processTx();
             }
             default -> { } // event buffers are taken when an event is sent
@@ -139,7 +149,7 @@ public final class VirtioVsock implements VirtioDevice {
     private void processRx() {
         ThreadConfinement.requireLoop(loop, "VirtioVsock.processRx");
         // With no buffers, connections stay queued (their sockets unwatched) until a kick.
-        QueuePass.serve(transport, RX_QUEUE, chain, rxServer, m.rxQueueEventFails);
+        QueuePass.serve(transport, RX_QUEUE, chain, rxServer, m.get(RX_QUEUE_EVENT_FAILS));
     }
 
     /** Fills one RX buffer with the next packet the muxer owes the guest. */
@@ -152,13 +162,13 @@ public final class VirtioVsock implements VirtioDevice {
         if (n < 0) {
             return QueuePass.PUT_BACK;
         }
-        m.rxPackets.inc();
+        m.get(RX_PACKETS_COUNT).inc();
         return n;
     }
 
     private void processTx() {
         ThreadConfinement.requireLoop(loop, "VirtioVsock.processTx");
-        QueuePass.serve(transport, TX_QUEUE, chain, txServer, m.txQueueEventFails);
+        QueuePass.serve(transport, TX_QUEUE, chain, txServer, m.get(TX_QUEUE_EVENT_FAILS));
         processRx(); // replies (RESPONSE, RST, credit) the packets asked for
     }
 
@@ -174,7 +184,7 @@ public final class VirtioVsock implements VirtioDevice {
                     + txPkt.len + " payload bytes but holds " + (c.readableBytes() - VsockPacket.HDR_SIZE)
                     + " (at most " + MAX_TX_PAYLOAD + ")");
         }
-        m.txPackets.inc();
+        m.get(TX_PACKETS_COUNT).inc();
         muxer.onGuestPacket(txPkt, c);
         return 0;
     }
@@ -195,7 +205,7 @@ public final class VirtioVsock implements VirtioDevice {
         SplitQueue q = t.queue(EVENT_QUEUE);
         try {
             if (!q.pop(chain)) {
-                m.evQueueEventFails.inc();
+                m.get(EV_QUEUE_EVENT_FAILS).inc();
                 return false;
             }
             if (chain.writableBytes() < 4) {
@@ -204,7 +214,7 @@ public final class VirtioVsock implements VirtioDevice {
             chain.writeWritable(0, 4, EVENT_TRANSPORT_RESET);
             q.addUsed(chain.head(), 4);
         } catch (VirtqueueException | GuestMemoryException e) {
-            QueuePass.driverError(t, e, m.evQueueEventFails);
+            QueuePass.driverError(t, e, m.get(EV_QUEUE_EVENT_FAILS));
             return false;
         }
         t.notifyUsed(q);

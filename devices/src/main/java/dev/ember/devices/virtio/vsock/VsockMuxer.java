@@ -1,12 +1,24 @@
 package dev.ember.devices.virtio.vsock;
 
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_ADDED;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_KILLED;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_REMOVED;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.MUXER_EVENT_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_BYTES_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_READ_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_BYTES_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_FLUSH_FAILS;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_WRITE_FAILS;
+
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.IoVecArray;
 import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.vsock.VsockConnection.State;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
+import dev.ember.metrics.FirecrackerMetrics.Vsock;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -59,7 +71,7 @@ final class VsockMuxer {
     private final long guestCid;
     private final String udsPath;
     private final int listenFd;
-    private final VsockMetrics m;
+    private final DeviceCounters<Vsock> m;
     private final ConnectionTable table = new ConnectionTable(MAX_CONNECTIONS);
     private final Set<VsockConnection> awaitingLine = new HashSet<>();
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
@@ -78,7 +90,7 @@ final class VsockMuxer {
     private boolean sweepArmed;
 
     /** Binds and listens on {@code udsPath}; throws {@link VsockException} when it cannot. */
-    VsockMuxer(long guestCid, String udsPath, VsockMetrics metrics) {
+    VsockMuxer(long guestCid, String udsPath, DeviceCounters<Vsock> metrics) {
         this.guestCid = guestCid;
         this.udsPath = udsPath;
         this.m = metrics;
@@ -113,7 +125,7 @@ final class VsockMuxer {
             if (now - c.deadline >= 0) {
                 it.remove();
                 closeHost(c);
-                m.connsKilled.inc();
+                m.get(CONNS_KILLED).inc();
             } else {
                 waiting = true;
             }
@@ -159,13 +171,13 @@ final class VsockMuxer {
             int fd = HostSockets.accept(listenFd);
             if (fd < 0) {
                 if (fd != -LibC.EAGAIN) {
-                    m.muxerEventFails.inc();
+                    m.get(MUXER_EVENT_FAILS).inc();
                 }
                 return;
             }
             if (connections() >= MAX_CONNECTIONS) {
                 HostSockets.close(fd);
-                m.connsKilled.inc();
+                m.get(CONNS_KILLED).inc();
                 if (LOG.isLoggable(Level.DEBUG)) {
                     LOG.log(Level.DEBUG, "vsock: refused a host connection: {0} connections open", MAX_CONNECTIONS);
                 }
@@ -230,7 +242,7 @@ final class VsockMuxer {
             c.pending |= VsockConnection.P_REQUEST;
             setDeadline(c); // from now: a guest without the driver never answers
             table.put(c);
-            m.connsAdded.inc();
+            m.get(CONNS_ADDED).inc();
             updateArming(c); // not read until the guest accepts
             enqueue(c);
             return;
@@ -274,7 +286,7 @@ final class VsockMuxer {
         }
         long n = b.flushTo(c.fd);
         if (n < 0) {
-            m.txFlushFails.inc();
+            m.get(TX_FLUSH_FAILS).inc();
             kill(c);
             return;
         }
@@ -373,7 +385,7 @@ final class VsockMuxer {
         c.peerBufAlloc = pkt.bufAlloc;
         c.peerFwdCnt = pkt.fwdCnt;
         table.put(c);
-        m.connsAdded.inc();
+        m.get(CONNS_ADDED).inc();
         register(c, 0);
         owe(c, VsockConnection.P_RESPONSE);
         updateArming(c);
@@ -401,7 +413,7 @@ final class VsockMuxer {
             return;
         }
         c.rxCnt += len;
-        m.txBytes.add(len);
+        m.get(TX_BYTES_COUNT).add(len);
         if (len == 0) {
             return;
         }
@@ -413,7 +425,7 @@ final class VsockMuxer {
             if (c.txBuf == null || c.txBuf.isEmpty()) {
                 long r = HostSockets.send(c.fd, base, l);
                 if (r < 0 && r != -LibC.EAGAIN) {
-                    m.txWriteFails.inc();
+                    m.get(TX_WRITE_FAILS).inc();
                     kill(c);
                     return;
                 }
@@ -433,7 +445,7 @@ final class VsockMuxer {
     private boolean buffer(VsockConnection c, long src, int len) {
         if (c.txBuf == null) {
             if (txBuffers >= MAX_TX_BUFFERS) {
-                m.txFlushFails.inc();
+                m.get(TX_FLUSH_FAILS).inc();
                 kill(c);
                 return false;
             }
@@ -491,7 +503,7 @@ final class VsockMuxer {
 
     private void replyRst(VsockPacket pkt) {
         if (rstCount == RST_RING) {
-            m.muxerEventFails.inc();
+            m.get(MUXER_EVENT_FAILS).inc();
             return;
         }
         int i = (rstHead + rstCount) % RST_RING;
@@ -535,7 +547,7 @@ final class VsockMuxer {
             }
             c.pending = 0;
             table.remove(c.key());
-            m.connsRemoved.inc();
+            m.get(CONNS_REMOVED).inc();
             return header(c, chain, pkt, VsockPacket.OP_RST, 0);
         }
         int p = c.pending;
@@ -592,13 +604,13 @@ final class VsockMuxer {
             return header(c, chain, pkt, VsockPacket.OP_SHUTDOWN, flags);
         }
         if (r < 0) {
-            m.rxReadFails.inc();
-            m.connsKilled.inc();
+            m.get(RX_READ_FAILS).inc();
+            m.get(CONNS_KILLED).inc();
             remove(c);
             return header(c, chain, pkt, VsockPacket.OP_RST, 0);
         }
         c.txCnt += r;
-        m.rxBytes.add(r);
+        m.get(RX_BYTES_COUNT).add(r);
         if (!c.hup) {
             c.wantsRead = false; // epoll says when there is more
         }
@@ -625,7 +637,7 @@ final class VsockMuxer {
     /** Ends the connection on the host and owes the guest an RST; it leaves the table once that is sent. */
     private void kill(VsockConnection c) {
         if (c.state != State.CLOSED) {
-            m.connsKilled.inc();
+            m.get(CONNS_KILLED).inc();
             endWithRst(c);
         }
     }
@@ -644,7 +656,7 @@ final class VsockMuxer {
         c.state = State.CLOSED;
         c.pending = 0;
         table.remove(c.key());
-        m.connsRemoved.inc();
+        m.get(CONNS_REMOVED).inc();
     }
 
     private void closeHost(VsockConnection c) {
@@ -668,7 +680,7 @@ final class VsockMuxer {
                 c.state = State.CLOSED;
             }
             c.pending = 0;
-            m.connsRemoved.inc();
+            m.get(CONNS_REMOVED).inc();
         }
         table.clear();
         for (VsockConnection c : awaitingLine) {
