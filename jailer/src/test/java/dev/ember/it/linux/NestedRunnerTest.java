@@ -80,6 +80,12 @@ class NestedRunnerTest {
         assertEquals(1, r.get(id("d_hangsOnce")).attempts);
     }
 
+    @Test
+    void progressLinesNameTheClassAndMethod() {
+        assertEquals("NestedRunnerFixture.a_passes()", NestedTierIT.shortName(id("a_passes")));
+        assertEquals("[engine:x]", NestedTierIT.shortName("[engine:x]"));
+    }
+
     private Map<String, NestedResults.TestRecord> run(NestedResults results) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path classes = Path.of(NestedRunnerFixture.class.getProtectionDomain().getCodeSource().getLocation().toURI());

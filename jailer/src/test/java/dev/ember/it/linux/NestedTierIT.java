@@ -113,14 +113,20 @@ class NestedTierIT {
                 if (e.kind() != NestedResults.Kind.STARTED) {
                     String id = e.uniqueId();
                     String text = e.kind() == NestedResults.Kind.PASSED ? e.detail() : e.message().lines().findFirst().orElse("");
-                    System.out.println("nested tier: " + e.kind() + " " + id.substring(id.indexOf("[class:") + 1)
-                            + (text.isEmpty() ? "" : ": " + text));
+                    System.out.println("nested tier: " + e.kind() + " " + shortName(id) + (text.isEmpty() ? "" : ": " + text));
                 }
             }
             return events.size();
         } catch (IOException e) {
             return from;
         }
+    }
+
+    /** "LinuxNetIT.guestConfiguredByDhcpReachesTheHostSide()" for a Jupiter unique id. */
+    static String shortName(String uniqueId) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[class:(?:[^\\]]*\\.)?([^\\].]+)\\].*\\[(?:method|test-factory|test-template):([^\\]]+)\\]")
+                .matcher(uniqueId);
+        return m.find() ? m.group(1) + "." + m.group(2) : uniqueId;
     }
 
     private static void report(NestedResults.TestRecord r, String context) {
