@@ -41,7 +41,7 @@ public final class MetricsWriter implements AutoCloseable {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "Reinitialization of metrics not allowed. (metrics already go to " + sink.path() + ")");
         }
         try {
-            sink = NonBlockingSink.open(config.metricsPath(), MISSED);
+            sink = NonBlockingSink.openForWholeRecords(config.metricsPath(), MISSED);
         } catch (NonBlockingSink.SinkException e) {
             throw new ConfigException(ConfigException.Reason.FILE, "metrics.metrics_path: " + e.getMessage() + "; give a writable file or a FIFO (mkfifo)");
         }
