@@ -28,7 +28,9 @@ import java.util.Map;
 /**
  * Undertow's root handler. On the I/O thread it only reads the body (bounded by the payload
  * limit); matching, parsing and the action run on the single controller thread, and the
- * response is sent from there when the action is done. Every failure becomes a JSON
+ * response is sent from there when the action is done. {@code GET /} alone is answered on the
+ * I/O thread: it reads only the instance id and the VM's state (immutable and volatile), so it
+ * needs neither the controller's order nor the two thread hand-offs to it and back. Every failure becomes a JSON
  * {@code fault_message}; nothing the client sends produces a 500 or a stack trace.
  */
 final class ApiHandler implements HttpHandler {
@@ -39,6 +41,8 @@ final class ApiHandler implements HttpHandler {
     private final VmmController controller;
     private final long maxPayload;
     private final Map<Route, Counter[]> counters = new HashMap<>();
+    /** {@code GET /}, answered on the I/O thread ({@link #instanceInfoHere}); null if not routed. */
+    private final Route instanceInfo;
 
     /** From the first body byte awaited to the last: a client trickling its body is cut off after this. */
     private final long bodyMillis;
@@ -52,6 +56,13 @@ final class ApiHandler implements HttpHandler {
             var group = Metrics.group(r.method().toLowerCase(Locale.ROOT) + "_api_requests");
             counters.put(r, new Counter[] {group.counter(r.metric() + "_count"), group.counter(r.metric() + "_fails")});
         }
+        Route root = null;
+        for (Route r : routes) {
+            if (r.method().equals("GET") && r.command() == VmmCommand.GetInstanceInfo.class && r.match("/") != null) {
+                root = r;
+            }
+        }
+        this.instanceInfo = root;
     }
 
     /** Every request is logged, as Firecracker does, but a flood of requests is not a flood of log lines. */
@@ -86,6 +97,10 @@ final class ApiHandler implements HttpHandler {
         if (declared.contentLength() > maxPayload) {
             // Answered before the body arrives, as Firecracker does; the unread body ends the connection.
             sendAndClose(exchange, tooBig(declared.contentLength()));
+            return;
+        }
+        if (!hasBody && instanceInfo != null && Methods.GET.equals(exchange.getRequestMethod()) && "/".equals(exchange.getRequestPath())) {
+            sendFromIoThread(exchange, instanceInfoHere());
             return;
         }
         if (!hasBody) {
@@ -185,6 +200,17 @@ final class ApiHandler implements HttpHandler {
         return fault(400, "Request payload with size " + (length < 0 ? "over " + maxPayload : length)
                 + " is larger than the limit of " + maxPayload + " allowed by server."
                 + " (raise --http-api-max-payload-size or send less)");
+    }
+
+    /**
+     * {@code GET /} on the I/O thread: logged and counted as {@link #process} does, and answered
+     * by the controller from the instance id and the VM's volatile state (never refused, never
+     * deprecated, never fatal, so none of the controller thread's fields are touched).
+     */
+    private ApiResponse instanceInfoHere() {
+        requestLog.log(System.Logger.Level.INFO, () -> "The API server received a GET request on \"/\".");
+        counters.get(instanceInfo)[0].inc();
+        return respond(controller.handle(new VmmCommand.GetInstanceInfo()));
     }
 
     /** Runs on the controller thread. */
@@ -303,6 +329,23 @@ final class ApiHandler implements HttpHandler {
         send(exchange, response, CLOSE_AFTER_RESPONSE);
     }
 
+    /** Sends on the I/O thread, and has the controller thread start databind's warm-up (see {@link #send}). */
+    private void sendFromIoThread(HttpServerExchange exchange, ApiResponse response) {
+        send(exchange, response, IoCallback.END_EXCHANGE);
+        if (!warmUpAsked) {
+            warmUpAsked = true;
+            controller.executor().execute(ResponseJson::responded);
+        }
+    }
+
+    /** Set once the controller thread was asked to start databind's warm-up (I/O thread only). */
+    private boolean warmUpAsked;
+
+    /**
+     * Databind's warm-up thread is started after a response sent from the controller thread, never
+     * from an I/O thread: a thread inherits its creator's seccomp filters, and the api filter kills
+     * the process at the new thread's first call it does not allow (glibc's rseq registration).
+     */
     private static void send(HttpServerExchange exchange, ApiResponse response, IoCallback then) {
         boolean close = then == CLOSE_AFTER_RESPONSE;
         try {
@@ -314,7 +357,9 @@ final class ApiHandler implements HttpHandler {
             byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ResponseJson.write(response.body());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(bytes), then);
-            ResponseJson.responded();
+            if (!exchange.isInIoThread()) {
+                ResponseJson.responded();
+            }
         } catch (RuntimeException e) {
             SYNC_RESPONSE_FAILS.inc();
             LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);

@@ -209,6 +209,42 @@ class ApiServerTest {
         assertFault(http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\"}"), 400, NOT_AFTER);
     }
 
+    /**
+     * {@code GET /} is answered on the I/O thread: it does not queue behind a command the
+     * controller thread is still running (here an InstanceStart held in the VMM), and it still
+     * counts and reports the state the controller last set.
+     */
+    @Test
+    void getRootIsAnsweredWhileTheControllerIsBusy() throws Exception {
+        assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\"}").status());
+        vmm.startGate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<UnixHttpClient.Response> start = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new UnixHttpClient(dir.resolve("api.sock")).put("/actions", "{\"action_type\": \"InstanceStart\"}");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            for (int i = 0; i < 600 && !vmm.calls.contains("start"); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(vmm.calls.contains("start"), "InstanceStart reached the VMM");
+            long before = dev.ember.metrics.Metrics.group("get_api_requests").counter("instance_info_count").get();
+            UnixHttpClient.Response info = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                    java.time.Duration.ofSeconds(60), () -> http.get("/"), "GET / waited for the controller thread");
+            assertEquals(200, info.status(), info.body());
+            assertEquals("Not started", json(info).get("state").asText());
+            assertEquals("vm1", json(info).get("id").asText());
+            assertEquals(before + 1, dev.ember.metrics.Metrics.group("get_api_requests").counter("instance_info_count").get());
+            assertFalse(start.isDone(), "InstanceStart is still held");
+        } finally {
+            vmm.startGate.countDown();
+        }
+        assertEquals(204, start.get(60, java.util.concurrent.TimeUnit.SECONDS).status());
+        assertEquals("Running", json(http.get("/")).get("state").asText());
+    }
+
     @Test
     void unsupportedDevicesFailInstanceStartByName() throws Exception {
         http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\"}");

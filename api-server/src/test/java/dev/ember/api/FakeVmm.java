@@ -25,6 +25,8 @@ public final class FakeVmm implements MicroVm {
     /** When set, PATCH /drives fails in the "device" with this message. */
     public volatile String failDriveUpdateWith;
     public volatile VmResources startedWith;
+    /** When set, start() waits for it (after recording "start"): a controller thread kept busy. */
+    public volatile CountDownLatch startGate;
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile int exitCode;
 
@@ -36,6 +38,15 @@ public final class FakeVmm implements MicroVm {
     @Override
     public void start(VmResources resources) throws VmmException {
         calls.add("start");
+        CountDownLatch gate = startGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while held at the start gate");
+            }
+        }
         if (failStartWith != null) {
             throw new VmmException(failStartWith);
         }
