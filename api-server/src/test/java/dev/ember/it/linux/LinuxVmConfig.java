@@ -43,6 +43,16 @@ final class LinuxVmConfig {
         return this;
     }
 
+    /** A virtio-pmem device backed by {@code file}; the guest names them /dev/pmem0, /dev/pmem1, ... in this order. */
+    LinuxVmConfig pmem(String id, Path file, boolean rootDevice, boolean readOnly) {
+        ObjectNode p = root.withArray("pmem").addObject();
+        p.put("id", id);
+        p.put("path_on_host", file.toString());
+        p.put("root_device", rootDevice);
+        p.put("read_only", readOnly);
+        return this;
+    }
+
     /** A virtio-net interface backed by the host TAP device {@code tap}. */
     LinuxVmConfig network(String tap, String guestMac) {
         ArrayNode ifaces = root.withArray("network-interfaces");
