@@ -59,6 +59,15 @@ class PmemApiTest extends RunningApiTest {
     }
 
     @Test
+    void vmConfigWithPmemReadsBackAsAConfigFile() throws Exception {
+        assertEquals(204, http.put("/pmem/pmem0", body("pmem0", image, true, true)).status());
+        assertEquals(204, http.put("/pmem/data", "{\"id\": \"data\", \"path_on_host\": \"" + data
+                + "\", \"rate_limiter\": {\"ops\": {\"size\": 5, \"refill_time\": 100}}}").status());
+        Path saved = Files.writeString(dir.resolve("saved.json"), http.get("/vm/config").body());
+        assertEquals(resources.pmem(), VmResources.fromConfigFile(saved).pmem());
+    }
+
+    @Test
     void noPmemIsAnEmptyArray() throws Exception {
         JsonNode view = json(http.get("/vm/config"));
         assertTrue(view.get("pmem").isArray() && view.get("pmem").isEmpty(), view.toString());
