@@ -43,6 +43,17 @@ public final class QueuePass {
         }
     }
 
+    /**
+     * Firecracker's backlog counters of one queue, created once with the device: after each pop,
+     * the chains still waiting in the ring are added to {@code remaining} (block
+     * {@code remaining_reqs_count}, net {@code tx_remaining_reqs_count}); a pass that returned no
+     * chain to the used ring counts one {@code idle} (block {@code no_avail_buffer}, net
+     * {@code no_tx_avail_buffer}): a notification that found the ring already served, or a pass
+     * the rate limiter stopped before its first chain. A chain in flight is not returned yet.
+     * Either may be null (not counted).
+     */
+    public record Backlog(DeviceCounter remaining, DeviceCounter idle) {}
+
     private QueuePass() {}
 
     /**
@@ -67,6 +78,17 @@ public final class QueuePass {
      */
     public static boolean serve(VirtioTransport t, int queueIndex, DescriptorChain chain, RateLimiter limiter, Server server,
             DeviceCounter failures) {
+        return serve(t, queueIndex, chain, limiter, server, failures, null);
+    }
+
+    /**
+     * A pass that also keeps Firecracker's backlog counters.
+     *
+     * @param backlog null for none
+     * @return true when the limiter stopped the pass (the queue waits for its timer)
+     */
+    public static boolean serve(VirtioTransport t, int queueIndex, DescriptorChain chain, RateLimiter limiter, Server server,
+            DeviceCounter failures, Backlog backlog) {
         if (t == null || t.broken()) {
             return false;
         }
@@ -76,6 +98,9 @@ public final class QueuePass {
         try {
             do {
                 while (accepting(limiter, server) && q.pop(chain)) {
+                    if (backlog != null) {
+                        backlog.remaining().add(q.pending());
+                    }
                     long written = server.serve(chain);
                     if (written == IN_FLIGHT) {
                         continue;
@@ -91,6 +116,9 @@ public final class QueuePass {
                 // A server that stopped accepting leaves notifications off: what resumes it
                 // (a completion, a host socket with data) starts another pass.
             } while (!putBack && accepting(limiter, server) && q.enableNotifications());
+            if (!used && backlog != null && backlog.idle() != null) {
+                backlog.idle().inc();
+            }
         } catch (VirtqueueException | GuestMemoryException e) {
             driverError(t, e, failures);
         }

@@ -3,6 +3,7 @@ package dev.ember.devices.virtio;
 import static dev.ember.metrics.FirecrackerMetrics.Block.EXECUTE_FAILS;
 import static dev.ember.metrics.FirecrackerMetrics.Block.FLUSH_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Block.INVALID_REQS_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.NO_AVAIL_BUFFER;
 import static dev.ember.metrics.FirecrackerMetrics.Block.IO_ENGINE_THROTTLED_EVENTS;
 import static dev.ember.metrics.FirecrackerMetrics.Block.QUEUE_EVENT_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Block.RATE_LIMITER_EVENT_COUNT;
@@ -10,6 +11,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Block.RATE_LIMITER_THROTTLED_
 import static dev.ember.metrics.FirecrackerMetrics.Block.READ_AGG;
 import static dev.ember.metrics.FirecrackerMetrics.Block.READ_BYTES;
 import static dev.ember.metrics.FirecrackerMetrics.Block.READ_COUNT;
+import static dev.ember.metrics.FirecrackerMetrics.Block.REMAINING_REQS_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Block.UPDATE_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Block.UPDATE_FAILS;
 import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_AGG;
@@ -77,6 +79,8 @@ public final class VirtioBlock implements VirtioDevice {
     private final ConfigSpace config;
     private final DeviceMetrics metrics;
     private final DeviceCounters<Block> m;
+    private final QueuePass.Backlog backlog;
+    private final QueuePass.Backlog resumeBacklog;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::limiterEvent;
@@ -143,6 +147,10 @@ public final class VirtioBlock implements VirtioDevice {
         this.features = f;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.BLOCK, driveId);
         this.m = metrics.counters(Block.class);
+        this.backlog = new QueuePass.Backlog(m.get(REMAINING_REQS_COUNT), m.get(NO_AVAIL_BUFFER));
+        // A pass after reaping completions is Ember's own (Firecracker serves the queue again
+        // only when its engine was full): it finding the ring empty is no missing buffer.
+        this.resumeBacklog = new QueuePass.Backlog(m.get(REMAINING_REQS_COUNT), null);
         this.file = BlockBackingFile.open(driveId, path, readOnly);
         if (engine == BlockIoEngine.ASYNC) {
             try {
@@ -295,23 +303,23 @@ public final class VirtioBlock implements VirtioDevice {
         if (uring != null && uring.full()) {
             m.get(IO_ENGINE_THROTTLED_EVENTS).inc(); // the requests wait in the ring until completions make room
         }
-        processQueue();
+        processQueue(backlog);
     }
 
     /** The rate limiter's timer: Firecracker counts each such event, then the queue is served again. */
     private void limiterEvent() {
         m.get(RATE_LIMITER_EVENT_COUNT).inc();
-        processQueue();
+        processQueue(backlog);
     }
 
     /** Serves the request queue until it is empty or the rate limiter says stop. */
-    private void processQueue() {
+    private void processQueue(QueuePass.Backlog counted) {
         ThreadConfinement.requireLoop(loop, "VirtioBlock.processQueue");
         VirtioTransport t = transport;
         if (t == null || t.broken()) {
             return;
         }
-        boolean throttled = QueuePass.serve(t, 0, chain, limiter, server, m.get(INVALID_REQS_COUNT));
+        boolean throttled = QueuePass.serve(t, 0, chain, limiter, server, m.get(INVALID_REQS_COUNT), counted);
         if (uring != null) {
             int rc = uring.submit();
             if (rc < 0) {
@@ -329,10 +337,12 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     /** Runs on the loop after completions were reaped: interrupt, then take more requests. */
-    private final Runnable afterReap = () -> {
+    private final Runnable afterReap = this::afterReap;
+
+    private void afterReap() {
         notifyIfUsed();
-        processQueue();
-    };
+        processQueue(resumeBacklog);
+    }
 
     private boolean usedSinceNotify;
 

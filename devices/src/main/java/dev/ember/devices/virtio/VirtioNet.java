@@ -1,6 +1,7 @@
 package dev.ember.devices.virtio;
 
 import static dev.ember.metrics.FirecrackerMetrics.Net.NO_RX_AVAIL_BUFFER;
+import static dev.ember.metrics.FirecrackerMetrics.Net.NO_TX_AVAIL_BUFFER;
 import static dev.ember.metrics.FirecrackerMetrics.Net.RX_BYTES_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.RX_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.RX_EVENT_RATE_LIMITER_COUNT;
@@ -22,6 +23,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Net.TX_PACKETS_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.TX_QUEUE_EVENT_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.TX_RATE_LIMITER_EVENT_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.TX_RATE_LIMITER_THROTTLED;
+import static dev.ember.metrics.FirecrackerMetrics.Net.TX_REMAINING_REQS_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Net.TX_SPOOFED_MAC_COUNT;
 
 import com.kenai.jffi.MemoryIO;
@@ -80,6 +82,7 @@ public final class VirtioNet implements VirtioDevice {
     private final long features;
     private final DeviceMetrics metrics;
     private final DeviceCounters<Net> m;
+    private final QueuePass.Backlog txBacklog;
     private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final DescriptorChain firstRx = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
@@ -160,6 +163,7 @@ public final class VirtioNet implements VirtioDevice {
         this.features = f;
         this.metrics = new DeviceMetrics(FirecrackerMetrics.NET, ifaceId);
         this.m = metrics.counters(Net.class);
+        this.txBacklog = new QueuePass.Backlog(m.get(TX_REMAINING_REQS_COUNT), m.get(NO_TX_AVAIL_BUFFER));
         // 5.1.4: mac[6], status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere.
         this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_MTU, 2, mtu);
         if (mac != null) {
@@ -449,7 +453,7 @@ public final class VirtioNet implements VirtioDevice {
     private void processTx() {
         ThreadConfinement.requireLoop(loop, "VirtioNet.processTx");
         interceptorMayAnswer = false;
-        QueuePass.serve(transport, TX_QUEUE, chain, txLimiter, txServer, null);
+        QueuePass.serve(transport, TX_QUEUE, chain, txLimiter, txServer, null, txBacklog);
         if (interceptorMayAnswer) {
             processRx();
         }

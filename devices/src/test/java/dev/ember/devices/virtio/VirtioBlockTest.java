@@ -90,6 +90,43 @@ class VirtioBlockTest {
         }
     }
 
+    /**
+     * Firecracker's remaining_reqs_count (after each pop, the requests still in the ring) and
+     * no_avail_buffer (a notified pass that returned nothing to the used ring; an Async pass only
+     * submits, so it counts one, as in Firecracker).
+     */
+    @Test
+    void backlogAndEmptyNotificationsAreCounted() throws IOException {
+        Path img = image(SECTORS);
+        VirtioBlock blk = block(uniqueId("backlog"), img, false, BlockCacheType.UNSAFE);
+        try (BlockHarness h = new BlockHarness(mem, loop, blk, -1L)) {
+            h.d.sync();
+            // DRIVER_OK served the (empty) queue once, for buffers posted before it: one empty pass.
+            long idle = blk.metrics().counter("no_avail_buffer").get();
+            assertEquals(1, idle);
+            for (int i = 0; i < 3; i++) {
+                h.postNth(i, T_IN, i, 512, true);
+            }
+            h.d.kick(0);
+            TestDriver.await(() -> h.ring.usedIdx() == 3, "three completions");
+            h.d.sync();
+            long submittedOnly = engine() == BlockIoEngine.ASYNC ? 1 : 0;
+            assertEquals(2 + 1 + 0, blk.metrics().counter("remaining_reqs_count").get(), "2, 1, then 0 left after each pop");
+            assertEquals(idle + submittedOnly, blk.metrics().counter("no_avail_buffer").get());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(S_OK, mem.getByte(STATUS + i));
+            }
+
+            long events = blk.metrics().counter("queue_event_count").get();
+            h.d.kick(0); // nothing new in the ring
+            TestDriver.await(() -> blk.metrics().counter("queue_event_count").get() == events + 1, "the second notification");
+            h.d.sync();
+            assertEquals(idle + submittedOnly + 1, blk.metrics().counter("no_avail_buffer").get(), "an empty notification");
+            assertEquals(3, blk.metrics().counter("remaining_reqs_count").get());
+            assertEquals(3, h.ring.usedIdx());
+        }
+    }
+
     @Test
     void scatteredIndirectRequest() throws IOException {
         Path img = image(SECTORS);

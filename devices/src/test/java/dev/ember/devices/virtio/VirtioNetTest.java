@@ -162,6 +162,39 @@ class VirtioNetTest {
         assertEquals(200 + 14, net.metrics().counter("tx_bytes_count").get());
     }
 
+    /**
+     * Firecracker's tx_remaining_reqs_count (after each pop, the frames still in the TX ring) and
+     * no_tx_avail_buffer (a TX notification whose pass returned nothing to the used ring).
+     */
+    @Test
+    void txBacklogAndEmptyNotificationsAreCounted() throws Exception {
+        up(-1L, null, null);
+        d.sync();
+        // DRIVER_OK served the (empty) queue once, for buffers posted before it: one empty pass.
+        long idle = net.metrics().counter("no_tx_avail_buffer").get();
+        assertEquals(1, idle);
+        try (HostLink.Capture cap = link.capture(3)) {
+            for (int i = 0; i < 3; i++) {
+                postTx(i, HostLink.frame(BROADCAST, GUEST_MAC, payload(60, i)));
+            }
+            d.kick(VirtioNet.TX_QUEUE);
+            for (int i = 0; i < 3; i++) {
+                cap.next();
+            }
+        }
+        TestDriver.await(() -> tx.usedIdx() == 3, "TX completions");
+        d.sync();
+        assertEquals(2 + 1 + 0, net.metrics().counter("tx_remaining_reqs_count").get(), "2, 1, then 0 left after each pop");
+        assertEquals(idle, net.metrics().counter("no_tx_avail_buffer").get());
+
+        long events = net.metrics().counter("tx_queue_event_count").get();
+        d.kick(VirtioNet.TX_QUEUE); // nothing new in the ring
+        TestDriver.await(() -> net.metrics().counter("tx_queue_event_count").get() == events + 1, "the second notification");
+        d.sync();
+        assertEquals(idle + 1, net.metrics().counter("no_tx_avail_buffer").get(), "an empty notification");
+        assertEquals(3, net.metrics().counter("tx_remaining_reqs_count").get());
+    }
+
     /** Firecracker's tx_spoofed_mac_count: a frame from another source address than guest_mac is counted, and still sent. */
     @Test
     void framesWithAnotherSourceAddressAreCounted() throws Exception {
