@@ -105,6 +105,7 @@ public final class UnixHttpServer implements AutoCloseable {
      * they have, and throws when either could not.
      */
     public void serve() {
+        initialiseBeforeTheApiFilter();
         worker.getIoThread().execute(() -> enterApiFilter(ioThreadFiltered));
         pollerThread.start();
         awaitFiltered(ioThreadFiltered);
@@ -115,6 +116,25 @@ public final class UnixHttpServer implements AutoCloseable {
     private void pollerMain() {
         if (enterApiFilter(pollerFiltered)) {
             poller.run();
+        }
+    }
+
+    /**
+     * Classes whose static initialiser opens a file for writing, which the api filter forbids on
+     * the HTTP threads (read-only opens only): XNIO's Channels and Conduits each open /dev/null
+     * read-write, to drain unread bytes into it, the first time a request body must be skipped
+     * (a GET with a body, a refused request). Left to the I/O thread, that open killed the process
+     * with SIGSYS. Initialised here, on the thread that starts the server, under the vmm filter.
+     */
+    private static final String[] OPEN_FILES_WHEN_INITIALISED = {"org.xnio.channels.Channels", "org.xnio.conduits.Conduits"};
+
+    private static void initialiseBeforeTheApiFilter() {
+        for (String name : OPEN_FILES_WHEN_INITIALISED) {
+            try {
+                Class.forName(name, true, UnixHttpServer.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the build is broken: " + name + " is missing from the class path", e);
+            }
         }
     }
 

@@ -82,6 +82,32 @@ class MainProcessTest {
         }
     }
 
+    /**
+     * A first request whose body must be skipped (a GET with a body, answered 400 by the HTTP
+     * layer): XNIO opens /dev/null read-write to drain it, which the api filter forbids on the I/O
+     * thread. Before UnixHttpServer initialised those classes itself, 6 of 10 such processes died
+     * with SIGSYS (audit: syscall=257 on ember-api-io). Three processes, as one did not always die.
+     */
+    @Test
+    void aFirstRequestWithABodyToSkipIsAnsweredUnderTheApiFilter() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Path sock = dir.resolve("skip" + i + ".sock");
+            Process p = start("--api-sock", sock.toString(), "--id", "skip-" + i);
+            try {
+                awaitSocket(sock, p);
+                String answer = curl(sock, "-X", "GET", "-H", "Content-Type: application/json", "-d", "{\"a\": 1}",
+                        "-w", "%{http_code}", "http://localhost/");
+                assertTrue(answer.endsWith("400"), answer + "\n" + output());
+                assertTrue(curl(sock, "http://localhost/").contains("\"id\":\"skip-" + i + "\""), "still serving\n" + output());
+                assertTrue(p.isAlive(), output());
+            } finally {
+                p.destroy();
+                p.waitFor(30, TimeUnit.SECONDS);
+                p.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void sigintExitsZero() throws Exception {
         Path sock = dir.resolve("api.sock");
