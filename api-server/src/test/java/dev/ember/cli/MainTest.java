@@ -201,8 +201,11 @@ class MainTest {
         assertEquals(0, code.get());
         assertFalse(Files.exists(sock), "socket removed on exit");
         String logText = Files.readString(log);
-        assertTrue(java.util.regex.Pattern.compile("\\[vm-7:ember-vmm-ctl:INFO:dev/ember/api/ApiHandler\\.java:\\d+\\] The API server"
+        // GET / is answered on the HTTP I/O thread; other requests on the controller's thread.
+        assertTrue(java.util.regex.Pattern.compile("\\[vm-7:ember-api-io:INFO:dev/ember/api/ApiHandler\\.java:\\d+\\] The API server"
                 + " received a GET request on \"/\"\\.").matcher(logText).find(), logText);
+        assertTrue(java.util.regex.Pattern.compile("\\[vm-7:ember-vmm-ctl:INFO:dev/ember/api/ApiHandler\\.java:\\d+\\] The API server"
+                + " received a GET request on \"/mmds\"\\.").matcher(logText).find(), logText);
         assertTrue(logText.contains(":DEBUG:"), "debug level is on\n" + logText);
         assertTrue(Files.readString(metrics).contains("\"process_startup_time_us\""));
     }
