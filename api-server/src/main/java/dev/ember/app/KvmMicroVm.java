@@ -189,7 +189,11 @@ public final class KvmMicroVm implements MicroVm {
         if (m.vm.exitCause() == VmExitCause.INSTRUCTION_EMULATION_FAILED && Kvm.hostIsPvm()) {
             LOG.log(System.Logger.Level.ERROR, PVM_ADVICE);
         }
-        exitCode = code;
+        synchronized (this) {
+            if (machine == m) { // else shutdown() or terminate() stopped it, and their code stands
+                exitCode = code;
+            }
+        }
         shutdown();
     }
 

@@ -84,10 +84,12 @@ final class EmberRun {
                 VmmResult started = controller.submit(new VmmCommand.InstanceAction(new InstanceActionInfo(ActionType.InstanceStart)));
                 if (started instanceof VmmResult.Failed failed) {
                     if (failed.fault() == VmmResult.Fault.STOPPED) {
-                        // A SIGTERM that came while the configuration file's microVM was being started.
+                        // A signal that came while the configuration file's microVM was being started:
+                        // its code (0 for SIGTERM/SIGINT, 156 for SIGHUP, ...).
+                        int stopped = vmm.awaitExit();
                         LOG.log(System.Logger.Level.INFO, "stopped before the microVM started; Ember exiting with "
-                                + ExitCode.OK.describe());
-                        return ExitCode.OK.code();
+                                + ExitCode.describe(stopped));
+                        return stopped;
                     }
                     return fail(ExitCode.BAD_CONFIGURATION, failed.message());
                 }
@@ -223,9 +225,9 @@ final class EmberRun {
     private static final MetricGroup SIGNALS = FirecrackerMetrics.SIGNALS.declare();
 
     /**
-     * SIGTERM, SIGINT and SIGHUP end the VM cleanly; the process then exits 0, as Firecracker's
-     * does for the first two. SIGXFSZ and SIGXCPU (a file-size or CPU-time limit reached) end it
-     * with Firecracker's 151 and 154. SIGHUP, SIGXFSZ and SIGXCPU are stored as 1 in Firecracker's
+     * SIGTERM and SIGINT end the VM cleanly; the process then exits 0, as Firecracker's does.
+     * SIGHUP, SIGXFSZ and SIGXCPU (a hang-up; a file-size or CPU-time limit reached) end it with
+     * Firecracker's 156, 151 and 154. SIGHUP, SIGXFSZ and SIGXCPU are stored as 1 in Firecracker's
      * {@code signals} group, which the last metrics line carries. SIGPIPE stays ignored, as the
      * JVM has it: a handler would start a thread per signal, and a guest writing to a closed
      * console could raise thousands a second.
@@ -237,6 +239,10 @@ final class EmberRun {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
                     if (!name.equals("TERM") && !name.equals("INT")) {
                         SIGNALS.gauge("sig" + name.toLowerCase(java.util.Locale.ROOT)).set(1);
+                    }
+                    if (name.equals("HUP")) {
+                        vmm.terminate(ExitCode.SIGHUP, "intercepted SIGHUP");
+                        return;
                     }
                     if (name.equals("XFSZ") || name.equals("XCPU")) {
                         vmm.terminate(name.equals("XFSZ") ? ExitCode.SIGXFSZ : ExitCode.SIGXCPU,

@@ -238,7 +238,7 @@ class FirecrackerMetricsIT {
 
     /** Firecracker's signal metrics: the handled signal is stored as 1 and the last line, written as the VMM ends, has it. */
     @ParameterizedTest(name = "SIG{0} -> exit {1}")
-    @CsvSource({"HUP, 0", "XFSZ, 151", "XCPU, 154"})
+    @CsvSource({"HUP, 156", "XFSZ, 151", "XCPU, 154"})
     void aHandledSignalIsInTheLastLine(String signal, int exitCode) throws Exception {
         Path sock = dir.resolve("api.sock");
         Path metrics = Files.createFile(dir.resolve("metrics.json"));
