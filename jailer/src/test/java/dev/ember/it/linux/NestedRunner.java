@@ -188,7 +188,10 @@ public final class NestedRunner {
             int attempt = attemptsOf(id.getUniqueId());
             if (!(rootCause(t) instanceof TimeoutException)) {
                 String hung = hungInClass.get(cls);
-                if (hung != null && attempt < MAX_ATTEMPTS) {
+                if (attempt < MAX_ATTEMPTS && tripleFaulted(t)) {
+                    write(NestedResults.Kind.HUNG, id.getUniqueId(), "an L2 guest triple-faulted (KVM_EXIT_SHUTDOWN), issue 10's"
+                            + " open nested-tier fault (about 1 boot in 100); to be run again: " + firstLine(t), stackTrace(t));
+                } else if (hung != null && attempt < MAX_ATTEMPTS) {
                     // Not this test's own failure, most likely: it ran after the hang report killed the class's processes.
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "failed after " + hung + " hung in the same class and its"
                             + " processes were killed; to be run again: " + t, stackTrace(t));
@@ -242,6 +245,26 @@ public final class NestedRunner {
                 throw new UncheckedIOException("cannot write the nested tier's results file " + results.file(), e);
             }
         }
+    }
+
+    /**
+     * Whether the failure shows an ember log line of a KVM_EXIT_SHUTDOWN: the rare triple fault of
+     * an L2 Linux under nested TCG whose cause is not yet known (docs/testing.md). Tests that end a
+     * guest that way on purpose do not fail, so this never hides what they check.
+     */
+    private static boolean tripleFaulted(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (String.valueOf(c.getMessage()).contains("KVM_EXIT_SHUTDOWN (triple fault")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(Throwable t) {
+        String s = String.valueOf(t);
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static Throwable rootCause(Throwable t) {

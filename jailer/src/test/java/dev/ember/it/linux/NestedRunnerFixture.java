@@ -70,6 +70,16 @@ class NestedRunnerFixture {
         }
     }
 
+    /** Fails once as a guest that triple-faulted would (the ember log line in the message): run again. */
+    @Test
+    void h_seesATripleFaultOnce() throws Exception {
+        Path mark = Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "h-ran");
+        if (!Files.exists(mark)) {
+            Files.createFile(mark);
+            fail("no init marker\n--- stderr ---\n[vm:fc_vcpu 0] fc_vcpu 0: KVM_EXIT_SHUTDOWN (triple fault or guest reset) at RIP 0xfff0");
+        }
+    }
+
     private static void hangInChild() throws Exception {
         Process p = new ProcessBuilder("sleep", "600").start();
         p.getInputStream().readAllBytes();

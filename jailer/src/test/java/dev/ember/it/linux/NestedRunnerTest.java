@@ -55,6 +55,11 @@ class NestedRunnerTest {
         assertEquals(2, collateral.attempts);
         assertTrue(collateral.hangs.get(0).message().contains("hung in the same class"), collateral.hangs.get(0).message());
 
+        NestedResults.TestRecord fault = r.get(id("h_seesATripleFaultOnce"));
+        assertEquals(NestedResults.Kind.PASSED, fault.outcome.kind(), "a guest's triple fault gets another attempt");
+        assertEquals(2, fault.attempts);
+        assertTrue(fault.hangs.get(0).message().contains("triple-faulted"), fault.hangs.get(0).message());
+
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             assertFalse(all.anyMatch(p -> p.info().commandLine().orElse("").equals("/usr/bin/sleep 600")
                     || p.info().arguments().map(a -> List.of(a).equals(List.of("600"))).orElse(false)
