@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * virtio-vsock driven by Linux's own driver and real guest user space ({@code /bin/ember-vsock},
@@ -40,11 +42,12 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinuxVsockIT {
     /**
-     * Bytes moved: a random block sent {@link #REPEATS} times guest -> host (112 MiB: the issue's
-     * 100 MiB each way) and {@link #ECHO_REPEATS} times host -> guest -> host. The echo moves
-     * every byte through the guest twice and is the slowest Linux test under nested TCG (112 MiB
-     * did not finish in 8 minutes at host load 15 with a second L1 running), so it moves 48 MiB
-     * each way unless {@code -Dember.vsockEchoRepeats=7}; bench/nested measures vsock throughput.
+     * Bytes moved: a random block sent {@link #REPEATS} times host -> guest and guest -> host
+     * (112 MiB each way, checked by MD5: the issue's 100 MiB) and {@link #ECHO_REPEATS} times
+     * host -> guest -> host. The echo moves every byte through the guest twice and is the
+     * slowest Linux test under nested TCG (112 MiB did not finish in 8 minutes at host load 15
+     * with a second L1 running), so it moves 48 MiB each way unless
+     * {@code -Dember.vsockEchoRepeats=7}; bench/nested measures vsock throughput.
      */
     private static final int BLOCK = 16 << 20;
     private static final int REPEATS = Integer.getInteger("ember.vsockRepeats", 7);
@@ -54,6 +57,16 @@ class LinuxVsockIT {
     private Path dir;
     private Path uds;
     private EmberProcess vm;
+
+    /** The tests share one VM: any failure carries its console and VMM log (and whether it still runs). */
+    @RegisterExtension
+    final TestExecutionExceptionHandler withTheVmmsOutput = (context, failure) -> {
+        if (vm == null) {
+            throw failure;
+        }
+        throw new AssertionError(failure + "\n(the shared ember process " + (vm.isAlive() ? "still runs" : "has exited") + ")\n"
+                + vm.describe(), failure);
+    };
 
     @BeforeAll
     void bootAGuestWithListeners() throws Exception {
@@ -70,9 +83,11 @@ class LinuxVsockIT {
         vm.awaitStdout("^EMBER-INIT: shell", LinuxTests.bootTimeout());
         // (Markers are not anchored at line start: the shell's prompt may precede them.)
         // An echo service on 5000 and a shell "agent" on 1024, as an orchestrator's agent listens.
-        vm.type("ember-vsock listen 5000 & ember-vsock listen 1024 sh &\n");
+        // A digest of whatever a connection sends on 5003 (md5sum per connection).
+        vm.type("ember-vsock listen 5000 & ember-vsock listen 1024 sh & ember-vsock listen 5003 md5sum &\n");
         vm.awaitStdout("ember-vsock: listening on 5000\r?$", STEP);
         vm.awaitStdout("ember-vsock: listening on 1024\r?$", STEP);
+        vm.awaitStdout("ember-vsock: listening on 5003\r?$", STEP);
     }
 
     @AfterAll
@@ -91,6 +106,23 @@ class LinuxVsockIT {
                 }
             }
             Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void aHostStreamOf112MibReachesTheGuestIntact() throws Exception {
+        byte[] block = new byte[BLOCK];
+        new Random(7).nextBytes(block);
+        MessageDigest md5 = MessageDigest.getInstance("MD5");
+        try (SocketChannel c = HybridVsock.connect(uds, 5003)) {
+            for (int i = 0; i < REPEATS; i++) {
+                c.write(ByteBuffer.wrap(block));
+                md5.update(block);
+            }
+            c.shutdownOutput();
+            String line = HybridVsock.readLine(c);
+            assertEquals(HexFormat.of().formatHex(md5.digest()), line.split("\\s+")[0],
+                    "the guest's MD5 of the " + ((long) BLOCK * REPEATS >> 20) + " MiB the host sent\n" + vm.describe());
         }
     }
 
