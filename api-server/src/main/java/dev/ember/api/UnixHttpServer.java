@@ -134,6 +134,11 @@ public final class UnixHttpServer implements AutoCloseable {
                 Class.forName(name, true, UnixHttpServer.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException("the build is broken: " + name + " is missing from the class path", e);
+            } catch (LinkageError e) {
+                // No usable /dev/null (a chroot without it): the API still serves; a request whose
+                // body must be skipped then ends its connection instead of being drained.
+                LOG.log(System.Logger.Level.WARNING, "cannot open /dev/null for the HTTP server (" + e.getCause()
+                        + "): requests whose body is not read will close their connection");
             }
         }
     }

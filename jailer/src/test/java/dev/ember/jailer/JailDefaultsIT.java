@@ -92,6 +92,7 @@ class JailDefaultsIT {
         assertMode(0600, root.resolve("dev/kvm"));
         assertMode(0600, root.resolve("dev/net/tun"));
         assertMode(0666, root.resolve("dev/urandom"));
+        assertMode(0666, root.resolve("dev/null"));
         assertMode(0644, root.resolve("firecracker.pid"));
         assertMode(0644, root.resolve("ember.pid"));
         assertMode(0600, base.resolve(UidAllocator.LOCK_FILE));
