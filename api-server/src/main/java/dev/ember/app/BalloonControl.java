@@ -82,7 +82,7 @@ final class BalloonControl {
         try {
             return c.on(device);
         } catch (BalloonException e) {
-            throw new VmmException(switch (e.reason()) {
+            throw new VmmException(switch ((BalloonException.Reason) e.reason()) {
                 case NOT_ACTIVATED -> "Device not activated yet. (the guest's balloon driver has not started yet;"
                         + " retry once the guest has booted)";
                 case STATISTICS_DISABLED -> "Statistics for the balloon device are not enabled. (set stats_polling_interval_s"

@@ -1,12 +1,12 @@
 package dev.ember.devices.net;
 
+import dev.ember.devices.DeviceException;
+
 /**
  * A TAP device could not be opened or configured. The message names the interface and the fix;
  * it reaches the user as the API's fault message. {@link #reason()} says which step failed.
  */
-public final class TapException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
+public final class TapException extends DeviceException {
     public enum Reason {
         /** host_dev_name is not a valid Linux interface name. */
         INVALID_NAME,
@@ -20,14 +20,7 @@ public final class TapException extends RuntimeException {
         OFFLOAD
     }
 
-    private final Reason reason;
-
     public TapException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
-    }
-
-    public Reason reason() {
-        return reason;
+        super(reason, message);
     }
 }

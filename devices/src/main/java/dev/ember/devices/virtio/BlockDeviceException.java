@@ -1,13 +1,13 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.devices.DeviceException;
+
 /**
  * A drive's backing file could not be opened or used. The message names the drive and the fix;
  * it reaches the user as the API's fault message. {@link #reason()} says which step failed,
  * {@link #errno()} why.
  */
-public final class BlockDeviceException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
+public final class BlockDeviceException extends DeviceException {
     public enum Reason {
         /** open(2) of path_on_host failed (missing, permissions, read-write on a read-only file). */
         OPEN,
@@ -17,17 +17,11 @@ public final class BlockDeviceException extends RuntimeException {
         IO_ENGINE
     }
 
-    private final Reason reason;
     private final int errno;
 
     public BlockDeviceException(Reason reason, int errno, String message) {
-        super(message);
-        this.reason = reason;
+        super(reason, message);
         this.errno = errno;
-    }
-
-    public Reason reason() {
-        return reason;
     }
 
     /** The errno of the failed call. */

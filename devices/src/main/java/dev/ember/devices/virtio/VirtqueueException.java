@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.devices.DeviceException;
 import java.util.Locale;
 
 /**
@@ -8,8 +9,7 @@ import java.util.Locale;
  * it into DEVICE_NEEDS_RESET and counts it under its {@link Reason} ({@code device_errors_<reason>}
  * in the device's metrics). The message says where (queue, descriptor, address) for the log.
  */
-public final class VirtqueueException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+public final class VirtqueueException extends DeviceException {
 
     /** What the driver got wrong; every value is something a guest can do. */
     public enum Reason {
@@ -60,14 +60,13 @@ public final class VirtqueueException extends RuntimeException {
         }
     }
 
-    private final Reason reason;
-
     public VirtqueueException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
+        super(reason, message);
     }
 
+    /** Typed: the transport counts driver errors per reason. */
+    @Override
     public Reason reason() {
-        return reason;
+        return (Reason) super.reason();
     }
 }

@@ -1,9 +1,9 @@
 package dev.ember.devices.virtio.balloon;
 
-/** A balloon request the device cannot carry out now; {@link #reason()} says why. */
-public final class BalloonException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+import dev.ember.devices.DeviceException;
 
+/** A balloon request the device cannot carry out now; {@link #reason()} says why. */
+public final class BalloonException extends DeviceException {
     public enum Reason {
         /** The guest driver has not set DRIVER_OK yet (or reset the device). */
         NOT_ACTIVATED,
@@ -15,14 +15,7 @@ public final class BalloonException extends RuntimeException {
         TOO_MANY_PAGES
     }
 
-    private final Reason reason;
-
     public BalloonException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
-    }
-
-    public Reason reason() {
-        return reason;
+        super(reason, message);
     }
 }

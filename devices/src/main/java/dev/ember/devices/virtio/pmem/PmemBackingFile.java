@@ -54,7 +54,7 @@ public final class PmemBackingFile implements AutoCloseable {
             }
             long mapped = (size + ALIGNMENT - 1) & -ALIGNMENT;
             return new PmemBackingFile(path, readOnly, fd, size, mapped, map(fd, size, mapped, readOnly, path));
-        } catch (PmemException | RuntimeException e) {
+        } catch (RuntimeException e) {
             Native.LIBC.close(fd);
             throw e;
         }

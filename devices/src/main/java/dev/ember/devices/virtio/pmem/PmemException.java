@@ -1,9 +1,9 @@
 package dev.ember.devices.virtio.pmem;
 
-/** A pmem backing file that cannot back a device; {@link #reason()} says why. */
-public final class PmemException extends Exception {
-    private static final long serialVersionUID = 1L;
+import dev.ember.devices.DeviceException;
 
+/** A pmem backing file that cannot back a device; {@link #reason()} says why. */
+public final class PmemException extends DeviceException {
     public enum Reason {
         /** open(2) failed: missing, a directory, no permission. */
         OPEN,
@@ -13,14 +13,7 @@ public final class PmemException extends Exception {
         MAP
     }
 
-    private final Reason reason;
-
     public PmemException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
-    }
-
-    public Reason reason() {
-        return reason;
+        super(reason, message);
     }
 }

@@ -1,11 +1,10 @@
 package dev.ember.devices.virtio.vsock;
 
+import dev.ember.devices.DeviceException;
 import java.util.Locale;
 
 /** The vsock device could not be set up on the host; the message names the field and the fix. */
-public final class VsockException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
+public final class VsockException extends DeviceException {
     public enum Reason {
         /** {@code uds_path} cannot be a Unix socket address (too long, NUL byte). */
         UDS_PATH,
@@ -19,14 +18,7 @@ public final class VsockException extends RuntimeException {
         }
     }
 
-    private final Reason reason;
-
     public VsockException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
-    }
-
-    public Reason reason() {
-        return reason;
+        super(reason, message);
     }
 }
