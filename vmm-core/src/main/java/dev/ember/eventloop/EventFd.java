@@ -13,6 +13,11 @@ public final class EventFd implements AutoCloseable {
     private final int fd;
     private final Pointer writeBuf = Native.allocate(8);
     private final Pointer readBuf = Native.allocate(8);
+    /**
+     * Set by {@link #close()}: later writes fail instead of reaching whatever file reused the fd
+     * number (a device raising an interrupt while the VM is torn down).
+     */
+    private volatile boolean closed;
 
     public EventFd(int flags) {
         this.fd = Native.check(Native.LIBC.eventfd(0, flags | LibC.EFD_CLOEXEC), "eventfd");
@@ -27,23 +32,39 @@ public final class EventFd implements AutoCloseable {
         return fd;
     }
 
-    public void write(long value) {
+    /**
+     * Adds {@code value} to the counter.
+     *
+     * @return false when the write failed (the eventfd is closed); a saturated counter (EAGAIN)
+     *         is no failure: the reader has a wake-up pending anyway
+     */
+    public boolean write(long value) {
+        if (closed) {
+            return false;
+        }
         writeBuf.putLongLong(0, value);
         long rc;
         do {
             rc = Native.LIBC.write(fd, writeBuf.address(), 8);
         } while (rc < 0 && Native.errno() == LibC.EINTR);
-        // EAGAIN means the counter is saturated: the reader has a wake-up pending anyway.
+        return rc == 8 || Native.errno() == LibC.EAGAIN;
     }
 
     /** Reads and resets the counter; returns 0 if nothing was pending (non-blocking fd). */
     public long read() {
+        if (closed) {
+            return 0;
+        }
         long rc = Native.LIBC.read(fd, readBuf.address(), 8);
         return rc == 8 ? readBuf.getLongLong(0) : 0;
     }
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         Native.LIBC.close(fd);
     }
 }

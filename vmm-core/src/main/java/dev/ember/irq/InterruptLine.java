@@ -6,8 +6,13 @@ package dev.ember.irq;
  * is one eventfd write and safe from any thread.
  */
 public interface InterruptLine {
-    /** Raise an edge on the line. */
-    void trigger();
+    /**
+     * Raise an edge on the line.
+     *
+     * @return false when the edge could not be raised (the irqfd is gone): the device counts it
+     *         in its {@code event_fails}, as Firecracker counts an interrupt it failed to signal
+     */
+    boolean trigger();
 
     /** The global system interrupt (IOAPIC pin) number, for device tables and the command line. */
     int gsi();

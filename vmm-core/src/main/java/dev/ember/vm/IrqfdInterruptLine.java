@@ -31,10 +31,12 @@ final class IrqfdInterruptLine implements InterruptLine, AutoCloseable {
     }
 
     @Override
-    public void trigger() {
+    public boolean trigger() {
         TRIGGERS.inc();
         // Every writer writes the same value, so sharing EventFd's write buffer across threads is harmless.
-        eventFd.write(1);
+        if (!eventFd.write(1)) {
+            return false;
+        }
         Vcpu[] targets = kickTargets;
         if (targets != null) {
             Thread current = Thread.currentThread();
@@ -44,6 +46,7 @@ final class IrqfdInterruptLine implements InterruptLine, AutoCloseable {
                 }
             }
         }
+        return true;
     }
 
     @Override

@@ -239,6 +239,7 @@ public final class VirtioBlock implements VirtioDevice {
     @Override public long deviceFeatures() { return features; }
     @Override public int queueCount() { return 1; }
     @Override public DeviceMetrics metrics() { return metrics; }
+    @Override public DeviceCounter interruptFailures() { return m.get(Block.EVENT_FAILS); }
 
     @Override
     public long readConfig(int offset, int size) {

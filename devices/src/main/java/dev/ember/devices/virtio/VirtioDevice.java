@@ -56,6 +56,14 @@ public interface VirtioDevice {
     DeviceMetrics metrics();
 
     /**
+     * Where the transport counts an interrupt it could not raise (the line's irqfd is gone):
+     * Firecracker's {@code event_fails} of the device's kind, or null where Firecracker counts none.
+     */
+    default DeviceCounter interruptFailures() {
+        return null;
+    }
+
+    /**
      * Device state beyond the transport's (registers, rings), appended to the transport's
      * snapshot section. Event-loop thread, vCPUs paused. Most devices have none.
      */

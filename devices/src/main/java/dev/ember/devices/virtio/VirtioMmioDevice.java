@@ -64,6 +64,8 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     private final GuestMemory memory;
     private final long base;
     private final InterruptLine irq;
+    /** The device's counter of interrupts the line could not raise, or null. */
+    private final DeviceCounter interruptFailures;
     private final EventLoop loop;
     private final DeviceMetrics metrics;
     private final int queueCount;
@@ -101,6 +103,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         this.irq = irq;
         this.loop = loop;
         this.metrics = device.metrics();
+        this.interruptFailures = device.interruptFailures();
         this.queueCount = device.queueCount();
         this.deviceFeatures = device.deviceFeatures() | Virtio.bit(Virtio.F_VERSION_1);
         this.queueNum = new int[queueCount];
@@ -316,7 +319,9 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         do {
             cur = interruptStatus;
         } while (!INTERRUPT_STATUS.compareAndSet(this, cur, cur | bit));
-        irq.trigger();
+        if (!irq.trigger() && interruptFailures != null) {
+            interruptFailures.inc();
+        }
     }
 
     /** 3.1.1 device initialisation: status bits are only ever added, in order, until a reset. */

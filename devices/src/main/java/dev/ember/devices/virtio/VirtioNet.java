@@ -203,6 +203,7 @@ public final class VirtioNet implements VirtioDevice {
     @Override public long deviceFeatures() { return features; }
     @Override public int queueCount() { return 2; }
     @Override public DeviceMetrics metrics() { return metrics; }
+    @Override public DeviceCounter interruptFailures() { return m.get(Net.EVENT_FAILS); }
 
     @Override
     public long readConfig(int offset, int size) {

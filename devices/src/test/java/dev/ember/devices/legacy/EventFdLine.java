@@ -8,8 +8,8 @@ final class EventFdLine implements InterruptLine, AutoCloseable {
     final EventFd fd = EventFd.nonBlocking();
 
     @Override
-    public void trigger() {
-        fd.write(1);
+    public boolean trigger() {
+        return fd.write(1);
     }
 
     @Override

@@ -30,7 +30,7 @@ final class TestDriver implements AutoCloseable {
         this.mem = mem;
         this.loop = loop;
         InterruptLine line = new InterruptLine() {
-            @Override public void trigger() { irqFd.write(1); }
+            @Override public boolean trigger() { return irqFd.write(1); }
             @Override public int gsi() { return VirtioMmioDevice.irqFor(0); }
         };
         this.transport = VirtioMmioDevice.attach(device, mem, bus, base, (addr, len, datamatch, fd) -> {}, line, loop);

@@ -91,6 +91,30 @@ class VirtioBlockTest {
     }
 
     /**
+     * Firecracker's event_fails: an interrupt the device could not raise (its irqfd is gone, as
+     * while a VM is torn down) is counted, in the device's group and the aggregate, and the
+     * request is still completed in the used ring.
+     */
+    @Test
+    void anInterruptThatCannotBeRaisedIsCountedInEventFails() throws IOException {
+        Path img = image(SECTORS);
+        String id = uniqueId("irqfail");
+        VirtioBlock blk = block(id, img, true, BlockCacheType.UNSAFE);
+        // Without EVENT_IDX every completion asks for an interrupt.
+        try (BlockHarness h = new BlockHarness(mem, loop, blk, ~Virtio.bit(Virtio.F_RING_EVENT_IDX))) {
+            long aggregate = dev.ember.metrics.Metrics.group("block").counter("event_fails").get();
+            assertEquals(S_OK, h.request(T_IN, 0, 512, true));
+            h.d.sync();
+            assertEquals(0, blk.metrics().counter("event_fails").get(), "the line works");
+            h.d.irqFd.close();
+            assertEquals(S_OK, h.request(T_IN, 1, 512, true));
+            h.d.sync();
+            assertEquals(1, blk.metrics().counter("event_fails").get());
+            assertEquals(aggregate + 1, dev.ember.metrics.Metrics.group("block").counter("event_fails").get());
+        }
+    }
+
+    /**
      * Firecracker's remaining_reqs_count (after each pop, the requests still in the ring) and
      * no_avail_buffer (a notified pass that returned nothing to the used ring; an Async pass only
      * submits, so it counts one, as in Firecracker).

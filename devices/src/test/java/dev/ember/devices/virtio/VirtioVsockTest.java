@@ -382,6 +382,82 @@ class VirtioVsockTest {
         }
     }
 
+    /**
+     * The host peer closes altogether while the guest keeps its socket open: the guest hears a
+     * SHUTDOWN of both directions and, when it never answers with RST, the connection is reset
+     * after the shutdown timeout (Firecracker's CONN_SHUTDOWN_TIMEOUT_MS) instead of holding its
+     * slot and socket for ever.
+     */
+    @Test
+    void aGuestThatNeverFinishesAClosedConnectionIsResetAfterTheShutdownTimeout() throws Exception {
+        long killed = Metrics.group("vsock").counter("conns_killed").get();
+        try (ServerSocketChannel l = hostListener(5008)) {
+            SocketChannel host = guestConnect(l, 5008, BIG_CREDIT);
+            host.close();
+            Packet s = g.recv();
+            assertEquals(OP_SHUTDOWN, s.op());
+            assertEquals(SHUTDOWN_SEND | SHUTDOWN_RCV, s.flags() & (SHUTDOWN_SEND | SHUTDOWN_RCV),
+                    "the host peer is gone both ways");
+            assertEquals(1, dev.connections(), "the guest has yet to answer");
+            // The guest stays silent: the device ends it.
+            Packet rst = g.recv();
+            assertEquals(OP_RST, rst.op());
+            assertEquals(5008, rst.srcPort());
+            assertEquals(GUEST_PORT, rst.dstPort());
+            assertEquals(0, dev.connections());
+            assertEquals(killed + 1, Metrics.group("vsock").counter("conns_killed").get());
+        }
+    }
+
+    /**
+     * The guest closes (SHUTDOWN of both directions) with bytes still waiting for a host peer
+     * that never reads: the device holds them only for the shutdown timeout, then resets the
+     * connection, closes the host socket and frees the buffer.
+     */
+    @Test
+    void aClosedGuestsBytesAHostNeverReadsAreDroppedAfterTheShutdownTimeout() throws Exception {
+        try (ServerSocketChannel l = hostListener(5009); SocketChannel host = guestConnect(l, 5009, BIG_CREDIT)) {
+            long credit = 64 * 1024;
+            long sent = 0;
+            long fwd = 0;
+            byte[] chunk = new byte[4096];
+            boolean buffered = false;
+            while (true) {
+                Packet p;
+                while ((p = g.poll()) != null) {
+                    assertEquals(OP_CREDIT_UPDATE, p.op());
+                    fwd = Integer.toUnsignedLong(p.fwdCnt());
+                    credit = Integer.toUnsignedLong(p.bufAlloc());
+                }
+                buffered = sent - fwd > 0;
+                if (credit - (sent - fwd) < chunk.length) {
+                    break;
+                }
+                g.send(OP_RW, GUEST_PORT, 5009, 0, BIG_CREDIT, 0, chunk, false);
+                sent += chunk.length;
+                assertTrue(sent < 16 << 20, "the host socket never filled up");
+            }
+            assertTrue(buffered, "the device holds bytes the host socket did not take");
+            g.send(OP_SHUTDOWN, GUEST_PORT, 5009, SHUTDOWN_RCV | SHUTDOWN_SEND, BIG_CREDIT, 0, null, false);
+            Packet rst = g.recv();
+            assertEquals(OP_RST, rst.op(), "the close ends with RST although the host never read");
+            assertEquals(0, dev.connections());
+            long got = 0;
+            host.configureBlocking(true);
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            int n;
+            try {
+                while ((n = host.read(b)) >= 0) {
+                    got += n;
+                    b.clear();
+                }
+            } catch (IOException e) {
+                // A reset is an end too.
+            }
+            assertTrue(got < sent, "what the device still held was dropped: " + got + " of " + sent);
+        }
+    }
+
     @Test
     void truncatedHeaderSetsNeedsResetAndIsCounted() {
         long before = Metrics.group("vsock").counter("device_errors_request_layout").get();

@@ -22,7 +22,9 @@ public class BusDispatchBench extends NanosecondBench {
     /** A no-op interrupt line: the benchmark measures dispatch, not eventfd writes. */
     static final InterruptLine NO_IRQ = new InterruptLine() {
         @Override
-        public void trigger() {}
+        public boolean trigger() {
+            return true;
+        }
 
         @Override
         public int gsi() {

@@ -13,6 +13,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Balloon.STATS_UPDATES_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Balloon.STATS_UPDATE_FAILS;
 
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounter;
 import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
@@ -245,6 +246,7 @@ public final class VirtioBalloon implements VirtioDevice {
     @Override public int queueCount() { return 2 + Long.bitCount(features & (Virtio.bit(F_STATS_VQ) | Virtio.bit(F_FREE_PAGE_HINT) | Virtio.bit(F_PAGE_REPORTING))); }
     @Override public boolean queueRequired(int queueIndex) { return queueIndex < 2; }
     @Override public DeviceMetrics metrics() { return metrics; }
+    @Override public DeviceCounter interruptFailures() { return m.get(Balloon.EVENT_FAILS); }
 
     @Override
     public long readConfig(int offset, int size) {

@@ -8,6 +8,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Pmem.RATE_LIMITER_THROTTLED_E
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounter;
 import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
@@ -113,6 +114,7 @@ public final class VirtioPmem implements VirtioDevice {
     @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
     @Override public int queueCount() { return 1; }
     @Override public DeviceMetrics metrics() { return metrics; }
+    @Override public DeviceCounter interruptFailures() { return m.get(Pmem.EVENT_FAILS); }
 
     @Override
     public long readConfig(int offset, int size) {

@@ -9,6 +9,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Entropy.RATE_LIMITER_EVENT_CO
 
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.devices.virtio.DescriptorChain;
+import dev.ember.devices.virtio.DeviceCounter;
 import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
@@ -68,6 +69,7 @@ public final class VirtioRng implements VirtioDevice {
     @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
     @Override public int queueCount() { return 1; }
     @Override public DeviceMetrics metrics() { return metrics; }
+    @Override public DeviceCounter interruptFailures() { return m.get(Entropy.ENTROPY_EVENT_FAILS); }
 
     @Override
     public long readConfig(int offset, int size) {

@@ -61,8 +61,17 @@ final class VsockConnection {
     /** Host socket's epoll mask as registered (0 when not watched). */
     int armedMask;
 
-    /** System.nanoTime() by which the peer must have answered (CONNECT line, guest RESPONSE), 0 for none. */
+    /**
+     * System.nanoTime() by which the peer must have answered (CONNECT line, guest RESPONSE) or a
+     * close must have finished ({@link #closing}), 0 for none.
+     */
     long deadline;
+    /**
+     * Both directions are shut and only the end is left: the guest's RST (after our SHUTDOWN of
+     * both directions), or the host socket taking the bytes of a guest that closed. Bounded by
+     * {@link VsockMuxer#SHUTDOWN_TIMEOUT_NANOS}.
+     */
+    boolean closing;
 
     // CONNECT line parser
     private int linePos;

@@ -3,6 +3,7 @@ package dev.ember.devices.virtio.vsock;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_ADDED;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_KILLED;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONNS_REMOVED;
+import static dev.ember.metrics.FirecrackerMetrics.Vsock.CONN_EVENT_FAILS;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.MUXER_EVENT_FAILS;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_BYTES_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.RX_READ_FAILS;
@@ -45,9 +46,15 @@ import jnr.ffi.Pointer;
  * holds up its own connection and nothing else, and the loop never spins on a socket it cannot
  * serve. Bounds: {@link #MAX_CONNECTIONS} connections (including those still sending their
  * CONNECT line), {@link #MAX_TX_BUFFERS} send buffers of {@link VsockConnection#BUF_ALLOC} bytes,
- * {@link #RST_RING} queued replies to packets for no connection, and {@link #ANSWER_TIMEOUT_NANOS}
- * for a host process to send its CONNECT line or the guest to answer a REQUEST (Firecracker's
- * 2 s), checked by a timer that runs only while such a wait exists. Event-loop thread only.
+ * {@link #RST_RING} queued replies to packets for no connection, {@link #ANSWER_TIMEOUT_NANOS}
+ * for a host process to send its CONNECT line or the guest to answer a REQUEST, and
+ * {@link #SHUTDOWN_TIMEOUT_NANOS} for a close to finish once both directions are shut (the
+ * guest's RST, or a host socket taking a closed guest's last bytes) before the connection is
+ * reset (Firecracker's 2 s each), checked by a timer that runs only while such a wait exists.
+ * Firecracker keeps the closing connections in a bounded kill queue and walks its connection map
+ * when that queue overflows ({@code killq_resync}); the sweep here walks the table (at most
+ * {@link #MAX_CONNECTIONS} slots) every {@link #SWEEP_NANOS} instead, so there is no queue to
+ * fall out of step. Event-loop thread only.
  */
 final class VsockMuxer {
     private static final System.Logger LOG = System.getLogger(VsockMuxer.class.getName());
@@ -64,6 +71,13 @@ final class VsockMuxer {
     static final int FIRST_LOCAL_PORT = 1 << 30;
     /** How long a host process may take to send its CONNECT line, and the guest to answer our REQUEST. */
     static final long ANSWER_TIMEOUT_NANOS = 2_000_000_000L;
+    /**
+     * How long a connection may take to end once both directions are shut: the guest's RST after
+     * our SHUTDOWN, or the host socket taking what a guest that closed still had in flight
+     * (Firecracker's CONN_SHUTDOWN_TIMEOUT_MS). Then it is reset, so a guest that never answers or
+     * a host peer that never reads cannot keep a connection slot, its socket and its buffer.
+     */
+    static final long SHUTDOWN_TIMEOUT_NANOS = 2_000_000_000L;
     private static final long SWEEP_NANOS = 500_000_000L;
     /** Connections accepted per listener wake-up before yielding to other fds (level-triggered). */
     private static final int ACCEPT_BATCH = 16;
@@ -107,14 +121,26 @@ final class VsockMuxer {
     }
 
     private void setDeadline(VsockConnection c) {
-        c.deadline = System.nanoTime() + ANSWER_TIMEOUT_NANOS;
+        setDeadline(c, ANSWER_TIMEOUT_NANOS);
+    }
+
+    /** Both directions are shut: the connection ends within {@link #SHUTDOWN_TIMEOUT_NANOS}, reset if need be. */
+    private void startClosing(VsockConnection c) {
+        if (!c.closing) {
+            c.closing = true;
+            setDeadline(c, SHUTDOWN_TIMEOUT_NANOS);
+        }
+    }
+
+    private void setDeadline(VsockConnection c, long timeoutNanos) {
+        c.deadline = System.nanoTime() + timeoutNanos;
         if (!sweepArmed) {
             sweepTimer.arm(SWEEP_NANOS, SWEEP_NANOS);
             sweepArmed = true;
         }
     }
 
-    /** Ends connections whose peer did not answer in time; stops the timer when none is waiting. */
+    /** Ends connections whose peer did not answer, or whose close did not finish, in time; stops the timer when none is waiting. */
     private void sweep() {
         ThreadConfinement.requireLoop(loop, "VsockMuxer.sweep");
         sweepTimer.read();
@@ -135,13 +161,13 @@ final class VsockMuxer {
             if (c == null || c.deadline == 0) {
                 continue;
             }
-            if (c.state != State.LOCAL_INIT) {
+            if (c.state == State.CLOSED || (c.state != State.LOCAL_INIT && !c.closing)) {
                 c.deadline = 0;
             } else if (now - c.deadline >= 0) {
                 c.deadline = 0;
                 if (LOG.isLoggable(Level.DEBUG)) {
-                    LOG.log(Level.DEBUG, "vsock: the guest did not answer a connection to port {0} in time; reset",
-                            Integer.toUnsignedString(c.peerPort));
+                    LOG.log(Level.DEBUG, c.closing ? "vsock: the connection of guest port {0} did not finish closing in time; reset"
+                            : "vsock: the guest did not answer a connection to port {0} in time; reset", Integer.toUnsignedString(c.peerPort));
                 }
                 kill(c); // marks it closed; it leaves the table once its RST is sent
             } else {
@@ -206,7 +232,11 @@ final class VsockMuxer {
                 loop.unregister(c.fd);
                 c.armedMask = 0;
             }
-            if ((events & LibC.EPOLLOUT) != 0 || (c.hup && c.txBuf != null && !c.txBuf.isEmpty())) {
+            boolean toFlush = c.txBuf != null && !c.txBuf.isEmpty();
+            if ((events & LibC.EPOLLOUT) != 0 && !toFlush) {
+                m.get(CONN_EVENT_FAILS).inc(); // Firecracker's name for a write-ready event with nothing to write
+            }
+            if (toFlush && ((events & LibC.EPOLLOUT) != 0 || c.hup)) {
                 flushToHost(c);
             }
             if (c.state == State.ESTABLISHED && (events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && !c.hostEof) {
@@ -466,6 +496,8 @@ final class VsockMuxer {
         }
         if (c.txBuf == null || c.txBuf.isEmpty()) {
             afterHostDrained(c);
+        } else if (c.guestShutSend && c.guestShutRecv) {
+            startClosing(c); // the host socket has this long to take the rest
         }
     }
 
@@ -595,11 +627,16 @@ final class VsockMuxer {
             return -1;
         }
         if (r == 0) {
-            // The host peer ended its side: tell the guest it gets no more; closing both ways when
-            // the guest has already done so (its close then answers RST).
+            // The host peer ended its side: tell the guest it gets no more. Both ways when the guest
+            // has already shut its side, or the host peer is gone altogether (hang-up): the guest's
+            // close then answers RST, and has SHUTDOWN_TIMEOUT_NANOS to do so.
             c.wantsRead = false;
             c.hostEof = true;
-            int flags = VsockPacket.SHUTDOWN_SEND | (c.guestShutSend ? VsockPacket.SHUTDOWN_RCV : 0);
+            boolean both = c.guestShutSend || c.hup;
+            int flags = VsockPacket.SHUTDOWN_SEND | (both ? VsockPacket.SHUTDOWN_RCV : 0);
+            if (both) {
+                startClosing(c);
+            }
             updateArming(c);
             return header(c, chain, pkt, VsockPacket.OP_SHUTDOWN, flags);
         }
