@@ -43,7 +43,7 @@ import jnr.ffi.Pointer;
  * bug and raises DEVICE_NEEDS_RESET; a well-formed request the device cannot serve (out of
  * range, unaligned, read-only drive) completes with VIRTIO_BLK_S_IOERR.
  */
-public final class VirtioBlock implements VirtioDevice {
+public final class VirtioBlock extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
 
     // 5.2.3 feature bits
@@ -76,8 +76,6 @@ public final class VirtioBlock implements VirtioDevice {
     private final byte[] idBytes;
     private final long features;
     /** Capacity updates (PATCH /drives) go through its seqlock: vCPU reads retry, never block. */
-    private final ConfigSpace config;
-    private final DeviceMetrics metrics;
     private final DeviceCounters<Block> m;
     private final QueuePass.Backlog backlog;
     private final QueuePass.Backlog resumeBacklog;
@@ -100,8 +98,6 @@ public final class VirtioBlock implements VirtioDevice {
     private Pointer zeroes;
 
     private volatile BlockBackingFile file;
-    private VirtioTransport transport;
-    private volatile EventLoop loop;
     private boolean discardNegotiated;
     private boolean writeZeroesNegotiated;
 
@@ -126,9 +122,7 @@ public final class VirtioBlock implements VirtioDevice {
      */
     public VirtioBlock(String driveId, Path path, boolean readOnly, BlockCacheType cacheType, RateLimiter rateLimiter,
                        BlockIoEngine engine) {
-        if (driveId == null || driveId.isEmpty()) {
-            throw new IllegalArgumentException("drive_id must not be empty");
-        }
+        super(Virtio.DEVICE_ID_BLOCK, "block " + driveId, 1, CFG_SIZE, new DeviceMetrics(FirecrackerMetrics.BLOCK, requireId(driveId, "drive_id")));
         this.driveId = driveId;
         this.readOnly = readOnly;
         this.cacheType = cacheType == null ? BlockCacheType.UNSAFE : cacheType;
@@ -145,7 +139,6 @@ public final class VirtioBlock implements VirtioDevice {
             f |= Virtio.bit(F_DISCARD) | Virtio.bit(F_WRITE_ZEROES);
         }
         this.features = f;
-        this.metrics = new DeviceMetrics(FirecrackerMetrics.BLOCK, driveId);
         this.m = metrics.counters(Block.class);
         this.backlog = new QueuePass.Backlog(m.get(REMAINING_REQS_COUNT), m.get(NO_AVAIL_BUFFER));
         // A pass after reaping completions is Ember's own (Firecracker serves the queue again
@@ -162,8 +155,7 @@ public final class VirtioBlock implements VirtioDevice {
         } else {
             this.uring = null;
         }
-        this.config = new ConfigSpace(CFG_SIZE, metrics)
-                .put(CFG_SIZE_MAX, 4, SIZE_MAX)
+        config.put(CFG_SIZE_MAX, 4, SIZE_MAX)
                 .put(CFG_SEG_MAX, 4, SEG_MAX)
                 .put(CFG_MAX_DISCARD_SECTORS, 4, MAX_DISCARD_SECTORS)
                 .put(CFG_MAX_DISCARD_SEG, 4, 1)
@@ -234,21 +226,11 @@ public final class VirtioBlock implements VirtioDevice {
 
     // ---- VirtioDevice ----------------------------------------------------------------------
 
-    @Override public int deviceType() { return Virtio.DEVICE_ID_BLOCK; }
-    @Override public String name() { return "block " + driveId; }
     @Override public long deviceFeatures() { return features; }
-    @Override public int queueCount() { return 1; }
-    @Override public DeviceMetrics metrics() { return metrics; }
     @Override public DeviceCounter interruptFailures() { return m.get(Block.EVENT_FAILS); }
 
     @Override
-    public long readConfig(int offset, int size) {
-        return config.read(offset, size);
-    }
-
-    @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         limiter.attach(eventLoop, resume);
         if (uring != null) {
             uring.attach(eventLoop, afterReap);
@@ -281,18 +263,15 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioBlock.activate");
+    protected void onActivate(VirtioTransport t) {
         long f = t.negotiatedFeatures();
         discardNegotiated = (f & Virtio.bit(F_DISCARD)) != 0;
         writeZeroesNegotiated = (f & Virtio.bit(F_WRITE_ZEROES)) != 0;
-        this.transport = t;
     }
 
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioBlock.reset");
-        transport = null; // completions still in flight are dropped, not written to a reset ring
+    protected void onReset() {
+        // completions still in flight are dropped, not written to a reset ring
         if (uring != null && uring.inFlight() > 0) {
             uring.drain();
         }

@@ -55,7 +55,7 @@ import jnr.ffi.Pointer;
  * adds buffers or the limiter's timer fires. The TAP is level-triggered, so nothing is lost
  * between those points and nothing spins. Nothing on these paths allocates.
  */
-public final class VirtioNet implements VirtioDevice {
+public final class VirtioNet extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
 
     // 5.1.3 feature bits
@@ -80,10 +80,8 @@ public final class VirtioNet implements VirtioDevice {
     private final RateLimiter txLimiter;
     private final boolean ufo;
     private final long features;
-    private final DeviceMetrics metrics;
     private final DeviceCounters<Net> m;
     private final QueuePass.Backlog txBacklog;
-    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final DescriptorChain firstRx = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
@@ -98,8 +96,6 @@ public final class VirtioNet implements VirtioDevice {
     private final QueuePass.Server txServer = this::serveTx;
     private volatile FrameInterceptor interceptor;
 
-    private volatile EventLoop loop;
-    private VirtioTransport transport;
     private boolean mergeable;
     private int rxPending;          // length of the frame waiting in rxBuf, 0 if none
     private boolean tapArmed;       // TAP fd in the epoll interest set with EPOLLIN
@@ -119,20 +115,27 @@ public final class VirtioNet implements VirtioDevice {
         this(ifaceId, Tap.open(hostDevName), guestMac, mtu, rxLimiter, txLimiter);
     }
 
+    /** {@code ifaceId} when the arguments are valid; else closes the TAP (the device owns it) and throws. */
+    private static String checkedOrClose(String ifaceId, Tap tap, byte[] guestMac, int mtu) {
+        String problem = null;
+        if (ifaceId == null || ifaceId.isEmpty()) {
+            problem = "iface_id must not be empty";
+        } else if (guestMac != null && guestMac.length != 6) {
+            problem = "guest_mac of iface '" + ifaceId + "' must be 6 bytes, got " + guestMac.length;
+        } else if (mtu != 0 && (mtu < 68 || mtu > 65535)) {
+            problem = "mtu of iface '" + ifaceId + "' must be 68..65535 (or unset), got " + mtu;
+        }
+        if (problem != null) {
+            tap.close();
+            throw new IllegalArgumentException(problem);
+        }
+        return ifaceId;
+    }
+
     /** Same, over an already opened TAP (the device takes ownership). */
     public VirtioNet(String ifaceId, Tap tap, byte[] guestMac, int mtu, RateLimiter rxLimiter, RateLimiter txLimiter) {
-        if (ifaceId == null || ifaceId.isEmpty()) {
-            tap.close();
-            throw new IllegalArgumentException("iface_id must not be empty");
-        }
-        if (guestMac != null && guestMac.length != 6) {
-            tap.close();
-            throw new IllegalArgumentException("guest_mac of iface '" + ifaceId + "' must be 6 bytes, got " + guestMac.length);
-        }
-        if (mtu != 0 && (mtu < 68 || mtu > 65535)) {
-            tap.close();
-            throw new IllegalArgumentException("mtu of iface '" + ifaceId + "' must be 68..65535 (or unset), got " + mtu);
-        }
+        super(Virtio.DEVICE_ID_NET, "net " + ifaceId, 2, CFG_SIZE,
+                new DeviceMetrics(FirecrackerMetrics.NET, checkedOrClose(ifaceId, tap, guestMac, mtu)));
         this.ifaceId = ifaceId;
         this.mtu = mtu;
         this.tap = tap;
@@ -161,11 +164,10 @@ public final class VirtioNet implements VirtioDevice {
             f |= Virtio.bit(F_MTU);
         }
         this.features = f;
-        this.metrics = new DeviceMetrics(FirecrackerMetrics.NET, ifaceId);
         this.m = metrics.counters(Net.class);
         this.txBacklog = new QueuePass.Backlog(m.get(TX_REMAINING_REQS_COUNT), m.get(NO_TX_AVAIL_BUFFER));
         // 5.1.4: mac[6], status (not offered), max_virtqueue_pairs (not offered), mtu; zero elsewhere.
-        this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_MTU, 2, mtu);
+        config.put(CFG_MTU, 2, mtu);
         if (mac != null) {
             config.put(CFG_MAC, mac);
         }
@@ -198,21 +200,11 @@ public final class VirtioNet implements VirtioDevice {
 
     // ---- VirtioDevice ----------------------------------------------------------------------
 
-    @Override public int deviceType() { return Virtio.DEVICE_ID_NET; }
-    @Override public String name() { return "net " + ifaceId; }
     @Override public long deviceFeatures() { return features; }
-    @Override public int queueCount() { return 2; }
-    @Override public DeviceMetrics metrics() { return metrics; }
     @Override public DeviceCounter interruptFailures() { return m.get(Net.EVENT_FAILS); }
 
     @Override
-    public long readConfig(int offset, int size) {
-        return config.read(offset, size);
-    }
-
-    @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         rxLimiter.attach(eventLoop, rxLimiterTimer);
         txLimiter.attach(eventLoop, txLimiterTimer);
         eventLoop.register(tap.fd(), 0, this::onTapEvent); // armed when the guest has buffers
@@ -223,8 +215,7 @@ public final class VirtioNet implements VirtioDevice {
     }
 
     @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioNet.activate");
+    protected void onActivate(VirtioTransport t) {
         long f = t.negotiatedFeatures();
         mergeable = (f & Virtio.bit(F_MRG_RXBUF)) != 0;
         int offload = 0;
@@ -243,14 +234,11 @@ public final class VirtioNet implements VirtioDevice {
         if (!tap.setOffload(offload)) {
             throw new IllegalStateException("TUNSETOFFLOAD 0x" + Integer.toHexString(offload) + " refused on " + tap.name());
         }
-        this.transport = t;
         setTapArmed(true);
     }
 
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioNet.reset");
-        transport = null;
+    protected void onReset() {
         if (rxPending > 0) {
             m.get(RX_FAILS).inc(); // a frame read before the reset can no longer be delivered
             rxPending = 0;

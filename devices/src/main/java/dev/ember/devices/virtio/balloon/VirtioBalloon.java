@@ -19,7 +19,7 @@ import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
-import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
@@ -48,7 +48,7 @@ import dev.ember.sys.LibC;
  * direction are skipped and counted in {@code event_fails}, and the device goes on. Nothing on
  * the queue paths allocates.
  */
-public final class VirtioBalloon implements VirtioDevice {
+public final class VirtioBalloon extends VirtioDeviceBase {
     public static final int DEVICE_ID = 5;
     // 5.5.3 feature bits
     public static final int F_MUST_TELL_HOST = 0, F_STATS_VQ = 1, F_DEFLATE_ON_OOM = 2, F_FREE_PAGE_HINT = 3,
@@ -64,7 +64,6 @@ public final class VirtioBalloon implements VirtioDevice {
     static final int INFLATE = 0, DEFLATE = 1, STATS = 2, HINT = 3, REPORT = 4;
 
     private final long features;
-    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.BALLOON);
     private final DeviceCounters<Balloon> m = metrics.counters(Balloon.class);
     private final BalloonStatistics stats = new BalloonStatistics();
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
@@ -77,8 +76,6 @@ public final class VirtioBalloon implements VirtioDevice {
     private final int[] roleOf = new int[5];
     private final boolean statsConfigured;
     private final boolean hintingConfigured;
-    private EventLoop loop;
-    private VirtioTransport transport;
     private TimerFd statsTimer;
 
     private volatile int targetPages;
@@ -106,6 +103,22 @@ public final class VirtioBalloon implements VirtioDevice {
      */
     public VirtioBalloon(long amountMib, boolean deflateOnOom, long statsIntervalSeconds, boolean freePageHinting,
             boolean freePageReporting) {
+        this(offered(deflateOnOom, statsIntervalSeconds, freePageHinting, freePageReporting), amountMib, statsIntervalSeconds,
+                freePageHinting);
+    }
+
+    private VirtioBalloon(long features, long amountMib, long statsIntervalSeconds, boolean freePageHinting) {
+        super(DEVICE_ID, "balloon", 2 + Long.bitCount(features & (Virtio.bit(F_STATS_VQ) | Virtio.bit(F_FREE_PAGE_HINT)
+                | Virtio.bit(F_PAGE_REPORTING))), 0, DeviceMetrics.single(FirecrackerMetrics.BALLOON));
+        this.features = features;
+        this.statsConfigured = statsIntervalSeconds > 0;
+        this.hintingConfigured = freePageHinting;
+        this.statsIntervalSeconds = statsIntervalSeconds;
+        this.targetPages = pages(amountMib);
+        java.util.Arrays.fill(roleOf, -1);
+    }
+
+    private static long offered(boolean deflateOnOom, long statsIntervalSeconds, boolean freePageHinting, boolean freePageReporting) {
         long f = Virtio.RING_FEATURES;
         if (deflateOnOom) {
             f |= Virtio.bit(F_DEFLATE_ON_OOM);
@@ -119,12 +132,7 @@ public final class VirtioBalloon implements VirtioDevice {
         if (freePageReporting) {
             f |= Virtio.bit(F_PAGE_REPORTING);
         }
-        this.features = f;
-        this.statsConfigured = statsIntervalSeconds > 0;
-        this.hintingConfigured = freePageHinting;
-        this.statsIntervalSeconds = statsIntervalSeconds;
-        this.targetPages = pages(amountMib);
-        java.util.Arrays.fill(roleOf, -1);
+        return f;
     }
 
     private static int pages(long mib) {
@@ -240,12 +248,8 @@ public final class VirtioBalloon implements VirtioDevice {
 
     // ---- VirtioDevice --------------------------------------------------------------------------
 
-    @Override public int deviceType() { return DEVICE_ID; }
-    @Override public String name() { return "balloon"; }
     @Override public long deviceFeatures() { return features; }
-    @Override public int queueCount() { return 2 + Long.bitCount(features & (Virtio.bit(F_STATS_VQ) | Virtio.bit(F_FREE_PAGE_HINT) | Virtio.bit(F_PAGE_REPORTING))); }
     @Override public boolean queueRequired(int queueIndex) { return queueIndex < 2; }
-    @Override public DeviceMetrics metrics() { return metrics; }
     @Override public DeviceCounter interruptFailures() { return m.get(Balloon.EVENT_FAILS); }
 
     @Override
@@ -277,8 +281,7 @@ public final class VirtioBalloon implements VirtioDevice {
     }
 
     @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         if (statsConfigured) {
             statsTimer = new TimerFd();
             eventLoop.register(statsTimer.fd(), LibC.EPOLLIN, events -> onStatsTimer());
@@ -286,8 +289,7 @@ public final class VirtioBalloon implements VirtioDevice {
     }
 
     @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioBalloon.activate");
+    protected void onActivate(VirtioTransport t) {
         long f = t.negotiatedFeatures();
         java.util.Arrays.fill(roleOf, -1);
         roleOf[0] = INFLATE;
@@ -302,15 +304,12 @@ public final class VirtioBalloon implements VirtioDevice {
         if ((f & Virtio.bit(F_PAGE_REPORTING)) != 0) {
             roleOf[next++] = REPORT;
         }
-        this.transport = t;
         active = true;
         armStatsTimer();
     }
 
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioBalloon.reset");
-        transport = null;
+    protected void onReset() {
         active = false;
         statsHead = -1;
         actualPages = 0;

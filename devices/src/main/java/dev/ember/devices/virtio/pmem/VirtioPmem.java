@@ -6,7 +6,6 @@ import static dev.ember.metrics.FirecrackerMetrics.Pmem.RATE_LIMITER_EVENT_COUNT
 import static dev.ember.metrics.FirecrackerMetrics.Pmem.RATE_LIMITER_THROTTLED_EVENTS;
 
 import dev.ember.devices.ratelimit.RateLimiter;
-import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceCounter;
 import dev.ember.devices.virtio.DeviceCounters;
@@ -14,7 +13,7 @@ import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
-import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
@@ -41,7 +40,7 @@ import java.lang.System.Logger.Level;
  * RAM, cyclic) raises DEVICE_NEEDS_RESET through the queue as for every device. Allocates
  * nothing per request. Event-loop thread, except config-space reads (vCPU threads: final fields).
  */
-public final class VirtioPmem implements VirtioDevice {
+public final class VirtioPmem extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioPmem.class.getName());
     public static final int DEVICE_ID = 27;
     public static final int REQ_TYPE_FLUSH = 0;
@@ -58,14 +57,10 @@ public final class VirtioPmem implements VirtioDevice {
     private final long start;
     private final Runnable releaseGuestRegion;
     private final RateLimiter limiter;
-    private final DeviceMetrics metrics;
     private final DeviceCounters<Pmem> m;
-    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
     private final Runnable resume = this::onRateLimiterTimer;
-    private EventLoop loop;
-    private VirtioTransport transport;
     /** Requests after the current one that the last fsync covers (they were published before it started). */
     private int coveredAhead;
     private long lastStatus;
@@ -78,6 +73,7 @@ public final class VirtioPmem implements VirtioDevice {
      * @param rateLimiter        null for unlimited; one fsync takes one operation and the file's size in bytes
      */
     public VirtioPmem(String id, PmemBackingFile file, long start, Runnable releaseGuestRegion, RateLimiter rateLimiter) {
+        super(DEVICE_ID, "pmem " + id, 1, CONFIG_SIZE, new DeviceMetrics(FirecrackerMetrics.PMEM, id));
         if ((start & (PmemBackingFile.ALIGNMENT - 1)) != 0) {
             throw new IllegalArgumentException(String.format("pmem start 0x%x is not 2 MiB aligned", start));
         }
@@ -86,9 +82,8 @@ public final class VirtioPmem implements VirtioDevice {
         this.start = start;
         this.releaseGuestRegion = releaseGuestRegion;
         this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
-        this.metrics = new DeviceMetrics(FirecrackerMetrics.PMEM, id);
         this.m = metrics.counters(Pmem.class);
-        this.config = new ConfigSpace(CONFIG_SIZE, metrics).put(CFG_START, 8, start).put(CFG_SIZE, 8, file.mappedSize());
+        config.put(CFG_START, 8, start).put(CFG_SIZE, 8, file.mappedSize());
     }
 
     public String id() {
@@ -109,35 +104,20 @@ public final class VirtioPmem implements VirtioDevice {
         return limiter;
     }
 
-    @Override public int deviceType() { return DEVICE_ID; }
-    @Override public String name() { return "pmem " + id; }
-    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
-    @Override public int queueCount() { return 1; }
-    @Override public DeviceMetrics metrics() { return metrics; }
     @Override public DeviceCounter interruptFailures() { return m.get(Pmem.EVENT_FAILS); }
 
     @Override
-    public long readConfig(int offset, int size) {
-        return config.read(offset, size);
-    }
-
-    @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         limiter.attach(eventLoop, resume);
     }
 
     @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioPmem.activate");
-        this.transport = t;
+    protected void onActivate(VirtioTransport t) {
         coveredAhead = 0;
     }
 
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioPmem.reset");
-        transport = null;
+    protected void onReset() {
         coveredAhead = 0;
     }
 

@@ -14,7 +14,7 @@ import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.Virtio;
-import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
@@ -38,25 +38,23 @@ import java.lang.System.Logger.Level;
  * chain that is malformed itself (outside guest RAM, cyclic) raises DEVICE_NEEDS_RESET through
  * the queue as for every device. The rate limiter takes one operation and the bytes served.
  */
-public final class VirtioRng implements VirtioDevice {
+public final class VirtioRng extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioRng.class.getName());
     public static final int DEVICE_ID = 4;
     /** Largest number of bytes one request gets. */
     public static final long MAX_REQUEST_BYTES = 64 * 1024;
 
     private final RateLimiter limiter;
-    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.ENTROPY);
     private final DeviceCounters<Entropy> m = metrics.counters(Entropy.class);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final Runnable resume = this::onRateLimiterTimer;
     private final QueuePass.Server server = this::serveCounted;
-    private EventLoop loop;
-    private VirtioTransport transport;
     /** Host getrandom failures already logged; logging stops after a few (the counter goes on). */
     private int loggedHostFailures;
 
     /** @param rateLimiter null for unlimited */
     public VirtioRng(RateLimiter rateLimiter) {
+        super(DEVICE_ID, "entropy", 1, 0, DeviceMetrics.single(FirecrackerMetrics.ENTROPY));
         this.limiter = rateLimiter == null ? RateLimiter.unlimited() : rateLimiter;
     }
 
@@ -64,35 +62,11 @@ public final class VirtioRng implements VirtioDevice {
         return limiter;
     }
 
-    @Override public int deviceType() { return DEVICE_ID; }
-    @Override public String name() { return "entropy"; }
-    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
-    @Override public int queueCount() { return 1; }
-    @Override public DeviceMetrics metrics() { return metrics; }
     @Override public DeviceCounter interruptFailures() { return m.get(Entropy.ENTROPY_EVENT_FAILS); }
 
     @Override
-    public long readConfig(int offset, int size) {
-        metrics.configAccessValid(offset, size, 0); // there is no config space: counts cfg_fails
-        return 0;
-    }
-
-    @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         limiter.attach(eventLoop, resume);
-    }
-
-    @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioRng.activate");
-        this.transport = t;
-    }
-
-    @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioRng.reset");
-        transport = null;
     }
 
     @Override

@@ -8,14 +8,13 @@ import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_PACKETS_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_QUEUE_EVENT_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.Vsock.TX_QUEUE_EVENT_FAILS;
 
-import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.SplitQueue;
 import dev.ember.devices.virtio.Virtio;
-import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.devices.virtio.VirtqueueException.Reason;
 import dev.ember.devices.virtio.VirtqueueException;
@@ -36,7 +35,7 @@ import dev.ember.metrics.FirecrackerMetrics;
  * (DEVICE_NEEDS_RESET, counted by reason) and never reaches the muxer. Nothing on the queue
  * paths allocates.
  */
-public final class VirtioVsock implements VirtioDevice {
+public final class VirtioVsock extends VirtioDeviceBase {
     public static final int DEVICE_ID = 19;
     public static final int RX_QUEUE = 0, TX_QUEUE = 1, EVENT_QUEUE = 2;
     /** struct virtio_vsock_config: {@code le64 guest_cid}. */
@@ -48,10 +47,8 @@ public final class VirtioVsock implements VirtioDevice {
 
     private final long guestCid;
     private final String udsPath;
-    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.VSOCK);
     private final DeviceCounters<Vsock> m = metrics.counters(Vsock.class);
     private final VsockMuxer muxer;
-    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final VsockPacket rxPkt = new VsockPacket();
     private final VsockPacket txPkt = new VsockPacket();
@@ -69,8 +66,6 @@ public final class VirtioVsock implements VirtioDevice {
         }
     };
     private final QueuePass.Server txServer = this::serveTx;
-    private EventLoop loop;
-    private VirtioTransport transport;
 
     /**
      * Binds {@code udsPath} at once, so a bad path fails the start and not the guest.
@@ -78,11 +73,12 @@ public final class VirtioVsock implements VirtioDevice {
      * @throws VsockException naming the field and what is wrong
      */
     public VirtioVsock(long guestCid, String udsPath) {
+        super(DEVICE_ID, "vsock cid " + guestCid, 3, CFG_SIZE, DeviceMetrics.single(FirecrackerMetrics.VSOCK));
         if (guestCid < 3 || guestCid > 0xFFFF_FFFFL) {
             throw new VsockException(VsockException.Reason.GUEST_CID, "vsock guest_cid must be 3.." + 0xFFFF_FFFFL + " (0-2 are reserved), got " + guestCid);
         }
         this.guestCid = guestCid;
-        this.config = new ConfigSpace(CFG_SIZE, metrics).put(CFG_GUEST_CID, 8, guestCid);
+        config.put(CFG_GUEST_CID, 8, guestCid);
         this.udsPath = udsPath;
         this.muxer = new VsockMuxer(guestCid, udsPath, m);
     }
@@ -100,34 +96,18 @@ public final class VirtioVsock implements VirtioDevice {
         return muxer.connections();
     }
 
-    @Override public int deviceType() { return DEVICE_ID; }
-    @Override public String name() { return "vsock cid " + guestCid; }
-    @Override public long deviceFeatures() { return Virtio.RING_FEATURES; }
-    @Override public int queueCount() { return 3; }
-    @Override public DeviceMetrics metrics() { return metrics; }
-
     @Override
-    public long readConfig(int offset, int size) {
-        return config.read(offset, size);
-    }
-
-    @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
+    protected void onAttach(EventLoop eventLoop) {
         muxer.attach(eventLoop, rxReady);
     }
 
     @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioVsock.activate");
-        this.transport = t;
+    protected void onActivate(VirtioTransport t) {
         processRx(); // host connections may be waiting for the guest's first buffers
     }
 
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioVsock.reset");
-        transport = null;
+    protected void onReset() {
         muxer.reset();
     }
 
