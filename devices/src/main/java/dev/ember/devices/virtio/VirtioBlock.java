@@ -81,7 +81,6 @@ public final class VirtioBlock extends VirtioDeviceBase {
     private final QueuePass.Backlog resumeBacklog;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
-    private final Runnable resume = this::limiterEvent;
     /** The Async engine, or null for Sync (preadv/pwritev/fsync on the loop). */
     private final BlockIoUring uring;
     private final QueuePass.Server server = new QueuePass.Server() {
@@ -231,7 +230,7 @@ public final class VirtioBlock extends VirtioDeviceBase {
 
     @Override
     protected void onAttach(EventLoop eventLoop) {
-        limiter.attach(eventLoop, resume);
+        attachLimiter(limiter, m.get(RATE_LIMITER_EVENT_COUNT), () -> processQueue(backlog));
         if (uring != null) {
             uring.attach(eventLoop, afterReap);
         }
@@ -283,12 +282,6 @@ public final class VirtioBlock extends VirtioDeviceBase {
         if (uring != null && uring.full()) {
             m.get(IO_ENGINE_THROTTLED_EVENTS).inc(); // the requests wait in the ring until completions make room
         }
-        processQueue(backlog);
-    }
-
-    /** The rate limiter's timer: Firecracker counts each such event, then the queue is served again. */
-    private void limiterEvent() {
-        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue(backlog);
     }
 

@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 
@@ -63,6 +64,18 @@ public abstract class VirtioDeviceBase implements VirtioDevice {
 
     /** Registers the device's timers and host fds on the loop it was just attached to. */
     protected void onAttach(EventLoop eventLoop) {}
+
+    /**
+     * Attaches {@code limiter} to the device's loop (from {@link #onAttach}): when its timer lets a
+     * throttled queue go, Firecracker counts the event ({@code timerEvents}, the group's
+     * {@code *rate_limiter_event_count}) and the queue is served again ({@code serve}).
+     */
+    protected final void attachLimiter(RateLimiter limiter, DeviceCounter timerEvents, Runnable serve) {
+        limiter.attach(loop, () -> {
+            timerEvents.inc();
+            serve.run();
+        });
+    }
 
     @Override
     public final void activate(VirtioTransport t) {

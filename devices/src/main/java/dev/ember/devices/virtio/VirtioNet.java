@@ -91,8 +91,6 @@ public final class VirtioNet extends VirtioDeviceBase {
     private final Pointer txBuf = Native.allocate(MAX_FRAME);
     private final Runnable rxResume = this::resumeRx;
     private final Runnable txResume = this::processTx;
-    private final Runnable rxLimiterTimer = this::rxLimiterEvent;
-    private final Runnable txLimiterTimer = this::txLimiterEvent;
     private final QueuePass.Server txServer = this::serveTx;
     private volatile FrameInterceptor interceptor;
 
@@ -205,8 +203,8 @@ public final class VirtioNet extends VirtioDeviceBase {
 
     @Override
     protected void onAttach(EventLoop eventLoop) {
-        rxLimiter.attach(eventLoop, rxLimiterTimer);
-        txLimiter.attach(eventLoop, txLimiterTimer);
+        attachLimiter(rxLimiter, m.get(RX_EVENT_RATE_LIMITER_COUNT), rxResume);
+        attachLimiter(txLimiter, m.get(TX_RATE_LIMITER_EVENT_COUNT), this::processTx);
         eventLoop.register(tap.fd(), 0, this::onTapEvent); // armed when the guest has buffers
         FrameInterceptor i = interceptor;
         if (i != null) {
@@ -424,17 +422,6 @@ public final class VirtioNet extends VirtioDeviceBase {
             io.copyMemory(src, iov.base(i), l);
             src += l;
         }
-    }
-
-    /** The rate limiters' timers: Firecracker counts each such event, then the queue is served again. */
-    private void rxLimiterEvent() {
-        m.get(RX_EVENT_RATE_LIMITER_COUNT).inc();
-        resumeRx();
-    }
-
-    private void txLimiterEvent() {
-        m.get(TX_RATE_LIMITER_EVENT_COUNT).inc();
-        processTx();
     }
 
     // ---- TX --------------------------------------------------------------------------------

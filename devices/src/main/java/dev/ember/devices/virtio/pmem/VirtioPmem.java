@@ -60,7 +60,6 @@ public final class VirtioPmem extends VirtioDeviceBase {
     private final DeviceCounters<Pmem> m;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
-    private final Runnable resume = this::onRateLimiterTimer;
     /** Requests after the current one that the last fsync covers (they were published before it started). */
     private int coveredAhead;
     private long lastStatus;
@@ -108,7 +107,7 @@ public final class VirtioPmem extends VirtioDeviceBase {
 
     @Override
     protected void onAttach(EventLoop eventLoop) {
-        limiter.attach(eventLoop, resume);
+        attachLimiter(limiter, m.get(RATE_LIMITER_EVENT_COUNT), this::processQueue);
     }
 
     @Override
@@ -124,11 +123,6 @@ public final class VirtioPmem extends VirtioDeviceBase {
     @Override
     public void onQueueNotify(int queueIndex) {
         m.get(QUEUE_EVENT_COUNT).inc();
-        processQueue();
-    }
-
-    private void onRateLimiterTimer() {
-        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue();
     }
 

@@ -47,7 +47,6 @@ public final class VirtioRng extends VirtioDeviceBase {
     private final RateLimiter limiter;
     private final DeviceCounters<Entropy> m = metrics.counters(Entropy.class);
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
-    private final Runnable resume = this::onRateLimiterTimer;
     private final QueuePass.Server server = this::serveCounted;
     /** Host getrandom failures already logged; logging stops after a few (the counter goes on). */
     private int loggedHostFailures;
@@ -66,7 +65,7 @@ public final class VirtioRng extends VirtioDeviceBase {
 
     @Override
     protected void onAttach(EventLoop eventLoop) {
-        limiter.attach(eventLoop, resume);
+        attachLimiter(limiter, m.get(RATE_LIMITER_EVENT_COUNT), this::processQueue);
     }
 
     @Override
@@ -75,11 +74,6 @@ public final class VirtioRng extends VirtioDeviceBase {
             m.get(RATE_LIMITER_EVENT_COUNT).inc(); // the timer will resume the queue
             return;
         }
-        processQueue();
-    }
-
-    private void onRateLimiterTimer() {
-        m.get(RATE_LIMITER_EVENT_COUNT).inc();
         processQueue();
     }
 
