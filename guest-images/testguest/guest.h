@@ -105,6 +105,7 @@ void serial_enable_rx_irq(void);
 /* Interrupt-driven input on (IRQ 4 routed), then wait for one byte, halting in between. */
 void serial_input_start(void);
 void serial_wait_byte(void);
+u8 serial_wait_getc(void);     /* the next byte of input, waiting for it */
 
 /* ---- printf.c: %s %c %d %i %u %x %p, with l/ll, width and 0 flag ---- */
 void printf(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -26,6 +26,7 @@ void scenario_virtio_rng(void);
 void scenario_virtio_balloon(void);
 void scenario_acpi_poweroff(void);
 void scenario_virtio_pmem(void);
+void scenario_virtio_mem(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -52,6 +53,7 @@ static const struct scenario scenarios[] = {
     {"virtio-balloon", scenario_virtio_balloon},
     {"acpi-poweroff", scenario_acpi_poweroff},
     {"virtio-pmem", scenario_virtio_pmem},
+    {"virtio-mem", scenario_virtio_mem},
 };
 
 const struct scenario *scenario_find(const char *name)

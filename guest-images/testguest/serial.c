@@ -64,7 +64,12 @@ void serial_input_start(void)
 
 void serial_wait_byte(void)
 {
+    (void)serial_wait_getc();
+}
+
+u8 serial_wait_getc(void)
+{
     while (!serial_rx_ready())
         irq_enable_and_halt();
-    (void)serial_getc_nowait();
+    return serial_getc_nowait();
 }

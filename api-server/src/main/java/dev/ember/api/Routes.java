@@ -13,7 +13,10 @@ import dev.ember.app.VmmCommand.StartBalloonHinting;
 import dev.ember.app.VmmCommand.StopBalloonHinting;
 import dev.ember.app.VmmCommand.GetInstanceInfo;
 import dev.ember.app.VmmCommand.GetMachineConfig;
+import dev.ember.app.VmmCommand.GetMemoryHotplug;
 import dev.ember.app.VmmCommand.GetMmds;
+import dev.ember.app.VmmCommand.PatchMemoryHotplug;
+import dev.ember.app.VmmCommand.PutMemoryHotplug;
 import dev.ember.app.VmmCommand.GetPrometheusMetrics;
 import dev.ember.app.VmmCommand.GetVersion;
 import dev.ember.app.VmmCommand.GetVmConfig;
@@ -58,6 +61,9 @@ import dev.ember.config.InstanceInfo;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.MachineConfigUpdate;
+import dev.ember.config.MemoryHotplugConfig;
+import dev.ember.config.MemoryHotplugSizeUpdate;
+import dev.ember.config.MemoryHotplugStatus;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
@@ -161,6 +167,16 @@ public final class Routes {
             withOptionalBody("PATCH", "/balloon/hinting/stop", BalloonHintingStop.class, "balloon",
                     "Ends the free page hinting run: the guest may reuse the pages it hinted.", StopBalloonHinting.class,
                     BalloonHintingStop::new, (b, call) -> new StopBalloonHinting()),
+
+            get("/hotplug/memory", MemoryHotplugStatus.class, "hotplug_memory",
+                    "The hotpluggable memory's sizes and how much the guest has plugged (post-boot only).",
+                    GetMemoryHotplug.class, GetMemoryHotplug::new),
+            withBody("PUT", "/hotplug/memory", MemoryHotplugConfig.class, "hotplug_memory",
+                    "Configures the hotpluggable memory, a virtio-mem device (pre-boot only).",
+                    PutMemoryHotplug.class, (b, call) -> new PutMemoryHotplug(b)),
+            withBody("PATCH", "/hotplug/memory", MemoryHotplugSizeUpdate.class, "hotplug_memory",
+                    "Sets the size the guest should plug (post-boot only).",
+                    PatchMemoryHotplug.class, (b, call) -> new PatchMemoryHotplug(b)),
 
             get("/mmds", JsonNode.class, "mmds", "The MMDS contents.", GetMmds.class, GetMmds::new),
             withBody("PUT", "/mmds", JsonNode.class, "mmds", "Replaces the MMDS contents.",

@@ -92,6 +92,11 @@ public final class ConfigFileCommands implements VmConfigFile.Sections {
     }
 
     @Override
+    public void setMemoryHotplug(dev.ember.config.MemoryHotplugConfig config) {
+        commands.add(new VmmCommand.PutMemoryHotplug(config));
+    }
+
+    @Override
     public void setMmdsConfig(MmdsConfig config) {
         commands.add(new VmmCommand.PutMmdsConfig(config));
     }

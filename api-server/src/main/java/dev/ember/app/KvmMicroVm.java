@@ -229,6 +229,10 @@ public final class KvmMicroVm implements MicroVm {
             throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"
                     + " before InstanceStart (or track_dirty_pages on PUT /snapshot/load), or take a Full snapshot");
         }
+        if (diff && resources.memoryHotplug() != null) {
+            throw new VmmException("Diff snapshots of a microVM with memory-hotplug are not supported yet: its hotpluggable"
+                    + " memory is not dirty-tracked; take a Full snapshot");
+        }
         if (diff && m.dirtyLogLost) {
             throw new VmmException("a previous snapshot failed after the dirty page log was read, so a Diff would miss pages;"
                     + " take a Full snapshot first");
@@ -337,7 +341,10 @@ public final class KvmMicroVm implements MicroVm {
                     + " which Ember does not offer yet");
         }
         long parsed = System.nanoTime();
-        GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes());
+        // The memory file holds RAM, then the hotpluggable range (Firecracker's layout): RAM is mapped
+        // from it, the range's plugged blocks are read into the device's own memory once restored.
+        long hotplugBytes = recorded.memoryHotplug() == null ? 0 : recorded.memoryHotplug().totalSizeMib() << 20;
+        GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes(), hotplugBytes);
         Machine m = null;
         long built;
         try {
@@ -353,6 +360,9 @@ public final class KvmMicroVm implements MicroVm {
                 sections.restore(Snapshots.I8042, restoring.i8042);
                 restoring.virtio.restoreState(sections);
             });
+            if (hotplugBytes > 0) {
+                m.virtio.loadHotplugMemory(memPath, spec.memSizeBytes());
+            }
             if (!resume) {
                 m.vm.pause(); // the vCPUs start parked
             }
@@ -394,8 +404,12 @@ public final class KvmMicroVm implements MicroVm {
         return Path.of(backend.backendPath());
     }
 
-    /** Maps the memory file private and copy-on-write; it must hold exactly the VM's memory. */
-    private static GuestMemory mapMemoryFile(Path path, long expectedBytes) throws VmmException {
+    /**
+     * Maps the memory file's RAM part private and copy-on-write; it must hold exactly the VM's
+     * memory and, after it, {@code hotplugBytes} of hotpluggable memory.
+     */
+    private static GuestMemory mapMemoryFile(Path path, long ramBytes, long hotplugBytes) throws VmmException {
+        long expectedBytes = ramBytes + hotplugBytes;
         long size;
         try {
             size = Files.size(path);
@@ -406,14 +420,15 @@ public final class KvmMicroVm implements MicroVm {
         }
         if (size != expectedBytes) {
             throw new VmmException("snapshot memory file " + path + " is " + size + " bytes, but the snapshot's VM has "
-                    + expectedBytes + " bytes of memory (is it the mem_file_path written with this snapshot?)");
+                    + expectedBytes + " bytes of memory" + (hotplugBytes > 0 ? " (" + ramBytes + " of RAM and " + hotplugBytes
+                    + " hotpluggable)" : "") + " (is it the mem_file_path written with this snapshot?)");
         }
         int fd = Native.LIBC.open(path.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         if (fd < 0) {
             throw new VmmException("snapshot memory file " + path + " cannot be opened: " + Native.LIBC.strerror(Native.errno()));
         }
         try {
-            return GuestMemory.mapFile(expectedBytes, fd);
+            return GuestMemory.mapFile(ramBytes, fd);
         } catch (NativeException e) {
             throw new VmmException("snapshot memory file " + path + ": " + e.getMessage());
         } finally {
@@ -537,6 +552,16 @@ public final class KvmMicroVm implements MicroVm {
     @Override
     public dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException {
         return running("read the balloon hinting status of").virtio.balloon().hintingStatus();
+    }
+
+    @Override
+    public void updateMemoryHotplug(long requestedSizeMib) throws VmmException {
+        running("update the memory hotplug device of").virtio.memoryHotplug().setRequestedSize(requestedSizeMib);
+    }
+
+    @Override
+    public dev.ember.config.MemoryHotplugStatus memoryHotplugStatus() throws VmmException {
+        return running("read the memory hotplug device of").virtio.memoryHotplug().status();
     }
 
     private Machine running(String verb) throws VmmException {

@@ -97,6 +97,16 @@ public interface MicroVm {
     /** GET /balloon/hinting/status. */
     dev.ember.config.BalloonHintingStatus balloonHintingStatus() throws VmmException;
 
+    /** PATCH /hotplug/memory after boot: the size the guest should plug, in MiB. */
+    default void updateMemoryHotplug(long requestedSizeMib) throws VmmException {
+        throw new VmmException("not supported: memory hotplug");
+    }
+
+    /** GET /hotplug/memory after boot. */
+    default dev.ember.config.MemoryHotplugStatus memoryHotplugStatus() throws VmmException {
+        throw new VmmException("not supported: memory hotplug");
+    }
+
     /**
      * PUT /snapshot/create: writes the paused VM's state (with the configuration recorded from
      * {@code resources}) and its guest memory to the given files.

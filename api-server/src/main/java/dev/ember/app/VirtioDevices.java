@@ -17,6 +17,9 @@ import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
 import dev.ember.devices.virtio.balloon.VirtioBalloon;
+import dev.ember.devices.virtio.mem.HotplugRam;
+import dev.ember.devices.virtio.mem.VirtioMem;
+import dev.ember.devices.virtio.mem.VirtioMemException;
 import dev.ember.devices.virtio.pmem.PmemBackingFile;
 import dev.ember.devices.virtio.pmem.PmemException;
 import dev.ember.devices.virtio.pmem.VirtioPmem;
@@ -25,6 +28,7 @@ import dev.ember.devices.virtio.vsock.VirtioVsock;
 import dev.ember.devices.virtio.vsock.VsockException;
 import dev.ember.config.BalloonConfig;
 import dev.ember.config.EntropyConfig;
+import dev.ember.config.MemoryHotplugConfig;
 import dev.ember.config.PmemConfig;
 import dev.ember.config.VsockConfig;
 import dev.ember.eventloop.EventLoop;
@@ -37,7 +41,8 @@ import java.util.Map;
 /**
  * Wires the virtio devices of a microVM as Firecracker lays them out: drives first (the root
  * device first of all, so it is {@code /dev/vda}), then network interfaces, pmem devices (each file mapped above
- * guest RAM as a KVM slot of its own), then vsock, balloon and entropy; device n on the
+ * guest RAM as a KVM slot of its own), then vsock, balloon, entropy and virtio-mem (its range after
+ * the pmem regions, in KVM slots that come and go as the guest plugs); device n on the
  * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
  * configuration records to the device constructors and collects the kernel command-line
  * additions ({@code virtio_mmio.device=...}, {@code root=...}).
@@ -50,6 +55,7 @@ final class VirtioDevices implements AutoCloseable {
     private final StringBuilder cmdline = new StringBuilder();
     private VirtioVsock vsock;
     private VirtioBalloon balloon;
+    private VirtioMem memoryHotplug;
     private final EventLoop loop;
 
     private VirtioDevices(EventLoop loop) {
@@ -103,6 +109,14 @@ final class VirtioDevices implements AutoCloseable {
             if (ec != null) {
                 v.add(m, new VirtioRng(limiter(ec.rateLimiter())));
             }
+            MemoryHotplugConfig mh = resources.memoryHotplug();
+            if (mh != null) {
+                v.memoryHotplug = memoryHotplug(m, mh);
+                v.add(m, v.memoryHotplug);
+            }
+        } catch (VirtioMemException e) {
+            v.close();
+            throw new VmmException("Failed to create memory hotplug device: " + e.getMessage());
         } catch (VsockException e) {
             v.close();
             throw new VmmException("Cannot create backend for vsock device: " + e.getMessage());
@@ -130,6 +144,38 @@ final class VirtioDevices implements AutoCloseable {
             return new VirtioPmem(p.id(), file, region.guestBase(), () -> m.vm.unmapDeviceMemory(region), limiter(p.rateLimiter()));
         } catch (RuntimeException e) {
             file.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Linux (x86) onlines hotplugged memory in memory blocks of 128 MiB while the boot memory is
+     * under 64 GiB: a region starting on that boundary loses none of its first block.
+     */
+    static final long LINUX_MEMORY_BLOCK = 128L << 20;
+
+    /**
+     * The hotpluggable range: host memory reserved (nothing committed), guest-physical space
+     * above RAM and device memory with one KVM slot per slot_size_mib (all absent until the guest
+     * plugs a block in them), and guest-memory accesses to it checked against the plugged blocks.
+     */
+    private static VirtioMem memoryHotplug(KvmMicroVm.Machine m, MemoryHotplugConfig c) {
+        long mib = 1L << 20;
+        long size = c.totalSizeMib() * mib;
+        long block = c.blockSizeMib() * mib;
+        long slot = c.slotSizeMib() * mib;
+        HotplugRam ram = HotplugRam.reserve(size);
+        try {
+            dev.ember.vm.Vm.HotplugMemory range = m.vm.reserveHotplugMemory(ram.hostAddress(), size, slot,
+                    Math.max(LINUX_MEMORY_BLOCK, block));
+            VirtioMem device = new VirtioMem(range.guestBase(), ram, block, slot, new VirtioMem.Slots() {
+                @Override public void map(int i) { range.map(i); }
+                @Override public void unmap(int i) { range.unmap(i); }
+            });
+            m.vm.memory().attachHotplug(new dev.ember.memory.GuestRegion(range.guestBase(), size, ram.hostAddress()), device::plugged);
+            return device;
+        } catch (RuntimeException e) {
+            ram.close();
             throw e;
         }
     }
@@ -231,6 +277,33 @@ final class VirtioDevices implements AutoCloseable {
     /** The balloon's host-side operations (PATCH /balloon, statistics, hinting); refuses them all without one. */
     BalloonControl balloon() {
         return new BalloonControl(balloon);
+    }
+
+    /**
+     * Reads the plugged blocks of the hotpluggable range from a snapshot's memory file, where the
+     * range follows {@code ramBytes} of RAM. After {@link #restoreState}, before the vCPUs run.
+     */
+    void loadHotplugMemory(Path memoryFile, long ramBytes) throws VmmException {
+        if (memoryHotplug == null) {
+            return;
+        }
+        int fd = dev.ember.sys.Native.LIBC.open(memoryFile.toString(), dev.ember.sys.LibC.O_RDONLY | dev.ember.sys.LibC.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new VmmException("snapshot memory file " + memoryFile + " cannot be opened: "
+                    + dev.ember.sys.Native.LIBC.strerror(dev.ember.sys.Native.errno()));
+        }
+        try {
+            memoryHotplug.loadPlugged(fd, ramBytes);
+        } catch (VirtioMemException e) {
+            throw new VmmException("snapshot memory file " + memoryFile + ": " + e.getMessage());
+        } finally {
+            dev.ember.sys.Native.LIBC.close(fd);
+        }
+    }
+
+    /** The virtio-mem device's host-side operations (PATCH/GET /hotplug/memory); refuses them all without one. */
+    MemoryHotplugControl memoryHotplug() {
+        return new MemoryHotplugControl(memoryHotplug);
     }
 
     /**

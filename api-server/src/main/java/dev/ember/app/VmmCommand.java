@@ -15,6 +15,8 @@ import dev.ember.config.InstanceActionInfo;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.MachineConfigUpdate;
+import dev.ember.config.MemoryHotplugConfig;
+import dev.ember.config.MemoryHotplugSizeUpdate;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.MmdsConfig;
 import dev.ember.config.NetworkInterfaceConfig;
@@ -90,6 +92,9 @@ public sealed interface VmmCommand {
         R patchPmem(PatchPmem c) throws ConfigException, VmmException;
         R putVsock(PutVsock c) throws ConfigException, VmmException;
         R putEntropy(PutEntropy c) throws ConfigException, VmmException;
+        R putMemoryHotplug(PutMemoryHotplug c) throws ConfigException, VmmException;
+        R patchMemoryHotplug(PatchMemoryHotplug c) throws ConfigException, VmmException;
+        R getMemoryHotplug(GetMemoryHotplug c) throws ConfigException, VmmException;
         R putSerial(PutSerial c) throws ConfigException, VmmException;
         R putLogger(PutLogger c) throws ConfigException, VmmException;
         R putMetrics(PutMetrics c) throws ConfigException, VmmException;
@@ -248,6 +253,30 @@ public sealed interface VmmCommand {
     record PutEntropy(EntropyConfig config) implements VmmCommand {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putEntropy(this);
+        }
+    }
+
+    /** The virtio-mem device's region (Firecracker's SetMemoryHotplugDevice). */
+    @When(Phase.PRE_BOOT)
+    record PutMemoryHotplug(MemoryHotplugConfig config) implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.putMemoryHotplug(this);
+        }
+    }
+
+    /** A new requested size for the guest to plug (UpdateMemoryHotplugSize). */
+    @When(Phase.POST_BOOT)
+    record PatchMemoryHotplug(MemoryHotplugSizeUpdate update) implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.patchMemoryHotplug(this);
+        }
+    }
+
+    /** Sizes and progress (GetMemoryHotplugStatus): post-boot only, as Firecracker. */
+    @When(Phase.POST_BOOT)
+    record GetMemoryHotplug() implements VmmCommand {
+        public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
+            return h.getMemoryHotplug(this);
         }
     }
 

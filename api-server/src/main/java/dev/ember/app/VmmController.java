@@ -366,6 +366,37 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     }
 
     @Override
+    public VmmResult putMemoryHotplug(VmmCommand.PutMemoryHotplug c) throws ConfigException {
+        resources.setMemoryHotplug(c.config());
+        return VmmResult.DONE;
+    }
+
+    @Override
+    public VmmResult patchMemoryHotplug(VmmCommand.PatchMemoryHotplug c) throws ConfigException, VmmException {
+        if (c.update() == null) {
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "missing required field requested_size_mib");
+        }
+        c.update().validate();
+        if (resources.memoryHotplug() == null) {
+            throw new VmmException("Memory hotplug update error: " + NO_MEMORY_HOTPLUG);
+        }
+        vmm.updateMemoryHotplug(c.update().requestedSizeMib());
+        return VmmResult.DONE;
+    }
+
+    @Override
+    public VmmResult getMemoryHotplug(VmmCommand.GetMemoryHotplug c) throws VmmException {
+        if (resources.memoryHotplug() == null) {
+            throw new VmmException("Internal VMM error: " + NO_MEMORY_HOTPLUG);
+        }
+        return body(vmm.memoryHotplugStatus());
+    }
+
+    /** Firecracker's FindDeviceError text, and the fix. */
+    private static final String NO_MEMORY_HOTPLUG = "Failed perform action on device: Device not found"
+            + " (configure memory hotplug with PUT /hotplug/memory before boot)";
+
+    @Override
     public VmmResult putSerial(VmmCommand.PutSerial c) throws ConfigException {
         resources.setSerial(c.config());
         return VmmResult.DONE;

@@ -25,6 +25,7 @@ public record VmConfigFile(
         @JsonProperty("vsock") VsockConfig vsock,
         @JsonProperty("balloon") BalloonConfig balloon,
         @JsonProperty("entropy") EntropyConfig entropy,
+        @JsonProperty("memory-hotplug") MemoryHotplugConfig memoryHotplug,
         @JsonProperty("logger") LoggerConfig logger,
         @JsonProperty("metrics") MetricsConfig metrics,
         @JsonProperty("mmds-config") MmdsConfig mmdsConfig,
@@ -32,10 +33,11 @@ public record VmConfigFile(
 
     /** Top-level keys in the order they are applied (dependencies first). */
     public static final List<String> SECTIONS = List.of("logger", "metrics", "boot-source", "machine-config",
-            "cpu-config", "drives", "network-interfaces", "pmem", "vsock", "balloon", "entropy", "mmds-config", "serial");
+            "cpu-config", "drives", "network-interfaces", "pmem", "vsock", "balloon", "entropy", "memory-hotplug", "mmds-config",
+            "serial");
 
-    /** Firecracker sections Ember does not model at all. */
-    static final List<String> FIRECRACKER_ONLY = List.of("memory-hotplug");
+    /** Firecracker sections Ember does not model at all (accepted only when null or empty). */
+    static final List<String> FIRECRACKER_ONLY = List.of();
 
     /**
      * Where a configuration file's sections go, one method per section entry, in
@@ -54,6 +56,7 @@ public record VmConfigFile(
         void setVsock(VsockConfig config) throws ConfigException;
         void setBalloon(BalloonConfig config) throws ConfigException;
         void setEntropy(EntropyConfig config) throws ConfigException;
+        void setMemoryHotplug(MemoryHotplugConfig config) throws ConfigException;
         void setMmdsConfig(MmdsConfig config) throws ConfigException;
         void setSerial(SerialConfig config) throws ConfigException;
     }
@@ -146,6 +149,7 @@ public record VmConfigFile(
             case "vsock" -> to.setVsock(StrictJson.convert(node, VsockConfig.class, section));
             case "balloon" -> to.setBalloon(StrictJson.convert(node, BalloonConfig.class, section));
             case "entropy" -> to.setEntropy(StrictJson.convert(node, EntropyConfig.class, section));
+            case "memory-hotplug" -> to.setMemoryHotplug(StrictJson.convert(node, MemoryHotplugConfig.class, section));
             case "mmds-config" -> to.setMmdsConfig(StrictJson.convert(node, MmdsConfig.class, section));
             case "serial" -> to.setSerial(StrictJson.convert(node, SerialConfig.class, section));
             default -> throw new IllegalStateException("section list and switch disagree on " + section);

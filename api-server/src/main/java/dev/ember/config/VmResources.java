@@ -30,6 +30,7 @@ public final class VmResources implements VmConfigFile.Sections {
     private VsockConfig vsock;
     private BalloonConfig balloon;
     private EntropyConfig entropy;
+    private MemoryHotplugConfig memoryHotplug;
     private LoggerConfig logger;
     private MetricsConfig metrics;
     private MmdsConfig mmdsConfig;
@@ -372,6 +373,18 @@ public final class VmResources implements VmConfigFile.Sections {
         bootConfigured = true;
     }
 
+    public synchronized MemoryHotplugConfig memoryHotplug() {
+        return memoryHotplug;
+    }
+
+    /** PUT /hotplug/memory (pre-boot): the virtio-mem device's region, replacing any earlier one. */
+    public synchronized void setMemoryHotplug(MemoryHotplugConfig config) throws ConfigException {
+        Check.required(config, "memory-hotplug");
+        config.validate();
+        memoryHotplug = config;
+        bootConfigured = true;
+    }
+
     public synchronized SerialConfig serial() {
         return serial;
     }
@@ -568,13 +581,13 @@ public final class VmResources implements VmConfigFile.Sections {
     public synchronized VmConfigFile export() {
         return new VmConfigFile(bootSource, machineConfig,
                 cpuConfig == null ? null : StrictJson.MAPPER.valueToTree(cpuConfig),
-                List.copyOf(drives), List.copyOf(networkInterfaces.values()), List.copyOf(pmem), vsock, balloon, entropy, logger,
+                List.copyOf(drives), List.copyOf(networkInterfaces.values()), List.copyOf(pmem), vsock, balloon, entropy, memoryHotplug, logger,
                 metrics, mmdsConfig, serial);
     }
 
     /** Firecracker's GET /vm/config sections, each present: null (or []) when not configured. */
     private static final List<String> API_SECTIONS = List.of("balloon", "drives", "boot-source", "cpu-config", "logger",
-            "machine-config", "metrics", "mmds-config", "network-interfaces", "pmem", "vsock", "entropy");
+            "machine-config", "metrics", "mmds-config", "network-interfaces", "pmem", "vsock", "entropy", "memory-hotplug");
 
     /**
      * GET /vm/config as Firecracker answers it: every section present, null when not configured;

@@ -123,6 +123,16 @@ public final class FakeVmm implements MicroVm {
         return new dev.ember.config.BalloonHintingStatus(2, 2L);
     }
 
+    @Override
+    public void updateMemoryHotplug(long requestedSizeMib) {
+        calls.add("hotplug " + requestedSizeMib);
+    }
+
+    @Override
+    public dev.ember.config.MemoryHotplugStatus memoryHotplugStatus() {
+        return new dev.ember.config.MemoryHotplugStatus(1024, 2, 128, 256, 512);
+    }
+
     public void end(int code) {
         exitCode = code;
         exited.countDown();

@@ -105,15 +105,22 @@ class ConfigFileTest {
     void unknownSectionNamesItAndTheAcceptedOnes() throws Exception {
         String msg = error("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"}, \"machine_config\": {}}");
         assertTrue(msg.contains("unknown section \"machine_config\"; accepted sections: balloon, boot-source, cpu-config, drives,"
-                + " entropy, logger, machine-config, metrics, mmds-config, network-interfaces, pmem, serial, vsock"), msg);
+                + " entropy, logger, machine-config, memory-hotplug, metrics, mmds-config, network-interfaces, pmem, serial, vsock"), msg);
         assertTrue(msg.startsWith("config file " + dir.resolve("vm.json") + ": "), msg);
     }
 
+    /** Firecracker's memory-hotplug section: the virtio-mem region, its defaults and rules as PUT /hotplug/memory. */
     @Test
-    void firecrackerOnlySectionIsRejectedClearly() throws Exception {
-        String hotplug = error("{\"memory-hotplug\": {\"total_size_mib\": 1024}}");
-        assertTrue(hotplug.contains("section \"memory-hotplug\" is a Firecracker feature Ember does not support yet; remove it (null is accepted)"),
-                hotplug);
+    void memoryHotplugSectionConfiguresTheRegion() throws Exception {
+        VmResources vm = VmResources.fromConfigFile(file("{\"boot-source\": {\"kernel_image_path\": \"KERNEL\"},"
+                + " \"memory-hotplug\": {\"total_size_mib\": 1024}}"));
+        assertEquals(new MemoryHotplugConfig(1024L, 2L, 128L), vm.memoryHotplug());
+        assertTrue(vm.unsupportedDevices().isEmpty(), vm.unsupportedDevices().toString());
+        String small = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"block_size_mib\": 1}}");
+        assertTrue(small.contains("Memory hotplug config error: Block size must not be lower than 2 MiB (block_size_mib is 1)"), small);
+        String unknown = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"size\": 5}}");
+        assertTrue(unknown.contains("unknown field \"size\" in memory-hotplug; accepted fields: block_size_mib, slot_size_mib, total_size_mib"),
+                unknown);
     }
 
     /** Firecracker's pmem section: the devices in file order, each checked as PUT /pmem checks it. */

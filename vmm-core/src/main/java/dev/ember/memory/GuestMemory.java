@@ -23,8 +23,16 @@ public final class GuestMemory implements AutoCloseable {
     public static final long MMIO_GAP_START = 0xD000_0000L;
     public static final long MMIO_GAP_END = 0x1_0000_0000L;
 
+    /** Guest RAM: the KVM slots, memory files and dirty bitmaps are these. */
     private final GuestRegion[] regions;
-    private final Pointer[] views;
+    /**
+     * What accesses are looked up in: RAM's regions, then the hotpluggable range once attached
+     * ({@link #attachHotplug}); written once, before any device or vCPU runs.
+     */
+    private volatile GuestRegion[] lookup;
+    private volatile Pointer[] views;
+    /** Which bytes of the hotpluggable range are plugged; null without one. */
+    private volatile HotplugAccess hotplugAccess;
     private final long totalSize;
     /** Mapped from a snapshot's memory file (MAP_PRIVATE): discarded pages must not fall back to it. */
     private final boolean fileBacked;
@@ -34,14 +42,47 @@ public final class GuestMemory implements AutoCloseable {
 
     private GuestMemory(GuestRegion[] regions, boolean fileBacked) {
         this.regions = regions;
+        this.lookup = regions;
         this.fileBacked = fileBacked;
-        this.views = new Pointer[regions.length];
+        Pointer[] v = new Pointer[regions.length];
         long total = 0;
         for (int i = 0; i < regions.length; i++) {
-            views[i] = Native.RUNTIME.getMemoryManager().newPointer(regions[i].hostAddress(), regions[i].size());
+            v[i] = view(regions[i]);
             total += regions[i].size();
         }
+        this.views = v;
         this.totalSize = total;
+    }
+
+    private static Pointer view(GuestRegion r) {
+        return Native.RUNTIME.getMemoryManager().newPointer(r.hostAddress(), r.size());
+    }
+
+    /** Which parts of the hotpluggable range the guest has plugged: the only parts devices may touch. */
+    @FunctionalInterface
+    public interface HotplugAccess {
+        /** Whether every byte of {@code [offset, offset+len)} of the range is plugged. Allocation-free, any thread. */
+        boolean plugged(long offset, long len);
+    }
+
+    /**
+     * Makes the hotpluggable range (virtio-mem) reachable through this memory's accessors, for
+     * the parts {@code access} says are plugged: the guest may place virtqueues and buffers in
+     * plugged memory, and an access to unplugged memory fails as one outside RAM does. The range
+     * is not RAM: {@link #regions()}, {@link #size()}, memory files and dirty tracking leave it
+     * out. Once, before any device or vCPU runs.
+     */
+    public synchronized void attachHotplug(GuestRegion range, HotplugAccess access) {
+        if (hotplugAccess != null) {
+            throw new IllegalStateException("a hotpluggable range is already attached");
+        }
+        GuestRegion[] l = java.util.Arrays.copyOf(regions, regions.length + 1);
+        l[regions.length] = range;
+        Pointer[] v = java.util.Arrays.copyOf(views, regions.length + 1);
+        v[regions.length] = view(range);
+        hotplugAccess = access;
+        views = v;
+        lookup = l;
     }
 
     /**
@@ -195,7 +236,7 @@ public final class GuestMemory implements AutoCloseable {
             throw outOfRange(gpa, len);
         }
         markDirty(i, gpa, len);
-        return regions[i].hostAddress() + (gpa - regions[i].guestBase());
+        return lookup[i].hostAddress() + (gpa - lookup[i].guestBase());
     }
 
     /**
@@ -217,8 +258,8 @@ public final class GuestMemory implements AutoCloseable {
             return false;
         }
         markDirty(i, gpa, len);
-        long host = regions[i].hostAddress() + (gpa - regions[i].guestBase());
-        if (fileBacked) {
+        long host = lookup[i].hostAddress() + (gpa - lookup[i].guestBase());
+        if (fileBacked && i < regions.length) {
             return Native.mmap(host, len, LibC.PROT_READ | LibC.PROT_WRITE,
                     LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED, -1, 0) == host;
         }
@@ -249,8 +290,8 @@ public final class GuestMemory implements AutoCloseable {
     /** Allocation-free: one CAS per page word, skipped when the bit is already set. */
     private void markDirty(int region, long gpa, long len) {
         AtomicLongArray[] maps = vmmDirty;
-        if (maps == null || len <= 0) {
-            return;
+        if (maps == null || len <= 0 || region >= maps.length) {
+            return; // not tracked, or the hotpluggable range (not in the memory file)
         }
         AtomicLongArray map = maps[region];
         long first = (gpa - regions[region].guestBase()) / PAGE;
@@ -304,9 +345,10 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     private int regionIndex(long gpa, long len) {
-        for (int i = 0; i < regions.length; i++) {
-            if (regions[i].contains(gpa, len)) {
-                return i;
+        GuestRegion[] l = lookup;
+        for (int i = 0; i < l.length; i++) {
+            if (l[i].contains(gpa, len)) {
+                return i < regions.length || hotplugAccess.plugged(gpa - l[i].guestBase(), len) ? i : -1;
             }
         }
         return -1;
@@ -326,63 +368,63 @@ public final class GuestMemory implements AutoCloseable {
 
     public byte getByte(long gpa) {
         int i = indexOrThrow(gpa, 1);
-        return views[i].getByte(gpa - regions[i].guestBase());
+        return views[i].getByte(gpa - lookup[i].guestBase());
     }
 
     public short getShort(long gpa) {
         int i = indexOrThrow(gpa, 2);
-        return views[i].getShort(gpa - regions[i].guestBase());
+        return views[i].getShort(gpa - lookup[i].guestBase());
     }
 
     public int getInt(long gpa) {
         int i = indexOrThrow(gpa, 4);
-        return views[i].getInt(gpa - regions[i].guestBase());
+        return views[i].getInt(gpa - lookup[i].guestBase());
     }
 
     public long getLong(long gpa) {
         int i = indexOrThrow(gpa, 8);
-        return views[i].getLongLong(gpa - regions[i].guestBase());
+        return views[i].getLongLong(gpa - lookup[i].guestBase());
     }
 
     public void putByte(long gpa, byte v) {
         int i = indexOrThrow(gpa, 1);
         markDirty(i, gpa, 1);
-        views[i].putByte(gpa - regions[i].guestBase(), v);
+        views[i].putByte(gpa - lookup[i].guestBase(), v);
     }
 
     public void putShort(long gpa, short v) {
         int i = indexOrThrow(gpa, 2);
         markDirty(i, gpa, 2);
-        views[i].putShort(gpa - regions[i].guestBase(), v);
+        views[i].putShort(gpa - lookup[i].guestBase(), v);
     }
 
     public void putInt(long gpa, int v) {
         int i = indexOrThrow(gpa, 4);
         markDirty(i, gpa, 4);
-        views[i].putInt(gpa - regions[i].guestBase(), v);
+        views[i].putInt(gpa - lookup[i].guestBase(), v);
     }
 
     public void putLong(long gpa, long v) {
         int i = indexOrThrow(gpa, 8);
         markDirty(i, gpa, 8);
-        views[i].putLongLong(gpa - regions[i].guestBase(), v);
+        views[i].putLongLong(gpa - lookup[i].guestBase(), v);
     }
 
     public void read(long gpa, byte[] dst, int off, int len) {
         int i = indexOrThrow(gpa, len);
-        views[i].get(gpa - regions[i].guestBase(), dst, off, len);
+        views[i].get(gpa - lookup[i].guestBase(), dst, off, len);
     }
 
     public void write(long gpa, byte[] src, int off, int len) {
         int i = indexOrThrow(gpa, len);
         markDirty(i, gpa, len);
-        views[i].put(gpa - regions[i].guestBase(), src, off, len);
+        views[i].put(gpa - lookup[i].guestBase(), src, off, len);
     }
 
     public void fill(long gpa, long len, byte value) {
         int i = indexOrThrow(gpa, len);
         markDirty(i, gpa, len);
-        views[i].setMemory(gpa - regions[i].guestBase(), len, value);
+        views[i].setMemory(gpa - lookup[i].guestBase(), len, value);
     }
 
     /** pread from {@code fd} straight into guest memory; returns bytes read (short at EOF). */
@@ -408,7 +450,10 @@ public final class GuestMemory implements AutoCloseable {
     /** pwrite from guest memory straight to {@code fd}. */
     public void writeToFile(int fd, long fileOffset, long gpa, long len) {
         int i = indexOrThrow(gpa, len); // a read of guest memory: not marked dirty
-        long host = regions[i].hostAddress() + (gpa - regions[i].guestBase());
+        pwriteAll(fd, fileOffset, lookup[i].hostAddress() + (gpa - lookup[i].guestBase()), len);
+    }
+
+    private static void pwriteAll(int fd, long fileOffset, long host, long len) {
         long done = 0;
         while (done < len) {
             long n = Native.LIBC.pwrite64(fd, host + done, len - done, fileOffset + done);
@@ -423,18 +468,29 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
+     * Bytes of the memory file {@link #dumpTo} writes: RAM, then the hotpluggable range when
+     * one is attached (whose unplugged blocks are holes: the host gave their pages back).
+     */
+    public long fileSize() {
+        GuestRegion[] l = lookup;
+        return l.length > regions.length ? totalSize + l[regions.length].size() : totalSize;
+    }
+
+    /**
      * Writes all guest RAM to {@code fd} from offset 0, region after region (the MMIO gap is not
-     * in the file), with pwrite straight from the mapping; zero pages become holes. The file
-     * format {@link #mapFile} reads.
+     * in the file), then the hotpluggable range if one is attached, with pwrite straight from the
+     * mapping; zero pages become holes. {@link #mapFile} reads the RAM part back.
      */
     public void dumpTo(int fd) {
-        if (Native.LIBC.ftruncate(fd, totalSize) < 0) {
-            throw new NativeException("ftruncate memory file to " + totalSize + " bytes", Native.errno());
+        long size = fileSize();
+        if (Native.LIBC.ftruncate(fd, size) < 0) {
+            throw new NativeException("ftruncate memory file to " + size + " bytes", Native.errno());
         }
+        GuestRegion[] l = lookup;
         long fileOffset = 0;
-        for (int i = 0; i < regions.length; i++) {
-            dumpRegion(fd, fileOffset, i);
-            fileOffset += regions[i].size();
+        for (GuestRegion r : l) {
+            dumpRegion(fd, fileOffset, r);
+            fileOffset += r.size();
         }
     }
 
@@ -443,13 +499,12 @@ public final class GuestMemory implements AutoCloseable {
     private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect((int) PAGE);
 
     /**
-     * Writes the non-zero pages of region {@code i}, coalesced into runs; all-zero pages stay
-     * holes in the (already full-length) file, which read back as zeros. A guest that touched
-     * little of its RAM gives a small, sparse file. Reading a page the guest never touched maps
-     * the kernel's shared zero page; nothing is allocated.
+     * Writes the non-zero pages of {@code r}, coalesced into runs; all-zero pages stay holes in
+     * the (already full-length) file, which read back as zeros. A guest that touched little of
+     * its RAM gives a small, sparse file. Reading a page the guest never touched maps the
+     * kernel's shared zero page; nothing is allocated.
      */
-    private void dumpRegion(int fd, long fileOffset, int i) {
-        GuestRegion r = regions[i];
+    private static void dumpRegion(int fd, long fileOffset, GuestRegion r) {
         long runStart = -1;
         for (long chunk = 0; chunk < r.size(); chunk += SCAN_CHUNK) {
             int len = (int) Math.min(SCAN_CHUNK, r.size() - chunk);
@@ -461,13 +516,13 @@ public final class GuestMemory implements AutoCloseable {
                 if (!zero && runStart < 0) {
                     runStart = off;
                 } else if (zero && runStart >= 0) {
-                    writeToFile(fd, fileOffset + runStart, r.guestBase() + runStart, off - runStart);
+                    pwriteAll(fd, fileOffset + runStart, r.hostAddress() + runStart, off - runStart);
                     runStart = -1;
                 }
             }
         }
         if (runStart >= 0) {
-            writeToFile(fd, fileOffset + runStart, r.guestBase() + runStart, r.size() - runStart);
+            pwriteAll(fd, fileOffset + runStart, r.hostAddress() + runStart, r.size() - runStart);
         }
     }
 

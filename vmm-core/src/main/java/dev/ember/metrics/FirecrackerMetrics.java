@@ -143,16 +143,14 @@ public final class FirecrackerMetrics {
     public static final GroupSchema INTERRUPTS = group("interrupts")
             .counters("triggers", "config_updates");
 
-    public static final GroupSchema MEMORY_HOTPLUG = group("memory_hotplug")
-            .counters("activate_fails", "queue_event_fails", "queue_event_count")
-            .latencies("plug_agg")
-            .counters("plug_count", "plug_bytes", "plug_fails")
-            .latencies("unplug_agg")
-            .counters("unplug_count", "unplug_bytes", "unplug_fails", "unplug_discard_fails")
-            .latencies("unplug_all_agg")
-            .counters("unplug_all_count", "unplug_all_fails")
-            .latencies("state_agg")
-            .counters("state_count", "state_fails");
+    /** The virtio-mem device's counters (one device: {@code memory_hotplug} only). */
+    public enum MemoryHotplug {
+        ACTIVATE_FAILS, QUEUE_EVENT_FAILS, QUEUE_EVENT_COUNT, PLUG_AGG, PLUG_COUNT, PLUG_BYTES, PLUG_FAILS, UNPLUG_AGG,
+        UNPLUG_COUNT, UNPLUG_BYTES, UNPLUG_FAILS, UNPLUG_DISCARD_FAILS, UNPLUG_ALL_AGG, UNPLUG_ALL_COUNT, UNPLUG_ALL_FAILS,
+        STATE_AGG, STATE_COUNT, STATE_FAILS
+    }
+
+    public static final GroupSchema MEMORY_HOTPLUG = GroupSchema.of("memory_hotplug", MemoryHotplug.class);
 
     /** Every group of the line (per-device kinds as their aggregate). */
     public static final List<GroupSchema> ALL = List.of(API_SERVER, BALLOON, BLOCK, DEPRECATED_API, GET_API_REQUESTS, I8042,

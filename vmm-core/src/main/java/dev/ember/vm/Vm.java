@@ -68,6 +68,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** Device memory slots (after RAM's) and where the next one goes; guarded by this. */
     private final List<DeviceMemory> deviceMemory = new ArrayList<>();
     private long nextDeviceMemory;
+    /** The next free KVM slot number (RAM's come first); guarded by this. */
+    private int nextSlot;
 
     private final Object lock = new Object();
     /** PVM delivers irqfd interrupts late unless the vCPU is kicked (see IrqfdInterruptLine). */
@@ -101,6 +103,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         this.xsave = xsave;
         this.kickOnInterrupt = Kvm.hostIsPvm();
         this.nextDeviceMemory = Math.max(memory.end(), GuestMemory.MMIO_GAP_END);
+        this.nextSlot = memory.regions().size();
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
@@ -279,15 +282,12 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             throw new VmConfigurationException("host KVM lacks KVM_CAP_READONLY_MEM, which read-only device memory needs;"
                     + " map it read-write or use a newer host kernel");
         }
-        int slot = memory.regions().size() + deviceMemory.size();
-        int maxSlots = kvm.checkExtension(KvmCap.NR_MEMSLOTS);
-        if (maxSlots > 0 && slot >= maxSlots) {
-            throw new VmConfigurationException("host KVM allows " + maxSlots + " memory slots and all are in use; configure fewer devices");
-        }
+        int slot = reserveSlots(1);
         long guestBase = (nextDeviceMemory + alignment - 1) & -alignment;
         vmFd.setUserMemoryRegion(slot, readOnly ? KvmUserspaceMemoryRegion.MEM_READONLY : 0, guestBase, size, hostAddress);
         DeviceMemory region = new DeviceMemory(slot, guestBase, size, readOnly);
         deviceMemory.add(region);
+        nextSlot++;
         nextDeviceMemory = guestBase + size;
         LOG.log(Level.INFO, String.format("device memory: slot %d at guest 0x%x, %d KiB%s", slot, guestBase, size >> 10,
                 readOnly ? ", read-only" : ""));
@@ -304,6 +304,95 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         }
         vmFd.setUserMemoryRegion(region.slot(), 0, region.guestBase(), 0, 0);
         region.removed = true;
+    }
+
+    /** The first of {@code count} free slot numbers (not yet taken), or a refusal when KVM has too few. */
+    private int reserveSlots(int count) {
+        int maxSlots = kvm.checkExtension(KvmCap.NR_MEMSLOTS);
+        if (maxSlots > 0 && (long) nextSlot + count > maxSlots) {
+            throw new VmConfigurationException("host KVM allows " + maxSlots + " memory slots and " + nextSlot + " are in use, "
+                    + count + " more are needed; configure fewer devices or larger memory-hotplug slots");
+        }
+        return nextSlot;
+    }
+
+    /**
+     * Hotpluggable memory (virtio-mem): host memory {@code [hostAddress, +size)} gets a range of
+     * guest-physical space above RAM and device memory, at the next multiple of {@code alignment},
+     * split into {@code size / slotSize} KVM slots that are all absent until
+     * {@link HotplugMemory#map} puts one in. Placed once, like device memory, so the same calls in
+     * the same order give the same address.
+     *
+     * @throws VmConfigurationException KVM has fewer free slots than the range needs
+     */
+    public synchronized HotplugMemory reserveHotplugMemory(long hostAddress, long size, long slotSize, long alignment) {
+        if (size <= 0 || slotSize <= 0 || size % slotSize != 0 || (slotSize & 0xFFF) != 0 || (hostAddress & 0xFFF) != 0
+                || alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException(String.format("hotplug memory of 0x%x bytes in slots of 0x%x at host 0x%x aligned to 0x%x",
+                    size, slotSize, hostAddress, alignment));
+        }
+        int slots = Math.toIntExact(size / slotSize);
+        int first = reserveSlots(slots);
+        long guestBase = (nextDeviceMemory + alignment - 1) & -alignment;
+        nextSlot += slots;
+        nextDeviceMemory = guestBase + size;
+        LOG.log(Level.INFO, String.format("hotplug memory: slots %d..%d at guest 0x%x, %d MiB", first, first + slots - 1, guestBase,
+                size >> 20));
+        return new HotplugMemory(first, guestBase, slotSize, hostAddress, slots);
+    }
+
+    /**
+     * A hotpluggable range's KVM slots: each is in the guest's physical memory only between
+     * {@link #map} and {@link #unmap} (an access outside them exits to the MMIO bus, where nothing
+     * answers). Any thread; KVM takes slot changes while vCPUs run.
+     */
+    public final class HotplugMemory {
+        private final int firstSlot;
+        private final long guestBase;
+        private final long slotSize;
+        private final long hostAddress;
+        private final boolean[] mapped;
+
+        HotplugMemory(int firstSlot, long guestBase, long slotSize, long hostAddress, int slots) {
+            this.firstSlot = firstSlot;
+            this.guestBase = guestBase;
+            this.slotSize = slotSize;
+            this.hostAddress = hostAddress;
+            this.mapped = new boolean[slots];
+        }
+
+        public long guestBase() { return guestBase; }
+        public long slotSize() { return slotSize; }
+        public int slotCount() { return mapped.length; }
+        /** The KVM slot number of slot {@code i} of this range. */
+        public int kvmSlot(int i) { return firstSlot + i; }
+
+        public boolean isMapped(int i) {
+            synchronized (Vm.this) {
+                return mapped[i];
+            }
+        }
+
+        /** Puts slot {@code i} into the guest's memory (no-op when it is there). */
+        public void map(int i) {
+            set(i, true);
+        }
+
+        /** Takes slot {@code i} out of the guest's memory (no-op when it is out, or the VM is closed). */
+        public void unmap(int i) {
+            set(i, false);
+        }
+
+        private void set(int i, boolean present) {
+            synchronized (Vm.this) {
+                if (mapped[i] == present || closed.get()) {
+                    return;
+                }
+                long offset = i * slotSize;
+                vmFd.setUserMemoryRegion(firstSlot + i, 0, guestBase + offset, present ? slotSize : 0, present ? hostAddress + offset : 0);
+                mapped[i] = present;
+            }
+        }
     }
 
     /** One device memory slot: where the guest sees it. */

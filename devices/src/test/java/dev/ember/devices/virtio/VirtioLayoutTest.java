@@ -43,6 +43,71 @@ class VirtioLayoutTest {
     }
 
     @Test
+    void memConfigRequestAndResponseMatchLinuxHeaders() throws Exception {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("config", "sizeof(struct virtio_mem_config)");
+        e.put("block_size", "offsetof(struct virtio_mem_config, block_size)");
+        e.put("node_id", "offsetof(struct virtio_mem_config, node_id)");
+        e.put("addr", "offsetof(struct virtio_mem_config, addr)");
+        e.put("region_size", "offsetof(struct virtio_mem_config, region_size)");
+        e.put("usable", "offsetof(struct virtio_mem_config, usable_region_size)");
+        e.put("plugged", "offsetof(struct virtio_mem_config, plugged_size)");
+        e.put("requested", "offsetof(struct virtio_mem_config, requested_size)");
+        e.put("req", "sizeof(struct virtio_mem_req)");
+        e.put("req_type", "offsetof(struct virtio_mem_req, type)");
+        e.put("req_addr", "offsetof(struct virtio_mem_req, u.plug.addr)");
+        e.put("req_nb", "offsetof(struct virtio_mem_req, u.plug.nb_blocks)");
+        e.put("unplug_addr", "offsetof(struct virtio_mem_req, u.unplug.addr)");
+        e.put("state_nb", "offsetof(struct virtio_mem_req, u.state.nb_blocks)");
+        e.put("resp", "sizeof(struct virtio_mem_resp)");
+        e.put("resp_state", "offsetof(struct virtio_mem_resp, u.state.state)");
+        e.put("PLUG", "VIRTIO_MEM_REQ_PLUG");
+        e.put("UNPLUG", "VIRTIO_MEM_REQ_UNPLUG");
+        e.put("UNPLUG_ALL", "VIRTIO_MEM_REQ_UNPLUG_ALL");
+        e.put("STATE", "VIRTIO_MEM_REQ_STATE");
+        e.put("ACK", "VIRTIO_MEM_RESP_ACK");
+        e.put("NACK", "VIRTIO_MEM_RESP_NACK");
+        e.put("BUSY", "VIRTIO_MEM_RESP_BUSY");
+        e.put("ERROR", "VIRTIO_MEM_RESP_ERROR");
+        e.put("S_PLUGGED", "VIRTIO_MEM_STATE_PLUGGED");
+        e.put("S_UNPLUGGED", "VIRTIO_MEM_STATE_UNPLUGGED");
+        e.put("S_MIXED", "VIRTIO_MEM_STATE_MIXED");
+        e.put("F_ACPI_PXM", "VIRTIO_MEM_F_ACPI_PXM");
+        e.put("F_UNPLUGGED_INACCESSIBLE", "VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE");
+        e.put("id", "VIRTIO_ID_MEM");
+        Map<String, Long> v = CProbe.evaluate(List.of("linux/virtio_mem.h"), e);
+        Class<?> c = dev.ember.devices.virtio.mem.VirtioMem.class;
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CONFIG_SIZE, v.get("config"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_BLOCK_SIZE, v.get("block_size"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_NODE_ID, v.get("node_id"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_ADDR, v.get("addr"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_REGION_SIZE, v.get("region_size"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_USABLE_REGION_SIZE, v.get("usable"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_PLUGGED_SIZE, v.get("plugged"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.CFG_REQUESTED_SIZE, v.get("requested"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.REQUEST_BYTES, v.get("req"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.REQ_TYPE, v.get("req_type"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.REQ_ADDR, v.get("req_addr"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.REQ_NB_BLOCKS, v.get("req_nb"));
+        assertEquals(v.get("req_addr"), v.get("unplug_addr"), "plug, unplug and state share one layout");
+        assertEquals(v.get("req_nb"), v.get("state_nb"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.RESPONSE_BYTES, v.get("resp"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.RESP_STATE, v.get("resp_state"));
+        for (String name : List.of("PLUG", "UNPLUG", "UNPLUG_ALL", "STATE")) {
+            assertEquals(v.get(name), c.getField("REQ_" + name).getLong(null), name);
+        }
+        for (String name : List.of("ACK", "NACK", "BUSY", "ERROR")) {
+            assertEquals(v.get(name), c.getField("RESP_" + name).getLong(null), name);
+        }
+        for (String name : List.of("PLUGGED", "UNPLUGGED", "MIXED")) {
+            assertEquals(v.get("S_" + name), c.getField("STATE_" + name).getLong(null), name);
+        }
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.F_ACPI_PXM, v.get("F_ACPI_PXM"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.F_UNPLUGGED_INACCESSIBLE, v.get("F_UNPLUGGED_INACCESSIBLE"));
+        assertEquals(dev.ember.devices.virtio.mem.VirtioMem.DEVICE_ID, v.get("id"));
+    }
+
+    @Test
     void virtioConstantsMatchLinuxHeaders() throws Exception {
         Map<String, String> e = new LinkedHashMap<>();
         e.put("cap", "offsetof(struct virtio_blk_config, capacity)");

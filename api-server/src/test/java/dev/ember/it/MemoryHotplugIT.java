@@ -1,0 +1,143 @@
+package dev.ember.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ember.api.UnixHttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * virtio-mem end to end through {@code bin/ember} on real KVM: the test guest's own driver
+ * follows PATCH /hotplug/memory, plugging blocks (and writing every page of them) or unplugging
+ * them; the VMM's anonymous RSS (/proc/PID/status) rises by what was plugged and falls when it
+ * is unplugged, a slot whose blocks are all unplugged leaves the guest's memory (a store there
+ * does not stick), GET /hotplug/memory follows the guest, and a snapshot carries the plugged
+ * blocks' bytes to a fresh process.
+ */
+@NeedsKvm
+class MemoryHotplugIT {
+    private static final Duration BOOT = Duration.ofSeconds(90);
+    private static final Duration STEP = Duration.ofSeconds(120);
+    private static final String READY = "EMBER-TEST: READY virtio-mem";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private EmberProcess start(String name, boolean boot) throws Exception {
+        EmberProcess vm = EmberProcess.start("--api-sock", dir.resolve(name + ".sock").toString(), "--id", "vmem-" + name);
+        if (boot) {
+            UnixHttpClient http = vm.api(dir.resolve(name + ".sock"));
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=virtio-mem\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}"), "machine-config");
+            expect(204, http.put("/hotplug/memory", "{\"total_size_mib\": 256, \"block_size_mib\": 2, \"slot_size_mib\": 128}"),
+                    "hotplug/memory");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            vm.awaitStdout(READY, BOOT);
+        }
+        return vm;
+    }
+
+    /** PATCHes the requested size, lets the guest follow it and waits for its report. */
+    private static void reach(EmberProcess vm, UnixHttpClient http, long mib) throws Exception {
+        expect(204, http.patch("/hotplug/memory", "{\"requested_size_mib\": " + mib + "}"), "PATCH " + mib);
+        vm.type("p");
+        vm.awaitStdout("virtio-mem: requested " + mib + " MiB, plugged " + mib + " MiB[^\n]*\n(virtio-mem: slot 1 \\w+\n)?"
+                + READY, STEP);
+    }
+
+    private static JsonNode status(UnixHttpClient http) throws Exception {
+        UnixHttpClient.Response r = http.get("/hotplug/memory");
+        expect(200, r, "GET /hotplug/memory");
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void theGuestPlugsAndUnplugsAsAskedAndTheHostGetsTheMemoryBack() throws Exception {
+        try (EmberProcess vm = start("a", true)) {
+            UnixHttpClient http = vm.api(dir.resolve("a.sock"));
+            String out = vm.stdout();
+            assertTrue(out.contains("virtio-mem: block 2 MiB, addr 0x100000000, region 256 MiB, usable 0 MiB, plugged 0 MiB,"
+                    + " requested 0 MiB\n"), "above RAM at 4 GiB, nothing plugged at boot\n" + vm.describe());
+            assertTrue(out.contains("virtio-mem: misaligned PLUG 3, STATE outside the usable region 3, type 9 3\n"),
+                    "bad requests are answered ERROR\n" + vm.describe());
+            JsonNode s = status(http);
+            assertEquals(256, s.get("total_size_mib").asLong());
+            assertEquals(0, s.get("plugged_size_mib").asLong());
+            long before = vm.rssAnonKib();
+
+            reach(vm, http, 256);
+            long plugged = vm.rssAnonKib();
+            s = status(http);
+            assertEquals(256, s.get("plugged_size_mib").asLong(), s.toString());
+            assertEquals(256, s.get("requested_size_mib").asLong(), s.toString());
+            assertTrue(plugged - before > 200 * 1024, "the guest wrote 256 MiB of plugged memory: RssAnon " + before + " -> "
+                    + plugged + " KiB\n" + vm.describe());
+
+            reach(vm, http, 64);
+            long unplugged = vm.rssAnonKib();
+            assertTrue(plugged - unplugged > 150 * 1024, "192 MiB unplugged went back to the host: RssAnon " + plugged + " -> "
+                    + unplugged + " KiB\n" + vm.describe());
+            assertTrue(vm.stdout().contains("virtio-mem: slot 1 absent\n"), "the emptied slot left the guest's memory\n"
+                    + vm.describe());
+            assertEquals(64, status(http).get("plugged_size_mib").asLong());
+            System.out.printf("MemoryHotplugIT: RssAnon %d KiB at boot, %d KiB with 256 MiB plugged, %d KiB after unplugging"
+                    + " 192 MiB%n", before, plugged, unplugged);
+
+            UnixHttpClient.Response odd = http.patch("/hotplug/memory", "{\"requested_size_mib\": 3}");
+            expect(400, odd, "an odd size");
+            assertTrue(odd.body().contains("Memory hotplug update error: Failed to create memory hotplug device: Size 3145728 is"
+                    + " invalid: it must be a multiple of block size and less than the total size"), odd.body());
+            expect(400, http.patch("/hotplug/memory", "{\"requested_size_mib\": 258}"), "more than the region");
+
+            vm.type("q");
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-mem: UNPLUG_ALL 0, plugged 0 MiB\n"), vm.describe());
+            assertTrue(vm.stdout().contains("EMBER-TEST: PASS virtio-mem"), vm.describe());
+        }
+    }
+
+    @Test
+    void aSnapshotCarriesThePluggedBlocksToAFreshProcess() throws Exception {
+        Path snap = dir.resolve("vmem.snap");
+        Path mem = dir.resolve("vmem.mem");
+        try (EmberProcess first = start("a", true)) {
+            UnixHttpClient http = first.api(dir.resolve("a.sock"));
+            reach(first, http, 160); // both slots: 128 MiB and 32 MiB of the second
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            expect(400, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem
+                    + "\", \"snapshot_type\": \"Diff\"}"), "a Diff snapshot");
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(BOOT);
+        }
+        assertEquals((64L + 256) << 20, java.nio.file.Files.size(mem), "RAM, then the hotpluggable range");
+        try (EmberProcess second = start("b", false)) {
+            UnixHttpClient http = second.api(dir.resolve("b.sock"));
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
+            JsonNode s = status(http);
+            assertEquals(160, s.get("plugged_size_mib").asLong(), s.toString());
+            assertEquals(160, s.get("requested_size_mib").asLong(), s.toString());
+            assertTrue(http.get("/vm/config").body().contains("\"memory-hotplug\":{\"total_size_mib\":256,\"block_size_mib\":2,"
+                    + "\"slot_size_mib\":128}"), http.get("/vm/config").body());
+            second.type("v");
+            second.awaitStdout("virtio-mem: verified 160 MiB\n" + READY, STEP);
+            reach(second, http, 0);
+            second.type("q");
+            assertEquals(0, second.awaitExit(BOOT), second.describe());
+            assertTrue(second.stdout().contains("EMBER-TEST: PASS virtio-mem"), second.describe());
+        }
+    }
+
+    private static void expect(int status, UnixHttpClient.Response r, String what) {
+        assertEquals(status, r.status(), what + ": " + r.body());
+    }
+}
