@@ -17,10 +17,7 @@ class BusTest {
     @Test
     void unhandledAccessesFromManyThreadsAreAllCounted() throws Exception {
         Bus bus = new Bus("pio");
-        bus.register(0x3f8, 8, new BusDevice() {
-            @Override public long read(long offset, int size) { return 0; }
-            @Override public void write(long offset, int size, long value) {}
-        });
+        bus.register(0x3f8, 8, new WritePort(v -> { }));
         int threads = 4;
         int perThread = 5_000_000;
         CountDownLatch ready = new CountDownLatch(threads);

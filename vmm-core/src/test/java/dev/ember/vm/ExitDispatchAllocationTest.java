@@ -77,7 +77,7 @@ class ExitDispatchAllocationTest {
             NullMmio mmio = new NullMmio();
             vm.pioBus().register(0x80, 1, port);
             vm.mmioBus().register(0x0200_0000L, 0x1000, mmio);
-            vm.pioBus().register(0xf4, 1, new VmGuestTest.ExitPort(vm));
+            vm.pioBus().register(0xf4, 1, VmGuestTest.exitPort(vm));
             vm.configureBoot(LongModeTestGuest.write(vm.memory(), code));
             vm.start();
             assertTrue(vm.awaitExit(Duration.ofSeconds(300)), "guest loop did not finish");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.arch.x86.BootEntry;
 import dev.ember.arch.x86.X86Boot;
 import dev.ember.bus.BusDevice;
+import dev.ember.bus.WritePort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,17 +70,7 @@ class TestGuestBootTest {
         try (Vm vm = Vm.create(new VmSpec(vcpus, 64L << 20, false))) {
             CapturingUart uart = new CapturingUart();
             vm.pioBus().register(0x3f8, 8, uart);
-            vm.pioBus().register(0xf4, 1, new BusDevice() {
-                @Override
-                public long read(long offset, int size) {
-                    return 0;
-                }
-
-                @Override
-                public void write(long offset, int size, long value) {
-                    vm.requestExit((int) (value & 0xFF), "test guest result port");
-                }
-            });
+            vm.pioBus().register(0xf4, 1, new WritePort(v -> vm.requestExit((int) (v & 0xFF), "test guest result port")));
             BootEntry entry = X86Boot.load(vm.memory(), image, null, "console=ttyS0 ember.test=" + scenario, vcpus);
             vm.configureBoot(entry);
             vm.start();

@@ -4,7 +4,7 @@ import static dev.ember.vm.LongModeTestGuest.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ember.bus.BusDevice;
+import dev.ember.bus.WritePort;
 import dev.ember.kvm.KvmRegs;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -83,17 +83,7 @@ class VmExitPathTest {
     /** A guest writes port 0x80, whose device does {@code onWrite} on the vCPU thread. */
     private void assertPortWriteEndsTheVmWithUnexpectedError(Consumer<Vm> onWrite, String reason) throws Exception {
         try (Vm vm = started("66 ba 80 00 ee eb fe")) { // mov dx, 0x80; out dx, al
-            vm.pioBus().register(0x80, 1, new BusDevice() {
-                @Override
-                public long read(long offset, int size) {
-                    return 0;
-                }
-
-                @Override
-                public void write(long offset, int size, long value) {
-                    onWrite.accept(vm);
-                }
-            });
+            vm.pioBus().register(0x80, 1, new WritePort(v -> onWrite.accept(vm)));
             vm.start();
             assertTrue(vm.awaitExit(EXIT_WAIT));
             assertEquals(ExitCode.UNEXPECTED_ERROR.code(), vm.exitCode());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.bus.BusDevice;
+import dev.ember.bus.WritePort;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,25 +45,9 @@ class VmGuestTest {
         }
     }
 
-    /** Port 0xf4: the guest's "test finished" port; the value written is kept. */
-    static final class ExitPort implements BusDevice {
-        private final Vm vm;
-        volatile long value = -1;
-
-        ExitPort(Vm vm) {
-            this.vm = vm;
-        }
-
-        @Override
-        public long read(long offset, int size) {
-            return 0;
-        }
-
-        @Override
-        public void write(long offset, int size, long v) {
-            value = v;
-            vm.requestExit(ExitCode.OK, "test guest wrote 0x" + Long.toHexString(v) + " to port 0xf4");
-        }
+    /** Port 0xf4: the guest's "test finished" port; the value written is kept ({@link WritePort#last}). */
+    static WritePort exitPort(Vm vm) {
+        return new WritePort(v -> vm.requestExit(ExitCode.OK, "test guest wrote 0x" + Long.toHexString(v) + " to port 0xf4"));
     }
 
     @Test
@@ -87,7 +72,7 @@ class VmGuestTest {
         try (Vm vm = Vm.create(new VmSpec(1, 4L << 20, false))) {
             RecordingDevice uart = new RecordingDevice(0xa0);
             RecordingDevice mmio = new RecordingDevice(0xcafebabeL);
-            ExitPort exit = new ExitPort(vm);
+            WritePort exit = exitPort(vm);
             vm.pioBus().register(0x3f8, 8, uart);
             vm.pioBus().register(0xf4, 1, exit);
             vm.mmioBus().register(MMIO_BASE, 0x1000, mmio);
@@ -116,7 +101,7 @@ class VmGuestTest {
             assertEquals(List.of(0L, 4L, 0x12345678L), List.of(mmio.writes.get(0)[0], mmio.writes.get(0)[1], mmio.writes.get(0)[2]));
             assertEquals(1, mmio.reads.size());
             assertEquals(List.of(8L, 4L), List.of(mmio.reads.get(0)[0], mmio.reads.get(0)[1]));
-            assertEquals(0xcafebabeL, exit.value);
+            assertEquals(0xcafebabeL, exit.last());
         }
     }
 }
