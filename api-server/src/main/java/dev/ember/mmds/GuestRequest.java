@@ -47,6 +47,9 @@ record GuestRequest(String method, String path, boolean http10, List<String[]> h
     static GuestRequest parse(byte[] b, int headLength) {
         String head = new String(b, 0, headLength, StandardCharsets.ISO_8859_1);
         String[] lines = head.split("\r\n");
+        if (lines.length == 0) {
+            throw new IllegalArgumentException("Invalid request line."); // blank lines only: split keeps nothing
+        }
         String[] line = lines[0].split(" ", -1);
         if (line.length != 3 || line[0].isEmpty() || line[1].isEmpty()) {
             throw new IllegalArgumentException("Invalid request line.");

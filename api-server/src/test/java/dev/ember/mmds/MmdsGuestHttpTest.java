@@ -195,6 +195,12 @@ class MmdsGuestHttpTest {
         Answer garbage = ask(h, "HELLO\r\n\r\n");
         assertEquals(400, garbage.status());
         assertTrue(garbage.close(), "a malformed request ends the connection");
+        // A head of blank lines only (found by MmdsGuestHttpFuzzTest): a 400, not an exception
+        // thrown on the VMM's event loop.
+        Answer blank = ask(h, "\r\n\r\n");
+        assertEquals(400, blank.status());
+        assertEquals("Invalid request line.", blank.body());
+        assertTrue(blank.close());
         Answer chunked = ask(h, "PUT /latest/api/token HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
         assertTrue(chunked.close());
     }
