@@ -27,6 +27,7 @@ void scenario_virtio_balloon(void);
 void scenario_acpi_poweroff(void);
 void scenario_virtio_pmem(void);
 void scenario_virtio_mem(void);
+void scenario_cpuid(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -54,6 +55,7 @@ static const struct scenario scenarios[] = {
     {"acpi-poweroff", scenario_acpi_poweroff},
     {"virtio-pmem", scenario_virtio_pmem},
     {"virtio-mem", scenario_virtio_mem},
+    {"cpuid", scenario_cpuid},
 };
 
 const struct scenario *scenario_find(const char *name)

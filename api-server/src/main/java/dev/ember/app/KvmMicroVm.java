@@ -34,6 +34,8 @@ import dev.ember.vm.Vm;
 import dev.ember.vm.VmExitCause;
 import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
+import dev.ember.vm.x86.CpuTemplateException;
+import dev.ember.vm.x86.GuestCpuTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -169,7 +171,14 @@ public final class KvmMicroVm implements MicroVm {
             String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
             BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount());
-            m.vm.configureBoot(entry);
+            GuestCpuTemplate template = CpuTemplates.forBoot(resources);
+            try {
+                m.vm.configureBoot(entry, template);
+            } catch (CpuTemplateException e) {
+                String refusal = CpuTemplates.refusal(template, e, m.vm.hostCpuVendor());
+                close(m);
+                throw new VmmException(refusal);
+            }
             return m;
         } catch (RuntimeException e) {
             close(m);

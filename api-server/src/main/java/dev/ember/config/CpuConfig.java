@@ -2,7 +2,6 @@ package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * {@code cpu-config}: a custom CPU template (KVM capabilities, CPUID and MSR modifiers).
@@ -15,8 +14,8 @@ public record CpuConfig(
         @JsonProperty("reg_modifiers") List<ArmRegisterModifier> regModifiers,
         @JsonProperty("vcpu_features") List<VcpuFeatures> vcpuFeatures) {
 
-    private static final Pattern CAPABILITY = Pattern.compile("!?\\d+");
-    private static final Pattern BITMAP_BITS = Pattern.compile("[01x]+");
+    /** Capability numbers are u32, as KVM_CHECK_EXTENSION's argument in Firecracker. */
+    private static final long MAX_U32 = 0xFFFF_FFFFL;
 
     public record CpuidLeafModifier(
             @JsonProperty("leaf") String leaf,
@@ -51,11 +50,7 @@ public record CpuConfig(
         }
         if (kvmCapabilities != null) {
             for (int i = 0; i < kvmCapabilities.size(); i++) {
-                String cap = kvmCapabilities.get(i);
-                if (cap == null || !CAPABILITY.matcher(cap).matches()) {
-                    throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "cpu-config.kvm_capabilities[" + i + "] is \"" + cap
-                            + "\"; use a capability number such as \"121\", or \"!121\" to remove it");
-                }
+                capability(kvmCapabilities.get(i), "cpu-config.kvm_capabilities[" + i + "]");
             }
         }
         if (cpuidModifiers != null) {
@@ -65,7 +60,8 @@ public record CpuConfig(
                 Check.required(m, where);
                 parseNumber(m.leaf, 32, where + ".leaf");
                 parseNumber(m.subleaf, 32, where + ".subleaf");
-                Check.range(m.flags, 0, 0xFFFF_FFFFL, where + ".flags");
+                Check.required(m.flags, where + ".flags");
+                Check.range(m.flags, 0, MAX_U32, where + ".flags");
                 Check.required(m.modifiers, where + ".modifiers");
                 for (int j = 0; j < m.modifiers.size(); j++) {
                     CpuidRegisterModifier r = m.modifiers.get(j);
@@ -87,18 +83,34 @@ public record CpuConfig(
         }
     }
 
-    /** Parses "0x..", "0b.." or decimal, as Firecracker's templates do. */
-    static long parseNumber(String s, int bits, String field) throws ConfigException {
+    /** A kvm_capabilities entry: "N" requires capability N, "!N" ({@code removed}) drops N from those checked. */
+    public record Capability(long number, boolean removed) {}
+
+    public static Capability capability(String s, String field) throws ConfigException {
+        boolean removed = s != null && s.startsWith("!");
+        String digits = removed ? s.substring(1) : s;
+        if (digits == null || digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Long.parseLong(digits) > MAX_U32) {
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is " + (s == null ? "null" : "\"" + s + "\"")
+                    + "; use a KVM capability number (KVM_CAP_*) such as \"121\" to require it, or \"!121\" to stop checking it");
+        }
+        return new Capability(Long.parseLong(digits), removed);
+    }
+
+    /**
+     * A leaf, subleaf or MSR address: "0x" then hex digits or "0b" then binary digits, as
+     * Firecracker's templates take them (a number without either prefix is refused there too).
+     */
+    public static long parseNumber(String s, int bits, String field) throws ConfigException {
         Check.nonEmpty(s, field);
-        String digits = s.replace("_", "");
         try {
             long v;
-            if (digits.startsWith("0x") || digits.startsWith("0X")) {
-                v = Long.parseUnsignedLong(digits.substring(2), 16);
-            } else if (digits.startsWith("0b") || digits.startsWith("0B")) {
-                v = Long.parseUnsignedLong(digits.substring(2), 2);
+            if (s.startsWith("0x")) {
+                v = Long.parseUnsignedLong(s.substring(2), 16);
+            } else if (s.startsWith("0b")) {
+                v = Long.parseUnsignedLong(s.substring(2), 2);
             } else {
-                v = Long.parseUnsignedLong(digits);
+                throw new NumberFormatException();
             }
             if (bits < 64 && Long.compareUnsigned(v, (1L << bits) - 1) > 0) {
                 throw new NumberFormatException();
@@ -106,16 +118,39 @@ public record CpuConfig(
             return v;
         } catch (NumberFormatException e) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is \"" + s + "\"; use a " + bits
-                    + "-bit number written as hex (0x10a), binary (0b1) or decimal (266)");
+                    + "-bit number with its base prefix: hex as \"0x10a\" or binary as \"0b1\"");
         }
     }
 
-    private static void bitmap(String s, int bits, String field) throws ConfigException {
+    /** A bitmap decoded: the bits it sets ({@code filter}) and their values. */
+    public record Bits(long filter, long value) {}
+
+    /**
+     * Decodes a register bitmap as Firecracker does: an optional "0b", then one of 0, 1 or x
+     * (leave the bit alone) per bit, the last character being bit 0; "_" separates groups and
+     * counts for nothing; fewer characters than the register has bits leave the high bits alone.
+     */
+    public static Bits bitmap(String s, int bits, String field) throws ConfigException {
         Check.nonEmpty(s, field);
-        String body = s.startsWith("0b") ? s.substring(2).replace("_", "") : null;
-        if (body == null || body.length() != bits || !BITMAP_BITS.matcher(body).matches()) {
-            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is \"" + s + "\"; use \"0b\" followed by " + bits
-                    + " characters of 0, 1 or x (x leaves the bit unchanged)");
+        String body = s.startsWith("0b") ? s.substring(2) : s;
+        long filter = 0, value = 0;
+        int bit = 0;
+        for (int i = body.length() - 1; i >= 0; i--) {
+            char c = body.charAt(i);
+            if (c == '_') {
+                continue;
+            }
+            if (bit == bits || (c != '0' && c != '1' && c != 'x')) {
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, field + " is \"" + s + "\"; use \"0b\" followed by at most "
+                        + bits + " characters 0, 1 or x (x leaves the bit as it is), the last one for bit 0"
+                        + (bit == bits ? " (this one has more)" : " (found '" + c + "')"));
+            }
+            if (c != 'x') {
+                filter |= 1L << bit;
+                value |= (c == '1' ? 1L : 0L) << bit;
+            }
+            bit++;
         }
+        return new Bits(filter, value);
     }
 }

@@ -21,8 +21,8 @@ public enum Device {
     BALLOON("balloon", true),
     ENTROPY("entropy", true),
     MMDS("mmds-config", true),
-    CPU_CONFIG("cpu-config", false),
-    CPU_TEMPLATE("machine-config.cpu_template", false),
+    CPU_CONFIG("cpu-config", true),
+    CPU_TEMPLATE("machine-config.cpu_template", true),
     HUGE_PAGES("machine-config.huge_pages", true);
 
     private final String configName;

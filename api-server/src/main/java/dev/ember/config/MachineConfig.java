@@ -56,6 +56,10 @@ public record MachineConfig(
                     + " and must be 1 or an even number if SMT is enabled. (machine-config.vcpu_count is "
                     + vcpuCount + " with smt true; use an even count or set smt to false)");
         }
+        if (cpuTemplate == CpuTemplate.V1N1) {
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "machine-config.cpu_template is V1N1, a template for aarch64"
+                    + " (Neoverse V1) hosts; this host is x86_64: use T2A on AMD, T2, T2S, T2CL or C3 on Intel, or None");
+        }
         if (memSizeMib == 0) {
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "The memory size (MiB) is either 0, or not a multiple of the configured page size."
                     + " (machine-config.mem_size_mib is 0; use 1 to " + MAX_MEM_SIZE_MIB + ")");

@@ -69,7 +69,15 @@ public final class VmResources implements VmConfigFile.Sections {
         config.validate();
         checkBalloonFits(config);
         machineConfig = config;
+        dropCustomTemplateFor(config.cpuTemplate());
         bootConfigured = true;
+    }
+
+    /** One CPU template at a time, as in Firecracker: a static one replaces a custom one and the reverse. */
+    private void dropCustomTemplateFor(CpuTemplate staticTemplate) {
+        if (staticTemplate != null) {
+            cpuConfig = null;
+        }
     }
 
     /** PATCH semantics: only the given fields change; the result is validated as a whole. */
@@ -82,6 +90,10 @@ public final class VmResources implements VmConfigFile.Sections {
         merged.validate();
         checkBalloonFits(merged);
         machineConfig = merged;
+        dropCustomTemplateFor(merged.cpuTemplate());
+        if (update.cpuTemplate() == CpuTemplate.None) {
+            cpuConfig = null; // "None" clears whichever template was set (Firecracker)
+        }
         bootConfigured = true;
     }
 
@@ -404,6 +416,10 @@ public final class VmResources implements VmConfigFile.Sections {
         Check.required(config, "cpu-config");
         config.validate();
         cpuConfig = config;
+        if (machineConfig.cpuTemplate() != null) {
+            MachineConfig m = machineConfig;
+            machineConfig = new MachineConfig(m.vcpuCount(), m.memSizeMib(), m.smt(), m.trackDirtyPages(), null, m.hugePages());
+        }
         bootConfigured = true;
     }
 

@@ -365,15 +365,40 @@ class VmResourcesTest {
         vm.setCpuConfig(new CpuConfig(List.of("!121", "7"), List.of(leaf), List.of(msr), null, null));
         assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(List.of("abc"), null, null, null, null)))
                 .startsWith("cpu-config.kvm_capabilities[0] is \"abc\""));
-        CpuConfig.CpuidLeafModifier badLeaf = new CpuConfig.CpuidLeafModifier("0xZZ", "0", 0L, List.of());
+        CpuConfig.CpuidLeafModifier badLeaf = new CpuConfig.CpuidLeafModifier("0xZZ", "0x0", 0L, List.of());
         assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, List.of(badLeaf), null, null, null)))
                 .startsWith("cpu-config.cpuid_modifiers[0].leaf is \"0xZZ\""));
-        CpuConfig.CpuidLeafModifier shortBitmap = new CpuConfig.CpuidLeafModifier("1", "0", 0L, List.of(
-                new CpuConfig.CpuidRegisterModifier(CpuConfig.CpuidRegister.eax, "0b101")));
-        assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, List.of(shortBitmap), null, null, null)))
-                .contains("cpuid_modifiers[0].modifiers[0].bitmap is \"0b101\"; use \"0b\" followed by 32 characters"));
+        CpuConfig.CpuidLeafModifier decimal = new CpuConfig.CpuidLeafModifier("1", "0x0", 0L, List.of());
+        assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, List.of(decimal), null, null, null)))
+                .contains("leaf is \"1\"; use a 32-bit number with its base prefix: hex as \"0x10a\" or binary as \"0b1\""));
+        CpuConfig.CpuidLeafModifier longBitmap = new CpuConfig.CpuidLeafModifier("0x1", "0x0", 0L, List.of(
+                new CpuConfig.CpuidRegisterModifier(CpuConfig.CpuidRegister.eax, "0b1" + "0".repeat(32))));
+        assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, List.of(longBitmap), null, null, null)))
+                .contains("cpuid_modifiers[0].modifiers[0].bitmap is \"0b1" + "0".repeat(32) + "\"; use \"0b\" followed by at most 32"));
+        CpuConfig.CpuidLeafModifier noFlags = new CpuConfig.CpuidLeafModifier("0x1", "0x0", null, List.of());
+        assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, List.of(noFlags), null, null, null)))
+                .contains("cpu-config.cpuid_modifiers[0].flags"));
         assertTrue(message(() -> vm.setCpuConfig(new CpuConfig(null, null, null,
                 List.of(new CpuConfig.ArmRegisterModifier("0x0", "0b1")), null))).contains("for aarch64 hosts"));
+    }
+
+    @Test
+    void oneCpuTemplateAtATimeTheLastOneSetWins() throws Exception {
+        CpuConfig custom = new CpuConfig(List.of("7"), null, null, null, null);
+        vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, CpuTemplate.T2A, null));
+        vm.setCpuConfig(custom);
+        assertEquals(null, vm.machineConfig().cpuTemplate(), "a custom template replaces the static one");
+        assertEquals(128L, vm.machineConfig().memSizeMib(), "and nothing else of machine-config");
+        vm.updateMachineConfig(new MachineConfigUpdate(null, null, null, null, CpuTemplate.C3, null));
+        assertEquals(CpuTemplate.C3, vm.machineConfig().cpuTemplate());
+        assertEquals(null, vm.cpuConfig(), "a static template replaces the custom one");
+        vm.setCpuConfig(custom);
+        vm.setMachineConfig(new MachineConfig(2L, 256L, null, null, null, null));
+        assertEquals(custom, vm.cpuConfig(), "a machine-config without cpu_template keeps the custom template");
+        vm.updateMachineConfig(new MachineConfigUpdate(null, null, null, null, CpuTemplate.None, null));
+        assertEquals(null, vm.cpuConfig(), "cpu_template None clears it");
+        assertTrue(message(() -> vm.setMachineConfig(new MachineConfig(1L, 128L, null, null, CpuTemplate.V1N1, null)))
+                .startsWith("machine-config.cpu_template is V1N1, a template for aarch64"));
     }
 
     // ---- start checks ----

@@ -50,6 +50,21 @@ public final class KvmCpuid2 extends NativeStruct {
         return mem.getInt(entry(i) + KvmCpuidEntry2.FLAGS);
     }
 
+    public void flags(int i, int flags) {
+        mem.putInt(entry(i) + KvmCpuidEntry2.FLAGS, flags);
+    }
+
+    /** Position of the entry for exactly {@code function}/{@code index} (flags not considered), or -1. */
+    public int findExact(int function, int index) {
+        int n = count();
+        for (int i = 0; i < n; i++) {
+            if (function(i) == function && index(i) == index) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Reads a register of entry {@code i}; {@code reg} is KvmCpuidEntry2.EAX/EBX/ECX/EDX. */
     public int reg(int i, int reg) {
         return mem.getInt(entry(i) + reg);

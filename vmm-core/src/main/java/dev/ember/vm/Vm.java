@@ -21,6 +21,9 @@ import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateSections;
 import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.NativeException;
+import dev.ember.vm.x86.CpuTemplateApplier;
+import dev.ember.vm.x86.CpuTemplateException;
+import dev.ember.vm.x86.GuestCpuTemplate;
 import dev.ember.vm.x86.X86VcpuSetup;
 import dev.ember.vm.x86.X86VcpuState;
 import java.lang.System.Logger;
@@ -225,6 +228,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
 
     public Bus mmioBus() {
         return mmioBus;
+    }
+
+    /** "AMD", "Intel", or the raw vendor: the host CPU's, as KVM reports it in CPUID leaf 0. */
+    public String hostCpuVendor() {
+        return CpuTemplateApplier.vendorName(supportedCpuid);
     }
 
     public int vcpuCount() {
@@ -435,16 +443,34 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * Call after the loader has written the GDT and page tables {@code entry} points at, before {@link #start}.
      */
     public void configureBoot(BootEntry entry) {
+        configureBoot(entry, null);
+    }
+
+    /**
+     * Like {@link #configureBoot(BootEntry)}, with a CPU template applied to every vCPU (null for
+     * none): checked against the host and KVM first, then its CPUID bits go under the normalised
+     * CPUID and its MSR bits over the boot MSRs.
+     *
+     * @throws CpuTemplateException the template does not fit this host (Firecracker's reason in the message)
+     */
+    public void configureBoot(BootEntry entry, GuestCpuTemplate template) {
         synchronized (lock) {
             if (started) {
                 throw new IllegalStateException("configureBoot must be called before start");
             }
         }
+        if (template != null) {
+            CpuTemplateApplier.checkHost(template, supportedCpuid);
+            CpuTemplateApplier.checkCapabilities(template, kvm::checkExtension);
+        }
         for (Vcpu v : vcpus) {
             VcpuFd fd = v.fd();
             try {
-                X86VcpuSetup.setCpuid(fd, supportedCpuid, vcpus.length, spec.threadsPerCore(), tscDeadline);
+                X86VcpuSetup.setCpuid(fd, supportedCpuid, template, vcpus.length, spec.threadsPerCore(), tscDeadline);
                 X86VcpuSetup.setBootMsrs(fd);
+                if (template != null) {
+                    CpuTemplateApplier.applyMsrs(template, fd);
+                }
                 X86VcpuSetup.setFpu(fd, xsave);
                 X86VcpuSetup.setLapicLints(fd);
                 if (v.id() == 0) {

@@ -31,8 +31,21 @@ public final class X86VcpuSetup {
 
     /** KVM_SET_CPUID2 with a copy of {@code supported} normalised for this vCPU. */
     public static void setCpuid(VcpuFd vcpu, KvmCpuid2 supported, int vcpuCount, int threadsPerCore, boolean tscDeadline) {
+        setCpuid(vcpu, supported, null, vcpuCount, threadsPerCore, tscDeadline);
+    }
+
+    /**
+     * KVM_SET_CPUID2 with a copy of {@code supported}, {@code template} applied (when not null),
+     * then normalised for this vCPU: as in Firecracker, normalisation comes last, so a template
+     * cannot break the topology or APIC IDs.
+     */
+    public static void setCpuid(VcpuFd vcpu, KvmCpuid2 supported, GuestCpuTemplate template, int vcpuCount, int threadsPerCore,
+                                boolean tscDeadline) {
         KvmCpuid2 cpuid = new KvmCpuid2(KvmCpuid2.MAX_ENTRIES);
         cpuid.copyFrom(supported);
+        if (template != null) {
+            CpuTemplateApplier.applyCpuid(template, cpuid);
+        }
         CpuidNormalizer.normalize(cpuid, vcpu.id(), vcpuCount, threadsPerCore, tscDeadline);
         vcpu.setCpuid2(cpuid);
     }
