@@ -11,6 +11,7 @@ import dev.ember.arch.x86.BootEntry;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.KvmMsrs;
 import dev.ember.kvm.VcpuFd;
+import dev.ember.snapshot.StateSections;
 import dev.ember.vm.x86.BootMsrs;
 import dev.ember.vm.x86.CpuTemplateException;
 import dev.ember.vm.x86.GuestCpuTemplate;
@@ -69,6 +70,25 @@ class CpuTemplateVcpuTest {
                 assertEquals(id, cpuidReg(v, 1, 0, EBX) >>> 24, "vcpu" + id + " APIC ID: normalisation comes after the template");
                 assertEquals(0xBEEFL, msr(v, BootMsrs.IA32_SYSENTER_ESP), "vcpu" + id + " SYSENTER_ESP (boot value 0)");
             }
+        }
+    }
+
+    @Test
+    void aSnapshotKeepsTheCpuidTheGuestWasGiven() {
+        GuestCpuTemplate template = new GuestCpuTemplate("cpu-config", HostRequirement.ANY, List.of(
+                new CpuidLeafModifier(1, 0, 0, List.of(new CpuidRegisterModifier(EAX, new RegisterBits(STEPPING, 0xA)))),
+                new CpuidLeafModifier(0x80000001, 0, 0, List.of(new CpuidRegisterModifier(ECX, new RegisterBits(LAHF_LM, 0))))),
+                List.of(), List.of());
+        StateSections saved = new StateSections();
+        try (Vm vm = Vm.create(new VmSpec(1, 4L << 20, false))) {
+            vm.configureBoot(LongModeTestGuest.write(vm.memory(), LongModeTestGuest.hex("eb fe")), template);
+            vm.saveState(saved);
+        }
+        // The restored VM gets no template: its CPUID is the snapshot's, as the guest saw it.
+        try (Vm vm = Vm.create(new VmSpec(1, 4L << 20, false))) {
+            vm.restoreState(saved);
+            assertEquals(0xA, cpuidReg(vm.vcpuFd(0), 1, 0, EAX) & STEPPING);
+            assertEquals(0, cpuidReg(vm.vcpuFd(0), 0x80000001, 0, ECX) & LAHF_LM);
         }
     }
 
