@@ -37,15 +37,7 @@ void scenario_virtio_balloon(void)
 {
     struct balloon b;
     memset(&b, 0, sizeof(b));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *m = virtio_mmio_find(VIRTIO_ID_BALLOON, 0);
-    if (!m)
-        test_fail(EXIT_FAIL, "no virtio-balloon device on the command line (virtio_mmio.device=)");
-    b.dev.base = m->base;
-    b.dev.irq = m->irq;
-    vdev_irq_setup(&b.dev);
-    if (!vdev_init(&b.dev, m, 0)) /* no statistics, hinting or reporting: two queues */
-        test_fail(EXIT_FAIL, "virtio-balloon refused features 0x%lx", b.dev.features);
+    vdev_open(&b.dev, VIRTIO_ID_BALLOON, "virtio-balloon", 0); /* no statistics, hinting or reporting: two queues */
     vq_setup(&b.dev, &b.inflate, 0, QSIZE);
     vq_setup(&b.dev, &b.deflate, 1, QSIZE);
     vdev_driver_ok(&b.dev);

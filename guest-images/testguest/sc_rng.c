@@ -33,11 +33,7 @@ static u32 request(struct rng *r, u16 nbufs, const u32 *lens, u16 flags)
         r->q.desc[i] = (struct vring_desc){(u64)(r->buf + off), lens[i], flags | (i + 1 < nbufs ? VRING_DESC_F_NEXT : 0), i + 1};
         off += lens[i];
     }
-    vq_publish(&r->q, 0);
-    vq_kick(&r->dev, &r->q);
-    if (!vq_wait(&r->q, 1, 10000))
-        test_fail(EXIT_FAIL, "an entropy request was not completed within 10 s");
-    volatile struct vring_used_elem *e = vq_used_elem(&r->q, r->q.last_used - 1);
+    volatile struct vring_used_elem *e = vq_request(&r->dev, &r->q, "an entropy request");
     if (e->id != 0)
         test_fail(EXIT_FAIL, "completion for descriptor %u, expected 0", e->id);
     return e->len;
@@ -47,15 +43,7 @@ void scenario_virtio_rng(void)
 {
     struct rng r;
     memset(&r, 0, sizeof(r));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *m = virtio_mmio_find(VIRTIO_ID_RNG, 0);
-    if (!m)
-        test_fail(EXIT_FAIL, "no virtio-rng device on the command line (virtio_mmio.device=)");
-    r.dev.base = m->base;
-    r.dev.irq = m->irq;
-    vdev_irq_setup(&r.dev);
-    if (!vdev_init(&r.dev, m, 0))
-        test_fail(EXIT_FAIL, "virtio-rng refused features 0x%lx", r.dev.features);
+    vdev_open(&r.dev, VIRTIO_ID_RNG, "virtio-rng", 0);
     vq_setup(&r.dev, &r.q, 0, QSIZE);
     vdev_driver_ok(&r.dev);
     r.buf = page_alloc(4);

@@ -47,11 +47,7 @@ static u16 request(struct mem *m, u16 type, u64 addr, u16 nb)
     memset((void *)m->resp, 0x5a, 16);
     m->q.desc[0] = (struct vring_desc){(u64)m->req, 24, VRING_DESC_F_NEXT, 1};
     m->q.desc[1] = (struct vring_desc){(u64)m->resp, 10, VRING_DESC_F_WRITE, 0};
-    vq_publish(&m->q, 0);
-    vq_kick(&m->dev, &m->q);
-    if (!vq_wait(&m->q, 1, 10000))
-        test_fail(EXIT_FAIL, "a virtio-mem request was not completed within 10 s");
-    volatile struct vring_used_elem *e = vq_used_elem(&m->q, m->q.last_used - 1);
+    volatile struct vring_used_elem *e = vq_request(&m->dev, &m->q, "a virtio-mem request");
     if (e->len != 10)
         test_fail(EXIT_FAIL, "virtio-mem answered with used length %u, expected 10", e->len);
     return *(volatile u16 *)m->resp;
@@ -122,15 +118,7 @@ void scenario_virtio_mem(void)
 {
     struct mem m;
     memset(&m, 0, sizeof(m));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *d = virtio_mmio_find(VIRTIO_ID_MEM, 0);
-    if (!d)
-        test_fail(EXIT_FAIL, "no virtio-mem device on the command line (virtio_mmio.device=)");
-    m.dev.base = d->base;
-    m.dev.irq = d->irq;
-    vdev_irq_setup(&m.dev);
-    if (!vdev_init(&m.dev, d, 1UL << F_UNPLUGGED_INACCESSIBLE))
-        test_fail(EXIT_FAIL, "virtio-mem refused features 0x%lx", m.dev.features);
+    vdev_open(&m.dev, VIRTIO_ID_MEM, "virtio-mem", 1UL << F_UNPLUGGED_INACCESSIBLE);
     vq_setup(&m.dev, &m.q, 0, QSIZE);
     vdev_driver_ok(&m.dev);
     u8 *page = page_alloc(1);

@@ -29,11 +29,7 @@ static u32 request(struct pmem *p, u32 type)
     *p->resp = 0x69;
     p->q.desc[0] = (struct vring_desc){(u64)p->req, 4, VRING_DESC_F_NEXT, 1};
     p->q.desc[1] = (struct vring_desc){(u64)p->resp, 4, VRING_DESC_F_WRITE, 0};
-    vq_publish(&p->q, 0);
-    vq_kick(&p->dev, &p->q);
-    if (!vq_wait(&p->q, 1, 10000))
-        test_fail(EXIT_FAIL, "a pmem request was not completed within 10 s");
-    volatile struct vring_used_elem *e = vq_used_elem(&p->q, p->q.last_used - 1);
+    volatile struct vring_used_elem *e = vq_request(&p->dev, &p->q, "a pmem request");
     if (e->id != 0)
         test_fail(EXIT_FAIL, "completion for descriptor %u, expected 0", e->id);
     return e->len;
@@ -43,15 +39,7 @@ void scenario_virtio_pmem(void)
 {
     struct pmem p;
     memset(&p, 0, sizeof(p));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *m = virtio_mmio_find(VIRTIO_ID_PMEM, 0);
-    if (!m)
-        test_fail(EXIT_FAIL, "no virtio-pmem device on the command line (virtio_mmio.device=)");
-    p.dev.base = m->base;
-    p.dev.irq = m->irq;
-    vdev_irq_setup(&p.dev);
-    if (!vdev_init(&p.dev, m, 0))
-        test_fail(EXIT_FAIL, "virtio-pmem refused features 0x%lx", p.dev.features);
+    vdev_open(&p.dev, VIRTIO_ID_PMEM, "virtio-pmem", 0);
     vq_setup(&p.dev, &p.q, 0, QSIZE);
     vdev_driver_ok(&p.dev);
     u8 *page = page_alloc(1);

@@ -47,15 +47,7 @@ static void post_rx(struct vsock *v, u16 i)
 static void vsock_open(struct vsock *v)
 {
     memset(v, 0, sizeof(*v));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *m = virtio_mmio_find(VIRTIO_ID_VSOCK, 0);
-    if (!m)
-        test_fail(EXIT_FAIL, "no virtio-vsock device on the command line (virtio_mmio.device=)");
-    v->dev.base = m->base;
-    v->dev.irq = m->irq;
-    vdev_irq_setup(&v->dev);
-    if (!vdev_init(&v->dev, m, 0))
-        test_fail(EXIT_FAIL, "virtio-vsock refused features 0x%lx", v->dev.features);
+    vdev_open(&v->dev, VIRTIO_ID_VSOCK, "virtio-vsock", 0);
     vq_setup(&v->dev, &v->rx, 0, RX_BUFS);
     vq_setup(&v->dev, &v->tx, 1, 8);
     vq_setup(&v->dev, &v->ev, 2, 4);

@@ -25,15 +25,7 @@ static void post_rx(struct net *n, u16 i)
 void net_open(struct net *n)
 {
     memset(n, 0, sizeof(*n));
-    virtio_mmio_scan();
-    struct virtio_mmio_dev *m = virtio_mmio_find(VIRTIO_ID_NET, 0);
-    if (!m)
-        test_fail(EXIT_FAIL, "no virtio-net device on the command line (virtio_mmio.device=)");
-    n->dev.base = m->base;
-    n->dev.irq = m->irq;
-    vdev_irq_setup(&n->dev);
-    if (!vdev_init(&n->dev, m, 1UL << VIRTIO_NET_F_MAC))
-        test_fail(EXIT_FAIL, "virtio-net refused features 0x%lx", n->dev.features);
+    vdev_open(&n->dev, VIRTIO_ID_NET, "virtio-net", 1UL << VIRTIO_NET_F_MAC);
     if (!(n->dev.features & (1UL << VIRTIO_NET_F_MAC)))
         test_fail(EXIT_FAIL, "virtio-net offers no MAC address (set guest_mac)");
     vq_setup(&n->dev, &n->rx, 0, 16);

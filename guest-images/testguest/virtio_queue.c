@@ -161,3 +161,26 @@ u64 vdev_config64(struct vdev *d, unsigned off)
     } while (gen != vdev_read(d, VIRTIO_MMIO_CONFIG_GENERATION));
     return lo | ((u64)hi << 32);
 }
+
+const struct virtio_mmio_dev *vdev_open(struct vdev *d, u32 device_id, const char *name, u64 wanted)
+{
+    virtio_mmio_scan();
+    struct virtio_mmio_dev *m = virtio_mmio_find(device_id, 0);
+    if (!m)
+        test_fail(EXIT_FAIL, "no %s device on the command line (virtio_mmio.device=)", name);
+    d->base = m->base;
+    d->irq = m->irq;
+    vdev_irq_setup(d);
+    if (!vdev_init(d, m, wanted))
+        test_fail(EXIT_FAIL, "%s refused features 0x%lx", name, d->features);
+    return m;
+}
+
+volatile struct vring_used_elem *vq_request(struct vdev *d, struct vq *q, const char *what)
+{
+    vq_publish(q, 0);
+    vq_kick(d, q);
+    if (!vq_wait(q, 1, 10000))
+        test_fail(EXIT_FAIL, "%s was not completed within 10 s", what);
+    return vq_used_elem(q, q->last_used - 1);
+}

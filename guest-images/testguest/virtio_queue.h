@@ -61,12 +61,18 @@ void vdev_reset(struct vdev *d);
  * queue `index` ready at those addresses. */
 void vq_setup(struct vdev *d, struct vq *q, unsigned index, u16 size);
 void vdev_driver_ok(struct vdev *d);
+/* Finds the first device of type `device_id` on the command line, routes its IRQ and runs
+ * vdev_init with `wanted`; the scenario fails naming `name` when there is none or it refuses. */
+const struct virtio_mmio_dev *vdev_open(struct vdev *d, u32 device_id, const char *name, u64 wanted);
 /* Puts descriptor chain `head` in the available ring; vq_kick notifies the device. */
 void vq_publish(struct vq *q, u16 head);
 void vq_kick(struct vdev *d, struct vq *q);
 /* Waits until the used index has advanced `n` past last_used (then moves last_used);
  * false after timeout_ms. */
 bool vq_wait(struct vq *q, u16 n, unsigned timeout_ms);
+/* One request in chain 0: publish, kick, wait up to 10 s (else the scenario fails naming
+ * `what`); returns its used-ring entry. */
+volatile struct vring_used_elem *vq_request(struct vdev *d, struct vq *q, const char *what);
 /* Waits until the Status register has all of `bits`; false after timeout_ms. */
 bool vdev_wait_status(struct vdev *d, u32 bits, unsigned timeout_ms);
 u8 vdev_config8(struct vdev *d, unsigned off);
