@@ -10,7 +10,7 @@ public final class EmberVersion {
     public static final String VERSION = load();
     /**
      * The Firecracker release whose API and configuration file Ember follows (its sections,
-     * including pmem and memory-hotplug, which Ember names and refuses). Clients that check a
+     * pmem and memory-hotplug included). Clients that check a
      * Firecracker version (Kata Containers needs at least 0.21.1) read this one.
      */
     public static final String FIRECRACKER_API_VERSION = "1.14.0";

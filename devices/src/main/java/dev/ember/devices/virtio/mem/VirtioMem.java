@@ -18,15 +18,13 @@ import static dev.ember.metrics.FirecrackerMetrics.MemoryHotplug.UNPLUG_COUNT;
 import static dev.ember.metrics.FirecrackerMetrics.MemoryHotplug.UNPLUG_DISCARD_FAILS;
 import static dev.ember.metrics.FirecrackerMetrics.MemoryHotplug.UNPLUG_FAILS;
 
-import dev.ember.devices.virtio.ConfigSpace;
 import dev.ember.devices.virtio.DescriptorChain;
 import dev.ember.devices.virtio.DeviceCounters;
 import dev.ember.devices.virtio.DeviceMetrics;
 import dev.ember.devices.virtio.QueuePass;
 import dev.ember.devices.virtio.Virtio;
-import dev.ember.devices.virtio.VirtioDevice;
+import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
-import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.FirecrackerMetrics;
@@ -59,7 +57,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * except config-space reads (vCPU threads, behind the config space's seqlock) and the host's
  * calls, which say so.
  */
-public final class VirtioMem implements VirtioDevice {
+public final class VirtioMem extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioMem.class.getName());
     public static final int DEVICE_ID = 24;
     public static final int F_ACPI_PXM = 0, F_UNPLUGGED_INACCESSIBLE = 1;
@@ -93,14 +91,10 @@ public final class VirtioMem implements VirtioDevice {
     private final Slots slots;
     /** One bit per block; the event loop writes, any thread reads ({@link #plugged}). */
     private final AtomicLongArray pluggedBits;
-    private final DeviceMetrics metrics = DeviceMetrics.single(FirecrackerMetrics.MEMORY_HOTPLUG);
     private final DeviceCounters<MemoryHotplug> m = metrics.counters(MemoryHotplug.class);
-    private final ConfigSpace config;
     private final DescriptorChain chain = new DescriptorChain(Virtio.MAX_QUEUE_SIZE);
     private final QueuePass.Server server = this::serve;
     private final Runnable applyRequested = this::applyRequestedOnLoop;
-    private EventLoop loop;
-    private VirtioTransport transport;
     private volatile boolean active;
     private volatile long requestedSize;
     private volatile long pluggedSize;
@@ -118,6 +112,7 @@ public final class VirtioMem implements VirtioDevice {
      * @param slots     maps and unmaps slot {@code i} of the range (all start unmapped)
      */
     public VirtioMem(long addr, HotplugRam ram, long blockSize, long slotSize, Slots slots) {
+        super(DEVICE_ID, "virtio-mem", 1, CONFIG_SIZE, DeviceMetrics.single(FirecrackerMetrics.MEMORY_HOTPLUG));
         long size = ram.size();
         if (blockSize <= 0 || Long.bitCount(blockSize) != 1 || slotSize % blockSize != 0 || size % slotSize != 0
                 || addr % blockSize != 0 || size / blockSize > Integer.MAX_VALUE) {
@@ -133,8 +128,7 @@ public final class VirtioMem implements VirtioDevice {
         this.ram = ram;
         this.slots = slots;
         this.pluggedBits = new AtomicLongArray((blocks + 63) / 64);
-        this.config = new ConfigSpace(CONFIG_SIZE, metrics).put(CFG_BLOCK_SIZE, 8, blockSize).put(CFG_ADDR, 8, addr)
-                .put(CFG_REGION_SIZE, 8, size);
+        config.put(CFG_BLOCK_SIZE, 8, blockSize).put(CFG_ADDR, 8, addr).put(CFG_REGION_SIZE, 8, size);
     }
 
     // ---- what the host asks (any thread) ------------------------------------------------------
@@ -214,39 +208,24 @@ public final class VirtioMem implements VirtioDevice {
 
     // ---- VirtioDevice --------------------------------------------------------------------------
 
-    @Override public int deviceType() { return DEVICE_ID; }
-    @Override public String name() { return "virtio-mem"; }
-    @Override public long deviceFeatures() { return Virtio.RING_FEATURES | Virtio.bit(F_UNPLUGGED_INACCESSIBLE); }
-    @Override public int queueCount() { return 1; }
-    @Override public DeviceMetrics metrics() { return metrics; }
-
     @Override
-    public long readConfig(int offset, int size) {
-        return config.read(offset, size);
+    public long deviceFeatures() {
+        return Virtio.RING_FEATURES | Virtio.bit(F_UNPLUGGED_INACCESSIBLE);
     }
 
     @Override
-    public void attach(EventLoop eventLoop) {
-        this.loop = eventLoop;
-    }
-
-    @Override
-    public void activate(VirtioTransport t) {
-        ThreadConfinement.requireLoop(loop, "VirtioMem.activate");
+    protected void onActivate(VirtioTransport t) {
         if ((t.negotiatedFeatures() & Virtio.bit(F_UNPLUGGED_INACCESSIBLE)) == 0) {
             // Without it the guest may read unplugged memory, which the slots forbid.
             throw new IllegalStateException("the driver did not accept VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE"
                     + " (a guest kernel of 5.16 or later is needed)");
         }
-        this.transport = t;
         active = true;
     }
 
     /** A reset keeps the plugged blocks: the driver starts over with UNPLUG_ALL, as the spec expects. */
     @Override
-    public void reset() {
-        ThreadConfinement.requireLoop(loop, "VirtioMem.reset");
-        transport = null;
+    protected void onReset() {
         active = false;
     }
 
