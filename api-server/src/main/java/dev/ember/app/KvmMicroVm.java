@@ -326,7 +326,7 @@ public final class KvmMicroVm implements MicroVm {
             config = Snapshots.restorableConfig(sections, statePath);
             applyNetworkOverrides(config, params.networkOverrides());
             applyVsockOverride(config, params.vsockOverride());
-            recorded.applyConfig(config, null);
+            recorded.applyConfig(config);
             if (resources.serial() != null) {
                 recorded.setSerial(resources.serial()); // PUT /serial before the load: where this process's console goes
             }
@@ -390,7 +390,7 @@ public final class KvmMicroVm implements MicroVm {
         state = resume ? State.RUNNING : State.PAUSED;
         watch(m);
         try {
-            resources.applyConfig(config, null); // GET /vm/config now describes the loaded machine
+            resources.applyConfig(config); // GET /vm/config now describes the loaded machine
         } catch (ConfigException e) {
             LOG.log(System.Logger.Level.WARNING, "loaded snapshot's configuration not recorded: " + e.getMessage());
         }

@@ -63,7 +63,8 @@ public record VmConfigFile(
 
     /**
      * Reads {@code file} and hands its sections to {@code to}; every error names the file and
-     * the field, and relative {@code cpu-config} paths resolve against the file's directory.
+     * the field. A relative {@code cpu-config} path resolves against the current directory, as
+     * Firecracker reads it (like every other path in the file).
      */
     public static void apply(Path file, Sections to) throws ConfigException {
         byte[] json;
@@ -76,7 +77,7 @@ public record VmConfigFile(
         }
         JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
         try {
-            apply(root, file.toAbsolutePath().getParent(), to);
+            apply(root, to);
         } catch (ConfigException e) {
             throw inFile(file, e);
         }
@@ -87,8 +88,8 @@ public record VmConfigFile(
         return new ConfigException(ConfigException.Reason.MALFORMED_JSON, "config file " + file + ": " + e.getMessage());
     }
 
-    /** Hands the sections of {@code root} to {@code to}; relative {@code cpu-config} paths resolve against {@code baseDir}. */
-    public static void apply(JsonNode root, Path baseDir, Sections to) throws ConfigException {
+    /** Hands the sections of {@code root} to {@code to}. */
+    public static void apply(JsonNode root, Sections to) throws ConfigException {
         if (!root.isObject()) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "the top level must be a JSON object with sections such as \"boot-source\"");
         }
@@ -117,17 +118,17 @@ public record VmConfigFile(
             if (node.isNull()) {
                 continue; // Firecracker writes absent optional sections as null in exports.
             }
-            applySection(section, node, baseDir, to);
+            applySection(section, node, to);
         }
     }
 
-    private static void applySection(String section, JsonNode node, Path baseDir, Sections to) throws ConfigException {
+    private static void applySection(String section, JsonNode node, Sections to) throws ConfigException {
         switch (section) {
             case "logger" -> to.setLogger(StrictJson.convert(node, LoggerConfig.class, section));
             case "metrics" -> to.setMetrics(StrictJson.convert(node, MetricsConfig.class, section));
             case "boot-source" -> to.setBootSource(StrictJson.convert(node, BootSourceConfig.class, section));
             case "machine-config" -> to.setMachineConfig(StrictJson.convert(node, MachineConfig.class, section));
-            case "cpu-config" -> to.setCpuConfig(cpuConfigFrom(node, baseDir));
+            case "cpu-config" -> to.setCpuConfig(cpuConfigFrom(node));
             case "drives" -> {
                 requireArray(node, section);
                 for (int i = 0; i < node.size(); i++) {
@@ -162,7 +163,7 @@ public record VmConfigFile(
         }
     }
 
-    private static CpuConfig cpuConfigFrom(JsonNode node, Path baseDir) throws ConfigException {
+    private static CpuConfig cpuConfigFrom(JsonNode node) throws ConfigException {
         if (node.isObject()) {
             return StrictJson.convert(node, CpuConfig.class, "cpu-config");
         }
@@ -170,9 +171,6 @@ public record VmConfigFile(
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "invalid type for cpu-config: expected the path of a CPU template JSON file");
         }
         Path path = Path.of(node.asText());
-        if (!path.isAbsolute() && baseDir != null) {
-            path = baseDir.resolve(path);
-        }
         try {
             return StrictJson.parse(Files.readAllBytes(path), CpuConfig.class, "cpu-config (" + path + ")");
         } catch (IOException e) {

@@ -627,8 +627,8 @@ public final class VmResources implements VmConfigFile.Sections {
         return resources;
     }
 
-    /** Applies config-file sections; relative {@code cpu-config} paths resolve against {@code baseDir}. */
-    public synchronized void applyConfig(JsonNode root, Path baseDir) throws ConfigException {
-        VmConfigFile.apply(root, baseDir, this);
+    /** Applies config-file sections. */
+    public synchronized void applyConfig(JsonNode root) throws ConfigException {
+        VmConfigFile.apply(root, this);
     }
 }

@@ -190,13 +190,17 @@ class ConfigFileTest {
     }
 
     @Test
-    void cpuConfigIsAPathRelativeToTheConfigFile() throws Exception {
-        Files.writeString(dir.resolve("template.json"), "{\"kvm_capabilities\": [\"!56\"]}");
-        VmResources vm = VmResources.fromConfigFile(file("{\"cpu-config\": \"template.json\"}"));
+    void cpuConfigIsAPathRelativeToTheCurrentDirectoryAsInFirecracker() throws Exception {
+        Path template = Files.writeString(dir.resolve("template.json"), "{\"kvm_capabilities\": [\"!56\"]}");
+        VmResources vm = VmResources.fromConfigFile(file("{\"cpu-config\": \"" + template + "\"}"));
         assertEquals("!56", vm.cpuConfig().kvmCapabilities().get(0));
-        assertTrue(error("{\"cpu-config\": \"none.json\"}").contains("cpu-config: cannot read CPU template file"));
+        Path relative = Path.of("").toAbsolutePath().relativize(template);
+        assertEquals("!56", VmResources.fromConfigFile(file("{\"cpu-config\": \"" + relative + "\"}")).cpuConfig().kvmCapabilities().get(0),
+                "a relative path is taken from the current directory");
+        assertTrue(error("{\"cpu-config\": \"template.json\"}").contains("cpu-config: cannot read CPU template file template.json"),
+                "not from the config file's directory");
         Files.writeString(dir.resolve("bad.json"), "{\"kvm_caps\": []}");
-        assertTrue(error("{\"cpu-config\": \"bad.json\"}").contains("unknown field \"kvm_caps\" in cpu-config (" + dir.resolve("bad.json")));
+        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("unknown field \"kvm_caps\" in cpu-config (" + dir.resolve("bad.json")));
         assertTrue(error("{\"cpu-config\": 5}").contains("invalid type for cpu-config"));
     }
 }
