@@ -18,8 +18,26 @@ class FirecrackerSemanticsTest extends RunningApiTest {
                 + " \"backend_path\": \"/m\"}}"), 400, "not supported: snapshots");
     }
 
+    /** Served, answered with {@code Deprecation: true}, and logged with Firecracker's text (its own test greps the log for it). */
     @Test
     void deprecatedFieldsAreServedWithADeprecationHeader() throws Exception {
+        Path log = dir.resolve("deprecations.log");
+        assertEquals(204, http.put("/logger", "{\"log_path\": \"" + log + "\", \"level\": \"Warning\"}").status());
+        try {
+            deprecatedRequests();
+            String text = Files.readString(log);
+            for (String line : new String[] {"PUT /machine-config: cpu_template field is deprecated.",
+                "PATCH /machine-config: cpu_template field is deprecated.", "PUT /vsock: vsock_id field is deprecated.",
+                "PUT /snapshot/load: mem_file_path field is deprecated."}) {
+                org.junit.jupiter.api.Assertions.assertTrue(text.contains(line), "no \"" + line + "\" in the log:\n" + text);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(4, text.lines().filter(l -> l.contains("field is deprecated.")).count(), text);
+        } finally {
+            dev.ember.logging.Logging.init("test");
+        }
+    }
+
+    private void deprecatedRequests() throws Exception {
         UnixHttpClient.Response r = http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 128, \"cpu_template\": \"None\"}");
         assertEquals(204, r.status(), r.body());
         assertEquals("true", r.header("deprecation"));

@@ -128,6 +128,40 @@ class JailDefaultsIT {
         assertEquals("tgkill: ok 0", vmA.command("tgkill 1"), "a VMM may signal itself");
     }
 
+    /**
+     * {@code --uid-range} bounds the fresh ids: two VMs get its two ids, a third is refused
+     * naming the range and the fix (the jailer exits 1, nothing is left running for it), and an
+     * id is free again once its jail root is gone.
+     */
+    @Test
+    void freshIdsComeFromTheConfiguredRangeAndAFullRangeIsRefused() throws Exception {
+        long first = 1_900_000_000L + (System.nanoTime() & 0xFFFF) * 4;
+        String range = first + "-" + (first + 1);
+        String a = "ra-" + UUID.randomUUID().toString().substring(0, 8);
+        String b = "rb-" + UUID.randomUUID().toString().substring(0, 8);
+        JailHarness.Jailed vmA = startDefault(a, "--uid-range", range);
+        startDefault(b, "--uid-range", range);
+        long uidA = Long.parseLong(JailHarness.status(vmmPid(a), "Uid").split("\\s+")[0]);
+        long uidB = Long.parseLong(JailHarness.status(vmmPid(b), "Uid").split("\\s+")[0]);
+        assertEquals(java.util.Set.of(first, first + 1), java.util.Set.of(uidA, uidB), "the range's two ids, one each");
+
+        String c = "rc-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> args = List.of("--id", c, "--exec-file", JailHarness.testImage().resolve("bin/ember").toString(),
+                "--chroot-base-dir", base.toString(), "--uid-range", range, "--main-class", "dev.ember.jailer.probe.JailProbe", "--");
+        String[] refused = JailHarness.runToEnd(args);
+        assertEquals("1", refused[0], refused[1]);
+        assertTrue(refused[1].contains("--uid-range " + range + ": all 2 ids are in use"), refused[1]);
+        assertTrue(refused[1].contains("give a larger --uid-range"), refused[1]);
+
+        // A's VM ends and its jail goes (what ember-launch --stop does): its id is free for the next.
+        assertEquals("bye", vmA.command("exit"));
+        assertEquals(0, vmA.awaitExit());
+        JailHarness.deleteTree(base.resolve("ember").resolve(a));
+        String d = "rd-" + UUID.randomUUID().toString().substring(0, 8);
+        startDefault(d, "--uid-range", range);
+        assertEquals(uidA, Long.parseLong(JailHarness.status(vmmPid(d), "Uid").split("\\s+")[0]));
+    }
+
     @Test
     void withoutAPidNamespaceADifferentUidStillKeepsVmsApart() throws Exception {
         String a = "a-" + UUID.randomUUID().toString().substring(0, 8);

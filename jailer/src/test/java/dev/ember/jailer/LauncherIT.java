@@ -204,6 +204,10 @@ class LauncherIT {
         assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
         Path rw = Files.write(base.resolve("rw.img"), new byte[1 << 20]);
+        // Owned by someone else than root, with its own mode: --stop must give it back exactly.
+        Files.setAttribute(rw, "unix:uid", 4242);
+        Files.setAttribute(rw, "unix:gid", 4343);
+        Files.setAttribute(rw, "unix:mode", 0640);
         int rwMode = mode(rw);
         Path cfg = Files.writeString(base.resolve("min.json"), "{\"boot-source\": {\"kernel_image_path\": \"" + kernel
                 + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}, \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128},"
@@ -226,7 +230,9 @@ class LauncherIT {
         assertEquals(Files.getAttribute(root, "unix:uid"), Files.getAttribute(rw, "unix:uid"));
         String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("stopped " + id, s[1].trim(), s[2]);
-        assertEquals(0, Files.getAttribute(rw, "unix:uid"));
+        assertEquals(4242, Files.getAttribute(rw, "unix:uid"));
+        assertEquals(4343, Files.getAttribute(rw, "unix:gid"));
+        assertEquals(0640, rwMode);
         assertEquals(rwMode, mode(rw));
     }
 
