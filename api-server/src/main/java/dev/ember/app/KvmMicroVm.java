@@ -141,7 +141,7 @@ public final class KvmMicroVm implements MicroVm {
     private Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
         Machine m = new Machine(vm, new EventLoop());
         try {
-            m.loop.start("vmm");
+            m.loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
             LegacyDevices.attach(m, resources, vmmStartNanos);
             m.virtio = VirtioDevices.attach(m, resources, live::readMmdsData);
             return m;

@@ -7,6 +7,7 @@ import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import jnr.ffi.Pointer;
 
 /**
@@ -28,6 +29,8 @@ public final class EventLoop implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
     private volatile Thread thread;
+    /** Told when a handler throws: the loop has stopped (see {@link #start(String, Consumer)}). */
+    private volatile Consumer<Throwable> onFailure;
 
     public EventLoop() {
         this.epfd = Native.check(Native.LIBC.epoll_create1(LibC.EPOLL_CLOEXEC), "epoll_create1");
@@ -105,6 +108,17 @@ public final class EventLoop implements AutoCloseable {
 
     /** Starts the loop on a new platform thread with the given name. */
     public Thread start(String threadName) {
+        return start(threadName, null);
+    }
+
+    /**
+     * Starts the loop; {@code onFailure} (on the loop's thread) hears of a handler that threw,
+     * after which the loop serves nothing more. Without it the exception ends the thread
+     * silently and every device it served goes quiet while the guest runs on: the VMM passes a
+     * handler that ends the VM.
+     */
+    public Thread start(String threadName, Consumer<Throwable> onFailure) {
+        this.onFailure = onFailure;
         running = true;
         Thread t = new Thread(this::run, threadName);
         t.setDaemon(true);
@@ -117,6 +131,19 @@ public final class EventLoop implements AutoCloseable {
     private static final Counter DEVICE_EVENTS = FirecrackerMetrics.VMM.declare().counter("device_events");
 
     private void run() {
+        try {
+            serve();
+        } catch (Throwable t) {
+            running = false;
+            Consumer<Throwable> failed = onFailure;
+            if (failed == null) {
+                throw t;
+            }
+            failed.accept(t);
+        }
+    }
+
+    private void serve() {
         while (running) {
             int n = Native.LIBC.epoll_wait(epfd, events.address(), MAX_EVENTS, -1);
             if (n < 0) {

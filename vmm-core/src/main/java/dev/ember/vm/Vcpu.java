@@ -6,7 +6,6 @@ import dev.ember.kvm.KvmRun;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.FirecrackerMetrics;
-import dev.ember.metrics.Gauge;
 import dev.ember.metrics.LatencyAggregate;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.seccomp.ThreadFilters;
@@ -33,7 +32,6 @@ final class Vcpu implements Runnable {
     private static final LatencyAggregate EXIT_IO_OUT_AGG = METRICS.latency("exit_io_out_agg");
     private static final LatencyAggregate EXIT_MMIO_READ_AGG = METRICS.latency("exit_mmio_read_agg");
     private static final LatencyAggregate EXIT_MMIO_WRITE_AGG = METRICS.latency("exit_mmio_write_agg");
-    private static final Gauge PANIC = FirecrackerMetrics.VMM.declare().gauge("panic_count");
 
     private final Vm vm;
     private final VcpuFd fd;
@@ -94,10 +92,8 @@ final class Vcpu implements Runnable {
             ThreadFilters.enter(ThreadFilters.Category.VCPU);
             loop();
         } catch (Throwable t) {
-            LOG.log(Level.ERROR, name() + " failed", t);
             FAILURES.inc();
-            PANIC.set(1); // Firecracker's vmm.panic_count: a bug ended the VM
-            vm.requestExit(ExitCode.UNEXPECTED_ERROR, name() + " failed: " + t);
+            vm.threadFailed(name(), t);
         } finally {
             tid = 0;
             vm.vcpuStopped();

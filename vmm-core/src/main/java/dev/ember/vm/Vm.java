@@ -658,6 +658,20 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         return pauseRequested;
     }
 
+    /** Firecracker's vmm.panic_count: stored as 1 when a bug ended the VM. */
+    private static final dev.ember.metrics.Gauge PANIC = dev.ember.metrics.FirecrackerMetrics.VMM.declare().gauge("panic_count");
+
+    /**
+     * An unexpected error ended one of the VMM's own threads (a vCPU, the event loop that serves
+     * every device): the VM cannot go on, so it ends with {@link ExitCode#UNEXPECTED_ERROR}
+     * (Firecracker's process ends on a panic too) instead of running on with its devices dead.
+     */
+    public void threadFailed(String thread, Throwable t) {
+        LOG.log(Level.ERROR, thread + " failed", t);
+        PANIC.set(1);
+        requestExit(ExitCode.UNEXPECTED_ERROR, thread + " failed: " + t);
+    }
+
     /** Ends the VM: the first request fixes the exit code; every vCPU stops. Any thread. */
     @Override
     public void requestExit(int code, String reason) {
