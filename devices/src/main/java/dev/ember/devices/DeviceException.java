@@ -1,24 +1,16 @@
 package dev.ember.devices;
 
+import dev.ember.errors.ReasonException;
+
 /**
- * What a device model could not do, with the reason that says why: the one shape of the
- * devices' typed errors (a TAP that will not open, a driver's malformed queue, a balloon request
- * too early, ...). Each subclass declares its own {@code Reason} enum and passes one here; code
- * and tests branch on {@link #reason()}, never on the message. The message is for people: it
- * names the device and the fix, and reaches the user as the API's fault message.
+ * What a device model could not do (a TAP that will not open, a driver's malformed queue, a
+ * balloon request too early, ...): the devices' typed errors, each with its own {@code Reason}
+ * enum ({@link ReasonException}). The message names the device and the fix.
  */
-public abstract class DeviceException extends RuntimeException {
+public abstract class DeviceException extends ReasonException {
     private static final long serialVersionUID = 1L;
 
-    private final Enum<?> reason;
-
     protected DeviceException(Enum<?> reason, String message) {
-        super(message);
-        this.reason = java.util.Objects.requireNonNull(reason, "reason");
-    }
-
-    /** A value of the subclass's own {@code Reason} enum. */
-    public Enum<?> reason() {
-        return reason;
+        super(reason, message);
     }
 }

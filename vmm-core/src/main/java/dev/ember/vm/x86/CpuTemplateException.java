@@ -1,14 +1,13 @@
 package dev.ember.vm.x86;
 
+import dev.ember.errors.ReasonException;
 import dev.ember.vm.VmConfigurationException;
 
 /**
  * A CPU template cannot be applied on this host. The message is Firecracker's text for the
  * same failure; callers add which template it was and the fix.
  */
-public final class CpuTemplateException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
+public final class CpuTemplateException extends ReasonException {
     public enum Reason {
         /** A static template for the other CPU vendor (T2 on AMD, T2A on Intel). */
         VENDOR_MISMATCH,
@@ -22,15 +21,14 @@ public final class CpuTemplateException extends RuntimeException {
         MISSING_KVM_CAPABILITY
     }
 
-    private final Reason reason;
-
     public CpuTemplateException(Reason reason, String message) {
-        super(message);
-        this.reason = reason;
+        super(reason, message);
     }
 
+    /** Typed: the API's fault text depends on it. */
+    @Override
     public Reason reason() {
-        return reason;
+        return (Reason) super.reason();
     }
 
     /** As a {@link VmConfigurationException}, for paths that report only those. */
