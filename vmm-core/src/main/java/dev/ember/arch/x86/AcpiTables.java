@@ -72,7 +72,7 @@ public final class AcpiTables {
     public static long write(GuestMemory mem, int vcpus) {
         byte[] image = image(vcpus);
         if (!mem.isValid(RSDP_ADDRESS, image.length)) {
-            throw new KernelLoadException(String.format("ACPI tables [0x%x, 0x%x) lie outside guest RAM", RSDP_ADDRESS,
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("ACPI tables [0x%x, 0x%x) lie outside guest RAM", RSDP_ADDRESS,
                     RSDP_ADDRESS + image.length));
         }
         mem.write(RSDP_ADDRESS, image, 0, image.length);

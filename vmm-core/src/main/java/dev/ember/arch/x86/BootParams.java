@@ -72,7 +72,7 @@ public final class BootParams {
     /** The zero page at guest-physical {@code base}. */
     public static BootParams at(GuestMemory mem, long base) {
         if (!mem.isValid(base, SIZE)) {
-            throw new KernelLoadException(String.format("zero page at 0x%x lies outside guest RAM", base));
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("zero page at 0x%x lies outside guest RAM", base));
         }
         return new BootParams(mem, base);
     }

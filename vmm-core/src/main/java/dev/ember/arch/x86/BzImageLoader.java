@@ -29,23 +29,23 @@ final class BzImageLoader {
         String name = "kernel image " + file.path();
         ByteBuffer h = file.read(0, (int) Math.min(file.size(), BootParams.HDR_AREA_END));
         if (h.limit() < BootParams.CMDLINE_SIZE + 4) {
-            throw new KernelLoadException(name + " is too short to hold a complete bzImage setup header (" + file.size() + " bytes)");
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, name + " is too short to hold a complete bzImage setup header (" + file.size() + " bytes)");
         }
         int version = h.getShort(BootParams.VERSION) & 0xffff;
         if (version < MIN_PROTOCOL) {
-            throw new KernelLoadException(String.format("%s uses boot protocol %d.%02d; Ember needs 2.06 or later (Linux 2.6.22+)",
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, String.format("%s uses boot protocol %d.%02d; Ember needs 2.06 or later (Linux 2.6.22+)",
                     name, version >> 8, version & 0xff));
         }
         if ((h.getShort(BootParams.BOOT_FLAG) & 0xffff) != (BootParams.BOOT_FLAG_MAGIC & 0xffff)) {
-            throw new KernelLoadException(name + " has no 0xAA55 boot_flag at offset 0x1fe: not a valid bzImage");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " has no 0xAA55 boot_flag at offset 0x1fe: not a valid bzImage");
         }
         int loadflags = h.get(BootParams.LOADFLAGS) & 0xff;
         if ((loadflags & BootParams.LOADED_HIGH) == 0) {
-            throw new KernelLoadException(name + " is a zImage (loadflags without LOADED_HIGH): only bzImage kernels can be loaded at 1 MiB");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " is a zImage (loadflags without LOADED_HIGH): only bzImage kernels can be loaded at 1 MiB");
         }
         int xloadflags = h.getShort(BootParams.XLOADFLAGS) & 0xffff;
         if ((xloadflags & BootParams.XLF_KERNEL_64) == 0) {
-            throw new KernelLoadException(String.format("%s has no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64):"
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, String.format("%s has no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64):"
                     + " Ember enters kernels in 64-bit mode and needs an x86_64 bzImage with boot protocol 2.12+ (Linux 3.8+)",
                     name, xloadflags));
         }
@@ -56,13 +56,13 @@ final class BzImageLoader {
         }
         long setupSize = (long) (setupSects + 1) * SECTOR;
         if (setupSize >= file.size()) {
-            throw new KernelLoadException(String.format("%s is truncated: %d setup sectors leave no protected-mode code (file is %d bytes)",
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, String.format("%s is truncated: %d setup sectors leave no protected-mode code (file is %d bytes)",
                     name, setupSects, file.size()));
         }
         long payload = file.size() - setupSize;
         long syssize = (h.getInt(BootParams.SYSSIZE) & 0xffff_ffffL) * 16;
         if (syssize > payload + 15) {
-            throw new KernelLoadException(String.format("%s is truncated: the header's syssize says 0x%x bytes of protected-mode code"
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, String.format("%s is truncated: the header's syssize says 0x%x bytes of protected-mode code"
                     + " but only 0x%x follow the setup sectors", name, syssize, payload));
         }
 
@@ -75,7 +75,7 @@ final class BzImageLoader {
             end = Math.max(end, Math.max(load, pref) + initSize);
         }
         if (!mem.isValid(load, end - load)) {
-            throw new KernelLoadException(String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) (code and"
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) (code and"
                     + " decompression space, init_size) but guest RAM below the MMIO gap ends at 0x%x; give the VM more memory",
                     name, load, end, BootLayout.lowMemoryEnd(mem)));
         }

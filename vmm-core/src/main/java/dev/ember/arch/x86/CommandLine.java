@@ -12,12 +12,12 @@ final class CommandLine {
         byte[] bytes = cmdline.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] == 0) {
-                throw new KernelLoadException("kernel command line contains a NUL character at byte " + i + ": remove it");
+                throw new KernelLoadException(KernelLoadException.Reason.COMMAND_LINE, "kernel command line contains a NUL character at byte " + i + ": remove it");
             }
         }
         long max = Math.min(kernel.cmdlineMax(), BootLayout.CMDLINE_AREA_SIZE - 1);
         if (bytes.length > max) {
-            throw new KernelLoadException("kernel command line is " + bytes.length + " bytes but this kernel accepts at most " + max
+            throw new KernelLoadException(KernelLoadException.Reason.COMMAND_LINE, "kernel command line is " + bytes.length + " bytes but this kernel accepts at most " + max
                     + (kernel.format() == KernelFormat.BZIMAGE ? " (cmdline_size in its setup header)" : " (x86 COMMAND_LINE_SIZE - 1)")
                     + ": shorten boot_args");
         }

@@ -27,19 +27,19 @@ final class ElfLoader {
         ByteBuffer eh = file.read(0, Elf64.EHDR_SIZE);
         String name = "kernel image " + file.path();
         if (eh.get(Elf64.E_IDENT_CLASS) != Elf64.ELFCLASS64) {
-            throw new KernelLoadException(name + " is a 32-bit ELF file: a 64-bit x86_64 vmlinux is needed");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " is a 32-bit ELF file: a 64-bit x86_64 vmlinux is needed");
         }
         if (eh.get(Elf64.E_IDENT_DATA) != Elf64.ELFDATA2LSB) {
-            throw new KernelLoadException(name + " is a big-endian ELF file: an x86_64 vmlinux is needed");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " is a big-endian ELF file: an x86_64 vmlinux is needed");
         }
         int machine = eh.getShort(Elf64.E_MACHINE) & 0xffff;
         if (machine != Elf64.EM_X86_64) {
-            throw new KernelLoadException(name + " is an ELF file for machine " + machine
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " is an ELF file for machine " + machine
                     + ", not x86_64 (e_machine " + Elf64.EM_X86_64 + ")");
         }
         int type = eh.getShort(Elf64.E_TYPE) & 0xffff;
         if (type != Elf64.ET_EXEC) {
-            throw new KernelLoadException(name + " has ELF type " + type + (type == Elf64.ET_DYN ? " (shared object/PIE)" : "")
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " has ELF type " + type + (type == Elf64.ET_DYN ? " (shared object/PIE)" : "")
                     + ": a kernel vmlinux is an executable (ET_EXEC)");
         }
         long entry = eh.getLong(Elf64.E_ENTRY);
@@ -47,10 +47,10 @@ final class ElfLoader {
         int phentsize = eh.getShort(Elf64.E_PHENTSIZE) & 0xffff;
         int phnum = eh.getShort(Elf64.E_PHNUM) & 0xffff;
         if (phnum == 0 || phnum == Elf64.PN_XNUM) {
-            throw new KernelLoadException(name + " has " + (phnum == 0 ? "no" : "too many") + " program headers (e_phnum " + phnum + ")");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " has " + (phnum == 0 ? "no" : "too many") + " program headers (e_phnum " + phnum + ")");
         }
         if (phentsize != Elf64.PHDR_SIZE) {
-            throw new KernelLoadException(name + " has e_phentsize " + phentsize + ", expected " + Elf64.PHDR_SIZE + " for ELF64");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " has e_phentsize " + phentsize + ", expected " + Elf64.PHDR_SIZE + " for ELF64");
         }
         ByteBuffer ph = file.read(phoff, phnum * Elf64.PHDR_SIZE);
 
@@ -77,10 +77,10 @@ final class ElfLoader {
             loads++;
         }
         if (loads == 0) {
-            throw new KernelLoadException(name + " has no PT_LOAD segment: nothing to load");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, name + " has no PT_LOAD segment: nothing to load");
         }
         if (!entryInside) {
-            throw new KernelLoadException(String.format("%s: entry point e_entry 0x%x is not inside any PT_LOAD segment"
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, String.format("%s: entry point e_entry 0x%x is not inside any PT_LOAD segment"
                     + " (the loader jumps to a physical address; was the kernel linked with a virtual entry?)", name, entry));
         }
 
@@ -95,18 +95,18 @@ final class ElfLoader {
                                      long offset, long paddr, long filesz, long memsz) {
         String seg = String.format("%s: program header %d (PT_LOAD, p_paddr 0x%x, p_memsz 0x%x)", name, index, paddr, memsz);
         if (filesz < 0 || memsz < 0 || filesz > memsz) {
-            throw new KernelLoadException(seg + " has p_filesz 0x" + Long.toHexString(filesz) + " larger than p_memsz");
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, seg + " has p_filesz 0x" + Long.toHexString(filesz) + " larger than p_memsz");
         }
         if (offset < 0 || offset > file.size() - filesz) {
-            throw new KernelLoadException(String.format("%s extends past the end of the file (p_offset 0x%x + p_filesz 0x%x > size 0x%x):"
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, String.format("%s extends past the end of the file (p_offset 0x%x + p_filesz 0x%x > size 0x%x):"
                     + " the file is truncated", seg, offset, filesz, file.size()));
         }
         if (paddr < BootLayout.HIMEM_START) {
-            throw new KernelLoadException(String.format("%s starts below 1 MiB, where the loader keeps the zero page, page tables"
+            throw new KernelLoadException(KernelLoadException.Reason.FORMAT, String.format("%s starts below 1 MiB, where the loader keeps the zero page, page tables"
                     + " and MP table: the kernel must be linked to load at or above 0x%x", seg, BootLayout.HIMEM_START));
         }
         if (paddr + memsz < paddr || !mem.isValid(paddr, memsz)) {
-            throw new KernelLoadException(String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) but guest RAM"
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("kernel does not fit in guest memory: %s needs [0x%x, 0x%x) but guest RAM"
                     + " ends at 0x%x%s; give the VM more memory", seg, paddr, paddr + memsz, BootLayout.lowMemoryEnd(mem),
                     paddr + memsz > GuestMemory.MMIO_GAP_START ? " (and the MMIO gap starts at 0xd0000000)" : ""));
         }

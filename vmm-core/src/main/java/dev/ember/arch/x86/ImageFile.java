@@ -33,22 +33,22 @@ final class ImageFile implements AutoCloseable {
     /** Opens {@code path}; {@code what} ("kernel image", "initrd") names it in errors. */
     static ImageFile open(Path path, String what) {
         if (!Files.exists(path)) {
-            throw new KernelLoadException(what + " " + path + " does not exist: check the path");
+            throw new KernelLoadException(KernelLoadException.Reason.FILE, what + " " + path + " does not exist: check the path");
         }
         if (!Files.isRegularFile(path)) {
-            throw new KernelLoadException(what + " " + path + " is not a regular file");
+            throw new KernelLoadException(KernelLoadException.Reason.FILE, what + " " + path + " is not a regular file");
         }
         int fd = Native.LIBC.open(path.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         if (fd < 0) {
             int errno = Native.errno();
-            throw new KernelLoadException("cannot open " + what + " " + path + ": "
+            throw new KernelLoadException(KernelLoadException.Reason.FILE, "cannot open " + what + " " + path + ": "
                     + Native.LIBC.strerror(errno) + " (errno " + errno + ")");
         }
         long size = Native.LIBC.lseek(fd, 0, SEEK_END);
         if (size < 0) {
             int errno = Native.errno();
             Native.LIBC.close(fd);
-            throw new KernelLoadException("cannot size " + what + " " + path + ": " + Native.LIBC.strerror(errno));
+            throw new KernelLoadException(KernelLoadException.Reason.FILE, "cannot size " + what + " " + path + ": " + Native.LIBC.strerror(errno));
         }
         return new ImageFile(path, what, fd, size);
     }
@@ -64,7 +64,7 @@ final class ImageFile implements AutoCloseable {
     /** Reads {@code len} bytes at {@code offset}; the file must hold all of them. */
     ByteBuffer read(long offset, int len) {
         if (offset < 0 || offset > size - len) {
-            throw new KernelLoadException(String.format("%s %s is truncated: needs bytes [0x%x, 0x%x) but is %d bytes long",
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, String.format("%s %s is truncated: needs bytes [0x%x, 0x%x) but is %d bytes long",
                     what, path, offset, offset + len, size));
         }
         if (len == 0) {
@@ -96,17 +96,17 @@ final class ImageFile implements AutoCloseable {
         try {
             n = mem.readFromFile(fd, offset, gpa, len);
         } catch (NativeException e) {
-            throw new KernelLoadException("reading " + what + " " + path + " failed: " + e.getMessage(), e);
+            throw new KernelLoadException(KernelLoadException.Reason.FILE, "reading " + what + " " + path + " failed: " + e.getMessage(), e);
         }
         if (n != len) {
-            throw new KernelLoadException(String.format("%s %s ended early: wanted 0x%x bytes at file offset 0x%x, got 0x%x"
+            throw new KernelLoadException(KernelLoadException.Reason.TRUNCATED, String.format("%s %s ended early: wanted 0x%x bytes at file offset 0x%x, got 0x%x"
                     + " (was the file changed while loading?)", what, path, len, offset, n));
         }
     }
 
     private KernelLoadException readFailure(long offset, long rc) {
         String why = rc == 0 ? "unexpected end of file" : Native.LIBC.strerror(Native.errno());
-        return new KernelLoadException(String.format("reading %s %s at offset 0x%x failed: %s", what, path, offset, why));
+        return new KernelLoadException(KernelLoadException.Reason.FILE, String.format("reading %s %s at offset 0x%x failed: %s", what, path, offset, why));
     }
 
     @Override

@@ -18,12 +18,12 @@ final class Initrd {
         try (ImageFile file = ImageFile.open(path, "initrd")) {
             long len = file.size();
             if (len == 0) {
-                throw new KernelLoadException("initrd " + path + " is empty: pass a cpio archive or leave the initrd out");
+                throw new KernelLoadException(KernelLoadException.Reason.FILE, "initrd " + path + " is empty: pass a cpio archive or leave the initrd out");
             }
             long top = Math.min(BootLayout.lowMemoryEnd(mem), kernel.initrdAddrMax() + 1);
             long addr = (top - len) & ~(BootLayout.PAGE_SIZE - 1);
             if (len > top || addr < kernel.end()) {
-                throw new KernelLoadException(String.format("initrd %s (%d bytes) does not fit in guest memory: it must lie between"
+                throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("initrd %s (%d bytes) does not fit in guest memory: it must lie between"
                         + " the kernel's end 0x%x and 0x%x (%s); give the VM more memory or use a smaller initrd",
                         path, len, kernel.end(), top,
                         top == BootLayout.lowMemoryEnd(mem) ? "end of RAM below the MMIO gap" : "the kernel's initrd_addr_max"));

@@ -21,7 +21,8 @@ public final class KernelLoader {
             if (BzImageLoader.isBzImage(head)) {
                 return BzImageLoader.load(mem, file, zeroPage);
             }
-            throw new KernelLoadException("kernel image " + kernel + " is neither an ELF vmlinux (no \\177ELF magic at offset 0)"
+            KernelLoadException.Reason reason = head.limit() == 0 ? KernelLoadException.Reason.FILE : KernelLoadException.Reason.FORMAT;
+            throw new KernelLoadException(reason, "kernel image " + kernel + " is neither an ELF vmlinux (no \\177ELF magic at offset 0)"
                     + " nor a bzImage (no \"HdrS\" at offset 0x202)" + hint(head));
         }
     }

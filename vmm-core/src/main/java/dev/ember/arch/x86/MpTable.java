@@ -80,7 +80,7 @@ public final class MpTable {
         }
         int size = size(vcpus);
         if (!mem.isValid(start, size)) {
-            throw new KernelLoadException(String.format("MP table [0x%x, 0x%x) lies outside guest RAM", start, start + size));
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("MP table [0x%x, 0x%x) lies outside guest RAM", start, start + size));
         }
         mem.fill(start, size, (byte) 0);
         long mpc = start + MPF_SIZE;

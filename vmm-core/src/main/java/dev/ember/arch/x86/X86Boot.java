@@ -34,7 +34,7 @@ public final class X86Boot {
         }
         long lowEnd = BootLayout.lowMemoryEnd(mem);
         if (lowEnd <= BootLayout.HIMEM_START) {
-            throw new KernelLoadException(String.format("guest memory (%d KiB) is too small: the boot layout needs more than 1 MiB"
+            throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("guest memory (%d KiB) is too small: the boot layout needs more than 1 MiB"
                     + " plus room for the kernel", lowEnd >> 10));
         }
 
