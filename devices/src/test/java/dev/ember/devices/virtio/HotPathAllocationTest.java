@@ -130,6 +130,30 @@ class HotPathAllocationTest {
         });
     }
 
+    @Test
+    void virtioMemPlugsAndUnplugsAllocateNothingOnTheEventLoop() {
+        long mib = 1 << 20;
+        dev.ember.devices.virtio.mem.VirtioMem vmem = new dev.ember.devices.virtio.mem.VirtioMem(1L << 32,
+                dev.ember.devices.virtio.mem.HotplugRam.reserve(4 * mib), 2 * mib, 4 * mib, new dev.ember.devices.virtio.mem.VirtioMem.Slots() {
+                    @Override public void map(int slot) {}
+                    @Override public void unmap(int slot) {}
+                });
+        int[] n = {0};
+        assertSingleQueueRequestsAllocateNothing(vmem, "virtio-mem plugs and unplugs", ring -> {
+            if (n[0]++ == 0) {
+                TestDriver.await(vmem::activated, "the driver's DRIVER_OK to reach the device");
+                vmem.setRequestedSize(4 * mib);
+            }
+            mem.putShort(0x400000, (short) (n[0] % 2 == 0 ? dev.ember.devices.virtio.mem.VirtioMem.REQ_PLUG
+                    : dev.ember.devices.virtio.mem.VirtioMem.REQ_UNPLUG));
+            mem.putLong(0x400008, 1L << 32);
+            mem.putShort(0x400010, (short) 2);
+            ring.setDesc(0, 0x400000, 24, Virtio.DESC_F_NEXT, 1);
+            ring.setDesc(1, 0x400040, 10, Virtio.DESC_F_WRITE, 0);
+        });
+        assertTrue(dev.ember.metrics.Metrics.group("memory_hotplug").counter("plug_bytes").get() > 0, "the plugs were served");
+    }
+
     /**
      * Serves 3000 requests to warm up, then 2000 more, each laid out by {@code request} as chain 0
      * of the device's queue 0, published, kicked and awaited: the second round must allocate
