@@ -1,10 +1,7 @@
 package dev.ember.bench;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -17,23 +14,14 @@ public final class UnixHttpClient implements AutoCloseable {
     /** A response: status code and body text. */
     public record Response(int status, String body) {}
 
-    private final SocketChannel channel;
-    private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+    private final UnixStream stream;
 
-    private UnixHttpClient(SocketChannel channel) {
-        this.channel = channel;
-        in.limit(0);
+    private UnixHttpClient(UnixStream stream) {
+        this.stream = stream;
     }
 
     public static UnixHttpClient connect(Path socket) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        return new UnixHttpClient(ch);
+        return new UnixHttpClient(UnixStream.connect(socket, "the server"));
     }
 
     /** Encodes a request once so timed loops only write bytes. */
@@ -62,18 +50,15 @@ public final class UnixHttpClient implements AutoCloseable {
 
     /** Writes a prepared request and reads the whole response. */
     public Response send(ByteBuffer request) throws IOException {
-        ByteBuffer req = request.duplicate();
-        while (req.hasRemaining()) {
-            channel.write(req);
-        }
-        String statusLine = readLine();
+        stream.writeFully(request.duplicate());
+        String statusLine = stream.readLine();
         if (!statusLine.startsWith("HTTP/1.")) {
             throw new IOException("not an HTTP response: " + statusLine);
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
         long length = -1;
         boolean chunked = false;
-        for (String h = readLine(); !h.isEmpty(); h = readLine()) {
+        for (String h = stream.readLine(); !h.isEmpty(); h = stream.readLine()) {
             int colon = h.indexOf(':');
             if (colon < 0) {
                 continue;
@@ -90,63 +75,25 @@ public final class UnixHttpClient implements AutoCloseable {
         if (chunked) {
             StringBuilder sb = new StringBuilder();
             while (true) {
-                int size = Integer.parseInt(readLine().split(";", 2)[0].trim(), 16);
+                int size = Integer.parseInt(stream.readLine().split(";", 2)[0].trim(), 16);
                 if (size == 0) {
-                    readLine();
+                    stream.readLine();
                     break;
                 }
-                sb.append(new String(readBytes(size), StandardCharsets.UTF_8));
-                readLine();
+                sb.append(new String(stream.readBytes(size), StandardCharsets.UTF_8));
+                stream.readLine();
             }
             body = sb.toString();
         } else if (length > 0) {
-            body = new String(readBytes((int) length), StandardCharsets.UTF_8);
+            body = new String(stream.readBytes((int) length), StandardCharsets.UTF_8);
         } else {
             body = "";
         }
         return new Response(status, body);
     }
 
-    private void fill() throws IOException {
-        in.compact();
-        int n = channel.read(in);
-        in.flip();
-        if (n < 0) {
-            throw new IOException("connection closed by the server");
-        }
-    }
-
-    private String readLine() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            while (in.hasRemaining()) {
-                char c = (char) (in.get() & 0xff);
-                if (c == '\n') {
-                    int n = sb.length();
-                    return n > 0 && sb.charAt(n - 1) == '\r' ? sb.substring(0, n - 1) : sb.toString();
-                }
-                sb.append(c);
-            }
-            fill();
-        }
-    }
-
-    private byte[] readBytes(int n) throws IOException {
-        byte[] out = new byte[n];
-        int off = 0;
-        while (off < n) {
-            if (!in.hasRemaining()) {
-                fill();
-            }
-            int k = Math.min(n - off, in.remaining());
-            in.get(out, off, k);
-            off += k;
-        }
-        return out;
-    }
-
     @Override
     public void close() throws IOException {
-        channel.close();
+        stream.close();
     }
 }
