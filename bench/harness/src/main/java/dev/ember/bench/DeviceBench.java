@@ -155,18 +155,10 @@ final class DeviceBench {
             if (calib != null) {
                 calibNs.put(s, calib);
             }
-            for (int i = 0; i < metrics.length; i++) {
-                Stats st = timed(l, i);
-                if (st == null) {
-                    res.skip(SECTION, metrics[i], s.name(), UNTIMED);
-                    continue;
-                }
-                res.add(SECTION, metrics[i], s.name(), units[i], st, dropped(l, st)
-                        + (i == 0 ? s.note() + "; all blocks' stamps checked in the image file"
-                        : i == 2 ? guestTime(st, calib, "request") + "; " + exits.get(s)
-                        : i == 3 ? guestTime(st, calib, "request")
-                        : i == 4 ? "no I/O; 100,000 iterations timed like a phase: how fast this VMM's guest executes" : ""));
-            }
+            report(res, s, l, metrics, units, (i, st) -> i == 0 ? s.note() + "; all blocks' stamps checked in the image file"
+                    : i == 2 ? guestTime(st, calib, "request") + "; " + exits.get(s)
+                    : i == 3 ? guestTime(st, calib, "request")
+                    : i == 4 ? "no I/O; 100,000 iterations timed like a phase: how fast this VMM's guest executes" : "");
         }
         return calibNs;
     }
@@ -177,6 +169,22 @@ final class DeviceBench {
     static Stats timed(List<double[]> runs, int i) {
         double[] v = runs.stream().mapToDouble(r -> r[i]).filter(Double::isFinite).toArray();
         return v.length == 0 ? null : Stats.of(v);
+    }
+
+    /**
+     * One result per metric (column {@code i} of {@code runs}' samples): its statistics, the runs
+     * dropped and {@code note}; skipped, saying why, when no run could be timed.
+     */
+    private static void report(Results res, Vmm s, List<double[]> runs, String[] metrics, String[] units,
+                               java.util.function.BiFunction<Integer, Stats, String> note) {
+        for (int i = 0; i < metrics.length; i++) {
+            Stats st = timed(runs, i);
+            if (st == null) {
+                res.skip(SECTION, metrics[i], s.name(), UNTIMED);
+                continue;
+            }
+            res.add(SECTION, metrics[i], s.name(), units[i], st, dropped(runs, st) + note.apply(i, st));
+        }
     }
 
     private static String dropped(List<double[]> runs, Stats st) {
@@ -245,16 +253,9 @@ final class DeviceBench {
                 continue;
             }
             List<double[]> l = samples.get(s);
-            for (int i = 0; i < metrics.length; i++) {
-                Stats st = timed(l, i);
-                if (st == null) {
-                    res.skip(SECTION, metrics[i], s.name(), UNTIMED);
-                    continue;
-                }
-                res.add(SECTION, metrics[i], s.name(), units[i], st, dropped(l, st)
-                        + (i == 0 ? guestTime(st, calibNs.get(s), "frame") + "; frames counted on the TAP by the host; " + notes.get(s)
-                        : i == 2 ? guestTime(st, calibNs.get(s), "frame") + "; host's first send -> guest's last frame" : ""));
-            }
+            report(res, s, l, metrics, units, (i, st) -> i == 0
+                    ? guestTime(st, calibNs.get(s), "frame") + "; frames counted on the TAP by the host; " + notes.get(s)
+                    : i == 2 ? guestTime(st, calibNs.get(s), "frame") + "; host's first send -> guest's last frame" : "");
         }
     }
 
