@@ -1,14 +1,19 @@
 package dev.ember.it.linux;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.it.EmberProcess;
 import dev.ember.it.Host;
+import dev.ember.testing.HostCommand;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 
 /** What the Linux integration tests share: when they run, how long a boot may take, tokens. */
@@ -33,6 +38,13 @@ final class LinuxTests {
 
     static Duration bootTimeout() {
         return Host.isPvm() ? PVM_BOOT : KVM_BOOT;
+    }
+
+    /** The contents of {@code guestPath} in the ext4 image, read on the host with debugfs (its banner left out). */
+    static String readFromImage(Path image, String guestPath) throws IOException, InterruptedException {
+        HostCommand.Result cat = HostCommand.run(Duration.ofSeconds(30), "debugfs", "-R", "cat " + guestPath, image.toString());
+        assertEquals(0, cat.exit(), cat.output());
+        return cat.output().lines().filter(l -> !l.startsWith("debugfs ")).collect(Collectors.joining("\n")).trim();
     }
 
     static String token() {
