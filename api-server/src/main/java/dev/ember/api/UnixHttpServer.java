@@ -175,7 +175,10 @@ public final class UnixHttpServer implements AutoCloseable {
             return;
         }
         ioThread.execute(() -> {
-            if (closed) {
+            // Evicted before its turn (a burst of idle connections replaces the quietest ones
+            // faster than the I/O thread sets them up): setting up HTTP for a closed socket
+            // would only delay the connections behind it, a real client's among them.
+            if (closed || !channel.isOpen()) {
                 org.xnio.IoUtils.safeClose(connection);
                 return;
             }
