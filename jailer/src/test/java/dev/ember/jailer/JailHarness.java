@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Runs the real bin/ember-jailer for integration tests, with a test runtime image: the built
@@ -125,6 +127,11 @@ final class JailHarness {
         }
     }
 
+    /** A fresh VM id for a jail: {@code prefix}- and eight hex digits. */
+    static String vmId(String prefix) {
+        return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    }
+
     /** Runs a host command (mount, mkfifo, kill, ...); its output goes to stderr when it fails. */
     static int sh(String... cmd) throws IOException, InterruptedException {
         HostCommand.Result r = HostCommand.run(Duration.ofSeconds(60), cmd);
@@ -138,12 +145,31 @@ final class JailHarness {
      * What an orchestrator-style test leaves on the host: VMMs jailed under {@code base}, bind
      * mounts it made (undone last first, lazily) and {@code base} itself.
      */
-    static final class HostTraces {
+    static final class HostTraces implements AfterEachCallback {
         private final Path base;
         private final List<Path> mounts = new ArrayList<>();
 
-        HostTraces(Path base) {
+        /** A fresh temporary {@code base} named after {@code prefix}; registered as an extension, cleared after each test. */
+        static HostTraces inTempDirectory(String prefix) {
+            try {
+                return new HostTraces(Files.createTempDirectory(prefix));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private HostTraces(Path base) {
             this.base = base;
+        }
+
+        /** Where the test's jails go ({@code --chroot-base-dir}). */
+        Path base() {
+            return base;
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) throws Exception {
+            clear();
         }
 
         /** {@code mount --bind source target}, undone by {@link #clear}. */

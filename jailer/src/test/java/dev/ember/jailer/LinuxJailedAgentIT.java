@@ -19,12 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The orchestrator flow of issue 18 with a real Linux guest and its agent, the part that needs
@@ -40,9 +39,10 @@ import org.junit.jupiter.api.Test;
 class LinuxJailedAgentIT {
     private static final Duration BOOT = Duration.ofMinutes(6);
 
-    private Path base;
-    private String id;
-    private JailHarness.HostTraces traces;
+    @RegisterExtension
+    final JailHarness.HostTraces traces = JailHarness.HostTraces.inTempDirectory("ember-jailed-agent-it");
+    private final Path base = traces.base();
+    private final String id = JailHarness.vmId("kata");
 
     @BeforeEach
     void setUp() throws IOException {
@@ -50,16 +50,6 @@ class LinuxJailedAgentIT {
         assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
         assumeFalse(Host.isPvm(), "PVM (/sys/module/kvm_pvm) cannot run guest user space; bin/test runs this test in the nested tier");
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
-        base = Files.createTempDirectory("ember-jailed-agent-it");
-        traces = new JailHarness.HostTraces(base);
-        id = "kata-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (traces != null) {
-            traces.clear();
-        }
     }
 
     @Test

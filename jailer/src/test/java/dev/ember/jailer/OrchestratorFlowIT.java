@@ -13,11 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Plays an orchestrator's side of a jailed microVM the way Kata Containers' Firecracker driver
@@ -31,24 +30,15 @@ import org.junit.jupiter.api.Test;
 class OrchestratorFlowIT {
     private static final Duration BOOT = Duration.ofSeconds(120);
 
-    private Path base;
-    private String id;
-    private JailHarness.HostTraces traces;
+    @RegisterExtension
+    final JailHarness.HostTraces traces = JailHarness.HostTraces.inTempDirectory("ember-orchestrator-it");
+    private final Path base = traces.base();
+    private final String id = JailHarness.vmId("kata");
 
     @BeforeEach
     void setUp() throws IOException {
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
-        base = Files.createTempDirectory("ember-orchestrator-it");
-        traces = new JailHarness.HostTraces(base);
-        id = "kata-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (traces != null) {
-            traces.clear();
-        }
     }
 
     private static int sh(String... cmd) throws IOException, InterruptedException {
