@@ -29,6 +29,28 @@ class MemoryHotplugIT {
     @TempDir
     Path dir;
 
+    /** A guest that never drives the device (scenario idle): the host's request is refused, naming why. */
+    @Test
+    void aRequestBeforeTheGuestsDriverTookTheDeviceIsRefused() throws Exception {
+        try (EmberProcess vm = EmberProcess.start("--api-sock", dir.resolve("idle.sock").toString(), "--id", "vmem-idle")) {
+            UnixHttpClient http = vm.api(dir.resolve("idle.sock"));
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}"), "machine-config");
+            expect(204, http.put("/hotplug/memory", "{\"total_size_mib\": 128}"), "hotplug/memory");
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            UnixHttpClient.Response r = http.patch("/hotplug/memory", "{\"requested_size_mib\": 2}");
+            expect(400, r, "PATCH before the driver");
+            assertTrue(r.body().contains("Memory hotplug update error: Failed to create memory hotplug device: Device is not active"
+                    + " (the guest's virtio-mem driver has not started yet"), r.body());
+            JsonNode s = status(http);
+            assertEquals(0, s.get("requested_size_mib").asLong(), "the refused request changed nothing: " + s);
+            assertEquals(128, s.get("slot_size_mib").asLong(), "Firecracker's default slot size: " + s);
+            vm.terminate();
+            vm.awaitExit(BOOT);
+        }
+    }
+
     private EmberProcess start(String name, boolean boot) throws Exception {
         EmberProcess vm = EmberProcess.start("--api-sock", dir.resolve(name + ".sock").toString(), "--id", "vmem-" + name);
         if (boot) {
