@@ -214,6 +214,10 @@ class VirtioMmioTransportTest {
                 e.getMessage());
         assertThrows(IllegalStateException.class, () -> d.transport.notifyUsed(q));
         assertThrows(IllegalStateException.class, () -> blk.rateLimiter().update(null, null));
+        // VirtioDeviceBase checks the lifecycle of every device model built on it.
+        IllegalStateException reset = assertThrows(IllegalStateException.class, blk::reset);
+        assertTrue(reset.getMessage().contains("block " + blk.driveId() + ": reset is confined to the event loop"), reset.getMessage());
+        assertThrows(IllegalStateException.class, () -> blk.activate(d.transport));
     }
 
     @Test
