@@ -118,3 +118,27 @@ ember_mvn() {
   fi
   (cd "$EMBER_ROOT" && MAVEN_OPTS="$opts${MAVEN_OPTS:+ $MAVEN_OPTS}" mvn -B -q "$@")
 }
+
+# Runs MAIN_CLASS of the api-server jar with the VMM's JVM flags and AOT cache, in place of this
+# shell (bin/ember, bin/ember-uffd-handler). Build first: bin/build.
+ember_exec_main() {
+  local main=$1 jar aot
+  local -a opts
+  shift
+  jar=$(ls "$EMBER_ROOT"/api-server/target/api-server-*.jar 2>/dev/null | grep -v -e -tests -e -sources | head -n1 || true)
+  if [ -z "$jar" ] || [ ! -d "$EMBER_ROOT/api-server/target/lib" ]; then
+    echo "ember: not built yet; run bin/build first" >&2
+    exit 1
+  fi
+  mapfile -t opts < <(ember_jvm_opts)
+  aot="$EMBER_ROOT/api-server/target/ember.aot"
+  # A cache older than the jar no longer matches the class path (the JVM would say so on stderr
+  # and run without it): skip it until bin/train-aot (run by bin/build) refreshes it.
+  if [ -f "$aot" ] && [ ! "$jar" -nt "$aot" ] && [ "${EMBER_JAVA_FEATURE:-17}" -ge 25 ] 2>/dev/null; then
+    opts+=("-XX:AOTCache=$aot")
+  fi
+  # The JVM's start, for "Ember ready N us after the JVM started" (this process may be much older:
+  # a shell that ran a build before exec'ing this script).
+  opts+=("-Dember.jvm.start.epoch.us=${EPOCHREALTIME//[!0-9]/}")
+  exec "$JAVA_HOME/bin/java" "${opts[@]}" ${EMBER_JVM_EXTRA:-} -cp "$jar:$EMBER_ROOT/api-server/target/lib/*" "$main" "$@"
+}

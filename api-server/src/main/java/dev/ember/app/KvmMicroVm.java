@@ -36,6 +36,8 @@ import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
 import dev.ember.vm.x86.CpuTemplateException;
 import dev.ember.vm.x86.GuestCpuTemplate;
+import dev.ember.uffd.UffdBackend;
+import dev.ember.uffd.UffdBackendException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -299,12 +301,14 @@ public final class KvmMicroVm implements MicroVm {
         if (ended.getCount() == 0) {
             throw new VmmStoppedException();
         }
-        Path memPath = memoryFile(params);
+        SnapshotLoadParams.MemoryBackend backend = params.memBackend();
+        boolean uffd = backend != null && backend.backendType() == SnapshotLoadParams.BackendType.Uffd;
+        Path memPath = backend == null ? Path.of(params.memFilePath()) : Path.of(backend.backendPath());
         if (Boolean.TRUE.equals(params.clockRealtime())) {
             throw new VmmException("clock_realtime is not supported yet; leave it out or false");
         }
         try {
-            restore(params, resources, memPath);
+            restore(params, resources, memPath, uffd);
         } catch (VmmFatalException e) {
             throw e;
         } catch (VmmException e) {
@@ -314,7 +318,7 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     /** The part of a load after which a failure is fatal: files read, VM built, state restored. */
-    private void restore(SnapshotLoadParams params, VmResources resources, Path memPath) throws VmmException {
+    private void restore(SnapshotLoadParams params, VmResources resources, Path memPath, boolean uffd) throws VmmException {
         boolean resume = Boolean.TRUE.equals(params.resumeVm());
         long t0 = System.nanoTime();
         Path statePath = Path.of(params.snapshotPath());
@@ -342,25 +346,52 @@ public final class KvmMicroVm implements MicroVm {
         } catch (VmConfigurationException e) {
             throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
         }
-        if (recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M) {
+        if (!uffd && recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M) {
             // As Firecracker: a hugetlbfs guest's memory file cannot be mapped as its RAM (it would
             // come back in 4 KiB pages); that restore needs the Uffd backend.
             throw new VmmException("snapshot state file " + statePath + ": the guest's memory was backed by 2 MiB huge pages"
-                    + " (machine-config.huge_pages 2M), which a File memory backend cannot restore; it needs mem_backend Uffd,"
-                    + " which Ember does not offer yet");
+                    + " (machine-config.huge_pages 2M), which a File memory backend cannot restore; load it with mem_backend"
+                    + " Uffd and a page-fault handler");
         }
         long parsed = System.nanoTime();
         // The memory file holds RAM, then the hotpluggable range (Firecracker's layout): RAM is mapped
         // from it, the range's plugged blocks are read into the device's own memory once restored.
         long hotplugBytes = recorded.memoryHotplug() == null ? 0 : recorded.memoryHotplug().totalSizeMib() << 20;
-        GuestMemory memory = mapMemoryFile(memPath, spec.memSizeBytes(), hotplugBytes);
+        UffdBackend handler = null;
+        GuestMemory memory;
+        if (uffd) {
+            if (hotplugBytes > 0) {
+                throw new VmmException("snapshot state file " + statePath + ": a microVM with memory-hotplug cannot be loaded with"
+                        + " mem_backend Uffd yet (its hotpluggable range is read from the memory file, which the VMM does not see"
+                        + " then); load it with backend_type File");
+            }
+            memory = guestRam(spec, recorded.machineConfig().hugePages());
+            try {
+                handler = UffdBackend.attach(memPath, memory, recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M
+                        ? RamBacking.HUGETLBFS_2M.granule() : 4096);
+            } catch (UffdBackendException e) {
+                memory.close();
+                throw new VmmException(e.getMessage());
+            }
+            LOG.log(System.Logger.Level.INFO, "guest memory (" + (spec.memSizeBytes() >> 20) + " MiB) handed to the page-fault handler on "
+                    + memPath + (handler.handlerPid() > 0 ? " (pid " + handler.handlerPid() + ")" : ""));
+        } else {
+            memory = mapMemoryFile(memPath, spec.memSizeBytes(), hotplugBytes);
+        }
         Machine m = null;
         long built;
+        java.util.concurrent.atomic.AtomicReference<Vm> loading = new java.util.concurrent.atomic.AtomicReference<>();
+        if (handler != null) {
+            handler.watch(why -> onUffdHandlerGone(loading.get(), why));
+        }
         try {
             // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
             boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
                     || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
-            m = assemble(Vm.create(spec, memory, track), recorded, resources);
+            Vm vm = Vm.create(spec, memory, track);
+            loading.set(vm); // from here a handler's death stops this VM, during the load or after it
+            m = assemble(vm, recorded, resources);
+            m.uffd = handler;
             built = System.nanoTime();
             Machine restoring = m;
             onLoop(m, () -> {
@@ -376,14 +407,18 @@ public final class KvmMicroVm implements MicroVm {
                 m.vm.pause(); // the vCPUs start parked
             }
             m.vm.start();
+            if (handler != null && handler.handlerGone()) {
+                throw new VmmException("cannot load snapshot " + statePath + ": the page-fault handler on mem_backend.backend_path "
+                        + memPath + " exited during the load");
+            }
         } catch (SnapshotFormatException e) {
-            close(m);
+            closeLoading(m, memory, handler);
             throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
         } catch (VmConfigurationException | GuestMemoryException | NativeException e) {
-            close(m);
+            closeLoading(m, memory, handler);
             throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
         } catch (RuntimeException | VmmException e) {
-            close(m);
+            closeLoading(m, memory, handler);
             throw e;
         }
         machine = m;
@@ -398,19 +433,32 @@ public final class KvmMicroVm implements MicroVm {
         LOG.log(System.Logger.Level.INFO, String.format("snapshot %s loaded in %d us (state file and configuration %d us,"
                 + " VM and devices built %d us, state restored and vCPUs started %d us): %d vCPUs, %d MiB from %s, %s",
                 statePath, us, (parsed - t0) / 1000, (built - parsed) / 1000, (System.nanoTime() - built) / 1000,
-                spec.vcpuCount(), spec.memSizeBytes() >> 20, memPath, resume ? "running" : "paused"));
+                spec.vcpuCount(), spec.memSizeBytes() >> 20, (uffd ? "the page-fault handler on " : "") + memPath,
+                resume ? "running" : "paused"));
     }
 
-    private static Path memoryFile(SnapshotLoadParams params) throws VmmException {
-        SnapshotLoadParams.MemoryBackend backend = params.memBackend();
-        if (backend == null) {
-            return Path.of(params.memFilePath());
+    /** A load that failed: the machine if it was assembled, else the memory (and its handler) alone. */
+    private static void closeLoading(Machine m, GuestMemory memory, UffdBackend handler) {
+        if (m != null) {
+            close(m);
+        } else {
+            memory.close();
+            if (handler != null) {
+                handler.close();
+            }
         }
-        if (backend.backendType() == SnapshotLoadParams.BackendType.Uffd) {
-            throw new VmmException("mem_backend.backend_type Uffd is not supported: Ember maps the memory file itself;"
-                    + " use \"File\" with backend_path set to the snapshot's memory file");
+    }
+
+    /**
+     * The page-fault handler is gone (its waiters were already woken): the VM cannot go on, as
+     * pages it has not touched yet would read as zero. Stops it with GENERIC_ERROR; during the
+     * load, {@link #restore} fails instead.
+     */
+    private void onUffdHandlerGone(Vm vm, String why) {
+        LOG.log(System.Logger.Level.ERROR, why + "; stopping the microVM");
+        if (vm != null) {
+            vm.requestExit(ExitCode.GENERIC_ERROR, VmExitCause.OTHER, why);
         }
-        return Path.of(backend.backendPath());
     }
 
     /**
@@ -630,6 +678,9 @@ public final class KvmMicroVm implements MicroVm {
             m.virtio.close(); // after the loop stopped: no handler runs on a closed file or TAP
         }
         m.vm.close();
+        if (m.uffd != null) {
+            m.uffd.close(); // after guest memory is unmapped: closing earlier could leave it to nobody
+        }
         if (m.terminal != null) {
             m.terminal.close();
         }
@@ -646,6 +697,8 @@ public final class KvmMicroVm implements MicroVm {
         int serialOutFd = -1;
         /** Set while a snapshot that read the dirty page logs has not completed: a Diff would miss pages. */
         boolean dirtyLogLost;
+        /** The Uffd memory backend's handshake and watch, for a VM loaded that way; else null. */
+        UffdBackend uffd;
 
         Machine(Vm vm, EventLoop loop) {
             this.vm = vm;

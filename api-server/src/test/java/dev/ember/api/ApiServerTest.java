@@ -492,6 +492,23 @@ class ApiServerTest {
         assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\"}"), 400, "missing required field mem_file_path");
     }
 
+    /** mem_backend Uffd (Firecracker's body) reaches the VMM; its fields are checked first, naming the field. */
+    @Test
+    void snapshotLoadTakesTheUffdMemoryBackend() throws Exception {
+        assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\","
+                + " \"backend_path\": \"/run/uffd.sock\"}, \"resume_vm\": true}"), 400, "not supported: snapshots");
+        assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\"}}"), 400,
+                "missing required field mem_backend.backend_path");
+        assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_path\": \"/u.sock\"}}"), 400,
+                "missing required field mem_backend.backend_type");
+        UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"uffd\","
+                + " \"backend_path\": \"/u.sock\"}}");
+        assertEquals(400, r.status(), r.body());
+        assertTrue(r.body().contains("backend_type") && r.body().contains("File") && r.body().contains("Uffd"), r.body());
+        assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\","
+                + " \"backend_path\": \"/u.sock\"}, \"mem_file_path\": \"/m\"}"), 400, "give exactly one of mem_file_path and mem_backend");
+    }
+
     // ---- /vm/config and /openapi ----
 
     @Test

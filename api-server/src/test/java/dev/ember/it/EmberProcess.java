@@ -69,6 +69,20 @@ public final class EmberProcess implements AutoCloseable {
         return new EmberProcess(pb.start());
     }
 
+    /** Another program of the repository's bin/ (e.g. {@code ember-uffd-handler}), its output collected the same way. */
+    public static EmberProcess startTool(String program, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(repo().resolve("bin").resolve(program).toString());
+        cmd.addAll(List.of(args));
+        return new EmberProcess(new ProcessBuilder(cmd).directory(repo().toFile()).start());
+    }
+
+    /** Sends {@code signal} ({@code KILL}, {@code STOP}, ...) with kill(1); the bin/ scripts exec, so the pid is the program's. */
+    public void signal(String signal) throws IOException, InterruptedException {
+        org.junit.jupiter.api.Assertions.assertEquals(0, new ProcessBuilder("kill", "-s", signal, Long.toString(pid())).start().waitFor(),
+                "kill -s " + signal + " " + pid());
+    }
+
     /** Like {@link #start}, with {@code launcher} (e.g. {@code ip netns exec <name>}) in front of bin/ember. */
     public static EmberProcess startVia(List<String> launcher, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(launcher);

@@ -123,7 +123,7 @@ final class Jail {
     }
 
     /**
-     * <root> (0700) with dev/kvm, dev/net/tun, dev/urandom, run/ (0700) and the mount points;
+     * <root> (0700) with dev/kvm, dev/net/tun, dev/urandom, dev/null, dev/userfaultfd (when the host has it), run/ (0700) and the mount points;
      * root, run/ and the nodes owned by uid:gid. Every mode is set explicitly, whatever the umask
      * of the jailer's caller: <base>/<exec-name> 0755, the VM's directory 0700.
      */
@@ -157,6 +157,30 @@ final class Jail {
             chown(p);
             chmod(p, node.mode);
         }
+        makeUserfaultfdNode();
+    }
+
+    /**
+     * /dev/userfaultfd, when the host has it (Linux 6.1+; a misc device with a dynamic minor, so
+     * its numbers are the host's), as Firecracker's jailer does: the jailed VMM, unprivileged,
+     * creates the userfaultfd of a Uffd snapshot load through it (docs/snapshots.md).
+     */
+    private void makeUserfaultfdNode() {
+        Path host = Path.of("/dev/userfaultfd");
+        long rdev;
+        try {
+            if (!Files.exists(host)) {
+                return;
+            }
+            rdev = ((Number) Files.getAttribute(host, "unix:rdev")).longValue();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return; // no node to copy: a Uffd load then needs the userfaultfd system call
+        }
+        Path p = root.resolve("dev/userfaultfd");
+        check(Sys.mknod(p.toString(), LibC.S_IFCHR | 0600, rdev), "mknod " + p + " (the host's /dev/userfaultfd)");
+        undo.push("remove " + p, () -> Files.deleteIfExists(p));
+        chown(p);
+        chmod(p, 0600);
     }
 
     private static void chmod(Path p, int mode) {

@@ -93,6 +93,10 @@ class JailDefaultsIT {
         assertMode(0600, root.resolve("dev/net/tun"));
         assertMode(0666, root.resolve("dev/urandom"));
         assertMode(0666, root.resolve("dev/null"));
+        if (Files.exists(Path.of("/dev/userfaultfd"))) { // the host's node, for a Uffd snapshot load by the unprivileged VMM
+            assertMode(0600, root.resolve("dev/userfaultfd"));
+            assertEquals(Files.getAttribute(Path.of("/dev/userfaultfd"), "unix:rdev"), Files.getAttribute(root.resolve("dev/userfaultfd"), "unix:rdev"));
+        }
         assertMode(0644, root.resolve("firecracker.pid"));
         assertMode(0644, root.resolve("ember.pid"));
         assertMode(0600, base.resolve(UidAllocator.LOCK_FILE));

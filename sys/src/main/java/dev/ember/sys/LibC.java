@@ -38,7 +38,7 @@ public interface LibC {
 
     int EINTR = 4, EAGAIN = 11, ENOENT = 2, EEXIST = 17, EINVAL = 22, EBUSY = 16, EFAULT = 14,
             ENOSPC = 28, EPERM = 1, EACCES = 13, ENOSYS = 38, EPIPE = 32, ECONNRESET = 104, ECONNREFUSED = 111,
-            EADDRINUSE = 98, EINPROGRESS = 115;
+            EADDRINUSE = 98, EINPROGRESS = 115, ENXIO = 6, ESRCH = 3;
 
     int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
     long SIG_DFL = 0, SIG_IGN = 1;
@@ -104,6 +104,13 @@ public interface LibC {
     int shutdown(int fd, int how);
     @ssize_t long send(int fd, long buf, @size_t long len, int flags);
     int unlink(String path);
+    /** msg points at a {@link FdPassing} msghdr: one iovec and SCM_RIGHTS control data. */
+    @ssize_t long sendmsg(int fd, long msg, int flags);
+    @ssize_t long recvmsg(int fd, long msg, int flags);
+    /** optval/optlen point at native memory (SO_PEERCRED: a {@link FdPassing} ucred). */
+    int getsockopt(int fd, int level, int optname, long optval, long optlen);
+    /** fds points at {@code nfds} 8-byte {@code struct pollfd}s ({@link FdPassing#POLLFD_SIZE}). */
+    int poll(long fds, long nfds, int timeout);
 
     int epoll_create1(int flags);
     /** event points at a packed 12-byte {@code struct epoll_event}. */

@@ -62,4 +62,26 @@ public final class CProbe {
         }
         return values;
     }
+
+    /**
+     * Compares a table of {@code {name, Java value (a Number), C expression}} rows with what gcc
+     * says under {@code includes}; returns one line per row that disagrees (empty when all agree).
+     */
+    public static List<String> mismatches(Path dir, String includes, Object[][] rows) throws IOException, InterruptedException {
+        String[] exprs = new String[rows.length * 2];
+        for (int i = 0; i < rows.length; i++) {
+            exprs[2 * i] = (String) rows[i][0];
+            exprs[2 * i + 1] = (String) rows[i][2];
+        }
+        Map<String, Long> c = run(dir, includes, exprs);
+        List<String> wrong = new ArrayList<>();
+        for (Object[] r : rows) {
+            long java = ((Number) r[1]).longValue();
+            Long actual = c.get((String) r[0]);
+            if (actual == null || actual != java) {
+                wrong.add(r[0] + " (" + r[2] + "): Java " + java + ", C " + actual);
+            }
+        }
+        return wrong;
+    }
 }

@@ -61,7 +61,7 @@ class DefaultFilterTest {
         assertEquals(ioctlConditions, m.reset().results().count(), "every ioctl rule has one request condition named by its comment");
         assertTrue(ours.containsKey("KVM_RUN") && ours.containsKey("TUNSETIFF"), ours.keySet().toString());
 
-        StringBuilder c = new StringBuilder("#include <linux/kvm.h>\n#include <linux/if_tun.h>\n#include <sys/ioctl.h>\n#include <termios.h>\n#include <stdio.h>\nint main(void){\n");
+        StringBuilder c = new StringBuilder("#include <linux/kvm.h>\n#include <linux/if_tun.h>\n#include <linux/userfaultfd.h>\n#include <sys/ioctl.h>\n#include <termios.h>\n#include <stdio.h>\nint main(void){\n");
         for (String name : ours.keySet()) {
             c.append("printf(\"").append(name).append(" %lu\\n\", (unsigned long)").append(name).append(");\n");
         }
@@ -86,12 +86,7 @@ class DefaultFilterTest {
     @Test
     void everyKvmIoctlEmberDefinesIsAllowed() throws Exception {
         SeccompFilter f = SeccompFilters.loadDefault();
-        java.util.Set<Long> allowed = new java.util.HashSet<>();
-        for (SyscallRule r : f.rules()) {
-            if (r.name().equals("ioctl")) {
-                allowed.add(r.conditions().get(0).value());
-            }
-        }
+        java.util.Set<Long> allowed = allowedIoctls(f);
         int checked = 0;
         for (java.lang.reflect.Field field : dev.ember.kvm.KvmIoctls.class.getFields()) {
             if (field.getType() == long.class && java.lang.reflect.Modifier.isStatic(field.getModifiers())) {
@@ -101,6 +96,34 @@ class DefaultFilterTest {
             }
         }
         assertTrue(checked > 30, "only " + checked + " KVM ioctls found");
+    }
+
+    /**
+     * The userfaultfd calls a Uffd snapshot load makes on ember-vmm-ctl (which carries the vmm
+     * filter only) and the watch on the handler: missing one kills the VMM at the load.
+     */
+    @Test
+    void theUffdMemoryBackendsCallsAreAllowed() throws Exception {
+        SeccompFilter f = SeccompFilters.loadDefault();
+        java.util.Set<Long> allowed = allowedIoctls(f);
+        for (long request : new long[] {dev.ember.memory.uffd.UffdAbi.USERFAULTFD_IOC_NEW, dev.ember.memory.uffd.UffdAbi.UFFDIO_API,
+                dev.ember.memory.uffd.UffdAbi.UFFDIO_REGISTER, dev.ember.memory.uffd.UffdAbi.UFFDIO_UNREGISTER}) {
+            assertTrue(allowed.contains(request & 0xffffffffL), Long.toHexString(request) + " is not in default.json");
+        }
+        for (String call : List.of("userfaultfd", "pidfd_open", "sendmsg", "getsockopt", "poll", "connect")) {
+            assertTrue(f.rules().stream().anyMatch(r -> r.name().equals(call) && r.conditions().isEmpty()), call);
+        }
+    }
+
+    /** The request numbers the filter's ioctl rules allow. */
+    private static java.util.Set<Long> allowedIoctls(SeccompFilter f) {
+        java.util.Set<Long> allowed = new java.util.HashSet<>();
+        for (SyscallRule r : f.rules()) {
+            if (r.name().equals("ioctl")) {
+                allowed.add(r.conditions().get(0).value());
+            }
+        }
+        return allowed;
     }
 
     /** Rules of one call are tried in order: KVM_RUN, made at every vCPU exit, must not wait behind 60 others. */

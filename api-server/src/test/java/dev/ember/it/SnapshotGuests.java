@@ -1,0 +1,54 @@
+package dev.ember.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ember.api.UnixHttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Test guests booted through the API and snapshotted, for the snapshot ITs (SnapshotIT, UffdSnapshotIT). */
+final class SnapshotGuests {
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static final int MEM_MIB = 64;
+
+    private SnapshotGuests() {}
+
+    static void expect(int status, UnixHttpClient.Response r, String what) {
+        assertEquals(status, r.status(), what + ": " + r.body());
+    }
+
+    /** The {@code snapshot} scenario (a tick count, a RAM pattern, the drive {@code img}), started. */
+    static void bootSnapshotScenario(UnixHttpClient http, Path img, String ioEngine) throws Exception {
+        expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                + "\", \"boot_args\": \"console=ttyS0 ember.test=snapshot\"}"), "boot-source");
+        expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+        expect(204, http.put("/drives/scratch", "{\"drive_id\": \"scratch\", \"path_on_host\": \"" + img
+                + "\", \"is_root_device\": false, \"is_read_only\": false, \"io_engine\": \"" + ioEngine + "\"}"), "drive");
+        expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+    }
+
+    /**
+     * The {@code virtio-balloon} scenario with a 16 MiB target (and an entropy device if asked),
+     * snapshotted once the guest has touched its pages, in {@code dir}; the process is gone after.
+     */
+    static void snapshotBalloonGuest(Path dir, String id, Path snap, Path mem, boolean entropy) throws Exception {
+        Path api = dir.resolve(id + ".sock");
+        try (EmberProcess first = EmberProcess.start("--api-sock", api.toString(), "--id", id)) {
+            UnixHttpClient http = first.api(api);
+            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=virtio-balloon\"}"), "boot-source");
+            expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+            expect(204, http.put("/balloon", "{\"amount_mib\": 16, \"deflate_on_oom\": true}"), "balloon");
+            if (entropy) {
+                expect(204, http.put("/entropy", "{}"), "entropy");
+            }
+            expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");
+            first.awaitStdout("virtio-balloon: target 4096 pages, 4096 pages touched\n", WAIT);
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(WAIT);
+        }
+    }
+}

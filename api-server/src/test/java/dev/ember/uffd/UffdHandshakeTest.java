@@ -1,0 +1,102 @@
+package dev.ember.uffd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ember.memory.GuestMemory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The VMM's side ({@link UffdBackend}) and the example handler ({@link UffdHandlerMain}) over a
+ * real socket and a real userfaultfd, in one process: guest memory reads back the memory file's
+ * bytes, zero pages (holes, or data that is all zero) read zero, a range the balloon gave back
+ * (MADV_DONTNEED, UFFD_EVENT_REMOVE) reads zero instead of the file's old bytes, and the handler
+ * ends when the VMM's connection closes, with its counts.
+ */
+class UffdHandshakeTest {
+    private static final int PAGE = 4096;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theHandlerServesTheMemoryFileThroughFirecrackersProtocol() throws Exception {
+        Path mem = dir.resolve("vm.mem");
+        try (RandomAccessFile f = new RandomAccessFile(mem.toFile(), "rw")) {
+            f.setLength(16 * PAGE); // a sparse file: pages 4..7 and 9..15 are holes
+            for (int p = 0; p < 4; p++) {
+                byte[] b = new byte[PAGE];
+                for (int j = 0; j < PAGE; j++) {
+                    b[j] = (byte) (p * 31 + j * 7 + 1);
+                }
+                f.seek((long) p * PAGE);
+                f.write(b);
+            }
+            f.seek(8L * PAGE);
+            f.write(new byte[PAGE]); // data, but all zero
+        }
+        Path sock = dir.resolve("h.sock");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CompletableFuture<Integer> handler = CompletableFuture.supplyAsync(
+                () -> UffdHandlerMain.run(new String[] {"--accept-timeout", "30", sock.toString(), mem.toString()}, log));
+        for (int i = 0; i < 1000 && !Files.exists(sock); i++) {
+            Thread.sleep(10);
+        }
+        try (GuestMemory guest = GuestMemory.create(16 * PAGE)) {
+            UffdBackend vmm = UffdBackend.attach(sock, guest, PAGE);
+            try {
+                assertEquals(ProcessHandle.current().pid(), vmm.handlerPid());
+                for (int p = 0; p < 4; p++) {
+                    for (int j = 0; j < PAGE; j += 509) {
+                        assertEquals((byte) (p * 31 + j * 7 + 1), guest.getByte((long) p * PAGE + j), "page " + p + " byte " + j);
+                    }
+                }
+                for (int p = 4; p < 16; p++) {
+                    assertEquals(0L, guest.getLong((long) p * PAGE + 64), "zero page " + p);
+                }
+                assertTrue(guest.discard(0, 2 * PAGE), "MADV_DONTNEED on registered memory");
+                assertEquals(0L, guest.getLong(8), "a page the balloon gave back reads zero, not the file's bytes");
+                assertEquals(0L, guest.getLong(PAGE + 8));
+                assertEquals((byte) (2 * 31 + 1), guest.getByte(2 * PAGE), "the rest is untouched");
+            } finally {
+                vmm.close();
+            }
+        }
+        assertEquals(0, handler.get(30, TimeUnit.SECONDS), out.toString(StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("serving 0 MiB in 1 region(s), page size 4 KiB"), text);
+        assertTrue(text.contains("the VMM has gone; served 4 pages copied from the file (16 KiB), 12 zero pages,"
+                + " 2 zero pages after a remove, 1 remove events, 0 already present"), text);
+        assertTrue(!Files.exists(sock), "the handler removed its socket after the VMM connected");
+    }
+
+    @Test
+    void aMissingOrDeafSocketIsAFirecrackerShapedConnectError() throws Exception {
+        try (GuestMemory guest = GuestMemory.create(4 * PAGE)) {
+            UffdBackendException e = org.junit.jupiter.api.Assertions.assertThrows(UffdBackendException.class,
+                    () -> UffdBackend.attach(dir.resolve("none.sock"), guest, PAGE));
+            assertEquals(UffdBackendException.Reason.CONNECT, e.reason());
+            assertTrue(e.getMessage().startsWith("Load snapshot error: Failed to restore from snapshot: Failed to load guest memory:"
+                    + " Error creating guest memory from uffd: Failed to connect to UDS Unix stream: No such file or directory"
+                    + " (os error 2). mem_backend.backend_path " + dir.resolve("none.sock") + " does not exist"), e.getMessage());
+
+            Path stale = dir.resolve("stale.sock");
+            java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+                    .bind(java.net.UnixDomainSocketAddress.of(stale)).close(); // the file stays, nobody listens
+            e = org.junit.jupiter.api.Assertions.assertThrows(UffdBackendException.class, () -> UffdBackend.attach(stale, guest, PAGE));
+            assertTrue(e.getMessage().contains("Failed to connect to UDS Unix stream: Connection refused (os error 111). nothing listens"),
+                    e.getMessage());
+            assertEquals(0L, guest.getLong(0), "the memory is no longer registered: it reads as plain anonymous memory");
+        }
+    }
+}
