@@ -9,7 +9,7 @@ import dev.ember.metrics.Metrics;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import dev.ember.logging.LogText;
-import dev.ember.logging.RateLimitedLog;
+import dev.ember.log.RateLimitedLog;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.protocol.http.HttpServerConnection;

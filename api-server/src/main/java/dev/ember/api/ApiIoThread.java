@@ -1,6 +1,6 @@
 package dev.ember.api;
 
-import dev.ember.logging.RateLimitedLog;
+import dev.ember.log.RateLimitedLog;
 import java.util.ArrayDeque;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;

@@ -35,7 +35,7 @@ public final class UnixHttpServer implements AutoCloseable {
     private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
     /** Connections waiting to be accepted: bursts of connects queue here instead of failing with EAGAIN. */
     static final int LISTEN_BACKLOG = 1024;
-    private static final dev.ember.logging.RateLimitedLog DROP_LOG = new dev.ember.logging.RateLimitedLog(LOG, 1, 10_000);
+    private static final dev.ember.log.RateLimitedLog DROP_LOG = new dev.ember.log.RateLimitedLog(LOG, 1, 10_000);
 
     private final Path path;
     private final ServerSocketChannel server;

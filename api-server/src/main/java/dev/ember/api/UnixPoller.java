@@ -1,6 +1,6 @@
 package dev.ember.api;
 
-import dev.ember.logging.RateLimitedLog;
+import dev.ember.log.RateLimitedLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;

@@ -21,6 +21,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_COUNT;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.RateLimitedLog;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.metrics.FirecrackerMetrics.Block;
 import dev.ember.metrics.FirecrackerMetrics;
@@ -45,6 +46,8 @@ import jnr.ffi.Pointer;
  */
 public final class VirtioBlock extends VirtioDeviceBase {
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
+    /** This drive's I/O errors: a guest repeating a request that fails cannot flood the log. */
+    private final RateLimitedLog ioErrors = new RateLimitedLog(LOG, 10, 10_000);
 
     // 5.2.3 feature bits
     public static final int F_SIZE_MAX = 1, F_SEG_MAX = 2, F_RO = 5, F_FLUSH = 9, F_DISCARD = 13, F_WRITE_ZEROES = 14;
@@ -306,7 +309,7 @@ public final class VirtioBlock extends VirtioDeviceBase {
 
     private void submitFailed(int rc) {
         m.get(EXECUTE_FAILS).inc();
-        LOG.log(Level.WARNING, "drive ''{0}'': io_uring_enter failed: {1}", driveId, Native.LIBC.strerror(-rc));
+        ioErrors.log(Level.WARNING, () -> "drive '" + driveId + "': io_uring_enter failed: " + Native.LIBC.strerror(-rc));
     }
 
     /** Runs on the loop after completions were reaped: interrupt, then take more requests. */
@@ -332,8 +335,8 @@ public final class VirtioBlock extends VirtioDeviceBase {
         VirtioTransport t = transport;
         if (error != 0) {
             m.get(EXECUTE_FAILS).inc();
-            LOG.log(Level.WARNING, "drive ''{0}'': {1} failed: {2}", driveId,
-                    kind == BlockIoUring.READ ? "read" : kind == BlockIoUring.WRITE ? "write" : "fsync", BlockIoUring.errorText(error));
+            ioErrors.log(Level.WARNING, () -> "drive '" + driveId + "': "
+                    + (kind == BlockIoUring.READ ? "read" : kind == BlockIoUring.WRITE ? "write" : "fsync") + " failed: " + BlockIoUring.errorText(error));
         } else if (kind == BlockIoUring.READ) {
             m.get(READ_BYTES).add(bytes);
             m.get(READ_COUNT).inc();
@@ -522,8 +525,9 @@ public final class VirtioBlock extends VirtioDeviceBase {
                     continue;
                 }
                 m.get(EXECUTE_FAILS).inc();
-                LOG.log(Level.WARNING, "drive ''{0}'': {1} at offset {2} failed: {3}", driveId,
-                        toFile ? "pwritev" : "preadv", off, Native.LIBC.strerror(errno));
+                long at = off;
+                ioErrors.log(Level.WARNING, () -> "drive '" + driveId + "': " + (toFile ? "pwritev" : "preadv") + " at offset " + at
+                        + " failed: " + Native.LIBC.strerror(errno));
                 return false;
             }
             if (rc == 0) {
@@ -540,7 +544,8 @@ public final class VirtioBlock extends VirtioDeviceBase {
         m.get(FLUSH_COUNT).inc();
         if (cacheType == BlockCacheType.WRITEBACK && Native.LIBC.fsync(file.fd) < 0) {
             m.get(EXECUTE_FAILS).inc();
-            LOG.log(Level.WARNING, "drive ''{0}'': fsync failed: {1}", driveId, Native.LIBC.strerror(Native.errno()));
+            int errno = Native.errno();
+            ioErrors.log(Level.WARNING, () -> "drive '" + driveId + "': fsync failed: " + Native.LIBC.strerror(errno));
             return S_IOERR;
         }
         return S_OK;

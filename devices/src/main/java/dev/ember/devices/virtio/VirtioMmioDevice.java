@@ -6,6 +6,7 @@ import dev.ember.eventloop.EventFd;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.irq.InterruptLine;
+import dev.ember.log.RateLimitedLog;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.snapshot.Snapshottable;
@@ -64,6 +65,15 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
     private final GuestMemory memory;
     private final long base;
     private final InterruptLine irq;
+    /*
+     * Lines this device's driver causes, each kind bounded (10 at once, then one per 10 s, the
+     * count of those left out in the next): a driver that resets and fails again in a loop cannot
+     * flood the log.
+     */
+    private final RateLimitedLog driverFailedLog = new RateLimitedLog(LOG, 10, 10_000);
+    private final RateLimitedLog featuresLog = new RateLimitedLog(LOG, 10, 10_000);
+    private final RateLimitedLog activateLog = new RateLimitedLog(LOG, 10, 10_000);
+    private final RateLimitedLog deviceErrorLog = new RateLimitedLog(LOG, 10, 10_000);
     /** The device's counter of interrupts the line could not raise, or null. */
     private final DeviceCounter interruptFailures;
     private final EventLoop loop;
@@ -342,7 +352,7 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
             int next = status;
             if ((added & Virtio.STATUS_FAILED) != 0) {
                 next |= Virtio.STATUS_FAILED;
-                LOG.log(Level.WARNING, "virtio {0}: the driver gave up on the device (FAILED)", device.name());
+                driverFailedLog.log(Level.WARNING, () -> "virtio " + device.name() + ": the driver gave up on the device (FAILED)");
             }
             if ((added & Virtio.STATUS_ACKNOWLEDGE) != 0) {
                 next |= Virtio.STATUS_ACKNOWLEDGE;
@@ -363,8 +373,9 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                 if (why != null) {
                     // Leaving FEATURES_OK clear tells the driver its subset was refused (3.1.1 step 6).
                     metrics.cfgFails.inc();
-                    LOG.log(Level.WARNING, "virtio {0}: refusing features 0x{1}: {2}", device.name(),
-                            Long.toHexString(driverFeatures), why);
+                    long refused = driverFeatures;
+                    featuresLog.log(Level.WARNING, () -> "virtio " + device.name() + ": refusing features 0x"
+                            + Long.toHexString(refused) + ": " + why);
                 } else {
                     next |= Virtio.STATUS_FEATURES_OK;
                     negotiated = driverFeatures;
@@ -381,8 +392,8 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
                     next |= Virtio.STATUS_DEVICE_NEEDS_RESET;
                     metrics.activateFails.inc();
                     metrics.errors(why.reason()).inc();
-                    LOG.log(Level.WARNING, "virtio {0}: cannot activate: {1}; device needs reset", device.name(),
-                            why.getMessage());
+                    activateLog.log(Level.WARNING, () -> "virtio " + device.name() + ": cannot activate: " + why.getMessage()
+                            + "; device needs reset");
                     status = next;
                     raiseInterrupt(Virtio.INT_CONFIG);
                     return;
@@ -558,7 +569,8 @@ public final class VirtioMmioDevice implements BusDevice, VirtioTransport, Snaps
         broken = true;
         metrics.deviceErrors.inc();
         metrics.errors(reason).inc();
-        LOG.log(Level.WARNING, "virtio {0}: device error ({1}), DEVICE_NEEDS_RESET set: {2}", device.name(), reason, detail);
+        deviceErrorLog.log(Level.WARNING, () -> "virtio " + device.name() + ": device error (" + reason + "), DEVICE_NEEDS_RESET set: "
+                + detail);
         synchronized (this) {
             status |= Virtio.STATUS_DEVICE_NEEDS_RESET;
         }

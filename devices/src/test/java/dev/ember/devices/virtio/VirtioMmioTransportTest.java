@@ -53,6 +53,47 @@ class VirtioMmioTransportTest {
         assertEquals("virtio_mmio.device=4K@0xd0001000:5", d.transport.kernelCommandLineArgument());
     }
 
+    /**
+     * A driver that fails the device, resets it and fails it again in a loop (each round a few
+     * register writes a guest can make millions of times a second) gets a bounded number of log
+     * lines, and the next line admitted says how many were left out.
+     */
+    @Test
+    void aDriverFailingTheDeviceInALoopCannotFloodTheLog() {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains("the driver gave up on the device")) {
+                    synchronized (lines) {
+                        lines.add(r.getMessage());
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(VirtioMmioDevice.class.getName());
+        jul.addHandler(capture);
+        try {
+            for (int i = 0; i < 1000; i++) {
+                d.reset();
+                d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
+                d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_FAILED);
+                assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_FAILED);
+            }
+        } finally {
+            jul.removeHandler(capture);
+        }
+        synchronized (lines) {
+            assertTrue(lines.size() >= 10 && lines.size() < 100, "a burst of 10, then one per 10 s: " + lines.size() + " lines for 1000 failures");
+        }
+    }
+
     @Test
     void queueNumMaxOnlyForExistingQueues() {
         d.negotiate(-1L);

@@ -1,4 +1,4 @@
-package dev.ember.logging;
+package dev.ember.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.ember.logging;
+package dev.ember.log;
 
 import java.util.function.Supplier;
 
