@@ -20,16 +20,25 @@ public final class CProbe {
     /** Evaluates each {@code name -> C expression} with {@code <header>} included for each of {@code headers}. */
     public static Map<String, Long> evaluate(List<String> headers, Map<String, String> expressions) throws IOException,
             InterruptedException {
-        StringBuilder includes = new StringBuilder();
-        for (String h : headers) {
-            includes.append("#include <").append(h).append(">\n");
-        }
         List<String> named = new ArrayList<>();
         expressions.forEach((name, expr) -> {
             named.add(name);
             named.add(expr);
         });
-        return run(Files.createTempDirectory("ember-cprobe"), includes.toString(), named.toArray(String[]::new));
+        return run(Files.createTempDirectory("ember-cprobe"), includes(headers), named.toArray(String[]::new));
+    }
+
+    /** {@link #mismatches(Path, String, Object[][])} with {@code <header>} included for each of {@code headers}, in a fresh directory. */
+    public static List<String> mismatches(List<String> headers, Object[][] rows) throws IOException, InterruptedException {
+        return mismatches(Files.createTempDirectory("ember-cprobe"), includes(headers), rows);
+    }
+
+    private static String includes(List<String> headers) {
+        StringBuilder includes = new StringBuilder();
+        for (String h : headers) {
+            includes.append("#include <").append(h).append(">\n");
+        }
+        return includes.toString();
     }
 
     /** Compiles in {@code dir} and runs a program printing each (name, C expression) pair of {@code namedExpressions}. */
