@@ -240,10 +240,6 @@ public final class KvmMicroVm implements MicroVm {
             throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"
                     + " before InstanceStart (or track_dirty_pages on PUT /snapshot/load), or take a Full snapshot");
         }
-        if (diff && resources.memoryHotplug() != null) {
-            throw new VmmException("Diff snapshots of a microVM with memory-hotplug are not supported yet: its hotpluggable"
-                    + " memory is not dirty-tracked; take a Full snapshot");
-        }
         if (diff && m.dirtyLogLost) {
             throw new VmmException("a previous snapshot failed after the dirty page log was read, so a Diff would miss pages;"
                     + " take a Full snapshot first");

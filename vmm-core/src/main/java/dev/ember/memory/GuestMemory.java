@@ -494,6 +494,25 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Rewrites the hotpluggable range's part of a memory file (after RAM) from the range as it is
+     * now: the part is punched to a hole, then the non-zero pages are written. A Diff file's way
+     * to carry the range, which no dirty log covers: pages unplugged since the base read as zeroes
+     * again. Nothing without a range.
+     */
+    public void rewriteHotplugTo(int fd) {
+        GuestRegion[] l = lookup;
+        if (l.length == regions.length) {
+            return;
+        }
+        GuestRegion range = l[regions.length];
+        if (Native.LIBC.fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, totalSize, range.size()) < 0) {
+            throw new NativeException("punch the hotpluggable range out of the memory file", Native.errno());
+        }
+        dumpRegion(fd, totalSize, range);
+    }
+
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01, FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final long PAGE = 4096;
     private static final long SCAN_CHUNK = 1 << 20;
     private static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect((int) PAGE);

@@ -29,12 +29,13 @@ public final class MemoryFile {
      * loads on its own. The previous file is copied extent by extent (holes stay holes) into the
      * temporary file, which then replaces it atomically; a VM still mapping the old file keeps
      * its own copy (the old inode lives on until unmapped). Without a previous file the result
-     * holds only the dirty pages, as Firecracker's diff files do (merge it onto its base).
+     * holds only the dirty pages, as Firecracker's diff files do (merge it onto its base). A
+     * hotpluggable range (not dirty-tracked) is written whole, as in a Full file.
      *
      * @throws SnapshotIoException the previous file has another size, or an I/O step fails
      */
     public static void writeDiff(Path path, GuestMemory memory, long[][] dirty) {
-        long size = memory.size();
+        long size = memory.fileSize();
         boolean hasBase = Files.exists(path);
         if (hasBase) {
             long baseSize;
@@ -56,6 +57,7 @@ public final class MemoryFile {
                 copyDataExtents(path, fd, size);
             }
             memory.writePagesTo(fd, dirty);
+            memory.rewriteHotplugTo(fd);
         });
     }
 

@@ -88,4 +88,45 @@ class MemoryFileTest {
         }
         assertEquals(4096, Files.size(file), "the refused base is untouched");
     }
+
+    /**
+     * A hotpluggable range (after RAM in the file) is carried whole by Full and Diff files: a
+     * page the guest changed or zeroed since the base (an unplugged block's pages read zero) is
+     * what the Diff holds, though no dirty log covers the range.
+     */
+    @Test
+    void fullAndDiffCarryTheHotpluggableRangeAfterRam() throws Exception {
+        Path file = dir.resolve("hotplug.mem");
+        long rangeSize = 1L << 20;
+        long base = 0x1_0000_0000L;
+        long host = dev.ember.sys.Native.mmap(0, rangeSize, dev.ember.sys.LibC.PROT_READ | dev.ember.sys.LibC.PROT_WRITE,
+                dev.ember.sys.LibC.MAP_PRIVATE | dev.ember.sys.LibC.MAP_ANONYMOUS, -1, 0);
+        try (GuestMemory mem = GuestMemory.create(SIZE)) {
+            mem.trackDirtyPages();
+            mem.attachHotplug(new dev.ember.memory.GuestRegion(base, rangeSize, host), (offset, len) -> true);
+            assertEquals(SIZE + rangeSize, mem.fileSize());
+            mem.putLong(0x2000, 2);
+            mem.putLong(base + 0x1000, 11);
+            mem.putLong(base + 0x3000, 33);
+            MemoryFile.writeFull(file, mem);
+            byte[] full = Files.readAllBytes(file);
+            assertEquals(SIZE + rangeSize, full.length, "RAM, then the range");
+            assertEquals(11, at(full, SIZE + 0x1000));
+            assertEquals(33, at(full, SIZE + 0x3000));
+            long[][] dirty = taken(mem);
+
+            mem.putLong(base + 0x1000, 0);  // zeroed since the base (as an unplugged block's pages are)
+            mem.putLong(base + 0x5000, 55); // new
+            MemoryFile.writeDiff(file, mem, taken(mem));
+            assertEquals(0, dirty[0][0] & ~(1L << 2), "only RAM's page 2 was in the first log");
+        } finally {
+            dev.ember.sys.Native.LIBC.munmap(host, rangeSize);
+        }
+        byte[] b = Files.readAllBytes(file);
+        assertEquals(SIZE + rangeSize, b.length);
+        assertEquals(2, at(b, 0x2000), "RAM from the base");
+        assertEquals(0, at(b, SIZE + 0x1000), "a page zeroed since the base is zero in the Diff");
+        assertEquals(33, at(b, SIZE + 0x3000));
+        assertEquals(55, at(b, SIZE + 0x5000));
+    }
 }
