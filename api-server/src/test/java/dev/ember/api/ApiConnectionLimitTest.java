@@ -3,6 +3,7 @@ package dev.ember.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.testing.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -13,9 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -77,26 +75,7 @@ class ApiConnectionLimitTest {
     @Test
     void getIsAnsweredWhileFiveThousandIdleConnectionsAreHeld() throws Exception {
         Path sock = start(ApiLimits.DEFAULT);
-        List<String> limitLines = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().startsWith("API connection limit")) {
-                    synchronized (limitLines) {
-                        limitLines.add(r.getMessage());
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger poller = Logger.getLogger(UnixPoller.class.getName());
-        poller.addHandler(capture);
-        try {
+        try (LogCapture limitLog = LogCapture.of(UnixPoller.class, m -> m.startsWith("API connection limit"))) {
             for (int i = 0; i < 5000; i++) {
                 held.add(connect(sock));
             }
@@ -112,11 +91,7 @@ class ApiConnectionLimitTest {
             assertTrue(server.openConnections() <= ApiLimits.DEFAULT.maxConnections(), "open: " + server.openConnections());
             int closed = closedByServer();
             assertTrue(closed >= 5000 - ApiLimits.DEFAULT.maxConnections(), "closed by the server: " + closed);
-            synchronized (limitLines) {
-                assertEquals(1, limitLines.size(), "the limit is logged once, not per connection: " + limitLines);
-            }
-        } finally {
-            poller.removeHandler(capture);
+            assertEquals(1, limitLog.lines().size(), "the limit is logged once, not per connection: " + limitLog.lines());
         }
     }
 

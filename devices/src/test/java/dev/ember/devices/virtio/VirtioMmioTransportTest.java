@@ -60,37 +60,16 @@ class VirtioMmioTransportTest {
      */
     @Test
     void aDriverFailingTheDeviceInALoopCannotFloodTheLog() {
-        java.util.List<String> lines = new java.util.ArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().contains("the driver gave up on the device")) {
-                    synchronized (lines) {
-                        lines.add(r.getMessage());
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(VirtioMmioDevice.class.getName());
-        jul.addHandler(capture);
-        try {
+        try (dev.ember.testing.LogCapture log = dev.ember.testing.LogCapture.of(VirtioMmioDevice.class,
+                m -> m.contains("the driver gave up on the device"))) {
             for (int i = 0; i < 1000; i++) {
                 d.reset();
                 d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE);
                 d.w(REG_STATUS, Virtio.STATUS_ACKNOWLEDGE | Virtio.STATUS_FAILED);
                 assertNotEquals(0, d.r(REG_STATUS) & Virtio.STATUS_FAILED);
             }
-        } finally {
-            jul.removeHandler(capture);
-        }
-        synchronized (lines) {
-            assertTrue(lines.size() >= 10 && lines.size() < 100, "a burst of 10, then one per 10 s: " + lines.size() + " lines for 1000 failures");
+            int lines = log.lines().size();
+            assertTrue(lines >= 10 && lines < 100, "a burst of 10, then one per 10 s: " + lines + " lines for 1000 failures");
         }
     }
 
