@@ -9,6 +9,8 @@ import dev.ember.sys.Native;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,61 +20,62 @@ class Serial8250Test {
     @TempDir
     Path dir;
 
+    /** The UART most tests drive: its output goes to the file {@code console}, its interrupt to {@code irq}. */
+    private Path console;
+    private int fd;
+    private EventFdLine irq;
+    private Serial8250 uart;
+
+    @BeforeEach
+    void uartOnAFile() throws Exception {
+        console = dir.resolve("console");
+        fd = openOut(console);
+        irq = new EventFdLine();
+        uart = new Serial8250(irq, fd);
+    }
+
+    @AfterEach
+    void close() {
+        irq.close();
+        Native.LIBC.close(fd);
+    }
+
     private int openOut(Path p) {
         return Native.check(Native.LIBC.open(p.toString(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_CLOEXEC, 0644), "open");
     }
 
     @Test
     void transmittedBytesReachTheOutputFd() throws Exception {
-        Path out = dir.resolve("console");
-        int fd = openOut(out);
-        try (EventFdLine irq = new EventFdLine()) {
-            Serial8250 uart = new Serial8250(irq, fd);
-            for (byte b : "hi!\n".getBytes(StandardCharsets.US_ASCII)) {
-                assertTrue((uart.read(LSR, 1) & 0x20) != 0, "THR empty before each write");
-                uart.write(THR, 1, b);
-            }
-            assertEquals(0, irq.edges(), "no THRE interrupt while IER is clear");
-        } finally {
-            Native.LIBC.close(fd);
+        for (byte b : "hi!\n".getBytes(StandardCharsets.US_ASCII)) {
+            assertTrue((uart.read(LSR, 1) & 0x20) != 0, "THR empty before each write");
+            uart.write(THR, 1, b);
         }
-        assertEquals("hi!\n", Files.readString(out));
+        assertEquals(0, irq.edges(), "no THRE interrupt while IER is clear");
+        assertEquals("hi!\n", Files.readString(console));
     }
 
     @Test
     void thrEmptyInterruptFiresWhenEnabledAndIsClearedByReadingIir() throws Exception {
-        int fd = openOut(dir.resolve("c"));
-        try (EventFdLine irq = new EventFdLine()) {
-            Serial8250 uart = new Serial8250(irq, fd);
-            uart.write(IER, 1, 0x02);
-            assertEquals(1, irq.edges(), "enabling THRE raises the line at once");
-            assertEquals(0x02, uart.read(IIR, 1) & 0x0f, "IIR reports THR empty");
-            assertEquals(0x01, uart.read(IIR, 1) & 0x0f, "reading IIR acknowledged it");
-            uart.write(THR, 1, 'x');
-            assertEquals(1, irq.edges());
-        } finally {
-            Native.LIBC.close(fd);
-        }
+        uart.write(IER, 1, 0x02);
+        assertEquals(1, irq.edges(), "enabling THRE raises the line at once");
+        assertEquals(0x02, uart.read(IIR, 1) & 0x0f, "IIR reports THR empty");
+        assertEquals(0x01, uart.read(IIR, 1) & 0x0f, "reading IIR acknowledged it");
+        uart.write(THR, 1, 'x');
+        assertEquals(1, irq.edges());
     }
 
     @Test
     void receivedBytesAreReadInOrderWithDataReadyAndRdaInterrupt() throws Exception {
-        int fd = openOut(dir.resolve("c"));
-        try (EventFdLine irq = new EventFdLine()) {
-            Serial8250 uart = new Serial8250(irq, fd);
-            uart.write(IER, 1, 0x01);
-            uart.enqueueInput((byte) 'a');
-            uart.enqueueInput((byte) 'b');
-            assertEquals(2, irq.edges());
-            assertEquals(0x04, uart.read(IIR, 1) & 0x0f);
-            assertEquals(1, uart.read(LSR, 1) & 1);
-            assertEquals('a', uart.read(THR, 1));
-            assertEquals('b', uart.read(THR, 1));
-            assertEquals(0, uart.read(LSR, 1) & 1);
-            assertEquals(0x01, uart.read(IIR, 1) & 0x0f);
-        } finally {
-            Native.LIBC.close(fd);
-        }
+        uart.write(IER, 1, 0x01);
+        uart.enqueueInput((byte) 'a');
+        uart.enqueueInput((byte) 'b');
+        assertEquals(2, irq.edges());
+        assertEquals(0x04, uart.read(IIR, 1) & 0x0f);
+        assertEquals(1, uart.read(LSR, 1) & 1);
+        assertEquals('a', uart.read(THR, 1));
+        assertEquals('b', uart.read(THR, 1));
+        assertEquals(0, uart.read(LSR, 1) & 1);
+        assertEquals(0x01, uart.read(IIR, 1) & 0x0f);
     }
 
     /**
@@ -151,25 +154,19 @@ class Serial8250Test {
 
     @Test
     void loopbackModeAndScratchAndDivisorLatchBehaveLikeA16550() throws Exception {
-        int fd = openOut(dir.resolve("c"));
-        try (EventFdLine irq = new EventFdLine()) {
-            Serial8250 uart = new Serial8250(irq, fd);
-            uart.write(SCR, 1, 0x5a);
-            assertEquals(0x5a, uart.read(SCR, 1));
-            uart.write(LCR, 1, 0x80);
-            uart.write(THR, 1, 0x01);
-            uart.write(IER, 1, 0x00);
-            assertEquals(0x01, uart.read(THR, 1), "DLL behind DLAB");
-            uart.write(LCR, 1, 0x03);
-            uart.write(MCR, 1, 0x10 | 0x0a);
-            assertEquals(0x90, uart.read(MSR, 1), "loopback maps RTS->CTS and OUT2->DCD");
-            uart.write(THR, 1, 0x42);
-            assertEquals(0x42, uart.read(THR, 1), "loopback returns transmitted byte");
-            uart.write(MCR, 1, 0);
-            assertEquals(0xb0, uart.read(MSR, 1), "DCD, DSR and CTS asserted outside loopback");
-        } finally {
-            Native.LIBC.close(fd);
-        }
-        assertEquals(0, Files.size(dir.resolve("c")), "loopback bytes never reach the host");
+        uart.write(SCR, 1, 0x5a);
+        assertEquals(0x5a, uart.read(SCR, 1));
+        uart.write(LCR, 1, 0x80);
+        uart.write(THR, 1, 0x01);
+        uart.write(IER, 1, 0x00);
+        assertEquals(0x01, uart.read(THR, 1), "DLL behind DLAB");
+        uart.write(LCR, 1, 0x03);
+        uart.write(MCR, 1, 0x10 | 0x0a);
+        assertEquals(0x90, uart.read(MSR, 1), "loopback maps RTS->CTS and OUT2->DCD");
+        uart.write(THR, 1, 0x42);
+        assertEquals(0x42, uart.read(THR, 1), "loopback returns transmitted byte");
+        uart.write(MCR, 1, 0);
+        assertEquals(0xb0, uart.read(MSR, 1), "DCD, DSR and CTS asserted outside loopback");
+        assertEquals(0, Files.size(console), "loopback bytes never reach the host");
     }
 }
