@@ -19,9 +19,15 @@ final class SnapshotGuests {
 
     /** The {@code snapshot} scenario (a tick count, a RAM pattern, the drive {@code img}), started. */
     static void bootSnapshotScenario(UnixHttpClient http, Path img, String ioEngine) throws Exception {
+        bootSnapshotScenario(http, img, ioEngine, "None");
+    }
+
+    /** As above, guest RAM backed as machine-config.huge_pages {@code hugePages} says. */
+    static void bootSnapshotScenario(UnixHttpClient http, Path img, String ioEngine, String hugePages) throws Exception {
         expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
                 + "\", \"boot_args\": \"console=ttyS0 ember.test=snapshot\"}"), "boot-source");
-        expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + "}"), "machine-config");
+        expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + ", \"huge_pages\": \""
+                + hugePages + "\"}"), "machine-config");
         expect(204, http.put("/drives/scratch", "{\"drive_id\": \"scratch\", \"path_on_host\": \"" + img
                 + "\", \"is_root_device\": false, \"is_read_only\": false, \"io_engine\": \"" + ioEngine + "\"}"), "drive");
         expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");

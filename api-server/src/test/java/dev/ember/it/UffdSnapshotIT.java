@@ -3,6 +3,7 @@ package dev.ember.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.api.UnixHttpClient;
 import java.io.RandomAccessFile;
@@ -223,6 +224,67 @@ class UffdSnapshotIT {
                 assertFalse(Files.exists(api), "API socket removed\n" + vmm.describe());
             }
         }
+    }
+
+    /**
+     * A guest on hugetlbfs (huge_pages 2M), which a File load refuses (Firecracker too): through
+     * the handler, in 2 MiB pages (page_size 2097152; zero pages as copies, hugetlbfs has none).
+     */
+    @Test
+    void aHugetlbfsGuestLoadsThroughTheHandlerIn2MibPages() throws Exception {
+        Path nr = Path.of("/proc/sys/vm/nr_hugepages");
+        assumeTrue(Files.isWritable(nr), "reserving huge pages needs root");
+        long before = Long.parseLong(Files.readString(nr).trim());
+        try {
+            Files.writeString(nr, Long.toString(before + MEM_MIB / 2));
+            assumeTrue(hugePagesFree() >= MEM_MIB / 2, "the kernel could not add " + MEM_MIB / 2 + " pages to the pool");
+            Path img = dir.resolve("huge.img");
+            try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+                f.setLength(1 << 20);
+            }
+            Path hsnap = dir.resolve("huge.snap");
+            Path hmem = dir.resolve("huge.mem");
+            int lastTick;
+            try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("ha.sock").toString(), "--id", "uffd-ha")) {
+                UnixHttpClient http = first.api(dir.resolve("ha.sock"));
+                SnapshotGuests.bootSnapshotScenario(http, img, "Sync", "2M");
+                first.awaitStdout("^tick 2$", WAIT);
+                expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+                lastTick = Integer.parseInt(first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT).group(1));
+                expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + hsnap + "\", \"mem_file_path\": \"" + hmem + "\"}"),
+                        "create");
+                first.terminate();
+                first.awaitExit(WAIT);
+            }
+            Path hsock = dir.resolve("h.sock");
+            try (EmberProcess h = handler(hsock, hmem);
+                    EmberProcess vmm = EmberProcess.start("--api-sock", dir.resolve("hb.sock").toString(), "--id", "uffd-hb")) {
+                UnixHttpClient http = vmm.api(dir.resolve("hb.sock"));
+                expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + hsnap + "\", \"mem_backend\": {\"backend_type\": \"Uffd\","
+                        + " \"backend_path\": \"" + hsock + "\"}, \"resume_vm\": true}"), "load");
+                assertEquals(lastTick + 1, Integer.parseInt(vmm.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT).group(1)), vmm.describe());
+                assertTrue(h.stderr().contains("page size 2048 KiB"), h.describe());
+                vmm.type("c");
+                vmm.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
+                assertEquals(0, vmm.awaitExit(WAIT), vmm.describe());
+                assertEquals(0, h.awaitExit(WAIT), h.describe());
+                Matcher fin = java.util.regex.Pattern.compile("the VMM has gone; served (\\d+) pages copied from the file \\((\\d+) KiB\\)")
+                        .matcher(h.stderr());
+                assertTrue(fin.find() && Integer.parseInt(fin.group(1)) > 0 && Long.parseLong(fin.group(2)) == 2048L * Integer.parseInt(fin.group(1)),
+                        h.describe());
+            }
+        } finally {
+            Files.writeString(nr, Long.toString(before));
+        }
+    }
+
+    private static long hugePagesFree() throws java.io.IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("HugePages_Free:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return 0;
     }
 
     /**
