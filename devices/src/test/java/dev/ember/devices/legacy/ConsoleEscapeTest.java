@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,28 +38,30 @@ class ConsoleEscapeTest {
         }
     }
 
+    /** Types {@code keys}: the guest reads {@code guestGets} from the UART, and the VM is asked to end as {@code exitRequests} say. */
+    private void typing(String keys, String guestGets, String... exitRequests) throws Exception {
+        assertEquals(guestGets, new String(typeAndRead(keys), StandardCharsets.ISO_8859_1), "what the guest reads");
+        assertEquals(List.of(exitRequests), exits, "the VM's exit requests");
+    }
+
     @Test
     void ordinaryKeysPassUnchanged() throws Exception {
-        assertEquals("ls -l\r\u0003", new String(typeAndRead("ls -l\r\u0003"), "ISO-8859-1"));
-        assertEquals(List.of(), exits);
+        typing("ls -l\r\u0003", "ls -l\r\u0003");
     }
 
     @Test
     void escapeThenXEndsTheVmWithExitZeroAndTheGuestGetsNothingOfIt() throws Exception {
-        assertEquals("ab", new String(typeAndRead("ab\u0001x"), "ISO-8859-1"));
-        assertEquals(List.of("0 console escape Ctrl-A x typed"), exits);
+        typing("ab\u0001x", "ab", "0 console escape Ctrl-A x typed");
     }
 
     @Test
     void escapeTwiceSendsItOnce() throws Exception {
-        assertEquals("\u0001a", new String(typeAndRead("\u0001\u0001a"), "ISO-8859-1"));
-        assertEquals(List.of(), exits);
+        typing("\u0001\u0001a", "\u0001a");
     }
 
     @Test
     void escapeThenAnotherKeySendsBoth() throws Exception {
-        assertEquals("\u0001c\u0001", new String(typeAndRead("\u0001c\u0001\u0001"), "ISO-8859-1"));
-        assertEquals(List.of(), exits, "the escape after a pair starts afresh");
+        typing("\u0001c\u0001\u0001", "\u0001c\u0001"); // the escape after a pair starts afresh
     }
 
     @Test
