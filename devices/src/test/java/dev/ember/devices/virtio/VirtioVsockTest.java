@@ -410,6 +410,30 @@ class VirtioVsockTest {
     }
 
     /**
+     * A host peer that half-closes (the guest hears SHUTDOWN of SEND, and may still send) and then
+     * closes altogether: the guest hears SHUTDOWN of both directions, and a guest that never
+     * answers is reset after the shutdown timeout.
+     */
+    @Test
+    void aHostThatHalfClosesThenClosesEndsTheConnectionWithinTheShutdownTimeout() throws Exception {
+        try (ServerSocketChannel l = hostListener(5010)) {
+            SocketChannel host = guestConnect(l, 5010, BIG_CREDIT);
+            host.shutdownOutput();
+            Packet half = g.recv();
+            assertEquals(OP_SHUTDOWN, half.op());
+            assertEquals(SHUTDOWN_SEND, half.flags() & (SHUTDOWN_SEND | SHUTDOWN_RCV));
+            g.send(OP_RW, GUEST_PORT, 5010, 0, BIG_CREDIT, 0, bytes("still open"), false);
+            assertEquals("still open", new String(readExactly(host, 10), StandardCharsets.US_ASCII));
+            host.close();
+            Packet both = g.recv();
+            assertEquals(OP_SHUTDOWN, both.op());
+            assertEquals(SHUTDOWN_SEND | SHUTDOWN_RCV, both.flags() & (SHUTDOWN_SEND | SHUTDOWN_RCV));
+            assertEquals(OP_RST, g.recv().op(), "the silent guest's connection is reset");
+            assertEquals(0, dev.connections());
+        }
+    }
+
+    /**
      * The guest closes (SHUTDOWN of both directions) with bytes still waiting for a host peer
      * that never reads: the device holds them only for the shutdown timeout, then resets the
      * connection, closes the host socket and frees the buffer.

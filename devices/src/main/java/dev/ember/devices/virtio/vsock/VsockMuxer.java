@@ -242,6 +242,11 @@ final class VsockMuxer {
             if (c.state == State.ESTABLISHED && (events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0 && !c.hostEof) {
                 c.wantsRead = true;
                 enqueue(c);
+            } else if (c.state == State.ESTABLISHED && c.hostEof && c.hup && !c.closing) {
+                // Half-closed before, now gone altogether: the guest can send nothing more either.
+                c.shutdownFlags = VsockPacket.SHUTDOWN_SEND | VsockPacket.SHUTDOWN_RCV;
+                owe(c, VsockConnection.P_SHUTDOWN);
+                startClosing(c);
             }
             updateArming(c);
         }
