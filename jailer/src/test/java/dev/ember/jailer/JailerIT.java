@@ -71,6 +71,17 @@ class JailerIT {
         return base.resolve("ember").resolve(id).resolve("root");
     }
 
+    /** The parent of this test's VM cgroup: {@code ember-it} below the memory cgroup (v1) the test runs in; the VM's cgroup is removed afterwards. */
+    private String testParentCgroup() throws IOException {
+        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
+        cgroupsToRemove.add(vmCgroup(parent));
+        return parent;
+    }
+
+    private Path vmCgroup(String parent) {
+        return Path.of("/sys/fs/cgroup/memory", parent, id);
+    }
+
     /** The memory cgroup (v1) this test runs in: the VM's cgroup goes below it, inside the same limits. */
     private static String ownMemoryCgroup() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/cgroup")).stream().map(l -> l.split(":", 3))
@@ -79,9 +90,8 @@ class JailerIT {
 
     @Test
     void vmmRunsConfinedWithUidGidNoNewPrivsSeccompRootAndCgroup() throws Exception {
-        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
-        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
-        cgroupsToRemove.add(cgroup);
+        String parent = testParentCgroup();
+        Path cgroup = vmCgroup(parent);
         List<String> args = baseArgs();
         args.addAll(List.of("--no-new-pid-ns", "--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456"));
         try (JailHarness.Jailed j = JailHarness.start(args, List.of("seccomp-default"))) {
@@ -139,9 +149,8 @@ class JailerIT {
         String ns = id;
         assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor());
         netnsToRemove.add(ns);
-        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
-        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
-        cgroupsToRemove.add(cgroup);
+        String parent = testParentCgroup();
+        Path cgroup = vmCgroup(parent);
         JailHarness.provisionTestGuest(root(), "idle");
         List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
                 "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString(),
@@ -308,9 +317,8 @@ class JailerIT {
 
     @Test
     void aFailedStartLeavesNothingBehind() throws Exception {
-        String parent = (ownMemoryCgroup() + "/ember-it").replaceAll("^/+", "");
-        Path cgroup = Path.of("/sys/fs/cgroup/memory", parent, id);
-        cgroupsToRemove.add(cgroup);
+        String parent = testParentCgroup();
+        Path cgroup = vmCgroup(parent);
         List<String> args = baseArgs();
         // The cgroup is made and joined, then the network namespace cannot be opened.
         args.addAll(List.of("--cgroup-version", "1", "--parent-cgroup", parent, "--cgroup", "memory.limit_in_bytes=268435456",
