@@ -8,22 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ConfigFileTest {
-    @TempDir
-    Path dir;
-    Path kernel;
-    Path disk;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
-        disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
-    }
-
+class ConfigFileTest extends HostFiles {
     private Path file(String json) throws Exception {
         return Files.writeString(dir.resolve("vm.json"), json.replace("KERNEL", kernel.toString()).replace("DISK", disk.toString()));
     }

@@ -11,23 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class VmResourcesTest {
-    @TempDir
-    Path dir;
-    Path kernel;
-    Path disk;
-    VmResources vm;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
-        disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
-        vm = new VmResources();
-    }
+class VmResourcesTest extends HostFiles {
+    VmResources vm = new VmResources();
 
     private static String message(ThrowingRunnable r) {
         return assertThrows(ConfigException.class, r::run).getMessage();
