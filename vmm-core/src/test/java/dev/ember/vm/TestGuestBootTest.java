@@ -79,34 +79,32 @@ class TestGuestBootTest {
         }
     }
 
+    /** Boots {@code scenario}: the VM ends with {@code exitCode} and the console holds each of {@code lines}. */
+    private static void runs(String scenario, int vcpus, int exitCode, String... lines) throws Exception {
+        Result r = boot(scenario, vcpus);
+        for (String line : lines) {
+            assertTrue(r.console.contains(line), "console should hold \"" + line + "\":\n" + r.console);
+        }
+        assertEquals(exitCode, r.exitCode, r.console);
+    }
+
     @Test
     void helloScenarioRunsToItsPassLine() throws Exception {
-        Result r = boot("hello", 1);
-        assertTrue(r.console.contains("Hello from the Ember test guest\n"), r.console);
-        assertTrue(r.console.contains("EMBER-TEST: PASS hello\n"), r.console);
-        assertEquals(0, r.exitCode, r.console);
+        runs("hello", 1, 0, "Hello from the Ember test guest\n", "EMBER-TEST: PASS hello\n");
     }
 
     @Test
     void failScenarioExitCodeReachesTheVm() throws Exception {
-        Result r = boot("fail", 1);
-        assertTrue(r.console.contains("EMBER-TEST: FAIL fail: deliberate failure"), r.console);
-        assertEquals(3, r.exitCode, r.console);
+        runs("fail", 1, 3, "EMBER-TEST: FAIL fail: deliberate failure");
     }
 
     @Test
     void smpScenarioBringsUpTheSecondVcpuThroughInitSipiSipi() throws Exception {
-        Result r = boot("smp", 2);
-        assertTrue(r.console.contains("cpus online: 2\n"), r.console);
-        assertTrue(r.console.contains("cpu: apic id 1 checked in\n"), r.console);
-        assertTrue(r.console.contains("EMBER-TEST: PASS smp\n"), r.console);
-        assertEquals(0, r.exitCode, r.console);
+        runs("smp", 2, 0, "cpus online: 2\n", "cpu: apic id 1 checked in\n", "EMBER-TEST: PASS smp\n");
     }
 
     @Test
     void timerScenarioGetsLapicTimerInterrupts() throws Exception {
-        Result r = boot("timer", 1);
-        assertTrue(r.console.contains("EMBER-TEST: PASS timer\n"), r.console);
-        assertEquals(0, r.exitCode, r.console);
+        runs("timer", 1, 0, "EMBER-TEST: PASS timer\n");
     }
 }
