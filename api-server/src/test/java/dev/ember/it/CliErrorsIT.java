@@ -21,6 +21,18 @@ class CliErrorsIT {
         assertFalse(p.stderr().contains("Exception in thread"), p.describe());
     }
 
+    /** Boots {@code cfg}: ember refuses it with 152, no stack trace, and stderr names each of {@code mentions}; returns stderr. */
+    private static String refused(Path cfg, String... mentions) throws Exception {
+        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
+            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
+            for (String m : mentions) {
+                assertTrue(p.stderr().contains(m), "stderr should name \"" + m + "\"\n" + p.describe());
+            }
+            assertNoStackTrace(p);
+            return p.stderr();
+        }
+    }
+
     private Path missingKernelConfig() throws java.io.IOException {
         return Files.writeString(dir.resolve("c.json"), "{\"boot-source\":{\"kernel_image_path\":\"/nonexistent/vmlinux\"},"
                 + "\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":64}}");
@@ -28,12 +40,7 @@ class CliErrorsIT {
 
     @Test
     void missingKernelNamesTheFieldAndExits152() throws Exception {
-        Path cfg = missingKernelConfig();
-        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
-            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
-            assertTrue(p.stderr().contains("kernel_image_path"), p.describe());
-            assertNoStackTrace(p);
-        }
+        refused(missingKernelConfig(), "kernel_image_path");
     }
 
     /**
@@ -58,23 +65,14 @@ class CliErrorsIT {
         }
         Path cfg = Files.writeString(dir.resolve("big.json"), "{\"boot-source\":{\"kernel_image_path\":\"" + TestGuests.image()
                 + "\"},\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":18446744073709551615}}");
-        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
-            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
-            assertTrue(p.stderr().contains("machine-config.mem_size_mib is 18446744073709551615 MiB"), p.describe());
-            assertNoStackTrace(p);
-        }
+        refused(cfg, "machine-config.mem_size_mib is 18446744073709551615 MiB");
     }
 
     @Test
     void unknownSectionIsRejectedWithTheAcceptedOnes() throws Exception {
         Path cfg = dir.resolve("c.json");
         Files.writeString(cfg, "{\"boot-source\":{\"kernel_image_path\":\"" + TestGuests.image() + "\"},\"gpu\":{}}");
-        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
-            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
-            assertTrue(p.stderr().contains("gpu"), p.describe());
-            assertTrue(p.stderr().contains("machine-config"), "lists accepted sections\n" + p.describe());
-            assertNoStackTrace(p);
-        }
+        refused(cfg, "gpu", "machine-config"); // the unknown section, and the accepted ones listed
     }
 
     @Test
@@ -115,12 +113,8 @@ class CliErrorsIT {
     @Test
     void malformedConfigNamesTheFileOnce() throws Exception {
         Path cfg = Files.writeString(dir.resolve("bad.json"), "{\"boot-source\": ");
-        try (EmberProcess p = EmberProcess.boot(cfg.toString())) {
-            assertEquals(152, p.awaitExit(Duration.ofSeconds(30)), p.describe());
-            assertTrue(p.stderr().contains("ember: config file " + cfg + ": malformed JSON: "), p.describe());
-            assertEquals(1, count(p.stderr(), "config file"), p.describe());
-            assertNoStackTrace(p);
-        }
+        String stderr = refused(cfg, "ember: config file " + cfg + ": malformed JSON: ");
+        assertEquals(1, count(stderr, "config file"), stderr);
     }
 
     /**
