@@ -278,24 +278,7 @@ class VirtioVsockTest {
             try (SocketChannel stalled = l.accept(); SocketChannel live = l.accept()) {
                 // Port 100's host peer reads nothing: send while the credit lasts, until the host
                 // socket and the device's buffer are full and the credit is gone.
-                byte[] chunk = new byte[4000];
-                long sent = 0;
-                long fwd = 0;
-                long credit = 64 * 1024;
-                while (true) {
-                    Packet p;
-                    while ((p = g.poll()) != null) {
-                        assertEquals(OP_CREDIT_UPDATE, p.op(), "only credit updates while the host socket drains");
-                        fwd = Integer.toUnsignedLong(p.fwdCnt());
-                        credit = Integer.toUnsignedLong(p.bufAlloc());
-                    }
-                    if (credit - (sent - fwd) < chunk.length) {
-                        break;
-                    }
-                    g.send(OP_RW, 100, 5006, 0, BIG_CREDIT, 0, chunk, false);
-                    sent += chunk.length;
-                    assertTrue(sent < 16 << 20, "the stalled host socket never filled up");
-                }
+                sendWhileCreditLasts(100, 5006, new byte[4000]);
                 // Port 101 still works both ways meanwhile, and the stalled socket is not busy-polled.
                 for (int i = 0; i < 20; i++) {
                     byte[] msg = bytes("message " + i);
@@ -312,6 +295,31 @@ class VirtioVsockTest {
                 }
                 assertFalse(g.needsReset());
             }
+        }
+    }
+
+    /**
+     * The guest sends {@code chunk} from {@code guestPort} to {@code hostPort} while the credit the
+     * device gives lasts, its host peer reading nothing: the host socket and the device's buffer
+     * fill up. Returns the bytes sent and the bytes the host socket took (the last fwd_cnt heard).
+     */
+    private long[] sendWhileCreditLasts(int guestPort, int hostPort, byte[] chunk) {
+        long credit = 64 * 1024; // assumed until the device's first header says otherwise
+        long sent = 0;
+        long taken = 0;
+        while (true) {
+            Packet p;
+            while ((p = g.poll()) != null) {
+                assertEquals(OP_CREDIT_UPDATE, p.op(), "only credit updates while the host socket drains");
+                taken = Integer.toUnsignedLong(p.fwdCnt());
+                credit = Integer.toUnsignedLong(p.bufAlloc());
+            }
+            if (credit - (sent - taken) < chunk.length) {
+                return new long[] {sent, taken};
+            }
+            g.send(OP_RW, guestPort, hostPort, 0, BIG_CREDIT, 0, chunk, false);
+            sent += chunk.length;
+            assertTrue(sent < 16 << 20, "the stalled host socket never filled up");
         }
     }
 
@@ -441,27 +449,9 @@ class VirtioVsockTest {
     @Test
     void aClosedGuestsBytesAHostNeverReadsAreDroppedAfterTheShutdownTimeout() throws Exception {
         try (ServerSocketChannel l = hostListener(5009); SocketChannel host = guestConnect(l, 5009, BIG_CREDIT)) {
-            long credit = 64 * 1024;
-            long sent = 0;
-            long fwd = 0;
-            byte[] chunk = new byte[4096];
-            boolean buffered = false;
-            while (true) {
-                Packet p;
-                while ((p = g.poll()) != null) {
-                    assertEquals(OP_CREDIT_UPDATE, p.op());
-                    fwd = Integer.toUnsignedLong(p.fwdCnt());
-                    credit = Integer.toUnsignedLong(p.bufAlloc());
-                }
-                buffered = sent - fwd > 0;
-                if (credit - (sent - fwd) < chunk.length) {
-                    break;
-                }
-                g.send(OP_RW, GUEST_PORT, 5009, 0, BIG_CREDIT, 0, chunk, false);
-                sent += chunk.length;
-                assertTrue(sent < 16 << 20, "the host socket never filled up");
-            }
-            assertTrue(buffered, "the device holds bytes the host socket did not take");
+            long[] sentAndTaken = sendWhileCreditLasts(GUEST_PORT, 5009, new byte[4096]);
+            long sent = sentAndTaken[0];
+            assertTrue(sent > sentAndTaken[1], "the device holds bytes the host socket did not take");
             g.send(OP_SHUTDOWN, GUEST_PORT, 5009, SHUTDOWN_RCV | SHUTDOWN_SEND, BIG_CREDIT, 0, null, false);
             Packet rst = g.recv();
             assertEquals(OP_RST, rst.op(), "the close ends with RST although the host never read");
