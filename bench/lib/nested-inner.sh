@@ -8,7 +8,10 @@
 #   vsock:  throughput both ways and connect latency (bench/lib/vsock-probe.py) against the
 #           guest's own AF_VSOCK tool; Ember's hybrid vsock vs QEMU's vhost-vsock-device
 #   mmds:   guest wget GETs from the metadata service, per request (Ember alone: QEMU has none)
-#   bench/lib/nested-inner.sh ROUNDS [cold|resume|vsock|mmds|both|all]   (both = cold + resume)
+#   density: host memory the balloon gives back (VmRSS after a 128 MiB inflate of a guest that
+#           touched 160 MiB), and the summed PSS of EMBER_BENCH_DENSITY_N (4) idle guests that
+#           touched 160 MiB each, without and with free page reporting (virtio-balloon both sides)
+#   bench/lib/nested-inner.sh ROUNDS [cold|resume|vsock|mmds|density|both|all]   (both = cold + resume)
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib/common.sh"
 ember_pick_java
@@ -242,6 +245,103 @@ EOF
   kill "$pid" 2>/dev/null; finish "$pid" 30 ember; exec 7>&- 8>&-; rm -f "$work/in" "$work/out"
 }
 
+# ---- density: memory the host gets back ------------------------------------------------------
+# Each guest touches 160 MiB (a dd buffer, freed when dd ends), says so, then idles.
+DENSITY_N=${EMBER_BENCH_DENSITY_N:-4}
+DENSITY_CMD='ember.cmd="dd if=/dev/zero of=/dev/null bs=160M count=1 2>/dev/null; echo EMBER-DENSITY-IDLE; while :; do sleep 600; done"'
+DENSITY_SETTLE=${EMBER_BENCH_DENSITY_SETTLE:-20}
+
+field_kib() { awk -v f="$2:" '$1 == f { print $2; exit }' "$1"; }   # file field -> kB value
+
+# Waits until every console file $2.. says the guest is idle (at most $1 s); 1 when one never did.
+await_idle() {
+  local limit=$1 f deadline=$(( ${EPOCHREALTIME%.*} + $1 )); shift
+  for f in "$@"; do
+    until grep -q EMBER-DENSITY-IDLE "$f" 2>/dev/null; do
+      (( ${EPOCHREALTIME%.*} < deadline )) || { echo "bench: $f: the guest never went idle" >&2; return 1; }
+      sleep 1
+    done
+  done
+}
+
+# $1 subject, $2 mode (plain|reporting), $3.. pids of the VMMs: the sum of their PSS once idle.
+density_measure() {
+  local subject=$1 mode=$2 pid sum=0; shift 2
+  sleep "$DENSITY_SETTLE"   # Linux reports freed 2 MiB blocks a few seconds after the free
+  for pid in "$@"; do sum=$(( sum + $(field_kib /proc/"$pid"/smaps_rollup Pss) )); done
+  echo "RESULT $subject density-$mode $(( sum / 1024 ))"
+}
+
+density_ember() {
+  local fpr=false pids=() outs=() i
+  [ "$1" = reporting ] && fpr=true
+  for ((i = 1; i <= DENSITY_N; i++)); do
+    cat > "$work/d$i.json" <<JSON
+{"boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd", "boot_args": "$cmdline ${DENSITY_CMD//\"/\\\"}"},
+ "machine-config": {"vcpu_count": 2, "mem_size_mib": 256},
+ "balloon": {"amount_mib": 0, "deflate_on_oom": false, "free_page_reporting": $fpr}}
+JSON
+    "$EMBER_ROOT/bin/ember" --no-api --config-file "$work/d$i.json" > "$work/ember-d$i.out" 2> "$work/ember-d$i.log" < /dev/null &
+    pids+=($!); outs+=("$work/ember-d$i.out")
+  done
+  await_idle 600 "${outs[@]}" && density_measure ember "$1" "${pids[@]}"
+  for i in "${pids[@]}"; do kill "$i" 2>/dev/null; finish "$i" 30 ember; done
+}
+
+density_qemu() {
+  local fpr=off pids=() outs=() i
+  [ "$1" = reporting ] && fpr=on
+  for ((i = 1; i <= DENSITY_N; i++)); do
+    "${qemu_base[@]}" -device "virtio-balloon-device,free-page-reporting=$fpr" -serial "file:$work/qemu-d$i.out" \
+      -append "$cmdline $DENSITY_CMD" 2> "$work/qemu-d$i.log" < /dev/null &
+    pids+=($!); outs+=("$work/qemu-d$i.out")
+  done
+  await_idle 600 "${outs[@]}" && density_measure qemu "$1" "${pids[@]}"
+  for i in "${pids[@]}"; do kill "$i" 2>/dev/null; finish "$i" 30 qemu; done
+}
+
+# VmRSS the host got back within 60 s of a 128 MiB inflate (MiB; the guest had touched 160 MiB).
+# $1 subject, $2 pid, $3 the command that inflates.
+balloon_measure() {
+  local before after prev i
+  sleep 5
+  before=$(field_kib /proc/"$2"/status VmRSS)
+  eval "$3" || { echo "bench: $1: the inflate request failed" >&2; return; }
+  prev=$before
+  for ((i = 0; i < 30; i++)); do   # until VmRSS stops falling (two looks 2 s apart within 1 MiB)
+    sleep 2
+    after=$(field_kib /proc/"$2"/status VmRSS)
+    (( prev - after < 1024 && before - after > 0 )) && break
+    prev=$after
+  done
+  echo "RESULT $1 balloon $(( (before - after) / 1024 ))"
+}
+
+balloon_ember() {
+  cat > "$work/b.json" <<JSON
+{"boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd", "boot_args": "$cmdline ${DENSITY_CMD//\"/\\\"}"},
+ "machine-config": {"vcpu_count": 2, "mem_size_mib": 256},
+ "balloon": {"amount_mib": 0, "deflate_on_oom": false}}
+JSON
+  rm -f "$work/b.sock"
+  "$EMBER_ROOT/bin/ember" --api-sock "$work/b.sock" --config-file "$work/b.json" > "$work/ember-b.out" 2> "$work/ember-b.log" < /dev/null &
+  local pid=$!
+  await_idle 300 "$work/ember-b.out" && balloon_measure ember "$pid" \
+    "curl -sf --unix-socket $work/b.sock -X PATCH -H 'Content-Type: application/json' http://l/balloon -d '{\"amount_mib\": 128}'"
+  kill "$pid" 2>/dev/null; finish "$pid" 30 ember
+}
+
+balloon_qemu() {
+  rm -f "$work/qmp.sock"
+  "${qemu_base[@]}" -device virtio-balloon-device -qmp "unix:$work/qmp.sock,server=on,wait=off" \
+    -serial "file:$work/qemu-b.out" -append "$cmdline $DENSITY_CMD" 2> "$work/qemu-b.log" < /dev/null &
+  local pid=$!
+  # QMP's balloon takes the guest's target size: 256 - 128 MiB.
+  await_idle 300 "$work/qemu-b.out" && balloon_measure qemu "$pid" \
+    "/usr/bin/python3 -c 'import socket,json; s=socket.socket(socket.AF_UNIX); s.connect(\"$work/qmp.sock\"); f=s.makefile(\"rw\"); f.readline(); [(f.write(json.dumps(c)+\"\\n\"), f.flush(), f.readline()) for c in ({\"execute\":\"qmp_capabilities\"},{\"execute\":\"balloon\",\"arguments\":{\"value\":134217728}})]'"
+  kill "$pid" 2>/dev/null; finish "$pid" 30 qemu
+}
+
 what=${2:-both}
 has() { [ "$what" = all ] || [ "$what" = "$1" ] || { [ "$what" = both ] && { [ "$1" = cold ] || [ "$1" = resume ]; }; }; }
 if has cold; then
@@ -254,6 +354,14 @@ if has resume; then
   make_snapshots
   for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then resume_ember; resume_qemu; else resume_qemu; resume_ember; fi
+  done
+fi
+if has density; then
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then balloon_ember; balloon_qemu; else balloon_qemu; balloon_ember; fi
+    for mode in plain reporting; do
+      if ((r % 2)); then density_ember $mode; density_qemu $mode; else density_qemu $mode; density_ember $mode; fi
+    done
   done
 fi
 if has vsock; then

@@ -197,6 +197,49 @@ class LinuxVsockIT {
         }
     }
 
+    /**
+     * Back-pressure through the real process (seccomp filters on): the host peer of a guest
+     * connection does not read for a while, so its socket fills, the VMM's sends come up short
+     * and it holds what the guest sent (its per-connection buffer, then the guest's credit);
+     * meanwhile another connection is served, and afterwards every byte arrives in order.
+     */
+    @Test
+    void aHostPeerThatStopsReadingHoldsBackOnlyItsOwnConnectionAndLosesNothing() throws Exception {
+        String token = LinuxTests.token();
+        Path listenerPath = Path.of(uds + "_6001");
+        int size = 4 << 20;
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(listenerPath));
+            vm.type("head -c " + size + " /dev/urandom > /tmp/held && echo " + token + "-SUM-$(md5sum < /tmp/held | cut -d' ' -f1)"
+                    + " && ember-vsock connect 2 6001 < /tmp/held; echo " + token + "-RC-$?\n");
+            String guestSum = vm.awaitStdout(token + "-SUM-([0-9a-f]{32})\r?$", STEP).group(1);
+            try (SocketChannel fromGuest = accept(listener)) {
+                // Not reading: the guest's bytes pile up in the socket, then in the VMM.
+                try (SocketChannel agent = HybridVsock.connect(uds, 1024)) {
+                    agent.write(ByteBuffer.wrap("echo HELD-$((6*7))\nexit 0\n".getBytes(StandardCharsets.US_ASCII)));
+                    assertEquals("HELD-42", HybridVsock.readLine(agent), "another connection is served meanwhile\n" + vm.describe());
+                }
+                Thread.sleep(2000);
+                assertTrue(vm.isAlive(), "the VMM survived the held connection\n" + vm.describe());
+                MessageDigest md5 = MessageDigest.getInstance("MD5");
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+                long total = 0;
+                int n;
+                while ((n = fromGuest.read(buf.clear())) >= 0) {
+                    md5.update(buf.array(), 0, n);
+                    total += n;
+                }
+                fromGuest.write(ByteBuffer.wrap(("RECEIVED " + total + "\n").getBytes(StandardCharsets.US_ASCII)));
+                assertEquals(size, total, "every byte the guest sent arrived\n" + vm.describe());
+                assertEquals(guestSum, HexFormat.of().formatHex(md5.digest()), "in order and intact");
+            }
+            vm.awaitStdout("RECEIVED " + size + "\r?$", STEP);
+            assertEquals("0", vm.awaitStdout(token + "-RC-(\\d+)\r?$", STEP).group(1), vm.describe());
+        } finally {
+            Files.deleteIfExists(listenerPath);
+        }
+    }
+
     @Test
     void sixtyFourConcurrentHostConnectionsAreEachEchoedCompletely() throws Exception {
         int connections = 64;
