@@ -36,12 +36,12 @@ ember_pick_java() {
 #   start does not extract it into /tmp.
 # - A 1 MiB young generation: the VMM allocates little after boot, and every eden page a VM
 #   touches once stays resident (-1 MiB PSS per VM, no measurable start-up cost).
-# On 25: compact object headers; jnr-ffi's Unsafe use and native access allowed quietly;
+# On 25: compact object headers; jffi's Unsafe use and native access allowed quietly;
 # - ArchiveRelocationMode=0: map the CDS/AOT archive at its base address instead of relocating it
 #   to a random one, so its read-only part stays clean and is shared by co-resident VMs (JDK 20+
 #   relocates by default, which dirties every page). Costs the archive's ASLR; EMBER_CDS_ASLR=1
 #   restores it.
-# - TrimNativeHeapInterval: give freed malloc memory (class loading, JIT, jnr-ffi stub generation
+# - TrimNativeHeapInterval: give freed malloc memory (class loading, JIT
 #   at start) back to the kernel every 2 s (-10 MiB RSS per VM after boot).
 # - CompileThresholdScaling=4: C1 compiles a method after 4x the default invocation/loop counts, so
 #   the start path's lukewarm methods stay interpreted while the hot paths (exit dispatch,

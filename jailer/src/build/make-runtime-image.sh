@@ -85,7 +85,7 @@ done | awk '/=> \// {print $1, $3} /^\t\/lib64\// {print "INTERP", $1}' | sort -
     cp -L "$path" "$out/sysroot/lib/x86_64-linux-gnu/$name"
   fi
 done
-# jnr-ffi opens libc by name.
+# The VMM calls libc's functions (sys.LibC looks them up in the process).
 [ -f "$out/sysroot/lib/x86_64-linux-gnu/libc.so.6" ] || die "ldd found no libc.so.6"
 
 # JVM options of the jailed VMM: the same as bin/ember's, with paths inside the jail.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the JDK 25 AOT cache bin/ember-jailer uses (jailer/target/ember-jailer.aot): one recorded
-# run of the jailer through validation, jnr-ffi/jnr-posix set-up and the jail's first steps,
+# run of the jailer through validation, jffi set-up and the jail's first steps,
 # which then fails on purpose (a network namespace that does not exist) and undoes its work.
 # Skipped on a JDK older than 25. Run by the jailer module's Maven build after the jar is made.
 #

@@ -22,7 +22,6 @@ import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.json.SeccompFilters;
-import dev.ember.sys.Native;
 import dev.ember.vm.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,7 +78,6 @@ final class EmberRun {
                 api.serve();
             }
             recordStartupTime();
-            bindLibc();
             if (args.configFile != null) {
                 VmmResult started = controller.submit(new VmmCommand.InstanceAction(new InstanceActionInfo(ActionType.InstanceStart)));
                 if (started instanceof VmmResult.Failed failed) {
@@ -195,19 +193,6 @@ final class EmberRun {
         group.gauge("process_startup_time_us").set(Math.max(0, wallUs));
         group.gauge("process_startup_time_cpu_us").set(Math.max(0, cpuUs));
         LOG.log(System.Logger.Level.INFO, "Ember ready " + wallUs + " us after " + since);
-    }
-
-    /**
-     * Binds libc through jnr-ffi ({@link Native#LIBC}: generated code, ~100 ms of CPU) once the
-     * API serves: seccomp was installed without it (RawLibc), and nothing before the first
-     * request needs it. On this thread, which carries the vmm filter only: the api filter forbids
-     * the executable memory the binding's stubs live in, so it must not happen first on an API
-     * thread (none calls libc). Whatever needs libc meanwhile waits for the class to initialise.
-     */
-    private static void bindLibc() {
-        long start = System.nanoTime();
-        Native.bind();
-        LOG.log(System.Logger.Level.DEBUG, "libc bound in " + (System.nanoTime() - start) / 1000 + " us, after the API began serving");
     }
 
     private void installSeccomp() {

@@ -4,7 +4,7 @@ import dev.ember.metrics.Counter;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A file or FIFO written with O_NONBLOCK, so a reader that stops reading never stalls the VMM:
@@ -26,7 +26,7 @@ final class NonBlockingSink implements AutoCloseable {
      * kernel, and the reader would get half a JSON object glued to the next one.
      */
     private final int wholeRecordCapacity;
-    private final Pointer queued = Native.allocate(4);
+    private final NativeMemory queued = Native.allocate(4);
     private int fd;
 
     private NonBlockingSink(String path, int fd, Counter missed, int wholeRecordCapacity) {

@@ -9,7 +9,7 @@ import dev.ember.sys.Native;
 import java.io.PrintStream;
 import java.util.BitSet;
 import java.util.List;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * The page-fault handler's loop: reads the userfaultfd's messages and resolves each missing page
@@ -34,9 +34,9 @@ final class PageServer {
     private final BitSet removed = new BitSet();
     private final long[] deferred = new long[MAX_DEFERRED];
     private int deferredCount;
-    private final Pointer messages = Native.allocate(BATCH * MSG_SIZE);
-    private final Pointer pollFds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
-    private final Pointer discard = Native.allocate(4096);
+    private final NativeMemory messages = Native.allocate(BATCH * MSG_SIZE);
+    private final NativeMemory pollFds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
+    private final NativeMemory discard = Native.allocate(4096);
     /** A page of zeros to copy from where UFFDIO_ZEROPAGE does not work (hugetlbfs); 0 for 4 KiB pages. */
     private final long zeros;
 

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * The VMM's side of the Uffd memory backend (Firecracker's protocol, docs/snapshots.md): guest
@@ -145,7 +145,7 @@ public final class UffdBackend implements AutoCloseable {
 
     private void awaitHandlerEnd(Consumer<String> onGone) {
         int pidfd = handlerPid > 0 ? (int) Native.LIBC.syscall(UffdAbi.SYS_PIDFD_OPEN, handlerPid, 0, 0) : -1;
-        Pointer fds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
+        NativeMemory fds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
         fds.putInt(FdPassing.POLLFD_FD, stop.fd());
         fds.putShort(FdPassing.POLLFD_EVENTS, FdPassing.POLLIN);
         // Process exit when its pid is known; otherwise the connection's end (the handler keeps it open while it serves).

@@ -9,7 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * {@code bin/ember-uffd-handler SOCKET MEMORY_FILE}: Ember's example page-fault handler for
@@ -147,7 +147,7 @@ public final class UffdHandlerMain {
 
     /** Waits until {@code fd} is readable (or its peer hung up); false after {@code timeoutMs}. */
     private static boolean await(int fd, int timeoutMs) {
-        Pointer p = Native.allocate(FdPassing.POLLFD_SIZE);
+        NativeMemory p = Native.allocate(FdPassing.POLLFD_SIZE);
         p.putInt(FdPassing.POLLFD_FD, fd);
         p.putShort(FdPassing.POLLFD_EVENTS, FdPassing.POLLIN);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;

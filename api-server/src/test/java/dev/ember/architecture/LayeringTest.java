@@ -40,7 +40,7 @@ class LayeringTest {
 
     @ArchTest
     static final ArchRule sysKnowsOnlyLibc = classes().that(inModule("sys"))
-            .should().onlyDependOnClassesThat().resideInAnyPackage("dev.ember.sys..", "java..", "jnr..", "com.kenai..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("dev.ember.sys..", "java..", "com.kenai.jffi..")
             .because("the jailer depends on dev.ember.sys alone, so it must not drag the VMM in");
 
     @ArchTest

@@ -13,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,14 +159,14 @@ class PmemIT {
         int fd = Native.LIBC.open(path.toString(), dev.ember.sys.LibC.O_RDONLY, 0);
         assertTrue(fd >= 0, "open " + path);
         try {
-            Pointer range = Native.allocate(16); // struct cachestat_range { __u64 off, len; }: 0, 0 = the whole file
-            Pointer stat = Native.allocate(40);  // struct cachestat: five __u64 counters
+            NativeMemory range = Native.allocate(16); // struct cachestat_range { __u64 off, len; }: 0, 0 = the whole file
+            NativeMemory stat = Native.allocate(40);  // struct cachestat: five __u64 counters
             long rc = Native.LIBC.syscall(sysCachestat, fd, range.address(), stat.address(), 0);
             if (rc < 0) {
                 return null;
             }
             assertNotNull(stat);
-            return new long[] {stat.getLongLong(0), stat.getLongLong(8), stat.getLongLong(16)};
+            return new long[] {stat.getLong(0), stat.getLong(8), stat.getLong(16)};
         } finally {
             Native.LIBC.close(fd);
         }

@@ -17,7 +17,7 @@ class JailerLayeringTest {
     @ArchTest
     static final ArchRule jailerUsesOnlyTheNativeBindings = classes().that().resideInAPackage("dev.ember.jailer..")
             .should().onlyDependOnClassesThat().resideInAnyPackage("dev.ember.jailer..", "dev.ember.sys..", "java..",
-                    "jnr..", "com.kenai.jffi..", "picocli..", "sun.misc..")   // sun.misc.Signal: the jailer passes signals on to the VMM it waits for;
-                    // jffi: the layer under jnr-ffi, which sys.RawLibc and the jailer's Sys call directly
+                    "com.kenai.jffi..", "picocli..", "sun.misc..")   // sun.misc.Signal: the jailer passes signals on to the VMM it waits for;
+                    // jffi: the JNI layer sys.RawLibc and the jailer's Sys call directly
             .because("the jailer runs before the VMM, as root: it needs libc and nothing of the VMM");
 }

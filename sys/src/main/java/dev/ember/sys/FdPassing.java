@@ -1,6 +1,6 @@
 package dev.ember.sys;
 
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A file descriptor handed to another process over a connected Unix socket ({@code SCM_RIGHTS}),
@@ -36,7 +36,7 @@ public final class FdPassing {
      * with errno set. The fd stays open here (the receiver gets its own copy).
      */
     public static long sendWithFd(int socket, byte[] data, int fd) {
-        Pointer m = Native.allocate(BLOCK + data.length);
+        NativeMemory m = Native.allocate(BLOCK + data.length);
         long base = m.address();
         long iov = base + MSGHDR_SIZE, control = iov + IOVEC_SIZE, payload = control + CMSG_SPACE_ONE_FD;
         m.put(BLOCK, data, 0, data.length);
@@ -64,7 +64,7 @@ public final class FdPassing {
      */
     public static Received receiveWithFd(int socket, int maxBytes) {
         int control = 64; // room for a few fds, so a peer that sends more cannot leave us a truncated set
-        Pointer m = Native.allocate(MSGHDR_SIZE + IOVEC_SIZE + control + maxBytes);
+        NativeMemory m = Native.allocate(MSGHDR_SIZE + IOVEC_SIZE + control + maxBytes);
         long base = m.address();
         long iov = base + MSGHDR_SIZE, cbuf = iov + IOVEC_SIZE, payload = cbuf + control;
         m.putLong(MSGHDR_SIZE + IOV_BASE, payload);
@@ -107,7 +107,7 @@ public final class FdPassing {
      * listen), 0 when it lives in a PID namespace this process cannot see, -1 with errno on failure.
      */
     public static int peerPid(int socket) {
-        Pointer m = Native.allocate(UCRED_SIZE + 8);
+        NativeMemory m = Native.allocate(UCRED_SIZE + 8);
         m.putInt(UCRED_SIZE, UCRED_SIZE);
         if (Native.LIBC.getsockopt(socket, SOL_SOCKET, SO_PEERCRED, m.address(), m.address() + UCRED_SIZE) < 0) {
             return -1;

@@ -1,27 +1,17 @@
 package dev.ember.sys;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-
 /** Process-wide handle to libc and small helpers around errno. */
 public final class Native {
-    public static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
-    public static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    public static final LibC LIBC = new LibC();
 
     /** x86_64 system call numbers used directly (no glibc wrapper, or one we avoid). */
     public static final long SYS_GETTID = 186, SYS_TGKILL = 234, SYS_SECCOMP = 317, SYS_PRCTL = 157, SYS_MMAP = 9;
 
     private Native() {}
 
-    /** Binds {@link #LIBC} now (class initialisation does it) rather than at its first use. */
-    public static void bind() {
-        // Nothing more: calling a static method initialises the class.
-    }
-
+    /** errno of the last failed libc call on this thread. */
     public static int errno() {
-        return RUNTIME.getLastError();
+        return RawLibc.errno();
     }
 
     /** Throws a {@link NativeException} naming {@code what} when {@code rc} is negative. */
@@ -39,18 +29,14 @@ public final class Native {
         return rc;
     }
 
-    /** Zero-filled native memory that lives as long as the returned pointer is reachable. */
-    public static Pointer allocate(int size) {
-        return Memory.allocateDirect(RUNTIME, size, true);
+    /** Zero-filled native memory that lives as long as the returned object is reachable. */
+    public static NativeMemory allocate(int size) {
+        return NativeMemory.allocate(size);
     }
 
-    /**
-     * mmap(2) through {@code syscall}: jnr-ffi drops the sixth argument of six-argument calls
-     * (see {@link LibC#mmap}), so the offset would be garbage. Returns the address, or
-     * {@link LibC#MAP_FAILED} with errno set.
-     */
+    /** mmap(2): the address, or {@link LibC#MAP_FAILED} with errno set. */
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
-        return LIBC.syscall(SYS_MMAP, addr, length, prot, flags, fd, offset);
+        return LIBC.mmap(addr, length, prot, flags, fd, offset);
     }
 
     public static int gettid() {

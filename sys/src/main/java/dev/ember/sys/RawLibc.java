@@ -3,6 +3,7 @@ package dev.ember.sys;
 import com.kenai.jffi.CallContext;
 import com.kenai.jffi.CallContextCache;
 import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.HeapInvocationBuffer;
 import com.kenai.jffi.Invoker;
 import com.kenai.jffi.LastError;
 import com.kenai.jffi.Library;
@@ -13,22 +14,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * libc functions, {@code syscall(2)} first, called through jffi's invoker, the layer under
- * jnr-ffi, without {@link LibC}'s binding. jnr-ffi builds {@link LibC} at its first use: it
- * generates a class with ASM and a native stub per method with an x86 assembler, ~100-150 ms of
- * CPU in code and class files (ASM's are Java 5) that the AOT cache cannot hold. What runs before
- * that matters goes through here: the VMM's seccomp installation (so the first API request does
- * not wait for the binding) and the jailer's whole work (it makes ~30 calls and exits into the VMM).
+ * libc functions, {@code syscall(2)} first, called through jffi's invoker (the JNI layer jnr-ffi
+ * was built on; its class files are AOT-cacheable and it generates no code). {@link LibC} is
+ * written over it; the jailer's {@code Sys} and the VMM's seccomp installation use it directly.
  *
- * <p>Every argument is passed as a 64-bit integer (pointers are addresses): one six-argument
- * call form serves every function of up to six integer or pointer arguments, since on x86_64 a
- * function ignores the argument registers it does not take. An int result is the low half of
- * the returned value. {@code syscall} is plain assembly in glibc (no variadic prologue).
+ * <p>Every argument is passed as a 64-bit integer (pointers are addresses): on x86_64 a function
+ * reads the width it declares from each argument register, so one call form per argument count
+ * serves every function of up to six integer or pointer arguments. An int result is the low half
+ * of the returned value. {@code syscall} is plain assembly in glibc (no variadic prologue).
+ * jffi's allocation-free calls take at most six C arguments; {@link #syscall6} passes seven.
  */
 public final class RawLibc {
-    private static final CallContext CALL = CallContextCache.getInstance().getCallContext(Type.SLONG,
-            new Type[] {Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG, Type.SLONG},
-            CallingConvention.DEFAULT, true);
+    /** {@code CALLS[n]}: n 64-bit integer arguments, a 64-bit result, errno saved after the call. */
+    private static final CallContext[] CALLS = new CallContext[8];
+    static {
+        for (int n = 0; n < CALLS.length; n++) {
+            Type[] params = new Type[n];
+            java.util.Arrays.fill(params, Type.SLONG);
+            CALLS[n] = CallContextCache.getInstance().getCallContext(Type.SLONG, params, CallingConvention.DEFAULT, true);
+        }
+    }
+    private static final CallContext CALL = CALLS[6];
     private static final Invoker INVOKER = Invoker.getInstance();
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     private static final long SYSCALL = function("syscall");
@@ -50,9 +56,55 @@ public final class RawLibc {
         return INVOKER.invokeN6(CALL, SYSCALL, number, a0, a1, a2, a3, a4);
     }
 
+    /**
+     * {@code syscall(number, a0, ..., a5)}: seven C arguments, one more than jffi's direct calls
+     * take, so this goes through libffi with a heap argument buffer (a small allocation per
+     * call: not for hot paths). jffi's array-of-addresses form would not allocate, but it does
+     * not save errno.
+     */
+    public static long syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
+        HeapInvocationBuffer args = new HeapInvocationBuffer(CALLS[7]);
+        args.putLong(number);
+        args.putLong(a0);
+        args.putLong(a1);
+        args.putLong(a2);
+        args.putLong(a3);
+        args.putLong(a4);
+        args.putLong(a5);
+        return INVOKER.invokeLong(CALLS[7], SYSCALL, args);
+    }
+
     /** Calls {@code function} (an address from {@link #function}) with up to six integer or pointer arguments. */
     public static long call(long function, long a0, long a1, long a2, long a3, long a4, long a5) {
         return INVOKER.invokeN6(CALL, function, a0, a1, a2, a3, a4, a5);
+    }
+
+    static long invoke0(long function) {
+        return INVOKER.invokeN0(CALLS[0], function);
+    }
+
+    static long invoke1(long function, long a0) {
+        return INVOKER.invokeN1(CALLS[1], function, a0);
+    }
+
+    static long invoke2(long function, long a0, long a1) {
+        return INVOKER.invokeN2(CALLS[2], function, a0, a1);
+    }
+
+    static long invoke3(long function, long a0, long a1, long a2) {
+        return INVOKER.invokeN3(CALLS[3], function, a0, a1, a2);
+    }
+
+    static long invoke4(long function, long a0, long a1, long a2, long a3) {
+        return INVOKER.invokeN4(CALLS[4], function, a0, a1, a2, a3);
+    }
+
+    static long invoke5(long function, long a0, long a1, long a2, long a3, long a4) {
+        return INVOKER.invokeN5(CALLS[5], function, a0, a1, a2, a3, a4);
+    }
+
+    static long invoke6(long function, long a0, long a1, long a2, long a3, long a4, long a5) {
+        return INVOKER.invokeN6(CALLS[6], function, a0, a1, a2, a3, a4, a5);
     }
 
     /** errno of the last failed call on this thread (the slot {@link Native#errno()} reads too). */

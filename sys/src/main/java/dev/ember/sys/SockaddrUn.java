@@ -1,7 +1,6 @@
 package dev.ember.sys;
 
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.Pointer;
 
 /**
  * {@code struct sockaddr_un} (sys/un.h): {@code sa_family_t sun_family} at 0 and
@@ -14,7 +13,7 @@ public final class SockaddrUn {
     /** Room for the path including its terminating NUL. */
     public static final int PATH_MAX = 108;
 
-    private final Pointer mem = Native.allocate(SIZE);
+    private final NativeMemory mem = Native.allocate(SIZE);
     private final int length;
 
     /**

@@ -1,7 +1,5 @@
 package dev.ember.sys;
 
-import jnr.ffi.Pointer;
-
 /**
  * Raw mode for the terminal that carries the guest's serial console, so keys (Ctrl-C
  * included) reach the guest unprocessed, as on Firecracker. The terminal's settings are saved
@@ -16,9 +14,9 @@ public final class Termios implements AutoCloseable {
     private static final int TCSANOW = 0;
 
     private final int fd;
-    private final Pointer saved;
+    private final NativeMemory saved;
 
-    private Termios(int fd, Pointer saved) {
+    private Termios(int fd, NativeMemory saved) {
         this.fd = fd;
         this.saved = saved;
     }
@@ -28,9 +26,9 @@ public final class Termios implements AutoCloseable {
         if (Native.LIBC.isatty(fd) != 1) {
             return null;
         }
-        Pointer saved = Native.allocate(SIZE);
+        NativeMemory saved = Native.allocate(SIZE);
         Native.check(Native.LIBC.tcgetattr(fd, saved.address()), "tcgetattr");
-        Pointer raw = Native.allocate(SIZE);
+        NativeMemory raw = Native.allocate(SIZE);
         Native.check(Native.LIBC.tcgetattr(fd, raw.address()), "tcgetattr");
         Native.LIBC.cfmakeraw(raw.address());
         Native.check(Native.LIBC.tcsetattr(fd, TCSANOW, raw.address()), "tcsetattr");

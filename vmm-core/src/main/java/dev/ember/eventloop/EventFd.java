@@ -2,7 +2,7 @@ package dev.ember.eventloop;
 
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A Linux eventfd: the currency of ioeventfd/irqfd and of cross-thread wake-ups. Each instance
@@ -11,8 +11,8 @@ import jnr.ffi.Pointer;
  */
 public final class EventFd implements AutoCloseable {
     private final int fd;
-    private final Pointer writeBuf = Native.allocate(8);
-    private final Pointer readBuf = Native.allocate(8);
+    private final NativeMemory writeBuf = Native.allocate(8);
+    private final NativeMemory readBuf = Native.allocate(8);
     /**
      * Set by {@link #close()}: later writes fail instead of reaching whatever file reused the fd
      * number (a device raising an interrupt while the VM is torn down).
@@ -42,7 +42,7 @@ public final class EventFd implements AutoCloseable {
         if (closed) {
             return false;
         }
-        writeBuf.putLongLong(0, value);
+        writeBuf.putLong(0, value);
         long rc;
         do {
             rc = Native.LIBC.write(fd, writeBuf.address(), 8);
@@ -56,7 +56,7 @@ public final class EventFd implements AutoCloseable {
             return 0;
         }
         long rc = Native.LIBC.read(fd, readBuf.address(), 8);
-        return rc == 8 ? readBuf.getLongLong(0) : 0;
+        return rc == 8 ? readBuf.getLong(0) : 0;
     }
 
     @Override

@@ -8,7 +8,7 @@ import dev.ember.sys.NativeException;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * The VMM event loop: one thread blocked in epoll_wait serving device eventfds (ioeventfd
@@ -22,8 +22,8 @@ public final class EventLoop implements AutoCloseable {
     private static final int MAX_EVENTS = 64;
 
     private final int epfd;
-    private final Pointer events = Native.allocate(EPOLL_EVENT_SIZE * MAX_EVENTS);
-    private final Pointer ctlEvent = Native.allocate(EPOLL_EVENT_SIZE);
+    private final NativeMemory events = Native.allocate(EPOLL_EVENT_SIZE * MAX_EVENTS);
+    private final NativeMemory ctlEvent = Native.allocate(EPOLL_EVENT_SIZE);
     private volatile EventHandler[] handlers = new EventHandler[16];
     private final EventFd wakeup = EventFd.nonBlocking();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -71,7 +71,7 @@ public final class EventLoop implements AutoCloseable {
 
     private void ctl(int op, int fd, int mask) {
         ctlEvent.putInt(0, mask);
-        ctlEvent.putLongLong(4, fd);
+        ctlEvent.putLong(4, fd);
         if (Native.LIBC.epoll_ctl(epfd, op, fd, ctlEvent.address()) < 0) {
             throw new NativeException("epoll_ctl(fd " + fd + ")", Native.errno());
         }
@@ -155,7 +155,7 @@ public final class EventLoop implements AutoCloseable {
             EventHandler[] h = handlers;
             for (int i = 0; i < n; i++) {
                 int mask = events.getInt((long) i * EPOLL_EVENT_SIZE);
-                int fd = (int) events.getLongLong((long) i * EPOLL_EVENT_SIZE + 4);
+                int fd = (int) events.getLong((long) i * EPOLL_EVENT_SIZE + 4);
                 EventHandler handler = fd < h.length ? h[fd] : null;
                 if (handler != null) {
                     DEVICE_EVENTS.inc();

@@ -2,13 +2,13 @@ package dev.ember.eventloop;
 
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /** A monotonic timerfd for the event loop (rate-limiter refills, metrics flushes). */
 public final class TimerFd implements AutoCloseable {
     private final int fd;
-    private final Pointer spec = Native.allocate(32); // struct itimerspec: interval, value
-    private final Pointer buf = Native.allocate(8);
+    private final NativeMemory spec = Native.allocate(32); // struct itimerspec: interval, value
+    private final NativeMemory buf = Native.allocate(8);
 
     public TimerFd() {
         this.fd = Native.check(Native.LIBC.timerfd_create(LibC.CLOCK_MONOTONIC, LibC.TFD_NONBLOCK | LibC.TFD_CLOEXEC),
@@ -21,10 +21,10 @@ public final class TimerFd implements AutoCloseable {
 
     /** Arms a one-shot expiry after {@code delayNanos} (0 disarms), repeating every {@code periodNanos} if > 0. */
     public void arm(long delayNanos, long periodNanos) {
-        spec.putLongLong(0, periodNanos / 1_000_000_000L);
-        spec.putLongLong(8, periodNanos % 1_000_000_000L);
-        spec.putLongLong(16, delayNanos / 1_000_000_000L);
-        spec.putLongLong(24, delayNanos % 1_000_000_000L);
+        spec.putLong(0, periodNanos / 1_000_000_000L);
+        spec.putLong(8, periodNanos % 1_000_000_000L);
+        spec.putLong(16, delayNanos / 1_000_000_000L);
+        spec.putLong(24, delayNanos % 1_000_000_000L);
         Native.check(Native.LIBC.timerfd_settime(fd, 0, spec.address(), 0), "timerfd_settime");
     }
 
@@ -35,7 +35,7 @@ public final class TimerFd implements AutoCloseable {
     /** Consumes the expiry count; 0 if the timer had not fired. */
     public long read() {
         long rc = Native.LIBC.read(fd, buf.address(), 8);
-        return rc == 8 ? buf.getLongLong(0) : 0;
+        return rc == 8 ? buf.getLong(0) : 0;
     }
 
     @Override

@@ -16,11 +16,11 @@ public final class KvmClockData extends NativeStruct {
     }
 
     public long clock() {
-        return mem.getLongLong(CLOCK);
+        return mem.getLong(CLOCK);
     }
 
     public void clock(long ns) {
-        mem.putLongLong(CLOCK, ns);
+        mem.putLong(CLOCK, ns);
     }
 
     public int flags() {

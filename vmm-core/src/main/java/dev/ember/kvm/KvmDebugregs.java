@@ -15,6 +15,6 @@ public final class KvmDebugregs extends NativeStruct {
     }
 
     public long dr7() {
-        return mem.getLongLong(DR7);
+        return mem.getLong(DR7);
     }
 }

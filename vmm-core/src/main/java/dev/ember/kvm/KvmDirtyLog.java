@@ -15,6 +15,6 @@ public final class KvmDirtyLog extends NativeStruct {
     public void set(int slot, long bitmapAddress) {
         mem.putInt(SLOT, slot);
         mem.putInt(PADDING1, 0);
-        mem.putLongLong(DIRTY_BITMAP, bitmapAddress);
+        mem.putLong(DIRTY_BITMAP, bitmapAddress);
     }
 }

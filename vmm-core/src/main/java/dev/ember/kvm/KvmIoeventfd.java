@@ -21,8 +21,8 @@ public final class KvmIoeventfd extends NativeStruct {
 
     public void set(long addr, int len, long datamatch, int fd, int flags) {
         clear();
-        mem.putLongLong(DATAMATCH, datamatch);
-        mem.putLongLong(ADDR, addr);
+        mem.putLong(DATAMATCH, datamatch);
+        mem.putLong(ADDR, addr);
         mem.putInt(LEN, len);
         mem.putInt(FD, fd);
         mem.putInt(FLAGS, flags);

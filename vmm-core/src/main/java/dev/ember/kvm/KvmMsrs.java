@@ -34,14 +34,14 @@ public final class KvmMsrs extends NativeStruct {
     }
 
     public long data(int i) {
-        return mem.getLongLong(entry(i) + KvmMsrEntry.DATA);
+        return mem.getLong(entry(i) + KvmMsrEntry.DATA);
     }
 
     public void set(int i, int msrIndex, long data) {
         int o = entry(i);
         mem.putInt(o + KvmMsrEntry.INDEX, msrIndex);
         mem.putInt(o + KvmMsrEntry.RESERVED, 0);
-        mem.putLongLong(o + KvmMsrEntry.DATA, data);
+        mem.putLong(o + KvmMsrEntry.DATA, data);
     }
 
     /** Appends an entry and bumps {@code nmsrs}. */

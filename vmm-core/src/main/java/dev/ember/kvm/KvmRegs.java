@@ -29,10 +29,10 @@ public final class KvmRegs extends NativeStruct {
 
     /** Reads the register at one of the offset constants of this class, e.g. {@code get(RIP)}. */
     public long get(int registerOffset) {
-        return mem.getLongLong(registerOffset);
+        return mem.getLong(registerOffset);
     }
 
     public void set(int registerOffset, long value) {
-        mem.putLongLong(registerOffset, value);
+        mem.putLong(registerOffset, value);
     }
 }

@@ -1,6 +1,6 @@
 package dev.ember.kvm;
 
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * {@code struct kvm_run}: the page KVM_RUN shares with user space through mmap of the vCPU fd.
@@ -73,7 +73,7 @@ public final class KvmRun extends NativeStruct {
     private final long base;
 
     /** A view of a kvm_run mapping of {@code mappedSize} bytes (KVM_GET_VCPU_MMAP_SIZE). */
-    public KvmRun(Pointer mapping, int mappedSize) {
+    public KvmRun(NativeMemory mapping, int mappedSize) {
         super(mapping, mappedSize);
         this.base = mapping.address();
     }
@@ -113,7 +113,7 @@ public final class KvmRun extends NativeStruct {
 
     /** Offset from the start of the mapping to the port data (count * size bytes). */
     public long ioDataOffset() {
-        return mem.getLongLong(IO_DATA_OFFSET);
+        return mem.getLong(IO_DATA_OFFSET);
     }
 
     /** Reads a 1/2/4-byte item of port data at {@code offset} into the mapping. */
@@ -122,7 +122,7 @@ public final class KvmRun extends NativeStruct {
             case 1: return mem.getByte(offset) & 0xFFL;
             case 2: return mem.getShort(offset) & 0xFFFFL;
             case 4: return mem.getInt(offset) & 0xFFFF_FFFFL;
-            case 8: return mem.getLongLong(offset);
+            case 8: return mem.getLong(offset);
             default: throw new IllegalArgumentException("unsupported data size " + size);
         }
     }
@@ -132,13 +132,13 @@ public final class KvmRun extends NativeStruct {
             case 1: mem.putByte(offset, (byte) value); break;
             case 2: mem.putShort(offset, (short) value); break;
             case 4: mem.putInt(offset, (int) value); break;
-            case 8: mem.putLongLong(offset, value); break;
+            case 8: mem.putLong(offset, value); break;
             default: throw new IllegalArgumentException("unsupported data size " + size);
         }
     }
 
     public long mmioPhysAddr() {
-        return mem.getLongLong(MMIO_PHYS_ADDR);
+        return mem.getLong(MMIO_PHYS_ADDR);
     }
 
     public int mmioLen() {
@@ -176,11 +176,11 @@ public final class KvmRun extends NativeStruct {
     }
 
     public long systemEventData(int i) {
-        return mem.getLongLong(SYSTEM_EVENT_DATA + 8L * checkWord(i));
+        return mem.getLong(SYSTEM_EVENT_DATA + 8L * checkWord(i));
     }
 
     public long failEntryReason() {
-        return mem.getLongLong(FAIL_ENTRY_REASON);
+        return mem.getLong(FAIL_ENTRY_REASON);
     }
 
     public int failEntryCpu() {
@@ -196,7 +196,7 @@ public final class KvmRun extends NativeStruct {
     }
 
     public long internalData(int i) {
-        return mem.getLongLong(INTERNAL_DATA + 8L * checkWord(i));
+        return mem.getLong(INTERNAL_DATA + 8L * checkWord(i));
     }
 
     /** Host address of the mapping, for munmap. */

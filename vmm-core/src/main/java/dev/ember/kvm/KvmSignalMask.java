@@ -20,10 +20,10 @@ public final class KvmSignalMask extends NativeStruct {
 
     /** Sets the 64-bit kernel sigset: bit (n-1) set means signal n is blocked inside KVM_RUN. */
     public void sigset(long blockedBits) {
-        mem.putLongLong(SIGSET, blockedBits);
+        mem.putLong(SIGSET, blockedBits);
     }
 
     public long sigset() {
-        return mem.getLongLong(SIGSET);
+        return mem.getLong(SIGSET);
     }
 }

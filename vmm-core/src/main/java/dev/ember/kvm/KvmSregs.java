@@ -29,17 +29,17 @@ public final class KvmSregs extends NativeStruct {
 
     /** Reads a 64-bit field (CR0..APIC_BASE) at one of this class's offsets. */
     public long get(int fieldOffset) {
-        return mem.getLongLong(fieldOffset);
+        return mem.getLong(fieldOffset);
     }
 
     public void set(int fieldOffset, long value) {
-        mem.putLongLong(fieldOffset, value);
+        mem.putLong(fieldOffset, value);
     }
 
     /** Writes a segment register; {@code segmentOffset} is CS, DS, ..., TR or LDT. */
     public void setSegment(int segmentOffset, KvmSegment seg) {
         int o = segmentOffset;
-        mem.putLongLong(o + KvmSegment.BASE, seg.base());
+        mem.putLong(o + KvmSegment.BASE, seg.base());
         mem.putInt(o + KvmSegment.LIMIT, seg.limit());
         mem.putShort(o + KvmSegment.SELECTOR, (short) seg.selector());
         mem.putByte(o + KvmSegment.TYPE, (byte) seg.type());
@@ -55,7 +55,7 @@ public final class KvmSregs extends NativeStruct {
 
     public KvmSegment segment(int segmentOffset) {
         int o = segmentOffset;
-        return new KvmSegment(mem.getLongLong(o + KvmSegment.BASE), mem.getInt(o + KvmSegment.LIMIT),
+        return new KvmSegment(mem.getLong(o + KvmSegment.BASE), mem.getInt(o + KvmSegment.LIMIT),
                 mem.getShort(o + KvmSegment.SELECTOR) & 0xFFFF, mem.getByte(o + KvmSegment.TYPE) & 0xFF,
                 mem.getByte(o + KvmSegment.PRESENT) != 0, mem.getByte(o + KvmSegment.DPL) & 0xFF,
                 mem.getByte(o + KvmSegment.DB) != 0, mem.getByte(o + KvmSegment.S) != 0,
@@ -65,12 +65,12 @@ public final class KvmSregs extends NativeStruct {
 
     /** Writes GDTR or IDTR; {@code tableOffset} is GDT or IDT. */
     public void setDtable(int tableOffset, long base, int limit) {
-        mem.putLongLong(tableOffset + KvmDtable.BASE, base);
+        mem.putLong(tableOffset + KvmDtable.BASE, base);
         mem.putShort(tableOffset + KvmDtable.LIMIT, (short) limit);
     }
 
     public long dtableBase(int tableOffset) {
-        return mem.getLongLong(tableOffset + KvmDtable.BASE);
+        return mem.getLong(tableOffset + KvmDtable.BASE);
     }
 
     public int dtableLimit(int tableOffset) {

@@ -20,8 +20,8 @@ public final class KvmUserspaceMemoryRegion extends NativeStruct {
     public void set(int slot, int flags, long guestPhysAddr, long size, long userspaceAddr) {
         mem.putInt(SLOT, slot);
         mem.putInt(FLAGS, flags);
-        mem.putLongLong(GUEST_PHYS_ADDR, guestPhysAddr);
-        mem.putLongLong(MEMORY_SIZE, size);
-        mem.putLongLong(USERSPACE_ADDR, userspaceAddr);
+        mem.putLong(GUEST_PHYS_ADDR, guestPhysAddr);
+        mem.putLong(MEMORY_SIZE, size);
+        mem.putLong(USERSPACE_ADDR, userspaceAddr);
     }
 }

@@ -23,7 +23,7 @@ public final class KvmXcrs extends NativeStruct {
     }
 
     public long value(int i) {
-        return mem.getLongLong(XCRS + check(i) * KvmXcr.SIZE + KvmXcr.VALUE);
+        return mem.getLong(XCRS + check(i) * KvmXcr.SIZE + KvmXcr.VALUE);
     }
 
     /** Makes this hold exactly one register: XCR{@code xcr} = {@code value}. */
@@ -31,7 +31,7 @@ public final class KvmXcrs extends NativeStruct {
         clear();
         mem.putInt(NR_XCRS, 1);
         mem.putInt(XCRS + KvmXcr.XCR, xcr);
-        mem.putLongLong(XCRS + KvmXcr.VALUE, value);
+        mem.putLong(XCRS + KvmXcr.VALUE, value);
     }
 
     private static int check(int i) {

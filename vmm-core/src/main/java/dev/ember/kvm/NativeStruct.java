@@ -1,7 +1,7 @@
 package dev.ember.kvm;
 
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * Base of the struct flyweights: a fixed block of zeroed native memory (or a view of memory the
@@ -9,7 +9,7 @@ import jnr.ffi.Pointer;
  * return primitives, so reuse of one instance allocates nothing.
  */
 public abstract class NativeStruct {
-    protected final Pointer mem;
+    protected final NativeMemory mem;
     private final int size;
 
     protected NativeStruct(int size) {
@@ -17,7 +17,7 @@ public abstract class NativeStruct {
         this.size = size;
     }
 
-    protected NativeStruct(Pointer view, int size) {
+    protected NativeStruct(NativeMemory view, int size) {
         this.mem = view;
         this.size = size;
     }

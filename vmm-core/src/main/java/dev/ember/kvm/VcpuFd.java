@@ -4,6 +4,7 @@ import static dev.ember.kvm.Kvm.check;
 
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
+import dev.ember.sys.NativeMemory;
 import dev.ember.sys.NativeException;
 
 /**
@@ -36,7 +37,7 @@ public final class VcpuFd implements AutoCloseable {
             Native.LIBC.close(fd);
             throw new NativeException("mmap kvm_run of vCPU " + id, errno);
         }
-        KvmRun run = new KvmRun(Native.RUNTIME.getMemoryManager().newPointer(addr, mmapSize), mmapSize);
+        KvmRun run = new KvmRun(NativeMemory.view(addr, mmapSize), mmapSize);
         return new VcpuFd(fd, id, run, mmapSize);
     }
 

@@ -3,7 +3,7 @@ package dev.ember.kvm;
 import static dev.ember.kvm.Kvm.check;
 
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A KVM VM file descriptor: memory slots, the in-kernel irqchip and PIT, irqfd/ioeventfd, vCPUs.
@@ -59,8 +59,8 @@ public final class VmFd implements AutoCloseable {
 
     /** KVM_SET_IDENTITY_MAP_ADDR: one page for the EPT identity map; must precede vCPU creation. */
     public void setIdentityMapAddress(long gpa) {
-        Pointer p = Native.allocate(8);
-        p.putLongLong(0, gpa);
+        NativeMemory p = Native.allocate(8);
+        p.putLong(0, gpa);
         check(Native.LIBC.ioctl(fd, KvmIoctls.SET_IDENTITY_MAP_ADDR, p.address()), String.format("KVM_SET_IDENTITY_MAP_ADDR 0x%x", gpa));
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * Guest RAM: anonymous host mappings, one per region, addressed by guest-physical address.
@@ -30,7 +30,7 @@ public final class GuestMemory implements AutoCloseable {
      * ({@link #attachHotplug}); written once, before any device or vCPU runs.
      */
     private volatile GuestRegion[] lookup;
-    private volatile Pointer[] views;
+    private volatile NativeMemory[] views;
     /** Which bytes of the hotpluggable range are plugged; null without one. */
     private volatile HotplugAccess hotplugAccess;
     private final long totalSize;
@@ -44,7 +44,7 @@ public final class GuestMemory implements AutoCloseable {
         this.regions = regions;
         this.lookup = regions;
         this.fileBacked = fileBacked;
-        Pointer[] v = new Pointer[regions.length];
+        NativeMemory[] v = new NativeMemory[regions.length];
         long total = 0;
         for (int i = 0; i < regions.length; i++) {
             v[i] = view(regions[i]);
@@ -54,8 +54,8 @@ public final class GuestMemory implements AutoCloseable {
         this.totalSize = total;
     }
 
-    private static Pointer view(GuestRegion r) {
-        return Native.RUNTIME.getMemoryManager().newPointer(r.hostAddress(), r.size());
+    private static NativeMemory view(GuestRegion r) {
+        return NativeMemory.view(r.hostAddress(), r.size());
     }
 
     /** Which parts of the hotpluggable range the guest has plugged: the only parts devices may touch. */
@@ -78,7 +78,7 @@ public final class GuestMemory implements AutoCloseable {
         }
         GuestRegion[] l = java.util.Arrays.copyOf(regions, regions.length + 1);
         l[regions.length] = range;
-        Pointer[] v = java.util.Arrays.copyOf(views, regions.length + 1);
+        NativeMemory[] v = java.util.Arrays.copyOf(views, regions.length + 1);
         v[regions.length] = view(range);
         hotplugAccess = access;
         views = v;
@@ -383,7 +383,7 @@ public final class GuestMemory implements AutoCloseable {
 
     public long getLong(long gpa) {
         int i = indexOrThrow(gpa, 8);
-        return views[i].getLongLong(gpa - lookup[i].guestBase());
+        return views[i].getLong(gpa - lookup[i].guestBase());
     }
 
     public void putByte(long gpa, byte v) {
@@ -407,7 +407,7 @@ public final class GuestMemory implements AutoCloseable {
     public void putLong(long gpa, long v) {
         int i = indexOrThrow(gpa, 8);
         markDirty(i, gpa, 8);
-        views[i].putLongLong(gpa - lookup[i].guestBase(), v);
+        views[i].putLong(gpa - lookup[i].guestBase(), v);
     }
 
     public void read(long gpa, byte[] dst, int off, int len) {

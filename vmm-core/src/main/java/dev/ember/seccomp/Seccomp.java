@@ -14,8 +14,7 @@ import dev.ember.sys.RawLibc;
  * unfiltered. SECCOMP_FILTER_FLAG_TSYNC makes the kernel attach the filter to all threads of the
  * process atomically, and threads started later inherit it.
  *
- * <p>The calls go through {@link RawLibc}, not {@link Native#LIBC}: a filter is on before the
- * first API request, and binding LibC (jnr-ffi's generated code) waits until the API serves.
+ * <p>The calls go through {@link RawLibc}'s {@code syscall(2)} by number (glibc has no seccomp wrapper).
  */
 public final class Seccomp {
     static final int SECCOMP_SET_MODE_FILTER = 1;

@@ -7,7 +7,7 @@ import dev.ember.sys.NativeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * Writes a snapshot's memory file (the layout {@link GuestMemory#mapFile} reads), always through
@@ -67,7 +67,7 @@ public final class MemoryFile {
             throw new SnapshotIoException(base + ": cannot open the previous memory file: " + Native.LIBC.strerror(Native.errno()));
         }
         try {
-            Pointer buf = Native.allocate(COPY_CHUNK);
+            NativeMemory buf = Native.allocate(COPY_CHUNK);
             long off = 0;
             while (off < size) {
                 long data = Native.LIBC.lseek(in, off, SEEK_DATA);

@@ -5,13 +5,13 @@ import dev.ember.kvm.VcpuFd;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * The signal that kicks a vCPU thread out of KVM_RUN, with no signal handler anywhere.
  *
  * <p>The signal is SIGRTMIN+1 (glibc's SIGRTMIN, normally 34, so signal 35); HotSpot and
- * jnr use no real-time signals. Scheme:
+ * jffi use no real-time signals. Scheme:
  * <ul>
  *   <li>process-wide disposition SIG_IGN, so a stray delivery (e.g. to a thread that has already
  *       left) can never kill the JVM;</li>
@@ -35,10 +35,10 @@ final class VcpuKickSignal {
     }
 
     /** A glibc sigset_t holding only {@link #SIGNAL}; owned by one vCPU thread. */
-    private final Pointer kickSet = Native.allocate(LibC.GLIBC_SIGSET_BYTES);
-    private final Pointer oldSet = Native.allocate(LibC.GLIBC_SIGSET_BYTES);
+    private final NativeMemory kickSet = Native.allocate(LibC.GLIBC_SIGSET_BYTES);
+    private final NativeMemory oldSet = Native.allocate(LibC.GLIBC_SIGSET_BYTES);
     /** struct timespec {0, 0}: sigtimedwait polls. */
-    private final Pointer zeroTimeout = Native.allocate(16);
+    private final NativeMemory zeroTimeout = Native.allocate(16);
 
     VcpuKickSignal() {
         Native.LIBC.sigemptyset(kickSet.address());
@@ -55,7 +55,7 @@ final class VcpuKickSignal {
             throw new NativeException("pthread_sigmask(SIG_BLOCK, kick signal " + SIGNAL + ")", rc);
         }
         // glibc's sigset_t starts with the kernel's 64-bit set: signal n is bit n-1.
-        long threadMask = oldSet.getLongLong(0) | (1L << (SIGNAL - 1));
+        long threadMask = oldSet.getLong(0) | (1L << (SIGNAL - 1));
         KvmSignalMask mask = new KvmSignalMask();
         mask.sigset(threadMask & ~(1L << (SIGNAL - 1)));
         vcpu.setSignalMask(mask);

@@ -543,11 +543,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         long[][] out = new long[regions.size()][];
         for (int i = 0; i < out.length; i++) {
             int words = memory.bitmapWords(i);
-            jnr.ffi.Pointer buf = dev.ember.sys.Native.allocate(words * 8);
+            dev.ember.sys.NativeMemory buf = dev.ember.sys.Native.allocate(words * 8);
             vmFd.getDirtyLog(i, buf.address());
             long[] bitmap = new long[words];
             for (int w = 0; w < words; w++) {
-                bitmap[w] = buf.getLongLong(8L * w);
+                bitmap[w] = buf.getLong(8L * w);
             }
             memory.takeVmmDirtyPages(i, bitmap);
             out[i] = bitmap;

@@ -9,7 +9,7 @@ import dev.ember.sys.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +27,7 @@ class GuestMemoryDiscardTest {
 
     private static int resident(GuestMemory mem, long gpa, long len) {
         int pages = (int) (len / PAGE);
-        Pointer vec = Native.allocate(pages);
+        NativeMemory vec = Native.allocate(pages);
         assertEquals(0, Native.LIBC.mincore(mem.hostAddress(gpa, len), len, vec.address()));
         int n = 0;
         for (int i = 0; i < pages; i++) {

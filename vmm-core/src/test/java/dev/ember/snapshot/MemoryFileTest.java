@@ -52,7 +52,7 @@ class MemoryFileTest {
             assertEquals((1L << 5) | (1L << 9), dirty[0][0], "exactly the two pages written since");
             // A page changed behind the tracker's back must not reach the diff: it proves only dirty pages are written.
             long hidden = mem.regions().get(0).hostAddress(); // raw address, outside GuestMemory's accessors
-            dev.ember.sys.Native.RUNTIME.getMemoryManager().newPointer(hidden).putLongLong(0x1000, 99);
+            dev.ember.sys.NativeMemory.view(hidden, 0x2000).putLong(0x1000, 99);
             MemoryFile.writeDiff(file, mem, dirty);
         }
         byte[] b = Files.readAllBytes(file);

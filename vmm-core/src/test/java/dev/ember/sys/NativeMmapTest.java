@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Native.mmap passes all six arguments (jnr-ffi's six-argument calls do not: LibC.mmap got a
- * garbage offset and failed with EINVAL, so GuestMemory.create could not map anything).
+ * Native.mmap passes all six arguments (jnr-ffi's generated six-argument calls did not: mmap got
+ * a garbage offset and failed with EINVAL, so GuestMemory.create could not map anything), and so
+ * does the seven-argument {@code syscall} (libffi), which saves errno as the others do.
  */
 class NativeMmapTest {
     @TempDir
@@ -28,13 +29,27 @@ class NativeMmapTest {
         try {
             long addr = Native.mmap(0, 4096, LibC.PROT_READ, LibC.MAP_SHARED, fd, 2 * 4096);
             assertNotEquals(LibC.MAP_FAILED, addr, () -> "mmap failed, errno " + Native.errno());
-            jnr.ffi.Pointer p = Native.RUNTIME.getMemoryManager().newPointer(addr, 4096);
+            dev.ember.sys.NativeMemory p = NativeMemory.view(addr, 4096);
             assertEquals(3, p.getByte(0), "mapped the third page");
             assertEquals(3, p.getByte(4095));
             Native.LIBC.munmap(addr, 4096);
+            long viaSyscall = Native.LIBC.syscall(Native.SYS_MMAP, 0, 4096, LibC.PROT_READ, LibC.MAP_SHARED, fd, 4096);
+            assertNotEquals(LibC.MAP_FAILED, viaSyscall, () -> "mmap through syscall failed, errno " + Native.errno());
+            assertEquals(2, NativeMemory.view(viaSyscall, 4096).getByte(0), "mapped the second page: the sixth argument arrived");
+            Native.LIBC.munmap(viaSyscall, 4096);
         } finally {
             Native.LIBC.close(fd);
         }
+    }
+
+    @Test
+    void errnoIsSavedByEveryCallForm() {
+        assertEquals(-1, Native.LIBC.close(-1));
+        assertEquals(9, Native.errno(), "EBADF from close");
+        assertEquals(LibC.MAP_FAILED, Native.LIBC.syscall(Native.SYS_MMAP, 0, 4096, LibC.PROT_READ, LibC.MAP_SHARED, 1_000_000, 0));
+        assertEquals(9, Native.errno(), "EBADF from the seven-argument syscall");
+        assertEquals(-1, Native.LIBC.open("/nonexistent/ember", LibC.O_RDONLY, 0));
+        assertEquals(LibC.ENOENT, Native.errno(), "ENOENT from open with a C string");
     }
 
     @Test

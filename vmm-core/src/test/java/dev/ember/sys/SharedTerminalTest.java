@@ -7,7 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +20,7 @@ class SharedTerminalTest {
     Path file;
     int consoleFd;
     PrintStream log;
-    final Pointer oneByte = Native.allocate(1);
+    final NativeMemory oneByte = Native.allocate(1);
 
     @BeforeEach
     void open() throws Exception {

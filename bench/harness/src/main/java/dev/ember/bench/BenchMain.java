@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
         description = "Ember benchmarks: start-up, memory, boot cost, API latency, density, devices; QEMU as the peer.")
 public final class BenchMain implements Callable<Integer> {
-    static final List<String> ALL = List.of("startup", "coldboot", "boot", "memory", "api", "density", "devices", "soak");
+    static final List<String> ALL = List.of("startup", "coldboot", "boot", "snapload", "memory", "api", "density", "devices", "soak");
 
     @Option(names = "--quick", description = "A few iterations of everything: a smoke run for CI and development.")
     boolean quick;
@@ -47,6 +47,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--repo", description = "Ember checkout (default: current directory).")
     Path repo = Path.of("").toAbsolutePath();
 
+    @Option(names = "--compare", paramLabel = "DIR",
+            description = "Another built Ember checkout (e.g. the code before a change): its bin/ember runs interleaved with this one in startup and boot, as ember-compare.")
+    Path compare;
+
     @Option(names = "--out", description = "JSON file (default bench/results/bench-<time>.json).")
     Path out;
 
@@ -73,6 +77,7 @@ public final class BenchMain implements Callable<Integer> {
         }
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "ember-bench-" + ProcessHandle.current().pid());
         Env env = Env.discover(repo, work);
+        Env compareEnv = compare == null ? null : Env.discover(compare.toAbsolutePath(), work.resolve("compare"));
         Results res = new Results();
         MachineInfo.record(env, res);
         res.machine("mode", quick ? "quick (smoke run: few iterations, figures indicative only)" : "full");
@@ -85,6 +90,9 @@ public final class BenchMain implements Callable<Integer> {
             List<Subject> subjects = new ArrayList<>();
             if (emberMissing == null) {
                 subjects.add(Subject.emberScript(env));
+                if (compareEnv != null) {
+                    subjects.add(Subject.emberCompare(compareEnv));
+                }
                 subjects.add(Subject.emberJava(env));
                 if (env.hasAotCache()) {
                     subjects.add(Subject.emberNoAot(env));
@@ -124,7 +132,14 @@ public final class BenchMain implements Callable<Integer> {
             ColdBootBench.run(env, res, quick ? 2 : 10, ember, qemuGuest, why);
         }
         if (which.contains("boot")) {
-            BootBench.run(env, res, quick ? 2 : 10, ember, qemuGuest, why);
+            BootBench.run(env, compareEnv, res, quick ? 2 : 10, ember, qemuGuest, why);
+        }
+        if (which.contains("snapload")) {
+            if (ember) {
+                SnapshotLoadBench.run(env, compareEnv, res, quick ? 2 : 10);
+            } else {
+                res.skip(SnapshotLoadBench.SECTION, "request -> response", "ember", emberMissing);
+            }
         }
         if (which.contains("memory")) {
             MemoryBench.run(env, res, quick ? 1 : 3, ember, qemuGuest, why);

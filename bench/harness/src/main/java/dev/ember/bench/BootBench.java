@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * VMM-side boot cost with the test guest {@code hello}: from the start request (Ember: PUT
  * /actions InstanceStart; QEMU: QMP cont on a -S VM) to the first KVM_RUN (from the VMM's own
  * log line, CLOCK_MONOTONIC like the harness's System.nanoTime), to the first serial byte and to
- * the greeting line on the VMM's stdout.
+ * the greeting line on the VMM's stdout. With {@code --compare}, the other checkout's Ember
+ * boots alternately with this one ({@link Subject#COMPARE}).
  */
 final class BootBench {
     static final String SECTION = "VMM boot cost (start request -> ...), test guest hello";
@@ -22,42 +23,51 @@ final class BootBench {
 
     private BootBench() {}
 
-    static void run(Env env, Results res, int runs, boolean ember, Path qemuGuest, String qemuWhy) throws InterruptedException {
+    static void run(Env env, Env compare, Results res, int runs, boolean ember, Path qemuGuest, String qemuWhy) throws InterruptedException {
         if (ember) {
-            List<double[]> s = new ArrayList<>();
+            // The compared checkout (--compare) boots alternately with this one, run for run.
+            List<Env> envs = compare == null ? List.of(env) : List.of(env, compare);
+            List<List<double[]>> samples = new ArrayList<>();
+            envs.forEach(e -> samples.add(new ArrayList<>()));
             String err = null;
             boolean sawVmmStamp = false;
             for (int i = 0; i < runs && err == null; i++) {
-                try (Vms.Vm vm = Vms.emberApi(env, "boot", "hello", MemoryBench.MEM_MIB, List.of())) {
-                    Matcher hello = vm.child().await(true, Vms.HELLO, 120_000);
-                    long helloAt = vm.child().stdoutArrival(hello.end());
-                    long t0 = vm.startRequestNanos();
-                    Matcher recv = START_RECEIVED.matcher(vm.child().stderr());
-                    if (recv.find()) {
-                        t0 = Long.parseLong(recv.group(1));
-                        sawVmmStamp = true;
+                for (int k = 0; k < envs.size() && err == null; k++) {
+                    try (Vms.Vm vm = Vms.emberApi(envs.get(k), "boot", "hello", MemoryBench.MEM_MIB, List.of())) {
+                        Matcher hello = vm.child().await(true, Vms.HELLO, 120_000);
+                        long helloAt = vm.child().stdoutArrival(hello.end());
+                        long t0 = vm.startRequestNanos();
+                        Matcher recv = START_RECEIVED.matcher(vm.child().stderr());
+                        if (recv.find()) {
+                            t0 = Long.parseLong(recv.group(1));
+                            sawVmmStamp = true;
+                        }
+                        Matcher run = FIRST_RUN.matcher(vm.child().await(false, FIRST_RUN.pattern(), 5_000).group());
+                        run.find();
+                        long firstRun = Long.parseLong(run.group(1));
+                        samples.get(k).add(new double[] {
+                            (vm.startAnsweredNanos() - vm.startRequestNanos()) / 1e6,
+                            (firstRun - t0) / 1e6,
+                            (vm.child().firstOutNanos() - t0) / 1e6,
+                            (helloAt - t0) / 1e6,
+                        });
+                    } catch (IOException e) {
+                        err = StartupBench.firstLine(e.getMessage());
                     }
-                    Matcher run = FIRST_RUN.matcher(vm.child().await(false, FIRST_RUN.pattern(), 5_000).group());
-                    run.find();
-                    long firstRun = Long.parseLong(run.group(1));
-                    s.add(new double[] {
-                        (vm.startAnsweredNanos() - vm.startRequestNanos()) / 1e6,
-                        (firstRun - t0) / 1e6,
-                        (vm.child().firstOutNanos() - t0) / 1e6,
-                        (helloAt - t0) / 1e6,
-                    });
-                } catch (IOException e) {
-                    err = StartupBench.firstLine(e.getMessage());
                 }
             }
             if (err != null) {
                 res.skip(SECTION, "-> first KVM_RUN", "ember", err);
             } else {
                 String from = sawVmmStamp ? "from the VMM's InstanceStart log stamp" : "from the harness sending InstanceStart";
-                res.add(SECTION, "InstanceStart request -> response", "ember", "ms", col(s, 0), "API round trip");
-                res.add(SECTION, "-> first KVM_RUN", "ember", "ms", col(s, 1), from + " to the vCPU's log stamp");
-                res.add(SECTION, "-> first serial byte", "ember", "ms", col(s, 2), "guest code emulated by PVM");
-                res.add(SECTION, "-> greeting line", "ember", "ms", col(s, 3), "");
+                for (int k = 0; k < envs.size(); k++) {
+                    String who = k == 0 ? "ember" : Subject.COMPARE;
+                    List<double[]> s = samples.get(k);
+                    res.add(SECTION, "InstanceStart request -> response", who, "ms", col(s, 0), "API round trip");
+                    res.add(SECTION, "-> first KVM_RUN", who, "ms", col(s, 1), from + " to the vCPU's log stamp");
+                    res.add(SECTION, "-> first serial byte", who, "ms", col(s, 2), "guest code emulated by PVM");
+                    res.add(SECTION, "-> greeting line", who, "ms", col(s, 3), "");
+                }
             }
         } else {
             res.skip(SECTION, "-> first KVM_RUN", "ember", env.emberMissing());

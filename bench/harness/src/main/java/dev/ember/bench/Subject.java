@@ -49,6 +49,16 @@ public record Subject(String name, String description, Function<Path, List<Strin
                 sock -> env.emberScript(List.of("--api-sock", sock.toString())), env.emberEnv(), Protocol.HTTP);
     }
 
+    /** The name of the other checkout's Ember in every section that runs it ({@code --compare}). */
+    static final String COMPARE = "ember-compare";
+
+    /** bin/ember of another built checkout (--compare), e.g. the code before a change, interleaved with this one. */
+    static Subject emberCompare(Env other) {
+        return new Subject(COMPARE, "bin/ember --api-sock of " + other.repo + " (--compare"
+                + (other.hasAotCache() ? ", its AOT cache)" : ", no AOT cache built)"),
+                sock -> other.emberScript(List.of("--api-sock", sock.toString())), other.emberEnv(), Protocol.HTTP);
+    }
+
     static Subject emberJava(Env env) {
         return new Subject("ember-java", "java <ember_jvm_opts" + (env.hasAotCache() ? " + AOT cache" : "")
                 + "> dev.ember.cli.Main (no launcher script)",

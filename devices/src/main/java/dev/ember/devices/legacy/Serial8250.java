@@ -14,7 +14,7 @@ import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.SharedTerminal;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A 16550A-compatible UART (the PC's COM1 at 0x3f8, IRQ 4): what Linux's 8250 driver and the
@@ -50,7 +50,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
 
     private final InterruptLine irq;
     private final int outFd;
-    private final Pointer outByte = Native.allocate(1);
+    private final NativeMemory outByte = Native.allocate(1);
     private final byte[] rx = new byte[RX_CAPACITY];
     private int rxHead, rxCount;
 
@@ -64,7 +64,7 @@ public final class Serial8250 implements BusDevice, Snapshottable {
     private final EventHandler inputHandler = this::onInputReady;
     /** A user's terminal: its input is read as it comes (see attachInput) and goes through the escape. */
     private ConsoleEscape escape;
-    private final Pointer inputBuf = Native.allocate(RX_CAPACITY);
+    private final NativeMemory inputBuf = Native.allocate(RX_CAPACITY);
 
     private final Counter writeCount, readCount, missedWrites, missedReads, flushCount;
 

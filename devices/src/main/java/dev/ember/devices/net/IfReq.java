@@ -2,7 +2,7 @@ package dev.ember.devices.net;
 
 import dev.ember.sys.Native;
 import java.nio.charset.StandardCharsets;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * {@code struct ifreq} (linux/if.h) as TUNSETIFF uses it: {@code char ifr_name[IFNAMSIZ]} at 0
@@ -15,7 +15,7 @@ final class IfReq {
     static final int OFFSET_NAME = 0;
     static final int OFFSET_FLAGS = 16;
 
-    final Pointer mem = Native.allocate(SIZE);
+    final NativeMemory mem = Native.allocate(SIZE);
 
     IfReq(String name, int flags) {
         byte[] b = name.getBytes(StandardCharsets.US_ASCII);

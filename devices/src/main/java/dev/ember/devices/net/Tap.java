@@ -2,7 +2,7 @@ package dev.ember.devices.net;
 
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A TAP interface opened through {@code /dev/net/tun} with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR:
@@ -20,7 +20,7 @@ public final class Tap implements AutoCloseable {
 
     private final int fd;
     private final String name;
-    private final Pointer intArg = Native.allocate(4);
+    private final NativeMemory intArg = Native.allocate(4);
     private volatile boolean closed;
 
     private Tap(int fd, String name) {

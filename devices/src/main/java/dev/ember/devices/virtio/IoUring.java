@@ -5,7 +5,7 @@ import static dev.ember.devices.virtio.IoUringAbi.*;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.invoke.VarHandle;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * One io_uring instance driven through raw system calls (no liburing): the SQ and CQ rings and
@@ -24,7 +24,7 @@ final class IoUring implements AutoCloseable {
     private final int ringFd;
     private final int entries;
     private final long sqRingAddr, sqRingLen, cqRingAddr, cqRingLen, sqesAddr, sqesLen;
-    private final Pointer sq, cq, sqes;
+    private final NativeMemory sq, cq, sqes;
     private final int sqHeadOff, sqTailOff, sqMask, sqArrayOff;
     private final int cqHeadOff, cqTailOff, cqMask, cqesOff;
     private int sqTail;
@@ -32,7 +32,7 @@ final class IoUring implements AutoCloseable {
     private int outstanding;
     private boolean closed;
 
-    private IoUring(int ringFd, int entries, Pointer params) {
+    private IoUring(int ringFd, int entries, NativeMemory params) {
         this.ringFd = ringFd;
         this.entries = params.getInt(PARAMS_SQ_ENTRIES);
         int cqEntries = params.getInt(PARAMS_CQ_ENTRIES);
@@ -55,9 +55,9 @@ final class IoUring implements AutoCloseable {
         cqRingAddr = single ? sqRingAddr : map(cqLen, IORING_OFF_CQ_RING);
         sqesLen = (long) this.entries * SQE_SIZE;
         sqesAddr = map(sqesLen, IORING_OFF_SQES);
-        sq = Pointer.wrap(Native.RUNTIME, sqRingAddr);
-        cq = Pointer.wrap(Native.RUNTIME, cqRingAddr);
-        sqes = Pointer.wrap(Native.RUNTIME, sqesAddr);
+        sq = NativeMemory.view(sqRingAddr, sqLen);
+        cq = NativeMemory.view(cqRingAddr, cqLen);
+        sqes = NativeMemory.view(sqesAddr, sqesLen);
         sqMask = sq.getInt(params.getInt(PARAMS_SQ_OFF + SQOFF_RING_MASK));
         cqMask = cq.getInt(params.getInt(PARAMS_CQ_OFF + CQOFF_RING_MASK));
         sqTail = sq.getInt(sqTailOff);
@@ -79,7 +79,7 @@ final class IoUring implements AutoCloseable {
      *                          EPERM: disabled by {@code kernel.io_uring_disabled} or seccomp)
      */
     static IoUring create(int entries) {
-        Pointer params = Native.allocate(PARAMS_SIZE);
+        NativeMemory params = Native.allocate(PARAMS_SIZE);
         long fd = Native.LIBC.syscall(SYS_IO_URING_SETUP, entries, params.address(), 0);
         if (fd < 0) {
             throw new IoUringException("io_uring_setup", Native.errno());
@@ -108,7 +108,7 @@ final class IoUring implements AutoCloseable {
 
     /** Completions of this ring signal {@code eventFd} (IORING_REGISTER_EVENTFD). */
     void registerEventFd(int eventFd) {
-        Pointer arg = Native.allocate(4);
+        NativeMemory arg = Native.allocate(4);
         arg.putInt(0, eventFd);
         if (Native.LIBC.syscall(SYS_IO_URING_REGISTER, ringFd, IORING_REGISTER_EVENTFD, arg.address(), 1, 0, 0) < 0) {
             throw new IoUringException("io_uring_register(IORING_REGISTER_EVENTFD)", Native.errno());
@@ -161,14 +161,14 @@ final class IoUring implements AutoCloseable {
         sqes.putByte(s + SQE_FLAGS, (byte) flags);
         sqes.putShort(s + SQE_IOPRIO, (short) 0);
         sqes.putInt(s + SQE_FD, fd);
-        sqes.putLongLong(s + SQE_OFF, offset);
-        sqes.putLongLong(s + SQE_ADDR, addr);
+        sqes.putLong(s + SQE_OFF, offset);
+        sqes.putLong(s + SQE_ADDR, addr);
         sqes.putInt(s + SQE_LEN, len);
         sqes.putInt(s + SQE_RW_FLAGS, 0);
-        sqes.putLongLong(s + SQE_USER_DATA, userData);
-        sqes.putLongLong(s + 40, 0); // buf_index, personality, splice_fd_in
-        sqes.putLongLong(s + 48, 0); // addr3
-        sqes.putLongLong(s + 56, 0);
+        sqes.putLong(s + SQE_USER_DATA, userData);
+        sqes.putLong(s + 40, 0); // buf_index, personality, splice_fd_in
+        sqes.putLong(s + 48, 0); // addr3
+        sqes.putLong(s + 56, 0);
         sq.putInt(sqArrayOff + 4L * index, index);
         sqTail++;
         VarHandle.releaseFence(); // the SQE is complete before the kernel can see the new tail
@@ -197,7 +197,8 @@ final class IoUring implements AutoCloseable {
         }
         while (true) {
             // Without GETEVENTS the kernel never reads the signal-mask arguments, so the
-            // four-argument form (no allocation) serves the hot submit path.
+            // four-argument form (jffi's direct call; seven C arguments go through libffi) serves
+            // the hot submit path.
             long rc = (flags & IORING_ENTER_GETEVENTS) == 0
                     ? Native.LIBC.syscall(SYS_IO_URING_ENTER, ringFd, unsubmitted, 0, 0)
                     : Native.LIBC.syscall(SYS_IO_URING_ENTER, ringFd, unsubmitted, min, flags, 0, 0);
@@ -223,7 +224,7 @@ final class IoUring implements AutoCloseable {
                 break;
             }
             long c = cqesOff + (long) (head & cqMask) * CQE_SIZE;
-            long userData = cq.getLongLong(c + CQE_USER_DATA);
+            long userData = cq.getLong(c + CQE_USER_DATA);
             int res = cq.getInt(c + CQE_RES);
             head++;
             VarHandle.releaseFence(); // done reading the CQE before the kernel may reuse it

@@ -1,7 +1,7 @@
 package dev.ember.devices.virtio;
 
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A preallocated native array of {@code struct iovec} (x86_64: {@code void *iov_base} at 0,
@@ -13,7 +13,7 @@ public final class IoVecArray {
     public static final int OFFSET_BASE = 0;
     public static final int OFFSET_LEN = 8;
 
-    private final Pointer mem;
+    private final NativeMemory mem;
     private final int capacity;
 
     public IoVecArray(int capacity) {
@@ -35,16 +35,16 @@ public final class IoVecArray {
     }
 
     public void set(int i, long base, long len) {
-        mem.putLongLong((long) i * IOVEC_SIZE + OFFSET_BASE, base);
-        mem.putLongLong((long) i * IOVEC_SIZE + OFFSET_LEN, len);
+        mem.putLong((long) i * IOVEC_SIZE + OFFSET_BASE, base);
+        mem.putLong((long) i * IOVEC_SIZE + OFFSET_LEN, len);
     }
 
     public long base(int i) {
-        return mem.getLongLong((long) i * IOVEC_SIZE + OFFSET_BASE);
+        return mem.getLong((long) i * IOVEC_SIZE + OFFSET_BASE);
     }
 
     public long length(int i) {
-        return mem.getLongLong((long) i * IOVEC_SIZE + OFFSET_LEN);
+        return mem.getLong((long) i * IOVEC_SIZE + OFFSET_LEN);
     }
 
     /**

@@ -30,7 +30,7 @@ import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * virtio-blk (virtio 1.2, 5.2) over a raw host image file. One request queue; requests move
@@ -97,7 +97,7 @@ public final class VirtioBlock extends VirtioDeviceBase {
             return uring == null || !uring.full();
         }
     };
-    private Pointer zeroes;
+    private NativeMemory zeroes;
 
     private volatile BlockBackingFile file;
     private boolean discardNegotiated;

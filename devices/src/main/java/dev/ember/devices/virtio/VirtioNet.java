@@ -38,7 +38,7 @@ import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * virtio-net (virtio 1.2, 5.1) backed by a TAP device, one RX/TX queue pair, no control queue.
@@ -87,8 +87,8 @@ public final class VirtioNet extends VirtioDeviceBase {
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
     private final int[] rxHeads = new int[Virtio.MAX_QUEUE_SIZE];
     private final long[] rxLens = new long[Virtio.MAX_QUEUE_SIZE];
-    private final Pointer rxBuf = Native.allocate(MAX_FRAME);
-    private final Pointer txBuf = Native.allocate(MAX_FRAME);
+    private final NativeMemory rxBuf = Native.allocate(MAX_FRAME);
+    private final NativeMemory txBuf = Native.allocate(MAX_FRAME);
     private final Runnable rxResume = this::resumeRx;
     private final Runnable txResume = this::processTx;
     private final QueuePass.Server txServer = this::serveTx;

@@ -102,7 +102,7 @@ class Serial8250Test {
             loop.start("serial-test-loop");
             Serial8250 uart = new Serial8250(irq, out);
             // A script piped its commands before the guest booted, and is gone (the pipe hung up).
-            jnr.ffi.Pointer cmd = Native.allocate(3);
+            dev.ember.sys.NativeMemory cmd = Native.allocate(3);
             cmd.put(0, "ls\n".getBytes(StandardCharsets.US_ASCII), 0, 3);
             assertEquals(3, Native.LIBC.write(writer, cmd.address(), 3));
             Native.LIBC.close(writer);

@@ -420,13 +420,13 @@ class TcpStackTest {
     @Test
     void theNativeFramePathAllocatesNothingPerFrame() {
         GuestEnd g = connect(40012);
-        jnr.ffi.Pointer in = dev.ember.sys.Native.allocate(2048);
-        jnr.ffi.Pointer out = dev.ember.sys.Native.allocate(2048);
+        dev.ember.sys.NativeMemory in = dev.ember.sys.Native.allocate(2048);
+        dev.ember.sys.NativeMemory out = dev.ember.sys.Native.allocate(2048);
         byte[] dup = g.segment(ACK, ascii("KEEP")); // delivered once, then a duplicate each time
         in.put(0, dup, 0, dup.length);
         assertTrue(stack.interceptTx(in.address(), dup.length));
         byte[] arp = arpRequest(GuestEnd.MMDS_IP);
-        jnr.ffi.Pointer arpIn = dev.ember.sys.Native.allocate(arp.length);
+        dev.ember.sys.NativeMemory arpIn = dev.ember.sys.Native.allocate(arp.length);
         arpIn.put(0, arp, 0, arp.length);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long before = 0;

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class IoUringTest {
         Files.write(f, new byte[8192]);
         int fd = Native.LIBC.open(f.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         IoVecArray iov = new IoVecArray(2);
-        Pointer a = Native.allocate(4096), b = Native.allocate(4096);
+        NativeMemory a = Native.allocate(4096), b = Native.allocate(4096);
         for (int i = 0; i < 4096; i++) {
             a.putByte(i, (byte) (i * 13 + 1));
         }
@@ -78,7 +78,7 @@ class IoUringTest {
     void completionsArriveInTheOrderTheyFinishNotTheOrderSubmitted() {
         int[] pipe = pipe();
         IoVecArray iov = new IoVecArray(1);
-        Pointer buf = Native.allocate(16);
+        NativeMemory buf = Native.allocate(16);
         iov.set(0, buf.address(), 16);
         assertTrue(ring.prepareReadv(pipe[0], iov.address(), 1, -1, 1)); // waits for the pipe
         assertTrue(ring.prepareNop(2));
@@ -98,7 +98,7 @@ class IoUringTest {
     void aFullRingRefusesNewRequestsUntilCompletionsAreReaped() {
         int[] pipe = pipe();
         IoVecArray iov = new IoVecArray(1);
-        Pointer buf = Native.allocate(1);
+        NativeMemory buf = Native.allocate(1);
         iov.set(0, buf.address(), 1);
         for (int i = 0; i < ring.capacity(); i++) {
             assertTrue(ring.prepareReadv(pipe[0], iov.address(), 1, -1, i));
@@ -120,7 +120,7 @@ class IoUringTest {
     @Test
     void badDescriptorsAndAddressesCompleteWithAnErrorAndTheRingStaysUsable() throws IOException {
         IoVecArray iov = new IoVecArray(2);
-        Pointer buf = Native.allocate(512);
+        NativeMemory buf = Native.allocate(512);
         iov.set(0, buf.address(), 512);
         assertTrue(ring.prepareReadv(-1, iov.address(), 1, 0, 1));
         assertTrue(ring.prepareReadv(987654, iov.address(), 1, 0, 2)); // not an open descriptor
@@ -144,13 +144,13 @@ class IoUringTest {
     }
 
     private static int[] pipe() {
-        Pointer fds = Native.allocate(8);
+        NativeMemory fds = Native.allocate(8);
         assertEquals(0, Native.LIBC.syscall(293 /* pipe2 */, fds.address(), LibC.O_CLOEXEC, 0));
         return new int[] {fds.getInt(0), fds.getInt(4)};
     }
 
     private static void writePipe(int fd, int n) {
-        Pointer b = Native.allocate(Math.max(1, n));
+        NativeMemory b = Native.allocate(Math.max(1, n));
         assertEquals(n, Native.LIBC.write(fd, b.address(), n));
     }
 }

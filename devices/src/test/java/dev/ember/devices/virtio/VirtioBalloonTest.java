@@ -10,7 +10,7 @@ import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.Metrics;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -89,7 +89,7 @@ class VirtioBalloonTest {
     /** Resident pages of {@code [gpa, gpa+len)} in this process, by mincore(2). */
     static int resident(long gpa, long len) {
         int pages = (int) (len >>> PAGE_SHIFT);
-        Pointer vec = Native.allocate(pages);
+        NativeMemory vec = Native.allocate(pages);
         long host = mem.hostAddress(gpa, len);
         assertEquals(0, Native.LIBC.mincore(host, len, vec.address()), "mincore");
         int n = 0;

@@ -13,6 +13,7 @@ import dev.ember.metrics.Metrics;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.Native;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -193,8 +194,8 @@ class VirtioMemTest {
 
             // Plugged memory is guest memory: devices reach it, the bytes are the host mapping's.
             m.mem.putLong(ADDR + 2 * MIB + 8, 0x1122334455667788L);
-            assertEquals(0x1122334455667788L, Native.RUNTIME.getMemoryManager().newPointer(m.ram.hostAddress(), 8 * MIB)
-                    .getLongLong(2 * MIB + 8));
+            assertEquals(0x1122334455667788L, NativeMemory.view(m.ram.hostAddress(), 8 * MIB)
+                    .getLong(2 * MIB + 8));
             assertThrows(GuestMemoryException.class, () -> m.mem.getLong(ADDR + 4 * MIB), "unplugged memory is out of reach");
             assertThrows(GuestMemoryException.class, () -> m.mem.getLong(ADDR + 4 * MIB - 4), "so is an access straddling into it");
 

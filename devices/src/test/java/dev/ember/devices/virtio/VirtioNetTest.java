@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.sys.NativeMemory;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.ember.devices.net.HostLink;
@@ -411,7 +412,7 @@ class VirtioNetTest {
         @Override
         public boolean interceptTx(long frameAddress, int length) {
             seen++;
-            jnr.ffi.Pointer p = dev.ember.sys.Native.RUNTIME.getMemoryManager().newPointer(frameAddress, length);
+            dev.ember.sys.NativeMemory p = NativeMemory.view(frameAddress, length);
             if (length < 14 || (p.getByte(12) & 0xFF) != 0x88 || (p.getByte(13) & 0xFF) != 0xB6) {
                 return false;
             }
@@ -431,7 +432,7 @@ class VirtioNetTest {
             if (r == null) {
                 return 0;
             }
-            dev.ember.sys.Native.RUNTIME.getMemoryManager().newPointer(bufferAddress, capacity).put(0, r, 0, r.length);
+            NativeMemory.view(bufferAddress, capacity).put(0, r, 0, r.length);
             return r.length;
         }
     }

@@ -14,7 +14,7 @@ import dev.ember.sys.Native;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,8 +102,8 @@ class VirtioPmemTest {
         return p;
     }
 
-    private static Pointer at(long host, long size) {
-        return Native.RUNTIME.getMemoryManager().newPointer(host, size);
+    private static NativeMemory at(long host, long size) {
+        return NativeMemory.view(host, size);
     }
 
     /** cachestat(2) of the whole file: {nr_cache, nr_dirty, nr_writeback}, or null where the host kernel has none (before 6.5). */
@@ -112,13 +112,13 @@ class VirtioPmemTest {
         int fd = Native.LIBC.open(path.toString(), dev.ember.sys.LibC.O_RDONLY, 0);
         assertTrue(fd >= 0);
         try {
-            Pointer range = Native.allocate(16);   // struct cachestat_range { __u64 off, len; }: 0, 0 = to the end
-            Pointer stat = Native.allocate(40);    // struct cachestat { __u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; }
+            NativeMemory range = Native.allocate(16);   // struct cachestat_range { __u64 off, len; }: 0, 0 = to the end
+            NativeMemory stat = Native.allocate(40);    // struct cachestat { __u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; }
             long rc = Native.LIBC.syscall(sysCachestat, fd, range.address(), stat.address(), 0);
             if (rc < 0) {
                 return null;
             }
-            return new long[] {stat.getLongLong(0), stat.getLongLong(8), stat.getLongLong(16)};
+            return new long[] {stat.getLong(0), stat.getLong(8), stat.getLong(16)};
         } finally {
             Native.LIBC.close(fd);
         }
@@ -148,7 +148,7 @@ class VirtioPmemTest {
         try (Pmem p = new Pmem(path, false)) {
             assertEquals(2 * MIB, p.file.mappedSize(), "a 2 MiB file needs no padding");
             byte[] pattern = "stored by the guest through its mapping".getBytes();
-            Pointer region = at(p.file.hostAddress(), p.file.mappedSize());
+            NativeMemory region = at(p.file.hostAddress(), p.file.mappedSize());
             region.put(MIB + 4096, pattern, 0, pattern.length);
             region.putByte(0, (byte) 0x5a);
             long[] before = cachestat(path);
@@ -177,7 +177,7 @@ class VirtioPmemTest {
         Path path = file("small.img", 5000, (byte) 0x42);
         try (Pmem p = new Pmem(path, false)) {
             assertEquals(2 * MIB, p.file.mappedSize());
-            Pointer region = at(p.file.hostAddress(), p.file.mappedSize());
+            NativeMemory region = at(p.file.hostAddress(), p.file.mappedSize());
             assertEquals(0x42, region.getByte(4999), "the file's last byte");
             assertEquals(0, region.getByte(MIB), "zeroes past the end of the file");
             region.putByte(MIB, (byte) 7); // the padding takes stores...

@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A kernel or initrd file opened read-only. Small headers are read into little-endian byte
@@ -70,7 +70,7 @@ final class ImageFile implements AutoCloseable {
         if (len == 0) {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
-        Pointer buf = Native.allocate(len);
+        NativeMemory buf = Native.allocate(len);
         long done = 0;
         while (done < len) {
             long n = Native.LIBC.pread64(fd, buf.address() + done, len - done, offset + done);

@@ -4,7 +4,7 @@ import static dev.ember.memory.uffd.UffdAbi.*;
 
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * A userfaultfd (userfaultfd(2)): page faults in the ranges registered with it are not served
@@ -18,7 +18,7 @@ import jnr.ffi.Pointer;
  */
 public final class Userfaultfd implements AutoCloseable {
     private final int fd;
-    private final Pointer arg = Native.allocate(48);
+    private final NativeMemory arg = Native.allocate(48);
     private boolean closed;
 
     private Userfaultfd(int fd) {

@@ -8,7 +8,7 @@ import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class UserfaultfdTest {
     private long mem;
     private final long size = 16 * PAGE;
     private Userfaultfd uffd;
-    private final Pointer msg = Native.allocate(UffdAbi.MSG_SIZE * 8);
+    private final NativeMemory msg = Native.allocate(UffdAbi.MSG_SIZE * 8);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -59,7 +59,7 @@ class UserfaultfdTest {
         assertEquals(UffdAbi.UFFD_EVENT_PAGEFAULT, nextMessage());
         assertEquals(page, msg.getLong(UffdAbi.MSG_PAGEFAULT_ADDRESS) & -PAGE);
         assertTrue(!reader.isDone(), "the reader waits for the page");
-        Pointer src = Native.allocate((int) PAGE);
+        NativeMemory src = Native.allocate((int) PAGE);
         src.putLong(8, 0x1122334455667788L);
         assertEquals(PAGE, uffd.copy(page, src.address(), PAGE));
         assertEquals(0x1122334455667788L, reader.get(10, TimeUnit.SECONDS));
@@ -77,7 +77,7 @@ class UserfaultfdTest {
 
     @Test
     void madviseDontneedIsReportedAsARemoveEvent() throws Exception {
-        Pointer src = Native.allocate((int) PAGE);
+        NativeMemory src = Native.allocate((int) PAGE);
         src.putLong(0, 42);
         assertEquals(PAGE, uffd.copy(mem, src.address(), PAGE)); // populated without a fault
         assertEquals(42L, IO.getLong(mem));

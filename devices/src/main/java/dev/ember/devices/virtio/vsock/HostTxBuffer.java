@@ -2,7 +2,7 @@ package dev.ember.devices.virtio.vsock;
 
 import com.kenai.jffi.MemoryIO;
 import dev.ember.sys.Native;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * Guest-to-host bytes a connection's host peer has not taken yet: a native ring of
@@ -11,7 +11,7 @@ import jnr.ffi.Pointer;
  * up short (most connections never need one) and released when the connection ends.
  */
 final class HostTxBuffer {
-    private final Pointer mem;
+    private final NativeMemory mem;
     private final int capacity;
     private long head; // bytes ever taken out
     private long tail; // bytes ever put in

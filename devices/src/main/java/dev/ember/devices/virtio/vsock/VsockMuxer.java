@@ -26,7 +26,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
-import jnr.ffi.Pointer;
+import dev.ember.sys.NativeMemory;
 
 /**
  * Firecracker's hybrid vsock host side: guest streams multiplexed onto Unix sockets.
@@ -89,7 +89,7 @@ final class VsockMuxer {
     private final ConnectionTable table = new ConnectionTable(MAX_CONNECTIONS);
     private final Set<VsockConnection> awaitingLine = new HashSet<>();
     private final IoVecArray iov = new IoVecArray(Virtio.MAX_QUEUE_SIZE);
-    private final Pointer scratch = Native.allocate(32);
+    private final NativeMemory scratch = Native.allocate(32);
     private final int[] rstSrc = new int[RST_RING];
     private final int[] rstDst = new int[RST_RING];
     private int rstHead;
