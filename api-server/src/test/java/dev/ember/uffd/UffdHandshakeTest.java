@@ -49,7 +49,9 @@ class UffdHandshakeTest {
         PrintStream log = new PrintStream(out, true, StandardCharsets.UTF_8);
         CompletableFuture<Integer> handler = CompletableFuture.supplyAsync(
                 () -> UffdHandlerMain.run(new String[] {"--accept-timeout", "30", sock.toString(), mem.toString()}, log));
-        for (int i = 0; i < 1000 && !Files.exists(sock); i++) {
+        // The socket file appears at bind(2), a moment before listen(2): a connect in between is
+        // refused, so wait for the handler's own word that it listens.
+        for (int i = 0; i < 1000 && !out.toString(StandardCharsets.UTF_8).contains("listening on"); i++) {
             Thread.sleep(10);
         }
         try (GuestMemory guest = GuestMemory.create(16 * PAGE)) {
