@@ -121,9 +121,7 @@ class LinuxBalloonIT extends LinuxTest.UserSpace {
             + " sleep 1; done\"";
 
     private static void boot(UnixHttpClient http, String balloon, String cmd) throws IOException {
-        expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
-                + LinuxImages.initramfs() + "\", \"boot_args\": \"" + (LinuxImages.BASE_CMDLINE + cmd).replace("\\", "\\\\")
-                        .replace("\"", "\\\"") + "\"}"), "boot-source");
+        putBootSource(http, cmd);
         expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 256}"), "machine-config");
         expect(204, http.put("/balloon", balloon), "balloon");
         expect(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), "InstanceStart");

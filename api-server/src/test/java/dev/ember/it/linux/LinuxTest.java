@@ -22,6 +22,16 @@ abstract class LinuxTest {
         assertEquals(status, r.status(), what + ": " + r.body());
     }
 
+    /**
+     * PUT /boot-source: the microVM kernel and the initramfs, {@link LinuxImages#BASE_CMDLINE}
+     * plus {@code extraArgs} (quotes and backslashes escaped for the JSON body).
+     */
+    static void putBootSource(UnixHttpClient http, String extraArgs) throws java.io.IOException {
+        expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
+                + LinuxImages.initramfs() + "\", \"boot_args\": \"" + (LinuxImages.BASE_CMDLINE + extraArgs).replace("\\", "\\\\")
+                        .replace("\"", "\\\"") + "\"}"), "boot-source");
+    }
+
     /** Tests that need the guest's user space: skipped where it cannot run (PVM; the nested tier runs them). */
     abstract static class UserSpace extends LinuxTest {
         @BeforeEach
