@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.app.MicroVm;
+import dev.ember.config.HostFiles;
 import dev.ember.config.StrictJson;
 import dev.ember.config.VmResources;
 import dev.ember.logging.MetricsWriter;
@@ -18,16 +19,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class ApiServerTest {
+class ApiServerTest extends HostFiles {
     static final String NOT_AFTER = "The requested operation is not supported after starting the microVM.";
     static final String NOT_BEFORE = "The requested operation is not supported before starting the microVM.";
 
-    @TempDir
-    Path dir;
-    Path kernel;
-    Path disk;
     FakeVmm vmm;
     VmResources resources;
     MetricsWriter metrics;
@@ -36,8 +32,6 @@ class ApiServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        kernel = Files.writeString(dir.resolve("vmlinux"), "k");
-        disk = Files.writeString(dir.resolve("disk.img"), "d");
         vmm = new FakeVmm();
         resources = new VmResources();
         metrics = new MetricsWriter();
@@ -287,9 +281,9 @@ class ApiServerTest {
         String body = "{\"drive_id\": \"rootfs\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": true, \"is_read_only\": false}";
         assertEquals(204, http.put("/drives/rootfs", body).status());
         assertFault(http.put("/drives/other", body), 400, "The id from the path does not match the id from the body!");
-        assertFault(http.put("/drives/bad-id", body.replace("rootfs", "bad-id")), 400,
+        assertFault(http.put("/drives/bad-id", body.replace("\"rootfs\"", "\"bad-id\"")), 400,
                 "API Resource IDs can only contain alphanumeric characters and underscores.");
-        assertFault(http.put("/drives/r2", body.replace("rootfs", "r2")), 400, "A root block device already exists!");
+        assertFault(http.put("/drives/r2", body.replace("\"rootfs\"", "\"r2\"")), 400, "A root block device already exists!");
         assertFault(http.put("/drives/d", "{\"drive_id\": \"d\", \"path_on_host\": \"" + disk + "\", \"is_root_device\": false, "
                 + "\"cache_type\": \"Sometimes\"}"), 400, "invalid value \"Sometimes\" for drives.cache_type; accepted values: Unsafe, Writeback");
         assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\"}"), 400, NOT_BEFORE);

@@ -6,14 +6,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What configuration tests point their paths at: a temporary directory holding a kernel file and a disk image. */
-abstract class HostFiles {
+public abstract class HostFiles {
     @TempDir
-    Path dir;
-    Path kernel;
-    Path disk;
+    protected Path dir;
+    protected Path kernel;
+    protected Path disk;
 
     @BeforeEach
-    void createKernelAndDisk() throws Exception {
+    protected void createKernelAndDisk() throws Exception {
         kernel = Files.writeString(dir.resolve("vmlinux"), "kernel");
         disk = Files.writeString(dir.resolve("rootfs.ext4"), "disk");
     }
