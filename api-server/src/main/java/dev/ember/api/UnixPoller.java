@@ -56,9 +56,53 @@ final class UnixPoller implements Runnable {
         this.selector = Selector.open();
         this.server = server;
         this.onAccept = onAccept;
-        this.maxConnections = maxConnections;
+        this.maxConnections = withinFdLimit(maxConnections);
         server.configureBlocking(false);
         this.acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    /**
+     * File descriptors the connection limit leaves free for the rest of the VMM, however many
+     * connections a client holds: the libc binding's library search right after the API starts
+     * serving, drives and TAPs at InstanceStart, snapshot, log and metrics files. Without them a
+     * client holding idle connections under a low RLIMIT_NOFILE filled the fd table (accept made
+     * room for the next connection, nothing else did) and the VMM's own opens failed with EMFILE.
+     */
+    static final int FD_HEADROOM = 48;
+
+    /**
+     * {@code maxConnections}, lowered when the process's open-file limit leaves less room than
+     * that above the fds open now and {@link #FD_HEADROOM}; at least 1. Read from /proc/self
+     * (no libc binding yet when the server is built).
+     */
+    static int withinFdLimit(int maxConnections) {
+        long limit = -1;
+        long openNow;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    limit = soft.equals("unlimited") ? -1 : Long.parseLong(soft);
+                }
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                openNow = fds.count();
+            }
+        } catch (IOException | RuntimeException e) {
+            return maxConnections; // no /proc: accept's EMFILE handling still makes room
+        }
+        if (limit < 0) {
+            return maxConnections;
+        }
+        long room = limit - openNow - FD_HEADROOM;
+        if (room >= maxConnections) {
+            return maxConnections;
+        }
+        int cap = (int) Math.max(1, room);
+        long l = limit;
+        LOG.log(System.Logger.Level.WARNING, () -> "API connections limited to " + cap + " (not " + maxConnections + "): the open-file limit is "
+                + l + " with " + openNow + " open and " + FD_HEADROOM + " kept for the VMM; raise it (ulimit -n, the jailer's --resource-limit no-file)");
+        return cap;
     }
 
     /** Called on this thread, from {@code onAccept}: the connection counts from here on. */
@@ -121,8 +165,17 @@ final class UnixPoller implements Runnable {
         ((UnixSocketConduit) key.attachment()).ready(key.readyOps());
     }
 
+    /**
+     * Connections accepted per wake-up. A socket closed while registered with the selector keeps
+     * its fd until the next selection deregisters it, so a burst accepted in one go (each new
+     * connection replacing the quietest) would hold one fd per replaced connection and fill the
+     * fd table; the listen socket stays ready, so the next select comes at once and frees them.
+     * Well below {@link #FD_HEADROOM}.
+     */
+    static final int ACCEPT_BATCH = 16;
+
     private void acceptAll() {
-        while (true) {
+        for (int batch = 0; batch < ACCEPT_BATCH; batch++) {
             SocketChannel channel;
             try {
                 channel = server.accept();

@@ -74,10 +74,13 @@ class ApiBootIT {
     }
 
     /**
-     * The issue's jailed-VM case: a file-descriptor limit below the connection limit. Held idle
-     * connections use up the fds; accept's EMFILE then makes room by closing the quietest idle
-     * one (not by pausing until an idle timeout), and the failure is logged a few times at most,
-     * not once per attempt.
+     * The issue's jailed-VM case: a file-descriptor limit below the connection limit. The API
+     * takes no more connections than the limit leaves room for with fds kept for the rest of the
+     * VMM (said once at start), so held idle connections never fill the fd table: a new one
+     * replaces the quietest idle one, and the VMM's own opens (libc's binding right after the API
+     * serves, drives at InstanceStart) still succeed. Before, accept ran into EMFILE and made room
+     * one fd at a time, and a binding that happened meanwhile failed: the full IT run of 12:35
+     * saw the GET reset.
      */
     @Test
     void getIsAnsweredWhenIdleConnectionsUseUpTheFdLimit() throws Exception {
@@ -101,8 +104,10 @@ class ApiBootIT {
             vm.terminate();
             assertEquals(0, vm.awaitExit(BOOT), vm.describe());
             long acceptFailures = vm.stderr().lines().filter(l -> l.contains("accept on the API socket failed")).count();
-            assertTrue(acceptFailures <= 3, acceptFailures + " accept failure lines\n" + vm.describe());
-            assertTrue(vm.stderr().contains("API connection out of file descriptors"), vm.describe());
+            assertEquals(0, acceptFailures, "the fd table never filled up\n" + vm.describe());
+            assertFalse(vm.stderr().contains("Too many open files"), vm.describe());
+            assertTrue(vm.stderr().contains("API connections limited to "), vm.describe());
+            assertTrue(vm.stderr().contains("API connection limit ("), "the lowered limit is the one applied\n" + vm.describe());
         }
     }
 }
