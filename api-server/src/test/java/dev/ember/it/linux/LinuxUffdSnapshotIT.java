@@ -44,17 +44,7 @@ class LinuxUffdSnapshotIT extends LinuxTest.UserSpace {
         try (EmberProcess h = EmberProcess.startTool("ember-uffd-handler", hsock.toString(), mem.toString());
                 EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("b.sock").toString(), "--id", "linux-uffd-b")) {
             h.awaitStderr("listening on " + hsock, STEP);
-            UnixHttpClient http = second.api(dir.resolve("b.sock"));
-            long t0 = System.nanoTime();
-            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"Uffd\","
-                    + " \"backend_path\": \"" + hsock + "\"}, \"resume_vm\": true}"), "load through the handler");
-            long loaded = System.nanoTime();
-            second.type("echo MARK-$((6*7))\n");
-            second.awaitStdout("MARK-42", STEP);
-            long answered = System.nanoTime();
-            second.type("md5sum -c /tmp/sum; echo DONE-$((6*7))\n");
-            second.awaitStdout("DONE-42", STEP);
-            assertTrue(second.stdout().contains("/tmp/r: OK"), second.describe());
+            long[] ms = loadAndCheck(second, dir.resolve("b.sock"), snap, "Uffd", hsock);
             assertFalse(second.stdout().contains("EMBER-INIT: up"), "the guest carried on, it did not boot again\n" + second.describe());
             second.terminate();
             assertEquals(0, second.awaitExit(STEP), second.describe());
@@ -65,21 +55,11 @@ class LinuxUffdSnapshotIT extends LinuxTest.UserSpace {
             assertTrue(Long.parseLong(fin.group(1)) >= 16 * 256, "the 16 MiB md5sum read came through the handler\n" + h.describe());
             // Figures for bench/README (not asserted): load, first answer, pages.
             System.out.printf("LinuxUffdSnapshotIT: Uffd load %d ms, shell answered %d ms after the PUT; handler: %s pages copied, %s zero%n",
-                    (loaded - t0) / 1_000_000, (answered - t0) / 1_000_000, fin.group(1), fin.group(2));
+                    ms[0], ms[1], fin.group(1), fin.group(2));
         }
         // The same with the File backend, for comparison (figures only): the Rss of the memory file's mapping.
         try (EmberProcess third = EmberProcess.start("--api-sock", dir.resolve("c.sock").toString(), "--id", "linux-uffd-c")) {
-            UnixHttpClient http = third.api(dir.resolve("c.sock"));
-            long t0 = System.nanoTime();
-            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
-                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load from the file");
-            long loaded = System.nanoTime();
-            third.type("echo MARK-$((6*7))\n");
-            third.awaitStdout("MARK-42", STEP);
-            long answered = System.nanoTime();
-            third.type("md5sum -c /tmp/sum; echo DONE-$((6*7))\n");
-            third.awaitStdout("DONE-42", STEP);
-            assertTrue(third.stdout().contains("/tmp/r: OK"), third.describe());
+            long[] ms = loadAndCheck(third, dir.resolve("c.sock"), snap, "File", mem);
             long rssKib = -1;
             boolean inMapping = false;
             for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/" + third.pid() + "/smaps"))) {
@@ -91,9 +71,28 @@ class LinuxUffdSnapshotIT extends LinuxTest.UserSpace {
                 }
             }
             System.out.printf("LinuxUffdSnapshotIT: File load %d ms, shell answered %d ms after the PUT; memory file mapping Rss %d KiB%n",
-                    (loaded - t0) / 1_000_000, (answered - t0) / 1_000_000, rssKib);
+                    ms[0], ms[1], rssKib);
             third.terminate();
             assertEquals(0, third.awaitExit(STEP), third.describe());
         }
+    }
+
+    /**
+     * Loads {@code snap} into {@code vm} with the {@code backend} at {@code path}, running; checks
+     * the shell answers and the data's md5sum. Returns {PUT to 204, PUT to the shell's answer} in ms.
+     */
+    private static long[] loadAndCheck(EmberProcess vm, Path api, Path snap, String backend, Path path) throws Exception {
+        UnixHttpClient http = vm.api(api);
+        long t0 = System.nanoTime();
+        expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"" + backend
+                + "\", \"backend_path\": \"" + path + "\"}, \"resume_vm\": true}"), "load with " + backend);
+        long loaded = System.nanoTime();
+        vm.type("echo MARK-$((6*7))\n");
+        vm.awaitStdout("MARK-42", STEP);
+        long answered = System.nanoTime();
+        vm.type("md5sum -c /tmp/sum; echo DONE-$((6*7))\n");
+        vm.awaitStdout("DONE-42", STEP);
+        assertTrue(vm.stdout().contains("/tmp/r: OK"), vm.describe());
+        return new long[] {(loaded - t0) / 1_000_000, (answered - t0) / 1_000_000};
     }
 }
