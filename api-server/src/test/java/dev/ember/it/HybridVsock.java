@@ -34,6 +34,24 @@ public final class HybridVsock {
         }
     }
 
+    /**
+     * {@link #connect}, tried up to {@code attempts} times while the VMM closes the connection
+     * without an answer: it resets a CONNECT whose guest does not answer within Firecracker's 2 s,
+     * and a nested, loaded L2 busy right after a snapshot load can be that slow (one whole-tier
+     * run with two L1s on two cores saw it once).
+     */
+    public static SocketChannel connect(Path uds, int port, int attempts) throws IOException {
+        for (int i = 1; ; i++) {
+            try {
+                return connect(uds, port);
+            } catch (IOException e) {
+                if (i >= attempts || e.getMessage() == null || !e.getMessage().startsWith("end of stream")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** One line without its {@code \n}, read a byte at a time so nothing after it is consumed. */
     public static String readLine(SocketChannel c) throws IOException {
         return SocketLines.readLine(c);

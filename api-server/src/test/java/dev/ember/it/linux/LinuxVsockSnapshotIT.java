@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.ember.api.UnixHttpClient;
 import dev.ember.it.EmberProcess;
 import dev.ember.it.HybridVsock;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -60,8 +61,10 @@ class LinuxVsockSnapshotIT extends LinuxTest.UserSpace {
             // The reset event reached Linux's driver: the echo process of the old connection failed.
             second.awaitStdout("ember-vsock: read from the connection: Connection reset by peer", STEP);
             // The listener survived: a new host connection is echoed.
-            try (SocketChannel again = HybridVsock.connect(udsAfter, 5000)) {
+            try (SocketChannel again = HybridVsock.connect(udsAfter, 5000, 3)) {
                 assertEquals("after", echo(again, "after"));
+            } catch (IOException e) {
+                throw new AssertionError("a host CONNECT to the restored guest's listener: " + e + "\n" + second.describe(), e);
             }
             // And the guest reaches the host through the new path.
             second.type("echo from-the-restored-guest | ember-vsock connect 2 6000\n");
