@@ -140,5 +140,17 @@ ember_exec_main() {
   # The JVM's start, for "Ember ready N us after the JVM started" (this process may be much older:
   # a shell that ran a build before exec'ing this script).
   opts+=("-Dember.jvm.start.epoch.us=${EPOCHREALTIME//[!0-9]/}")
-  exec "$JAVA_HOME/bin/java" "${opts[@]}" ${EMBER_JVM_EXTRA:-} -cp "$jar:$EMBER_ROOT/api-server/target/lib/*" "$main" "$@"
+  # Firecracker ends on SIGHUP (exit 156) even when started under nohup, which leaves SIGHUP
+  # ignored; the JVM cannot handle a signal that was ignored when it started (and does not say
+  # so), so such a start goes through env(1) to give SIGHUP its default back. Read with builtins:
+  # this is every VMM's start.
+  local -a via=()
+  local line
+  while IFS= read -r line; do
+    if [[ $line == SigIgn:* ]]; then
+      (( 16#${line##*[[:space:]]} & 1 )) && via=(env --default-signal=HUP)
+      break
+    fi
+  done < /proc/$$/status
+  exec "${via[@]}" "$JAVA_HOME/bin/java" "${opts[@]}" ${EMBER_JVM_EXTRA:-} -cp "$jar:$EMBER_ROOT/api-server/target/lib/*" "$main" "$@"
 }
