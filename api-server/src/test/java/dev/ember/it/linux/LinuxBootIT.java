@@ -62,8 +62,9 @@ class LinuxBootIT extends LinuxTest {
             assertTrue(kib > 200 * 1024 && kib <= 256 * 1024, "MemTotal " + kib + " kB for mem_size_mib 256\n" + vm.describe());
             assertTrue(out.contains("\n" + token.toUpperCase() + "\r\n") || out.contains("\n" + token.toUpperCase() + "\n"),
                     "the command's output\n" + vm.describe());
-            assertTrue(out.contains("EMBER-INIT: exit 0"), vm.describe());
-            assertTrue(out.contains("EMBER-INIT: reboot"), vm.describe());
+            String user = LinuxTests.userOutput(vm);
+            assertTrue(user.contains("EMBER-INIT: exit 0"), vm.describe());
+            assertTrue(user.contains("EMBER-INIT: reboot"), vm.describe());
         }
     }
 

@@ -56,8 +56,8 @@ class LinuxPowerOffIT extends LinuxTest.UserSpace {
     void busyboxPoweroffWithoutDashFAsksInitWhichPowersOff() throws Exception {
         try (EmberProcess vm = linuxExampleTyping("echo MARK-$((6*7))\\npoweroff\\n")) {
             assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.bootTimeout()), "busybox poweroff ends ember with 0\n" + vm.describe());
-            assertTrue(vm.stdout().matches("(?s).*\nMARK-42\r?\n.*"), vm.describe());
-            assertTrue(vm.stdout().contains("EMBER-INIT: poweroff"), "init took busybox's USR2 as a power-off\n" + vm.describe());
+            assertTrue(LinuxTests.userOutput(vm).matches("(?s).*\nMARK-42\r?\n.*"), vm.describe());
+            assertTrue(LinuxTests.userOutput(vm).contains("EMBER-INIT: poweroff"), "init took busybox's USR2 as a power-off\n" + vm.describe());
             assertTrue(vm.stderr().contains(POWERED_OFF), vm.describe());
         }
     }
@@ -66,7 +66,7 @@ class LinuxPowerOffIT extends LinuxTest.UserSpace {
     void busyboxRebootWithoutDashFAsksInitWhichResets() throws Exception {
         try (EmberProcess vm = linuxExampleTyping("echo MARK-$((6*7))\\nreboot\\n")) {
             assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.bootTimeout()), "busybox reboot ends ember with 0\n" + vm.describe());
-            assertTrue(vm.stdout().contains("EMBER-INIT: reboot"), "init took busybox's TERM as a reboot\n" + vm.describe());
+            assertTrue(LinuxTests.userOutput(vm).contains("EMBER-INIT: reboot"), "init took busybox's TERM as a reboot\n" + vm.describe());
             assertTrue(vm.stderr().contains(RESET), "reboot=k: the reset through the i8042, not ACPI\n" + vm.describe());
             assertFalse(vm.stderr().contains(POWERED_OFF), vm.describe());
         }
@@ -85,8 +85,9 @@ class LinuxPowerOffIT extends LinuxTest.UserSpace {
             assertTrue(out.contains("EMBER-INIT: nproc 2"), "both vCPUs online from the MP table\n" + vm.describe());
             assertTrue(out.contains("found SMP MP-table at [mem 0x0009fc00-0x0009fc0f]"), vm.describe());
             assertFalse(out.contains(MADT), "acpi=off: the MADT is not read\n" + vm.describe());
-            assertTrue(out.matches("(?s).*\nNO-ACPI-IN-SYSFS\r?\n.*"), "ACPI is off\n" + vm.describe());
-            assertTrue(out.contains("EMBER-INIT: reboot"), vm.describe());
+            String user = LinuxTests.userOutput(vm);
+            assertTrue(user.matches("(?s).*\nNO-ACPI-IN-SYSFS\r?\n.*"), "ACPI is off\n" + vm.describe());
+            assertTrue(user.contains("EMBER-INIT: reboot"), vm.describe());
             assertTrue(vm.stderr().contains(RESET), vm.describe());
         }
     }
@@ -109,7 +110,7 @@ class LinuxPowerOffIT extends LinuxTest.UserSpace {
             assertTrue(out.contains("EMBER-INIT: nproc 2"), "both vCPUs online, found in the MADT\n" + vm.describe());
             assertTrue(out.contains(MADT), vm.describe());
             assertTrue(out.contains("ACPI: PM: (supports S0 S5)"), "\\_S5 found in the DSDT\n" + vm.describe());
-            assertTrue(out.contains("EMBER-INIT: poweroff"), vm.describe());
+            assertTrue(LinuxTests.userOutput(vm).contains("EMBER-INIT: poweroff"), vm.describe());
             assertTrue(vm.stderr().contains(POWERED_OFF), "the VM ended by the guest's S5 request, not a reset\n" + vm.describe());
         }
     }

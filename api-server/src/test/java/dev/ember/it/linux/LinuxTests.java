@@ -47,6 +47,18 @@ final class LinuxTests {
         return cat.output().lines().filter(l -> !l.startsWith("debugfs ")).collect(Collectors.joining("\n")).trim();
     }
 
+    /** A kernel log line on the console, which can land in the middle of a user-space line. */
+    private static final java.util.regex.Pattern KERNEL_LINE = java.util.regex.Pattern.compile("\\[ *\\d+\\.\\d{6}\\] [^\\n]*\\n");
+
+    /**
+     * The console without the kernel's log lines: a late printk (the i8042's keyboard line, say)
+     * lands in the middle of a line init is writing ("EMBER-INIT: rebo[ 3.75] input: ...\not"),
+     * so user-space lines are matched in this, whole again.
+     */
+    static String userOutput(EmberProcess vm) {
+        return KERNEL_LINE.matcher(vm.stdout()).replaceAll("");
+    }
+
     static String token() {
         return "ember" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
     }
