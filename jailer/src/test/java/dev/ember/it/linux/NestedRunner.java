@@ -181,6 +181,8 @@ public final class NestedRunner {
                 // A class whose set-up failed or was aborted: its tests never started; each gets the reason.
                 for (TestIdentifier test : testsUnder(id)) {
                     if (!reported.contains(test.getUniqueId())) {
+                        // The set-up was this test's attempt: counted, so a set-up that always faults ends.
+                        write(NestedResults.Kind.STARTED, test.getUniqueId(), "", "");
                         if (result.getStatus() == TestExecutionResult.Status.FAILED && t != null
                                 && attemptsOf(test.getUniqueId()) < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
                             // The class's shared guest triple-faulted while it set up: its tests run again.

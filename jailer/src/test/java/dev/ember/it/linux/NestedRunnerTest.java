@@ -86,6 +86,39 @@ class NestedRunnerTest {
         assertEquals(1, r.get(id("d_hangsOnce")).attempts);
     }
 
+    /** The class's shared guest triple-faulted in its @BeforeAll (a6e6c29's CI lost 7 tests so): its tests run again. */
+    @Test
+    void aClassWhoseSharedGuestTripleFaultedWhileItSetUpRunsAgain() throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
+                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.FAULTS + "=1");
+
+        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
+            NestedResults.TestRecord t = r.get(setUpId(method));
+            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
+            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), method + ": " + t.outcome.message());
+            assertEquals(1, t.hangs.size(), method);
+            assertTrue(t.hangs.get(0).message().contains("triple-faulted") && t.hangs.get(0).message().contains("set up"),
+                    t.hangs.get(0).message());
+        }
+        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size(), "the class set up once more, not once per test");
+    }
+
+    /** A set-up that triple-faults every time is retried a bounded number of times, then its tests fail with the reason. */
+    @Test
+    void aClassWhoseSetUpAlwaysTripleFaultsFailsAfterBoundedAttempts() throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
+                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.FAULTS + "=1000");
+
+        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
+            NestedResults.TestRecord t = r.get(setUpId(method));
+            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
+            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), method);
+            assertTrue(t.outcome.message().contains("KVM_EXIT_SHUTDOWN"), t.outcome.message());
+        }
+        int setUps = Files.readAllLines(dir.resolve("set-up-runs")).size();
+        assertTrue(setUps >= 2 && setUps <= 3, "set up " + setUps + " times");
+    }
+
     @Test
     void progressLinesNameTheClassAndMethod() {
         assertEquals("NestedRunnerFixture.a_passes()", NestedTierIT.shortName(id("a_passes")));
@@ -93,12 +126,16 @@ class NestedRunnerTest {
     }
 
     private Map<String, NestedResults.TestRecord> run(NestedResults results) throws Exception {
+        return run(results, NestedRunnerFixture.class, "-Dember.nestedRunnerFixture.unused=true");
+    }
+
+    private Map<String, NestedResults.TestRecord> run(NestedResults results, Class<?> fixture, String property) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path classes = Path.of(NestedRunnerFixture.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Process p = new ProcessBuilder(java.toString(), "-Dember.nestedTestLimit=3 s", "-D" + NestedRunnerFixture.ENABLED + "=true",
-                "-Dember.nestedRunnerFixture.dir=" + dir, "-cp", System.getProperty("java.class.path"),
+                "-Dember.nestedRunnerFixture.dir=" + dir, property, "-cp", System.getProperty("java.class.path"),
                 NestedRunner.class.getName(), results.file().toString(), dir.resolve("hangs").toString(),
-                "^.*NestedRunnerFixture$", classes.toString())
+                "^.*" + fixture.getSimpleName() + "$", classes.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("runner.log").toFile()).start();
         assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the runner ended");
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("runner.log")));
@@ -109,6 +146,10 @@ class NestedRunnerTest {
         NestedResults.TestRecord t = r.get(id(method));
         assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
         return t.outcome.kind();
+    }
+
+    private static String setUpId(String method) {
+        return "[engine:junit-jupiter]/[class:" + NestedRunnerSetUpFixture.class.getName() + "]/[method:" + method + "()]";
     }
 
     private static String id(String method) {
