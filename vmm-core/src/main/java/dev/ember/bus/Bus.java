@@ -68,6 +68,30 @@ public final class Bus {
         table = new Table(b, l, d);
     }
 
+    /**
+     * Removes {@code device} from {@code base}, where it was registered (a PCI BAR the guest
+     * moved or stopped decoding). Returns false when it is not there.
+     */
+    public synchronized boolean unregister(long base, BusDevice device) {
+        Table t = table;
+        int n = t.bases.length;
+        int pos = Arrays.binarySearch(t.bases, base);
+        if (pos < 0 || t.devices[pos] != device) {
+            return false;
+        }
+        long[] b = new long[n - 1];
+        long[] l = new long[n - 1];
+        BusDevice[] d = new BusDevice[n - 1];
+        System.arraycopy(t.bases, 0, b, 0, pos);
+        System.arraycopy(t.lengths, 0, l, 0, pos);
+        System.arraycopy(t.devices, 0, d, 0, pos);
+        System.arraycopy(t.bases, pos + 1, b, pos, n - pos - 1);
+        System.arraycopy(t.lengths, pos + 1, l, pos, n - pos - 1);
+        System.arraycopy(t.devices, pos + 1, d, pos, n - pos - 1);
+        table = new Table(b, l, d);
+        return true;
+    }
+
     private BusConflictException conflict(long base, long len, long otherBase, long otherLen) {
         return new BusConflictException(String.format("%s: range [0x%x, 0x%x) overlaps registered range [0x%x, 0x%x)",
                 name, base, base + len, otherBase, otherBase + otherLen));
