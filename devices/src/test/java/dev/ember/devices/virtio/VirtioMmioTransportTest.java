@@ -60,7 +60,7 @@ class VirtioMmioTransportTest {
      */
     @Test
     void aDriverFailingTheDeviceInALoopCannotFloodTheLog() {
-        try (dev.ember.testing.LogCapture log = dev.ember.testing.LogCapture.of(VirtioMmioDevice.class,
+        try (dev.ember.testing.LogCapture log = dev.ember.testing.LogCapture.of(VirtioTransportCore.class,
                 m -> m.contains("the driver gave up on the device"))) {
             for (int i = 0; i < 1000; i++) {
                 d.reset();
@@ -198,7 +198,7 @@ class VirtioMmioTransportTest {
 
     private boolean queueReadyOnLoop() throws Exception {
         java.util.concurrent.CompletableFuture<Boolean> ready = new java.util.concurrent.CompletableFuture<>();
-        loop.execute(() -> ready.complete(d.transport.queue(0).ready()));
+        loop.execute(() -> ready.complete(d.transport.core().queue(0).ready()));
         return ready.get(10, TimeUnit.SECONDS);
     }
 
@@ -217,16 +217,16 @@ class VirtioMmioTransportTest {
         d.setupQueue(0, new TestRing(mem, 16, 0x10000));
         d.driverOk();
         d.sync();
-        SplitQueue q = d.transport.queue(0);
+        SplitQueue q = d.transport.core().queue(0);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.pop(new DescriptorChain(16)));
         assertTrue(e.getMessage().contains("SplitQueue.pop is confined to the event loop (thread test-event-loop)"),
                 e.getMessage());
-        assertThrows(IllegalStateException.class, () -> d.transport.notifyUsed(q));
+        assertThrows(IllegalStateException.class, () -> d.transport.core().notifyUsed(q));
         assertThrows(IllegalStateException.class, () -> blk.rateLimiter().update(null, null));
         // VirtioDeviceBase checks the lifecycle of every device model built on it.
         IllegalStateException reset = assertThrows(IllegalStateException.class, blk::reset);
         assertTrue(reset.getMessage().contains("block " + blk.driveId() + ": reset is confined to the event loop"), reset.getMessage());
-        assertThrows(IllegalStateException.class, () -> blk.activate(d.transport));
+        assertThrows(IllegalStateException.class, () -> blk.activate(d.transport.core()));
     }
 
     @Test
