@@ -95,11 +95,20 @@ public final class VmFd implements AutoCloseable {
      * @param pio       port I/O instead of MMIO
      */
     public void registerIoeventfd(long addr, int len, long datamatch, int eventFd, boolean pio) {
-        int flags = (datamatch == -1 ? 0 : KvmIoeventfd.FLAG_DATAMATCH) | (pio ? KvmIoeventfd.FLAG_PIO : 0);
+        ioeventfd(addr, len, datamatch, eventFd, pio, 0);
+    }
+
+    /** KVM_IOEVENTFD with DEASSIGN: undoes {@link #registerIoeventfd} with the same arguments. */
+    public void unregisterIoeventfd(long addr, int len, long datamatch, int eventFd, boolean pio) {
+        ioeventfd(addr, len, datamatch, eventFd, pio, KvmIoeventfd.FLAG_DEASSIGN);
+    }
+
+    private void ioeventfd(long addr, int len, long datamatch, int eventFd, boolean pio, int extraFlags) {
+        int flags = (datamatch == -1 ? 0 : KvmIoeventfd.FLAG_DATAMATCH) | (pio ? KvmIoeventfd.FLAG_PIO : 0) | extraFlags;
         KvmIoeventfd r = new KvmIoeventfd();
         r.set(addr, len, datamatch == -1 ? 0 : datamatch, eventFd, flags);
-        check(Native.LIBC.ioctl(fd, KvmIoctls.IOEVENTFD, r.address()),
-                String.format("KVM_IOEVENTFD %s 0x%x len %d", pio ? "pio" : "mmio", addr, len));
+        check(Native.LIBC.ioctl(fd, KvmIoctls.IOEVENTFD, r.address()), String.format("KVM_IOEVENTFD%s %s 0x%x len %d",
+                extraFlags != 0 ? " (deassign)" : "", pio ? "pio" : "mmio", addr, len));
     }
 
     /** KVM_IRQ_LINE: set the level of a GSI on the in-kernel irqchip. Allocation-free; serialised. */

@@ -437,6 +437,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         vmFd.registerIoeventfd(mmioAddress, length, datamatch, fd.fd(), false);
     }
 
+    @Override
+    public void unregisterIoEvent(long mmioAddress, int length, long datamatch, EventFd fd) {
+        vmFd.unregisterIoeventfd(mmioAddress, length, datamatch, fd.fd(), false);
+    }
+
     /**
      * Puts every vCPU into its boot state: normalised CPUID, boot MSRs, FPU and LAPIC LINT pins on
      * all; 64-bit registers at {@code entry} on vCPU 0; the others wait for INIT-SIPI-SIPI.
