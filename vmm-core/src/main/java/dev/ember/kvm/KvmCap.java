@@ -11,6 +11,7 @@ public final class KvmCap {
     @CConst("KVM_CAP_NR_VCPUS") public static final int NR_VCPUS = 9;
     @CConst("KVM_CAP_NR_MEMSLOTS") public static final int NR_MEMSLOTS = 10;
     @CConst("KVM_CAP_MP_STATE") public static final int MP_STATE = 14;
+    @CConst("KVM_CAP_IRQ_ROUTING") public static final int IRQ_ROUTING = 25;
     @CConst("KVM_CAP_IRQFD") public static final int IRQFD = 32;
     @CConst("KVM_CAP_PIT2") public static final int PIT2 = 33;
     @CConst("KVM_CAP_PIT_STATE2") public static final int PIT_STATE2 = 35;

@@ -25,6 +25,7 @@ public final class KvmIoctls {
     @CConst("KVM_GET_IRQCHIP") public static final long GET_IRQCHIP = Ioctl.iowr(0x62, KvmIrqchip.SIZE);
     @CConst("KVM_SET_IRQCHIP") public static final long SET_IRQCHIP = Ioctl.ior(0x63, KvmIrqchip.SIZE);
     @CConst("KVM_GET_DIRTY_LOG") public static final long GET_DIRTY_LOG = Ioctl.iow(0x42, KvmDirtyLog.SIZE);
+    @CConst("KVM_SET_GSI_ROUTING") public static final long SET_GSI_ROUTING = Ioctl.iow(0x6a, KvmIrqRouting.SIZE);
     @CConst("KVM_IRQFD") public static final long IRQFD = Ioctl.iow(0x76, KvmIrqfd.SIZE);
     @CConst("KVM_CREATE_PIT2") public static final long CREATE_PIT2 = Ioctl.iow(0x77, KvmPitConfig.SIZE);
     @CConst("KVM_IOEVENTFD") public static final long IOEVENTFD = Ioctl.iow(0x79, KvmIoeventfd.SIZE);

@@ -75,6 +75,11 @@ public final class VmFd implements AutoCloseable {
     }
 
     /** KVM_IRQFD: writes to {@code eventFd} raise {@code gsi} (edge) inside the kernel. */
+    /** KVM_SET_GSI_ROUTING: replaces the VM's whole GSI routing table with {@code routing}'s entries. */
+    public void setGsiRouting(KvmIrqRouting routing) {
+        check(Native.LIBC.ioctl(fd, KvmIoctls.SET_GSI_ROUTING, routing.address()), "KVM_SET_GSI_ROUTING (" + routing.count() + " entries)");
+    }
+
     public void registerIrqfd(int eventFd, int gsi) {
         KvmIrqfd r = new KvmIrqfd();
         r.set(eventFd, gsi, 0, 0);

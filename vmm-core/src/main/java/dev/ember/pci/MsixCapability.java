@@ -140,6 +140,31 @@ public final class MsixCapability {
         return (pending[vector >>> 6] & 1L << vector) != 0;
     }
 
+    /** The vector table's dwords (address low, high, data, control per entry), for a snapshot. */
+    public synchronized int[] saveTable() {
+        return table.clone();
+    }
+
+    /** The pending bits, for a snapshot. */
+    public synchronized long[] savePending() {
+        return pending.clone();
+    }
+
+    /**
+     * Puts back a snapshot's table and pending bits after the configuration space's bytes were
+     * restored: Enable and Function Mask are read from there again, and every deliverable vector
+     * is routed anew (KVM's routing table is not part of a snapshot) and gets its pending message.
+     */
+    public synchronized void restore(int[] savedTable, long[] savedPending) {
+        if (savedTable.length != table.length || savedPending.length != pending.length) {
+            throw new IllegalArgumentException("MSI-X state of " + savedTable.length / 4 + " vectors, this function has " + count);
+        }
+        System.arraycopy(savedTable, 0, table, 0, table.length);
+        System.arraycopy(savedPending, 0, pending, 0, pending.length);
+        java.util.Arrays.fill(stale, true);
+        controlWritten(offset + 2, 2);
+    }
+
     private void controlWritten(int at, int size) {
         synchronized (this) {
             int control = config.get(offset + 2, 2);

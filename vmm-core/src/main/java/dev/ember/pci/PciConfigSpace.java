@@ -209,6 +209,19 @@ public final class PciConfigSpace {
         }
     }
 
+    /** The register bytes, for a snapshot (the masks and BAR declarations are the function's structure, rebuilt on load). */
+    public byte[] saveBytes() {
+        return data.clone();
+    }
+
+    /** Puts back what {@link #saveBytes} returned, on a function built the same way; listeners are not called. */
+    public void restoreBytes(byte[] saved) {
+        if (saved.length != SIZE) {
+            throw new IllegalArgumentException("PCI configuration space state of " + saved.length + " bytes, not " + SIZE);
+        }
+        System.arraycopy(saved, 0, data, 0, SIZE);
+    }
+
     private static boolean validAccess(int offset, int size) {
         return (size == 1 || size == 2 || size == 4) && offset >= 0 && offset + size <= SIZE && (offset & (size - 1)) == 0;
     }

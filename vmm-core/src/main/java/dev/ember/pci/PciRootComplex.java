@@ -103,6 +103,20 @@ public final class PciRootComplex {
         }
     }
 
+    /**
+     * After a snapshot's configuration spaces were restored: each BAR's handler goes where the
+     * restored registers say it decodes (and the functions are told, as for a guest's write).
+     */
+    public void restored() {
+        synchronized (configLock) {
+            for (int slot = 0; slot < SLOTS; slot++) {
+                if (slots[slot] != null) {
+                    updateDecoding(slot);
+                }
+            }
+        }
+    }
+
     private int slotOf(PciFunction function) {
         for (int i = 0; i < SLOTS; i++) {
             if (slots[i] == function) {

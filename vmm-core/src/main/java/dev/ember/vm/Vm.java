@@ -16,6 +16,7 @@ import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestRegion;
+import dev.ember.pci.MsiVectors;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateSections;
@@ -68,6 +69,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final Bus mmioBus = new Bus("mmio");
     private final Vcpu[] vcpus;
     private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
+    /** The GSI routing table, once a PCI function asked for MSI vectors; guarded by this. */
+    private GsiRouting gsiRouting;
     /** Device memory slots (after RAM's) and where the next one goes; guarded by this. */
     private final List<DeviceMemory> deviceMemory = new ArrayList<>();
     private long nextDeviceMemory;
@@ -270,6 +273,51 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             irqLines.put(gsi, line);
         }
         return line;
+    }
+
+    /**
+     * {@code count} MSI-X vectors for one PCI function: fresh GSIs above the IOAPIC pins, each with
+     * an irqfd; a vector's MSI route is installed when {@link MsiVectors#route} is called (the
+     * guest programmed its table entry). The VM closes their eventfds.
+     *
+     * @throws VmConfigurationException the host KVM has no GSI routing, or the VM ran out of MSI GSIs
+     */
+    public synchronized MsiVectors msiVectors(int count) {
+        if (gsiRouting == null) {
+            if (kvm.checkExtension(KvmCap.IRQ_ROUTING) <= 0) {
+                throw new VmConfigurationException("host KVM lacks KVM_CAP_IRQ_ROUTING, which PCI devices' MSI-X needs;"
+                        + " use a newer host kernel or leave PCI off");
+            }
+            gsiRouting = new GsiRouting(vmFd);
+        }
+        int first = gsiRouting.allocate(count);
+        IrqfdInterruptLine[] lines = new IrqfdInterruptLine[count];
+        for (int v = 0; v < count; v++) {
+            EventFd fd = EventFd.nonBlocking();
+            try {
+                vmFd.registerIrqfd(fd.fd(), first + v);
+            } catch (RuntimeException e) {
+                fd.close();
+                throw e;
+            }
+            lines[v] = new IrqfdInterruptLine(fd, first + v, kickOnInterrupt ? vcpus : null);
+            irqLines.put(first + v, lines[v]);
+        }
+        return new KvmMsiVectors(gsiRouting, lines);
+    }
+
+    /**
+     * Reserves {@code size} bytes of guest-physical address space above RAM and device memory,
+     * at a multiple of {@code alignment}, backed by nothing (a PCI window for BARs). Placed in
+     * call order like device memory, so the same calls give the same address.
+     */
+    public synchronized long reserveAddressSpace(long size, long alignment) {
+        if (size <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException(String.format("address space of 0x%x bytes aligned to 0x%x", size, alignment));
+        }
+        long base = (nextDeviceMemory + alignment - 1) & -alignment;
+        nextDeviceMemory = base + size;
+        return base;
     }
 
     /**
