@@ -1,6 +1,7 @@
 package dev.ember.arch.x86;
 
 import dev.ember.memory.GuestMemory;
+import dev.ember.pci.PciResources;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,12 @@ import java.nio.charset.StandardCharsets;
  * at all. With fixed hardware, ISA IRQs 0-15 stay identity-mapped as the MP table says, and
  * {@code poweroff} writes SLP_TYP(S5)|SLP_EN to PM1a_CNT ({@link AcpiPm}), where a device ends
  * the VM. Layouts: ACPI 6.5 chapter 5; {@code AcpiTablesTest} checks them with {@code iasl -d}.
+ *
+ * <p>With PCI ({@code --enable-pci}) two more things: the MCFG table, which gives Linux the ECAM
+ * window of segment 0, buses 0-0 (its only configuration mechanism: there is no 0xCF8 port), and
+ * a PCI host bridge in the DSDT ({@code \_SB.PCI0}, PNP0A08 compatible with PNP0A03, _SEG/_BBN 0)
+ * whose _CRS lists the bus range and the two memory windows BARs live in; Linux then scans bus 0
+ * through ECAM and keeps the BAR addresses Ember assigned because they sit inside those windows.
  */
 public final class AcpiTables {
     /** Where the RSDP goes: the first 16-byte boundary Linux scans in 0xE0000-0xFFFFF. */
@@ -53,16 +60,22 @@ public final class AcpiTables {
     private AcpiTables() {}
 
     /** Guest-physical addresses of each table, as {@link #image} lays them out from {@link #RSDP_ADDRESS}. */
-    record Layout(long rsdp, long facs, long dsdt, long fadt, long madt, long xsdt, long end) {}
+    record Layout(long rsdp, long facs, long dsdt, long fadt, long madt, long mcfg, long xsdt, long end) {}
 
     static Layout layout(int vcpus) {
+        return layout(vcpus, null);
+    }
+
+    /** With {@code pci} null there is no MCFG (its address is 0) and the XSDT lists two tables. */
+    static Layout layout(int vcpus, PciResources pci) {
         long rsdp = RSDP_ADDRESS;
         long facs = align(rsdp + RSDP_SIZE, 64);
         long dsdt = align(facs + FACS_SIZE, 16);
-        long fadt = align(dsdt + dsdt().length, 16);
+        long fadt = align(dsdt + dsdt(pci).length, 16);
         long madt = align(fadt + Fadt.SIZE, 16);
-        long xsdt = align(madt + madt(vcpus).length, 16);
-        return new Layout(rsdp, facs, dsdt, fadt, madt, xsdt, xsdt + HEADER_SIZE + 2 * 8);
+        long mcfg = pci == null ? 0 : align(madt + madt(vcpus).length, 16);
+        long xsdt = align(pci == null ? madt + madt(vcpus).length : mcfg + MCFG_SIZE, 16);
+        return new Layout(rsdp, facs, dsdt, fadt, madt, mcfg, xsdt, xsdt + HEADER_SIZE + (pci == null ? 2 : 3) * 8);
     }
 
     /**
@@ -70,7 +83,12 @@ public final class AcpiTables {
      * boot_params.acpi_rsdp_addr).
      */
     public static long write(GuestMemory mem, int vcpus) {
-        byte[] image = image(vcpus);
+        return write(mem, vcpus, null);
+    }
+
+    /** {@link #write(GuestMemory, int)}, plus MCFG and the host bridge when {@code pci} is not null. */
+    public static long write(GuestMemory mem, int vcpus, PciResources pci) {
+        byte[] image = image(vcpus, pci);
         if (!mem.isValid(RSDP_ADDRESS, image.length)) {
             throw new KernelLoadException(KernelLoadException.Reason.MEMORY, String.format("ACPI tables [0x%x, 0x%x) lie outside guest RAM", RSDP_ADDRESS,
                     RSDP_ADDRESS + image.length));
@@ -81,20 +99,29 @@ public final class AcpiTables {
 
     /** All tables as the bytes from {@link #RSDP_ADDRESS} on. */
     static byte[] image(int vcpus) {
+        return image(vcpus, null);
+    }
+
+    static byte[] image(int vcpus, PciResources pci) {
         if (vcpus < 1 || vcpus > MpTable.MAX_VCPUS) {
             throw new IllegalArgumentException("vcpu count must be between 1 and " + MpTable.MAX_VCPUS + " for the MADT, got " + vcpus);
         }
-        Layout l = layout(vcpus);
+        Layout l = layout(vcpus, pci);
         byte[] image = new byte[(int) (l.end() - RSDP_ADDRESS)];
         if (image.length > AREA_SIZE) {
             throw new IllegalStateException("ACPI tables take " + image.length + " bytes, more than the BIOS area's " + AREA_SIZE);
         }
         put(image, l.rsdp(), rsdp(l.xsdt()));
         put(image, l.facs(), facs());
-        put(image, l.dsdt(), dsdt());
+        put(image, l.dsdt(), dsdt(pci));
         put(image, l.fadt(), Fadt.build(l.facs(), l.dsdt()));
         put(image, l.madt(), madt(vcpus));
-        put(image, l.xsdt(), xsdt(l.fadt(), l.madt()));
+        if (pci == null) {
+            put(image, l.xsdt(), xsdt(l.fadt(), l.madt()));
+        } else {
+            put(image, l.mcfg(), mcfg(pci));
+            put(image, l.xsdt(), xsdt(l.fadt(), l.madt(), l.mcfg()));
+        }
         return image;
     }
 
@@ -122,9 +149,52 @@ public final class AcpiTables {
 
     /** DSDT: {@code Name(\_S5_, Package(4) {SLP_TYP_S5, SLP_TYP_S5, 0, 0})}, the soft-off sleep type. */
     static byte[] dsdt() {
+        return dsdt(null);
+    }
+
+    /** The DSDT, with the PCI host bridge {@code \_SB.PCI0} after {@code \_S5_} when {@code pci} is not null. */
+    static byte[] dsdt(PciResources pci) {
         byte[] aml = Aml.name("_S5_", Aml.packageOf(AcpiPm.SLP_TYP_S5, AcpiPm.SLP_TYP_S5, 0, 0));
+        if (pci != null) {
+            byte[] bridge = hostBridge(pci);
+            byte[] both = new byte[aml.length + bridge.length];
+            System.arraycopy(aml, 0, both, 0, aml.length);
+            System.arraycopy(bridge, 0, both, aml.length, bridge.length);
+            aml = both;
+        }
         ByteBuffer b = table("DSDT", DSDT_REVISION, HEADER_SIZE + aml.length);
         b.put(HEADER_SIZE, aml);
+        return seal(b);
+    }
+
+    /**
+     * {@code Scope(\_SB) { Device(PCI0) { _HID PNP0A08, _CID PNP0A03, _SEG 0, _BBN first bus, _UID 0,
+     * _CRS { bus range, 32-bit window, 64-bit window } } }}. Linux's ACPI PCI root driver binds to
+     * PNP0A08/PNP0A03 and takes the windows from _CRS (its default for firmware with a DSDT).
+     */
+    static byte[] hostBridge(PciResources pci) {
+        byte[] crs = pci.mmio64Size() > 0
+                ? Aml.resourceTemplate(Aml.wordBusNumber(pci.firstBus(), pci.lastBus()), Aml.dwordMemory(pci.mmio32Base(), pci.mmio32Size()),
+                        Aml.qwordMemory(pci.mmio64Base(), pci.mmio64Size()))
+                : Aml.resourceTemplate(Aml.wordBusNumber(pci.firstBus(), pci.lastBus()), Aml.dwordMemory(pci.mmio32Base(), pci.mmio32Size()));
+        return Aml.scope("_SB_", Aml.device("PCI0",
+                Aml.localName("_HID", Aml.eisaId("PNP0A08")),
+                Aml.localName("_CID", Aml.eisaId("PNP0A03")),
+                Aml.localName("_SEG", Aml.integer(0)),
+                Aml.localName("_BBN", Aml.integer(pci.firstBus())),
+                Aml.localName("_UID", Aml.integer(0)),
+                Aml.localName("_CRS", crs)));
+    }
+
+    static final int MCFG_REVISION = 1, MCFG_ENTRIES = 44, MCFG_SIZE = MCFG_ENTRIES + 16;
+
+    /** MCFG (PCI Firmware Specification 3.0, 4.1.2): one allocation, ECAM of segment 0 for the bus range. */
+    static byte[] mcfg(PciResources pci) {
+        ByteBuffer b = table("MCFG", MCFG_REVISION, MCFG_SIZE);
+        b.putLong(MCFG_ENTRIES, pci.ecamBase());
+        b.putShort(MCFG_ENTRIES + 8, (short) 0);
+        b.put(MCFG_ENTRIES + 10, (byte) pci.firstBus());
+        b.put(MCFG_ENTRIES + 11, (byte) pci.lastBus());
         return seal(b);
     }
 

@@ -1,6 +1,7 @@
 package dev.ember.arch.x86;
 
 import dev.ember.memory.GuestMemory;
+import dev.ember.pci.PciResources;
 import dev.ember.memory.GuestRegion;
 import java.nio.file.Path;
 
@@ -26,6 +27,14 @@ public final class X86Boot {
      * @throws IllegalArgumentException if vcpuCount is out of range
      */
     public static BootEntry load(GuestMemory mem, Path kernel, Path initrdOrNull, String cmdline, int vcpuCount) {
+        return load(mem, kernel, initrdOrNull, cmdline, vcpuCount, null);
+    }
+
+    /**
+     * {@link #load(GuestMemory, Path, Path, String, int)} for a VM with a PCI root complex (or none,
+     * {@code pciOrNull} null): ACPI gets MCFG and the host bridge, e820 reserves the ECAM window.
+     */
+    public static BootEntry load(GuestMemory mem, Path kernel, Path initrdOrNull, String cmdline, int vcpuCount, PciResources pciOrNull) {
         if (vcpuCount < 1 || vcpuCount > MpTable.MAX_VCPUS) {
             throw new IllegalArgumentException("vcpu count must be between 1 and " + MpTable.MAX_VCPUS + ", got " + vcpuCount);
         }
@@ -60,10 +69,14 @@ public final class X86Boot {
         }
 
         writeE820(mem, zp);
+        if (pciOrNull != null) {
+            // Linux uses an MCFG region only if it is reserved (here in e820, its early check).
+            zp.addE820(pciOrNull.ecamBase(), pciOrNull.ecamSize(), BootParams.E820_RESERVED);
+        }
         Gdt.write(mem);
         long pml4 = PageTables.write(mem);
         MpTable.write(mem, BootLayout.MPTABLE_START, vcpuCount);
-        zp.putU64(BootParams.ACPI_RSDP_ADDR, AcpiTables.write(mem, vcpuCount));
+        zp.putU64(BootParams.ACPI_RSDP_ADDR, AcpiTables.write(mem, vcpuCount, pciOrNull));
 
         LOG.log(System.Logger.Level.INFO, () -> String.format(
                 "loaded %s %s: entry 0x%x, kernel [0x%x, 0x%x), cmdline %d bytes, initrd %s, %d vCPU(s) in MP table and MADT",

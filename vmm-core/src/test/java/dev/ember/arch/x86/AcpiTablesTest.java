@@ -102,6 +102,40 @@ class AcpiTablesTest {
         assertTrue(flat.contains("Name (\\_S5, Package (0x04) // _S5_: S5 System State { 0x05, 0x05, Zero, Zero })"), dsl);
     }
 
+    private static final dev.ember.pci.PciResources PCI = new dev.ember.pci.PciResources(0xe000_0000L, 1 << 20, 0, 0,
+            0xe010_0000L, 0x1df0_0000L, 0x1_4000_0000L, 64L << 30);
+
+    @Test
+    void withPciTheDsdtHasAHostBridgeWithItsBusRangeAndWindows() throws Exception {
+        String dsl = disassembleSource("dsdtpci", AcpiTables.dsdt(PCI));
+        String flat = dsl.replaceAll("\\s+", " ");
+        assertTrue(flat.contains("Name (\\_S5, Package (0x04)"), dsl);
+        assertTrue(flat.contains("Scope (\\_SB) { Device (PCI0) {"), dsl);
+        assertTrue(flat.contains("Name (_HID, EisaId (\"PNP0A08\")"), dsl);
+        assertTrue(flat.contains("Name (_CID, EisaId (\"PNP0A03\")"), dsl);
+        assertTrue(flat.contains("Name (_SEG, Zero)"), dsl);
+        assertTrue(flat.contains("Name (_BBN, Zero)"), dsl);
+        assertTrue(flat.contains("WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0x0000, // Granularity 0x0000, // Range Minimum 0x0000, // Range Maximum 0x0000, // Translation Offset 0x0001, // Length"), dsl);
+        assertTrue(flat.contains("DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, // Granularity 0xE0100000, // Range Minimum 0xFDFFFFFF, // Range Maximum 0x00000000, // Translation Offset 0x1DF00000, // Length"), dsl);
+        assertTrue(flat.contains("QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x0000000000000000, // Granularity 0x0000000140000000, // Range Minimum 0x000000113FFFFFFF, // Range Maximum 0x0000000000000000, // Translation Offset 0x0000001000000000, // Length"), dsl);
+    }
+
+    @Test
+    void withPciMcfgGivesTheEcamWindowOfSegment0AndTheXsdtListsIt() throws Exception {
+        Map<String, String> m = disassemble("mcfg", AcpiTables.mcfg(PCI));
+        assertEquals("00000000E0000000", m.get("44:Base Address"), m.toString());
+        assertEquals("0000", m.get("52:Segment Group Number"), m.toString());
+        assertEquals("00", m.get("54:Start Bus Number"), m.toString());
+        assertEquals("00", m.get("55:End Bus Number"), m.toString());
+        AcpiTables.Layout l = AcpiTables.layout(2, PCI);
+        byte[] image = AcpiTables.image(2, PCI);
+        int x = (int) (l.xsdt() - AcpiTables.RSDP_ADDRESS);
+        Map<String, String> xsdt = disassemble("xsdtpci", Arrays.copyOfRange(image, x, x + AcpiTables.HEADER_SIZE + 24));
+        assertEquals(String.format("%016X", l.mcfg()), xsdt.get("52:ACPI Table Address   2"));
+        assertEquals(l.end() - AcpiTables.RSDP_ADDRESS, image.length);
+        assertEquals(0, AcpiTables.layout(2).mcfg(), "no MCFG without PCI");
+    }
+
     @Test
     void xsdtAndFacsAsIaslReadsThem() throws Exception {
         AcpiTables.Layout l = AcpiTables.layout(1);
