@@ -3,6 +3,9 @@ package dev.ember.app;
 import dev.ember.arch.x86.BootEntry;
 import dev.ember.arch.x86.KernelLoadException;
 import dev.ember.arch.x86.X86Boot;
+import dev.ember.pci.PciLayout;
+import dev.ember.pci.PciRootComplex;
+import dev.ember.pci.PciWindow;
 import dev.ember.config.BalloonConfig;
 import dev.ember.config.BalloonStats;
 import dev.ember.config.BootSourceConfig;
@@ -69,6 +72,8 @@ public final class KvmMicroVm implements MicroVm {
 
     public static final String DEFAULT_BOOT_ARGS =
             "console=ttyS0 reboot=k panic=1 pci=off nomodule i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
+    /** The same with --enable-pci: without {@code pci=off}, which would hide every device. */
+    public static final String DEFAULT_BOOT_ARGS_PCI = DEFAULT_BOOT_ARGS.replace(" pci=off", "");
 
     private final long vmmStartNanos;
     private final CountDownLatch ended = new CountDownLatch(1);
@@ -145,12 +150,25 @@ public final class KvmMicroVm implements MicroVm {
         try {
             m.loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
             LegacyDevices.attach(m, resources, vmmStartNanos);
+            if (live.pciEnabled()) {
+                m.pci = pciRootComplex(vm);
+            }
             m.virtio = VirtioDevices.attach(m, resources, live::readMmdsData);
             return m;
         } catch (RuntimeException | VmmException e) {
             close(m);
             throw e;
         }
+    }
+
+    /**
+     * Bus 0 with its ECAM window, the 32-bit BAR window in the MMIO gap and a 64-bit one placed
+     * before any device memory (pmem, virtio-mem), so a boot and a snapshot load place them alike.
+     */
+    private static PciRootComplex pciRootComplex(Vm vm) {
+        long mmio64 = vm.reserveAddressSpace(PciLayout.MMIO64_SIZE, PciLayout.MMIO64_ALIGNMENT);
+        return new PciRootComplex(vm.mmioBus(), new PciWindow("32-bit", PciLayout.MMIO32_BASE, PciLayout.MMIO32_SIZE),
+                new PciWindow("64-bit", mmio64, PciLayout.MMIO64_SIZE));
     }
 
     /** Guest RAM backed as machine-config.huge_pages says; a short hugetlbfs pool is the user's to fix. */
@@ -170,9 +188,10 @@ public final class KvmMicroVm implements MicroVm {
         boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
         Machine m = assemble(Vm.create(spec, guestRam(spec, resources.machineConfig().hugePages()), track), resources, resources);
         try {
-            String cmdline = commandLine(boot) + m.virtio.commandLineArguments();
+            String cmdline = commandLine(boot, m.pci != null) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
-            BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount());
+            BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount(),
+                    m.pci == null ? null : m.pci.resources());
             GuestCpuTemplate template = CpuTemplates.forBoot(resources);
             try {
                 m.vm.configureBoot(entry, template);
@@ -188,9 +207,9 @@ public final class KvmMicroVm implements MicroVm {
         }
     }
 
-    private static String commandLine(BootSourceConfig boot) {
+    private static String commandLine(BootSourceConfig boot, boolean pci) {
         String args = boot.bootArgs();
-        return args == null || args.isBlank() ? DEFAULT_BOOT_ARGS : args.trim();
+        return args == null || args.isBlank() ? (pci ? DEFAULT_BOOT_ARGS_PCI : DEFAULT_BOOT_ARGS) : args.trim();
     }
 
     private void onVmEnded(Machine m) {
@@ -689,6 +708,8 @@ public final class KvmMicroVm implements MicroVm {
         dev.ember.devices.legacy.I8042Device i8042;
         dev.ember.devices.legacy.Serial8250 serial;
         VirtioDevices virtio;
+        /** The PCI root complex with --enable-pci (VirtioDevices attaches functions to it), else null. */
+        PciRootComplex pci;
         Termios terminal;
         int serialOutFd = -1;
         /** Set while a snapshot that read the dirty page logs has not completed: a Diff would miss pages. */

@@ -133,6 +133,7 @@ final class EmberRun {
      */
     private void configure(VmmController controller, VmResources resources) throws ConfigException, InterruptedException {
         resources.setBootTimer(args.bootTimer);
+        resources.setPciEnabled(args.enablePci);
         resources.setConsoleEscape(args.consoleEscape);
         resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
         if (args.configFile != null) {

@@ -59,6 +59,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--metrics-path", paramLabel = "PATH", description = "Write metrics (one JSON object per line) to this file or FIFO.")
     String metricsPath;
 
+    @Option(names = "--enable-pci", description = "Put the virtio devices on a PCI bus (ECAM, MSI-X) instead of virtio-mmio.")
+    boolean enablePci;
+
     @Option(names = "--boot-timer", description = "Log the time from VMM start to the guest's boot-timer signal.")
     boolean bootTimer;
 

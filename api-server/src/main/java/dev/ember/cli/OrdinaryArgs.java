@@ -16,7 +16,7 @@ import java.util.Set;
  */
 final class OrdinaryArgs {
     /** Options that take no value. */
-    static final Set<String> FLAGS = Set.of("--no-api", "--show-level", "--show-log-origin", "--boot-timer", "--no-seccomp");
+    static final Set<String> FLAGS = Set.of("--no-api", "--show-level", "--show-log-origin", "--boot-timer", "--no-seccomp", "--enable-pci");
     /** Options that take one value. */
     static final Set<String> VALUED = Set.of("--api-sock", "--config-file", "--id", "--level", "--log-path", "--metrics-path",
             "--http-api-max-payload-size", "--mmds-size-limit", "--metadata", "--seccomp-filter", "--console-escape",
@@ -70,6 +70,7 @@ final class OrdinaryArgs {
             case "--show-level" -> m.showLevel = true;
             case "--show-log-origin" -> m.showLogOrigin = true;
             case "--boot-timer" -> m.bootTimer = true;
+            case "--enable-pci" -> m.enablePci = true;
             case "--no-seccomp" -> m.noSeccomp = true;
             default -> throw new IllegalArgumentException(name);
         }

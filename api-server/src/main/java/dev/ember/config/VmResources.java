@@ -40,6 +40,7 @@ public final class VmResources implements VmConfigFile.Sections {
     private JsonNode mmdsData;
     private int mmdsSizeLimit = DEFAULT_MMDS_SIZE_LIMIT;
     private boolean bootTimer;
+    private boolean pciEnabled;
     private int consoleEscape = -1;
     /** Set by any boot-specific change; a snapshot may only be loaded into a fresh process. */
     private boolean bootConfigured;
@@ -530,6 +531,15 @@ public final class VmResources implements VmConfigFile.Sections {
 
     public synchronized void setBootTimer(boolean enabled) {
         bootTimer = enabled;
+    }
+
+    /** --enable-pci: virtio devices on a PCI bus with MSI-X instead of virtio-mmio (Firecracker's flag). */
+    public synchronized boolean pciEnabled() {
+        return pciEnabled;
+    }
+
+    public synchronized void setPciEnabled(boolean enabled) {
+        pciEnabled = enabled;
     }
 
     /** The serial console's escape byte on a terminal (--console-escape), or -1 for none. */

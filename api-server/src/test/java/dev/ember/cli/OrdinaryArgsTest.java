@@ -26,7 +26,7 @@ class OrdinaryArgsTest {
             new String[] {"--id", "jailed-7", "--api-sock", "/run/api.socket", "--start-time-us", "123456789",
                 "--start-time-cpu-us", "4567", "--parent-cpu-time-us", "8910"},
             new String[] {"--level", "debug", "--log-path", "/tmp/log", "--show-level", "--show-log-origin", "--metrics-path", "m.fifo"},
-            new String[] {"--level=Warning", "--boot-timer", "--http-api-max-payload-size", "1048576", "--mmds-size-limit=2048"},
+            new String[] {"--level=Warning", "--boot-timer", "--enable-pci", "--http-api-max-payload-size", "1048576", "--mmds-size-limit=2048"},
             new String[] {"--metadata", "md.json", "--seccomp-filter", "filter.json", "--console-escape", "^B"},
             new String[] {"--console-escape=none", "--api-sock", "relative/api.sock"},
             new String[] {"--log-path", "a=b", "--id", "x"},

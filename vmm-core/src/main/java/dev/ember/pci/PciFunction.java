@@ -36,6 +36,15 @@ public interface PciFunction {
      */
     default void configWritten(int offset, int size) {}
 
+    /**
+     * The guest reads {@code [offset, +size)}: {@code value} is what the configuration space
+     * holds, the result is what the guest gets (a register computed at read time, such as
+     * virtio's PCI configuration access window). Same thread and lock as the write callbacks.
+     */
+    default int configRead(int offset, int size, int value) {
+        return value;
+    }
+
     /** A short name for logs and errors ("virtio-block rootfs"). */
     String name();
 }

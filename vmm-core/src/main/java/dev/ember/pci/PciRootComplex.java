@@ -140,7 +140,8 @@ public final class PciRootComplex {
             if (f == null || function != 0 || offset >>> 20 != 0 || size > 4) {
                 return size >= 8 ? -1L : (1L << (size * 8)) - 1;
             }
-            return f.configSpace().read(register, size) & 0xffff_ffffL;
+            int value = f.configSpace().read(register, size);
+            return f.configRead(register, size, value) & (size == 4 ? 0xffff_ffffL : (1L << (size * 8)) - 1);
         }
     }
 
