@@ -219,8 +219,7 @@ class VirtioPciTransportTest {
                 return null;
             });
             d2.probe();
-            // What a restore's root complex does: decode the BARs where the restored header says.
-            d2.cfgWrite(PciConfigSpace.COMMAND, 2, d2.cfg(PciConfigSpace.COMMAND, 2));
+            d2.root.restored();
             assertNotEquals(0, d2.status() & Virtio.STATUS_DRIVER_OK, "DRIVER_OK without renegotiation");
             assertEquals(1, d2.c(QUEUE_MSIX_VECTOR, 2));
             assertEquals(0, d2.c(MSIX_CONFIG, 2));

@@ -340,52 +340,28 @@ public final class VirtioPciDevice implements PciFunction, Snapshottable, AutoCl
      */
     @Override
     public void saveState(StateWriter out) {
-        int[] header = new int[64];
-        for (int i = 0; i < header.length; i++) {
-            header[i] = config.get(4 * i, 4);
-        }
-        int[] table = new int[msix.vectorCount() * 4];
-        boolean[] pending = new boolean[msix.vectorCount()];
-        for (int i = 0; i < table.length; i++) {
-            table[i] = (int) msix.tableHandler().read(4L * i, 4);
-        }
-        for (int v = 0; v < pending.length; v++) {
-            pending[v] = msix.isPending(v);
-        }
+        long[] pending = msix.savePending();
+        out.bytes(config.saveBytes()).ints(msix.saveTable()).longs(pending);
         synchronized (this) {
-            out.ints(header).ints(table).booleans(pending).i32(configVector).ints(queueVector);
+            out.i32(configVector).ints(queueVector);
         }
         core.saveState(out);
     }
 
     /**
      * Puts a freshly attached function into the saved state. The root complex must then map the
-     * BAR where the restored configuration space says ({@code PciRootComplex} re-evaluates
-     * decoding), which also binds the notify ioeventfds there.
+     * BAR where the restored configuration space says ({@code PciRootComplex.restored()}), which
+     * also binds the notify ioeventfds there.
      */
     @Override
     public void restoreState(StateReader in) {
-        int[] header = in.ints("virtio-pci configuration space", 64);
+        byte[] header = in.bytes("virtio-pci configuration space", PciConfigSpace.SIZE);
         int[] table = in.ints("virtio-pci MSI-X table", msix.vectorCount() * 4);
-        boolean[] pending = in.booleans("virtio-pci MSI-X pending bits", msix.vectorCount());
+        long[] pending = in.longs("virtio-pci MSI-X pending bits", msix.savePending().length);
         int cfg = in.i32("virtio-pci msix_config", 0, NO_VECTOR);
         int[] vectors = in.ints("virtio-pci queue_msix_vector", queueVector.length);
-        int control = msix.capabilityOffset() + 2;
-        for (int i = 0; i < header.length; i++) {
-            if (4 * i != (control & ~3)) {
-                config.set(4 * i, 4, header[i]);
-            }
-        }
-        for (int i = 0; i < table.length; i++) {
-            msix.tableHandler().write(4L * i, 4, table[i]);
-        }
-        // Through the guest's path, so the capability enables, routes and (for pending vectors) queues.
-        config.write(control & ~3, 4, header[control >>> 2]);
-        for (int v = 0; v < pending.length; v++) {
-            if (pending[v]) {
-                msix.signal(v);
-            }
-        }
+        config.restoreBytes(header);
+        msix.restore(table, pending);
         synchronized (this) {
             configVector = cfg;
             for (int q = 0; q < vectors.length; q++) {
