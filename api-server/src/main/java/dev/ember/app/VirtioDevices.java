@@ -16,6 +16,7 @@ import dev.ember.devices.virtio.VirtioBlock;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
+import dev.ember.devices.virtio.pci.VirtioPciDevice;
 import dev.ember.devices.virtio.balloon.VirtioBalloon;
 import dev.ember.devices.virtio.mem.HotplugRam;
 import dev.ember.devices.virtio.mem.VirtioMem;
@@ -43,12 +44,18 @@ import java.util.Map;
  * device first of all, so it is {@code /dev/vda}), then network interfaces, pmem devices (each file mapped above
  * guest RAM as a KVM slot of its own), then vsock, balloon, entropy and virtio-mem (its range after
  * the pmem regions, in KVM slots that come and go as the guest plugs); device n on the
- * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}. Maps the
- * configuration records to the device constructors and collects the kernel command-line
- * additions ({@code virtio_mmio.device=...}, {@code root=...}).
+ * virtio-mmio window at {@code 0xd0001000 + n * 0x1000} with GSI {@code 5 + n}, or, with
+ * {@code --enable-pci}, each a virtio-pci function on the root complex (slot n + 1, MSI-X), the
+ * devices themselves the same on either transport. Maps the configuration records to the device
+ * constructors and collects the kernel command-line additions ({@code virtio_mmio.device=...}
+ * for MMIO only, {@code root=...}).
  */
 final class VirtioDevices implements AutoCloseable {
-    private final List<VirtioMmioDevice> transports = new ArrayList<>();
+    /** A device on its transport: what a snapshot saves and what closing releases. */
+    private record Attached(dev.ember.snapshot.Snapshottable state, Runnable close) {}
+
+    private final List<Attached> transports = new ArrayList<>();
+    private dev.ember.pci.PciRootComplex pci;
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final Map<String, VirtioPmem> pmems = new LinkedHashMap<>();
@@ -182,16 +189,24 @@ final class VirtioDevices implements AutoCloseable {
 
     private void add(KvmMicroVm.Machine m, VirtioDevice device) {
         int n = transports.size();
-        VirtioMmioDevice t;
         try {
-            t = VirtioMmioDevice.attach(device, m.vm.memory(), m.vm.mmioBus(), VirtioMmioDevice.baseFor(n), m.vm,
+            if (m.pci != null) {
+                pci = m.pci;
+                VirtioPciDevice f = new VirtioPciDevice(device, m.vm.memory(), m.loop, m.vm, m.vm.msiVectors(device.queueCount() + 1));
+                transports.add(new Attached(f, f::close));
+                m.pci.attach(f);
+                return;
+            }
+            VirtioMmioDevice t = VirtioMmioDevice.attach(device, m.vm.memory(), m.vm.mmioBus(), VirtioMmioDevice.baseFor(n), m.vm,
                     m.vm.irqLine(VirtioMmioDevice.irqFor(n)), m.loop);
+            transports.add(new Attached(t, t::close));
+            arg(t.kernelCommandLineArgument());
         } catch (RuntimeException e) {
-            device.close();
+            if (transports.size() == n) {
+                device.close();
+            }
             throw e;
         }
-        transports.add(t);
-        arg(t.kernelCommandLineArgument());
     }
 
     private void arg(String a) {
@@ -319,14 +334,17 @@ final class VirtioDevices implements AutoCloseable {
     /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */
     void saveState(dev.ember.snapshot.StateSections out) {
         for (int i = 0; i < transports.size(); i++) {
-            out.put(Snapshots.VIRTIO_PREFIX + i, transports.get(i));
+            out.put(Snapshots.VIRTIO_PREFIX + i, transports.get(i).state());
         }
     }
 
     /** Restores every transport from its section; the recorded configuration built the same devices. Event-loop thread. */
     void restoreState(dev.ember.snapshot.StateSections in) {
         for (int i = 0; i < transports.size(); i++) {
-            in.restore(Snapshots.VIRTIO_PREFIX + i, transports.get(i));
+            in.restore(Snapshots.VIRTIO_PREFIX + i, transports.get(i).state());
+        }
+        if (pci != null) {
+            pci.restored(); // each BAR where its restored header says, the notify ioeventfds with it
         }
         if (in.has(Snapshots.VIRTIO_PREFIX + transports.size())) {
             throw new dev.ember.snapshot.SnapshotFormatException("the snapshot holds more virtio devices than its configuration"
@@ -341,8 +359,8 @@ final class VirtioDevices implements AutoCloseable {
     /** Releases files and TAPs; the event loop must already be stopped. */
     @Override
     public void close() {
-        for (VirtioMmioDevice t : transports) {
-            t.close();
+        for (Attached t : transports) {
+            t.close().run();
         }
         transports.clear();
     }
