@@ -183,6 +183,29 @@ extern unsigned virtio_mmio_count;
 void virtio_mmio_scan(void);              /* parse the command line and probe each window */
 struct virtio_mmio_dev *virtio_mmio_find(u32 device_id, unsigned nth);
 
+/* ---- sc_acpi.c ---- */
+const u8 *acpi_find_table(const char *sig); /* via boot_params' RSDP and the XSDT; NULL if absent */
+
+/* ---- pci.c: bus 0 through the ECAM window ACPI's MCFG gives (ember --enable-pci) ---- */
+#define PCI_VENDOR 0x00
+#define PCI_COMMAND 0x04
+#define PCI_CLASS_REV 0x08
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0 0x10
+#define PCI_CAP_PTR 0x34
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_MASTER 0x4
+#define PCI_CAP_MSIX 0x11
+u64 pci_ecam(void);                        /* MCFG's base for segment 0 bus 0; fails the test if absent */
+/* The host bridge's 32-bit memory window, from its _CRS in the DSDT; false if none found. */
+bool pci_window32(u64 *base, u64 *end);
+static inline u64 pci_cfg(u64 ecam, unsigned slot) { return ecam + ((u64)slot << 15); }
+/* Size of memory BAR `bar` (its low bits, the probe with decode off, then the value put back); 0 if none. */
+u64 pci_bar_size(u64 cfg, unsigned bar, bool *is64);
+u64 pci_bar_address(u64 cfg, unsigned bar);
+void pci_bar_set(u64 cfg, unsigned bar, u64 address);
+u8 pci_find_cap(u64 cfg, u8 id);           /* offset of the first capability `id`, 0 if none */
+
 /* ---- scenarios.c ---- */
 struct scenario {
     const char *name;

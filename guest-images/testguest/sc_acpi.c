@@ -38,6 +38,21 @@ static u64 scan_rsdp(void)
     return 0;
 }
 
+/* The table with signature `sig` the XSDT lists (checksum checked), or NULL. */
+const u8 *acpi_find_table(const char *sig)
+{
+    u64 rsdp = *(const u64 *)(boot_params_addr + BP_ACPI_RSDP_ADDR);
+    if (!rsdp)
+        return NULL;
+    const u8 *xsdt = table(*(const u64 *)(rsdp + 24), "XSDT");
+    for (u32 off = 36; off < *(const u32 *)(xsdt + 4); off += 8) {
+        const u8 *t = (const u8 *)*(const u64 *)(xsdt + off);
+        if (!memcmp(t, sig, 4))
+            return table((u64)t, sig);
+    }
+    return NULL;
+}
+
 /* The first element of Name(\_S5_, Package(){...}): ZeroOp, OneOp or BytePrefix n. */
 static int s5_sleep_type(const u8 *dsdt)
 {

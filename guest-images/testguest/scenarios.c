@@ -28,6 +28,7 @@ void scenario_acpi_poweroff(void);
 void scenario_virtio_pmem(void);
 void scenario_virtio_mem(void);
 void scenario_cpuid(void);
+void scenario_pci(void);
 
 static const struct scenario scenarios[] = {
     {"hello", scenario_hello},
@@ -56,6 +57,7 @@ static const struct scenario scenarios[] = {
     {"virtio-pmem", scenario_virtio_pmem},
     {"virtio-mem", scenario_virtio_mem},
     {"cpuid", scenario_cpuid},
+    {"pci", scenario_pci},
 };
 
 const struct scenario *scenario_find(const char *name)
