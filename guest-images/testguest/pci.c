@@ -60,12 +60,12 @@ u64 pci_bar_size(u64 cfg, unsigned bar, bool *is64)
         mmio_write32(reg + 4, 0xffffffffu);
         mask |= (u64)mmio_read32(reg + 4) << 32;
         mmio_write32(reg + 4, high);
-    } else {
+    } else if (mask) {
         mask |= 0xffffffff00000000UL;
     }
     mmio_write32(reg, low);
     mmio_write16(cfg + PCI_COMMAND, command);
-    return mask ? ~mask + 1 : 0;
+    return mask ? ~mask + 1 : 0; /* an unimplemented BAR keeps reading 0 */
 }
 
 void pci_bar_set(u64 cfg, unsigned bar, u64 address)

@@ -39,6 +39,27 @@ class PciIT {
     }
 
     @Test
+    void aVirtioPciFunctionsBarMovesWhereTheGuestPutsItAndItsMsixTableTakesEntries() throws Exception {
+        Path img = dir.resolve("disk.img");
+        java.nio.file.Files.write(img, new byte[1 << 20]);
+        Path cfg = TestGuests.config(dir, "pci");
+        String json = java.nio.file.Files.readString(cfg).replaceFirst("\\n}\\n$", ",\n  \"drives\": [ { \"drive_id\": \"d\", \"path_on_host\": \""
+                + img + "\", \"is_root_device\": false, \"is_read_only\": false } ]\n}\n");
+        java.nio.file.Files.writeString(cfg, json);
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString(), "--enable-pci")) {
+            assertEquals(0, exit(vm), vm.describe());
+            String out = vm.stdout();
+            assertTrue(out.contains("pci: 00:01.0 1af4:1042"), vm.describe());
+            assertTrue(java.util.regex.Pattern.compile("pci: 00:01\\.0 bar \\d: 0x\\w+ bytes 64-bit at 0x\\w{9,}, moved to 0xfd\\w+").matcher(out).find(),
+                    "the 64-bit BAR starts above 4 GiB and the guest moves it below\n" + vm.describe());
+            assertTrue(out.contains("pci: 00:01.0 msix "), vm.describe());
+            assertTrue(!out.contains("bar 1:") && !out.contains("bar 2:"), "BAR 0 is 64-bit and the others are unimplemented\n" + vm.describe());
+            assertTrue(out.contains("pci: 2 functions on bus 0"), vm.describe());
+            assertTrue(out.contains("EMBER-TEST: PASS pci"), vm.describe());
+        }
+    }
+
+    @Test
     void withoutEnablePciTheGuestFindsNoMcfg() throws Exception {
         try (EmberProcess vm = EmberProcess.boot(TestGuests.config(dir, "pci").toString())) {
             assertEquals(1, exit(vm), vm.describe());
