@@ -13,6 +13,7 @@ void scenario_idle(void);
 void scenario_smp(void);
 void scenario_virtio_blk(void);
 void scenario_virtio_blk_ro(void);
+void scenario_virtio_pci_blk(void);
 void scenario_virtio_net(void);
 void scenario_virtio_hostile(void);
 void scenario_blk_bench(void);
@@ -42,6 +43,7 @@ static const struct scenario scenarios[] = {
     {"smp", scenario_smp},
     {"virtio-blk", scenario_virtio_blk},
     {"virtio-blk-ro", scenario_virtio_blk_ro},
+    {"virtio-pci-blk", scenario_virtio_pci_blk},
     {"virtio-net", scenario_virtio_net},
     {"virtio-hostile", scenario_virtio_hostile},
     {"blk-bench", scenario_blk_bench},

@@ -29,12 +29,17 @@ static void tick(struct irq_frame *f)
 
 u32 vdev_now_ms(void) { return ticks * (TICK_US / 1000); }
 
-void vdev_irq_setup(struct vdev *d)
+void vdev_tick_setup(void)
 {
-    irq_dev = d;
     lapic_enable();
     irq_set_handler(VEC_LAPIC_TIMER, tick);
     lapic_timer_periodic(TICK_US);
+}
+
+void vdev_irq_setup(struct vdev *d)
+{
+    irq_dev = d;
+    vdev_tick_setup();
     ioapic_route(d->irq, vdev_irq);
 }
 

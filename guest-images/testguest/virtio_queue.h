@@ -52,6 +52,8 @@ u32 vdev_read(struct vdev *d, unsigned reg);
 void vdev_write(struct vdev *d, unsigned reg, u32 v);
 /* Routes the device's IRQ and starts the 10 ms timeout tick; once per scenario. */
 void vdev_irq_setup(struct vdev *d);
+/* Only the 10 ms tick vq_wait's timeout counts (a driver whose interrupts are MSI-X). */
+void vdev_tick_setup(void);
 /* Reset, ACKNOWLEDGE, DRIVER, accept (offered & wanted) | VERSION_1, FEATURES_OK.
  * Returns false if the device refused the features. */
 bool vdev_init(struct vdev *d, const struct virtio_mmio_dev *m, u64 wanted);

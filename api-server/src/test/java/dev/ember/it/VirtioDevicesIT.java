@@ -2,6 +2,7 @@ package dev.ember.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.testing.RawFrames;
@@ -177,6 +178,24 @@ class VirtioDevicesIT {
             assertTrue(vm.stdout().contains("virtio-blk: capacity 2048 sectors\n"), vm.describe());
             assertTrue(vm.stdout().contains("virtio-blk: id scratch\n"), vm.describe());
             assertTrue(vm.stdout().contains("virtio-blk: wrote 8 sectors at 1, flushed, read back identical\n"), vm.describe());
+        }
+        TestGuests.assertVirtioBlkPattern(img);
+    }
+
+    /**
+     * --enable-pci (issue 17): the drive is a virtio-pci function; the test guest finds it through
+     * ECAM, drives it through its capabilities and takes its completions as MSI-X messages.
+     */
+    @Test
+    void withPciTheTestGuestsVirtioPciDriverWritesAndReadsBackWithMsix() throws Exception {
+        Path img = image(1 << 20, (byte) 0);
+        Path cfg = config("virtio-pci-blk", "  \"drives\": [ " + drive("scratch", img, false) + " ]");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString(), "--enable-pci")) {
+            assertPass(vm, "virtio-pci-blk");
+            assertTrue(vm.stdout().contains("virtio-pci: capacity 2048 sectors\n"), vm.describe());
+            assertTrue(vm.stdout().contains("virtio-pci: wrote 8 sectors at 1, flushed, read back identical\n"), vm.describe());
+            assertTrue(vm.stdout().contains("MSI-X interrupts on the queue vector"), vm.describe());
+            assertFalse(vm.stderr().contains("virtio_mmio.device="), vm.describe());
         }
         TestGuests.assertVirtioBlkPattern(img);
     }

@@ -231,6 +231,53 @@ class VirtioPciTransportTest {
         }
     }
 
+    /**
+     * Hot paths allocate nothing: the register accesses a driver makes per request (common
+     * configuration, notify, ISR, device configuration, the MSI-X table) on the calling vCPU thread,
+     * and serving requests with MSI-X completions on the event loop.
+     */
+    @Test
+    void registerAccessesAndMsixCompletionsAllocateNothing() throws Exception {
+        com.sun.management.ThreadMXBean b = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not account per-thread allocation");
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        try (PciTestDriver d = readyDriver(block(), ring)) {
+            long loopThread = onLoop(() -> Thread.currentThread().getId());
+            for (int i = 0; i < 3000; i++) { // warm-up: class loading, JIT
+                readSector(d, ring, i % 64);
+                registerRound(d);
+            }
+            long loopBefore = b.getThreadAllocatedBytes(loopThread);
+            for (int i = 0; i < 2000; i++) {
+                readSector(d, ring, i % 64);
+            }
+            long loopAllocated = b.getThreadAllocatedBytes(loopThread) - loopBefore;
+            long self = Thread.currentThread().getId();
+            long before = b.getThreadAllocatedBytes(self);
+            for (int i = 0; i < 20_000; i++) {
+                registerRound(d);
+            }
+            long vcpuAllocated = b.getThreadAllocatedBytes(self) - before;
+            System.out.println("VirtioPciTransportTest: 2000 requests, " + loopAllocated + " bytes on the event loop; 20000 register rounds, "
+                    + vcpuAllocated + " bytes on the accessing thread");
+            assertTrue(loopAllocated < 16 * 1024, "2000 requests allocated " + loopAllocated + " bytes on the event loop");
+            assertTrue(vcpuAllocated < 16 * 1024, "20000 register rounds allocated " + vcpuAllocated + " bytes");
+        }
+    }
+
+    private static void registerRound(PciTestDriver d) {
+        d.cw(QUEUE_SELECT, 2, 0);
+        d.c(QUEUE_NOTIFY_OFF, 2);
+        d.c(DEVICE_STATUS, 1);
+        d.c(CONFIG_GENERATION, 1);
+        d.c(QUEUE_DESC_LO, 4);
+        d.bus.read(d.bar + ISR_OFFSET, 1);
+        d.bus.read(d.bar + d.device, 8);
+        d.bus.read(d.bar + MSIX_TABLE_OFFSET + 16, 4);
+        d.bus.write(d.bar + NOTIFY_OFFSET + 4 * 9, 2, 9); // a queue that does not exist: dropped
+    }
+
     private static <T> T onLoop(java.util.function.Supplier<T> task) throws Exception {
         java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
         loop.execute(() -> {
