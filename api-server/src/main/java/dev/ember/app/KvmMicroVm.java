@@ -207,9 +207,18 @@ public final class KvmMicroVm implements MicroVm {
         }
     }
 
-    private static String commandLine(BootSourceConfig boot, boolean pci) {
+    /**
+     * boot_args (or the default), with {@code pci=off} added when PCI is off and the arguments do
+     * not say it already, as Firecracker does: the kernel then skips probing for a bus that is
+     * not there.
+     */
+    static String commandLine(BootSourceConfig boot, boolean pci) {
         String args = boot.bootArgs();
-        return args == null || args.isBlank() ? (pci ? DEFAULT_BOOT_ARGS_PCI : DEFAULT_BOOT_ARGS) : args.trim();
+        if (args == null || args.isBlank()) {
+            return pci ? DEFAULT_BOOT_ARGS_PCI : DEFAULT_BOOT_ARGS;
+        }
+        args = args.trim();
+        return pci || (" " + args + " ").contains(" pci=off ") ? args : args + " pci=off";
     }
 
     private void onVmEnded(Machine m) {
