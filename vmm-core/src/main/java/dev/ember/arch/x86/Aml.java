@@ -45,7 +45,7 @@ final class Aml {
         return out.toByteArray();
     }
 
-    /** {@code Scope(\\NAME) { terms }}. */
+    /** {@code Scope(\NAME) { terms }}. */
     static byte[] scope(String rootSeg, byte[]... terms) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(ROOT_CHAR);
