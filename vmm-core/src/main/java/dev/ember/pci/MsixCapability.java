@@ -35,28 +35,9 @@ public final class MsixCapability {
     private final boolean[] stale;
     private boolean enabled;
     private boolean functionMasked;
-    private final BusDevice tableHandler = new BusDevice() {
-        @Override
-        public long read(long offset, int size) {
-            return readTable(offset, size);
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            writeTable(offset, size, value);
-        }
-    };
-    private final BusDevice pbaHandler = new BusDevice() {
-        @Override
-        public long read(long offset, int size) {
-            return readPba(offset, size);
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            // The PBA is read-only.
-        }
-    };
+    private final BusDevice tableHandler = BusDevice.of(this::readTable, this::writeTable);
+    /** The PBA is read-only: writes are dropped. */
+    private final BusDevice pbaHandler = BusDevice.of(this::readPba, (offset, size, value) -> { });
 
     /**
      * Adds the capability to {@code config}: {@code vectors.count()} entries, the table at

@@ -34,17 +34,7 @@ public final class PciRootComplex {
     /** Where each BAR of each slot decodes now, or UNMAPPED. */
     private final long[][] mappedAt = new long[SLOTS][];
     private final Object configLock = new Object();
-    private final BusDevice ecam = new BusDevice() {
-        @Override
-        public long read(long offset, int size) {
-            return readConfig(offset, size);
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            writeConfig(offset, size, (int) value);
-        }
-    };
+    private final BusDevice ecam = BusDevice.of(this::readConfig, this::writeConfig);
 
     /**
      * Bus 0 with its ECAM at {@link PciLayout#ECAM_BASE} on {@code mmioBus}, BARs in
@@ -131,13 +121,16 @@ public final class PciRootComplex {
         return ecam;
     }
 
+    /** The function an ECAM offset (bus << 20 | slot << 15 | function << 12 | register) names, or null. */
+    private PciFunction functionAt(long offset, int size) {
+        return offset >>> 20 == 0 && (offset >>> 12 & 7) == 0 && size <= 4 ? slots[(int) (offset >>> 15) & 31] : null;
+    }
+
     private long readConfig(long offset, int size) {
-        int slot = (int) (offset >>> 15) & 31;
-        int function = (int) (offset >>> 12) & 7;
         int register = (int) offset & 0xfff;
         synchronized (configLock) {
-            PciFunction f = slots[slot];
-            if (f == null || function != 0 || offset >>> 20 != 0 || size > 4) {
+            PciFunction f = functionAt(offset, size);
+            if (f == null) {
                 return size >= 8 ? -1L : (1L << (size * 8)) - 1;
             }
             int value = f.configSpace().read(register, size);
@@ -145,16 +138,15 @@ public final class PciRootComplex {
         }
     }
 
-    private void writeConfig(long offset, int size, int value) {
-        int slot = (int) (offset >>> 15) & 31;
-        int function = (int) (offset >>> 12) & 7;
+    private void writeConfig(long offset, int size, long value) {
         int register = (int) offset & 0xfff;
         synchronized (configLock) {
-            PciFunction f = slots[slot];
-            if (f == null || function != 0 || offset >>> 20 != 0 || size > 4) {
+            PciFunction f = functionAt(offset, size);
+            if (f == null) {
                 return;
             }
-            f.configSpace().write(register, size, value);
+            int slot = (int) (offset >>> 15) & 31;
+            f.configSpace().write(register, size, (int) value);
             if (register < PciConfigSpace.BAR0 + 24 && register + size > PciConfigSpace.COMMAND) {
                 updateDecoding(slot);
             }
