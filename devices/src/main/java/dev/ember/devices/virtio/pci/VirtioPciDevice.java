@@ -310,26 +310,35 @@ public final class VirtioPciDevice implements PciFunction, Snapshottable, AutoCl
 
     // ---- VIRTIO_PCI_CAP_PCI_CFG: BAR access through configuration space --------------------
 
-    /**
-     * 4.1.4.9: a write of pci_cfg_data writes {@code length} bytes at {@code offset} of the BAR;
-     * a write of the window's bar/offset/length fetches what pci_cfg_data then reads (the config
-     * space has no read hook), without the ISR's read-to-clear.
-     */
+    /** 4.1.4.9: a write of pci_cfg_data writes {@code length} bytes at {@code offset} of the BAR. */
     private void pciCfgWritten(int offset, int size) {
+        int dataAt = pciCfgCap + CFG_CAP_DATA;
+        int length = pciCfgWindowLength();
+        if (length != 0 && offset + size > dataAt && offset < dataAt + 4) {
+            writeBar(config.get(pciCfgCap + CAP_OFFSET, 4), length, config.get(dataAt, length));
+        }
+    }
+
+    /** A read of pci_cfg_data reads {@code length} bytes at {@code offset} of the BAR, then, as any read. */
+    @Override
+    public int configRead(int offset, int size, int value) {
+        int dataAt = pciCfgCap + CFG_CAP_DATA;
+        int length = pciCfgWindowLength();
+        if (length == 0 || offset < dataAt || offset + size > dataAt + 4) {
+            return value;
+        }
+        long data = readBar(config.get(pciCfgCap + CAP_OFFSET, 4), length);
+        return (int) (data >>> (8 * (offset - dataAt)));
+    }
+
+    /** The window's access length when bar/offset/length name a valid access into BAR 0, else 0. */
+    private int pciCfgWindowLength() {
         int bar = config.get(pciCfgCap + CAP_BAR, 1);
         int at = config.get(pciCfgCap + CAP_OFFSET, 4);
         int length = config.get(pciCfgCap + CAP_LENGTH, 4);
         boolean valid = bar == BAR_INDEX && (length == 1 || length == 2 || length == 4) && at >= 0 && at <= BAR_SIZE - length
                 && (at & (length - 1)) == 0;
-        if (!valid) {
-            return;
-        }
-        int dataAt = pciCfgCap + CFG_CAP_DATA;
-        if (offset + size > dataAt && offset < dataAt + 4) {
-            writeBar(at, length, config.get(dataAt, length));
-        } else if (at != ISR_OFFSET) {
-            config.set(dataAt, 4, (int) readBar(at, length));
-        }
+        return valid ? length : 0;
     }
 
     // ---- snapshots (event-loop thread, VM paused) -----------------------------------------
