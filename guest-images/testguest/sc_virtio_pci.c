@@ -142,13 +142,18 @@ static void enable_msix(unsigned slot, u64 cfg, u64 bar)
     mmio_write16(cfg + cap + 2, MSIX_ENABLE);
 }
 
-static u8 request(struct vq *q, struct blk_req_hdr *hdr, volatile u8 *st, u32 type, u64 sector, void *data, u32 len)
+static struct vq q;
+static struct blk_req_hdr *hdr;
+static volatile u8 *st;
+static u32 offered;
+
+u8 vpci_blk_rw(u32 type, u64 sector, void *data, u32 len)
 {
     hdr->type = type;
     hdr->reserved = 0;
     hdr->sector = sector;
     *st = 0xff;
-    volatile struct vring_desc *d = q->desc;
+    volatile struct vring_desc *d = q.desc;
     d[0].addr = (u64)hdr;
     d[0].len = sizeof(*hdr);
     d[0].flags = VRING_DESC_F_NEXT;
@@ -156,22 +161,27 @@ static u8 request(struct vq *q, struct blk_req_hdr *hdr, volatile u8 *st, u32 ty
     if (len) {
         d[1].addr = (u64)data;
         d[1].len = len;
-        d[1].flags = VRING_DESC_F_NEXT | (type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0);
+        d[1].flags = VRING_DESC_F_NEXT | ((type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID) ? VRING_DESC_F_WRITE : 0);
         d[1].next = 2;
     }
     d[2].addr = (u64)st;
     d[2].len = 1;
     d[2].flags = VRING_DESC_F_WRITE;
     d[2].next = 0;
-    vq_publish(q, 0);
+    vq_publish(&q, 0);
     barrier();
     mmio_write16(notify + (u64)mmio_read16(common + QUEUE_NOTIFY_OFF) * notify_multiplier, 0);
-    if (!vq_wait(q, 1, 5000))
+    if (!vq_wait(&q, 1, 5000))
         test_fail(EXIT_FAIL, "virtio-pci: request type %u sector %lu got no completion within 5 s", type, sector);
     return *st;
 }
 
-void scenario_virtio_pci_blk(void)
+u32 vpci_queue_irqs(void)
+{
+    return queue_irqs;
+}
+
+u64 vpci_blk_open(u32 wanted)
 {
     u64 ecam = pci_ecam(), cfg;
     unsigned slot = find_block(ecam, &cfg);
@@ -191,9 +201,9 @@ void scenario_virtio_pci_blk(void)
     if (!(mmio_read32(common + DEVICE_FEATURE) & 1))
         test_fail(EXIT_FAIL, "virtio-pci: VIRTIO_F_VERSION_1 not offered");
     mmio_write32(common + DEVICE_FEATURE_SELECT, 0);
-    u32 offered = mmio_read32(common + DEVICE_FEATURE);
+    offered = mmio_read32(common + DEVICE_FEATURE);
     mmio_write32(common + DRIVER_FEATURE_SELECT, 0);
-    mmio_write32(common + DRIVER_FEATURE, offered & (1u << VIRTIO_BLK_F_FLUSH));
+    mmio_write32(common + DRIVER_FEATURE, offered & (u32)wanted);
     mmio_write32(common + DRIVER_FEATURE_SELECT, 1);
     mmio_write32(common + DRIVER_FEATURE, 1); /* VERSION_1 */
     set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
@@ -205,7 +215,6 @@ void scenario_virtio_pci_blk(void)
     printf("virtio-pci: 00:%02x.0 virtio-blk, %u queue(s), bar 0 at 0x%lx, notify multiplier %u\n", slot,
            mmio_read16(common + NUM_QUEUES), bar, notify_multiplier);
 
-    struct vq q;
     u8 *rings = page_alloc(3);
     q.index = 0;
     q.size = 16;
@@ -229,19 +238,25 @@ void scenario_virtio_pci_blk(void)
         test_fail(EXIT_FAIL, "virtio-pci: needs reset right after DRIVER_OK");
     u64 capacity = mmio_read32(device) | (u64)mmio_read32(device + 4) << 32;
     printf("virtio-pci: capacity %lu sectors\n", capacity);
+    u8 *page = page_alloc(1);
+    hdr = (struct blk_req_hdr *)page;
+    st = page + 64;
+    return capacity;
+}
 
-    u8 *page = page_alloc(1), *out = page_alloc(1), *in = page_alloc(1);
-    struct blk_req_hdr *hdr = (struct blk_req_hdr *)page;
-    volatile u8 *st = page + 64;
+void scenario_virtio_pci_blk(void)
+{
+    vpci_blk_open(1u << VIRTIO_BLK_F_FLUSH);
+    u8 *out = page_alloc(1), *in = page_alloc(1);
     for (u32 j = 0; j < PATTERN_BYTES; j++)
         out[j] = (u8)(j * 7 + 3);
-    u8 s = request(&q, hdr, st, VIRTIO_BLK_T_OUT, PATTERN_SECTOR, out, PATTERN_BYTES);
+    u8 s = vpci_blk_rw(VIRTIO_BLK_T_OUT, PATTERN_SECTOR, out, PATTERN_BYTES);
     if (s != VIRTIO_BLK_S_OK)
         test_fail(EXIT_FAIL, "virtio-pci: write failed with status %u", s);
     bool flush = (offered & (1u << VIRTIO_BLK_F_FLUSH)) != 0;
-    if (flush && (s = request(&q, hdr, st, VIRTIO_BLK_T_FLUSH, 0, NULL, 0)) != VIRTIO_BLK_S_OK)
+    if (flush && (s = vpci_blk_rw(VIRTIO_BLK_T_FLUSH, 0, NULL, 0)) != VIRTIO_BLK_S_OK)
         test_fail(EXIT_FAIL, "virtio-pci: flush failed with status %u", s);
-    if ((s = request(&q, hdr, st, VIRTIO_BLK_T_IN, PATTERN_SECTOR, in, PATTERN_BYTES)) != VIRTIO_BLK_S_OK)
+    if ((s = vpci_blk_rw(VIRTIO_BLK_T_IN, PATTERN_SECTOR, in, PATTERN_BYTES)) != VIRTIO_BLK_S_OK)
         test_fail(EXIT_FAIL, "virtio-pci: read failed with status %u", s);
     for (u32 j = 0; j < PATTERN_BYTES; j++)
         if (in[j] != out[j])

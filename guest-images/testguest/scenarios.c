@@ -21,6 +21,7 @@ void scenario_net_bench(void);
 void scenario_virtio_blk_swap(void);
 void scenario_virtio_net_burst(void);
 void scenario_snapshot(void);
+void scenario_snapshot_pci(void);
 void scenario_virtio_vsock(void);
 void scenario_vsock_snapshot(void);
 void scenario_virtio_rng(void);
@@ -51,6 +52,7 @@ static const struct scenario scenarios[] = {
     {"virtio-blk-swap", scenario_virtio_blk_swap},
     {"virtio-net-burst", scenario_virtio_net_burst},
     {"snapshot", scenario_snapshot},
+    {"snapshot-pci", scenario_snapshot_pci},
     {"virtio-vsock", scenario_virtio_vsock},
     {"vsock-snapshot", scenario_vsock_snapshot},
     {"virtio-rng", scenario_virtio_rng},

@@ -35,4 +35,11 @@ void blk_start(struct blk *b, u64 wanted);
 /* One request through descriptors 0-2: header, data (len 0: none), status. Returns the status. */
 u8 blk_rw(struct blk *b, u32 type, u64 sector, void *data, u32 len);
 
+/* The same over virtio-pci (sc_virtio_pci.c, ember --enable-pci): finds the first virtio-blk
+ * function, negotiates (offered & wanted) | VERSION_1 with MSI-X vectors for configuration (0)
+ * and queue 0 (1), sets up queue 0; returns the capacity in sectors. */
+u64 vpci_blk_open(u32 wanted);
+u8 vpci_blk_rw(u32 type, u64 sector, void *data, u32 len);
+u32 vpci_queue_irqs(void);   /* MSI-X messages taken on queue 0's vector */
+
 #endif

@@ -18,6 +18,8 @@ import java.util.List;
 final class Snapshots {
     /** Sections of the state file written by the composition root. */
     static final String CONFIG = "config", SERIAL = "serial", I8042 = "i8042", VIRTIO_PREFIX = "virtio";
+    /** Present (empty) when the {@code virtioN} sections are virtio-pci functions (--enable-pci). */
+    static final String VIRTIO_PCI = "virtio-pci";
     /** Config sections that describe the process, not the machine: never restored from a snapshot. */
     static final List<String> NOT_RESTORED = List.of("logger", "metrics", "boot-source");
 

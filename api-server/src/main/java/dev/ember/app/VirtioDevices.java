@@ -333,6 +333,9 @@ final class VirtioDevices implements AutoCloseable {
 
     /** One section per transport, {@code virtio0}, {@code virtio1}, ... in attach order. Event-loop thread. */
     void saveState(dev.ember.snapshot.StateSections out) {
+        if (pci != null) {
+            out.put(Snapshots.VIRTIO_PCI, new byte[0]); // the sections below are virtio-pci functions
+        }
         for (int i = 0; i < transports.size(); i++) {
             out.put(Snapshots.VIRTIO_PREFIX + i, transports.get(i).state());
         }
@@ -340,6 +343,12 @@ final class VirtioDevices implements AutoCloseable {
 
     /** Restores every transport from its section; the recorded configuration built the same devices. Event-loop thread. */
     void restoreState(dev.ember.snapshot.StateSections in) {
+        boolean savedWithPci = in.has(Snapshots.VIRTIO_PCI);
+        if (!transports.isEmpty() && savedWithPci != (pci != null)) {
+            throw new dev.ember.snapshot.SnapshotFormatException(savedWithPci
+                    ? "the snapshot's virtio devices are on PCI: load it in a VMM started with --enable-pci"
+                    : "the snapshot's virtio devices are on virtio-mmio: load it in a VMM started without --enable-pci");
+        }
         for (int i = 0; i < transports.size(); i++) {
             in.restore(Snapshots.VIRTIO_PREFIX + i, transports.get(i).state());
         }

@@ -24,8 +24,13 @@ final class SnapshotGuests {
 
     /** As above, guest RAM backed as machine-config.huge_pages {@code hugePages} says. */
     static void bootSnapshotScenario(UnixHttpClient http, Path img, String ioEngine, String hugePages) throws Exception {
+        bootSnapshotScenario(http, img, ioEngine, hugePages, "snapshot");
+    }
+
+    /** As above with the {@code scenario} given ({@code snapshot-pci}: the drive on PCI, for a VMM with --enable-pci). */
+    static void bootSnapshotScenario(UnixHttpClient http, Path img, String ioEngine, String hugePages, String scenario) throws Exception {
         expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
-                + "\", \"boot_args\": \"console=ttyS0 ember.test=snapshot\"}"), "boot-source");
+                + "\", \"boot_args\": \"console=ttyS0 ember.test=" + scenario + "\"}"), "boot-source");
         expect(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + MEM_MIB + ", \"huge_pages\": \""
                 + hugePages + "\"}"), "machine-config");
         expect(204, http.put("/drives/scratch", "{\"drive_id\": \"scratch\", \"path_on_host\": \"" + img

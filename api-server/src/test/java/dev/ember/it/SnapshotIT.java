@@ -186,6 +186,56 @@ class SnapshotIT {
     }
 
     /**
+     * --enable-pci (issue 17): the drive is a virtio-pci function; its configuration space (BAR
+     * placement, MSI-X enable), MSI-X table and vectors and the virtio state come back in a new
+     * process started with --enable-pci, where the guest's count and its driver carry on (requests
+     * and an MSI-X interrupt after the load). A process without --enable-pci refuses the snapshot.
+     */
+    @Test
+    void aGuestWithItsDriveOnPciContinuesAfterLoadInAPciVmm() throws Exception {
+        Path img = drive();
+        Path snap = dir.resolve("pci.snap");
+        Path mem = dir.resolve("pci.mem");
+        int lastTickBefore;
+        try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("p.sock").toString(), "--id", "pci-a", "--enable-pci")) {
+            UnixHttpClient http = first.api(dir.resolve("p.sock"));
+            SnapshotGuests.bootSnapshotScenario(http, img, "Sync", "None", "snapshot-pci");
+            first.awaitStdout("^tick 3$", WAIT);
+            assertTrue(first.stdout().contains("virtio-pci: capacity 2048 sectors"), first.describe());
+            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+            Matcher last = first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+            lastTickBefore = Integer.parseInt(last.group(1));
+            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                    "create");
+            first.terminate();
+            first.awaitExit(WAIT);
+        }
+        try (EmberProcess mmio = EmberProcess.start("--api-sock", dir.resolve("m.sock").toString(), "--id", "pci-m")) {
+            UnixHttpClient http = mmio.api(dir.resolve("m.sock"));
+            UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\":"
+                    + " {\"backend_type\": \"File\", \"backend_path\": \"" + mem + "\"}}");
+            expect(400, r, "load a PCI snapshot without --enable-pci");
+            assertTrue(r.body().contains("load it in a VMM started with --enable-pci"), r.body());
+            assertEquals(152, mmio.awaitExit(WAIT), mmio.describe());
+        }
+        try (EmberProcess second = EmberProcess.start("--api-sock", dir.resolve("q.sock").toString(), "--id", "pci-b", "--enable-pci")) {
+            UnixHttpClient http = second.api(dir.resolve("q.sock"));
+            expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
+                    + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
+            Matcher firstTick = second.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
+            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the count continues\n" + second.describe());
+            second.type("c\n");
+            second.awaitStdout("EMBER-TEST: PASS snapshot-pci", WAIT);
+            assertEquals(0, second.awaitExit(WAIT), second.describe());
+            assertTrue(second.stdout().contains("RAM and drive intact, pattern B written"), second.describe());
+        }
+        byte[] disk = Files.readAllBytes(img);
+        for (int j = 0; j < 4096; j++) {
+            assertEquals((byte) (j * 13 + 5), disk[9 * 512 + j], "pattern B on the host file at byte " + j);
+        }
+    }
+
+    /**
      * vsock through a snapshot, as Firecracker: the loaded VM listens on the {@code vsock_override}
      * path and the guest gets VIRTIO_VSOCK_EVENT_TRANSPORT_RESET (its connections are gone).
      */
