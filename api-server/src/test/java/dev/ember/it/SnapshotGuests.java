@@ -1,8 +1,10 @@
 package dev.ember.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.api.UnixHttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,6 +17,35 @@ final class SnapshotGuests {
 
     static void expect(int status, UnixHttpClient.Response r, String what) {
         assertEquals(status, r.status(), what + ": " + r.body());
+    }
+
+    /**
+     * Pauses the running snapshot scenario in {@code vm}, snapshots it (Full) to {@code snap} and
+     * {@code mem}, and ends the process; returns the last tick the guest printed.
+     */
+    static int pauseSnapshotAndStop(EmberProcess vm, UnixHttpClient http, Path snap, Path mem) throws Exception {
+        expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
+        java.util.regex.Matcher last = vm.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+        expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
+                "create");
+        vm.terminate();
+        vm.awaitExit(WAIT);
+        return Integer.parseInt(last.group(1));
+    }
+
+    /**
+     * Ends the count of a loaded snapshot scenario ({@code scenario}): the guest checks its RAM and
+     * drive, writes pattern B at sector 9 and passes; pattern B is then in the host file {@code img}.
+     */
+    static void finishAndCheckDrive(EmberProcess vm, String scenario, Path img) throws Exception {
+        vm.type("c\n");
+        vm.awaitStdout("EMBER-TEST: PASS " + scenario, WAIT);
+        assertEquals(0, vm.awaitExit(WAIT), vm.describe());
+        assertTrue(vm.stdout().contains("RAM and drive intact, pattern B written"), vm.describe());
+        byte[] disk = Files.readAllBytes(img);
+        for (int j = 0; j < 4096; j++) {
+            assertEquals((byte) (j * 13 + 5), disk[9 * 512 + j], "pattern B on the host file at byte " + j);
+        }
     }
 
     /** The {@code snapshot} scenario (a tick count, a RAM pattern, the drive {@code img}), started. */

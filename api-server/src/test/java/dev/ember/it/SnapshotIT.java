@@ -174,14 +174,7 @@ class SnapshotIT {
             Matcher firstTick = fourth.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
             assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the Diff carried the guest on\n" + fourth.describe());
 
-            fourth.type("c\n");
-            fourth.awaitStdout("EMBER-TEST: PASS snapshot", WAIT);
-            assertEquals(0, fourth.awaitExit(WAIT), fourth.describe());
-            assertTrue(fourth.stdout().contains("RAM and drive intact, pattern B written"), fourth.describe());
-        }
-        byte[] disk = Files.readAllBytes(img);
-        for (int j = 0; j < 4096; j++) {
-            assertEquals((byte) (j * 13 + 5), disk[9 * 512 + j], "pattern B on the host file at byte " + j);
+            SnapshotGuests.finishAndCheckDrive(fourth, "snapshot", img);
         }
     }
 
@@ -202,13 +195,7 @@ class SnapshotIT {
             SnapshotGuests.bootSnapshotScenario(http, img, "Sync", "None", "snapshot-pci");
             first.awaitStdout("^tick 3$", WAIT);
             assertTrue(first.stdout().contains("virtio-pci: capacity 2048 sectors"), first.describe());
-            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
-            Matcher last = first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
-            lastTickBefore = Integer.parseInt(last.group(1));
-            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
-                    "create");
-            first.terminate();
-            first.awaitExit(WAIT);
+            lastTickBefore = SnapshotGuests.pauseSnapshotAndStop(first, http, snap, mem);
         }
         try (EmberProcess mmio = EmberProcess.start("--api-sock", dir.resolve("m.sock").toString(), "--id", "pci-m")) {
             UnixHttpClient http = mmio.api(dir.resolve("m.sock"));
@@ -224,14 +211,7 @@ class SnapshotIT {
                     + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
             Matcher firstTick = second.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
             assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the count continues\n" + second.describe());
-            second.type("c\n");
-            second.awaitStdout("EMBER-TEST: PASS snapshot-pci", WAIT);
-            assertEquals(0, second.awaitExit(WAIT), second.describe());
-            assertTrue(second.stdout().contains("RAM and drive intact, pattern B written"), second.describe());
-        }
-        byte[] disk = Files.readAllBytes(img);
-        for (int j = 0; j < 4096; j++) {
-            assertEquals((byte) (j * 13 + 5), disk[9 * 512 + j], "pattern B on the host file at byte " + j);
+            SnapshotGuests.finishAndCheckDrive(second, "snapshot-pci", img);
         }
     }
 

@@ -58,13 +58,7 @@ class UffdSnapshotIT {
             UnixHttpClient http = first.api(shared.resolve("a.sock"));
             SnapshotGuests.bootSnapshotScenario(http, img, "Sync");
             first.awaitStdout("^tick 3$", WAIT);
-            expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
-            Matcher last = first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
-            lastTickBefore = Integer.parseInt(last.group(1));
-            expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
-                    "create");
-            first.terminate();
-            first.awaitExit(WAIT);
+            lastTickBefore = SnapshotGuests.pauseSnapshotAndStop(first, http, snap, mem);
         }
     }
 

@@ -155,6 +155,11 @@ final class TestDriver implements AutoCloseable {
     }
 
     private <T> T onLoop(java.util.function.Supplier<T> task) {
+        return onLoop(loop, task);
+    }
+
+    /** Runs {@code task} on {@code loop} and returns its result (10 s at most). */
+    static <T> T onLoop(EventLoop loop, java.util.function.Supplier<T> task) {
         java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
         loop.execute(() -> {
             try {

@@ -278,15 +278,7 @@ class VirtioPciTransportTest {
         d.bus.write(d.bar + NOTIFY_OFFSET + 4 * 9, 2, 9); // a queue that does not exist: dropped
     }
 
-    private static <T> T onLoop(java.util.function.Supplier<T> task) throws Exception {
-        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                f.complete(task.get());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    private static <T> T onLoop(java.util.function.Supplier<T> task) {
+        return TestDriver.onLoop(loop, task);
     }
 }
