@@ -34,6 +34,7 @@ import dev.ember.sys.Termios;
 import dev.ember.kvm.Kvm;
 import dev.ember.vm.ExitCode;
 import dev.ember.vm.Vm;
+import dev.ember.vm.VmShell;
 import dev.ember.vm.VmExitCause;
 import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
@@ -80,6 +81,7 @@ public final class KvmMicroVm implements MicroVm {
     private volatile State state = State.NOT_STARTED;
     private volatile int exitCode = ExitCode.OK.code();
     private Machine machine;
+    private final VmShellAhead shellAhead = new VmShellAhead();
 
     /** The VMM's start is taken as the moment this object is created. */
     public KvmMicroVm() {
@@ -94,6 +96,12 @@ public final class KvmMicroVm implements MicroVm {
     @Override
     public State state() {
         return state;
+    }
+
+    /** Builds the KVM VM's configuration-free part now, on the calling thread, for the first start or load. */
+    @Override
+    public void prepare() {
+        shellAhead.build();
     }
 
     @Override
@@ -186,7 +194,8 @@ public final class KvmMicroVm implements MicroVm {
         BootSourceConfig boot = resources.bootSource();
         VmSpec spec = spec(resources);
         boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-        Machine m = assemble(Vm.create(spec, guestRam(spec, resources.machineConfig().hugePages()), track), resources, resources);
+        GuestMemory ram = guestRam(spec, resources.machineConfig().hugePages());
+        Machine m = assemble(createVm(spec, ram, track), resources, resources);
         try {
             String cmdline = commandLine(boot, m.pci != null) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
@@ -205,6 +214,18 @@ public final class KvmMicroVm implements MicroVm {
             close(m);
             throw e;
         }
+    }
+
+    /** The VM on the shell built ahead if there is one; {@code memory} is the VM's (closed on failure). */
+    private Vm createVm(VmSpec spec, GuestMemory memory, boolean track) {
+        VmShell shell;
+        try {
+            shell = shellAhead.take();
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        return Vm.create(shell, spec, memory, track);
     }
 
     /**
@@ -412,7 +433,7 @@ public final class KvmMicroVm implements MicroVm {
             // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
             boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
                     || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
-            Vm vm = Vm.create(spec, memory, track);
+            Vm vm = createVm(spec, memory, track);
             loading.set(vm); // from here a handler's death stops this VM, during the load or after it
             m = assemble(vm, recorded, resources);
             m.uffd = handler;
@@ -690,6 +711,7 @@ public final class KvmMicroVm implements MicroVm {
             m.vm.requestExit(ExitCode.OK, "the VMM was asked to stop");
             close(m);
         }
+        shellAhead.close();
         ended.countDown();
     }
 

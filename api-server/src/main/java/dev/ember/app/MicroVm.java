@@ -50,6 +50,13 @@ public interface MicroVm {
      */
     void start(VmResources resources) throws VmmException;
 
+    /**
+     * Work for the first start or snapshot load that no configuration decides, done now on the
+     * calling thread while the VMM waits for requests (the CLI's main thread, once the API
+     * serves); it changes nothing a request can see. Nothing by default.
+     */
+    default void prepare() {}
+
     /** Stops all vCPUs (they leave KVM_RUN and wait); devices stop processing queues. */
     void pause() throws VmmException;
 

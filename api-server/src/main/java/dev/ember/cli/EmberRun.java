@@ -78,6 +78,9 @@ final class EmberRun {
                 api.serve();
             }
             recordStartupTime();
+            if (api != null && args.configFile == null) {
+                vmm.prepare(); // main is idle until the VMM ends: the first start or load finds this done
+            }
             if (args.configFile != null) {
                 VmmResult started = controller.submit(new VmmCommand.InstanceAction(new InstanceActionInfo(ActionType.InstanceStart)));
                 if (started instanceof VmmResult.Failed failed) {

@@ -53,6 +53,49 @@ class ApiBootIT {
         }
     }
 
+    /**
+     * The KVM VM built while the API waited for requests is the one InstanceStart uses (the
+     * process holds the same single kvm-vm descriptor before and after it), and machine-config
+     * sent after it was built shapes the guest: 2 vCPUs, 128 MiB.
+     */
+    @Test
+    void instanceStartUsesTheVmBuiltAheadWithTheConfigurationSentAfterIt() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--level", "Debug")) {
+            UnixHttpClient http = vm.api(sock);
+            vm.awaitStderr("KVM VM \\(irqchip, PIT\\) built ahead", BOOT);
+            java.util.List<String> ahead = kvmVmDescriptors(vm.pid());
+            assertEquals(1, ahead.size(), "one KVM VM built ahead: " + ahead + "\n" + vm.describe());
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=smp\"}").status());
+            assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 128}").status());
+            assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+            assertEquals(ahead, kvmVmDescriptors(vm.pid()), "InstanceStart made no second KVM VM\n" + vm.describe());
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            assertTrue(vm.stdout().contains("cpus online: 2"), vm.describe());
+            assertTrue(vm.stderr().contains("created VM: 2 vCPU(s), 128 MiB"), vm.describe());
+            assertTrue(vm.stderr().contains("the start takes the KVM VM built ahead"), vm.describe());
+        }
+    }
+
+    /** "fd -> anon_inode:kvm-vm" for each KVM VM descriptor the process holds. */
+    private static java.util.List<String> kvmVmDescriptors(long pid) throws java.io.IOException {
+        java.util.List<String> vms = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.sorted().toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.endsWith("kvm-vm")) {
+                        vms.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // closed while listed
+                }
+            }
+        }
+        return vms;
+    }
+
     @Test
     void aBadKernelFailsInstanceStartAndTheApiStaysUsable() throws Exception {
         Path sock = dir.resolve("api.sock");

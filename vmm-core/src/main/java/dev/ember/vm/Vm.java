@@ -11,7 +11,6 @@ import dev.ember.kvm.KvmIrqchip;
 import dev.ember.kvm.KvmPitState2;
 import dev.ember.kvm.KvmUserspaceMemoryRegion;
 import dev.ember.kvm.KvmCpuid2;
-import dev.ember.kvm.KvmPitConfig;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.memory.GuestMemory;
@@ -141,27 +140,39 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * {@link #takeDirtyPages} can tell which pages changed (Diff snapshots).
      */
     public static Vm create(VmSpec spec, GuestMemory memory, boolean trackDirtyPages) {
-        if (memory.size() != spec.memSizeBytes()) {
-            memory.close();
-            throw new VmConfigurationException("guest memory is " + memory.size() + " bytes but the VM needs " + spec.memSizeBytes());
-        }
-        Kvm kvm;
+        VmShell shell;
         try {
-            kvm = Kvm.open();
+            shell = VmShell.create();
         } catch (RuntimeException e) {
             memory.close();
             throw e;
         }
-        VmFd vmFd = null;
+        return create(shell, spec, memory, trackDirtyPages);
+    }
+
+    /**
+     * Like {@link #create(VmSpec, GuestMemory, boolean)} on a {@link VmShell} built earlier: adds
+     * the memory slots and the vCPUs {@code spec} asks for. The VM owns {@code shell} from here
+     * on (on failure both it and {@code memory} are closed); a shell builds one VM.
+     */
+    public static Vm create(VmShell shell, VmSpec spec, GuestMemory memory, boolean trackDirtyPages) {
+        try {
+            shell.take();
+        } catch (IllegalStateException e) {
+            memory.close();
+            throw e;
+        }
+        if (memory.size() != spec.memSizeBytes()) {
+            memory.close();
+            shell.vmFd.close();
+            shell.kvm.close();
+            throw new VmConfigurationException("guest memory is " + memory.size() + " bytes but the VM needs " + spec.memSizeBytes());
+        }
+        Kvm kvm = shell.kvm;
+        VmFd vmFd = shell.vmFd;
         List<VcpuFd> vcpuFds = new ArrayList<>();
         try {
-            requireCapabilities(kvm, spec);
-            KvmCpuid2 supported = kvm.supportedCpuid();
-            boolean tscDeadline = kvm.checkExtension(KvmCap.TSC_DEADLINE_TIMER) > 0;
-            boolean xsave = kvm.checkExtension(KvmCap.XSAVE) > 0;
-            X86VcpuState.Capabilities caps = new X86VcpuState.Capabilities(kvm.msrIndexList(), xsave,
-                    kvm.checkExtension(KvmCap.XCRS) > 0, kvm.checkExtension(KvmCap.DEBUGREGS) > 0);
-            vmFd = kvm.createVm();
+            requireVcpuCount(kvm, spec);
             int slot = 0;
             int slotFlags = trackDirtyPages ? KvmUserspaceMemoryRegion.MEM_LOG_DIRTY_PAGES : 0;
             for (GuestRegion r : memory.regions()) {
@@ -170,14 +181,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             if (trackDirtyPages) {
                 memory.trackDirtyPages();
             }
-            vmFd.setTssAddress(TSS_ADDRESS);
-            vmFd.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
-            vmFd.createIrqchip();
-            vmFd.createPit2(KvmPitConfig.SPEAKER_DUMMY);
             for (int i = 0; i < spec.vcpuCount(); i++) {
                 vcpuFds.add(vmFd.createVcpu(i));
             }
-            Vm vm = new Vm(spec, kvm, vmFd, memory, supported, tscDeadline, xsave, caps, vcpuFds.toArray(new VcpuFd[0]));
+            Vm vm = new Vm(spec, kvm, vmFd, memory, shell.supportedCpuid, shell.tscDeadline, shell.xsave, shell.stateCaps,
+                    vcpuFds.toArray(new VcpuFd[0]));
             LOG.log(Level.INFO, "created VM: {0} vCPU(s){1}, {2} MiB in {3} memory slot(s)", spec.vcpuCount(),
                     spec.threadsPerCore() > 1 ? " (SMT)" : "", spec.memSizeBytes() >> 20, slot);
             return vm;
@@ -185,24 +193,14 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             for (VcpuFd v : vcpuFds) {
                 v.close();
             }
-            if (vmFd != null) {
-                vmFd.close();
-            }
+            vmFd.close();
             memory.close();
             kvm.close();
             throw e;
         }
     }
 
-    private static void requireCapabilities(Kvm kvm, VmSpec spec) {
-        int[] required = {KvmCap.IRQCHIP, KvmCap.USER_MEMORY, KvmCap.SET_TSS_ADDR, KvmCap.PIT2, KvmCap.IRQFD,
-            KvmCap.IOEVENTFD, KvmCap.IMMEDIATE_EXIT, KvmCap.EXT_CPUID, KvmCap.MP_STATE};
-        String[] names = {"IRQCHIP", "USER_MEMORY", "SET_TSS_ADDR", "PIT2", "IRQFD", "IOEVENTFD", "IMMEDIATE_EXIT", "EXT_CPUID", "MP_STATE"};
-        for (int i = 0; i < required.length; i++) {
-            if (kvm.checkExtension(required[i]) <= 0) {
-                throw new VmConfigurationException("host KVM lacks KVM_CAP_" + names[i] + ", which Ember needs; use a newer host kernel");
-            }
-        }
+    private static void requireVcpuCount(Kvm kvm, VmSpec spec) {
         int maxVcpus = kvm.checkExtension(KvmCap.MAX_VCPUS);
         if (maxVcpus == 0) {
             maxVcpus = kvm.checkExtension(KvmCap.NR_VCPUS);

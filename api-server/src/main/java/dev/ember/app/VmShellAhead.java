@@ -1,0 +1,89 @@
+package dev.ember.app;
+
+import dev.ember.vm.VmShell;
+
+/**
+ * The {@link VmShell} (the KVM VM's configuration-free kernel side) built while the VMM waits
+ * for its first requests, for the first InstanceStart or snapshot load to take. One shell at
+ * most, used once: after the first {@link #take()} (even one whose start then failed) every
+ * start builds its own, as before. A shell that could not be built ahead is not an error here:
+ * the start builds one itself and reports what is wrong then.
+ */
+final class VmShellAhead {
+    private static final System.Logger LOG = System.getLogger(VmShellAhead.class.getName());
+
+    private VmShell shell;
+    private boolean building;
+    /** No shell is built from here on: one was taken, or the VMM is stopping. */
+    private boolean over;
+
+    /** Builds the shell on the calling thread, unless one exists, is being built or was taken. */
+    void build() {
+        synchronized (this) {
+            if (over || building || shell != null) {
+                return;
+            }
+            building = true;
+        }
+        long t0 = System.nanoTime();
+        VmShell built = null;
+        try {
+            built = VmShell.create();
+            LOG.log(System.Logger.Level.DEBUG, "KVM VM (irqchip, PIT) built ahead of the start in "
+                    + (System.nanoTime() - t0) / 1000 + " us");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "KVM VM not built ahead (the start will say why): " + e.getMessage());
+        }
+        synchronized (this) {
+            building = false;
+            if (over && built != null) {
+                built.close();
+                built = null;
+            }
+            shell = built;
+            notifyAll();
+        }
+    }
+
+    /**
+     * The shell built ahead (waiting for it while {@link #build} runs on another thread), else a
+     * new one; from here on this holder builds nothing more.
+     */
+    VmShell take() {
+        VmShell ahead;
+        boolean interrupted = false;
+        synchronized (this) {
+            over = true;
+            while (building) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            ahead = shell;
+            shell = null;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (ahead != null) {
+            LOG.log(System.Logger.Level.DEBUG, "the start takes the KVM VM built ahead");
+            return ahead;
+        }
+        return VmShell.create();
+    }
+
+    /** Closes a shell nobody took; a build still running closes its own when it ends. */
+    void close() {
+        VmShell unused;
+        synchronized (this) {
+            over = true;
+            unused = shell;
+            shell = null;
+        }
+        if (unused != null) {
+            unused.close();
+        }
+    }
+}
