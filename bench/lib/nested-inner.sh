@@ -11,7 +11,9 @@
 #   density: host memory the balloon gives back (VmRSS after a 128 MiB inflate of a guest that
 #           touched 160 MiB), and the summed PSS of EMBER_BENCH_DENSITY_N (4) idle guests that
 #           touched 160 MiB each, without and with free page reporting (virtio-balloon both sides)
-#   bench/lib/nested-inner.sh ROUNDS [cold|resume|vsock|mmds|density|both|all]   (both = cold + resume)
+#   pci:    Ember alone, its virtio devices on virtio-mmio against --enable-pci (virtio-pci, MSI-X):
+#           spawn -> init's first line, and the guest reading a 64 MiB drive with dd (bs 1 MiB)
+#   bench/lib/nested-inner.sh ROUNDS [cold|resume|vsock|mmds|density|pci|both|all]   (both = cold + resume)
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib/common.sh"
 ember_pick_java
@@ -67,6 +69,29 @@ cold_qemu() {
   local pid=$! t1
   t1=$(await_line "$work/out" "EMBER-INIT: up" 120) && echo "RESULT qemu cold $((t1 - t0))"
   finish "$pid" 60 qemu; rm -f "$work/out"
+}
+
+# Ember with a 64 MiB data drive (/dev/vda), on virtio-mmio ($1 = ember) or PCI ($1 = ember-pci):
+# spawn -> init's first line, and that line -> dd's end, as the KiB the guest read per second.
+pci_round() {
+  local subject=$1 flags=()
+  [ "$subject" = ember-pci ] && flags=(--enable-pci)
+  [ -f "$work/data.img" ] || head -c $((64 << 20)) /dev/urandom > "$work/data.img"
+  cat > "$work/pci.json" <<EOF
+{"boot-source": {"kernel_image_path": "$kernel", "initrd_path": "$initrd",
+  "boot_args": "$cmdline ember.cmd=\\"dd if=/dev/vda of=/dev/null bs=1M count=64 && echo DD-DONE\\""},
+ "machine-config": {"vcpu_count": 2, "mem_size_mib": 256},
+ "drives": [{"drive_id": "data", "path_on_host": "$work/data.img", "is_root_device": false, "is_read_only": true}]}
+EOF
+  mkfifo "$work/out"
+  local t0; t0=$(now_ms)
+  "$EMBER_ROOT/bin/ember" --no-api "${flags[@]}" --config-file "$work/pci.json" > "$work/out" 2> "$work/ember.log" &
+  local pid=$! t1= t2=
+  exec 7< "$work/out"
+  t1=$(await_line /dev/fd/7 "EMBER-INIT: up" 120) && echo "RESULT $subject cold $((t1 - t0))"
+  t2=$(await_line /dev/fd/7 "DD-DONE" 120) && [ -n "$t1" ] && echo "RESULT $subject blk-read $(( (64 << 10) * 1000 / (t2 - t1 + 1) ))"
+  exec 7<&-
+  finish "$pid" 60 "$subject"; rm -f "$work/out"
 }
 
 # Types the command every 0.2 s on fd $1 until killed: QEMU drops console input that arrives
@@ -371,6 +396,11 @@ if has vsock; then
   modprobe vhost_vsock 2>/dev/null || echo "bench: no vhost_vsock module in L1: QEMU's vsock is not measured" >&2
   for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then vsock_ember; vsock_qemu; else vsock_qemu; vsock_ember; fi
+  done
+fi
+if [ "$what" = pci ]; then
+  for ((r = 1; r <= rounds; r++)); do
+    if ((r % 2)); then pci_round ember; pci_round ember-pci; else pci_round ember-pci; pci_round ember; fi
   done
 fi
 if has mmds; then
