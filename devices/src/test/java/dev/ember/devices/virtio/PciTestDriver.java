@@ -195,6 +195,11 @@ final class PciTestDriver implements AutoCloseable {
         bus.write(bar + notify + off * notifyMultiplier, 2, q);
     }
 
+    /** Everything posted to the event loop before this has run. */
+    void sync() {
+        TestDriver.onLoop(loop, () -> null);
+    }
+
     @Override
     public void close() {
         java.util.concurrent.CountDownLatch l = new java.util.concurrent.CountDownLatch(1);

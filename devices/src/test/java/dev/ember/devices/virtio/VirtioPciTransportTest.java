@@ -232,6 +232,56 @@ class VirtioPciTransportTest {
     }
 
     /**
+     * A hostile driver: 50,000 random accesses of every width to the BAR and the function's
+     * configuration space (BAR moves, MSI-X, the PCI_CFG window included) throw nothing into the
+     * VMM; afterwards a proper driver resets the device and reads a sector through it.
+     */
+    @Test
+    void randomGuestAccessesNeverThrowAndTheDeviceStillWorks() throws IOException {
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        java.util.Random rnd = new java.util.Random(17);
+        int[] sizes = {1, 2, 4, 8};
+        try (PciTestDriver d = readyDriver(block(), ring)) {
+            long bar = d.bar;
+            for (int i = 0; i < 50_000; i++) {
+                int size = sizes[rnd.nextInt(4)];
+                long value = rnd.nextLong();
+                if (rnd.nextInt(8) == 0) {
+                    int register = rnd.nextInt(0x1000);
+                    if (rnd.nextBoolean()) {
+                        d.cfgWrite(register, Math.min(size, 4), (int) value);
+                    } else {
+                        d.cfg(register, Math.min(size, 4));
+                    }
+                } else {
+                    long offset = rnd.nextInt(4) == 0 ? rnd.nextInt((int) BAR_SIZE) : rnd.nextInt(0x100) + new long[] {
+                        COMMON_CFG_OFFSET, ISR_OFFSET, DEVICE_CFG_OFFSET, NOTIFY_OFFSET, MSIX_TABLE_OFFSET, MSIX_PBA_OFFSET}[rnd.nextInt(6)];
+                    if (rnd.nextBoolean()) {
+                        d.bus.write(bar + offset, size, value);
+                    } else {
+                        d.bus.read(bar + offset, size);
+                    }
+                }
+            }
+            d.sync();
+            // Put the BAR back where it was, decoding, and start over as a driver would.
+            d.cfgWrite(PciConfigSpace.COMMAND, 2, 0);
+            d.cfgWrite(PciConfigSpace.BAR0, 4, (int) bar);
+            d.cfgWrite(PciConfigSpace.BAR0 + 4, 4, (int) (bar >>> 32));
+            d.probe();
+            d.enableMemory();
+            d.enableMsix();
+            d.negotiate();
+            TestRing fresh = new TestRing(mem, 16, 0x40000);
+            d.setupQueue(0, fresh, 1);
+            d.driverOk();
+            assertEquals(0, d.status() & Virtio.STATUS_DEVICE_NEEDS_RESET, "status 0x" + Integer.toHexString(d.status()));
+            assertEquals(VirtioBlock.S_OK, readSector(d, fresh, 4));
+            assertEquals(5, mem.getByte(DATA));
+        }
+    }
+
+    /**
      * Hot paths allocate nothing: the register accesses a driver makes per request (common
      * configuration, notify, ISR, device configuration, the MSI-X table) on the calling vCPU thread,
      * and serving requests with MSI-X completions on the event loop.

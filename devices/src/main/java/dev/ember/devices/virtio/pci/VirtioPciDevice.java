@@ -13,6 +13,7 @@ import dev.ember.pci.MsiVectors;
 import dev.ember.pci.MsixCapability;
 import dev.ember.pci.PciBar;
 import dev.ember.pci.PciConfigSpace;
+import dev.ember.pci.PciException;
 import dev.ember.pci.PciFunction;
 import dev.ember.snapshot.Snapshottable;
 import dev.ember.snapshot.StateReader;
@@ -71,7 +72,7 @@ public final class VirtioPciDevice implements PciFunction, Snapshottable, AutoCl
         int type = device.deviceType();
         int queues = device.queueCount();
         if (queues > MAX_QUEUES || vectors.count() < queues + 1) {
-            throw new IllegalArgumentException(device.name() + ": " + queues + " queues need " + (queues + 1)
+            throw new PciException(PciException.Reason.INVALID_LAYOUT, device.name() + ": " + queues + " queues need " + (queues + 1)
                     + " MSI-X vectors (have " + vectors.count() + ") and at most " + MAX_QUEUES + " queues");
         }
         this.name = "virtio-pci " + device.name();
