@@ -183,7 +183,21 @@ public final class AcpiTables {
                 Aml.localName("_SEG", Aml.integer(0)),
                 Aml.localName("_BBN", Aml.integer(pci.firstBus())),
                 Aml.localName("_UID", Aml.integer(0)),
-                Aml.localName("_CRS", crs)));
+                Aml.localName("_CRS", crs)),
+                motherboardResources(pci));
+    }
+
+    /**
+     * {@code Device(MBRD) { _HID PNP0C02, _UID 0, _CRS { Memory32Fixed(ECAM) } }}: the ECAM window
+     * as a motherboard resource. Linux uses MMCONFIG only where ACPI reserves it so (or, with the
+     * 0xCF8 mechanism present, E820): without it, and with no 0xCF8 ports, it finds no way to
+     * reach configuration space and says "PCI: System does not support PCI".
+     */
+    static byte[] motherboardResources(PciResources pci) {
+        return Aml.device("MBRD",
+                Aml.localName("_HID", Aml.eisaId("PNP0C02")),
+                Aml.localName("_UID", Aml.integer(0)),
+                Aml.localName("_CRS", Aml.resourceTemplate(Aml.memory32Fixed(pci.ecamBase(), pci.ecamSize()))));
     }
 
     static final int MCFG_REVISION = 1, MCFG_ENTRIES = 44, MCFG_SIZE = MCFG_ENTRIES + 16;

@@ -15,7 +15,7 @@ final class Aml {
     static final int PACKAGE_OP = 0x12, ROOT_CHAR = '\\';
     static final int SCOPE_OP = 0x10, BUFFER_OP = 0x11, EXT_OP_PREFIX = 0x5b, DEVICE_OP = 0x82;
     /** Resource descriptors (ACPI 6.5 section 6.4): Word, DWord and QWord Address Space, End Tag. */
-    static final int WORD_ADDRESS = 0x88, DWORD_ADDRESS = 0x87, QWORD_ADDRESS = 0x8a, END_TAG = 0x79;
+    static final int WORD_ADDRESS = 0x88, DWORD_ADDRESS = 0x87, QWORD_ADDRESS = 0x8a, MEMORY32_FIXED = 0x86, END_TAG = 0x79;
     static final int RESOURCE_MEMORY = 0, RESOURCE_BUS_NUMBER = 2;
     /** General flags: producer (bit 0 clear), positive decode, minimum and maximum fixed. */
     static final int ADDRESS_MIN_MAX_FIXED = 0x0c;
@@ -120,6 +120,13 @@ final class Aml {
     static byte[] dwordMemory(long base, long size) {
         java.nio.ByteBuffer b = addressHeader(DWORD_ADDRESS, 26, RESOURCE_MEMORY, MEMORY_READ_WRITE);
         b.putInt(0).putInt((int) base).putInt((int) (base + size - 1)).putInt(0).putInt((int) size);
+        return b.array();
+    }
+
+    /** {@code Memory32Fixed(ReadWrite, base, size)}: a large resource item of type 6 (ACPI 6.4, 6.4.3.4). */
+    static byte[] memory32Fixed(long base, long size) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) MEMORY32_FIXED).putShort((short) 9).put((byte) 1).putInt((int) base).putInt((int) size);
         return b.array();
     }
 

@@ -118,6 +118,9 @@ class AcpiTablesTest {
         assertTrue(flat.contains("WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0x0000, // Granularity 0x0000, // Range Minimum 0x0000, // Range Maximum 0x0000, // Translation Offset 0x0001, // Length"), dsl);
         assertTrue(flat.contains("DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, // Granularity 0xE0100000, // Range Minimum 0xFDFFFFFF, // Range Maximum 0x00000000, // Translation Offset 0x1DF00000, // Length"), dsl);
         assertTrue(flat.contains("QWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x0000000000000000, // Granularity 0x0000000140000000, // Range Minimum 0x000000113FFFFFFF, // Range Maximum 0x0000000000000000, // Translation Offset 0x0000001000000000, // Length"), dsl);
+        // The ECAM window reserved as a motherboard resource: Linux's condition for using MMCONFIG.
+        assertTrue(flat.contains("Device (MBRD) { Name (_HID, EisaId (\"PNP0C02\")"), dsl);
+        assertTrue(flat.contains("Memory32Fixed (ReadWrite, 0xE0000000, // Address Base 0x00100000, // Address Length"), dsl);
     }
 
     @Test
