@@ -266,6 +266,33 @@ class JailerIT {
         }
     }
 
+    /**
+     * bin/ember-jailer's JVM loads jffi's JNI stub from the runtime image instead of unpacking it
+     * into a temporary file at every start (whose name takes SecureRandom and the security
+     * providers, ~60 ms of the jailer's start): its class-loading log up to the jail step that
+     * fails here (no such network namespace) has jffi set up, and no temporary-file or
+     * SecureRandom class.
+     */
+    @Test
+    void theJailersJffiStubComesFromTheRuntimeImageNotATemporaryFile() throws Exception {
+        Path classes = base.resolve("classes.txt");
+        Path out = base.resolve("out.txt");
+        List<String> cmd = new ArrayList<>(List.of(JailHarness.repo().resolve("bin/ember-jailer").toString()));
+        cmd.addAll(baseArgs());
+        cmd.addAll(List.of("--netns", base.resolve("no-such-netns").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes);
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        String output = Files.readString(out);
+        assertEquals(1, p.exitValue(), output);
+        assertTrue(output.contains("no-such-netns"), output);
+        String loaded = Files.readString(classes);
+        assertTrue(loaded.contains("com.kenai.jffi.Init "), "jffi was set up before the network namespace step\n" + output);
+        assertFalse(loaded.contains("java.io.File$TempDirectory"), "jffi unpacked its stub into a temporary file");
+        assertFalse(loaded.contains("sun.security.provider.SecureRandom "), "SecureRandom was set up");
+    }
+
     @Test
     void newPidNamespaceAndDaemonize() throws Exception {
         List<String> args = baseArgs();
