@@ -70,7 +70,7 @@ public final class X86Boot {
 
         writeE820(mem, zp);
         if (pciOrNull != null) {
-            // Linux uses an MCFG region only if it is reserved (here in e820, its early check).
+            // Not RAM: reserved so nothing else claims it (Linux takes the MCFG region itself only from the DSDT's motherboard resource).
             zp.addE820(pciOrNull.ecamBase(), pciOrNull.ecamSize(), BootParams.E820_RESERVED);
         }
         Gdt.write(mem);
