@@ -55,6 +55,7 @@ public final class NestedRunner {
     private final NestedResults results;
     private final Path hangs;
     private final Launcher launcher = LauncherFactory.create();
+    private L1KvmTrace trace;
 
     private NestedRunner(NestedResults results, Path hangs) {
         this.results = results;
@@ -89,6 +90,7 @@ public final class NestedRunner {
             }
         }
         System.out.println("nested-runner: " + tests.size() + " tests, limit " + TEST_LIMIT + " each");
+        trace = L1KvmTrace.start();
         for (int round = 1; round <= TRIPLE_FAULT_ATTEMPTS; round++) {
             List<String> due = due(tests);
             if (due.isEmpty()) {
@@ -152,6 +154,7 @@ public final class NestedRunner {
         public void executionStarted(TestIdentifier id) {
             if (id.isTest()) {
                 startedAt.put(id.getUniqueId(), System.nanoTime());
+                trace.rearmIfStopped();
                 System.out.println("nested-runner: STARTED " + id.getLegacyReportingName() + " " + id.getUniqueId());
                 write(NestedResults.Kind.STARTED, id.getUniqueId(), "", "");
             }
@@ -179,6 +182,7 @@ public final class NestedRunner {
                 }
             } else if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
                 // A class whose set-up failed or was aborted: its tests never started; each gets the reason.
+                String evidence = t != null && tripleFaulted(t) ? traceOf(id.getLegacyReportingName() + "-set-up") : "";
                 for (TestIdentifier test : testsUnder(id)) {
                     if (!reported.contains(test.getUniqueId())) {
                         // The set-up was this test's attempt: counted, so a set-up that always faults ends.
@@ -187,7 +191,7 @@ public final class NestedRunner {
                                 && attemptsOf(test.getUniqueId()) < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
                             // The class's shared guest triple-faulted while it set up: its tests run again.
                             write(NestedResults.Kind.HUNG, test.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN) while "
-                                    + id.getDisplayName() + " set up, issue 10's open nested-tier fault; to be run again: " + firstLine(t),
+                                    + id.getDisplayName() + " set up, issue 10's open nested-tier fault" + evidence + "; to be run again: " + firstLine(t),
                                     stackTrace(t));
                             continue;
                         }
@@ -204,9 +208,10 @@ public final class NestedRunner {
             int attempt = attemptsOf(id.getUniqueId());
             if (!(rootCause(t) instanceof TimeoutException)) {
                 String hung = hungInClass.get(cls);
+                String evidence = tripleFaulted(t) ? traceOf(id.getLegacyReportingName() + "-attempt" + attempt) : "";
                 if (attempt < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN), issue 10's"
-                            + " open nested-tier fault (about 1 boot in 100); to be run again: " + firstLine(t), stackTrace(t));
+                            + " open nested-tier fault (about 1 boot in 100)" + evidence + "; to be run again: " + firstLine(t), stackTrace(t));
                 } else if (hung != null && attempt < MAX_ATTEMPTS) {
                     // Not this test's own failure, most likely: it ran after the hang report killed the class's processes.
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "failed after " + hung + " hung in the same class and its"
@@ -227,6 +232,16 @@ public final class NestedRunner {
             NestedResults.Kind kind = attempt < MAX_ATTEMPTS ? NestedResults.Kind.HUNG : NestedResults.Kind.FAILED;
             write(kind, id.getUniqueId(), "hung on attempt " + attempt + " (limit " + TEST_LIMIT + "): " + t
                     + "; hang report: " + report, stackTrace(t));
+        }
+
+        /** Where the L1 kvm trace of a triple fault was kept, as a message clause ("" when none was). */
+        private String traceOf(String name) {
+            Path kept = trace.keep(hangs, name);
+            if (kept == null) {
+                return "";
+            }
+            System.out.println("nested-runner: L1 kvm trace up to the shutdown exit: " + kept);
+            return " (L1 kvm trace up to the shutdown exit: " + kept.getFileName() + ")";
         }
 
         private int attemptsOf(String id) {
