@@ -59,6 +59,36 @@ public record Subject(String name, String description, Function<Path, List<Strin
                 sock -> other.emberScript(List.of("--api-sock", sock.toString())), other.emberEnv(), Protocol.HTTP);
     }
 
+    /** The runtime image bin/ember-jailer execs; the jailed subject runs only when it is built and we are root. */
+    static Path jailedImage(Env env) {
+        return env.repo.resolve("jailer/target/ember-runtime/bin/ember");
+    }
+
+    /**
+     * bin/ember-jailer starting the runtime image's VMM in a fresh jail (new PID namespace, uid
+     * and gid 64123) up to GET / answered on the socket inside it; {@code sock} becomes a link to
+     * that socket, so the probe is the same as the other subjects'. CPU and memory are the
+     * jailer process's own (the VMM is its child in another PID namespace, not yet reaped).
+     */
+    static Subject emberJailed(Env env) {
+        Path jails = env.work.resolve("jails");
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        return new Subject("ember-jailed", "bin/ember-jailer --exec-file jailer/target/ember-runtime/bin/ember (the jail's"
+                + " /run/firecracker.socket; CPU/memory: the jailer process only)",
+                sock -> {
+                    String id = "bench-" + ProcessHandle.current().pid() + "-" + started.incrementAndGet();
+                    Path inJail = jails.resolve("ember").resolve(id).resolve("root/run/firecracker.socket");
+                    try {
+                        java.nio.file.Files.deleteIfExists(sock);
+                        java.nio.file.Files.createSymbolicLink(sock, inJail);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return List.of(env.repo.resolve("bin/ember-jailer").toString(), "--id", id, "--exec-file",
+                            jailedImage(env).toString(), "--uid", "64123", "--gid", "64123", "--chroot-base-dir", jails.toString());
+                }, Map.of(), Protocol.HTTP);
+    }
+
     static Subject emberJava(Env env) {
         return new Subject("ember-java", "java <ember_jvm_opts" + (env.hasAotCache() ? " + AOT cache" : "")
                 + "> dev.ember.cli.Main (no launcher script)",
