@@ -98,10 +98,19 @@ public final class KvmMicroVm implements MicroVm {
         return state;
     }
 
-    /** Builds the KVM VM's configuration-free part now, on the calling thread, for the first start or load. */
+    /**
+     * Builds the KVM VM's configuration-free part on the calling thread, for the first start or
+     * load, once configuration begins: a process kept idle in a pool builds nothing, and the
+     * build's CPU never lands on the first GET /.
+     */
     @Override
     public void prepare() {
-        shellAhead.build();
+        shellAhead.buildWhenWanted();
+    }
+
+    @Override
+    public void configurationBegan() {
+        shellAhead.want();
     }
 
     @Override

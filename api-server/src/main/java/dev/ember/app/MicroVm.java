@@ -51,11 +51,15 @@ public interface MicroVm {
     void start(VmResources resources) throws VmmException;
 
     /**
-     * Work for the first start or snapshot load that no configuration decides, done now on the
-     * calling thread while the VMM waits for requests (the CLI's main thread, once the API
-     * serves); it changes nothing a request can see. Nothing by default.
+     * Called on the CLI's main thread once the API serves: waits until a client begins to
+     * configure the VM ({@link #configurationBegan}) or the VMM stops, then does on this thread
+     * the work for the first start or snapshot load that no configuration decides; it changes
+     * nothing a request can see. Returns at once by default.
      */
     default void prepare() {}
+
+    /** A command other than GET / reached the controller: the work {@link #prepare} waits for may begin. */
+    default void configurationBegan() {}
 
     /** Stops all vCPUs (they leave KVM_RUN and wait); devices stop processing queues. */
     void pause() throws VmmException;

@@ -16,6 +16,34 @@ final class VmShellAhead {
     private boolean building;
     /** No shell is built from here on: one was taken, or the VMM is stopping. */
     private boolean over;
+    /** A client began to configure the VM: {@link #buildWhenWanted} may build. */
+    private boolean wanted;
+
+    /** Says configuration began; cheap, and callable from any thread. */
+    synchronized void want() {
+        if (!wanted) {
+            wanted = true;
+            notifyAll();
+        }
+    }
+
+    /**
+     * Waits (on the calling thread, which does nothing else meanwhile) until {@link #want} or the
+     * end of this holder, then {@link #build}s.
+     */
+    void buildWhenWanted() {
+        synchronized (this) {
+            while (!wanted && !over) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        build();
+    }
 
     /** Builds the shell on the calling thread, unless one exists, is being built or was taken. */
     void build() {
@@ -54,6 +82,7 @@ final class VmShellAhead {
         boolean interrupted = false;
         synchronized (this) {
             over = true;
+            notifyAll(); // a buildWhenWanted still waiting returns
             while (building) {
                 try {
                     wait();
@@ -81,6 +110,7 @@ final class VmShellAhead {
             over = true;
             unused = shell;
             shell = null;
+            notifyAll();
         }
         if (unused != null) {
             unused.close();

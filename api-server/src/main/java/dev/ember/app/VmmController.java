@@ -100,6 +100,9 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
         if (refused != null) {
             return refused;
         }
+        if (!(command instanceof VmmCommand.GetInstanceInfo)) {
+            vmm.configurationBegan(); // GET / is every client's first call, configured or not
+        }
         long t0 = System.nanoTime();
         try {
             VmmResult result = command.accept(this);

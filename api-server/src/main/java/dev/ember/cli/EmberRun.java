@@ -79,7 +79,7 @@ final class EmberRun {
             }
             recordStartupTime();
             if (api != null && args.configFile == null) {
-                vmm.prepare(); // main is idle until the VMM ends: the first start or load finds this done
+                vmm.prepare(); // main is idle until the VMM ends: it waits for the first configuration request, then builds ahead
             }
             if (args.configFile != null) {
                 VmmResult started = controller.submit(new VmmCommand.InstanceAction(new InstanceActionInfo(ActionType.InstanceStart)));

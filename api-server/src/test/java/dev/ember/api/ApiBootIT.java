@@ -54,20 +54,22 @@ class ApiBootIT {
     }
 
     /**
-     * The KVM VM built while the API waited for requests is the one InstanceStart uses (the
-     * process holds the same single kvm-vm descriptor before and after it), and machine-config
-     * sent after it was built shapes the guest: 2 vCPUs, 128 MiB.
+     * No KVM VM while the process only answers GET /; the one built once configuration began
+     * (the first PUT) is the one InstanceStart uses (the same single kvm-vm descriptor before and
+     * after it), and machine-config sent after it was built shapes the guest: 2 vCPUs, 128 MiB.
      */
     @Test
-    void instanceStartUsesTheVmBuiltAheadWithTheConfigurationSentAfterIt() throws Exception {
+    void instanceStartUsesTheVmBuiltOnceConfigurationBeganWithTheConfigurationSentAfterIt() throws Exception {
         Path sock = dir.resolve("api.sock");
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--level", "Debug")) {
             UnixHttpClient http = vm.api(sock);
+            assertEquals("Not started", http.instanceState());
+            assertEquals(java.util.List.of(), kvmVmDescriptors(vm.pid()), "no KVM VM before configuration begins");
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=smp\"}").status());
             vm.awaitStderr("KVM VM \\(irqchip, PIT\\) built ahead", BOOT);
             java.util.List<String> ahead = kvmVmDescriptors(vm.pid());
             assertEquals(1, ahead.size(), "one KVM VM built ahead: " + ahead + "\n" + vm.describe());
-            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
-                    + "\", \"boot_args\": \"console=ttyS0 ember.test=smp\"}").status());
             assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 128}").status());
             assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
             assertEquals(ahead, kvmVmDescriptors(vm.pid()), "InstanceStart made no second KVM VM\n" + vm.describe());
