@@ -122,6 +122,37 @@ class VirtioPciTransportTest {
         }
     }
 
+    /** The device models do not know their transport: virtio-rng over PCI fills a buffer and signals its vector. */
+    @Test
+    void entropyOverPciFillsTheBufferAndSignalsItsVector() {
+        TestRing ring = new TestRing(mem, 16, 0x10000);
+        dev.ember.devices.virtio.rng.VirtioRng rng = new dev.ember.devices.virtio.rng.VirtioRng(null);
+        try (PciTestDriver d = new PciTestDriver(mem, loop, rng)) {
+            d.probe();
+            d.enableMemory();
+            d.enableMsix();
+            assertEquals(0x1040 + dev.ember.devices.virtio.rng.VirtioRng.DEVICE_ID, d.cfg(PciConfigSpace.DEVICE_ID, 2));
+            assertEquals(0xff0000, d.cfg(PciConfigSpace.REVISION_ID, 4) >>> 8, "class: other");
+            d.negotiate();
+            d.setupQueue(0, ring, 1);
+            d.driverOk();
+            mem.fill(DATA, 256, (byte) 0);
+            ring.setDesc(0, DATA, 256, Virtio.DESC_F_WRITE, 0);
+            ring.publish(0);
+            d.kick(0);
+            TestDriver.await(() -> ring.usedIdx() == 1, "the entropy request");
+            assertEquals(256, ring.usedLen(0));
+            byte[] got = new byte[256];
+            mem.read(DATA, got, 0, 256);
+            int nonZero = 0;
+            for (byte b : got) {
+                nonZero += b != 0 ? 1 : 0;
+            }
+            assertTrue(nonZero > 200, "random bytes, not the zeroes the buffer held: " + nonZero + " of 256 non-zero");
+            TestDriver.await(() -> d.signals.get(1) > 0, "the queue's MSI-X vector");
+        }
+    }
+
     @Test
     void vectorsTheTableDoesNotHaveReadBackAsNoVectorAndBadAccessesAreCounted() throws IOException {
         VirtioBlock blk = block();
