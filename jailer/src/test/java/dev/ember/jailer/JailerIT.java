@@ -271,17 +271,20 @@ class JailerIT {
      * into a temporary file at every start (whose name takes SecureRandom and the security
      * providers, ~60 ms of the jailer's start): its class-loading log up to the jail step that
      * fails here (no such network namespace) has jffi set up, and no temporary-file or
-     * SecureRandom class.
+     * SecureRandom class. Its class path holds only what the jailer's code uses (its jar, sys,
+     * jffi, picocli): not the VMM's jars, which lie beside them for the runtime image and which
+     * the JVM would open and check against the AOT cache at every start.
      */
     @Test
-    void theJailersJffiStubComesFromTheRuntimeImageNotATemporaryFile() throws Exception {
+    void theJailersJvmLoadsJffisStubFromTheImageAndOnlyItsOwnJars() throws Exception {
         Path classes = base.resolve("classes.txt");
+        Path classPath = base.resolve("class-path.txt");
         Path out = base.resolve("out.txt");
         List<String> cmd = new ArrayList<>(List.of(JailHarness.repo().resolve("bin/ember-jailer").toString()));
         cmd.addAll(baseArgs());
         cmd.addAll(List.of("--netns", base.resolve("no-such-netns").toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes);
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes + " -Xlog:class+path=info:file=" + classPath);
         Process p = pb.start();
         assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
         String output = Files.readString(out);
@@ -291,6 +294,11 @@ class JailerIT {
         assertTrue(loaded.contains("com.kenai.jffi.Init "), "jffi was set up before the network namespace step\n" + output);
         assertFalse(loaded.contains("java.io.File$TempDirectory"), "jffi unpacked its stub into a temporary file");
         assertFalse(loaded.contains("sun.security.provider.SecureRandom "), "SecureRandom was set up");
+        String path = Files.readString(classPath);
+        assertTrue(path.contains("/lib/sys-"), path);
+        for (String vmmJar : new String[] {"api-server-", "vmm-core-", "devices-", "undertow-", "jackson-databind-"}) {
+            assertFalse(path.contains("/lib/" + vmmJar), vmmJar + " is on the jailer's class path:\n" + path);
+        }
     }
 
     @Test
