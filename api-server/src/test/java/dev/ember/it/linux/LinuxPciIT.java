@@ -12,11 +12,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Linux with {@code --enable-pci} (issue 17): virtio-blk and virtio-net are virtio-pci functions
- * on the root complex, not virtio-mmio windows. The guest's modern virtio-pci driver probes both
- * through ECAM, takes their interrupts as MSI-X ({@code /proc/interrupts} shows PCI-MSI lines
- * for their queues), mounts its ext4 root from the block device, gets its address by DHCP over
- * the net device and pings the host. Runs in the nested tier.
+ * Linux with {@code --enable-pci} (issue 17): virtio-blk, virtio-net and virtio-rng are virtio-pci
+ * functions on the root complex, not virtio-mmio windows. The guest's modern virtio-pci driver
+ * probes them through ECAM, takes their interrupts as MSI-X ({@code /proc/interrupts} shows
+ * PCI-MSI lines for their queues), mounts its ext4 root from the block device, gets its address
+ * by DHCP over the net device, pings the host and reads {@code /dev/hwrng}. Runs in the nested tier.
  */
 @GuestUserSpace
 class LinuxPciIT extends LinuxTest.UserSpace {
@@ -31,7 +31,7 @@ class LinuxPciIT extends LinuxTest.UserSpace {
     }
 
     @Test
-    void blockAndNetAreVirtioPciFunctionsWithMsixAndTheGuestUsesBoth() throws Exception {
+    void blockNetAndEntropyAreVirtioPciFunctionsWithMsixAndTheGuestUsesThem() throws Exception {
         Path image = LinuxImages.rootfsCopy(dir);
         String token = LinuxTests.token();
         try (DhcpNetwork net = DhcpNetwork.start(dir)) {
@@ -39,10 +39,12 @@ class LinuxPciIT extends LinuxTest.UserSpace {
             Path cfg = new LinuxVmConfig(LinuxImages.vmlinux(), LinuxImages.BASE_CMDLINE + " ip=dhcp ember.cmd=\""
                     + "cat /proc/cmdline; grep ' / ' /proc/mounts; grep PCI-MSI /proc/interrupts;"
                     + " for d in /sys/bus/virtio/devices/*; do echo VIRTIO \\$(readlink -f \\$d); done;"
-                    + " ping -c 1 -W 5 " + DhcpNetwork.HOST_IP + "; echo " + token + " > /root/token\"")
+                    + " ping -c 1 -W 5 " + DhcpNetwork.HOST_IP + "; cat /sys/class/misc/hw_random/rng_current;"
+                    + " echo hwrng \\$(head -c 4096 /dev/hwrng | wc -c); echo " + token + " > /root/token\"")
                     .machine(1, 128)
                     .rootDrive(image)
                     .network(DhcpNetwork.TAP, DhcpNetwork.GUEST_MAC)
+                    .section("entropy", "{}")
                     .write(dir, "pci");
             try (EmberProcess vm = EmberProcess.startVia(net.wrapper(), "--no-api", "--config-file", cfg.toString(), "--enable-pci")) {
                 assertEquals(0, LinuxTests.awaitExit(vm, LinuxTests.bootTimeout()), vm.describe());
@@ -52,8 +54,10 @@ class LinuxPciIT extends LinuxTest.UserSpace {
                         "the ext4 root on the virtio-pci block device\n" + vm.describe());
                 assertTrue(BLOCK_MSI.matcher(out).find(), "virtio-blk's queue interrupt is an MSI-X vector\n" + vm.describe());
                 assertTrue(NET_MSI.matcher(out).find(), "virtio-net's RX queue interrupt is an MSI-X vector\n" + vm.describe());
-                assertEquals(2, ON_PCI.matcher(out).results().count(), "both virtio devices sit on PCI bus 0\n" + vm.describe());
+                assertEquals(3, ON_PCI.matcher(out).results().count(), "the three virtio devices sit on PCI bus 0\n" + vm.describe());
                 assertTrue(out.contains("1 packets transmitted, 1 packets received"), "ping over virtio-net\n" + vm.describe());
+                assertTrue(out.contains("virtio_rng.0"), "virtio-rng over PCI is the current hwrng\n" + vm.describe());
+                assertTrue(out.contains("hwrng 4096"), "/dev/hwrng gave the 4096 bytes asked for\n" + vm.describe());
                 assertTrue(out.contains("EMBER-INIT: exit 0"), vm.describe());
             }
         }
