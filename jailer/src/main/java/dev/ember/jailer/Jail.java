@@ -36,7 +36,6 @@ import java.util.concurrent.TimeUnit;
  * still sees the host's file system.
  */
 final class Jail {
-    private static final System.Logger LOG = System.getLogger(Jail.class.getName());
     private static final String OLD_ROOT = "old_root";
     /** The PID file orchestrators written for Firecracker read in the jail's root. */
     static final String FIRECRACKER_PID_FILE = "firecracker.pid";
@@ -306,7 +305,6 @@ final class Jail {
         check(Sys.umount2("/" + OLD_ROOT, LibC.MNT_DETACH), "unmounting the host's file system from the jail");
         check(Sys.pathCall(Sys.SYS_RMDIR, "/" + OLD_ROOT, 0, 0), "removing /" + OLD_ROOT + " in the jail");
         check(Sys.pathCall(Sys.SYS_CHROOT, ".", 0, 0), "chroot into the jail");
-        LOG.log(System.Logger.Level.DEBUG, "jailed in {0}", r);
     }
 
     private static void bindReadOnly(Path source, Path target) {
