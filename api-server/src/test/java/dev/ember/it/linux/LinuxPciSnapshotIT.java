@@ -32,8 +32,7 @@ class LinuxPciSnapshotIT extends LinuxTest.UserSpace {
         }
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "linux-pci-a", "--enable-pci")) {
             UnixHttpClient http = first.api(dir.resolve("a.sock"));
-            expect(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + LinuxImages.vmlinux() + "\", \"initrd_path\": \""
-                    + LinuxImages.initramfs() + "\", \"boot_args\": \"" + LinuxImages.BASE_CMDLINE + "\"}"), "boot-source");
+            putBootSource(http, "");
             expect(204, http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 128}"), "machine-config");
             expect(204, http.put("/drives/data", "{\"drive_id\": \"data\", \"path_on_host\": \"" + disk
                     + "\", \"is_root_device\": false, \"is_read_only\": false}"), "drive");
