@@ -51,17 +51,7 @@ public final class VirtioPciDevice implements PciFunction, Snapshottable, AutoCl
     private volatile int configVector = NO_VECTOR;
     /** Where the BAR decodes now (its notify ioeventfds are there), or -1. */
     private long barAddress = -1;
-    private final BusDevice bar = new BusDevice() {
-        @Override
-        public long read(long offset, int size) {
-            return readBar(offset, size);
-        }
-
-        @Override
-        public void write(long offset, int size, long value) {
-            writeBar(offset, size, value);
-        }
-    };
+    private final BusDevice bar = BusDevice.of(this::readBar, this::writeBar);
 
     /**
      * The function for {@code device}; {@code vectors} (one per queue plus one for configuration
