@@ -47,12 +47,20 @@ ember_pick_java() {
 #   the start path's lukewarm methods stay interpreted while the hot paths (exit dispatch,
 #   virtqueues: thousands of calls per second) still compile within moments. Fewer compiled
 #   methods: -1.3 MiB PSS per VM (code cache, compiler arenas) and ~5% less start-up CPU.
+# - CompileThresholdScaling=0.1 for the API's request path (Undertow, XNIO, dev.ember.api), by
+#   CompileCommand (quiet: its confirmation would go to stdout, the guest's console): under the
+#   global 4 the path stayed interpreted for ~1,000 requests, and an interpreted GET / took
+#   ~2x QEMU's QMP round trip; C1 code for these few classes answers in ~0.6x (bench/README.md).
+#   The start path and the VM's own hot paths keep the global scaling.
 # -XX:+DisplayVMOutputToStderr: the JVM's own output (a SIGQUIT thread dump) goes to stderr, the
 # log, never into the guest's serial console on stdout. -Xrs would stop the dump too, but it also
 # reserves SIGTERM/SIGINT/SIGHUP, which Ember handles to stop the microVM cleanly.
 ember_jvm_opts() {
   local opts=(-XX:+UseSerialGC -Xms4m -Xmn1m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1
-              -XX:CompileThresholdScaling=4
+              -XX:CompileThresholdScaling=4 -XX:CompileCommand=quiet
+              -XX:CompileCommand=CompileThresholdScaling,io.undertow.*::*,0.1
+              -XX:CompileCommand=CompileThresholdScaling,org.xnio.*::*,0.1
+              -XX:CompileCommand=CompileThresholdScaling,dev.ember.api.*::*,0.1
               -XX:-UsePerfData -Xlog:disable -Xlog:all=warning:stderr
               -XX:+DisplayVMOutputToStderr)
   if [ -d "$EMBER_ROOT/api-server/target/native" ]; then

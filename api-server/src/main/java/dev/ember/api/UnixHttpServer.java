@@ -41,12 +41,12 @@ public final class UnixHttpServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final XnioWorker worker;
     private final UnixPoller poller;
-    private final Thread pollerThread;
+    /** {@link #serve()} handed the poller to the I/O thread, which then closes its selector when it stops. */
+    private volatile boolean serving;
     private final Object fileKey;
     private final HttpOpenListener listener;
     private volatile boolean closed;
     private final CompletableFuture<Void> ioThreadFiltered = new CompletableFuture<>();
-    private final CompletableFuture<Void> pollerFiltered = new CompletableFuture<>();
 
     private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener, int maxConnections)
             throws IOException {
@@ -56,8 +56,6 @@ public final class UnixHttpServer implements AutoCloseable {
         this.listener = listener;
         this.fileKey = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         this.poller = new UnixPoller(server, channel -> accept(channel, listener), maxConnections);
-        this.pollerThread = new Thread(this::pollerMain, "ember-api");
-        pollerThread.setDaemon(true);
     }
 
     /** Binds {@code path} and starts serving {@code handler}. */
@@ -100,23 +98,21 @@ public final class UnixHttpServer implements AutoCloseable {
     }
 
     /**
-     * Starts accepting and serving connections. Both HTTP threads (the poller and XNIO's I/O
-     * thread) first take the seccomp {@code api} filter, if one is installed; this returns when
-     * they have, and throws when either could not.
+     * Starts accepting and serving connections. The one HTTP thread (XNIO's I/O thread, which
+     * also selects on the socket) first takes the seccomp {@code api} filter, if one is
+     * installed; this returns when it has, and throws when it could not (nothing is served then).
      */
     public void serve() {
         initialiseBeforeTheApiFilter();
-        worker.getIoThread().execute(() -> enterApiFilter(ioThreadFiltered));
-        pollerThread.start();
+        ApiIoThread io = (ApiIoThread) worker.getIoThread();
+        io.execute(() -> {
+            if (enterApiFilter(ioThreadFiltered)) {
+                io.attach(poller);
+                serving = true;
+            }
+        });
         awaitFiltered(ioThreadFiltered);
-        awaitFiltered(pollerFiltered);
         LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
-    }
-
-    private void pollerMain() {
-        if (enterApiFilter(pollerFiltered)) {
-            poller.run();
-        }
     }
 
     /**
@@ -163,7 +159,7 @@ public final class UnixHttpServer implements AutoCloseable {
         }
     }
 
-    /** On the poller thread: the connection is registered there, then handed to Undertow on the I/O thread. */
+    /** On the I/O thread, as the poller accepts: the connection is registered, then handed to Undertow by a task of its own. */
     private void accept(SocketChannel channel, HttpOpenListener listener) {
         var ioThread = worker.getIoThread();
         UnixStreamConnection connection;
@@ -240,8 +236,10 @@ public final class UnixHttpServer implements AutoCloseable {
         poller.stop();
         closeQuietly(server);
         try {
-            if (pollerThread.isAlive()) {
-                pollerThread.join(2000);
+            if (!serving || ((ApiIoThread) worker.getIoThread()).isCurrent()) {
+                poller.closeSelector();
+            } else {
+                poller.awaitSelectorClosed(2000);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

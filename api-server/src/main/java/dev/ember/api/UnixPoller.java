@@ -15,11 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The API's selector thread: accepts AF_UNIX connections and reports socket readiness to
- * each connection's conduit, which hands it to the XNIO I/O thread. It never parses HTTP.
+ * The API's selector: accepts AF_UNIX connections and reports socket readiness to each
+ * connection's conduit. The XNIO I/O thread ({@link ApiIoThread}) waits in it between its
+ * tasks ({@link #pollOnce}), so readiness, accepts and Undertow's parsing all run on that one
+ * thread.
  *
- * <p>Connections are set up on this thread ({@code onAccept}), so a new one counts, and can be
- * chosen, at once; only Undertow's handling of it runs on the I/O thread.
+ * <p>Connections are set up as they are accepted ({@code onAccept}), so a new one counts, and
+ * can be chosen, at once.
  *
  * <p>Bounds: at most {@link #maxConnections} connections are open. A connection accepted at
  * the limit takes the place of the one that has been quiet longest among those with no request
@@ -30,7 +32,7 @@ import java.util.function.Consumer;
  * quietest idle connection makes room the same way; otherwise, and for any other accept error,
  * accepting pauses briefly instead of spinning.
  */
-final class UnixPoller implements Runnable {
+final class UnixPoller {
     private static final System.Logger LOG = System.getLogger(UnixPoller.class.getName());
     /** After a failed accept: long enough not to spin on a listen socket that stays readable. */
     static final long ACCEPT_PAUSE_MILLIS = 100;
@@ -51,6 +53,8 @@ final class UnixPoller implements Runnable {
     private final Set<UnixSocketConduit> open = ConcurrentHashMap.newKeySet();
     private long acceptPausedUntil;
     private volatile boolean running = true;
+    /** The thread that selects (set at its first {@link #pollOnce}): its own interest changes need no wake-up. */
+    private volatile Thread pollingThread;
 
     UnixPoller(ServerSocketChannel server, Consumer<SocketChannel> onAccept, int maxConnections) throws IOException {
         this.selector = Selector.open();
@@ -121,8 +125,14 @@ final class UnixPoller implements Runnable {
         return open.size();
     }
 
+    /**
+     * Makes a select in progress on another thread return. Not needed on the selecting thread
+     * itself: an interest change made there applies at its next select.
+     */
     void wakeup() {
-        selector.wakeup();
+        if (Thread.currentThread() != pollingThread) {
+            selector.wakeup();
+        }
     }
 
     void stop() {
@@ -130,28 +140,54 @@ final class UnixPoller implements Runnable {
         selector.wakeup();
     }
 
-    @Override
-    public void run() {
+    boolean running() {
+        return running;
+    }
+
+    /**
+     * Waits up to {@code waitNanos} (Long.MAX_VALUE: until woken) for readiness and handles
+     * what is ready: accepts, and each ready connection's conduit queues its work on the I/O
+     * thread. Returns at once when stopped.
+     */
+    void pollOnce(long waitNanos) {
+        pollingThread = Thread.currentThread();
+        if (!running) {
+            return;
+        }
+        long timeout = waitNanos == Long.MAX_VALUE ? 0 : Math.max(1, (waitNanos + 999_999) / 1_000_000);
+        if (acceptPausedUntil != 0) {
+            long pause = Math.max(1, (acceptPausedUntil - System.nanoTime()) / 1_000_000);
+            timeout = timeout == 0 ? pause : Math.min(timeout, pause);
+        }
         try {
-            while (running) {
-                long pause = acceptPausedUntil == 0 ? 0 : Math.max(1, (acceptPausedUntil - System.nanoTime()) / 1_000_000);
-                selector.select(this::handle, pause);
-                if (acceptPausedUntil != 0 && System.nanoTime() - acceptPausedUntil >= 0) {
-                    acceptPausedUntil = 0;
-                    acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-                }
+            selector.select(this::handle, timeout);
+            if (acceptPausedUntil != 0 && System.nanoTime() - acceptPausedUntil >= 0) {
+                acceptPausedUntil = 0;
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
             }
         } catch (ClosedSelectorException e) {
-            // Closed during shutdown.
+            running = false; // closed during shutdown
         } catch (IOException e) {
             LOG.log(System.Logger.Level.ERROR, "API socket poller failed: " + e.getMessage());
-        } finally {
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // Nothing to do on the way out.
-            }
+            running = false;
         }
+    }
+
+    private final java.util.concurrent.CountDownLatch selectorClosed = new java.util.concurrent.CountDownLatch(1);
+
+    /** After {@link #stop}, on the selecting thread (or by the owner if none ever selected): releases the selector. */
+    void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // Nothing to do on the way out.
+        }
+        selectorClosed.countDown();
+    }
+
+    /** Waits up to {@code millis} for {@link #closeSelector}: no readiness is handled after it. */
+    boolean awaitSelectorClosed(long millis) throws InterruptedException {
+        return selectorClosed.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void handle(SelectionKey key) {

@@ -23,10 +23,10 @@ import org.xnio.conduits.WriteReadyHandler;
  * HTTP/1.1 code can drive it (XNIO's own NIO conduits call {@code SocketChannel.socket()},
  * which AF_UNIX channels do not have).
  *
- * <p>Readiness: {@link UnixPoller} selects on the channel; a ready key is handed to the
- * connection's XNIO I/O thread, which calls Undertow's ready handlers for as long as the
- * direction stays resumed (XNIO's level-triggered contract). While a hand-off is pending the
- * op is taken out of the interest set so the poller does not spin.
+ * <p>Readiness: {@link UnixPoller} selects on the channel (on the I/O thread itself); a ready
+ * key queues a dispatch task there, which calls Undertow's ready handlers for as long as the
+ * direction stays resumed (XNIO's level-triggered contract). While a dispatch is queued the op
+ * is taken out of the interest set so the next select does not report it again.
  */
 final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit {
     private final SocketChannel channel;
@@ -93,7 +93,7 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
         close();
     }
 
-    // ---- readiness (poller thread -> I/O thread) ------------------------------------------
+    // ---- readiness (selector -> queued dispatch, both on the I/O thread) ------------------------------------------
 
     /** Called by the poller with the key's ready ops. */
     void ready(int readyOps) {
