@@ -12,12 +12,24 @@ import dev.ember.vm.VmShell;
 final class VmShellAhead {
     private static final System.Logger LOG = System.getLogger(VmShellAhead.class.getName());
 
+    private final java.util.function.Supplier<VmShell> factory;
     private VmShell shell;
     private boolean building;
     /** No shell is built from here on: one was taken, or the VMM is stopping. */
     private boolean over;
+    /** The VMM is stopping: a shell still being built is closed when done, not kept. */
+    private boolean closed;
     /** A client began to configure the VM: {@link #buildWhenWanted} may build. */
     private boolean wanted;
+
+    VmShellAhead() {
+        this(VmShell::create);
+    }
+
+    /** {@code factory} makes the shell (VmShell::create; tests pass their own). */
+    VmShellAhead(java.util.function.Supplier<VmShell> factory) {
+        this.factory = factory;
+    }
 
     /** Says configuration began; cheap, and callable from any thread. */
     synchronized void want() {
@@ -56,7 +68,7 @@ final class VmShellAhead {
         long t0 = System.nanoTime();
         VmShell built = null;
         try {
-            built = VmShell.create();
+            built = factory.get();
             LOG.log(System.Logger.Level.DEBUG, "KVM VM (irqchip, PIT) built ahead of the start in "
                     + (System.nanoTime() - t0) / 1000 + " us");
         } catch (RuntimeException e) {
@@ -64,7 +76,7 @@ final class VmShellAhead {
         }
         synchronized (this) {
             building = false;
-            if (over && built != null) {
+            if (closed && built != null) {
                 built.close();
                 built = null;
             }
@@ -100,7 +112,7 @@ final class VmShellAhead {
             LOG.log(System.Logger.Level.DEBUG, "the start takes the KVM VM built ahead");
             return ahead;
         }
-        return VmShell.create();
+        return factory.get();
     }
 
     /** Closes a shell nobody took; a build still running closes its own when it ends. */
@@ -108,6 +120,7 @@ final class VmShellAhead {
         VmShell unused;
         synchronized (this) {
             over = true;
+            closed = true;
             unused = shell;
             shell = null;
             notifyAll();

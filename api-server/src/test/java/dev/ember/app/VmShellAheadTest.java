@@ -1,0 +1,91 @@
+package dev.ember.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ember.kvm.Kvm;
+import dev.ember.vm.VmShell;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The KVM VM built ahead on main, and the start (or load) that takes it, racing as they do in the VMM. */
+class VmShellAheadTest {
+    private final AtomicInteger made = new AtomicInteger();
+    private final CountDownLatch building = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void needKvm() {
+        assumeTrue(Kvm.available(), Kvm.DEVICE + " is absent");
+    }
+
+    /** A factory whose first shell waits for {@link #release}: the build is caught in the middle. */
+    private VmShell slowFirst() {
+        if (made.incrementAndGet() == 1) {
+            building.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return VmShell.create();
+    }
+
+    /**
+     * A snapshot load reaches the VM while main is still building the shell: it waits for that
+     * shell and uses it, and no second KVM VM is made. (The first version kept its "nothing more
+     * to build" mark for "discard what is being built": the load then waited, the shell was
+     * closed, and the load made a second one.)
+     */
+    @Test
+    void aStartArrivingWhileTheShellIsBuiltWaitsForItAndMakesNoSecond() throws Exception {
+        VmShellAhead ahead = new VmShellAhead(this::slowFirst);
+        ahead.want();
+        CompletableFuture<Void> main = CompletableFuture.runAsync(ahead::buildWhenWanted);
+        assertTrue(building.await(60, TimeUnit.SECONDS));
+        CompletableFuture<VmShell> start = CompletableFuture.supplyAsync(ahead::take);
+        release.countDown();
+        main.get(60, TimeUnit.SECONDS);
+        VmShell taken = start.get(60, TimeUnit.SECONDS);
+        assertEquals(1, made.get(), "one KVM VM made");
+        assertFalse(taken.taken(), "the shell is open for the VM to take");
+        taken.close();
+    }
+
+    @Test
+    void aStartBeforeConfigurationBeganBuildsItsOwnAndMainBuildsNothing() throws Exception {
+        VmShellAhead ahead = new VmShellAhead(() -> {
+            made.incrementAndGet();
+            return VmShell.create();
+        });
+        CompletableFuture<Void> main = CompletableFuture.runAsync(ahead::buildWhenWanted);
+        VmShell own = ahead.take();
+        main.get(60, TimeUnit.SECONDS); // take() ended main's wait
+        ahead.want();
+        ahead.build();
+        assertEquals(1, made.get(), "only the start's own shell");
+        own.close();
+    }
+
+    @Test
+    void aShellBuiltAheadIsTheOneTakenAndClosingAfterwardsLeavesItToItsVm() throws Exception {
+        VmShellAhead ahead = new VmShellAhead(() -> {
+            made.incrementAndGet();
+            return VmShell.create();
+        });
+        ahead.want();
+        ahead.buildWhenWanted();
+        VmShell taken = ahead.take();
+        ahead.close(); // the VMM stopping later must not close what a VM now owns
+        assertFalse(taken.taken());
+        assertEquals(1, made.get());
+        taken.close();
+    }
+}
