@@ -25,6 +25,11 @@ class VmShellAheadTest {
         assumeTrue(Kvm.available(), Kvm.DEVICE + " is absent");
     }
 
+    private VmShell counted() {
+        made.incrementAndGet();
+        return VmShell.create();
+    }
+
     /** A factory whose first shell waits for {@link #release}: the build is caught in the middle. */
     private VmShell slowFirst() {
         if (made.incrementAndGet() == 1) {
@@ -61,10 +66,7 @@ class VmShellAheadTest {
 
     @Test
     void aStartBeforeConfigurationBeganBuildsItsOwnAndMainBuildsNothing() throws Exception {
-        VmShellAhead ahead = new VmShellAhead(() -> {
-            made.incrementAndGet();
-            return VmShell.create();
-        });
+        VmShellAhead ahead = new VmShellAhead(this::counted);
         CompletableFuture<Void> main = CompletableFuture.runAsync(ahead::buildWhenWanted);
         VmShell own = ahead.take();
         main.get(60, TimeUnit.SECONDS); // take() ended main's wait
@@ -76,10 +78,7 @@ class VmShellAheadTest {
 
     @Test
     void aShellBuiltAheadIsTheOneTakenAndClosingAfterwardsLeavesItToItsVm() throws Exception {
-        VmShellAhead ahead = new VmShellAhead(() -> {
-            made.incrementAndGet();
-            return VmShell.create();
-        });
+        VmShellAhead ahead = new VmShellAhead(this::counted);
         ahead.want();
         ahead.buildWhenWanted();
         VmShell taken = ahead.take();
