@@ -146,6 +146,15 @@ ember_exec_main() {
   fi
   mapfile -t opts < <(ember_jvm_opts)
   aot="$EMBER_ROOT/api-server/target/ember.aot"
+  # A --no-api VMM maps the cache trained without the API (bin/train-aot): every cached class is
+  # loaded at start and costs each VM ~3 KiB of private memory, and ~850 of the API cache's are
+  # Undertow, XNIO and the API, which such a VMM never uses (-2.4 MiB PSS per VM, bench/README.md).
+  if [ "$main" = dev.ember.cli.Main ] && [ -f "${aot%.aot}-noapi.aot" ]; then
+    local arg
+    for arg in "$@"; do
+      if [ "$arg" = --no-api ]; then aot="${aot%.aot}-noapi.aot"; break; fi
+    done
+  fi
   # A cache older than the jar no longer matches the class path (the JVM would say so on stderr
   # and run without it): skip it until bin/train-aot (run by bin/build) refreshes it.
   if [ -f "$aot" ] && [ ! "$jar" -nt "$aot" ] && [ "${EMBER_JAVA_FEATURE:-17}" -ge 25 ] 2>/dev/null; then

@@ -1,0 +1,83 @@
+package dev.ember.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/ember maps the AOT cache trained for its mode (bin/train-aot): a {@code --no-api} VMM the
+ * one trained without the API, whose classes it never uses but would load at start and pay for
+ * in private memory; an API VMM the API one.
+ */
+@NeedsKvm
+class LauncherAotCacheIT {
+    @TempDir
+    Path dir;
+
+    private static final Path TARGET = EmberProcess.repo().resolve("api-server/target");
+
+    /**
+     * The caches as bin/build leaves them: the build's own packaging rewrites the jar, which makes
+     * them stale (bin/ember then maps none), so train them again here (a no-op when fresh).
+     */
+    @BeforeAll
+    static void train() throws Exception {
+        Process p = new ProcessBuilder(EmberProcess.repo().resolve("bin/train-aot").toString())
+                .directory(EmberProcess.repo().toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), out);
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    @BeforeEach
+    void cachesBuilt() throws Exception {
+        Path jar;
+        try (var files = Files.list(TARGET)) {
+            jar = files.filter(p -> p.getFileName().toString().matches("api-server-.*\\d(-SNAPSHOT)?\\.jar")).findFirst().orElse(null);
+        }
+        for (String cache : new String[] {"ember.aot", "ember-noapi.aot"}) {
+            Path f = TARGET.resolve(cache);
+            Assumptions.assumeTrue(jar != null && Files.isRegularFile(f)
+                    && !Files.getLastModifiedTime(jar).toInstant().isAfter(Files.getLastModifiedTime(f).toInstant()),
+                    cache + " missing or older than the jar after bin/train-aot (a JDK older than 25 has no AOT cache)");
+        }
+    }
+
+    private static String maps(EmberProcess vm) throws Exception {
+        return Files.readString(Path.of("/proc/" + vm.pid() + "/maps"));
+    }
+
+    @Test
+    void aNoApiVmmMapsTheCacheTrainedWithoutTheApi() throws Exception {
+        try (EmberProcess vm = EmberProcess.boot(TestGuests.config(dir, "idle").toString())) {
+            vm.awaitStdout("tick 1", Duration.ofSeconds(60));
+            String maps = maps(vm);
+            assertTrue(maps.contains("/ember-noapi.aot"), maps);
+            assertFalse(maps.contains("/ember.aot"), maps);
+            vm.terminate();
+            assertEquals(0, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
+        }
+    }
+
+    @Test
+    void anApiVmmMapsTheApiCache() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
+            assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
+            String maps = maps(vm);
+            assertTrue(maps.contains("/ember.aot"), maps);
+            assertFalse(maps.contains("/ember-noapi.aot"), maps);
+            vm.terminate();
+            assertEquals(0, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
+        }
+    }
+}
