@@ -69,6 +69,21 @@ public final class EmberProcess implements AutoCloseable {
         return new EmberProcess(pb.start());
     }
 
+    /** {@code bin/ember --api-sock sock extraArgs}, returned once {@code GET /} has answered 200. */
+    public static EmberProcess serving(Path sock, String... extraArgs) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("--api-sock", sock.toString()));
+        args.addAll(List.of(extraArgs));
+        EmberProcess vm = start(args.toArray(new String[0]));
+        org.junit.jupiter.api.Assertions.assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
+        return vm;
+    }
+
+    /** SIGTERM, then the process must exit 0 within 30 s (Firecracker's clean stop). */
+    public void stopCleanly() throws InterruptedException {
+        terminate();
+        org.junit.jupiter.api.Assertions.assertEquals(0, awaitExit(Duration.ofSeconds(30)), describe());
+    }
+
     /** Another program of the repository's bin/ (e.g. {@code ember-uffd-handler}), its output collected the same way. */
     public static EmberProcess startTool(String program, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();

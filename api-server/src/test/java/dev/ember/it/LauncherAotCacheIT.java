@@ -63,21 +63,18 @@ class LauncherAotCacheIT {
             String maps = maps(vm);
             assertTrue(maps.contains("/ember-noapi.aot"), maps);
             assertFalse(maps.contains("/ember.aot"), maps);
-            vm.terminate();
-            assertEquals(0, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
+            vm.stopCleanly();
         }
     }
 
     @Test
     void anApiVmmMapsTheApiCache() throws Exception {
         Path sock = dir.resolve("api.sock");
-        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString())) {
-            assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
+        try (EmberProcess vm = EmberProcess.serving(sock)) {
             String maps = maps(vm);
             assertTrue(maps.contains("/ember.aot"), maps);
             assertFalse(maps.contains("/ember-noapi.aot"), maps);
-            vm.terminate();
-            assertEquals(0, vm.awaitExit(Duration.ofSeconds(30)), vm.describe());
+            vm.stopCleanly();
         }
     }
 }
