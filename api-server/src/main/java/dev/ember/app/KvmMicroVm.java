@@ -2,6 +2,7 @@ package dev.ember.app;
 
 import dev.ember.arch.x86.BootEntry;
 import dev.ember.arch.x86.KernelLoadException;
+import dev.ember.arch.x86.KernelTextMapping;
 import dev.ember.arch.x86.X86Boot;
 import dev.ember.pci.PciLayout;
 import dev.ember.pci.PciRootComplex;
@@ -208,7 +209,8 @@ public final class KvmMicroVm implements MicroVm {
         try {
             String cmdline = commandLine(boot, m.pci != null) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
-            BootEntry entry = X86Boot.load(m.vm.memory(), Path.of(boot.kernelImagePath()), initrd, cmdline, spec.vcpuCount(),
+            m.kernel = Path.of(boot.kernelImagePath());
+            BootEntry entry = X86Boot.load(m.vm.memory(), m.kernel, initrd, cmdline, spec.vcpuCount(),
                     m.pci == null ? null : m.pci.resources());
             GuestCpuTemplate template = CpuTemplates.forBoot(resources);
             try {
@@ -258,12 +260,31 @@ public final class KvmMicroVm implements MicroVm {
         if (m.vm.exitCause() == VmExitCause.INSTRUCTION_EMULATION_FAILED && Kvm.hostIsPvm()) {
             LOG.log(System.Logger.Level.ERROR, PVM_ADVICE);
         }
+        if (m.vm.exitCause() == VmExitCause.KVM_SHUTDOWN && m.kernel != null) {
+            describeKernelText(m);
+        }
         synchronized (this) {
             if (machine == m) { // else shutdown() or terminate() stopped it, and their code stands
                 exitCode = code;
             }
         }
         shutdown();
+    }
+
+    /**
+     * After a shutdown exit, whether the guest kernel's page tables for its text are intact: KVM
+     * has reset the registers by then, and this tells a stray write over the guest's tables from
+     * a CPU that faulted on sound ones (issue 10). Reads the kernel's symbols only now, not at boot.
+     */
+    private static void describeKernelText(Machine m) {
+        try {
+            KernelTextMapping check = KernelTextMapping.of(m.kernel);
+            if (check != null) {
+                LOG.log(System.Logger.Level.INFO, "after KVM_EXIT_SHUTDOWN: " + check.describe(m.vm.memory()));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "after KVM_EXIT_SHUTDOWN: cannot read the kernel's page tables: " + e);
+        }
     }
 
     @Override
@@ -756,6 +777,8 @@ public final class KvmMicroVm implements MicroVm {
         boolean dirtyLogLost;
         /** The Uffd memory backend's handshake and watch, for a VM loaded that way; else null. */
         UffdBackend uffd;
+        /** The kernel image a boot loaded (a snapshot load has none). */
+        Path kernel;
 
         Machine(Vm vm, EventLoop loop) {
             this.vm = vm;

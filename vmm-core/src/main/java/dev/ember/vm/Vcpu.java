@@ -168,7 +168,7 @@ final class Vcpu implements Runnable {
                 return false;
             case KvmRun.EXIT_SHUTDOWN:
                 LOG.log(Level.INFO, "{0}: KVM_EXIT_SHUTDOWN (triple fault or guest reset) at RIP 0x{1}", name(), Long.toHexString(rip()));
-                vm.requestExit(ExitCode.OK, name() + ": guest shut down (KVM_EXIT_SHUTDOWN)");
+                vm.requestExit(ExitCode.OK, VmExitCause.KVM_SHUTDOWN, name() + ": guest shut down (KVM_EXIT_SHUTDOWN)");
                 return false;
             case KvmRun.EXIT_SYSTEM_EVENT:
                 return handleSystemEvent();

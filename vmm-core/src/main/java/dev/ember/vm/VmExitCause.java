@@ -9,4 +9,6 @@ public enum VmExitCause {
     OTHER,
     /** KVM could not emulate a guest instruction (KVM_EXIT_INTERNAL_ERROR, emulation suberror). */
     INSTRUCTION_EMULATION_FAILED,
+    /** A vCPU hit KVM_EXIT_SHUTDOWN: a triple fault, or a guest that resets that way on purpose. */
+    KVM_SHUTDOWN,
 }
