@@ -47,6 +47,12 @@ ember_pick_java() {
 #   the start path's lukewarm methods stay interpreted while the hot paths (exit dispatch,
 #   virtqueues: thousands of calls per second) still compile within moments. Fewer compiled
 #   methods: -1.3 MiB PSS per VM (code cache, compiler arenas) and ~5% less start-up CPU.
+# - The code cache committed whole at start (InitialCodeCacheSize = ReservedCodeCacheSize, 16 MiB;
+#   C1 alone uses 1-3 MiB; untouched pages cost nothing): it otherwise grows in 64 KiB steps,
+#   each an mmap with PROT_EXEC on whichever thread needs room, and a Java thread does (an itable
+#   or vtable stub for a call its compiled code makes). The api and vcpu seccomp filters forbid
+#   executable memory, so such a growth on ember-api-io killed the VMM with SIGSYS (seen in 2 of 5
+#   15 s API soaks once the request path compiled early; 0 of 4 with this).
 # - CompileThresholdScaling=0.1 for the API's request path (Undertow, XNIO, dev.ember.api), by
 #   CompileCommand (quiet: its confirmation would go to stdout, the guest's console): under the
 #   global 4 the path stayed interpreted for ~1,000 requests, and an interpreted GET / took
@@ -57,6 +63,7 @@ ember_pick_java() {
 # reserves SIGTERM/SIGINT/SIGHUP, which Ember handles to stop the microVM cleanly.
 ember_jvm_opts() {
   local opts=(-XX:+UseSerialGC -Xms4m -Xmn1m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1
+              -XX:ReservedCodeCacheSize=16m -XX:InitialCodeCacheSize=16m
               -XX:CompileThresholdScaling=4 -XX:CompileCommand=quiet
               -XX:CompileCommand=CompileThresholdScaling,io.undertow.*::*,0.1
               -XX:CompileCommand=CompileThresholdScaling,org.xnio.*::*,0.1

@@ -58,4 +58,27 @@ class ApiRequestPathIT {
             vm.stopCleanly();
         }
     }
+
+    /**
+     * The code cache is committed whole at start, so no thread maps executable memory later: it
+     * grew in 64 KiB steps otherwise, an mmap with PROT_EXEC on whichever thread needed room (a
+     * Java thread does, for an itable stub its compiled code calls through), and the api and vcpu
+     * filters kill the process for that (SIGSYS on ember-api-io in an API soak).
+     */
+    @Test
+    void theCodeCacheIsCommittedWholeAtStart() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.serving(sock)) {
+            long executable = 0;
+            for (String line : Files.readAllLines(Path.of("/proc/" + vm.pid() + "/maps"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 5 && f[1].contains("x")) { // anonymous and executable: the code cache
+                    String[] range = f[0].split("-");
+                    executable = Math.max(executable, Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16));
+                }
+            }
+            assertTrue(executable >= 16L << 20, "largest anonymous executable mapping " + (executable >> 10) + " KiB, not the whole 16 MiB");
+            vm.stopCleanly();
+        }
+    }
 }
