@@ -32,22 +32,24 @@ public final class KernelTextMapping {
     private static final int MAX_REPORTED = 6;
 
     private final long level3Gpa;
+    private final long topGpa;
     private final long textStart;
     private final long textEnd;
 
-    KernelTextMapping(long level3Gpa, long textStart, long textEnd) {
+    KernelTextMapping(long level3Gpa, long topGpa, long textStart, long textEnd) {
         this.level3Gpa = level3Gpa;
+        this.topGpa = topGpa;
         this.textStart = textStart;
         this.textEnd = textEnd;
     }
 
     /** The check for {@code vmlinux}, or null when it is not an ELF with those three symbols. */
     public static KernelTextMapping of(Path vmlinux) throws IOException {
-        long[] v = symbols(vmlinux, "level3_kernel_pgt", "_text", "_etext");
+        long[] v = symbols(vmlinux, "level3_kernel_pgt", "init_top_pgt", "_text", "_etext");
         if (v == null) {
             return null;
         }
-        return new KernelTextMapping(v[0] - START_KERNEL_MAP, v[1], v[2]);
+        return new KernelTextMapping(v[0] - START_KERNEL_MAP, v[1] - START_KERNEL_MAP, v[2], v[3]);
     }
 
     /** One line: how many entries were read and which, if any, are not present or point outside guest RAM. */
@@ -75,11 +77,58 @@ public final class KernelTextMapping {
             }
         }
         String range = String.format("guest kernel text 0x%x-0x%x, page tables from level3_kernel_pgt at GPA 0x%x", textStart, textEnd, level3Gpa);
-        if (bad.isEmpty()) {
-            return range + ": " + read + " entries read, all present and inside guest RAM";
+        String tables = bad.isEmpty() ? read + " entries read, all present and inside guest RAM"
+                : read + " entries read, " + bad.size() + (bad.size() >= MAX_REPORTED ? "+" : "") + " bad: " + String.join("; ", bad);
+        return range + ": " + tables + "; " + topLevels(memory);
+    }
+
+    /**
+     * The top level too: every page directory (each process has one; the vCPU's CR3 is gone after
+     * the shutdown) must point its kernel-text slot (511) where init_top_pgt's does. A directory
+     * is recognised by its kernel half (slots 256-510) equal to init_top_pgt's, which Linux copies
+     * into each new one, so a damaged slot 511 still shows.
+     */
+    private String topLevels(GuestMemory memory) {
+        if (!memory.isValid(topGpa, 4096)) {
+            return "init_top_pgt outside guest RAM";
         }
-        return range + ": " + read + " entries read, " + bad.size() + (bad.size() >= MAX_REPORTED ? "+" : "")
-                + " bad: " + String.join("; ", bad);
+        long kernelSlot = memory.getLong(topGpa + 8 * 511);
+        int probe = -1;
+        for (int i = 256; i < 511 && probe < 0; i++) {
+            if (memory.getLong(topGpa + 8L * i) != 0) {
+                probe = i;
+            }
+        }
+        if ((kernelSlot & PRESENT) == 0 || probe < 0) {
+            return String.format("init_top_pgt not filled in yet (slot 511 = 0x%x)", kernelSlot);
+        }
+        long probeValue = memory.getLong(topGpa + 8L * probe);
+        int directories = 0;
+        List<String> bad = new ArrayList<>();
+        for (var region : memory.regions()) {
+            for (long page = region.guestBase(); page + 4096 <= region.guestEnd(); page += 4096) {
+                if (memory.getLong(page + 8L * probe) != probeValue || !sameKernelHalf(memory, page)) {
+                    continue;
+                }
+                directories++;
+                long slot = memory.getLong(page + 8 * 511);
+                if (slot != kernelSlot && bad.size() < MAX_REPORTED) {
+                    bad.add(String.format("0x%x has 0x%016x", page, slot));
+                }
+            }
+        }
+        return String.format("%d page directories found (kernel half as init_top_pgt's), %s", directories,
+                bad.isEmpty() ? String.format("each with slot 511 = 0x%x as init_top_pgt", kernelSlot)
+                        : "slot 511 differs from init_top_pgt's 0x" + Long.toHexString(kernelSlot) + " in: " + String.join("; ", bad));
+    }
+
+    private boolean sameKernelHalf(GuestMemory memory, long page) {
+        for (int i = 256; i < 511; i++) {
+            if (memory.getLong(page + 8L * i) != memory.getLong(topGpa + 8L * i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long entry(GuestMemory memory, long gpa) {

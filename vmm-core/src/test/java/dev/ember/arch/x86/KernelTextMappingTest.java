@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (level3_kernel_pgt[510] → level2_kernel_pgt of 2 MiB pages, one of them split into 4 KiB PTEs).
  */
 class KernelTextMappingTest {
-    private static final long LEVEL3 = 0x1a0c000, LEVEL2 = 0x1a0d000, PT = 0x1a0e000;
+    private static final long LEVEL3 = 0x1a0c000, LEVEL2 = 0x1a0d000, PT = 0x1a0e000, TOP = 0x1a09000, PROCESS_PGD = 0x300_0000;
     private static final long TEXT = 0xffff_ffff_8100_0000L, ETEXT = 0xffff_ffff_8160_0110L;
 
     @TempDir
@@ -26,7 +26,8 @@ class KernelTextMappingTest {
 
     @Test
     void symbolsComeFromTheElfSymbolTable() throws Exception {
-        Path elf = linked("level3_kernel_pgt=0xffffffff81a0c000", "_text=0xffffffff81000000", "_etext=0xffffffff81600110");
+        Path elf = linked("level3_kernel_pgt=0xffffffff81a0c000", "init_top_pgt=0xffffffff81a09000", "_text=0xffffffff81000000",
+                "_etext=0xffffffff81600110");
         assertArrayEquals(new long[] {0xffff_ffff_81a0_c000L, TEXT, ETEXT},
                 KernelTextMapping.symbols(elf, "level3_kernel_pgt", "_text", "_etext"));
         assertNull(KernelTextMapping.symbols(elf, "level3_kernel_pgt", "no_such_symbol"));
@@ -37,8 +38,15 @@ class KernelTextMappingTest {
 
     @Test
     void intactTablesAreSaidToBeIntactAndEachKindOfDamageIsNamed() throws Exception {
-        KernelTextMapping check = new KernelTextMapping(LEVEL3, TEXT, ETEXT);
+        KernelTextMapping check = new KernelTextMapping(LEVEL3, TOP, TEXT, ETEXT);
         try (GuestMemory mem = GuestMemory.create(64 << 20)) {
+            String early = check.describe(mem);
+            assertTrue(early.endsWith("init_top_pgt not filled in yet (slot 511 = 0x0)"), early);
+            for (long pgd : new long[] {TOP, PROCESS_PGD}) { // a process's directory: a copy of the kernel half
+                mem.putLong(pgd + 8 * 273, 0x1b0_0000L | 0x63);
+                mem.putLong(pgd + 8 * 511, LEVEL3 | 0x67);
+            }
+            mem.putLong(PROCESS_PGD, 0x123_4000L | 0x67); // its user half is its own
             mem.putLong(LEVEL3 + 8 * 510, LEVEL2 | 0x63);
             for (int i = 8; i < 11; i++) { // 0x81000000.. 0x81600000: three 2 MiB pages at 16 MiB
                 mem.putLong(LEVEL2 + 8L * i, (0x100_0000L + (i - 8) * 0x20_0000L) | 0x1e3);
@@ -46,7 +54,14 @@ class KernelTextMappingTest {
             mem.putLong(LEVEL2 + 8 * 11, PT | 0x63); // the last one, 0x81600000, split into 4 KiB pages
             mem.putLong(PT, 0x160_0000L | 0x163);
             String ok = check.describe(mem);
-            assertTrue(ok.endsWith(": 9 entries read, all present and inside guest RAM"), ok);
+            assertTrue(ok.contains(": 9 entries read, all present and inside guest RAM; 2 page directories found"
+                    + " (kernel half as init_top_pgt's), each with slot 511 = 0x1a0c067 as init_top_pgt"), ok);
+
+            mem.putLong(PROCESS_PGD + 8 * 511, 0);
+            String damagedDirectory = check.describe(mem);
+            assertTrue(damagedDirectory.endsWith("slot 511 differs from init_top_pgt's 0x1a0c067 in: 0x3000000 has 0x0000000000000000"),
+                    damagedDirectory);
+            mem.putLong(PROCESS_PGD + 8 * 511, LEVEL3 | 0x67);
 
             mem.putLong(PT, 0);
             String notPresent = check.describe(mem);
