@@ -1,5 +1,6 @@
 package dev.ember.it.linux;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.it.EmberProcess;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,5 +65,36 @@ class LinuxPciIT extends LinuxTest.UserSpace {
             }
         }
         assertEquals(token, LinuxTests.readFromImage(image, "/root/token"), "the guest's write through virtio-pci, read from the image on the host");
+    }
+
+    /**
+     * virtio-vsock over PCI: its three queues (RX, TX, event) get MSI-X vectors, and a host
+     * connection through the hybrid Unix socket reaches the guest's echo listener and comes back.
+     */
+    @Test
+    void vsockOverPciEchoesAHostConnection() throws Exception {
+        Path uds = dir.resolve("v.sock");
+        Path cfg = new LinuxVmConfig(LinuxImages.vmlinux(), LinuxImages.BASE_CMDLINE)
+                .initrd(LinuxImages.initramfs())
+                .machine(2, 128)
+                .vsock(3, uds)
+                .write(dir, "pci-vsock");
+        try (EmberProcess vm = EmberProcess.boot(cfg.toString(), "--enable-pci")) {
+            vm.awaitStdout("EMBER-INIT: shell", LinuxTests.bootTimeout());
+            vm.type("ember-vsock listen 5000 &\n");
+            vm.awaitStdout("ember-vsock: listening on 5000\r?$", Duration.ofMinutes(3));
+            byte[] data = new byte[256 << 10];
+            new java.util.Random(5).nextBytes(data);
+            try (java.nio.channels.SocketChannel c = dev.ember.it.HybridVsock.connect(uds, 5000)) {
+                c.write(java.nio.ByteBuffer.wrap(data));
+                assertArrayEquals(data, dev.ember.it.HybridVsock.readExactly(c, data.length), "echoed by the guest\n" + vm.describe());
+            }
+            vm.type("grep -c 'PCI-MSI.*virtio0-' /proc/interrupts; echo VEC-$((6*7))\n");
+            Matcher vectors = vm.awaitStdout("(\\d+)\\s+VEC-42", Duration.ofMinutes(3));
+            String n = vectors.group(1);
+            assertTrue(Integer.parseInt(n) >= 3, "vsock's config and queue vectors are MSI-X: " + n + "\n" + vm.describe());
+            vm.type("reboot -f\n");
+            assertEquals(0, LinuxTests.awaitExit(vm, Duration.ofMinutes(3)), vm.describe());
+        }
     }
 }
