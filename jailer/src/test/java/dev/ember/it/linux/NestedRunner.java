@@ -212,6 +212,12 @@ public final class NestedRunner {
                 if (attempt < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN), issue 10's"
                             + " open nested-tier fault (about 1 boot in 100)" + evidence + "; to be run again: " + firstLine(t), stackTrace(t));
+                } else if (attempt < MAX_ATTEMPTS && guestStalled(t)) {
+                    // The guest stopped making progress with its VMM alive: a hang the test's own wait
+                    // caught before the runner's limit did. Under nested TCG the emulated CPU's fault
+                    // (docs/testing.md) can leave an early-boot guest halted instead of triple-faulting.
+                    write(NestedResults.Kind.HUNG, id.getUniqueId(), "the L2 guest stopped making progress (its VMM alive, the"
+                            + " test's wait ran out); to be run again: " + firstLine(t), stackTrace(t));
                 } else if (hung != null && attempt < MAX_ATTEMPTS) {
                     // Not this test's own failure, most likely: it ran after the hang report killed the class's processes.
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "failed after " + hung + " hung in the same class and its"
@@ -286,6 +292,21 @@ public final class NestedRunner {
     private static boolean tripleFaulted(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (String.valueOf(c.getMessage()).contains("KVM_EXIT_SHUTDOWN (triple fault")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the failure is a test's own wait running out on a guest that stopped making
+     * progress while its ember process stayed alive (EmberProcess's "did not exit within" and
+     * "never printed ... (timed out)"): a hang, which gets the second attempt a hang gets.
+     */
+    static boolean guestStalled(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.startsWith("ember did not exit within ") || m.startsWith("ember never printed /") && m.contains("/ (timed out)")) {
                 return true;
             }
         }

@@ -81,6 +81,22 @@ class NestedRunnerFixture {
         }
     }
 
+    /** Fails once as a test whose guest stopped making progress does (EmberProcess's message): a second attempt. */
+    @Test
+    void i_seesItsGuestStallOnce() throws Exception {
+        Path mark = Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "i-ran");
+        if (!Files.exists(mark)) {
+            Files.createFile(mark);
+            throw new AssertionError("ember did not exit within PT2M\n--- stdout ---\n[    0.036449] ACPI: XSDT 0x00000000000E0230 0");
+        }
+    }
+
+    /** A guest that never prints what the test waits for, on both attempts: failed after the second. */
+    @Test
+    void j_seesItsGuestStallAlways() {
+        throw new AssertionError("ember never printed /EMBER-INIT: ready/ (timed out)\n--- stdout ---\n");
+    }
+
     private static void hangInChild() throws Exception {
         Process p = new ProcessBuilder("sleep", "600").start();
         p.getInputStream().readAllBytes();

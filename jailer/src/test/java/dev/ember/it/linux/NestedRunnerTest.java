@@ -61,6 +61,16 @@ class NestedRunnerTest {
         assertEquals(2, fault.hangs.size());
         assertTrue(fault.hangs.get(0).message().contains("triple-faulted"), fault.hangs.get(0).message());
 
+        NestedResults.TestRecord stalled = r.get(id("i_seesItsGuestStallOnce"));
+        assertEquals(NestedResults.Kind.PASSED, stalled.outcome.kind(), "a guest that stopped making progress gets a second attempt");
+        assertEquals(2, stalled.attempts);
+        assertTrue(stalled.hangs.get(0).message().contains("stopped making progress"), stalled.hangs.get(0).message());
+        NestedResults.TestRecord stalledAlways = r.get(id("j_seesItsGuestStallAlways"));
+        assertEquals(NestedResults.Kind.FAILED, stalledAlways.outcome.kind());
+        assertEquals(2, stalledAlways.attempts);
+        assertTrue(stalledAlways.outcome.message().contains("ember never printed"), stalledAlways.outcome.message());
+        assertFalse(NestedRunner.guestStalled(new AssertionError("ember never printed /x/ (exited 1)")), "a VMM that exited is no stall");
+
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             assertFalse(all.anyMatch(p -> p.info().commandLine().orElse("").equals("/usr/bin/sleep 600")
                     || p.info().arguments().map(a -> List.of(a).equals(List.of("600"))).orElse(false)
