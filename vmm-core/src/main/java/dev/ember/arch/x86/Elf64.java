@@ -14,6 +14,20 @@ final class Elf64 {
     static final int E_PHOFF = 32;      // u64
     static final int E_PHENTSIZE = 54;  // u16
     static final int E_PHNUM = 56;      // u16
+    static final int E_SHOFF = 40;      // u64
+    static final int E_SHENTSIZE = 58;  // u16
+    static final int E_SHNUM = 60;      // u16
+
+    static final int SHDR_SIZE = 64;
+    static final int SH_TYPE = 4;       // u32
+    static final int SH_OFFSET = 24;    // u64
+    static final int SH_SIZE = 32;      // u64
+    static final int SH_LINK = 40;      // u32
+    static final int SHT_SYMTAB = 2;
+
+    static final int SYM_SIZE = 24;
+    static final int ST_NAME = 0;       // u32
+    static final int ST_VALUE = 8;      // u64
 
     static final int PHDR_SIZE = 56;
     static final int P_TYPE = 0;        // u32

@@ -28,7 +28,6 @@ public final class KernelTextMapping {
     private static final long START_KERNEL_MAP = 0xffff_ffff_8000_0000L;
     private static final long PRESENT = 1, LARGE = 1L << 7;
     private static final long ADDRESS_MASK = 0x000f_ffff_ffff_f000L;
-    private static final int SHT_SYMTAB = 2;
     private static final int MAX_REPORTED = 6;
 
     private final long level3Gpa;
@@ -163,24 +162,24 @@ public final class KernelTextMapping {
             if (eh.getInt(0) != Elf64.MAGIC || eh.get(Elf64.E_IDENT_CLASS) != Elf64.ELFCLASS64) {
                 return null;
             }
-            long shoff = eh.getLong(40);
-            int shentsize = Short.toUnsignedInt(eh.getShort(58));
-            int shnum = Short.toUnsignedInt(eh.getShort(60));
-            if (shoff == 0 || shentsize < 64 || shnum == 0 || shnum > 4096) {
+            long shoff = eh.getLong(Elf64.E_SHOFF);
+            int shentsize = Short.toUnsignedInt(eh.getShort(Elf64.E_SHENTSIZE));
+            int shnum = Short.toUnsignedInt(eh.getShort(Elf64.E_SHNUM));
+            if (shoff == 0 || shentsize < Elf64.SHDR_SIZE || shnum == 0 || shnum > 4096) {
                 return null;
             }
             ByteBuffer sh = read(ch, shoff, shentsize * shnum);
             for (int i = 0; i < shnum; i++) {
                 int at = i * shentsize;
-                if (sh.getInt(at + 4) != SHT_SYMTAB) {
+                if (sh.getInt(at + Elf64.SH_TYPE) != Elf64.SHT_SYMTAB) {
                     continue;
                 }
-                int link = sh.getInt(at + 40);
+                int link = sh.getInt(at + Elf64.SH_LINK);
                 if (link <= 0 || link >= shnum) {
                     return null;
                 }
-                ByteBuffer syms = read(ch, sh.getLong(at + 24), sh.getLong(at + 32));
-                ByteBuffer strs = read(ch, sh.getLong(link * shentsize + 24), sh.getLong(link * shentsize + 32));
+                ByteBuffer syms = read(ch, sh.getLong(at + Elf64.SH_OFFSET), sh.getLong(at + Elf64.SH_SIZE));
+                ByteBuffer strs = read(ch, sh.getLong(link * shentsize + Elf64.SH_OFFSET), sh.getLong(link * shentsize + Elf64.SH_SIZE));
                 return lookUp(syms, strs, names);
             }
             return null;
@@ -194,11 +193,11 @@ public final class KernelTextMapping {
         }
         long[] values = new long[names.length];
         int found = 0;
-        for (int at = 0; at + 24 <= syms.limit() && found < names.length; at += 24) {
-            int name = syms.getInt(at);
+        for (int at = 0; at + Elf64.SYM_SIZE <= syms.limit() && found < names.length; at += Elf64.SYM_SIZE) {
+            int name = syms.getInt(at + Elf64.ST_NAME);
             for (int i = 0; i < names.length; i++) {
                 if (values[i] == 0 && nameIs(strs, name, wanted[i])) {
-                    values[i] = syms.getLong(at + 8);
+                    values[i] = syms.getLong(at + Elf64.ST_VALUE);
                     found++;
                 }
             }
