@@ -57,6 +57,12 @@ final class Jail {
     /** The VMM's host PID once spawned (--new-pid-ns); signals to the jailer go to it. */
     private volatile long child;
     private volatile int pendingSignal;
+    /**
+     * SIGHUP was ignored when the jailer started (nohup, some supervisors). The VMM must not
+     * inherit that: a JVM installs no handler for a signal ignored at its start, and the VMM
+     * ends on SIGHUP with Firecracker's status 156, which Firecracker does under nohup too.
+     */
+    private boolean hangupIgnored;
 
     Jail(JailConfig config) {
         this.config = config;
@@ -261,6 +267,7 @@ final class Jail {
         java.util.TimeZone.getDefault();
         argv = argv();   // reads the CPU clock through /proc, which the jail does not have
         privileges = Privileges.read();
+        hangupIgnored = ignoresHangup(readLines(Path.of("/proc/self/status")));
         if (config.newPidNs() && !config.daemonize()) {
             forwardSignalsToTheVmm();
         }
@@ -284,6 +291,16 @@ final class Jail {
                 }
             });
         }
+    }
+
+    /** Whether a /proc/PID/status's {@code SigIgn} mask (hexadecimal, bit n-1 for signal n) holds SIGHUP. */
+    static boolean ignoresHangup(List<String> status) {
+        for (String line : status) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << (Sys.SIGHUP - 1))) != 0;
+            }
+        }
+        throw new JailerException("/proc/self/status has no SigIgn line");
     }
 
     /** A mount namespace of slave mounts; the runtime image read-only; pivot_root into the jail. */
@@ -395,12 +412,15 @@ final class Jail {
 
     private int execVmm() {
         writePidFile(ProcessHandle.current().pid());
+        if (hangupIgnored) {
+            Sys.defaultHangup();
+        }
         Sys.execve(argv[0], argv, env());
         throw Sys.failure("execve " + argv[0] + " in the jail", Sys.errno());
     }
 
     private int spawnInNewPidNamespace() {
-        long pid = Sys.posixSpawnp(argv[0], argv, env(), "starting " + argv[0] + " in a new PID namespace");
+        long pid = Sys.posixSpawnp(argv[0], argv, env(), hangupIgnored, "starting " + argv[0] + " in a new PID namespace");
         child = pid;
         writePidFile(pid);
         if (config.daemonize()) {

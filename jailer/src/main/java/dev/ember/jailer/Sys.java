@@ -21,9 +21,23 @@ final class Sys {
     static final int AT_FDCWD = -100;
     /** The kernel's sigset_t: 64 signals. */
     static final int KERNEL_SIGSET_BYTES = 8;
+    /** signal.h: the hang-up signal, and the dispositions signal(3) sets and returns. */
+    static final int SIGHUP = 1;
+    static final long SIG_DFL = 0, SIG_IGN = 1;
+    /** spawn.h: the child starts with the attribute's "sigdefault" signals at their default action. */
+    static final int POSIX_SPAWN_SETSIGDEF = 0x04;
+    /** glibc's opaque posix_spawnattr_t and sigset_t, passed by address only (JailerConstantsTest checks the sizes). */
+    static final int SPAWNATTR_BYTES = 336, LIBC_SIGSET_BYTES = 128;
 
     /** Looked up with the host's file system in view (before pivot_root), as everything here. */
     private static final long POSIX_SPAWNP = RawLibc.function("posix_spawnp");
+    private static final long POSIX_SPAWNATTR_INIT = RawLibc.function("posix_spawnattr_init");
+    private static final long POSIX_SPAWNATTR_SETFLAGS = RawLibc.function("posix_spawnattr_setflags");
+    private static final long POSIX_SPAWNATTR_SETSIGDEFAULT = RawLibc.function("posix_spawnattr_setsigdefault");
+    private static final long POSIX_SPAWNATTR_DESTROY = RawLibc.function("posix_spawnattr_destroy");
+    private static final long SIGEMPTYSET = RawLibc.function("sigemptyset");
+    private static final long SIGADDSET = RawLibc.function("sigaddset");
+    private static final long SIGNAL = RawLibc.function("signal");
 
     private Sys() {}
 
@@ -123,16 +137,48 @@ final class Sys {
         }
     }
 
-    /** posix_spawnp(3) with no file actions or attributes: the child's PID; throws naming {@code what} when it failed. */
-    static long posixSpawnp(String file, String[] argv, String[] env, String what) {
+    /**
+     * Puts SIGHUP back to its default action for this process: only for a process about to exec
+     * and only while SIGHUP is ignored, so that no handler of the JVM's is replaced.
+     */
+    static void defaultHangup() {
+        RawLibc.call(SIGNAL, SIGHUP, SIG_DFL, 0, 0, 0, 0);
+    }
+
+    /**
+     * posix_spawnp(3) with no file actions: the child's PID; throws naming {@code what} when it
+     * failed. With {@code defaultHangup} the child starts with SIGHUP at its default action
+     * whatever this process's is (POSIX_SPAWN_SETSIGDEF), this process keeping its own.
+     */
+    static long posixSpawnp(String file, String[] argv, String[] env, boolean defaultHangup, String what) {
         try (RawLibc.Scope s = new RawLibc.Scope()) {
             long pid = s.allocate(4);
-            // Returns an error number itself rather than setting errno.
-            int error = (int) RawLibc.call(POSIX_SPAWNP, pid, s.string(file), 0, 0, s.strings(argv), s.strings(env));
-            if (error != 0) {
-                throw failure(what, error);
+            long attr = 0;
+            if (defaultHangup) {
+                attr = s.allocate(SPAWNATTR_BYTES);
+                long hangup = s.allocate(LIBC_SIGSET_BYTES);
+                // Each returns an error number; none can fail with these arguments but init (ENOMEM).
+                spawnStep(RawLibc.call(POSIX_SPAWNATTR_INIT, attr, 0, 0, 0, 0, 0), what);
+                RawLibc.call(SIGEMPTYSET, hangup, 0, 0, 0, 0, 0);
+                RawLibc.call(SIGADDSET, hangup, SIGHUP, 0, 0, 0, 0);
+                spawnStep(RawLibc.call(POSIX_SPAWNATTR_SETSIGDEFAULT, attr, hangup, 0, 0, 0, 0), what);
+                spawnStep(RawLibc.call(POSIX_SPAWNATTR_SETFLAGS, attr, POSIX_SPAWN_SETSIGDEF, 0, 0, 0, 0), what);
+            }
+            try {
+                // Returns an error number itself rather than setting errno.
+                spawnStep(RawLibc.call(POSIX_SPAWNP, pid, s.string(file), 0, attr, s.strings(argv), s.strings(env)), what);
+            } finally {
+                if (attr != 0) {
+                    RawLibc.call(POSIX_SPAWNATTR_DESTROY, attr, 0, 0, 0, 0, 0);
+                }
             }
             return RawLibc.memory().getInt(pid);
+        }
+    }
+
+    private static void spawnStep(long error, String what) {
+        if ((int) error != 0) {
+            throw failure(what, (int) error);
         }
     }
 

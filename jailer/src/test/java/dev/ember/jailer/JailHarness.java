@@ -293,6 +293,15 @@ final class JailHarness {
         return new Jailed(new ProcessBuilder(cmd).start());
     }
 
+    /** As {@link #startVmm}, from a shell that ignores SIGHUP, as {@code nohup} or a supervisor may leave it. */
+    static Jailed startVmmIgnoringHangup(List<String> jailerArgs, List<String> vmmArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"", repo().resolve("bin/ember-jailer").toString()));
+        cmd.addAll(jailerArgs);
+        cmd.add("--");
+        cmd.addAll(vmmArgs);
+        return new Jailed(new ProcessBuilder(cmd).start());
+    }
+
     /** The production runtime image's launcher, as bin/ember-launch passes it. */
     static Path productionExec() {
         return repo().resolve("jailer/target/ember-runtime/bin/ember");

@@ -39,7 +39,9 @@ class JailerConstantsTest {
             {"SYS_mount", Long.toString(Sys.SYS_MOUNT)}, {"SYS_umount2", Long.toString(Sys.SYS_UMOUNT2)},
             {"SYS_openat", Long.toString(Sys.SYS_OPENAT)}, {"SYS_unshare", Long.toString(Sys.SYS_UNSHARE)},
             {"SYS_setns", Long.toString(Sys.SYS_SETNS)}, {"AT_FDCWD", Long.toString(Sys.AT_FDCWD)},
-            {"SIG_SETMASK", "2"}, {"sizeof(struct rlimit)", "16"},
+            {"SIG_SETMASK", "2"}, {"SIGHUP", Long.toString(Sys.SIGHUP)}, {"(long) SIG_DFL", Long.toString(Sys.SIG_DFL)},
+            {"(long) SIG_IGN", Long.toString(Sys.SIG_IGN)}, {"POSIX_SPAWN_SETSIGDEF", Long.toString(Sys.POSIX_SPAWN_SETSIGDEF)},
+            {"sizeof(posix_spawnattr_t)", Long.toString(Sys.SPAWNATTR_BYTES)}, {"sizeof(sigset_t)", Long.toString(Sys.LIBC_SIGSET_BYTES)}, {"sizeof(struct rlimit)", "16"},
             {"SYS_getuid", Long.toString(Privileges.SYS_GETUID)}, {"SYS_getgid", Long.toString(Privileges.SYS_GETGID)},
             {"SYS_setresuid", Long.toString(Privileges.SYS_SETRESUID)}, {"SYS_setresgid", Long.toString(Privileges.SYS_SETRESGID)},
             {"SYS_setgroups", Long.toString(Privileges.SYS_SETGROUPS)},
@@ -51,7 +53,7 @@ class JailerConstantsTest {
             {"makedev(300000, 7)", Long.toString(Sys.makedev(300000, 7))},
         };
         StringBuilder c = new StringBuilder("#define _GNU_SOURCE\n#include <sched.h>\n#include <sys/mount.h>\n#include <sys/stat.h>\n"
-                + "#include <sys/syscall.h>\n#include <sys/prctl.h>\n#include <linux/capability.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <fcntl.h>\n#include <signal.h>\n#include <stdio.h>\nint main(void){\n");
+                + "#include <sys/syscall.h>\n#include <sys/prctl.h>\n#include <linux/capability.h>\n#include <sys/resource.h>\n#include <sys/sysmacros.h>\n#include <linux/close_range.h>\n#include <fcntl.h>\n#include <signal.h>\n#include <spawn.h>\n#include <stdio.h>\nint main(void){\n");
         for (String[] e : expr) {
             c.append("printf(\"%s %llu\\n\", \"").append(e[0].replace("\"", "")).append("\", (unsigned long long)(").append(e[0]).append("));\n");
         }

@@ -16,6 +16,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The jailer end to end as root: bin/ember-jailer builds a real jail and execs a stand-in VMM
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * process ended up with.
  */
 class JailerIT {
-    private static final int SIGSYS = 31, SIGKILL = 9;
+    private static final int SIGSYS = 31, SIGKILL = 9, SIGHUP = 1;
     private static final int ENOENT = 2, EROFS = 30;
 
     private Path base;
@@ -179,6 +181,36 @@ class JailerIT {
             vm.process.destroy();   // SIGTERM to the jailer, which passes it on to the VMM
             assertEquals(0, vm.awaitExit(), vm.stderr.toString());
             assertTrue(ProcessHandle.of(pid).isEmpty(), "the VMM still runs");
+        }
+    }
+
+    /**
+     * A jailer started with SIGHUP ignored (nohup) does not pass that on: the VMM, exec'd in
+     * place or spawned as PID 1 of its own namespace, ends on SIGHUP with Firecracker's 156.
+     * A JVM started with a signal ignored installs no handler for it, so without the jailer
+     * resetting it the VMM would carry on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--no-new-pid-ns", "--new-pid-ns"})
+    void aVmmJailedUnderNohupStillEndsOnSighupWith156(String pidNs) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString(), pidNs));
+        try (JailHarness.Jailed vm = JailHarness.startVmmIgnoringHangup(args, List.of("--api-sock", "/run/ember.socket"))) {
+            Path sock = root().resolve("run/ember.socket");
+            String answer = "";
+            for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
+                assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
+                answer = JailHarness.curl(sock, "GET", "/", null);
+                Thread.sleep(100);
+            }
+            long pid = vmmPid();
+            assertEquals(pidNs.equals("--new-pid-ns"), pid != vm.process.pid(), "spawned only in a new PID namespace");
+            long hangup = 1L << (SIGHUP - 1);
+            assertEquals(0, Long.parseLong(JailHarness.status(pid, "SigIgn"), 16) & hangup, "the VMM ignores SIGHUP");
+            assertEquals(hangup, Long.parseLong(JailHarness.status(pid, "SigCgt"), 16) & hangup, "the VMM has no SIGHUP handler");
+            assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(pid)).start().waitFor());
+            // The jailer is the VMM (exec), or waits for it and ends with its status (spawn).
+            assertEquals(156, vm.awaitExit(), vm.stderr.toString());
         }
     }
 
