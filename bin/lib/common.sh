@@ -1,6 +1,12 @@
 # Shared by the bin/ scripts: repository root, the JDK to use, and idempotent package installs.
 # shellcheck shell=bash
-EMBER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Without a subshell when this file's path is absolute and plain (every VMM start reads this file:
+# each fork and exec here adds ~1 ms of wall and CPU time to it); what `cd ../.. && pwd` gives otherwise.
+case ${BASH_SOURCE[0]} in
+  */./*|*/../*|*//*) EMBER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd) ;;
+  /?*/bin/lib/common.sh) EMBER_ROOT=${BASH_SOURCE[0]%/bin/lib/common.sh} ;;
+  *) EMBER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd) ;;
+esac
 export EMBER_ROOT
 
 # Prefer Temurin 25 (AOT cache, compact object headers); fall back to JDK 17 with a notice.
@@ -18,7 +24,14 @@ ember_pick_java() {
   export JAVA_HOME
   # From the JDK's release file (JAVA_VERSION="25.0.3"): asking `java` itself costs a whole JVM
   # start (~250 ms on a loaded 2-core machine) on every `ember` start.
-  EMBER_JAVA_FEATURE=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
+  # Read with builtins (no sed process: this runs at every start).
+  EMBER_JAVA_FEATURE=
+  local line
+  if [ -r "$JAVA_HOME/release" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]*) ]]; then EMBER_JAVA_FEATURE=${BASH_REMATCH[1]}; break; fi
+    done < "$JAVA_HOME/release"
+  fi
   if [ -z "$EMBER_JAVA_FEATURE" ]; then
     EMBER_JAVA_FEATURE=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 \
       | sed -n 's/^ *java.specification.version = //p')
@@ -92,7 +105,8 @@ ember_jvm_opts() {
     # or slightly lower. The cache still holds the loaded and linked classes, which is its gain.
     opts+=(-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining)
   fi
-  printf '%s\n' "${opts[@]}"
+  # `ember_jvm_opts --set` fills EMBER_JVM_OPTS instead of printing (no subshell to read them back).
+  if [ "${1:-}" = --set ]; then EMBER_JVM_OPTS=("${opts[@]}"); else printf '%s\n' "${opts[@]}"; fi
 }
 
 # Installs Debian packages that are missing (dpkg query first, so reruns are cheap).
@@ -140,18 +154,32 @@ ember_mvn() {
   (cd "$EMBER_ROOT" && MAVEN_OPTS="$opts${MAVEN_OPTS:+ $MAVEN_OPTS}" mvn -B -q "$@")
 }
 
+# Sets variable $1 to the first of the jar files after it (a glob's expansion, in its order)
+# that exists and is not a -tests or -sources jar, else to "": in the launcher's own shell, without
+# the subshell and ls/grep/head processes a pipeline would take at every start.
+ember_first_jar() {
+  local var=$1 f
+  shift
+  printf -v "$var" '%s' ""
+  for f in "$@"; do
+    case ${f##*/} in *-tests*|*-sources*) continue ;; esac
+    if [ -f "$f" ]; then printf -v "$var" '%s' "$f"; return 0; fi
+  done
+}
+
 # Runs MAIN_CLASS of the api-server jar with the VMM's JVM flags and AOT cache, in place of this
 # shell (bin/ember, bin/ember-uffd-handler). Build first: bin/build.
 ember_exec_main() {
   local main=$1 jar aot
   local -a opts
   shift
-  jar=$(ls "$EMBER_ROOT"/api-server/target/api-server-*.jar 2>/dev/null | grep -v -e -tests -e -sources | head -n1 || true)
+  ember_first_jar jar "$EMBER_ROOT"/api-server/target/api-server-*.jar
   if [ -z "$jar" ] || [ ! -d "$EMBER_ROOT/api-server/target/lib" ]; then
     echo "ember: not built yet; run bin/build first" >&2
     exit 1
   fi
-  mapfile -t opts < <(ember_jvm_opts)
+  ember_jvm_opts --set
+  opts=("${EMBER_JVM_OPTS[@]}")
   aot="$EMBER_ROOT/api-server/target/ember.aot"
   # A --no-api VMM maps the cache trained without the API (bin/train-aot): every cached class is
   # loaded at start and costs each VM ~3 KiB of private memory, and ~850 of the API cache's are

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +65,31 @@ class LauncherAotCacheIT {
             assertTrue(maps.contains("/ember-noapi.aot"), maps);
             assertFalse(maps.contains("/ember.aot"), maps);
             vm.stopCleanly();
+        }
+    }
+
+    /**
+     * bin/ember finds the repository without readlink/dirname/ls processes when named by a plain
+     * absolute path, and with them otherwise: named relatively, with '..' in the path, or through a
+     * symbolic link (as an orchestrator names it firecracker), the JVM gets the same class path
+     * the cache was trained with (else it refuses the cache with a warning on stderr) and serves.
+     */
+    @Test
+    void theApiCacheIsUsedHoweverTheLauncherIsNamed() throws Exception {
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("firecracker"), EmberProcess.repo().resolve("bin/ember"));
+        String[] launchers = {"bin/ember", EmberProcess.repo() + "/bin/../bin/ember", link.toString(),
+            EmberProcess.repo().resolve("bin/ember").toString()};
+        for (int i = 0; i < launchers.length; i++) {
+            Path sock = dir.resolve("api" + i + ".sock");
+            // sh drops the absolute bin/ember startVia adds and execs the launcher under test (cwd: the repository).
+            try (EmberProcess vm = EmberProcess.startVia(List.of("sh", "-c", "shift; exec \"$0\" \"$@\"", launchers[i]),
+                    "--api-sock", sock.toString())) {
+                assertEquals(200, vm.api(sock).get("/").status(), launchers[i] + ": " + vm.describe());
+                String maps = maps(vm);
+                assertTrue(maps.contains("/ember.aot"), launchers[i] + "\n" + maps);
+                assertFalse(vm.stderr().contains("[aot]") || vm.stderr().contains("[cds]"), launchers[i] + ": " + vm.stderr());
+                vm.stopCleanly();
+            }
         }
     }
 

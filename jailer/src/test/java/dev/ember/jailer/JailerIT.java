@@ -335,6 +335,26 @@ class JailerIT {
         }
     }
 
+    /**
+     * The jailer interprets its code (bin/ember-jailer runs its JVM with -Xint): it runs once, then
+     * waits for the VMM, so a compiler thread would only spend CPU (~40 ms) beside the VMM's start.
+     * The jailer process waiting for its VMM has no compiler thread.
+     */
+    @Test
+    void theJailerWaitingForItsVmmHasNoCompilerThread() throws Exception {
+        try (JailHarness.Jailed j = JailHarness.start(baseArgs(), List.of())) {
+            assertTrue(j.line(Duration.ofSeconds(90)).startsWith("ready"), j.stderr.toString());
+            List<String> threads = new ArrayList<>();
+            try (var tasks = Files.list(Path.of("/proc/" + j.process.pid() + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    threads.add(Files.readString(t.resolve("comm")).trim());
+                }
+            }
+            assertTrue(threads.contains("jailer-host-cle"), "the jailer's own threads are listed: " + threads);
+            assertFalse(threads.stream().anyMatch(n -> n.contains("CompilerThre")), "a compiler thread in the jailer: " + threads);
+        }
+    }
+
     @Test
     void newPidNamespaceAndDaemonize() throws Exception {
         List<String> args = baseArgs();
