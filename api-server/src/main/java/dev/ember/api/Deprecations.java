@@ -1,8 +1,10 @@
 package dev.ember.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.ember.config.StrictJson;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.ember.config.StrictReader;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,17 +29,34 @@ final class Deprecations {
         if (fields == null || body.length == 0) {
             return null;
         }
-        JsonNode tree;
-        try {
-            tree = StrictJson.MAPPER.readTree(body);
-        } catch (IOException | RuntimeException e) {
-            return null; // not JSON: the route has refused it already
-        }
+        List<String> given = topLevelFields(body);
         for (String field : fields) {
-            if (tree != null && tree.has(field)) {
+            if (given.contains(field)) {
                 return route.method() + " " + route.path() + ": " + field + " field is deprecated.";
             }
         }
         return null;
+    }
+
+    /**
+     * The body's top-level field names, read with jackson-core alone (databind may still be
+     * warming up when a snapshot load, one of these routes, arrives); none unless the body is a
+     * well-formed JSON object.
+     */
+    private static List<String> topLevelFields(byte[] body) {
+        List<String> names = new ArrayList<>();
+        try (JsonParser p = StrictReader.FACTORY.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return List.of();
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                names.add(p.currentName());
+                p.nextToken();
+                p.skipChildren();
+            }
+            return p.nextToken() == null ? names : List.of(); // not a JSON object: the route has refused it already
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 }

@@ -41,6 +41,22 @@ public record Route(String method, String path, Class<?> requestType, Class<?> r
         return new Route(method, path, body, null, metric, summary, command, call -> bind.bind(call.body(body), call), null, false);
     }
 
+    /** Reads a body the way {@link StrictJson#parse} would, without databind (e.g. {@code SnapshotLoadParams::read}). */
+    @FunctionalInterface
+    public interface BodyReader<B> {
+        B read(byte[] json, String where) throws ConfigException;
+    }
+
+    /**
+     * A route whose body {@code read} binds (a body on a path where databind's first-use cost
+     * would count), then becomes {@code command}.
+     */
+    static <B, C extends VmmCommand> Route withBody(String method, String path, Class<B> body, BodyReader<B> read,
+            String metric, String summary, Class<C> command, BodyBinder<B, C> bind) {
+        return new Route(method, path, body, null, metric, summary, command,
+                call -> bind.bind(read.read(call.body(), call.resource()), call), null, false);
+    }
+
     /**
      * A route whose body may be left out: an empty body means {@code absent}, anything else is
      * parsed strictly as {@code body} (Firecracker's PATCH /balloon/hinting/start and /stop).

@@ -1,9 +1,14 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
 import java.util.List;
 
-/** PUT {@code /snapshot/load}. Exactly one of {@code mem_file_path} and {@code mem_backend}. */
+/**
+ * PUT {@code /snapshot/load}. Exactly one of {@code mem_file_path} and {@code mem_backend}.
+ * Bound with {@link StrictReader} ({@link #read}): the load is the request a fresh process is
+ * started for, and databind's first binding of a type would be most of its time.
+ */
 public record SnapshotLoadParams(
         @JsonProperty("snapshot_path") String snapshotPath,
         @JsonProperty("mem_file_path") String memFilePath,
@@ -19,13 +24,88 @@ public record SnapshotLoadParams(
 
     public record MemoryBackend(
             @JsonProperty("backend_type") BackendType backendType,
-            @JsonProperty("backend_path") String backendPath) {}
+            @JsonProperty("backend_path") String backendPath) {
+        private static final List<String> FIELDS = List.of("backend_type", "backend_path");
+
+        /** With the parser on the object's start. */
+        static MemoryBackend read(StrictReader in, String path) throws IOException, ConfigException {
+            BackendType type = null;
+            String backendPath = null;
+            for (String f; (f = in.field(path, FIELDS)) != null; ) {
+                if (f.equals("backend_type")) {
+                    type = in.enumValue(path + "." + f, BackendType.class);
+                } else {
+                    backendPath = in.string(path + "." + f);
+                }
+            }
+            return new MemoryBackend(type, backendPath);
+        }
+    }
 
     public record NetworkOverride(
             @JsonProperty("iface_id") String ifaceId,
-            @JsonProperty("host_dev_name") String hostDevName) {}
+            @JsonProperty("host_dev_name") String hostDevName) {
+        private static final List<String> FIELDS = List.of("iface_id", "host_dev_name");
 
-    public record VsockOverride(@JsonProperty("uds_path") String udsPath) {}
+        static NetworkOverride read(StrictReader in, String path) throws IOException, ConfigException {
+            in.object(path);
+            String ifaceId = null, hostDevName = null;
+            for (String f; (f = in.field(path, FIELDS)) != null; ) {
+                if (f.equals("iface_id")) {
+                    ifaceId = in.string(path + "." + f);
+                } else {
+                    hostDevName = in.string(path + "." + f);
+                }
+            }
+            return new NetworkOverride(ifaceId, hostDevName);
+        }
+    }
+
+    public record VsockOverride(@JsonProperty("uds_path") String udsPath) {
+        private static final List<String> FIELDS = List.of("uds_path");
+
+        /** With the parser on the object's start. */
+        static VsockOverride read(StrictReader in, String path) throws IOException, ConfigException {
+            String udsPath = null;
+            while (in.field(path, FIELDS) != null) {
+                udsPath = in.string(path + ".uds_path");
+            }
+            return new VsockOverride(udsPath);
+        }
+    }
+
+    static final List<String> FIELDS = List.of("snapshot_path", "mem_file_path", "mem_backend", "enable_diff_snapshots",
+            "track_dirty_pages", "resume_vm", "network_overrides", "vsock_override", "clock_realtime");
+
+    /** The body of PUT /snapshot/load; errors as {@link StrictJson#parse} words them, naming {@code where} and the field. */
+    public static SnapshotLoadParams read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, SnapshotLoadParams::read);
+    }
+
+    private static SnapshotLoadParams read(StrictReader in, String path) throws IOException, ConfigException {
+        in.object(path);
+        String snapshotPath = null, memFilePath = null;
+        MemoryBackend memBackend = null;
+        Boolean enableDiffSnapshots = null, trackDirtyPages = null, resumeVm = null, clockRealtime = null;
+        List<NetworkOverride> networkOverrides = null;
+        VsockOverride vsockOverride = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "snapshot_path" -> snapshotPath = in.string(at);
+                case "mem_file_path" -> memFilePath = in.string(at);
+                case "mem_backend" -> memBackend = in.object(at) ? MemoryBackend.read(in, at) : null;
+                case "enable_diff_snapshots" -> enableDiffSnapshots = in.bool(at);
+                case "track_dirty_pages" -> trackDirtyPages = in.bool(at);
+                case "resume_vm" -> resumeVm = in.bool(at);
+                case "network_overrides" -> networkOverrides = in.list(at, NetworkOverride::read);
+                case "vsock_override" -> vsockOverride = in.object(at) ? VsockOverride.read(in, at) : null;
+                default -> clockRealtime = in.bool(at); // clock_realtime, the last of FIELDS
+            }
+        }
+        return new SnapshotLoadParams(snapshotPath, memFilePath, memBackend, enableDiffSnapshots, trackDirtyPages, resumeVm,
+                networkOverrides, vsockOverride, clockRealtime);
+    }
 
     public void validate() throws ConfigException {
         Check.path(snapshotPath, "snapshot_path");
@@ -38,6 +118,18 @@ public record SnapshotLoadParams(
         if (memBackend != null) {
             Check.required(memBackend.backendType, "mem_backend.backend_type");
             Check.path(memBackend.backendPath, "mem_backend.backend_path");
+        }
+        if (networkOverrides != null) {
+            for (int i = 0; i < networkOverrides.size(); i++) {
+                NetworkOverride o = networkOverrides.get(i);
+                String at = "network_overrides[" + i + "]";
+                if (o == null) {
+                    throw new ConfigException(ConfigException.Reason.MISSING_FIELD, at + " is null; give an object with iface_id"
+                            + " and host_dev_name");
+                }
+                Check.required(o.ifaceId, at + ".iface_id");
+                Check.required(o.hostDevName, at + ".host_dev_name");
+            }
         }
         if (vsockOverride != null && vsockOverride.udsPath != null) {
             Check.path(vsockOverride.udsPath, "vsock_override.uds_path");

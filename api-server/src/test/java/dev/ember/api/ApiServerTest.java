@@ -503,6 +503,20 @@ class ApiServerTest extends HostFiles {
                 + " \"backend_path\": \"/u.sock\"}, \"mem_file_path\": \"/m\"}"), 400, "give exactly one of mem_file_path and mem_backend");
     }
 
+    /** Firecracker requires both fields of a network override; a null or half override was a 500 here (a null dereferenced). */
+    @Test
+    void snapshotLoadRefusesAnIncompleteNetworkOverride() throws Exception {
+        String load = "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\", \"network_overrides\": ";
+        assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap1\"}, null]}"), 400,
+                "network_overrides[1] is null; give an object with iface_id and host_dev_name");
+        assertFault(http.put("/snapshot/load", load + "[{\"host_dev_name\": \"tap1\"}]}"), 400,
+                "missing required field network_overrides[0].iface_id");
+        assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\"}]}"), 400,
+                "missing required field network_overrides[0].host_dev_name");
+        assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap1\"}]}"), 400,
+                "not supported: snapshots"); // complete: the load reaches the VMM (FakeVmm has no snapshots)
+    }
+
     // ---- /vm/config and /openapi ----
 
     @Test

@@ -1,0 +1,220 @@
+package dev.ember.config;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A body bound with jackson-core's streaming parser, for the requests whose time counts (a
+ * snapshot load into a process just started): databind builds a type's deserialiser by
+ * reflection the first time it sees the type, which costs tens of milliseconds of interpreted
+ * code. Every error is the one {@link StrictJson#parse} gives for the same bytes, word for word
+ * and with the same line and column ({@code StrictReaderTest} compares the two).
+ */
+public final class StrictReader {
+    /** StrictJson's parser settings: duplicate keys are errors (the mapper's own factory has the same defaults). */
+    public static final JsonFactory FACTORY = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /** Reads one value with the parser on its first token; a null JSON value is handled by the caller. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T read(StrictReader in, String path) throws IOException, ConfigException;
+    }
+
+    private final JsonParser parser;
+
+    private StrictReader(JsonParser parser) {
+        this.parser = parser;
+    }
+
+    /** Binds {@code json}, a JSON object, with {@code body}; errors name {@code where} and the field, as StrictJson's. */
+    public static <T> T read(byte[] json, String where, Body<T> body) throws ConfigException {
+        JsonErrors.requireValidUnicode(json, where);
+        try (JsonParser p = FACTORY.createParser(json)) {
+            StrictReader in = new StrictReader(p);
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON object");
+            }
+            if (first == JsonToken.VALUE_NULL) {
+                in.requireEnd(where);
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": expected a JSON object, got null");
+            }
+            T value = body.read(in, where);
+            in.requireEnd(where);
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where));
+        } catch (IOException e) {
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
+        }
+    }
+
+    /** Databind's FAIL_ON_TRAILING_TOKENS: nothing but white space after the value. */
+    private void requireEnd(String where) throws IOException, ConfigException {
+        if (parser.nextToken() != null) {
+            throw error(where + ": unexpected content after the JSON value");
+        }
+    }
+
+    /**
+     * At an object's start (true), or at a null (false, the value is absent); anything else is
+     * refused as databind refuses it for a record.
+     */
+    public boolean object(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return false;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw invalidType(path, "a JSON object");
+        }
+        return true;
+    }
+
+    /**
+     * The next field of the object at {@code path}, with the parser moved onto its value, or
+     * null at the object's end. A field not in {@code accepted} is refused, listing them, once
+     * the object has been read to its end, as databind does for a record (it keeps such fields
+     * until it has all the others): an error further on in the object is the one reported.
+     */
+    public String field(String path, List<String> accepted) throws IOException, ConfigException {
+        JsonStreamContext object = parser.getParsingContext();
+        Object unknown;
+        // Read before each token: the parser clears the context's value when the object ends.
+        while ((unknown = object.getCurrentValue()) == unknown && parser.nextToken() != JsonToken.END_OBJECT) {
+            String name = parser.currentName();
+            parser.nextToken();
+            if (accepted.contains(name)) {
+                return name;
+            }
+            if (object.getCurrentValue() == null) {
+                object.setCurrentValue(name); // the first unknown field is the one named
+            }
+            skipValue();
+        }
+        if (unknown != null) {
+            List<String> sorted = new ArrayList<>(accepted);
+            sorted.sort(null);
+            throw error("unknown field \"" + unknown + "\" in " + path + "; accepted fields: " + String.join(", ", sorted),
+                    parser.currentLocation());
+        }
+        return null;
+    }
+
+    /**
+     * Reads past the value the parser is on as databind keeps an unknown field's value: its
+     * strings decoded, so a bad escape in it fails here too (its numbers are kept as text).
+     */
+    private void skipValue() throws IOException {
+        int depth = 0;
+        do {
+            JsonToken t = current();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            }
+        } while (depth > 0 && parser.nextToken() != null);
+    }
+
+    /** The token the parser is on; a string's text is decoded (databind decodes even a string it refuses). */
+    private JsonToken current() throws IOException {
+        JsonToken t = parser.currentToken();
+        if (t == JsonToken.VALUE_STRING) {
+            parser.getText();
+        }
+        return t;
+    }
+
+    public String string(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_STRING) {
+            return parser.getText();
+        }
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw invalidType(path, "a string");
+    }
+
+    public Boolean bool(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+            return t == JsonToken.VALUE_TRUE;
+        }
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw invalidType(path, "a boolean (true or false)");
+    }
+
+    /** An enum constant by its JSON name ({@link StrictJson#enumNames}). */
+    public <E extends Enum<E>> E enumValue(String path, Class<E> type) throws IOException, ConfigException {
+        JsonToken t = current();
+        List<String> names = JsonErrors.enumNames(type);
+        if (t == JsonToken.VALUE_STRING) {
+            String name = parser.getText().trim(); // databind looks a name up again trimmed, and names that one
+            int i = names.indexOf(name);
+            if (i < 0) {
+                throw invalidValue(path, "\"" + name + "\"", names);
+            }
+            return type.getEnumConstants()[i];
+        }
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            throw invalidValue(path, String.valueOf(parser.getIntValue()), names); // databind reads it as an index, and refuses that
+        }
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw invalidType(path, "a string, one of: " + String.join(", ", sorted(names)));
+    }
+
+    /** A JSON array whose elements {@code element} reads (each at {@code path[i]}), or null. */
+    public <T> List<T> list(String path, Body<T> element) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.START_ARRAY) {
+            throw invalidType(path, "an array");
+        }
+        List<T> items = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            String at = path + "[" + items.size() + "]";
+            items.add(parser.currentToken() == JsonToken.VALUE_NULL ? null : element.read(this, at));
+        }
+        return items;
+    }
+
+    private ConfigException invalidType(String path, String expected) {
+        return error("invalid type for " + path + ": expected " + expected);
+    }
+
+    private ConfigException invalidValue(String path, String value, List<String> names) {
+        return error("invalid value " + value + " for " + path + "; accepted values: " + String.join(", ", sorted(names)));
+    }
+
+    private static List<String> sorted(List<String> names) {
+        List<String> copy = new ArrayList<>(names);
+        copy.sort(null);
+        return copy;
+    }
+
+    /** {@code message} with the parser's position, as StrictJson words it. */
+    private ConfigException error(String message) {
+        return error(message, parser.currentTokenLocation());
+    }
+
+    private static ConfigException error(String message, JsonLocation at) {
+        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, message + " (line " + at.getLineNr() + ", column "
+                + at.getColumnNr() + ")");
+    }
+}
