@@ -8,8 +8,22 @@ public final class Main {
 
     private Main() {}
 
+    /**
+     * The process's CPU time (user + system, all threads) in µs, from /proc/self/stat as
+     * ProcessHandle.Info's total CPU duration reads it, without the rest of what that gathers
+     * (command line, executable, user name through NSS: ~8 ms of the jailer's start, interpreted).
+     * The kernel counts it in USER_HZ ticks, 100 a second on Linux whatever its internal HZ.
+     * 0 when unreadable.
+     */
     static long cpuTimeUs() {
-        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1000).orElse(0L);
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/self/stat")) {
+            String stat = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.US_ASCII);
+            // After "pid (comm) ": state is field 3, utime field 14, stime field 15.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     public static void main(String[] args) {
