@@ -26,7 +26,11 @@ final class CpuTemplates {
 
     /** Null when neither is set. The configuration was validated when it was set, so decoding cannot fail. */
     static GuestCpuTemplate forBoot(VmResources resources) {
-        CpuConfig custom = resources.cpuConfig();
+        return forBoot(resources.cpuConfig(), resources.machineConfig().cpuTemplate());
+    }
+
+    /** {@link #forBoot(VmResources)} from its two inputs: a custom cpu-config (first) or machine-config.cpu_template. */
+    static GuestCpuTemplate forBoot(CpuConfig custom, CpuTemplate name) {
         if (custom != null) {
             try {
                 return decode(custom);
@@ -34,7 +38,6 @@ final class CpuTemplates {
                 throw new IllegalStateException("cpu-config was validated when it was set: " + e.getMessage(), e);
             }
         }
-        CpuTemplate name = resources.machineConfig().cpuTemplate();
         return name == null ? null : StaticCpuTemplates.byName(name.name());
     }
 

@@ -83,6 +83,7 @@ public final class KvmMicroVm implements MicroVm {
     private volatile int exitCode = ExitCode.OK.code();
     private Machine machine;
     private final VmShellAhead shellAhead = new VmShellAhead();
+    private final BootAhead bootAhead = new BootAhead(this::vmAhead);
 
     /** The VMM's start is taken as the moment this object is created. */
     public KvmMicroVm() {
@@ -107,6 +108,18 @@ public final class KvmMicroVm implements MicroVm {
     @Override
     public void prepare() {
         shellAhead.buildWhenWanted();
+        bootAhead.run();
+    }
+
+    @Override
+    public void configured(VmResources resources) {
+        bootAhead.offer(BootAhead.Plan.of(resources));
+    }
+
+    /** The VM {@link BootAhead} builds for {@code plan}: memory slots and vCPUs on the shell built ahead. */
+    private Vm vmAhead(BootAhead.Plan plan) throws VmmException {
+        HostMemory.requireBackable(plan.spec().memSizeBytes() >> 20);
+        return createVm(plan.spec(), guestRam(plan.spec(), plan.hugePages()), plan.trackDirtyPages());
     }
 
     @Override
@@ -122,7 +135,6 @@ public final class KvmMicroVm implements MicroVm {
         if (ended.getCount() == 0) {
             throw new VmmStoppedException();
         }
-        HostMemory.requireBackable(resources.machineConfig().memSizeMib());
         long received = System.nanoTime();
         Machine m = null;
         try {
@@ -153,7 +165,7 @@ public final class KvmMicroVm implements MicroVm {
         waiter.start();
     }
 
-    private static VmSpec spec(VmResources resources) {
+    static VmSpec spec(VmResources resources) {
         MachineConfig mc = resources.machineConfig();
         return new VmSpec(mc.vcpuCount().intValue(), mc.memSizeMib() << 20, mc.smt());
     }
@@ -164,9 +176,21 @@ public final class KvmMicroVm implements MicroVm {
      * guest reads (after a snapshot load {@code resources} is the recorded one).
      */
     private Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
-        Machine m = new Machine(vm, new EventLoop());
+        EventLoop loop = new EventLoop();
         try {
-            m.loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
+            loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
+        } catch (RuntimeException e) {
+            loop.close();
+            vm.close();
+            throw e;
+        }
+        return assemble(vm, loop, resources, live);
+    }
+
+    /** {@link #assemble(Vm, VmResources, VmResources)} around an event loop already started for {@code vm}. */
+    private Machine assemble(Vm vm, EventLoop loop, VmResources resources, VmResources live) throws VmmException {
+        Machine m = new Machine(vm, loop);
+        try {
             LegacyDevices.attach(m, resources, vmmStartNanos);
             if (live.pciEnabled()) {
                 m.pci = pciRootComplex(vm);
@@ -202,15 +226,31 @@ public final class KvmMicroVm implements MicroVm {
 
     private Machine build(VmResources resources) throws VmmException {
         BootSourceConfig boot = resources.bootSource();
+        BootAhead.Built ahead = bootAhead.take(BootAhead.Plan.of(resources));
+        if (ahead == null) {
+            HostMemory.requireBackable(resources.machineConfig().memSizeMib()); // a build ahead checked it already
+        }
         VmSpec spec = spec(resources);
-        boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-        GuestMemory ram = guestRam(spec, resources.machineConfig().hugePages());
-        Machine m = assemble(createVm(spec, ram, track), resources, resources);
+        Machine m;
+        if (ahead != null) {
+            m = assemble(ahead.vm, ahead.loop, resources, resources);
+        } else {
+            boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
+            GuestMemory ram = guestRam(spec, resources.machineConfig().hugePages());
+            m = assemble(createVm(spec, ram, track), resources, resources);
+        }
         try {
             String cmdline = commandLine(boot, m.pci != null) + m.virtio.commandLineArguments();
             Path initrd = boot.initrdPath() == null ? null : Path.of(boot.initrdPath());
             m.kernel = Path.of(boot.kernelImagePath());
-            BootEntry entry = X86Boot.load(m.vm.memory(), m.kernel, initrd, cmdline, spec.vcpuCount(),
+            if (ahead != null && ahead.entry() != null) {
+                // Tables written and vCPUs in their boot state ahead: only the devices' command line is left.
+                X86Boot.writeCommandLine(m.vm.memory(), ahead.images(), cmdline);
+                return m;
+            }
+            X86Boot.Images images = ahead != null && ahead.images() != null ? ahead.images()
+                    : X86Boot.loadImages(m.vm.memory(), m.kernel, initrd);
+            BootEntry entry = X86Boot.finish(m.vm.memory(), images, cmdline, spec.vcpuCount(),
                     m.pci == null ? null : m.pci.resources());
             GuestCpuTemplate template = CpuTemplates.forBoot(resources);
             try {
@@ -741,6 +781,7 @@ public final class KvmMicroVm implements MicroVm {
             m.vm.requestExit(ExitCode.OK, "the VMM was asked to stop");
             close(m);
         }
+        bootAhead.close();
         shellAhead.close();
         ended.countDown();
     }

@@ -61,6 +61,13 @@ public interface MicroVm {
     /** A command other than GET / reached the controller: the work {@link #prepare} waits for may begin. */
     default void configurationBegan() {}
 
+    /**
+     * A command before the start was handled and {@code resources} hold the configuration now:
+     * {@link #prepare}'s thread may build ahead what it decides (and rebuild on a change). On the
+     * controller's thread; only reads {@code resources}, changes nothing a request can see.
+     */
+    default void configured(VmResources resources) {}
+
     /** Stops all vCPUs (they leave KVM_RUN and wait); devices stop processing queues. */
     void pause() throws VmmException;
 

@@ -106,6 +106,9 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
         long t0 = System.nanoTime();
         try {
             VmmResult result = command.accept(this);
+            if (!started() && !(result instanceof VmmResult.Failed)) {
+                vmm.configured(resources);
+            }
             Gauge latency = latencyGauge(command);
             if (latency != null && !(result instanceof VmmResult.Failed)) {
                 LatencyMetrics.since(latency, t0);
@@ -119,6 +122,16 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
             return new VmmResult.Failed(VmmResult.Fault.TOO_LARGE, e.getMessage());
         } catch (ConfigException | VmmException e) {
             return VmmResult.refused(e.getMessage());
+        }
+    }
+
+    /**
+     * A command of {@code type} arrived and its body is about to be bound: the machine may begin
+     * the work configuration needs (as {@link #handle} would tell it) while the binding runs.
+     */
+    public void arriving(Class<? extends VmmCommand> type) {
+        if (type != VmmCommand.GetInstanceInfo.class) {
+            vmm.configurationBegan();
         }
     }
 

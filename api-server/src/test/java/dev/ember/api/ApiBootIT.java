@@ -54,48 +54,74 @@ class ApiBootIT {
     }
 
     /**
-     * No KVM VM while the process only answers GET /; the one built once configuration began
-     * (the first PUT) is the one InstanceStart uses (the same single kvm-vm descriptor before and
-     * after it), and machine-config sent after it was built shapes the guest: 2 vCPUs, 128 MiB.
+     * No KVM VM while the process only answers GET /; once configuration begins the boot is built
+     * ahead (VM, vCPUs, kernel loaded), and a machine-config sent after that build gets a new one:
+     * the first is closed (one KVM VM, two vCPU descriptors), InstanceStart makes none, and the
+     * guest counts the two CPUs it was given.
      */
     @Test
-    void instanceStartUsesTheVmBuiltOnceConfigurationBeganWithTheConfigurationSentAfterIt() throws Exception {
+    void aMachineConfigSentAfterTheBootWasBuiltAheadGivesTheGuestItsVcpus() throws Exception {
         Path sock = dir.resolve("api.sock");
         try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--level", "Debug")) {
             UnixHttpClient http = vm.api(sock);
             assertEquals("Not started", http.instanceState());
-            assertEquals(java.util.List.of(), kvmVmDescriptors(vm.pid()), "no KVM VM before configuration begins");
+            assertEquals(java.util.List.of(), kvmDescriptors(vm.pid(), "kvm-vm"), "no KVM VM before configuration begins");
             assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
                     + "\", \"boot_args\": \"console=ttyS0 ember.test=smp\"}").status());
-            vm.awaitStderr("KVM VM \\(irqchip, PIT\\) built ahead", BOOT);
-            java.util.List<String> ahead = kvmVmDescriptors(vm.pid());
-            assertEquals(1, ahead.size(), "one KVM VM built ahead: " + ahead + "\n" + vm.describe());
+            vm.awaitStderr("microVM built ahead of InstanceStart in \\d+ us: 1 vCPU\\(s\\), 128 MiB, kernel \\S+ loaded", BOOT);
             assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 128}").status());
+            vm.awaitStderr("microVM built ahead of InstanceStart in \\d+ us: 2 vCPU\\(s\\), 128 MiB, kernel \\S+ loaded", BOOT);
+            java.util.List<String> ahead = kvmDescriptors(vm.pid(), "kvm-vm");
+            assertEquals(1, ahead.size(), "the first VM built ahead was closed: " + ahead + "\n" + vm.describe());
+            assertEquals(2, kvmDescriptors(vm.pid(), "kvm-vcpu").size(), vm.describe());
             assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
-            assertEquals(ahead, kvmVmDescriptors(vm.pid()), "InstanceStart made no second KVM VM\n" + vm.describe());
+            assertEquals(ahead, kvmDescriptors(vm.pid(), "kvm-vm"), "InstanceStart made no second KVM VM\n" + vm.describe());
             assertEquals(0, vm.awaitExit(BOOT), vm.describe());
             assertTrue(vm.stdout().contains("cpus online: 2"), vm.describe());
-            assertTrue(vm.stderr().contains("created VM: 2 vCPU(s), 128 MiB"), vm.describe());
-            assertTrue(vm.stderr().contains("the start takes the KVM VM built ahead"), vm.describe());
+            assertTrue(vm.stderr().contains("InstanceStart takes the microVM built ahead"), vm.describe());
         }
     }
 
-    /** "fd -> anon_inode:kvm-vm" for each KVM VM descriptor the process holds. */
-    private static java.util.List<String> kvmVmDescriptors(long pid) throws java.io.IOException {
-        java.util.List<String> vms = new java.util.ArrayList<>();
+    /**
+     * The memory size changed after the boot was built ahead: the guest's e820 map (written into
+     * the new VM's memory) ends RAM at the new size, and the guest ran from that memory.
+     */
+    @Test
+    void aMemorySizeSentAfterTheBootWasBuiltAheadIsTheGuestsRam() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.start("--api-sock", sock.toString(), "--level", "Debug")) {
+            UnixHttpClient http = vm.api(sock);
+            assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 64}").status());
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=bootinfo\"}").status());
+            vm.awaitStderr("microVM built ahead of InstanceStart in \\d+ us: 1 vCPU\\(s\\), 64 MiB, kernel \\S+ loaded", BOOT);
+            assertEquals(204, http.patch("/machine-config", "{\"mem_size_mib\": 256}").status());
+            vm.awaitStderr("microVM built ahead of InstanceStart in \\d+ us: 1 vCPU\\(s\\), 256 MiB, kernel \\S+ loaded", BOOT);
+            assertEquals(1, kvmDescriptors(vm.pid(), "kvm-vm").size(), vm.describe());
+            assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+            assertEquals(0, vm.awaitExit(BOOT), vm.describe());
+            assertTrue(vm.stdout().contains("e820: 0x100000 0x10000000 1"), "RAM from 1 MiB to 256 MiB\n" + vm.describe());
+            assertFalse(vm.stdout().contains("0x4000000 1"), "nothing of the 64 MiB layout\n" + vm.describe());
+            assertTrue(vm.stderr().contains("InstanceStart takes the microVM built ahead"), vm.describe());
+        }
+    }
+
+    /** "fd -> anon_inode:kvm-vm" (or kvm-vcpu:N) for each KVM descriptor of {@code kind} the process holds. */
+    private static java.util.List<String> kvmDescriptors(long pid, String kind) throws java.io.IOException {
+        java.util.List<String> found = new java.util.ArrayList<>();
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
             for (Path fd : fds.sorted().toList()) {
                 try {
                     String target = Files.readSymbolicLink(fd).toString();
-                    if (target.endsWith("kvm-vm")) {
-                        vms.add(fd.getFileName() + " -> " + target);
+                    if (target.endsWith(kind) || target.contains(kind + ":")) {
+                        found.add(fd.getFileName() + " -> " + target);
                     }
                 } catch (java.nio.file.NoSuchFileException e) {
                     // closed while listed
                 }
             }
         }
-        return vms;
+        return found;
     }
 
     @Test

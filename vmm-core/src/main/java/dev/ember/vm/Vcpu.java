@@ -90,7 +90,9 @@ final class Vcpu implements Runnable {
             kickSignal.armOnCurrentThread(fd);
             // After KVM_SET_SIGNAL_MASK, before the guest runs: the vcpu filter allows KVM_RUN, not set-up ioctls.
             ThreadFilters.enter(ThreadFilters.Category.VCPU);
-            loop();
+            if (vm.awaitStart()) {
+                loop();
+            }
         } catch (Throwable t) {
             FAILURES.inc();
             vm.threadFailed(name(), t);

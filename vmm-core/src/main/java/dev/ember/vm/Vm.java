@@ -86,6 +86,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** vCPU threads parked in {@link #parkWhilePaused}; guarded by lock. */
     private int parkedVcpus;
     private boolean started;
+    /** {@link #prepareThreads} started the vCPU threads, which wait for {@link #start}; guarded by lock. */
+    private boolean threadsPrepared;
     private boolean bootConfigured;
 
     private final AtomicBoolean exitClaimed = new AtomicBoolean();
@@ -243,6 +245,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** The VM fd, for state capture (irqchip, PIT, clock) while paused. */
     public VmFd vmFd() {
         return vmFd;
+    }
+
+    /** vCPU {@code id}'s thread once started, else null (tests look at it). */
+    Thread vcpuThread(int id) {
+        return vcpus[id].thread();
     }
 
     /** vCPU {@code id}'s fd, for state capture while paused (never while running: its thread owns it). */
@@ -659,7 +666,10 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         }
     }
 
-    /** Starts one thread per vCPU. If {@link #pause} was called first, the vCPUs start parked. */
+    /**
+     * Starts one thread per vCPU (the threads {@link #prepareThreads} made, if it was called, go
+     * on). If {@link #pause} was called first, the vCPUs start parked.
+     */
     public void start() {
         synchronized (lock) {
             if (started) {
@@ -669,6 +679,30 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
                 LOG.log(Level.WARNING, "starting vCPUs without configureBoot: they run from the reset state");
             }
             started = true;
+            if (threadsPrepared) {
+                lock.notifyAll(); // the threads waiting in awaitStart
+                return;
+            }
+            activeVcpus = vcpus.length;
+        }
+        for (Vcpu v : vcpus) {
+            v.start();
+        }
+    }
+
+    /**
+     * Starts the vCPU threads ahead of {@link #start}: each sets itself up (its kick signal, its
+     * seccomp filter) and waits, counted as parked, so start only wakes them; a VM closed first
+     * ends them. A thread inherits its creator's seccomp filters: call this from a thread that
+     * carries the vmm filter alone. Set-up ioctls ({@link #configureBoot}) stay allowed meanwhile:
+     * they come from the caller's thread, not the vCPU's.
+     */
+    public void prepareThreads() {
+        synchronized (lock) {
+            if (started || threadsPrepared) {
+                throw new IllegalStateException("the vCPU threads were already started");
+            }
+            threadsPrepared = true;
             activeVcpus = vcpus.length;
         }
         for (Vcpu v : vcpus) {
@@ -864,6 +898,29 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
                     parkedVcpus--;
                 }
             }
+        }
+    }
+
+    /**
+     * Holds a vCPU thread {@link #prepareThreads} started until {@link #start} (counted as parked
+     * meanwhile, so a {@link #pause} before the start does not wait for it); returns false if the
+     * VM ends first.
+     */
+    boolean awaitStart() {
+        synchronized (lock) {
+            if (started) {
+                return !exitRequested;
+            }
+            parkedVcpus++;
+            lock.notifyAll();
+            try {
+                while (!started && !exitRequested) {
+                    awaitUninterruptibly(); // vCPU threads are never interrupted on purpose
+                }
+            } finally {
+                parkedVcpus--;
+            }
+            return !exitRequested;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ember.arch.x86;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.memory.GuestMemory;
@@ -94,6 +95,35 @@ class X86BootElfTest {
             assertEquals(GuestMemory.MMIO_GAP_START - 8192, ramdisk, "initrd ends at the MMIO gap");
             assertTrue(BootChecks.translate(mem, e.pml4(), ramdisk) == ramdisk);
             BootChecks.platformTables(mem, 32);
+        }
+    }
+
+    /**
+     * The steps a VMM runs apart (images once boot-source and memory are known, tables once the
+     * machine is, the command line at the start) leave guest memory byte for byte as one load does.
+     */
+    @Test
+    void loadingInStepsLeavesTheSameMemoryAsOneLoad() throws Exception {
+        Path kernel = TestImages.elf(dir, "vmlinux", new TestImages.ElfSpec());
+        Path initrd = TestImages.bytes(dir, "initrd.cpio", 10_000, 3);
+        long size = 32L << 20;
+        try (GuestMemory whole = GuestMemory.create(size); GuestMemory steps = GuestMemory.create(size)) {
+            BootEntry once = X86Boot.load(whole, kernel, initrd, CMDLINE, 2);
+            X86Boot.Images images = X86Boot.loadImages(steps, kernel, initrd);
+            BootEntry split = X86Boot.writeTables(steps, images, 2, null);
+            X86Boot.writeCommandLine(steps, images, CMDLINE);
+            assertEquals(once, split);
+            byte[] a = new byte[1 << 20];
+            byte[] b = new byte[1 << 20];
+            for (long gpa = 0; gpa < size; gpa += a.length) {
+                whole.read(gpa, a, 0, a.length);
+                steps.read(gpa, b, 0, b.length);
+                assertTrue(java.util.Arrays.equals(a, b), "guest memory differs in the MiB at 0x" + Long.toHexString(gpa));
+            }
+            try (GuestMemory other = GuestMemory.create(size)) {
+                assertThrows(IllegalArgumentException.class, () -> X86Boot.writeCommandLine(other, images, CMDLINE),
+                        "images belong to the memory they were loaded into");
+            }
         }
     }
 }
