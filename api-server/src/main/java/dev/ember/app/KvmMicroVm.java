@@ -18,6 +18,7 @@ import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.SnapshotType;
+import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
@@ -438,14 +439,19 @@ public final class KvmMicroVm implements MicroVm {
         long t0 = System.nanoTime();
         Path statePath = Path.of(params.snapshotPath());
         StateSections sections;
-        JsonNode config;
         VmResources recorded = new VmResources();
         try {
             sections = StateSections.read(statePath);
-            config = Snapshots.restorableConfig(sections, statePath);
-            applyNetworkOverrides(config, params.networkOverrides());
-            applyVsockOverride(config, params.vsockOverride());
-            recorded.applyConfig(config);
+            boolean overrides = params.networkOverrides() != null
+                    || params.vsockOverride() != null && params.vsockOverride().udsPath() != null;
+            // An idle microVM's configuration (machine-config alone) is read without databind: a
+            // load is what a process is started for, and databind's first use costs tens of ms.
+            if (overrides || !VmConfigFile.applyStreamed(sections.get(Snapshots.CONFIG), Snapshots.NOT_RESTORED, recorded)) {
+                JsonNode config = Snapshots.restorableConfig(sections, statePath);
+                applyNetworkOverrides(config, params.networkOverrides());
+                applyVsockOverride(config, params.vsockOverride());
+                recorded.applyConfig(config);
+            }
             if (resources.serial() != null) {
                 recorded.setSerial(resources.serial()); // PUT /serial before the load: where this process's console goes
             }
@@ -540,7 +546,7 @@ public final class KvmMicroVm implements MicroVm {
         state = resume ? State.RUNNING : State.PAUSED;
         watch(m);
         try {
-            resources.applyConfig(config); // GET /vm/config now describes the loaded machine
+            recorded.applyTo(resources); // GET /vm/config now describes the loaded machine
         } catch (ConfigException e) {
             LOG.log(System.Logger.Level.WARNING, "loaded snapshot's configuration not recorded: " + e.getMessage());
         }

@@ -177,6 +177,69 @@ public final class StrictReader {
         throw invalidType(path, "a string, one of: " + String.join(", ", sorted(names)));
     }
 
+    /*
+     * Below: what the recorded-configuration path reads (VmConfigFile.applyStreamed). That path
+     * gives up on any error and lets databind bind the same bytes and word the error, so these
+     * messages are plain, not StrictJson's.
+     */
+
+    /** An integer that fits a long, or null. */
+    public Long integer(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw invalidType(path, "an integer");
+        }
+        return parser.getLongValue();
+    }
+
+    /** An integer from 0 to 2^64-1 held in a long's bits ({@link UnsignedMib}), or null. */
+    public Long unsigned64(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw invalidType(path, "an integer");
+        }
+        java.math.BigInteger v = parser.getBigIntegerValue();
+        if (v.signum() < 0 || v.bitLength() > 64) {
+            throw error(path + " is not a size: use 0 to 18446744073709551615");
+        }
+        return v.longValue();
+    }
+
+    public boolean isNull() {
+        return parser.currentToken() == JsonToken.VALUE_NULL;
+    }
+
+    /** True at a null or an empty array (moved past it); false at anything else. */
+    public boolean nullOrEmptyArray() throws IOException {
+        JsonToken t = current();
+        return t == JsonToken.VALUE_NULL || t == JsonToken.START_ARRAY && parser.nextToken() == JsonToken.END_ARRAY;
+    }
+
+    /**
+     * Moves past the value the parser is on; false if it held a fractional number (whose range
+     * StrictJson's tree checks, which this does not).
+     */
+    public boolean skipWithoutFractions() throws IOException {
+        boolean fractions = false;
+        int depth = 0;
+        do {
+            JsonToken t = current();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            }
+            fractions |= t == JsonToken.VALUE_NUMBER_FLOAT;
+        } while (depth > 0 && parser.nextToken() != null);
+        return !fractions;
+    }
+
     /** A JSON array whose elements {@code element} reads (each at {@code path[i]}), or null. */
     public <T> List<T> list(String path, Body<T> element) throws IOException, ConfigException {
         JsonToken t = current();

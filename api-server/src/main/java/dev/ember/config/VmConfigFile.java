@@ -36,6 +36,9 @@ public record VmConfigFile(
             "cpu-config", "drives", "network-interfaces", "pmem", "vsock", "balloon", "entropy", "memory-hotplug", "mmds-config",
             "serial");
 
+    /** The sections that are arrays of devices. */
+    private static final List<String> LIST_SECTIONS = List.of("drives", "network-interfaces", "pmem");
+
     /** Firecracker sections Ember does not model at all (accepted only when null or empty). */
     static final List<String> FIRECRACKER_ONLY = List.of();
 
@@ -120,6 +123,50 @@ public record VmConfigFile(
             }
             applySection(section, node, to);
         }
+    }
+
+    /**
+     * Applies a configuration Ember recorded itself (a snapshot's) without databind, when it is
+     * what an idle microVM's is: a machine-config, every other section null or an empty array,
+     * and the {@code skipped} sections whatever they hold. Returns false, having applied nothing,
+     * for anything else (another section configured, JSON that does not bind): the caller then
+     * takes {@link #apply(JsonNode, Sections)}, which words the error if there is one. Errors
+     * thrown are {@code to}'s own, as {@code apply} would throw them.
+     */
+    public static boolean applyStreamed(byte[] json, List<String> skipped, Sections to) throws ConfigException {
+        MachineConfig[] machine = {null};
+        Boolean simple;
+        try {
+            simple = StrictReader.read(json, "config", (in, path) -> {
+                if (!in.object(path)) {
+                    return false;
+                }
+                for (String section; (section = in.field(path, SECTIONS)) != null; ) {
+                    boolean readHere;
+                    if (skipped.contains(section)) {
+                        readHere = in.skipWithoutFractions();
+                    } else if (section.equals("machine-config")) {
+                        machine[0] = in.object(section) ? MachineConfig.read(in, section) : null;
+                        readHere = true;
+                    } else {
+                        readHere = LIST_SECTIONS.contains(section) ? in.nullOrEmptyArray() : in.isNull();
+                    }
+                    if (!readHere) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } catch (ConfigException e) {
+            return false;
+        }
+        if (simple == null || !simple) {
+            return false;
+        }
+        if (machine[0] != null) {
+            to.setMachineConfig(machine[0]);
+        }
+        return true;
     }
 
     private static void applySection(String section, JsonNode node, Sections to) throws ConfigException {

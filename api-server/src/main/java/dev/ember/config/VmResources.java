@@ -637,6 +637,54 @@ public final class VmResources implements VmConfigFile.Sections {
         return resources;
     }
 
+    /**
+     * Hands this configuration's sections to {@code to} in {@link VmConfigFile#SECTIONS} order, as
+     * applying its config file would: a snapshot load binds the recorded configuration once, into
+     * a VmResources of its own, and gives the process's the same sections from there.
+     */
+    public synchronized void applyTo(VmConfigFile.Sections to) throws ConfigException {
+        if (logger != null) {
+            to.setLogger(logger);
+        }
+        if (metrics != null) {
+            to.setMetrics(metrics);
+        }
+        if (bootSource != null) {
+            to.setBootSource(bootSource);
+        }
+        to.setMachineConfig(machineConfig);
+        if (cpuConfig != null) {
+            to.setCpuConfig(cpuConfig);
+        }
+        for (DriveConfig d : drives) {
+            to.putDrive(d);
+        }
+        for (NetworkInterfaceConfig n : networkInterfaces.values()) {
+            to.putNetworkInterface(n);
+        }
+        for (PmemConfig p : pmem) {
+            to.putPmem(p);
+        }
+        if (vsock != null) {
+            to.setVsock(vsock);
+        }
+        if (balloon != null) {
+            to.setBalloon(balloon);
+        }
+        if (entropy != null) {
+            to.setEntropy(entropy);
+        }
+        if (memoryHotplug != null) {
+            to.setMemoryHotplug(memoryHotplug);
+        }
+        if (mmdsConfig != null) {
+            to.setMmdsConfig(mmdsConfig);
+        }
+        if (serial != null) {
+            to.setSerial(serial);
+        }
+    }
+
     /** Applies config-file sections. */
     public synchronized void applyConfig(JsonNode root) throws ConfigException {
         VmConfigFile.apply(root, this);
