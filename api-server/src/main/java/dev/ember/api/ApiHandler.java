@@ -103,6 +103,7 @@ final class ApiHandler implements HttpHandler {
             sendFromIoThread(exchange, instanceInfoHere());
             return;
         }
+        controller.requestArrived(exchange.getRequestMethod().toString(), exchange.getRequestPath());
         if (!hasBody) {
             dispatch(exchange, new byte[0]);
             return;

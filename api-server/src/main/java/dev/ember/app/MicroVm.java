@@ -58,7 +58,10 @@ public interface MicroVm {
      */
     default void prepare() {}
 
-    /** A command other than GET / reached the controller: the work {@link #prepare} waits for may begin. */
+    /**
+     * A request other than GET / arrived (called from the API's I/O thread, or the controller's):
+     * the work {@link #prepare} waits for may begin.
+     */
     default void configurationBegan() {}
 
     /**

@@ -92,6 +92,18 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     }
 
     /**
+     * A request has arrived (its body may still be on its way; any thread): one other than
+     * {@code GET /} tells the VMM configuration began now, not once the command is bound, so a
+     * snapshot load's first steps (body, state file, recorded configuration) run beside what the
+     * VMM then builds ahead (the KVM VM).
+     */
+    public void requestArrived(String method, String path) {
+        if (!("GET".equals(method) && "/".equals(path))) {
+            vmm.configurationBegan();
+        }
+    }
+
+    /**
      * Handles one command on the calling thread, which must be the controller thread (or the
      * only thread using this controller). A bug (a RuntimeException) is not turned into a result.
      */

@@ -503,6 +503,32 @@ class ApiServerTest extends HostFiles {
                 + " \"backend_path\": \"/u.sock\"}, \"mem_file_path\": \"/m\"}"), 400, "give exactly one of mem_file_path and mem_backend");
     }
 
+    /**
+     * The VMM hears configuration began when a request other than GET / arrives, before its body
+     * has: a snapshot load's body, state file and recorded configuration are then read while the
+     * VMM builds the KVM VM ahead.
+     */
+    @Test
+    void configurationBeginsWhenARequestArrivesNotOnceItsBodyIsRead() throws Exception {
+        http.get("/");
+        assertEquals(1, vmm.configurationBegan.getCount(), "GET / is no configuration");
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(dir.resolve("api.sock")));
+            String body = "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}";
+            String head = "PUT /snapshot/load HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n";
+            ch.write(java.nio.ByteBuffer.wrap((head + body.substring(0, 10)).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertTrue(vmm.configurationBegan.await(60, java.util.concurrent.TimeUnit.SECONDS), "told with the body still on its way");
+            assertTrue(vmm.calls.isEmpty(), "nothing ran yet: " + vmm.calls);
+            ch.write(java.nio.ByteBuffer.wrap(body.substring(10).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
+            String answer = "";
+            while (!answer.endsWith("}") && ch.read(in) > 0) {
+                answer = new String(in.array(), 0, in.position(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("not supported: snapshots"), answer);
+        }
+    }
+
     /** Firecracker requires both fields of a network override; a null or half override was a 500 here (a null dereferenced). */
     @Test
     void snapshotLoadRefusesAnIncompleteNetworkOverride() throws Exception {

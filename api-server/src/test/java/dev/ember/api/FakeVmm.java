@@ -27,12 +27,19 @@ public final class FakeVmm implements MicroVm {
     public volatile VmResources startedWith;
     /** When set, start() waits for it (after recording "start"): a controller thread kept busy. */
     public volatile CountDownLatch startGate;
+    /** Counted down by {@link #configurationBegan}. */
+    public final CountDownLatch configurationBegan = new CountDownLatch(1);
     private final CountDownLatch exited = new CountDownLatch(1);
     private volatile int exitCode;
 
     @Override
     public State state() {
         return state;
+    }
+
+    @Override
+    public void configurationBegan() {
+        configurationBegan.countDown();
     }
 
     @Override
