@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /** {@code boot-source}: the guest kernel, its command line and an optional initrd. */
 public record BootSourceConfig(
@@ -29,5 +31,26 @@ public record BootSourceConfig(
                 }
             }
         }
+    }
+
+    static final List<String> FIELDS = List.of("kernel_image_path", "boot_args", "initrd_path");
+
+    /** The body of PUT /boot-source, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static BootSourceConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, BootSourceConfig::read);
+    }
+
+    private static BootSourceConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        in.object(path);
+        String kernelImagePath = null, bootArgs = null, initrdPath = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "kernel_image_path" -> kernelImagePath = in.string(at);
+                case "boot_args" -> bootArgs = in.string(at);
+                default -> initrdPath = in.string(at); // initrd_path, the last of FIELDS
+            }
+        }
+        return new BootSourceConfig(kernelImagePath, bootArgs, initrdPath);
     }
 }

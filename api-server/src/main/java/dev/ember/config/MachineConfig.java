@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.io.IOException;
@@ -105,5 +107,35 @@ public record MachineConfig(
                 u.trackDirtyPages() != null ? u.trackDirtyPages() : trackDirtyPages,
                 u.cpuTemplate() != null ? u.cpuTemplate() : cpuTemplate,
                 u.hugePages() != null ? u.hugePages() : hugePages);
+    }
+
+    static final List<String> FIELDS = List.of("vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "cpu_template", "huge_pages");
+
+    /**
+     * The body of PUT /machine-config, bound with {@link StrictReader} (the request every boot
+     * sends): errors as {@link StrictJson#parse} words them.
+     */
+    public static MachineConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, MachineConfig::read);
+    }
+
+    private static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        in.object(path);
+        Long vcpuCount = null, memSizeMib = null;
+        Boolean smt = null, trackDirtyPages = null;
+        CpuTemplate cpuTemplate = null;
+        HugePages hugePages = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "vcpu_count" -> vcpuCount = in.longValue(at);
+                case "mem_size_mib" -> memSizeMib = in.unsignedMib(at);
+                case "smt" -> smt = in.bool(at);
+                case "track_dirty_pages" -> trackDirtyPages = in.bool(at);
+                case "cpu_template" -> cpuTemplate = in.enumValue(at, CpuTemplate.class);
+                default -> hugePages = in.enumValue(at, HugePages.class); // huge_pages, the last of FIELDS
+            }
+        }
+        return new MachineConfig(vcpuCount, memSizeMib, smt, trackDirtyPages, cpuTemplate, hugePages);
     }
 }

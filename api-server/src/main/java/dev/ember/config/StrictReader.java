@@ -81,32 +81,55 @@ public final class StrictReader {
 
     /**
      * The next field of the object at {@code path}, with the parser moved onto its value, or
-     * null at the object's end. A field not in {@code accepted} is refused, listing them, once
-     * the object has been read to its end, as databind does for a record (it keeps such fields
-     * until it has all the others): an error further on in the object is the one reported.
+     * null at the object's end. A field not in {@code accepted} is refused, listing them, as
+     * databind refuses it for a record: it keeps such a field until it has all the record's
+     * fields, so an error further on in the object is the one reported; once it has them all it
+     * builds the record, and then refuses a field kept (as it moves past the last one's value) or
+     * a field that comes after (as it reaches it) at once.
      */
     public String field(String path, List<String> accepted) throws IOException, ConfigException {
         JsonStreamContext object = parser.getParsingContext();
-        Object unknown;
         // Read before each token: the parser clears the context's value when the object ends.
-        while ((unknown = object.getCurrentValue()) == unknown && parser.nextToken() != JsonToken.END_OBJECT) {
+        Fields fields = (Fields) object.getCurrentValue();
+        if (fields == null) {
+            fields = new Fields();
+            object.setCurrentValue(fields);
+        }
+        if (fields.seen == accepted.size() && fields.unknown != null) {
+            parser.nextToken(); // databind moves on before it builds the record
+            throw unknown(fields.unknown, path, accepted, parser.currentLocation());
+        }
+        while (parser.nextToken() != JsonToken.END_OBJECT) {
             String name = parser.currentName();
             parser.nextToken();
             if (accepted.contains(name)) {
+                fields.seen++; // a second time is the parser's duplicate error
                 return name;
             }
-            if (object.getCurrentValue() == null) {
-                object.setCurrentValue(name); // the first unknown field is the one named
+            if (fields.seen == accepted.size()) {
+                throw unknown(name, path, accepted, parser.currentLocation());
+            }
+            if (fields.unknown == null) {
+                fields.unknown = name; // the first unknown field is the one named
             }
             skipValue();
         }
-        if (unknown != null) {
-            List<String> sorted = new ArrayList<>(accepted);
-            sorted.sort(null);
-            throw error("unknown field \"" + unknown + "\" in " + path + "; accepted fields: " + String.join(", ", sorted),
-                    parser.currentLocation());
+        if (fields.unknown != null) {
+            throw unknown(fields.unknown, path, accepted, parser.currentLocation());
         }
         return null;
+    }
+
+    /** What {@link #field} has met in one object. */
+    private static final class Fields {
+        int seen;
+        String unknown;
+    }
+
+    private static ConfigException unknown(String name, String path, List<String> accepted, JsonLocation at) {
+        List<String> sorted = new ArrayList<>(accepted);
+        sorted.sort(null);
+        return error("unknown field \"" + name + "\" in " + path + "; accepted fields: " + String.join(", ", sorted), at);
     }
 
     /**
@@ -154,6 +177,42 @@ public final class StrictReader {
             return null;
         }
         throw invalidType(path, "a boolean (true or false)");
+    }
+
+    /**
+     * A {@code Long} as databind binds one with coercion off: an integer token that fits 64 bits
+     * signed; a fraction, a string or a boolean is the wrong type; a bigger integer is refused
+     * as out of range, as jackson-core words it.
+     */
+    public Long longValue(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            return parser.getLongValue();
+        }
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw invalidType(path, "an integer");
+    }
+
+    /**
+     * A size in MiB as {@link UnsignedMib} reads it: any integer 0 to 2^64−1, kept in a
+     * {@code long}'s 64 bits.
+     */
+    public Long unsignedMib(String path) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw invalidType(path, "an integer");
+        }
+        java.math.BigInteger v = parser.getBigIntegerValue();
+        String refused = UnsignedMib.refusal(v);
+        if (refused != null) {
+            throw error("invalid value for " + path + ": " + refused);
+        }
+        return v.longValue();
     }
 
     /** An enum constant by its JSON name ({@link StrictJson#enumNames}). */

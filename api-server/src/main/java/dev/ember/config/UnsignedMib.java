@@ -26,6 +26,11 @@ public final class UnsignedMib {
         return Long.toUnsignedString(mib);
     }
 
+    /** Why {@code v} is no size in MiB, or null when it is one. */
+    static String refusal(BigInteger v) {
+        return v.signum() < 0 || v.compareTo(U64_MAX) > 0 ? v + " is not a size: use 0 to 18446744073709551615" : null;
+    }
+
     public static final class Reader extends JsonDeserializer<Long> {
         @Override
         public Long deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
@@ -33,8 +38,8 @@ public final class UnsignedMib {
                 return (Long) ctxt.handleUnexpectedToken(Long.class, p);
             }
             BigInteger v = p.getBigIntegerValue();
-            if (v.signum() < 0 || v.compareTo(U64_MAX) > 0) {
-                String message = v + " is not a size: use 0 to 18446744073709551615";
+            String message = refusal(v);
+            if (message != null) {
                 throw JsonMappingException.from(p, message, new IllegalArgumentException(message));
             }
             return v.longValue(); // the low 64 bits: the unsigned value

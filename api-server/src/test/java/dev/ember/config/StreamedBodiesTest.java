@@ -1,0 +1,122 @@
+package dev.ember.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The boot path's bodies (PUT /machine-config, /boot-source, /actions, PATCH /vm, PUT
+ * /snapshot/create) bound by their {@link StrictReader} readers against the same bytes bound by
+ * databind ({@link StrictJson#parse}): the same record, or the same error word for word with its
+ * line and column, for every field given every kind of JSON value, and for broken, empty,
+ * trailing and duplicate content.
+ */
+class StreamedBodiesTest {
+    interface Reader {
+        Object read(byte[] json, String where) throws ConfigException;
+    }
+
+    record Body(Class<?> type, Reader reader, List<String> fields, String valid) {
+        @Override
+        public String toString() {
+            return type.getSimpleName();
+        }
+    }
+
+    static List<Body> bodies() {
+        return List.of(
+                new Body(MachineConfig.class, MachineConfig::read, MachineConfig.FIELDS,
+                        "\"vcpu_count\": 2, \"mem_size_mib\": 256"),
+                new Body(BootSourceConfig.class, BootSourceConfig::read, BootSourceConfig.FIELDS,
+                        "\"kernel_image_path\": \"/k\", \"boot_args\": \"console=ttyS0\""),
+                new Body(InstanceActionInfo.class, InstanceActionInfo::read, InstanceActionInfo.FIELDS,
+                        "\"action_type\": \"InstanceStart\""),
+                new Body(VmStateUpdate.class, VmStateUpdate::read, VmStateUpdate.FIELDS, "\"state\": \"Paused\""),
+                new Body(SnapshotCreateParams.class, SnapshotCreateParams::read, SnapshotCreateParams.FIELDS,
+                        "\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\""));
+    }
+
+    /** Values of every JSON kind, the numbers and strings databind treats specially, and each type's enum names. */
+    private static final List<String> VALUES = List.of("null", "true", "false", "0", "1", "-1", "2", "1.5", "1.0", "1e2", "1e400",
+            "1e9999999999", "-0.0", "-0", "99999999999", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+            "-9223372036854775809", "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
+            "\"\"", "\" \"", "\"x\"", "\"/a/b\"", "\"0\"", "\"1\"", "\"true\"", "\"null\"", "\"InstanceStart\"", "\" InstanceStart\"",
+            "\"instancestart\"", "\"FlushMetrics\"", "\"SendCtrlAltDel\"", "\"Paused\"", "\"Resumed\"", "\"paused\"", "\"Full\"",
+            "\"Diff\"", "\"T2\"", "\"C3\"", "\"V1N1\"", "\"None\"", "\"none\"", "\"2M\"", "\"Hugetlbfs2M\"", "\"Transparent\"",
+            "\"\\tT2\\n\"", "[]", "[1]", "[null]", "{}", "{\"a\": 1}", "[[]]", "nul", "tru", "01", "1.", ".5", "+1", "NaN", "'x'",
+            "\"a\\u0000b\"", "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\x\"", "[1,]", "{,}", "{\"a\"}", "{\"a\":}");
+
+    /** Body templates: %s is a field name, %v a value, %o the type's valid fields. */
+    private static final List<String> TEMPLATES = List.of(
+            "{\"%s\": %v}",
+            "{%o, \"%s\": %v}",
+            "{\n  %o,\n  \"%s\": %v,\n  \"x\": true\n}",
+            "{\"%s\": %v, %o}",
+            "{\"%s\": %v, \"%s\": 1}");
+
+    private static final List<String> WHOLE = List.of("", " ", "\n\t ", "null", " null ", "null x", "null {}", "[]", "[{}]",
+            "1", "\"s\"", "true", "{", "}", "{}", "{} ", "{}{}", "{} {}", "{} x", "{} ,", "{} []", "{} null", "{}}",
+            "{%o", "{%o,}", "{%o /* c */}", "{%o} // c", "{%o, %o}", "{\"x\\ud800\": 1}", "\uFEFF{}", "{%o}", " {%o} ",
+            "{\"a\": " + "[".repeat(1200) + "]".repeat(1200) + "}");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bodies")
+    void everyBodyBindsOrFailsAsDatabindBindsIt(Body type) {
+        List<String> bodies = new ArrayList<>();
+        for (String w : WHOLE) {
+            bodies.add(w.replace("%o", type.valid()));
+        }
+        List<String> fields = new ArrayList<>(type.fields());
+        fields.add("other");
+        fields.add(Character.toUpperCase(type.fields().get(0).charAt(0)) + type.fields().get(0).substring(1));
+        for (String t : TEMPLATES) {
+            for (String f : fields) {
+                for (String v : VALUES) {
+                    bodies.add(t.replace("%o", type.valid()).replace("%s", f).replace("%v", v));
+                }
+            }
+        }
+        bodies.add("{\"" + type.fields().get(0) + "\": \"" + "x".repeat(30_000) + "\"}");
+        int failures = 0;
+        int bound = 0;
+        List<String> differences = new ArrayList<>();
+        for (String body : bodies) {
+            byte[] json = body.getBytes(StandardCharsets.UTF_8);
+            String expected = outcome(() -> StrictJson.parse(json, type.type(), "where"));
+            String actual = outcome(() -> type.reader().read(json, "where"));
+            if (!expected.equals(actual)) {
+                differences.add(abbreviate(body) + "\n  databind: " + expected + "\n  streamed: " + actual);
+            }
+            failures += expected.startsWith("error") ? 1 : 0;
+            bound += expected.startsWith("ok") ? 1 : 0;
+        }
+        assertEquals(List.of(), differences, differences.size() + " of " + bodies.size() + " bodies differ:\n"
+                + String.join("\n", differences.subList(0, Math.min(30, differences.size()))));
+        assertTrue(failures > bodies.size() / 2, "most bodies are refused: " + failures + " of " + bodies.size());
+        assertTrue(bound > 5, "some bind: " + bound);
+    }
+
+    private interface Binding {
+        Object bind() throws ConfigException;
+    }
+
+    /** "ok " + the record, or "error " + reason + message; anything else thrown is a finding in itself. */
+    private static String outcome(Binding b) {
+        try {
+            return "ok " + b.bind();
+        } catch (ConfigException e) {
+            return "error " + e.reason() + ": " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "threw " + e;
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+}
