@@ -39,29 +39,6 @@ public record MachineConfig(
         hugePages = hugePages == null ? HugePages.None : hugePages;
     }
 
-    private static final List<String> FIELDS = List.of("vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "cpu_template",
-            "huge_pages");
-
-    /** With the parser on the object's start: a recorded configuration's section ({@link VmConfigFile#applyStreamed}). */
-    static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
-        Long vcpuCount = null, memSizeMib = null;
-        Boolean smt = null, trackDirtyPages = null;
-        CpuTemplate cpuTemplate = null;
-        HugePages hugePages = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
-            String at = path + "." + f;
-            switch (f) {
-                case "vcpu_count" -> vcpuCount = in.integer(at);
-                case "mem_size_mib" -> memSizeMib = in.unsigned64(at);
-                case "smt" -> smt = in.bool(at);
-                case "track_dirty_pages" -> trackDirtyPages = in.bool(at);
-                case "cpu_template" -> cpuTemplate = in.enumValue(at, CpuTemplate.class);
-                default -> hugePages = in.enumValue(at, HugePages.class); // huge_pages, the last of FIELDS
-            }
-        }
-        return new MachineConfig(vcpuCount, memSizeMib, smt, trackDirtyPages, cpuTemplate, hugePages);
-    }
-
     public int vcpus() {
         return vcpuCount.intValue();
     }
@@ -116,11 +93,14 @@ public record MachineConfig(
      * sends): errors as {@link StrictJson#parse} words them.
      */
     public static MachineConfig read(byte[] json, String where) throws ConfigException {
-        return StrictReader.read(json, where, MachineConfig::read);
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
     }
 
-    private static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
-        in.object(path);
+    /**
+     * With the parser on the object's start; also a recorded configuration's section
+     * ({@link VmConfigFile#applyStreamed}).
+     */
+    static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
         Long vcpuCount = null, memSizeMib = null;
         Boolean smt = null, trackDirtyPages = null;
         CpuTemplate cpuTemplate = null;
