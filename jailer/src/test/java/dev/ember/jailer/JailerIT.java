@@ -342,7 +342,8 @@ class JailerIT {
     /**
      * The jailer interprets its code (bin/ember-jailer runs its JVM with -Xint): it runs once, then
      * waits for the VMM, so a compiler thread would only spend CPU (~40 ms) beside the VMM's start.
-     * The jailer process waiting for its VMM has no compiler thread.
+     * The jailer process waiting for its VMM has no compiler thread, and its JVM is the runtime
+     * image's.
      */
     @Test
     void theJailerWaitingForItsVmmHasNoCompilerThread() throws Exception {
@@ -356,6 +357,9 @@ class JailerIT {
             }
             assertTrue(threads.contains("jailer-host-cle"), "the jailer's own threads are listed: " + threads);
             assertFalse(threads.stream().anyMatch(n -> n.contains("CompilerThre")), "a compiler thread in the jailer: " + threads);
+            // It runs on the runtime image's JVM (fewer modules than the JDK's to set up).
+            assertEquals(JailHarness.repo().resolve("jailer/target/ember-runtime/bin/java").toRealPath(),
+                    Path.of("/proc/" + j.process.pid() + "/exe").toRealPath());
         }
     }
 
