@@ -50,6 +50,7 @@ final class BootBench {
                             (firstRun - t0) / 1e6,
                             (vm.child().firstOutNanos() - t0) / 1e6,
                             (helloAt - t0) / 1e6,
+                            (vm.startAnsweredNanos() - vm.child().startNanos()) / 1e6,
                         });
                     } catch (IOException e) {
                         err = StartupBench.firstLine(e.getMessage());
@@ -67,6 +68,8 @@ final class BootBench {
                     res.add(SECTION, "-> first KVM_RUN", who, "ms", col(s, 1), from + " to the vCPU's log stamp");
                     res.add(SECTION, "-> first serial byte", who, "ms", col(s, 2), "guest code emulated by PVM");
                     res.add(SECTION, "-> greeting line", who, "ms", col(s, 3), "");
+                    res.add(SECTION, "spawn -> GET /, 2 PUTs, InstanceStart answered", who, "ms", col(s, 4),
+                            "the whole client flow, one connection");
                 }
             }
         } else {
