@@ -266,9 +266,6 @@ final class ApiHandler implements HttpHandler {
             } else {
                 // The phase first: a late pre-boot request is refused whatever its body says.
                 VmmResult refused = controller.refusedNow(route.command());
-                if (refused == null) {
-                    controller.arriving(route.command()); // the first body's binding is slow: work ahead may start meanwhile
-                }
                 VmmCommand command = refused == null ? route.binder().bind(new Route.Call(params, body, route.resource())) : null;
                 response = respond(refused != null ? refused : controller.handle(command));
             }

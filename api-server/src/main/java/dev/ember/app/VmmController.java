@@ -138,16 +138,6 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     }
 
     /**
-     * A command of {@code type} arrived and its body is about to be bound: the machine may begin
-     * the work configuration needs (as {@link #handle} would tell it) while the binding runs.
-     */
-    public void arriving(Class<? extends VmmCommand> type) {
-        if (type != VmmCommand.GetInstanceInfo.class) {
-            vmm.configurationBegan();
-        }
-    }
-
-    /**
      * The answer to a command of {@code type} now, if its phase forbids it, else null. The API
      * asks before parsing a body, so a late pre-boot request is told so whatever its body says.
      */
