@@ -3,7 +3,6 @@ package dev.ember.api;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.ember.config.ConfigException;
-import dev.ember.config.InstanceActionInfo;
 import dev.ember.config.InstanceInfo;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.StrictJson;
@@ -74,10 +73,6 @@ final class ResponseJson {
         try {
             StrictJson.parse("{\"vcpu_count\": 1, \"mem_size_mib\": 128}".getBytes(StandardCharsets.US_ASCII),
                     MachineConfig.class, "machine-config");
-            // InstanceStart's own body: its first binding (~1-2 ms interpreted) would land between the
-            // request and the guest's first instruction.
-            StrictJson.parse("{\"action_type\": \"InstanceStart\"}".getBytes(StandardCharsets.US_ASCII),
-                    InstanceActionInfo.class, "actions");
             StrictJson.write(new InstanceInfo("warm-up", "Not started", "", ""));
         } catch (ConfigException | RuntimeException e) {
             // Only a warm-up: a real request reports whatever is wrong.
