@@ -121,11 +121,11 @@ public final class Routes {
             withBody("PUT", "/cpu-config", CpuConfig.class, "cpu_cfg", "Sets a custom CPU template.",
                     PutCpuConfig.class, (b, call) -> new PutCpuConfig(b)),
 
-            withBody("PUT", "/drives/{drive_id}", DriveConfig.class, "drive", "Creates or replaces a block device.",
+            withBody("PUT", "/drives/{drive_id}", DriveConfig.class, DriveConfig::read, "drive", "Creates or replaces a block device.",
                     PutDrive.class, (b, call) -> new PutDrive(sameId(call, "drive_id", b.driveId(), b))),
             withBody("PATCH", "/drives/{drive_id}", DriveUpdate.class, "drive", "Changes a drive's backing file or rate limiter.",
                     PatchDrive.class, (b, call) -> new PatchDrive(sameId(call, "drive_id", b.driveId(), b))),
-            withBody("PUT", "/network-interfaces/{iface_id}", NetworkInterfaceConfig.class, "network",
+            withBody("PUT", "/network-interfaces/{iface_id}", NetworkInterfaceConfig.class, NetworkInterfaceConfig::read, "network",
                     "Creates or replaces a network interface.",
                     PutNetworkInterface.class, (b, call) -> new PutNetworkInterface(sameId(call, "iface_id", b.ifaceId(), b))),
             withBody("PATCH", "/network-interfaces/{iface_id}", NetworkInterfaceUpdate.class, "network",
@@ -137,7 +137,7 @@ public final class Routes {
             withBody("PATCH", "/pmem/{id}", PmemUpdate.class, "pmem", "Changes a pmem device's rate limiter (post-boot only).",
                     PatchPmem.class, (b, call) -> new PatchPmem(sameId(call, "id", b.id(), b))),
 
-            withBody("PUT", "/vsock", VsockConfig.class, "vsock", "Creates or replaces the vsock device.",
+            withBody("PUT", "/vsock", VsockConfig.class, VsockConfig::read, "vsock", "Creates or replaces the vsock device.",
                     PutVsock.class, (b, call) -> new PutVsock(b)),
             withBody("PUT", "/entropy", EntropyConfig.class, "entropy", "Creates the entropy device.",
                     PutEntropy.class, (b, call) -> new PutEntropy(b)),

@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /** One entry of {@code drives} / the body of PUT {@code /drives/{drive_id}}. */
 public record DriveConfig(
@@ -47,5 +49,37 @@ public record DriveConfig(
     DriveConfig apply(DriveUpdate u) {
         return new DriveConfig(driveId, u.pathOnHost() != null ? u.pathOnHost() : pathOnHost, isRootDevice, isReadOnly,
                 partuuid, cacheType, u.rateLimiter() != null ? u.rateLimiter() : rateLimiter, ioEngine, socket);
+    }
+
+    static final List<String> FIELDS = List.of("drive_id", "path_on_host", "is_root_device", "is_read_only", "partuuid",
+            "cache_type", "rate_limiter", "io_engine", "socket");
+
+    /** The body of PUT /drives/{id}, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static DriveConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static DriveConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        String driveId = null, pathOnHost = null, partuuid = null, socket = null;
+        Boolean isRootDevice = null, isReadOnly = null;
+        CacheType cacheType = null;
+        RateLimiterConfig rateLimiter = null;
+        IoEngine ioEngine = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "drive_id" -> driveId = in.string(at);
+                case "path_on_host" -> pathOnHost = in.string(at);
+                case "is_root_device" -> isRootDevice = in.bool(at);
+                case "is_read_only" -> isReadOnly = in.bool(at);
+                case "partuuid" -> partuuid = in.string(at);
+                case "cache_type" -> cacheType = in.enumValue(at, CacheType.class);
+                case "rate_limiter" -> rateLimiter = in.object(at) ? RateLimiterConfig.read(in, at) : null;
+                case "io_engine" -> ioEngine = in.enumValue(at, IoEngine.class);
+                default -> socket = in.string(at); // socket, the last of FIELDS
+            }
+        }
+        return new DriveConfig(driveId, pathOnHost, isRootDevice, isReadOnly, partuuid, cacheType, rateLimiter, ioEngine, socket);
     }
 }

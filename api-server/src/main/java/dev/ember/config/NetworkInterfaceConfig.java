@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 import java.util.regex.Pattern;
 
 /** One entry of {@code network-interfaces} / PUT {@code /network-interfaces/{iface_id}}. */
@@ -50,5 +52,31 @@ public record NetworkInterfaceConfig(
         return new NetworkInterfaceConfig(ifaceId, hostDevName, guestMac, mtu,
                 u.rxRateLimiter() != null ? u.rxRateLimiter() : rxRateLimiter,
                 u.txRateLimiter() != null ? u.txRateLimiter() : txRateLimiter);
+    }
+
+    static final List<String> FIELDS = List.of("iface_id", "host_dev_name", "guest_mac", "mtu", "rx_rate_limiter", "tx_rate_limiter");
+
+    /** The body of PUT /network-interfaces/{id}, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static NetworkInterfaceConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static NetworkInterfaceConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        String ifaceId = null, hostDevName = null, guestMac = null;
+        Long mtu = null;
+        RateLimiterConfig rxRateLimiter = null, txRateLimiter = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "iface_id" -> ifaceId = in.string(at);
+                case "host_dev_name" -> hostDevName = in.string(at);
+                case "guest_mac" -> guestMac = in.string(at);
+                case "mtu" -> mtu = in.longValue(at);
+                case "rx_rate_limiter" -> rxRateLimiter = in.object(at) ? RateLimiterConfig.read(in, at) : null;
+                default -> txRateLimiter = in.object(at) ? RateLimiterConfig.read(in, at) : null; // tx_rate_limiter, the last of FIELDS
+            }
+        }
+        return new NetworkInterfaceConfig(ifaceId, hostDevName, guestMac, mtu, rxRateLimiter, txRateLimiter);
     }
 }

@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /** Independent bytes/s ({@code bandwidth}) and operations/s ({@code ops}) buckets. */
 public record RateLimiterConfig(
@@ -17,5 +19,20 @@ public record RateLimiterConfig(
         if (limiter.ops != null) {
             limiter.ops.validate(field + ".ops");
         }
+    }
+
+    static final List<String> FIELDS = List.of("bandwidth", "ops");
+
+    /** With the parser on the object's start. */
+    static RateLimiterConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        TokenBucketConfig bandwidth = null, ops = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "bandwidth" -> bandwidth = in.object(at) ? TokenBucketConfig.read(in, at) : null;
+                default -> ops = in.object(at) ? TokenBucketConfig.read(in, at) : null; // ops, the last of FIELDS
+            }
+        }
+        return new RateLimiterConfig(bandwidth, ops);
     }
 }

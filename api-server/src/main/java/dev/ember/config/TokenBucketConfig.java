@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /**
  * A token bucket: {@code size} tokens refilled over {@code refill_time} ms, plus an initial
@@ -21,5 +23,21 @@ public record TokenBucketConfig(
         if (oneTimeBurst != null) { // optional: absent stays absent, as GET /vm/config shows it (null)
             Check.range(oneTimeBurst, 0, Long.MAX_VALUE, field + ".one_time_burst");
         }
+    }
+
+    static final List<String> FIELDS = List.of("size", "one_time_burst", "refill_time");
+
+    /** With the parser on the object's start. */
+    static TokenBucketConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        Long size = null, oneTimeBurst = null, refillTime = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "size" -> size = in.longValue(at);
+                case "one_time_burst" -> oneTimeBurst = in.longValue(at);
+                default -> refillTime = in.longValue(at); // refill_time, the last of FIELDS
+            }
+        }
+        return new TokenBucketConfig(size, oneTimeBurst, refillTime);
     }
 }

@@ -10,8 +10,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The boot path's bodies (PUT /machine-config, /boot-source, /actions, PATCH /vm, PUT
- * /snapshot/create) bound by their {@link StrictReader} readers against the same bytes bound by
+ * The boot path's bodies (PUT /machine-config, /boot-source, /actions, /drives, /network-interfaces,
+ * /vsock, PATCH /vm, PUT /snapshot/create) bound by their {@link StrictReader} readers against the same bytes bound by
  * databind ({@link StrictJson#parse}): the same record, or the same error word for word with its
  * line and column, for every field given every kind of JSON value, and for broken, empty,
  * trailing and duplicate content.
@@ -21,7 +21,12 @@ class StreamedBodiesTest {
         Object read(byte[] json, String where) throws ConfigException;
     }
 
-    record Body(Class<?> type, Reader reader, List<String> fields, String valid) {
+    /** {@code nested}: templates whose %s and %v go inside a nested object (a rate limiter's token bucket). */
+    record Body(Class<?> type, Reader reader, List<String> fields, String valid, List<String> nested) {
+        Body(Class<?> type, Reader reader, List<String> fields, String valid) {
+            this(type, reader, fields, valid, List.of());
+        }
+
         @Override
         public String toString() {
             return type.getSimpleName();
@@ -38,7 +43,19 @@ class StreamedBodiesTest {
                         "\"action_type\": \"InstanceStart\""),
                 new Body(VmStateUpdate.class, VmStateUpdate::read, VmStateUpdate.FIELDS, "\"state\": \"Paused\""),
                 new Body(SnapshotCreateParams.class, SnapshotCreateParams::read, SnapshotCreateParams.FIELDS,
-                        "\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\""));
+                        "\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\""),
+                new Body(DriveConfig.class, DriveConfig::read, DriveConfig.FIELDS,
+                        "\"drive_id\": \"rootfs\", \"path_on_host\": \"/r\", \"is_root_device\": true", List.of(
+                        "{\"drive_id\": \"d\", \"rate_limiter\": {\"bandwidth\": {\"%s\": %v}}}",
+                        "{\"rate_limiter\": {\"ops\": {\"size\": 1, \"%s\": %v, \"refill_time\": 100}}, \"drive_id\": \"d\"}",
+                        "{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(NetworkInterfaceConfig.class, NetworkInterfaceConfig::read, NetworkInterfaceConfig.FIELDS,
+                        "\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"", List.of(
+                        "{\"iface_id\": \"e\", \"rx_rate_limiter\": {\"bandwidth\": {\"%s\": %v}, \"ops\": null}}",
+                        "{\"tx_rate_limiter\": {\"ops\": {\"%s\": %v}}}",
+                        "{\"tx_rate_limiter\": {\"%s\": %v, \"bandwidth\": {\"size\": 1, \"one_time_burst\": 2, \"refill_time\": 3}}}")),
+                new Body(VsockConfig.class, VsockConfig::read, VsockConfig.FIELDS,
+                        "\"guest_cid\": 3, \"uds_path\": \"/v.sock\""));
     }
 
     /** Values of every JSON kind, the numbers and strings databind treats specially, and each type's enum names. */
@@ -78,6 +95,14 @@ class StreamedBodiesTest {
             for (String f : fields) {
                 for (String v : VALUES) {
                     bodies.add(t.replace("%o", type.valid()).replace("%s", f).replace("%v", v));
+                }
+            }
+        }
+        List<String> nestedFields = List.of("size", "one_time_burst", "refill_time", "bandwidth", "ops", "other");
+        for (String t : type.nested()) {
+            for (String f : nestedFields) {
+                for (String v : VALUES) {
+                    bodies.add(t.replace("%s", f).replace("%v", v));
                 }
             }
         }
