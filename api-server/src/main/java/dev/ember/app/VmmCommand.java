@@ -28,10 +28,6 @@ import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.VmStateUpdate;
 import dev.ember.config.VsockConfig;
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
 
 /**
  * Everything the API and the configuration file can ask of the VMM, one record per request
@@ -43,9 +39,10 @@ import java.lang.annotation.Target;
  * {@link #accept}, which calls a new {@link Handler} method, which the controller must then
  * implement, or the build fails.
  *
- * <p>When a command may run is part of its type ({@link When}, read by {@link #phaseOf}), so the
- * API can refuse a pre-boot request after InstanceStart before it parses the body, as Ember
- * always has. Adding a request: a record here with {@code @When}, its {@link Handler} method,
+ * <p>When a command may run is part of its type ({@link AnyPhase}, {@link PreBoot} or
+ * {@link PostBoot}, read by {@link #phaseOf}), so the API can refuse a pre-boot request after
+ * InstanceStart before it parses the body, as Ember always has. Adding a request: a record here
+ * implementing one of them, its {@link Handler} method,
  * the controller's implementation, and a line in {@code dev.ember.api.Routes}.
  */
 public sealed interface VmmCommand {
@@ -53,22 +50,36 @@ public sealed interface VmmCommand {
     /** When a command may run relative to InstanceStart. */
     enum Phase { ANY, PRE_BOOT, POST_BOOT }
 
-    /** The phase of a command type; every record carries one (checked by VmmCommandTest). */
-    @Retention(RetentionPolicy.RUNTIME)
-    @Target(ElementType.TYPE)
-    @interface When {
-        Phase value();
-    }
+    /*
+     * The phase of a command type is the one of these it implements (every record implements
+     * exactly one: VmmCommandTest). A type, not an annotation: reading an annotation at run time
+     * makes the JDK generate proxy classes (for it and its meta-annotations), ~7 ms of CPU on the
+     * first request, which the AOT cache cannot hold.
+     */
+
+    /** A command that may run before and after InstanceStart. */
+    sealed interface AnyPhase extends VmmCommand {}
+
+    /** A command that may run only before InstanceStart. */
+    sealed interface PreBoot extends VmmCommand {}
+
+    /** A command that may run only after InstanceStart. */
+    sealed interface PostBoot extends VmmCommand {}
 
     <R> R accept(Handler<R> handler) throws ConfigException, VmmException;
 
-    /** The phase declared on {@code type} with {@link When}. */
+    /** The phase {@code type} declares by implementing {@link AnyPhase}, {@link PreBoot} or {@link PostBoot}. */
     static Phase phaseOf(Class<? extends VmmCommand> type) {
-        When when = type.getAnnotation(When.class);
-        if (when == null) {
-            throw new IllegalStateException(type.getName() + " has no @VmmCommand.When");
+        if (PreBoot.class.isAssignableFrom(type)) {
+            return Phase.PRE_BOOT;
         }
-        return when.value();
+        if (PostBoot.class.isAssignableFrom(type)) {
+            return Phase.POST_BOOT;
+        }
+        if (AnyPhase.class.isAssignableFrom(type)) {
+            return Phase.ANY;
+        }
+        throw new IllegalStateException(type.getName() + " implements none of VmmCommand.AnyPhase, PreBoot, PostBoot");
     }
 
     /** One method per command: implementing it means handling every command. */
@@ -116,46 +127,40 @@ public sealed interface VmmCommand {
 
     // --- instance ---
 
-    @When(Phase.ANY)
-    record GetInstanceInfo() implements VmmCommand {
+    record GetInstanceInfo() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getInstanceInfo(this);
         }
     }
 
-    @When(Phase.ANY)
-    record GetVersion() implements VmmCommand {
+    record GetVersion() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getVersion(this);
         }
     }
 
     /** The whole configuration, in the configuration file's shape. */
-    @When(Phase.ANY)
-    record GetVmConfig() implements VmmCommand {
+    record GetVmConfig() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getVmConfig(this);
         }
     }
 
-    @When(Phase.ANY)
-    record GetPrometheusMetrics() implements VmmCommand {
+    record GetPrometheusMetrics() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getPrometheusMetrics(this);
         }
     }
 
     /** InstanceStart, SendCtrlAltDel, FlushMetrics: each action checks its own phase. */
-    @When(Phase.ANY)
-    record InstanceAction(InstanceActionInfo info) implements VmmCommand {
+    record InstanceAction(InstanceActionInfo info) implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.instanceAction(this);
         }
     }
 
     /** Pause or resume. */
-    @When(Phase.POST_BOOT)
-    record PatchVmState(VmStateUpdate update) implements VmmCommand {
+    record PatchVmState(VmStateUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchVmState(this);
         }
@@ -163,36 +168,31 @@ public sealed interface VmmCommand {
 
     // --- machine ---
 
-    @When(Phase.ANY)
-    record GetMachineConfig() implements VmmCommand {
+    record GetMachineConfig() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getMachineConfig(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutMachineConfig(MachineConfig config) implements VmmCommand {
+    record PutMachineConfig(MachineConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putMachineConfig(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PatchMachineConfig(MachineConfigUpdate update) implements VmmCommand {
+    record PatchMachineConfig(MachineConfigUpdate update) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchMachineConfig(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutBootSource(BootSourceConfig config) implements VmmCommand {
+    record PutBootSource(BootSourceConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putBootSource(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutCpuConfig(CpuConfig config) implements VmmCommand {
+    record PutCpuConfig(CpuConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putCpuConfig(this);
         }
@@ -200,88 +200,76 @@ public sealed interface VmmCommand {
 
     // --- devices ---
 
-    @When(Phase.PRE_BOOT)
-    record PutDrive(DriveConfig config) implements VmmCommand {
+    record PutDrive(DriveConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putDrive(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record PatchDrive(DriveUpdate update) implements VmmCommand {
+    record PatchDrive(DriveUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchDrive(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutNetworkInterface(NetworkInterfaceConfig config) implements VmmCommand {
+    record PutNetworkInterface(NetworkInterfaceConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putNetworkInterface(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record PatchNetworkInterface(NetworkInterfaceUpdate update) implements VmmCommand {
+    record PatchNetworkInterface(NetworkInterfaceUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchNetworkInterface(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutPmem(PmemConfig config) implements VmmCommand {
+    record PutPmem(PmemConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putPmem(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record PatchPmem(PmemUpdate update) implements VmmCommand {
+    record PatchPmem(PmemUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchPmem(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutVsock(VsockConfig config) implements VmmCommand {
+    record PutVsock(VsockConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putVsock(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutEntropy(EntropyConfig config) implements VmmCommand {
+    record PutEntropy(EntropyConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putEntropy(this);
         }
     }
 
     /** The virtio-mem device's region (Firecracker's SetMemoryHotplugDevice). */
-    @When(Phase.PRE_BOOT)
-    record PutMemoryHotplug(MemoryHotplugConfig config) implements VmmCommand {
+    record PutMemoryHotplug(MemoryHotplugConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putMemoryHotplug(this);
         }
     }
 
     /** A new requested size for the guest to plug (UpdateMemoryHotplugSize). */
-    @When(Phase.POST_BOOT)
-    record PatchMemoryHotplug(MemoryHotplugSizeUpdate update) implements VmmCommand {
+    record PatchMemoryHotplug(MemoryHotplugSizeUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchMemoryHotplug(this);
         }
     }
 
     /** Sizes and progress (GetMemoryHotplugStatus): post-boot only, as Firecracker. */
-    @When(Phase.POST_BOOT)
-    record GetMemoryHotplug() implements VmmCommand {
+    record GetMemoryHotplug() implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getMemoryHotplug(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutSerial(SerialConfig config) implements VmmCommand {
+    record PutSerial(SerialConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putSerial(this);
         }
@@ -289,15 +277,13 @@ public sealed interface VmmCommand {
 
     // --- logger and metrics ---
 
-    @When(Phase.PRE_BOOT)
-    record PutLogger(LoggerConfig config) implements VmmCommand {
+    record PutLogger(LoggerConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putLogger(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutMetrics(MetricsConfig config) implements VmmCommand {
+    record PutMetrics(MetricsConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putMetrics(this);
         }
@@ -305,57 +291,49 @@ public sealed interface VmmCommand {
 
     // --- balloon ---
 
-    @When(Phase.ANY)
-    record GetBalloon() implements VmmCommand {
+    record GetBalloon() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getBalloon(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutBalloon(BalloonConfig config) implements VmmCommand {
+    record PutBalloon(BalloonConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putBalloon(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record PatchBalloon(BalloonUpdate update) implements VmmCommand {
+    record PatchBalloon(BalloonUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchBalloon(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record GetBalloonStatistics() implements VmmCommand {
+    record GetBalloonStatistics() implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getBalloonStatistics(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record PatchBalloonStatistics(BalloonStatsUpdate update) implements VmmCommand {
+    record PatchBalloonStatistics(BalloonStatsUpdate update) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchBalloonStatistics(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record StartBalloonHinting(BalloonStartCmd cmd) implements VmmCommand {
+    record StartBalloonHinting(BalloonStartCmd cmd) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.startBalloonHinting(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record GetBalloonHintingStatus() implements VmmCommand {
+    record GetBalloonHintingStatus() implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getBalloonHintingStatus(this);
         }
     }
 
-    @When(Phase.POST_BOOT)
-    record StopBalloonHinting() implements VmmCommand {
+    record StopBalloonHinting() implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.stopBalloonHinting(this);
         }
@@ -363,30 +341,26 @@ public sealed interface VmmCommand {
 
     // --- MMDS ---
 
-    @When(Phase.ANY)
-    record GetMmds() implements VmmCommand {
+    record GetMmds() implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.getMmds(this);
         }
     }
 
-    @When(Phase.ANY)
-    record PutMmds(JsonNode data) implements VmmCommand {
+    record PutMmds(JsonNode data) implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putMmds(this);
         }
     }
 
     /** A JSON merge patch (RFC 7396). */
-    @When(Phase.ANY)
-    record PatchMmds(JsonNode patch) implements VmmCommand {
+    record PatchMmds(JsonNode patch) implements AnyPhase {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.patchMmds(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record PutMmdsConfig(MmdsConfig config) implements VmmCommand {
+    record PutMmdsConfig(MmdsConfig config) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.putMmdsConfig(this);
         }
@@ -394,15 +368,13 @@ public sealed interface VmmCommand {
 
     // --- snapshots ---
 
-    @When(Phase.POST_BOOT)
-    record CreateSnapshot(SnapshotCreateParams params) implements VmmCommand {
+    record CreateSnapshot(SnapshotCreateParams params) implements PostBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.createSnapshot(this);
         }
     }
 
-    @When(Phase.PRE_BOOT)
-    record LoadSnapshot(SnapshotLoadParams params) implements VmmCommand {
+    record LoadSnapshot(SnapshotLoadParams params) implements PreBoot {
         public <R> R accept(Handler<R> h) throws ConfigException, VmmException {
             return h.loadSnapshot(this);
         }

@@ -18,14 +18,23 @@ class VmmCommandTest {
     @TempDir
     Path dir;
 
+    /** Every command is a record implementing exactly one of the phase interfaces, and its phase is that one's. */
     @Test
     void everyCommandDeclaresWhenItMayRun() {
-        Class<?>[] commands = VmmCommand.class.getPermittedSubclasses();
-        assertTrue(commands.length >= 30, "commands: " + commands.length);
-        for (Class<?> c : commands) {
-            assertTrue(c.isRecord(), c.getName());
-            VmmCommand.phaseOf(c.asSubclass(VmmCommand.class)); // throws when @When is missing
+        List<Class<?>> markers = List.of(VmmCommand.AnyPhase.class, VmmCommand.PreBoot.class, VmmCommand.PostBoot.class);
+        assertEquals(markers, List.of(VmmCommand.class.getPermittedSubclasses()), "VmmCommand permits only the phase interfaces");
+        java.util.Map<VmmCommand.Phase, Integer> counts = new java.util.EnumMap<>(VmmCommand.Phase.class);
+        for (Class<?> marker : markers) {
+            for (Class<?> c : marker.getPermittedSubclasses()) {
+                assertTrue(c.isRecord(), c.getName());
+                assertEquals(1, markers.stream().filter(m -> m.isAssignableFrom(c)).count(), c.getName() + " implements one phase interface");
+                counts.merge(VmmCommand.phaseOf(c.asSubclass(VmmCommand.class)), 1, Integer::sum);
+            }
         }
+        assertTrue(counts.values().stream().mapToInt(Integer::intValue).sum() >= 30, "commands: " + counts);
+        assertEquals(VmmCommand.Phase.ANY, VmmCommand.phaseOf(VmmCommand.GetInstanceInfo.class));
+        assertEquals(VmmCommand.Phase.PRE_BOOT, VmmCommand.phaseOf(VmmCommand.PutBootSource.class));
+        assertEquals(VmmCommand.Phase.POST_BOOT, VmmCommand.phaseOf(VmmCommand.GetBalloonStatistics.class));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.ember.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,37 @@ class ApiRequestPathIT {
                 assertTrue(at > quiet, pkg + " in " + args);
             }
             assertEquals("", vm.stdout(), "nothing but the guest may write to stdout");
+            vm.stopCleanly();
+        }
+    }
+
+    /**
+     * Answering the first {@code GET /} (an orchestrator's readiness probe) spins no proxy class on
+     * the I/O thread: a command's phase is its type (VmmCommand.AnyPhase/PreBoot/PostBoot), no
+     * longer an annotation, whose first reading made the JDK generate proxy classes for it and its
+     * meta-annotations there (~7 ms of CPU, which the AOT cache cannot hold).
+     */
+    @Test
+    void theFirstGetRootSpinsNoProxyClassOnTheIoThread() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        Path classes = dir.resolve("classes.log");
+        try (EmberProcess vm = EmberProcess.startVia(List.of("env", "EMBER_JVM_EXTRA=-Xlog:class+load=info:file=" + classes + ":tid"),
+                "--api-sock", sock.toString())) {
+            assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
+            String ioThread = null;
+            try (var tasks = Files.list(Path.of("/proc/" + vm.pid() + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    if (Files.readString(t.resolve("comm")).trim().equals("ember-api-io")) {
+                        ioThread = t.getFileName().toString();
+                    }
+                }
+            }
+            assertTrue(ioThread != null, "no ember-api-io thread");
+            String log = Files.readString(classes);
+            assertTrue(log.contains("[" + ioThread + "]"), "the I/O thread's class loading is in the log:\n" + log);
+            for (String line : log.split("\n")) {
+                assertFalse(line.startsWith("[" + ioThread + "]") && line.contains("__dynamic_proxy__"), line);
+            }
             vm.stopCleanly();
         }
     }
