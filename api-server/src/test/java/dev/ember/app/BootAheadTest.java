@@ -45,11 +45,15 @@ class BootAheadTest {
     }
 
     private void awaitBuilt(BootAhead.Plan plan) throws InterruptedException {
+        awaitBuilt(ahead, plan);
+    }
+
+    private static void awaitBuilt(BootAhead builder, BootAhead.Plan plan) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!plan.equals(ahead.builtPlan()) && System.nanoTime() < deadline) {
+        while (!plan.equals(builder.builtPlan()) && System.nanoTime() < deadline) {
             Thread.sleep(2);
         }
-        assertEquals(plan, ahead.builtPlan(), "built for the plan offered");
+        assertEquals(plan, builder.builtPlan(), "built for the plan offered");
     }
 
     @Test
@@ -151,10 +155,7 @@ class BootAheadTest {
         }
         BootAhead.Plan next = plan(2, 64, null);
         failingFirst.offer(next);
-        while (!next.equals(failingFirst.builtPlan()) && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
-        assertEquals(next, failingFirst.builtPlan());
+        awaitBuilt(failingFirst, next);
         assertNull(failingFirst.take(plan(1, 64, null)), "a start with the plan that failed builds its own and says why");
         m.get(60, TimeUnit.SECONDS);
         assertEquals(vmsBefore, descriptors("kvm-vm"));
