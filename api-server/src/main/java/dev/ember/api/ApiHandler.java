@@ -100,7 +100,7 @@ final class ApiHandler implements HttpHandler {
             return;
         }
         if (!hasBody && instanceInfo != null && Methods.GET.equals(exchange.getRequestMethod()) && "/".equals(exchange.getRequestPath())) {
-            sendFromIoThread(exchange, instanceInfoHere());
+            send(exchange, instanceInfoHere());
             return;
         }
         controller.requestArrived(exchange.getRequestMethod().toString(), exchange.getRequestPath());
@@ -330,23 +330,6 @@ final class ApiHandler implements HttpHandler {
         send(exchange, response, CLOSE_AFTER_RESPONSE);
     }
 
-    /** Sends on the I/O thread, and has the controller thread start databind's warm-up (see {@link #send}). */
-    private void sendFromIoThread(HttpServerExchange exchange, ApiResponse response) {
-        send(exchange, response, IoCallback.END_EXCHANGE);
-        if (!warmUpAsked) {
-            warmUpAsked = true;
-            controller.executor().execute(ResponseJson::responded);
-        }
-    }
-
-    /** Set once the controller thread was asked to start databind's warm-up (I/O thread only). */
-    private boolean warmUpAsked;
-
-    /**
-     * Databind's warm-up thread is started after a response sent from the controller thread, never
-     * from an I/O thread: a thread inherits its creator's seccomp filters, and the api filter kills
-     * the process at the new thread's first call it does not allow (glibc's rseq registration).
-     */
     private static void send(HttpServerExchange exchange, ApiResponse response, IoCallback then) {
         boolean close = then == CLOSE_AFTER_RESPONSE;
         try {
@@ -358,9 +341,6 @@ final class ApiHandler implements HttpHandler {
             byte[] bytes = response.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : ResponseJson.write(response.body());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, response.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(bytes), then);
-            if (!exchange.isInIoThread()) {
-                ResponseJson.responded();
-            }
         } catch (RuntimeException e) {
             SYNC_RESPONSE_FAILS.inc();
             LOG.log(System.Logger.Level.WARNING, "cannot send the API response: " + e);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.config.ConfigException;
 import dev.ember.config.StrictJson;
+import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmResources;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateSections;
@@ -27,7 +28,9 @@ final class Snapshots {
 
     /** The machine's configuration as the config file's JSON: vCPUs, memory, drives, interfaces... */
     static byte[] recordConfig(VmResources resources) {
-        return StrictJson.write(resources.export());
+        VmConfigFile config = resources.export();
+        byte[] streamed = config.writeStreamed(); // a VM of boot source and machine config: no databind
+        return streamed != null ? streamed : StrictJson.write(config);
     }
 
     /**

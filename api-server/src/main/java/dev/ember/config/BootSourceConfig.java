@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -31,6 +32,15 @@ public record BootSourceConfig(
                 }
             }
         }
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.string(out, "kernel_image_path", kernelImagePath);
+        StrictWriter.string(out, "boot_args", bootArgs);
+        StrictWriter.string(out, "initrd_path", initrdPath);
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("kernel_image_path", "boot_args", "initrd_path");

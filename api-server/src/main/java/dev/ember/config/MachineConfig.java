@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
@@ -84,6 +85,21 @@ public record MachineConfig(
                 u.trackDirtyPages() != null ? u.trackDirtyPages() : trackDirtyPages,
                 u.cpuTemplate() != null ? u.cpuTemplate() : cpuTemplate,
                 u.hugePages() != null ? u.hugePages() : hugePages);
+    }
+
+    /** As {@link StrictJson#write} writes it (mem_size_mib unsigned, {@link UnsignedMib}): GET /machine-config, a snapshot's record. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.number(out, "vcpu_count", vcpuCount);
+        if (memSizeMib != null) {
+            out.writeFieldName("mem_size_mib");
+            out.writeNumber(UnsignedMib.toString(memSizeMib));
+        }
+        StrictWriter.bool(out, "smt", smt);
+        StrictWriter.bool(out, "track_dirty_pages", trackDirtyPages);
+        StrictWriter.enumValue(out, "cpu_template", cpuTemplate);
+        StrictWriter.enumValue(out, "huge_pages", hugePages);
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "cpu_template", "huge_pages");

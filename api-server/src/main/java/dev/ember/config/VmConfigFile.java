@@ -126,6 +126,47 @@ public record VmConfigFile(
     }
 
     /**
+     * This configuration as {@link StrictJson#write} writes it, when it is one that
+     * {@link #applyStreamed} reads back (a boot source, a machine configuration, every other
+     * section null or empty): a snapshot of such a VM is recorded without databind. Null for
+     * any other, which databind writes.
+     */
+    public byte[] writeStreamed() {
+        boolean simple = cpuConfig == null && isNullOrEmpty(drives) && isNullOrEmpty(networkInterfaces) && isNullOrEmpty(pmem)
+                && vsock == null && balloon == null && entropy == null && memoryHotplug == null && logger == null && metrics == null
+                && mmdsConfig == null && serial == null;
+        if (!simple) {
+            return null;
+        }
+        return StrictWriter.write(out -> {
+            out.writeStartObject();
+            if (bootSource != null) {
+                out.writeFieldName("boot-source");
+                bootSource.write(out);
+            }
+            if (machineConfig != null) {
+                out.writeFieldName("machine-config");
+                machineConfig.write(out);
+            }
+            emptyArray(out, "drives", drives);
+            emptyArray(out, "network-interfaces", networkInterfaces);
+            emptyArray(out, "pmem", pmem);
+            out.writeEndObject();
+        });
+    }
+
+    private static boolean isNullOrEmpty(List<?> list) {
+        return list == null || list.isEmpty();
+    }
+
+    private static void emptyArray(com.fasterxml.jackson.core.JsonGenerator out, String name, List<?> list) throws IOException {
+        if (list != null) {
+            out.writeArrayFieldStart(name);
+            out.writeEndArray();
+        }
+    }
+
+    /**
      * Applies a configuration Ember recorded itself (a snapshot's) without databind, when it is
      * what an idle microVM's is: a machine-config, every other section null or an empty array,
      * and the {@code skipped} sections whatever they hold. Returns false, having applied nothing,

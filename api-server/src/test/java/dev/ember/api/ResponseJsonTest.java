@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.ember.config.InstanceInfo;
 import dev.ember.config.MachineConfig;
+import dev.ember.config.MachineConfigs;
 import dev.ember.config.StrictJson;
+import dev.ember.config.VersionInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -36,9 +38,16 @@ class ResponseJsonTest {
     }
 
     @Test
+    void machineConfigsAreWrittenAsDatabindWritesThem() {
+        for (MachineConfig config : MachineConfigs.all()) {
+            assertEquals(new String(StrictJson.write(config), StandardCharsets.UTF_8),
+                    new String(ResponseJson.write(config), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void otherBodiesGoThroughDatabind() {
-        MachineConfig config = MachineConfig.DEFAULT;
-        assertEquals(new String(StrictJson.write(config), StandardCharsets.UTF_8),
-                new String(ResponseJson.write(config), StandardCharsets.UTF_8));
+        VersionInfo version = new VersionInfo("0.1.0");
+        assertArrayEquals(StrictJson.write(version), ResponseJson.write(version));
     }
 }
