@@ -76,13 +76,52 @@ public final class RateLimitedLog {
         if (line == null) {
             return false;
         }
-        StackWalker.StackFrame caller = CALLER.walk(frames -> frames.skip(1).findFirst()).orElse(null);
-        java.util.logging.Logger.getLogger(logger.getName()).logp(jul(level), caller == null ? null : caller.getClassName(),
-                caller == null ? null : caller.getMethodName(), line);
+        CallerRecord record = new CallerRecord(jul(level), line);
+        record.setLoggerName(logger.getName());
+        java.util.logging.Logger.getLogger(logger.getName()).log(record);
         return true;
     }
 
     private static final StackWalker CALLER = StackWalker.getInstance();
+
+    /**
+     * A record whose origin is this class's caller, found on the stack only when a handler asks
+     * (only --show-log-origin does; handlers publish on the logging thread, so {@link #log}'s
+     * frame is still below). A walk for every request's log line cost each API request a stack
+     * walk, and the first one StackWalker's set-up, on the I/O thread.
+     */
+    private static final class CallerRecord extends java.util.logging.LogRecord {
+        private static final long serialVersionUID = 1L;
+        private transient boolean looked;
+
+        CallerRecord(java.util.logging.Level level, String msg) {
+            super(level, msg);
+        }
+
+        @Override
+        public String getSourceClassName() {
+            lookUp();
+            return super.getSourceClassName();
+        }
+
+        @Override
+        public String getSourceMethodName() {
+            lookUp();
+            return super.getSourceMethodName();
+        }
+
+        private void lookUp() {
+            if (looked) {
+                return;
+            }
+            looked = true;
+            String self = RateLimitedLog.class.getName();
+            StackWalker.StackFrame caller = CALLER.walk(frames -> frames.dropWhile(f -> !f.getClassName().equals(self))
+                    .dropWhile(f -> f.getClassName().equals(self)).findFirst()).orElse(null);
+            setSourceClassName(caller == null ? null : caller.getClassName());
+            setSourceMethodName(caller == null ? null : caller.getMethodName());
+        }
+    }
 
     private static java.util.logging.Level jul(System.Logger.Level level) {
         return switch (level) {

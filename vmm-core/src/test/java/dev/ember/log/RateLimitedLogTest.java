@@ -67,4 +67,44 @@ class RateLimitedLogTest {
         }
         assertEquals(3, admitted);
     }
+
+    /**
+     * A logged line reaches java.util.logging with its origin the caller of {@code log} (what
+     * --show-log-origin prints), found when a handler asks for it, on the logging thread.
+     */
+    @Test
+    void aLoggedLineNamesItsCallerAsOrigin() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("rate-limited-log-test");
+        List<String> origins = new ArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                origins.add(r.getSourceClassName() + "#" + r.getSourceMethodName() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        jul.setUseParentHandlers(false);
+        try {
+            RateLimitedLog log = new RateLimitedLog(System.getLogger("rate-limited-log-test"), 5, 1000);
+            log.log(System.Logger.Level.WARNING, () -> "first");
+            logFromAnotherMethod(log);
+        } finally {
+            jul.removeHandler(handler);
+            jul.setUseParentHandlers(true);
+        }
+        assertEquals(List.of(RateLimitedLogTest.class.getName() + "#aLoggedLineNamesItsCallerAsOrigin first",
+                RateLimitedLogTest.class.getName() + "#logFromAnotherMethod second"), origins);
+    }
+
+    private static void logFromAnotherMethod(RateLimitedLog log) {
+        log.log(System.Logger.Level.WARNING, () -> "second");
+    }
 }
