@@ -32,6 +32,12 @@ final class Vms {
 
     /** Ember with {@code --api-sock}: configure through PUTs, then InstanceStart (timed). */
     static Vm emberApi(Env env, String name, String scenario, int memMib, List<String> extraArgs) throws IOException, InterruptedException {
+        return emberApi(env, name, scenario, memMib, extraArgs, 0);
+    }
+
+    /** {@link #emberApi(Env, String, String, int, List)}, InstanceStart sent {@code settleMs} after the PUTs were answered. */
+    static Vm emberApi(Env env, String name, String scenario, int memMib, List<String> extraArgs, long settleMs)
+            throws IOException, InterruptedException {
         Path sock = env.work.resolve(name + ".sock");
         Files.deleteIfExists(sock);
         List<String> args = new ArrayList<>(List.of("--api-sock", sock.toString()));
@@ -45,6 +51,9 @@ final class Vms {
                         + "\",\"boot_args\":\"" + bootArgs(scenario) + "\"}"), "PUT /boot-source");
                 expect(http.send("PUT", "/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":" + memMib + "}"),
                         "PUT /machine-config");
+                if (settleMs > 0) {
+                    Thread.sleep(settleMs);
+                }
                 long t0 = System.nanoTime();
                 expect(http.send("PUT", "/actions", "{\"action_type\":\"InstanceStart\"}"), "PUT /actions InstanceStart");
                 long t1 = System.nanoTime();
