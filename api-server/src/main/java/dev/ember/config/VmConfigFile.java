@@ -167,47 +167,83 @@ public record VmConfigFile(
     }
 
     /**
-     * Applies a configuration Ember recorded itself (a snapshot's) without databind, when it is
-     * what an idle microVM's is: a machine-config, every other section null or an empty array,
-     * and the {@code skipped} sections whatever they hold. Returns false, having applied nothing,
-     * for anything else (another section configured, JSON that does not bind): the caller then
-     * takes {@link #apply(JsonNode, Sections)}, which words the error if there is one. Errors
-     * thrown are {@code to}'s own, as {@code apply} would throw them.
+     * Applies a configuration Ember recorded itself (a snapshot's) without databind, when it holds
+     * only what the API's streamed bodies cover: machine-config, drives, network-interfaces and
+     * vsock, every other section null or an empty array, and the {@code skipped} sections whatever
+     * they hold. Returns false, having applied nothing, for anything else (another section
+     * configured, JSON that does not bind): the caller then takes {@link #apply(JsonNode, Sections)},
+     * which words the error if there is one. Errors thrown are {@code to}'s own, as {@code apply}
+     * would throw them, in the same order.
      */
     public static boolean applyStreamed(byte[] json, List<String> skipped, Sections to) throws ConfigException {
-        MachineConfig[] machine = {null};
-        Boolean simple;
+        Streamed read;
         try {
-            simple = StrictReader.read(json, "config", (in, path) -> {
-                if (!in.object(path)) {
-                    return false;
-                }
-                for (String section; (section = in.field(path, SECTIONS)) != null; ) {
-                    boolean readHere;
-                    if (skipped.contains(section)) {
-                        readHere = in.skipWithoutFractions();
-                    } else if (section.equals("machine-config")) {
-                        machine[0] = in.object(section) ? MachineConfig.read(in, section) : null;
-                        readHere = true;
-                    } else {
-                        readHere = LIST_SECTIONS.contains(section) ? in.nullOrEmptyArray() : in.isNull();
-                    }
-                    if (!readHere) {
-                        return false;
-                    }
-                }
-                return true;
-            });
+            read = StrictReader.read(json, "config", (in, path) -> in.object(path) ? Streamed.read(in, path, skipped) : null);
         } catch (ConfigException e) {
             return false;
         }
-        if (simple == null || !simple) {
+        if (read == null) {
             return false;
         }
-        if (machine[0] != null) {
-            to.setMachineConfig(machine[0]);
+        if (read.machine != null) {
+            to.setMachineConfig(read.machine);
+        }
+        for (DriveConfig d : read.drives) {
+            to.putDrive(d);
+        }
+        for (NetworkInterfaceConfig n : read.interfaces) {
+            to.putNetworkInterface(n);
+        }
+        if (read.vsock != null) {
+            to.setVsock(read.vsock);
         }
         return true;
+    }
+
+    /** The sections {@link #applyStreamed} reads. */
+    private static final class Streamed {
+        MachineConfig machine;
+        List<DriveConfig> drives = List.of();
+        List<NetworkInterfaceConfig> interfaces = List.of();
+        VsockConfig vsock;
+
+        /** With the parser on the top-level object's start; null to give up. */
+        static Streamed read(StrictReader in, String path, List<String> skipped) throws IOException, ConfigException {
+            Streamed s = new Streamed();
+            for (String section; (section = in.field(path, SECTIONS)) != null; ) {
+                boolean readHere = true;
+                if (skipped.contains(section)) {
+                    readHere = in.skipWithoutFractions();
+                } else if (section.equals("machine-config")) {
+                    s.machine = in.object(section) ? MachineConfig.read(in, section) : null;
+                } else if (section.equals("drives")) {
+                    s.drives = orEmpty(in.list(section, (r, at) -> r.object(at) ? DriveConfig.read(r, at) : null));
+                } else if (section.equals("network-interfaces")) {
+                    s.interfaces = orEmpty(in.list(section, (r, at) -> r.object(at) ? NetworkInterfaceConfig.read(r, at) : null));
+                } else if (section.equals("vsock")) {
+                    s.vsock = in.object(section) ? VsockConfig.read(in, section) : null;
+                } else {
+                    readHere = LIST_SECTIONS.contains(section) ? in.nullOrEmptyArray() : in.isNull();
+                }
+                if (!readHere || hasNull(s.drives) || hasNull(s.interfaces)) {
+                    return null;
+                }
+            }
+            return s;
+        }
+
+        private static boolean hasNull(List<?> list) {
+            for (Object o : list) {
+                if (o == null) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static <T> List<T> orEmpty(List<T> list) {
+            return list == null ? List.of() : list;
+        }
     }
 
     private static void applySection(String section, JsonNode node, Sections to) throws ConfigException {

@@ -59,6 +59,22 @@ class RecordedConfigTest extends HostFiles {
                 "\"network-interfaces\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}]", "\"network-interfaces\": [1]",
                 "\"boot-source\": {\"anything\": [1, {\"a\": true}]}", "\"boot-source\": {\"n\": 1e400}", "\"boot-source\": {\"n\": 1.5}",
                 "\"logger\": null", "\"metrics\": \"x\"", "\"unknown\": null", "\"machine-config\": null",
+                "\"drives\": [{\"drive_id\": \"rootfs\", \"path_on_host\": \"/d\", \"is_root_device\": true, \"is_read_only\": false},"
+                        + " {\"drive_id\": \"data\", \"path_on_host\": \"/e\", \"is_root_device\": false, \"is_read_only\": true,"
+                        + " \"rate_limiter\": {\"bandwidth\": {\"size\": 1000, \"refill_time\": 100}}}]",
+                "\"drives\": [{\"drive_id\": \"a\", \"path_on_host\": \"/d\", \"is_root_device\": true, \"is_read_only\": false},"
+                        + " {\"drive_id\": \"b\", \"path_on_host\": \"/d\", \"is_root_device\": true, \"is_read_only\": false}]",
+                "\"drives\": [null]", "\"drives\": [{\"drive_id\": \"a\", \"x\": 1}]", "\"drives\": [{\"drive_id\": \"a b\","
+                        + " \"path_on_host\": \"/d\", \"is_root_device\": false, \"is_read_only\": false}]",
+                "\"network-interfaces\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"guest_mac\": \"06:00:AC:10:00:02\"},"
+                        + " {\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}]",
+                "\"network-interfaces\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"guest_mac\": \"06:00:AC:10:00:02\"},"
+                        + " {\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\", \"guest_mac\": \"06:00:AC:10:00:02\"}]",
+                "\"network-interfaces\": [{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"mtu\": 1.5}]",
+                "\"vsock\": {\"guest_cid\": 2, \"uds_path\": \"/v\"}", "\"vsock\": {\"guest_cid\": 3}", "\"vsock\": {\"vsock_id\": \"v\","
+                        + " \"guest_cid\": 3, \"uds_path\": \"/v\"}",
+                "\"drives\": [{\"drive_id\": \"rootfs\", \"path_on_host\": \"/d\", \"is_root_device\": true, \"is_read_only\": false}],"
+                        + " \"vsock\": {\"guest_cid\": 3, \"uds_path\": \"/v\"}, \"mmds-config\": {\"network_interfaces\": []}",
                 "\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 8}")) {
             bodies.add("{\"machine-config\": {\"vcpu_count\": 2, \"mem_size_mib\": 64}, " + rest + "}");
         }
@@ -77,8 +93,8 @@ class RecordedConfigTest extends HostFiles {
             }
         }
         assertEquals(List.of(), differences, String.join("\n", differences));
-        assertTrue(streamed >= 15, "most machine-config cases take the streamed path: " + streamed);
-        assertNull(outcome("{\"vsock\": {\"guest_cid\": 3, \"uds_path\": \"/v\"}}", true), "a configured device takes the databind path");
+        assertTrue(streamed >= 25, "most cases take the streamed path: " + streamed);
+        assertNull(outcome("{\"balloon\": {\"amount_mib\": 1, \"deflate_on_oom\": true}}", true), "a balloon takes the databind path");
     }
 
     /** Every section a configuration can hold survives {@link VmResources#applyTo}. */
