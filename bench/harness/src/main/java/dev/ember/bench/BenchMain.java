@@ -48,7 +48,7 @@ public final class BenchMain implements Callable<Integer> {
     Path repo = Path.of("").toAbsolutePath();
 
     @Option(names = "--compare", paramLabel = "DIR",
-            description = "Another built Ember checkout (e.g. the code before a change): its bin/ember runs interleaved with this one in startup and boot, as ember-compare.")
+            description = "Another built Ember checkout (e.g. the code before a change): its bin/ember runs interleaved with this one in startup, boot, snapload and density, as ember-compare.")
     Path compare;
 
     @Option(names = "--out", description = "JSON file (default bench/results/bench-<time>.json).")
@@ -154,7 +154,7 @@ public final class BenchMain implements Callable<Integer> {
             SoakBench.run(env, res, soakSeconds != null ? soakSeconds : quick ? 20 : 120, soakConnections, ember, !noPeer);
         }
         if (which.contains("density")) {
-            DensityBench.run(env, res, density != null ? density : quick ? List.of(3) : List.of(10, 30), ember, qemuGuest, why);
+            DensityBench.run(env, compareEnv, res, density != null ? density : quick ? List.of(3) : List.of(10, 30), ember, qemuGuest, why);
         }
         if (which.contains("devices")) {
             DeviceBench.run(env, res, quick, ember, qemuGuest, why);

@@ -9,8 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Density: N VMs (1 vCPU, 128 MiB, test guest {@code idle}) launched at once from config files
- * (QEMU: from its command line). Measures the time until every guest has printed, each VM's own
+ * Density: N VMs (1 vCPU, 128 MiB, test guest {@code idle}) launched at once from config files,
+ * and N configured through the API (QEMU: from its command line). Measures the time until every guest has printed, each VM's own
  * time to its first tick, the per-VM memory while all N run side by side (PSS divides shared
  * pages such as the CDS/AOT archive and libjvm among them), and the time to stop them all.
  */
@@ -23,12 +23,26 @@ final class DensityBench {
         Vms.Vm launch(int index) throws IOException, InterruptedException;
     }
 
-    static void run(Env env, Results res, List<Integer> counts, boolean ember, Path qemuGuest, String qemuWhy)
+    /**
+     * {@code compare} (bench/run --compare): another built checkout, whose VMs run as
+     * {@code ember-compare} and {@code ember-compare-api}, each set right after this one's.
+     */
+    static void run(Env env, Env compare, Results res, List<Integer> counts, boolean ember, Path qemuGuest, String qemuWhy)
             throws InterruptedException {
         for (int n : counts) {
             if (ember) {
                 once(res, n, "ember", i -> Vms.emberConfig(env, "dens-" + i, "idle", MemoryBench.MEM_MIB),
                         "bin/ember --no-api --config-file");
+                if (compare != null) {
+                    once(res, n, "ember-compare", i -> Vms.emberConfig(compare, "densc-" + i, "idle", MemoryBench.MEM_MIB),
+                            "the --compare checkout's bin/ember --no-api --config-file");
+                }
+                once(res, n, "ember-api", i -> Vms.emberApi(env, "densa-" + i, "idle", MemoryBench.MEM_MIB, List.of()),
+                        "bin/ember --api-sock, configured through PUT /boot-source, /machine-config, InstanceStart");
+                if (compare != null) {
+                    once(res, n, "ember-compare-api", i -> Vms.emberApi(compare, "densca-" + i, "idle", MemoryBench.MEM_MIB,
+                            List.of()), "the --compare checkout's bin/ember --api-sock, configured through the API");
+                }
                 if (n == 10) {
                     once(res, n, "ember-before", i -> Vms.emberConfig(env, "densb-" + i, "idle", MemoryBench.MEM_MIB, true),
                             "java, flags before tuning, no AOT cache, --config-file");
