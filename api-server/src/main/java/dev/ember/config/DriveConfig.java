@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -49,6 +50,24 @@ public record DriveConfig(
     DriveConfig apply(DriveUpdate u) {
         return new DriveConfig(driveId, u.pathOnHost() != null ? u.pathOnHost() : pathOnHost, isRootDevice, isReadOnly,
                 partuuid, cacheType, u.rateLimiter() != null ? u.rateLimiter() : rateLimiter, ioEngine, socket);
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.string(out, "drive_id", driveId);
+        StrictWriter.string(out, "path_on_host", pathOnHost);
+        StrictWriter.bool(out, "is_root_device", isRootDevice);
+        StrictWriter.bool(out, "is_read_only", isReadOnly);
+        StrictWriter.string(out, "partuuid", partuuid);
+        StrictWriter.enumValue(out, "cache_type", cacheType);
+        if (rateLimiter != null) {
+            out.writeFieldName("rate_limiter");
+            rateLimiter.write(out);
+        }
+        StrictWriter.enumValue(out, "io_engine", ioEngine);
+        StrictWriter.string(out, "socket", socket);
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("drive_id", "path_on_host", "is_root_device", "is_read_only", "partuuid",

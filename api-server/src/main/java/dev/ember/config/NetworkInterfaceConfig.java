@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 import java.util.regex.Pattern;
@@ -52,6 +53,24 @@ public record NetworkInterfaceConfig(
         return new NetworkInterfaceConfig(ifaceId, hostDevName, guestMac, mtu,
                 u.rxRateLimiter() != null ? u.rxRateLimiter() : rxRateLimiter,
                 u.txRateLimiter() != null ? u.txRateLimiter() : txRateLimiter);
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.string(out, "iface_id", ifaceId);
+        StrictWriter.string(out, "host_dev_name", hostDevName);
+        StrictWriter.string(out, "guest_mac", guestMac);
+        StrictWriter.number(out, "mtu", mtu);
+        if (rxRateLimiter != null) {
+            out.writeFieldName("rx_rate_limiter");
+            rxRateLimiter.write(out);
+        }
+        if (txRateLimiter != null) {
+            out.writeFieldName("tx_rate_limiter");
+            txRateLimiter.write(out);
+        }
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("iface_id", "host_dev_name", "guest_mac", "mtu", "rx_rate_limiter", "tx_rate_limiter");

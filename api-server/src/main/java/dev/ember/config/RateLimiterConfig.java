@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -19,6 +20,20 @@ public record RateLimiterConfig(
         if (limiter.ops != null) {
             limiter.ops.validate(field + ".ops");
         }
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        if (bandwidth != null) {
+            out.writeFieldName("bandwidth");
+            bandwidth.write(out);
+        }
+        if (ops != null) {
+            out.writeFieldName("ops");
+            ops.write(out);
+        }
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("bandwidth", "ops");

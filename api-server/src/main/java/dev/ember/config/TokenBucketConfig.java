@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -23,6 +24,15 @@ public record TokenBucketConfig(
         if (oneTimeBurst != null) { // optional: absent stays absent, as GET /vm/config shows it (null)
             Check.range(oneTimeBurst, 0, Long.MAX_VALUE, field + ".one_time_burst");
         }
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.number(out, "size", size);
+        StrictWriter.number(out, "one_time_burst", oneTimeBurst);
+        StrictWriter.number(out, "refill_time", refillTime);
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("size", "one_time_burst", "refill_time");

@@ -126,16 +126,15 @@ public record VmConfigFile(
     }
 
     /**
-     * This configuration as {@link StrictJson#write} writes it, when it is one that
-     * {@link #applyStreamed} reads back (a boot source, a machine configuration, every other
-     * section null or empty): a snapshot of such a VM is recorded without databind. Null for
+     * This configuration as {@link StrictJson#write} writes it, when it has no sections but
+     * those {@link #applyStreamed} reads back (boot source, machine configuration, drives,
+     * network interfaces, vsock): a snapshot of such a VM is recorded without databind. Null for
      * any other, which databind writes.
      */
     public byte[] writeStreamed() {
-        boolean simple = cpuConfig == null && isNullOrEmpty(drives) && isNullOrEmpty(networkInterfaces) && isNullOrEmpty(pmem)
-                && vsock == null && balloon == null && entropy == null && memoryHotplug == null && logger == null && metrics == null
-                && mmdsConfig == null && serial == null;
-        if (!simple) {
+        boolean streamable = cpuConfig == null && isNullOrEmpty(pmem) && balloon == null && entropy == null && memoryHotplug == null
+                && logger == null && metrics == null && mmdsConfig == null && serial == null;
+        if (!streamable) {
             return null;
         }
         return StrictWriter.write(out -> {
@@ -148,22 +147,41 @@ public record VmConfigFile(
                 out.writeFieldName("machine-config");
                 machineConfig.write(out);
             }
-            emptyArray(out, "drives", drives);
-            emptyArray(out, "network-interfaces", networkInterfaces);
-            emptyArray(out, "pmem", pmem);
+            array(out, "drives", drives, DriveConfig::write);
+            array(out, "network-interfaces", networkInterfaces, NetworkInterfaceConfig::write);
+            if (pmem != null) {
+                out.writeArrayFieldStart("pmem"); // empty: checked above
+                out.writeEndArray();
+            }
+            if (vsock != null) {
+                out.writeFieldName("vsock");
+                vsock.write(out);
+            }
             out.writeEndObject();
         });
     }
 
-    private static boolean isNullOrEmpty(List<?> list) {
-        return list == null || list.isEmpty();
+    private interface Element<T> {
+        void write(T element, com.fasterxml.jackson.core.JsonGenerator out) throws IOException;
     }
 
-    private static void emptyArray(com.fasterxml.jackson.core.JsonGenerator out, String name, List<?> list) throws IOException {
+    private static <T> void array(com.fasterxml.jackson.core.JsonGenerator out, String name, List<T> list, Element<T> element)
+            throws IOException {
         if (list != null) {
             out.writeArrayFieldStart(name);
+            for (T t : list) {
+                if (t == null) {
+                    out.writeNull();
+                } else {
+                    element.write(t, out);
+                }
+            }
             out.writeEndArray();
         }
+    }
+
+    private static boolean isNullOrEmpty(List<?> list) {
+        return list == null || list.isEmpty();
     }
 
     /**

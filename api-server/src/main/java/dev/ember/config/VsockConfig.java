@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -14,6 +15,15 @@ public record VsockConfig(
         // CIDs 0-2 are reserved (hypervisor, local, host); the field is a u32.
         Check.range(guestCid, 3, 0xFFFF_FFFFL, "vsock.guest_cid");
         Check.path(udsPath, "vsock.uds_path");
+    }
+
+    /** As {@link StrictJson#write} writes it. */
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.string(out, "vsock_id", vsockId);
+        StrictWriter.number(out, "guest_cid", guestCid);
+        StrictWriter.string(out, "uds_path", udsPath);
+        out.writeEndObject();
     }
 
     static final List<String> FIELDS = List.of("vsock_id", "guest_cid", "uds_path");

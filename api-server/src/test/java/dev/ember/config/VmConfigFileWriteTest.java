@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A snapshot's recorded configuration written with jackson-core ({@link VmConfigFile#writeStreamed})
- * is byte for byte what databind writes, for every configuration of a boot source and a machine
- * configuration alone; any other section leaves it to databind (null).
+ * is byte for byte what databind writes, for configurations of a boot source, a machine
+ * configuration, drives, network interfaces and vsock; any other section leaves it to databind (null).
  */
 class VmConfigFileWriteTest {
     private static final List<BootSourceConfig> BOOT = Arrays.asList(null, new BootSourceConfig(null, null, null),
@@ -40,18 +40,52 @@ class VmConfigFileWriteTest {
         assertEquals(BOOT.size() * machines.size() * 2, checked);
     }
 
+    private static final List<RateLimiterConfig> LIMITERS = Arrays.asList(null, new RateLimiterConfig(null, null),
+            new RateLimiterConfig(new TokenBucketConfig(1000L, null, 100L), null),
+            new RateLimiterConfig(new TokenBucketConfig(null, null, null), new TokenBucketConfig(-1L, 0L, Long.MAX_VALUE)));
+
+    @Test
+    void drivesInterfacesAndVsockAreWrittenAsDatabindWritesThem() {
+        List<DriveConfig> drives = new ArrayList<>();
+        for (RateLimiterConfig limiter : LIMITERS) {
+            drives.add(new DriveConfig("rootfs", "/r \"x\"", true, null, null, null, limiter, null, null));
+            drives.add(new DriveConfig("d1", null, false, true, "uuid-1", CacheType.Writeback, limiter, IoEngine.Async, "/s.sock"));
+            drives.add(new DriveConfig(null, "/d", null, false, "", CacheType.Unsafe, limiter, IoEngine.Sync, null));
+        }
+        List<NetworkInterfaceConfig> ifaces = new ArrayList<>();
+        for (RateLimiterConfig rx : LIMITERS) {
+            for (RateLimiterConfig tx : LIMITERS) {
+                ifaces.add(new NetworkInterfaceConfig("eth0", "tap0", "06:00:ac:10:00:02", 1500L, rx, tx));
+            }
+        }
+        ifaces.add(new NetworkInterfaceConfig(null, null, null, null, null, null));
+        List<VsockConfig> vsocks = Arrays.asList(null, new VsockConfig(null, 3L, "/v.sock"), new VsockConfig("vsock0", -1L, null));
+        BootSourceConfig boot = new BootSourceConfig("/k", "console=ttyS0", null);
+        int checked = 0;
+        for (int i = 0; i < drives.size(); i++) {
+            for (VsockConfig vsock : vsocks) {
+                List<DriveConfig> someDrives = drives.subList(0, i + 1);
+                List<NetworkInterfaceConfig> someIfaces = ifaces.subList(0, (i * 3) % ifaces.size() + 1);
+                VmConfigFile config = new VmConfigFile(boot, MachineConfig.DEFAULT, null, someDrives, someIfaces, List.of(), vsock,
+                        null, null, null, null, null, null, null);
+                assertEquals(new String(StrictJson.write(config), StandardCharsets.UTF_8),
+                        new String(config.writeStreamed(), StandardCharsets.UTF_8));
+                checked++;
+            }
+        }
+        assertEquals(drives.size() * vsocks.size(), checked);
+    }
+
     @Test
     void anyOtherSectionIsLeftToDatabind() {
         BootSourceConfig boot = new BootSourceConfig("/k", null, null);
         List<VmConfigFile> others = List.of(
                 new VmConfigFile(boot, MachineConfig.DEFAULT, JsonNodeFactory.instance.objectNode(), List.of(), List.of(), List.of(),
                         null, null, null, null, null, null, null, null),
-                new VmConfigFile(boot, MachineConfig.DEFAULT, null, List.of(DriveConfig.of("rootfs", "/r", true, false)), List.of(),
-                        List.of(), null, null, null, null, null, null, null, null),
-                new VmConfigFile(boot, MachineConfig.DEFAULT, null, List.of(), List.of(NetworkInterfaceConfig.of("eth0", "tap0", null)),
-                        List.of(), null, null, null, null, null, null, null, null),
+                new VmConfigFile(boot, MachineConfig.DEFAULT, null, List.of(), List.of(),
+                        List.of(new PmemConfig("pmem0", "/p", false, false, null)), null, null, null, null, null, null, null, null),
                 new VmConfigFile(boot, MachineConfig.DEFAULT, null, List.of(), List.of(), List.of(),
-                        new VsockConfig(null, 3L, "/v.sock"), null, null, null, null, null, null, null),
+                        null, new BalloonConfig(64L, true, 0L, false, false), null, null, null, null, null, null),
                 new VmConfigFile(boot, MachineConfig.DEFAULT, null, List.of(), List.of(), List.of(),
                         null, null, null, null, new LoggerConfig(null, null, null, null, null), null, null, null));
         for (VmConfigFile config : others) {
