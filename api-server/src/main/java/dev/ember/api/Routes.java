@@ -143,9 +143,9 @@ public final class Routes {
                     PutEntropy.class, (b, call) -> new PutEntropy(b)),
             withBody("PUT", "/serial", SerialConfig.class, "serial", "Sets where the serial console output goes.",
                     PutSerial.class, (b, call) -> new PutSerial(b)),
-            withBody("PUT", "/logger", LoggerConfig.class, "logger", "Configures the log destination, level and format.",
+            withBody("PUT", "/logger", LoggerConfig.class, LoggerConfig::read, "logger", "Configures the log destination, level and format.",
                     PutLogger.class, (b, call) -> new PutLogger(b)),
-            withBody("PUT", "/metrics", MetricsConfig.class, "metrics", "Sets the metrics file or FIFO (once).",
+            withBody("PUT", "/metrics", MetricsConfig.class, MetricsConfig::read, "metrics", "Sets the metrics file or FIFO (once).",
                     PutMetrics.class, (b, call) -> new PutMetrics(b)),
 
             get("/balloon", BalloonConfig.class, "balloon", "The balloon device configuration.",

@@ -215,6 +215,33 @@ public final class StrictReader {
         return v.longValue();
     }
 
+    /** What a value read from a JSON string is, or why the string is refused ({@link IllegalArgumentException}). */
+    @FunctionalInterface
+    public interface FromString<T> {
+        T parse(String text);
+    }
+
+    /**
+     * A value databind builds from a string with a creator ({@code @JsonCreator}, e.g.
+     * {@link LogLevel#parse}): a string, number or boolean's text is handed to {@code parse},
+     * whose refusal names the field; an array or object is the wrong type, {@code expected}
+     * naming the right one.
+     */
+    public <T> T fromString(String path, FromString<T> parse, String expected) throws IOException, ConfigException {
+        JsonToken t = current();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (!t.isScalarValue()) {
+            throw invalidType(path, expected);
+        }
+        try {
+            return parse.parse(parser.getText()); // a number or a boolean too: databind hands the creator its text
+        } catch (IllegalArgumentException e) {
+            throw error("invalid value for " + path + ": " + e.getMessage());
+        }
+    }
+
     /** An enum constant by its JSON name ({@link StrictJson#enumNames}). */
     public <E extends Enum<E>> E enumValue(String path, Class<E> type) throws IOException, ConfigException {
         JsonToken t = current();

@@ -1,10 +1,8 @@
 package dev.ember.logging;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.config.ConfigException;
 import dev.ember.config.MetricsConfig;
-import dev.ember.config.StrictJson;
+import dev.ember.config.StrictWriter;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.Gauge;
@@ -85,21 +83,29 @@ public final class MetricsWriter implements AutoCloseable {
      * as deltas, stored values as they are, latency aggregates as {@code {min_us, max_us, sum_us}}.
      */
     static String snapshotLine(long utcMillis) {
-        ObjectNode root = JsonNodeFactory.instance.objectNode();
-        root.put("utc_timestamp_ms", utcMillis);
-        for (MetricGroup g : sortedGroups()) {
-            ObjectNode node = root.putObject(g.name());
-            for (Metric m : g.metrics()) {
-                if (m instanceof Counter c) {
-                    node.put(c.name(), c.delta());
-                } else if (m instanceof Gauge gauge) {
-                    node.put(gauge.name(), gauge.get());
-                } else if (m instanceof LatencyAggregate l) {
-                    node.putObject(l.name()).put("min_us", l.minUs()).put("max_us", l.maxUs()).put("sum_us", l.sumDelta());
+        byte[] line = StrictWriter.write(out -> {
+            out.writeStartObject();
+            out.writeNumberField("utc_timestamp_ms", utcMillis);
+            for (MetricGroup g : sortedGroups()) {
+                out.writeObjectFieldStart(g.name());
+                for (Metric m : g.metrics()) {
+                    if (m instanceof Counter c) {
+                        out.writeNumberField(c.name(), c.delta());
+                    } else if (m instanceof Gauge gauge) {
+                        out.writeNumberField(gauge.name(), gauge.get());
+                    } else if (m instanceof LatencyAggregate l) {
+                        out.writeObjectFieldStart(l.name());
+                        out.writeNumberField("min_us", l.minUs());
+                        out.writeNumberField("max_us", l.maxUs());
+                        out.writeNumberField("sum_us", l.sumDelta());
+                        out.writeEndObject();
+                    }
                 }
+                out.writeEndObject();
             }
-        }
-        return new String(StrictJson.write(root), StandardCharsets.UTF_8) + "\n";
+            out.writeEndObject();
+        });
+        return new String(line, StandardCharsets.UTF_8) + "\n";
     }
 
     private static List<MetricGroup> sortedGroups() {

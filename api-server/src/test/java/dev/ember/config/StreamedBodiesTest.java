@@ -54,6 +54,9 @@ class StreamedBodiesTest {
                         "{\"iface_id\": \"e\", \"rx_rate_limiter\": {\"bandwidth\": {\"%s\": %v}, \"ops\": null}}",
                         "{\"tx_rate_limiter\": {\"ops\": {\"%s\": %v}}}",
                         "{\"tx_rate_limiter\": {\"%s\": %v, \"bandwidth\": {\"size\": 1, \"one_time_burst\": 2, \"refill_time\": 3}}}")),
+                new Body(LoggerConfig.class, LoggerConfig::read, LoggerConfig.FIELDS,
+                        "\"log_path\": \"/l\", \"level\": \"Info\""),
+                new Body(MetricsConfig.class, MetricsConfig::read, MetricsConfig.FIELDS, "\"metrics_path\": \"/m\""),
                 new Body(VsockConfig.class, VsockConfig::read, VsockConfig.FIELDS,
                         "\"guest_cid\": 3, \"uds_path\": \"/v.sock\""));
     }
@@ -64,7 +67,7 @@ class StreamedBodiesTest {
             "-9223372036854775809", "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
             "\"\"", "\" \"", "\"x\"", "\"/a/b\"", "\"0\"", "\"1\"", "\"true\"", "\"null\"", "\"InstanceStart\"", "\" InstanceStart\"",
             "\"instancestart\"", "\"FlushMetrics\"", "\"SendCtrlAltDel\"", "\"Paused\"", "\"Resumed\"", "\"paused\"", "\"Full\"",
-            "\"Diff\"", "\"T2\"", "\"C3\"", "\"V1N1\"", "\"None\"", "\"none\"", "\"2M\"", "\"Hugetlbfs2M\"", "\"Transparent\"",
+            "\"Diff\"", "\"Warn\"", "\"warning\"", "\"DEBUG\"", "\"Off\"", "\"Trace\"", "\"T2\"", "\"C3\"", "\"V1N1\"", "\"None\"", "\"none\"", "\"2M\"", "\"Hugetlbfs2M\"", "\"Transparent\"",
             "\"\\tT2\\n\"", "[]", "[1]", "[null]", "{}", "{\"a\": 1}", "[[]]", "nul", "tru", "01", "1.", ".5", "+1", "NaN", "'x'",
             "\"a\\u0000b\"", "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\x\"", "[1,]", "{,}", "{\"a\"}", "{\"a\":}");
 

@@ -143,4 +143,15 @@ class LoggingTest {
         dev.ember.app.LatencyMetrics.register();
         assertTrue(MetricsWriter.openMetrics().contains("\nember_latencies_us_vmm_load_snapshot "), "latencies_us group registered");
     }
+
+    /** The line is written with jackson-core: the same bytes databind writes for the same tree (order, number forms). */
+    @Test
+    void aMetricsLineIsWhatDatabindWritesForItsTree() throws Exception {
+        dev.ember.metrics.Metrics.group("test_line").counter("events").add(Long.MAX_VALUE);
+        dev.ember.metrics.Metrics.group("test_line").gauge("level").set(-1);
+        String line = MetricsWriter.snapshotLine(Long.MIN_VALUE);
+        assertTrue(line.endsWith("}\n") && line.indexOf('\n') == line.length() - 1, line);
+        assertEquals(new String(StrictJson.write(StrictJson.MAPPER.readTree(line)), java.nio.charset.StandardCharsets.UTF_8) + "\n", line);
+        assertTrue(line.contains("\"test_line\":{\"events\":" + Long.MAX_VALUE + ",\"level\":-1}"), line);
+    }
 }
