@@ -195,15 +195,17 @@ final class BootAhead {
                 synchronized (this) {
                     failed = target;
                 }
-            }
-            synchronized (this) {
-                building = false;
-                if (closed && result != null) {
-                    result.close();
-                    result = null;
+            } finally {
+                // Also after an Error: a start waiting in take() must not wait for a build that ended.
+                synchronized (this) {
+                    building = false;
+                    if (closed && result != null) {
+                        result.close();
+                        result = null;
+                    }
+                    built = result;
+                    notifyAll();
                 }
-                built = result;
-                notifyAll();
             }
         }
     }

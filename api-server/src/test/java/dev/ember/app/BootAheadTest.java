@@ -3,6 +3,7 @@ package dev.ember.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.config.HugePages;
@@ -159,6 +160,21 @@ class BootAheadTest {
         assertNull(failingFirst.take(plan(1, 64, null)), "a start with the plan that failed builds its own and says why");
         m.get(60, TimeUnit.SECONDS);
         assertEquals(vmsBefore, descriptors("kvm-vm"));
+    }
+
+    /** An Error ends main's build loop; a start arriving afterwards builds its own instead of waiting for ever. */
+    @Test
+    void aBuildEndedByAnErrorDoesNotLeaveTheStartWaiting() throws Exception {
+        java.util.concurrent.CountDownLatch attempted = new java.util.concurrent.CountDownLatch(1);
+        BootAhead broken = new BootAhead(plan -> {
+            attempted.countDown();
+            throw new StackOverflowError("for this test");
+        });
+        CompletableFuture<Void> m = CompletableFuture.runAsync(broken::run);
+        broken.offer(plan(1, 64, null));
+        assertTrue(attempted.await(60, TimeUnit.SECONDS));
+        org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class, () -> m.get(60, TimeUnit.SECONDS));
+        assertNull(CompletableFuture.supplyAsync(() -> broken.take(plan(1, 64, null))).get(60, TimeUnit.SECONDS));
     }
 
     private static long descriptors(String kind) throws Exception {
