@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * StrictJson's words for Jackson's errors (naming the field and what it accepts), and the one
@@ -166,20 +167,23 @@ final class JsonErrors {
         return "a JSON object";
     }
 
+    /**
+     * The enums whose JSON spellings are not their constants' Java names ({@code @JsonProperty}
+     * on a constant), said here without reading the annotations: reading one makes the JVM
+     * generate a proxy class, ~20 ms of interpreted work, which landed on a snapshot load
+     * (machine-config's huge_pages). JsonErrorsTest checks this table against every enum's annotations.
+     */
+    private static final Map<Class<?>, List<String>> RENAMED = Map.of(HugePages.class, List.of("None", "Transparent", "2M"));
+
     /** The JSON spellings of an enum's constants ({@code @JsonProperty} names where given). */
     static List<String> enumNames(Class<?> type) {
+        List<String> renamed = RENAMED.get(type);
+        if (renamed != null) {
+            return renamed;
+        }
         List<String> names = new ArrayList<>();
         for (Object constant : type.getEnumConstants()) {
-            String name = ((Enum<?>) constant).name();
-            try {
-                var ann = type.getField(name).getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
-                if (ann != null && !ann.value().isEmpty()) {
-                    name = ann.value();
-                }
-            } catch (NoSuchFieldException e) {
-                // An enum constant always has its field; keep the Java name.
-            }
-            names.add(name);
+            names.add(((Enum<?>) constant).name());
         }
         return names;
     }
