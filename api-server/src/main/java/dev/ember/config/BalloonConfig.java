@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /** {@code balloon}: a virtio-balloon device and its initial target. */
 public record BalloonConfig(
@@ -24,5 +26,29 @@ public record BalloonConfig(
             throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "Amount of pages requested is too large. (balloon.amount_mib is " + amountMib
                     + " but machine-config.mem_size_mib is " + memSizeMib + "; use at most " + memSizeMib + ")");
         }
+    }
+
+    static final List<String> FIELDS = List.of("amount_mib", "deflate_on_oom", "stats_polling_interval_s", "free_page_hinting", "free_page_reporting");
+
+    /** The body of PUT /balloon, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static BalloonConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static BalloonConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        Long amountMib = null, statsPollingIntervalS = null;
+        Boolean deflateOnOom = null, freePageHinting = null, freePageReporting = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "amount_mib" -> amountMib = in.longValue(at);
+                case "deflate_on_oom" -> deflateOnOom = in.bool(at);
+                case "stats_polling_interval_s" -> statsPollingIntervalS = in.longValue(at);
+                case "free_page_hinting" -> freePageHinting = in.bool(at);
+                default -> freePageReporting = in.bool(at); // free_page_reporting, the last of FIELDS
+            }
+        }
+        return new BalloonConfig(amountMib, deflateOnOom, statsPollingIntervalS, freePageHinting, freePageReporting);
     }
 }

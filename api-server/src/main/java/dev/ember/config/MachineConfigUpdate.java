@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
@@ -17,5 +19,32 @@ public record MachineConfigUpdate(
     public boolean isEmpty() {
         return vcpuCount == null && memSizeMib == null && smt == null && trackDirtyPages == null
                 && cpuTemplate == null && hugePages == null;
+    }
+
+    static final List<String> FIELDS = List.of("vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "cpu_template", "huge_pages");
+
+    /** The body of PATCH /machine-config, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static MachineConfigUpdate read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static MachineConfigUpdate read(StrictReader in, String path) throws IOException, ConfigException {
+        Long vcpuCount = null, memSizeMib = null;
+        Boolean smt = null, trackDirtyPages = null;
+        CpuTemplate cpuTemplate = null;
+        HugePages hugePages = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "vcpu_count" -> vcpuCount = in.longValue(at);
+                case "mem_size_mib" -> memSizeMib = in.unsignedMib(at);
+                case "smt" -> smt = in.bool(at);
+                case "track_dirty_pages" -> trackDirtyPages = in.bool(at);
+                case "cpu_template" -> cpuTemplate = in.enumValue(at, CpuTemplate.class);
+                default -> hugePages = in.enumValue(at, HugePages.class); // huge_pages, the last of FIELDS
+            }
+        }
+        return new MachineConfigUpdate(vcpuCount, memSizeMib, smt, trackDirtyPages, cpuTemplate, hugePages);
     }
 }

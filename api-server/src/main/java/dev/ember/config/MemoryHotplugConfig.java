@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 
 /**
  * {@code memory-hotplug} / PUT {@code /hotplug/memory}: a virtio-mem device with
@@ -51,5 +53,26 @@ public record MemoryHotplugConfig(
     /** Firecracker's text, prefixed as its VmmActionError does, then which field and value. */
     private static ConfigException invalid(String firecracker, String which) {
         return new ConfigException(ConfigException.Reason.INVALID_VALUE, "Memory hotplug config error: " + firecracker + " (" + which + ")");
+    }
+
+    static final List<String> FIELDS = List.of("total_size_mib", "block_size_mib", "slot_size_mib");
+
+    /** The body of PUT /hotplug/memory, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static MemoryHotplugConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static MemoryHotplugConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        Long totalSizeMib = null, blockSizeMib = null, slotSizeMib = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "total_size_mib" -> totalSizeMib = in.longValue(at);
+                case "block_size_mib" -> blockSizeMib = in.longValue(at);
+                default -> slotSizeMib = in.longValue(at); // slot_size_mib, the last of FIELDS
+            }
+        }
+        return new MemoryHotplugConfig(totalSizeMib, blockSizeMib, slotSizeMib);
     }
 }

@@ -1,6 +1,9 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import java.io.IOException;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -8,7 +11,7 @@ import java.util.regex.Pattern;
 /** {@code mmds-config}: which interfaces answer the metadata service and at what address. */
 public record MmdsConfig(
         @JsonProperty("version") MmdsVersion version,
-        @JsonProperty("network_interfaces") List<String> networkInterfaces,
+        @JsonProperty("network_interfaces") @JsonSetter(contentNulls = Nulls.FAIL) List<String> networkInterfaces,
         @JsonProperty("ipv4_address") String ipv4Address,
         @JsonProperty("imds_compat") Boolean imdsCompat) {
 
@@ -66,5 +69,30 @@ public record MmdsConfig(
             v = v << 8 | Integer.parseInt(m.group(i));
         }
         return v;
+    }
+
+    static final List<String> FIELDS = List.of("version", "network_interfaces", "ipv4_address", "imds_compat");
+
+    /** The body of PUT /mmds/config, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static MmdsConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static MmdsConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        MmdsVersion version = null;
+        List<String> networkInterfaces = null;
+        String ipv4Address = null;
+        Boolean imdsCompat = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "version" -> version = in.enumValue(at, MmdsVersion.class);
+                case "network_interfaces" -> networkInterfaces = in.list(at, StrictReader::string, "a string"); // no null entry
+                case "ipv4_address" -> ipv4Address = in.string(at);
+                default -> imdsCompat = in.bool(at); // imds_compat, the last of FIELDS
+            }
+        }
+        return new MmdsConfig(version, networkInterfaces, ipv4Address, imdsCompat);
     }
 }

@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -54,5 +56,30 @@ public record PmemConfig(
                     + where + ".path_on_host " + pathOnHost + " is empty; give a file holding the bytes the guest should see)");
         }
         RateLimiterConfig.validate(rateLimiter, where + ".rate_limiter");
+    }
+
+    static final List<String> FIELDS = List.of("id", "path_on_host", "root_device", "read_only", "rate_limiter");
+
+    /** The body of PUT /pmem/{id}, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
+    public static PmemConfig read(byte[] json, String where) throws ConfigException {
+        return StrictReader.read(json, where, (in, path) -> in.object(path) ? read(in, path) : null);
+    }
+
+    /** With the parser on the object's start. */
+    static PmemConfig read(StrictReader in, String path) throws IOException, ConfigException {
+        String id = null, pathOnHost = null;
+        Boolean rootDevice = null, readOnly = null;
+        RateLimiterConfig rateLimiter = null;
+        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            String at = path + "." + f;
+            switch (f) {
+                case "id" -> id = in.string(at);
+                case "path_on_host" -> pathOnHost = in.string(at);
+                case "root_device" -> rootDevice = in.bool(at);
+                case "read_only" -> readOnly = in.bool(at);
+                default -> rateLimiter = in.object(at) ? RateLimiterConfig.read(in, at) : null; // rate_limiter, the last of FIELDS
+            }
+        }
+        return new PmemConfig(id, pathOnHost, rootDevice, readOnly, rateLimiter);
     }
 }

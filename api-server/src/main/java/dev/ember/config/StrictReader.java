@@ -326,8 +326,21 @@ public final class StrictReader {
         return !fractions;
     }
 
+    /**
+     * A JSON array whose elements {@code element} reads (each at {@code path[i]}), or null; a null
+     * element is refused as the wrong type ({@code expected} the right one), as databind refuses it
+     * for a list whose nulls fail ({@code @JsonSetter(contentNulls = Nulls.FAIL)}).
+     */
+    public <T> List<T> list(String path, Body<T> element, String expected) throws IOException, ConfigException {
+        return items(path, element, expected);
+    }
+
     /** A JSON array whose elements {@code element} reads (each at {@code path[i]}), or null. */
     public <T> List<T> list(String path, Body<T> element) throws IOException, ConfigException {
+        return items(path, element, null);
+    }
+
+    private <T> List<T> items(String path, Body<T> element, String nullRefusedAs) throws IOException, ConfigException {
         JsonToken t = current();
         if (t == JsonToken.VALUE_NULL) {
             return null;
@@ -338,7 +351,13 @@ public final class StrictReader {
         List<T> items = new ArrayList<>();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
             String at = path + "[" + items.size() + "]";
-            items.add(parser.currentToken() == JsonToken.VALUE_NULL ? null : element.read(this, at));
+            if (parser.currentToken() != JsonToken.VALUE_NULL) {
+                items.add(element.read(this, at));
+            } else if (nullRefusedAs == null) {
+                items.add(null);
+            } else {
+                throw invalidType(at, nullRefusedAs);
+            }
         }
         return items;
     }

@@ -54,6 +54,31 @@ class StreamedBodiesTest {
                         "{\"iface_id\": \"e\", \"rx_rate_limiter\": {\"bandwidth\": {\"%s\": %v}, \"ops\": null}}",
                         "{\"tx_rate_limiter\": {\"ops\": {\"%s\": %v}}}",
                         "{\"tx_rate_limiter\": {\"%s\": %v, \"bandwidth\": {\"size\": 1, \"one_time_burst\": 2, \"refill_time\": 3}}}")),
+                new Body(MachineConfigUpdate.class, MachineConfigUpdate::read, MachineConfigUpdate.FIELDS, "\"mem_size_mib\": 256"),
+                new Body(DriveUpdate.class, DriveUpdate::read, DriveUpdate.FIELDS, "\"drive_id\": \"d\", \"path_on_host\": \"/p\"", List.of(
+                        "{\"rate_limiter\": {\"bandwidth\": {\"%s\": %v}}}",
+                        "{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(NetworkInterfaceUpdate.class, NetworkInterfaceUpdate::read, NetworkInterfaceUpdate.FIELDS,
+                        "\"iface_id\": \"eth0\"", List.of("{\"iface_id\": \"e\", \"rx_rate_limiter\": {\"ops\": {\"%s\": %v}}}")),
+                new Body(PmemConfig.class, PmemConfig::read, PmemConfig.FIELDS, "\"id\": \"p\", \"path_on_host\": \"/p\"", List.of(
+                        "{\"rate_limiter\": {\"bandwidth\": {\"%s\": %v}}}",
+                        "{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(PmemUpdate.class, PmemUpdate::read, PmemUpdate.FIELDS, "\"id\": \"p\"", List.of(
+                        "{\"rate_limiter\": {\"bandwidth\": {\"%s\": %v}}}",
+                        "{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(EntropyConfig.class, EntropyConfig::read, EntropyConfig.FIELDS, "\"rate_limiter\": null", List.of(
+                        "{\"rate_limiter\": {\"bandwidth\": {\"%s\": %v}}}",
+                        "{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(SerialConfig.class, SerialConfig::read, SerialConfig.FIELDS, "\"serial_out_path\": \"/s\"",
+                        List.of("{\"rate_limiter\": {\"%s\": %v}}")),
+                new Body(BalloonConfig.class, BalloonConfig::read, BalloonConfig.FIELDS, "\"amount_mib\": 16, \"deflate_on_oom\": true"),
+                new Body(BalloonUpdate.class, BalloonUpdate::read, BalloonUpdate.FIELDS, "\"amount_mib\": 16"),
+                new Body(BalloonStatsUpdate.class, BalloonStatsUpdate::read, BalloonStatsUpdate.FIELDS, "\"stats_polling_interval_s\": 1"),
+                new Body(MemoryHotplugConfig.class, MemoryHotplugConfig::read, MemoryHotplugConfig.FIELDS, "\"total_size_mib\": 1024"),
+                new Body(MemoryHotplugSizeUpdate.class, MemoryHotplugSizeUpdate::read, MemoryHotplugSizeUpdate.FIELDS,
+                        "\"requested_size_mib\": 128"),
+                new Body(MmdsConfig.class, MmdsConfig::read, MmdsConfig.FIELDS, "\"version\": \"V2\", \"network_interfaces\": [\"eth0\"]",
+                        List.of("{\"network_interfaces\": [\"eth0\", %v]}", "{\"network_interfaces\": [%v, \"%s\"]}")),
                 new Body(LoggerConfig.class, LoggerConfig::read, LoggerConfig.FIELDS,
                         "\"log_path\": \"/l\", \"level\": \"Info\""),
                 new Body(MetricsConfig.class, MetricsConfig::read, MetricsConfig.FIELDS, "\"metrics_path\": \"/m\""),
@@ -67,7 +92,7 @@ class StreamedBodiesTest {
             "-9223372036854775809", "18446744073709551615", "18446744073709551616", "123456789012345678901234567890",
             "\"\"", "\" \"", "\"x\"", "\"/a/b\"", "\"0\"", "\"1\"", "\"true\"", "\"null\"", "\"InstanceStart\"", "\" InstanceStart\"",
             "\"instancestart\"", "\"FlushMetrics\"", "\"SendCtrlAltDel\"", "\"Paused\"", "\"Resumed\"", "\"paused\"", "\"Full\"",
-            "\"Diff\"", "\"Warn\"", "\"warning\"", "\"DEBUG\"", "\"Off\"", "\"Trace\"", "\"T2\"", "\"C3\"", "\"V1N1\"", "\"None\"", "\"none\"", "\"2M\"", "\"Hugetlbfs2M\"", "\"Transparent\"",
+            "\"Diff\"", "\"V1\"", "\"V2\"", "\"Warn\"", "\"warning\"", "\"DEBUG\"", "\"Off\"", "\"Trace\"", "\"T2\"", "\"C3\"", "\"V1N1\"", "\"None\"", "\"none\"", "\"2M\"", "\"Hugetlbfs2M\"", "\"Transparent\"",
             "\"\\tT2\\n\"", "[]", "[1]", "[null]", "{}", "{\"a\": 1}", "[[]]", "nul", "tru", "01", "1.", ".5", "+1", "NaN", "'x'",
             "\"a\\u0000b\"", "\"\\ud83d\\ude00\"", "\"\\ud800\"", "\"\\x\"", "[1,]", "{,}", "{\"a\"}", "{\"a\":}");
 
