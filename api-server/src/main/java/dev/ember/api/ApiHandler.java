@@ -20,7 +20,7 @@ import org.xnio.XnioExecutor;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +40,12 @@ final class ApiHandler implements HttpHandler {
     private final List<Route> routes;
     private final VmmController controller;
     private final long maxPayload;
-    private final Map<Route, Counter[]> counters = new HashMap<>();
+    /**
+     * By identity: the routes are the table's own objects, and a record's hashCode and equals
+     * (ten components, lambdas among them) go through method handles the JDK spins at first use
+     * (six classes, which the AOT cache cannot hold) and then cost every request.
+     */
+    private final Map<Route, Counter[]> counters = new IdentityHashMap<>();
     /** {@code GET /}, answered on the I/O thread ({@link #instanceInfoHere}); null if not routed. */
     private final Route instanceInfo;
 

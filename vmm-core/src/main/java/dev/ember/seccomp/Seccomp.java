@@ -46,7 +46,9 @@ public final class Seccomp {
         if (rc < 0) {
             throw new NativeException("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) with " + program.length() + " instructions", (int) -rc);
         }
-        LOG.log(System.Logger.Level.INFO, "seccomp filter installed on all threads ({0} BPF instructions)", program.length());
+        // Concatenated, not a {0} parameter: the log's MessageFormat would set up number formatting
+        // and locale data for this one line before the first request (the start path's only one).
+        LOG.log(System.Logger.Level.INFO, "seccomp filter installed on all threads (" + program.length() + " BPF instructions)");
     }
 
     /**
