@@ -18,6 +18,7 @@ import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.SnapshotType;
+import dev.ember.config.StrictReader;
 import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
@@ -108,6 +109,7 @@ public final class KvmMicroVm implements MicroVm {
      */
     @Override
     public void prepare() {
+        StrictReader.prepare(); // every client's first request has a JSON body: its one-time cost is paid here, idle
         shellAhead.buildWhenWanted();
         bootAhead.run();
     }

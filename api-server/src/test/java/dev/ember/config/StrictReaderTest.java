@@ -100,6 +100,12 @@ class StrictReaderTest {
         assertTrue(bound > 100, "some bind: " + bound);
     }
 
+    /** bin/ember's main thread runs it once the API is up; it must not fail there. */
+    @Test
+    void prepareParsesWithoutAnError() {
+        StrictReader.prepare();
+    }
+
     private interface Binding {
         SnapshotLoadParams bind() throws ConfigException;
     }
