@@ -68,24 +68,10 @@ class ApiRequestPathIT {
      */
     @Test
     void theFirstGetRootSpinsNoProxyClassOnTheIoThread() throws Exception {
-        Path sock = dir.resolve("api.sock");
         Path classes = dir.resolve("classes.log");
-        try (EmberProcess vm = EmberProcess.startVia(List.of("env", "EMBER_JVM_EXTRA=-Xlog:class+load=info:file=" + classes + ":tid"),
-                "--api-sock", sock.toString())) {
-            assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
-            String ioThread = null;
-            try (var tasks = Files.list(Path.of("/proc/" + vm.pid() + "/task"))) {
-                for (Path t : (Iterable<Path>) tasks::iterator) {
-                    if (Files.readString(t.resolve("comm")).trim().equals("ember-api-io")) {
-                        ioThread = t.getFileName().toString();
-                    }
-                }
-            }
-            assertTrue(ioThread != null, "no ember-api-io thread");
-            String log = Files.readString(classes);
-            assertTrue(log.contains("[" + ioThread + "]"), "the I/O thread's class loading is in the log:\n" + log);
-            for (String line : log.split("\n")) {
-                assertFalse(line.startsWith("[" + ioThread + "]") && line.contains("__dynamic_proxy__"), line);
+        try (EmberProcess vm = EmberProcess.servingWithClassLog(dir.resolve("api.sock"), classes)) {
+            for (String line : vm.classesLoadedBy("ember-api-io", classes)) {
+                assertFalse(line.contains("__dynamic_proxy__"), line);
             }
             vm.stopCleanly();
         }

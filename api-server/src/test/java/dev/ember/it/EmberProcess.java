@@ -161,6 +161,39 @@ public final class EmberProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * bin/ember serving its API on {@code sock}, its JVM logging each class it loads, by thread,
+     * to {@code classLog} (see {@link #classesLoadedBy}); returned once {@code GET /} has answered 200.
+     */
+    public static EmberProcess servingWithClassLog(Path sock, Path classLog) throws IOException, InterruptedException {
+        EmberProcess vm = startVia(List.of("env", "EMBER_JVM_EXTRA=-Xlog:class+load=info:file=" + classLog + ":tid"),
+                "--api-sock", sock.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(200, vm.api(sock).get("/").status(), vm.describe());
+        return vm;
+    }
+
+    /**
+     * The lines of {@code classLog} (from {@link #servingWithClassLog}) for the classes this
+     * process's thread named {@code name} loaded; fails the test when there is no such thread or it
+     * loaded none. The JVM's main thread is named {@code java}, like the launcher's first thread,
+     * which is the process's own id and is left out.
+     */
+    public List<String> classesLoadedBy(String name, Path classLog) throws IOException {
+        String tid = null;
+        try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(t.resolve("comm")).trim().equals(name) && !t.getFileName().toString().equals(Long.toString(pid()))) {
+                    tid = t.getFileName().toString();
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(tid, "no thread " + name + ": " + describe());
+        String prefix = "[" + tid + "]";
+        List<String> lines = Files.readAllLines(classLog).stream().filter(l -> l.startsWith(prefix)).toList();
+        org.junit.jupiter.api.Assertions.assertFalse(lines.isEmpty(), "no class loading of thread " + name + " in " + classLog);
+        return lines;
+    }
+
     /** A client for this process's API socket {@code sock}, once it accepts connections (fails the test if the process ends first). */
     public UnixHttpClient api(Path sock) throws InterruptedException {
         org.junit.jupiter.api.Assertions.assertTrue(UnixHttpClient.awaitListening(sock, this::isAlive), describe());
@@ -169,7 +202,7 @@ public final class EmberProcess implements AutoCloseable {
 
     /** The process's anonymous resident memory (RssAnon of /proc/PID/status), in KiB. */
     public long rssAnonKib() throws IOException {
-        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid() + "/status"))) {
+        for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/" + pid() + "/status"))) {
             if (line.startsWith("RssAnon:")) {
                 return Long.parseLong(line.replaceAll("\\D", ""));
             }
