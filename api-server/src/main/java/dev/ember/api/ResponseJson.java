@@ -1,13 +1,13 @@
 package dev.ember.api;
 
 import dev.ember.config.InstanceInfo;
-import dev.ember.config.MachineConfig;
 import dev.ember.config.StrictJson;
 import dev.ember.config.StrictWriter;
 
 /**
  * Response bodies. {@code GET /} (the call every client makes first, to see that the API is up),
- * faults and {@code GET /machine-config} are written with jackson-core's generator
+ * faults and the records that write themselves ({@link StrictWriter.Writable}: machine config,
+ * version, balloon and its statistics, hotplug status) are written with jackson-core's generator
  * ({@link StrictWriter}): databind builds its serialisers by reflection on first use (~60 ms of
  * CPU), and a VMM that never uses databind keeps ~500 classes out of its AOT cache, each of which
  * every VM would load at start. Their bytes are exactly what {@link StrictJson#write} gives
@@ -23,8 +23,8 @@ final class ResponseJson {
         if (body instanceof ApiResponse.Fault f) {
             return object("fault_message", f.faultMessage());
         }
-        if (body instanceof MachineConfig m) {
-            return StrictWriter.write(m::write);
+        if (body instanceof StrictWriter.Writable w) {
+            return StrictWriter.write(w::write);
         }
         return StrictJson.write(body);
     }

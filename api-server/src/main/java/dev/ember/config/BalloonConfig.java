@@ -1,6 +1,7 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
@@ -10,7 +11,18 @@ public record BalloonConfig(
         @JsonProperty("deflate_on_oom") Boolean deflateOnOom,
         @JsonProperty("stats_polling_interval_s") Long statsPollingIntervalS,
         @JsonProperty("free_page_hinting") Boolean freePageHinting,
-        @JsonProperty("free_page_reporting") Boolean freePageReporting) {
+        @JsonProperty("free_page_reporting") Boolean freePageReporting) implements StrictWriter.Writable {
+    @Override
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        StrictWriter.number(out, "amount_mib", amountMib);
+        StrictWriter.bool(out, "deflate_on_oom", deflateOnOom);
+        StrictWriter.number(out, "stats_polling_interval_s", statsPollingIntervalS);
+        StrictWriter.bool(out, "free_page_hinting", freePageHinting);
+        StrictWriter.bool(out, "free_page_reporting", freePageReporting);
+        out.writeEndObject();
+    }
+
 
     public BalloonConfig {
         statsPollingIntervalS = statsPollingIntervalS == null ? 0L : statsPollingIntervalS;

@@ -1,6 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
 
 /** GET {@code /balloon/statistics}: what the balloon device last reported. */
 public record BalloonStats(
@@ -17,5 +19,25 @@ public record BalloonStats(
         @JsonProperty("available_memory") Long availableMemory,
         @JsonProperty("disk_caches") Long diskCaches,
         @JsonProperty("hugetlb_allocations") Long hugetlbAllocations,
-        @JsonProperty("hugetlb_failures") Long hugetlbFailures) {
+        @JsonProperty("hugetlb_failures") Long hugetlbFailures) implements StrictWriter.Writable {
+    @Override
+    public void write(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        out.writeNumberField("target_pages", targetPages);
+        out.writeNumberField("actual_pages", actualPages);
+        out.writeNumberField("target_mib", targetMib);
+        out.writeNumberField("actual_mib", actualMib);
+        StrictWriter.number(out, "swap_in", swapIn);
+        StrictWriter.number(out, "swap_out", swapOut);
+        StrictWriter.number(out, "major_faults", majorFaults);
+        StrictWriter.number(out, "minor_faults", minorFaults);
+        StrictWriter.number(out, "free_memory", freeMemory);
+        StrictWriter.number(out, "total_memory", totalMemory);
+        StrictWriter.number(out, "available_memory", availableMemory);
+        StrictWriter.number(out, "disk_caches", diskCaches);
+        StrictWriter.number(out, "hugetlb_allocations", hugetlbAllocations);
+        StrictWriter.number(out, "hugetlb_failures", hugetlbFailures);
+        out.writeEndObject();
+    }
+
 }

@@ -21,7 +21,7 @@ public record MachineConfig(
         @JsonProperty("smt") Boolean smt,
         @JsonProperty("track_dirty_pages") Boolean trackDirtyPages,
         @JsonProperty("cpu_template") CpuTemplate cpuTemplate,
-        @JsonProperty("huge_pages") HugePages hugePages) {
+        @JsonProperty("huge_pages") HugePages hugePages) implements StrictWriter.Writable {
 
     public static final int MAX_VCPUS = 32;
     public static final long DEFAULT_MEM_SIZE_MIB = 128;
@@ -88,6 +88,7 @@ public record MachineConfig(
     }
 
     /** As {@link StrictJson#write} writes it (mem_size_mib unsigned, {@link UnsignedMib}): GET /machine-config, a snapshot's record. */
+    @Override
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
         StrictWriter.number(out, "vcpu_count", vcpuCount);

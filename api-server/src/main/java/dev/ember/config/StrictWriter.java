@@ -23,6 +23,11 @@ public final class StrictWriter {
         void write(JsonGenerator out) throws IOException;
     }
 
+    /** A record that writes itself as {@link StrictJson#write} would (a response body, a recorded section). */
+    public interface Writable {
+        void write(JsonGenerator out) throws IOException;
+    }
+
     public static byte[] write(Body body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (JsonGenerator out = FACTORY.createGenerator(bytes)) {

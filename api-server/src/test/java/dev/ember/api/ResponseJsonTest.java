@@ -7,6 +7,11 @@ import dev.ember.config.InstanceInfo;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.MachineConfigs;
 import dev.ember.config.StrictJson;
+import dev.ember.config.BalloonConfig;
+import dev.ember.config.BalloonHintingStatus;
+import dev.ember.config.BalloonStats;
+import dev.ember.config.CpuConfig;
+import dev.ember.config.MemoryHotplugStatus;
 import dev.ember.config.VersionInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -46,8 +51,31 @@ class ResponseJsonTest {
     }
 
     @Test
+    void recordsThatWriteThemselvesAreWrittenAsDatabindWritesThem() {
+        List<Long> longs = Arrays.asList(null, 0L, 1L, -1L, Long.MAX_VALUE, Long.MIN_VALUE);
+        List<Boolean> flags = Arrays.asList(null, true, false);
+        List<Object> bodies = new java.util.ArrayList<>();
+        for (String s : AWKWARD) {
+            bodies.add(new VersionInfo(s));
+        }
+        for (Long l : longs) {
+            long p = l == null ? 7 : l;
+            bodies.add(new MemoryHotplugStatus(p, 2, 128, p, 0));
+            bodies.add(new BalloonHintingStatus(p, l));
+            bodies.add(new BalloonStats(p, p, 1, 2, l, l, null, l, l, null, l, l, l, null));
+            for (Boolean f : flags) {
+                bodies.add(new BalloonConfig(l, f, l, f, f));
+            }
+        }
+        for (Object body : bodies) {
+            assertEquals(new String(StrictJson.write(body), StandardCharsets.UTF_8),
+                    new String(ResponseJson.write(body), StandardCharsets.UTF_8), String.valueOf(body));
+        }
+    }
+
+    @Test
     void otherBodiesGoThroughDatabind() {
-        VersionInfo version = new VersionInfo("0.1.0");
-        assertArrayEquals(StrictJson.write(version), ResponseJson.write(version));
+        CpuConfig none = new CpuConfig(null, null, null, null, null);
+        assertArrayEquals(StrictJson.write(none), ResponseJson.write(none));
     }
 }
