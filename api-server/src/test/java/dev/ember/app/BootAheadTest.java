@@ -177,6 +177,31 @@ class BootAheadTest {
         assertNull(CompletableFuture.supplyAsync(() -> broken.take(plan(1, 64, null))).get(60, TimeUnit.SECONDS));
     }
 
+    /** Plans compare field by field (their equals is written out): any difference means another build. */
+    @Test
+    void plansAreEqualExactlyWhenEveryFieldIs() {
+        Path k = Path.of("/k");
+        BootAhead.Plan base = new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, k, null, false, null, null);
+        BootAhead.Plan same = new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, Path.of("/k"), null, false, null, null);
+        assertEquals(base, same);
+        assertEquals(base.hashCode(), same.hashCode());
+        java.util.List<BootAhead.Plan> others = java.util.List.of(
+                new BootAhead.Plan(new VmSpec(1, 64L << 20, false), HugePages.None, false, k, null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 128L << 20, false), HugePages.None, false, k, null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, true), HugePages.None, false, k, null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.Transparent, false, k, null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, true, k, null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, Path.of("/other"), null, false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, k, Path.of("/i"), false, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, k, null, true, null, null),
+                new BootAhead.Plan(new VmSpec(2, 64L << 20, false), HugePages.None, false, k, null, false, null,
+                        dev.ember.config.CpuTemplate.values()[0]));
+        for (BootAhead.Plan other : others) {
+            assertTrue(!base.equals(other) && !other.equals(base), "differs: " + other);
+        }
+        assertTrue(!base.equals(null) && !base.equals("plan"));
+    }
+
     private static long descriptors(String kind) throws Exception {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
