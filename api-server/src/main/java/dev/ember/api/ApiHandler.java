@@ -72,6 +72,11 @@ final class ApiHandler implements HttpHandler {
 
     /** Every request is logged, as Firecracker does, but a flood of requests is not a flood of log lines. */
     private final RateLimitedLog requestLog = new RateLimitedLog(LOG, 500, 10);
+    /**
+     * GET /'s log line, made when the class is set up at start: as a lambda at its call, the AOT
+     * cache did not hold it and the JDK spun its class on the I/O thread answering the first GET /.
+     */
+    private static final java.util.function.Supplier<String> GET_ROOT_RECEIVED = () -> "The API server received a GET request on \"/\".";
     private final RateLimitedLog faultLog = new RateLimitedLog(LOG, 500, 10);
     private final RateLimitedLog bodyLog = new RateLimitedLog(LOG, 1, 10_000);
 
@@ -214,7 +219,7 @@ final class ApiHandler implements HttpHandler {
      * deprecated, never fatal, so none of the controller thread's fields are touched).
      */
     private ApiResponse instanceInfoHere() {
-        requestLog.log(System.Logger.Level.INFO, () -> "The API server received a GET request on \"/\".");
+        requestLog.log(System.Logger.Level.INFO, GET_ROOT_RECEIVED);
         counters.get(instanceInfo)[0].inc();
         return respond(controller.handle(new VmmCommand.GetInstanceInfo()));
     }
