@@ -140,10 +140,10 @@ class StreamedBodiesTest {
         List<String> differences = new ArrayList<>();
         for (String body : bodies) {
             byte[] json = body.getBytes(StandardCharsets.UTF_8);
-            String expected = outcome(() -> StrictJson.parse(json, type.type(), "where"));
-            String actual = outcome(() -> type.reader().read(json, "where"));
+            String expected = BindingOutcome.of(() -> StrictJson.parse(json, type.type(), "where"));
+            String actual = BindingOutcome.of(() -> type.reader().read(json, "where"));
             if (!expected.equals(actual)) {
-                differences.add(abbreviate(body) + "\n  databind: " + expected + "\n  streamed: " + actual);
+                differences.add(BindingOutcome.difference(body, expected, actual));
             }
             failures += expected.startsWith("error") ? 1 : 0;
             bound += expected.startsWith("ok") ? 1 : 0;
@@ -152,24 +152,5 @@ class StreamedBodiesTest {
                 + String.join("\n", differences.subList(0, Math.min(30, differences.size()))));
         assertTrue(failures > bodies.size() / 2, "most bodies are refused: " + failures + " of " + bodies.size());
         assertTrue(bound > 5, "some bind: " + bound);
-    }
-
-    private interface Binding {
-        Object bind() throws ConfigException;
-    }
-
-    /** "ok " + the record, or "error " + reason + message; anything else thrown is a finding in itself. */
-    private static String outcome(Binding b) {
-        try {
-            return "ok " + b.bind();
-        } catch (ConfigException e) {
-            return "error " + e.reason() + ": " + e.getMessage();
-        } catch (RuntimeException e) {
-            return "threw " + e;
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
 }

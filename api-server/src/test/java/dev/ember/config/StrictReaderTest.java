@@ -86,10 +86,10 @@ class StrictReaderTest {
         List<String> differences = new ArrayList<>();
         for (String body : bodies) {
             byte[] json = body.getBytes(StandardCharsets.UTF_8);
-            String expected = outcome(() -> StrictJson.parse(json, SnapshotLoadParams.class, WHERE));
-            String actual = outcome(() -> SnapshotLoadParams.read(json, WHERE));
+            String expected = BindingOutcome.of(() -> StrictJson.parse(json, SnapshotLoadParams.class, WHERE));
+            String actual = BindingOutcome.of(() -> SnapshotLoadParams.read(json, WHERE));
             if (!expected.equals(actual)) {
-                differences.add(abbreviate(body) + "\n  databind: " + expected + "\n  streamed: " + actual);
+                differences.add(BindingOutcome.difference(body, expected, actual));
             }
             failures += expected.startsWith("error") ? 1 : 0;
             bound += expected.startsWith("ok") ? 1 : 0;
@@ -104,24 +104,5 @@ class StrictReaderTest {
     @Test
     void prepareParsesWithoutAnError() {
         StrictReader.prepare();
-    }
-
-    private interface Binding {
-        SnapshotLoadParams bind() throws ConfigException;
-    }
-
-    /** "ok " + the record, or "error " + reason + message; anything else thrown is a finding in itself. */
-    private static String outcome(Binding b) {
-        try {
-            return "ok " + b.bind();
-        } catch (ConfigException e) {
-            return "error " + e.reason() + ": " + e.getMessage();
-        } catch (RuntimeException e) {
-            return "threw " + e;
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
     }
 }
