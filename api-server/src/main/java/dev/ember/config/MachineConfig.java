@@ -103,7 +103,7 @@ public record MachineConfig(
         out.writeEndObject();
     }
 
-    static final List<String> FIELDS = List.of("vcpu_count", "mem_size_mib", "smt", "track_dirty_pages", "cpu_template", "huge_pages");
+    static final List<String> FIELDS = MachineConfigUpdate.FIELDS;
 
     /**
      * The body of PUT /machine-config, bound with {@link StrictReader} (the request every boot
@@ -118,21 +118,8 @@ public record MachineConfig(
      * ({@link VmConfigFile#applyStreamed}).
      */
     static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
-        Long vcpuCount = null, memSizeMib = null;
-        Boolean smt = null, trackDirtyPages = null;
-        CpuTemplate cpuTemplate = null;
-        HugePages hugePages = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
-            String at = path + "." + f;
-            switch (f) {
-                case "vcpu_count" -> vcpuCount = in.longValue(at);
-                case "mem_size_mib" -> memSizeMib = in.unsignedMib(at);
-                case "smt" -> smt = in.bool(at);
-                case "track_dirty_pages" -> trackDirtyPages = in.bool(at);
-                case "cpu_template" -> cpuTemplate = in.enumValue(at, CpuTemplate.class);
-                default -> hugePages = in.enumValue(at, HugePages.class); // huge_pages, the last of FIELDS
-            }
-        }
-        return new MachineConfig(vcpuCount, memSizeMib, smt, trackDirtyPages, cpuTemplate, hugePages);
+        MachineConfigUpdate given = MachineConfigUpdate.read(in, path); // the same fields; PUT then fills in the defaults
+        return new MachineConfig(given.vcpuCount(), given.memSizeMib(), given.smt(), given.trackDirtyPages(), given.cpuTemplate(),
+                given.hugePages());
     }
 }
