@@ -192,7 +192,12 @@ class NestedTierIT {
             }
         }
         printProgress(results, printed);
-        return "ended with bin/nested-kvm exit " + l1.exitValue() + (l1.exitValue() == 124 ? " (timed out; see " + log + ")" : "");
+        int exit = l1.exitValue();
+        return "ended with bin/nested-kvm exit " + exit + switch (exit) {
+            case 123 -> " (L1 froze: its heartbeat stopped; its report is in " + log + ")";
+            case 124 -> " (timed out; see " + log + ")";
+            default -> "";
+        };
     }
 
     private static List<String> unfinished(Map<String, NestedResults.TestRecord> records, Iterable<String> expected) {
