@@ -1,7 +1,9 @@
 package dev.ember.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.config.InstanceInfo;
 import dev.ember.config.StrictJson;
+import dev.ember.config.StrictTree;
 import dev.ember.config.StrictWriter;
 
 /**
@@ -25,6 +27,9 @@ final class ResponseJson {
         }
         if (body instanceof StrictWriter.Writable w) {
             return StrictWriter.write(w::write);
+        }
+        if (body instanceof JsonNode tree) { // GET /mmds, /openapi
+            return StrictTree.write(tree);
         }
         return StrictJson.write(body);
     }

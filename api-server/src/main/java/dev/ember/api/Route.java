@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.app.VmmCommand;
 import dev.ember.config.ConfigException;
 import dev.ember.config.StrictJson;
+import dev.ember.config.StrictTree;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -83,7 +84,7 @@ public record Route(String method, String path, Class<?> requestType, Class<?> r
         @SuppressWarnings("unchecked")
         public <T> T body(Class<T> type) throws ConfigException {
             if (type == JsonNode.class) {
-                return (T) StrictJson.tree(body, resource);
+                return (T) StrictTree.read(body, resource);
             }
             return StrictJson.parse(body, type, resource);
         }

@@ -13,7 +13,7 @@ import dev.ember.config.ConfigException;
 import dev.ember.config.InstanceActionInfo;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
-import dev.ember.config.StrictJson;
+import dev.ember.config.StrictTree;
 import dev.ember.config.VmResources;
 import dev.ember.logging.Logging;
 import dev.ember.logging.MetricsWriter;
@@ -159,7 +159,7 @@ final class EmberRun {
             } catch (IOException e) {
                 throw new ConfigException(ConfigException.Reason.FILE, "--metadata " + args.metadata + ": cannot read it: " + e.getMessage());
             }
-            VmmResult stored = controller.submit(new VmmCommand.PutMmds(StrictJson.tree(json, "--metadata " + args.metadata)));
+            VmmResult stored = controller.submit(new VmmCommand.PutMmds(StrictTree.read(json, "--metadata " + args.metadata)));
             if (stored instanceof VmmResult.Failed failed) {
                 throw new ConfigException(ConfigException.Reason.INVALID_VALUE, failed.message());
             }

@@ -85,7 +85,7 @@ public final class StrictJson {
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         } catch (NumberFormatException | ArithmeticException e) {
-            throw numberOutOfRange(where, e);
+            throw StrictTree.numberOutOfRange(where);
         }
     }
 
@@ -97,33 +97,9 @@ public final class StrictJson {
             if (node == null || node.isMissingNode()) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
             }
-            requireDoubleRange(node, where);
+            StrictTree.requireDoubleRange(node, where);
             return node;
         });
-    }
-
-    private static final java.math.BigDecimal MAX_DOUBLE = new java.math.BigDecimal(Double.MAX_VALUE);
-
-    /**
-     * Fractional numbers are kept exactly (BigDecimal), so 1E+400 parses; Firecracker's parser
-     * reads them as doubles and refuses one past the double range.
-     */
-    private static void requireDoubleRange(JsonNode node, String where) throws ConfigException {
-        if (node.isBigDecimal()) {
-            if (node.decimalValue().abs().compareTo(MAX_DOUBLE) > 0) {
-                throw numberOutOfRange(where, null);
-            }
-            return;
-        }
-        for (JsonNode child : node) {
-            requireDoubleRange(child, where);
-        }
-    }
-
-    /** A number whose exponent does not fit (1E+9999999999): serde_json refuses it as out of range too. */
-    private static ConfigException numberOutOfRange(String where, RuntimeException e) {
-        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": a number is out of range"
-                + "; numbers must fit a 64-bit integer or a double");
     }
 
     public static byte[] write(Object value) {

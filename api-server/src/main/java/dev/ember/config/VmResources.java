@@ -501,7 +501,7 @@ public final class VmResources implements VmConfigFile.Sections {
     }
 
     private void checkMmdsSize(JsonNode data) throws ConfigException {
-        int size = StrictJson.write(data).length;
+        int size = StrictTree.write(data).length;
         if (size > mmdsSizeLimit) {
             throw new DataStoreLimitException(size, mmdsSizeLimit);
         }

@@ -1,12 +1,9 @@
 package dev.ember.mmds;
 
 import com.fasterxml.jackson.core.JsonPointer;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import dev.ember.config.MmdsVersion;
+import dev.ember.config.StrictTree;
 import dev.ember.devices.mmds.MmdsMetrics;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,7 +22,6 @@ final class MmdsResponder {
     static final String FORWARDED_FOR = "X-Forwarded-For";
 
     /** Compact, keys sorted: what Firecracker's store (serde_json, sorted maps) prints. */
-    private static final ObjectWriter JSON = new ObjectMapper().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true).writer();
 
     private final MmdsVersion version;
     private final boolean imdsCompat;
@@ -89,11 +85,7 @@ final class MmdsResponder {
             return GuestResponse.text(404, "Resource not found: " + uri + ".");
         }
         if (json) {
-            try {
-                return new GuestResponse(200, GuestResponse.JSON, JSON.writeValueAsString(node), null, null);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
+            return new GuestResponse(200, GuestResponse.JSON, StrictTree.writeSorted(node), null, null);
         }
         if (node.isObject()) {
             List<String> keys = new ArrayList<>();
