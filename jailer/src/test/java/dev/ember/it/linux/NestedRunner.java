@@ -191,7 +191,7 @@ public final class NestedRunner {
                                 && attemptsOf(test.getUniqueId()) < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
                             // The class's shared guest triple-faulted while it set up: its tests run again.
                             write(NestedResults.Kind.HUNG, test.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN) while "
-                                    + id.getDisplayName() + " set up, issue 10's open nested-tier fault" + evidence + "; to be run again: " + firstLine(t),
+                                    + id.getDisplayName() + " set up, the emulated CPU's fault (docs/testing.md, issue 10)" + evidence + "; to be run again: " + firstLine(t),
                                     stackTrace(t));
                             continue;
                         }
@@ -210,8 +210,8 @@ public final class NestedRunner {
                 String hung = hungInClass.get(cls);
                 String evidence = tripleFaulted(t) ? traceOf(id.getLegacyReportingName() + "-attempt" + attempt) : "";
                 if (attempt < TRIPLE_FAULT_ATTEMPTS && tripleFaulted(t)) {
-                    write(NestedResults.Kind.HUNG, id.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN), issue 10's"
-                            + " open nested-tier fault (about 1 boot in 100)" + evidence + "; to be run again: " + firstLine(t), stackTrace(t));
+                    write(NestedResults.Kind.HUNG, id.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN), the emulated"
+                            + " CPU's fault (docs/testing.md, issue 10; ~3 per tier run)" + evidence + "; to be run again: " + firstLine(t), stackTrace(t));
                 } else if (attempt < MAX_ATTEMPTS && guestStalled(t)) {
                     // The guest stopped making progress with its VMM alive: a hang the test's own wait
                     // caught before the runner's limit did. Under nested TCG the emulated CPU's fault
