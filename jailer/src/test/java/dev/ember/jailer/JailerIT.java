@@ -196,13 +196,7 @@ class JailerIT {
         List<String> args = new ArrayList<>(List.of("--id", id, "--exec-file", JailHarness.productionExec().toString(),
                 "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString(), pidNs));
         try (JailHarness.Jailed vm = JailHarness.startVmmIgnoringHangup(args, List.of("--api-sock", "/run/ember.socket"))) {
-            Path sock = root().resolve("run/ember.socket");
-            String answer = "";
-            for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
-                assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
-                answer = JailHarness.curl(sock, "GET", "/", null);
-                Thread.sleep(100);
-            }
+            awaitApi(vm);
             long pid = vmmPid();
             assertEquals(pidNs.equals("--new-pid-ns"), pid != vm.process.pid(), "spawned only in a new PID namespace");
             long hangup = 1L << (SIGHUP - 1);
@@ -212,6 +206,18 @@ class JailerIT {
             // The jailer is the VMM (exec), or waits for it and ends with its status (spawn).
             assertEquals(156, vm.awaitExit(), vm.stderr.toString());
         }
+    }
+
+    /** The jailed VMM's answer to {@code GET /} on the jail's /run/ember.socket, once it serves (up to a minute). */
+    private String awaitApi(JailHarness.Jailed vm) throws Exception {
+        Path sock = root().resolve("run/ember.socket");
+        String answer = "";
+        for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
+            assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
+            answer = JailHarness.curl(sock, "GET", "/", null);
+            Thread.sleep(100);
+        }
+        return answer;
     }
 
     /** The VMM's host PID, from the PID file the jailer writes in the jail root. */
@@ -231,12 +237,7 @@ class JailerIT {
                 "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString()));
         try (JailHarness.Jailed vm = JailHarness.startVmm(args, List.of("--api-sock", "/run/ember.socket"))) {
             Path sock = root().resolve("run/ember.socket");
-            String answer = "";
-            for (int i = 0; i < 600 && !answer.contains("\"state\""); i++) {
-                assertTrue(vm.process.isAlive(), "the VMM ended: " + vm.stderr);
-                answer = JailHarness.curl(sock, "GET", "/", null);
-                Thread.sleep(100);
-            }
+            String answer = awaitApi(vm);
             assertTrue(answer.contains("\"id\":\"" + id + "\""), answer);
             String drive = JailHarness.curl(sock, "PUT", "/drives/host", "{\"drive_id\": \"host\", \"path_on_host\": \"/etc/hostname\", \"is_root_device\": false, \"is_read_only\": true}");
             assertTrue(drive.startsWith("400 ") && drive.contains("/etc/hostname does not exist"), drive);
