@@ -276,40 +276,7 @@ public final class StrictReader {
         throw invalidType(path, "a string, one of: " + String.join(", ", sorted(names)));
     }
 
-    /*
-     * Below: what the recorded-configuration path reads (VmConfigFile.applyStreamed). That path
-     * gives up on any error and lets databind bind the same bytes and word the error, so these
-     * messages are plain, not StrictJson's.
-     */
-
-    /** An integer that fits a long, or null. */
-    public Long integer(String path) throws IOException, ConfigException {
-        JsonToken t = current();
-        if (t == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (t != JsonToken.VALUE_NUMBER_INT || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            throw invalidType(path, "an integer");
-        }
-        return parser.getLongValue();
-    }
-
-    /** An integer from 0 to 2^64-1 held in a long's bits ({@link UnsignedMib}), or null. */
-    public Long unsigned64(String path) throws IOException, ConfigException {
-        JsonToken t = current();
-        if (t == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw invalidType(path, "an integer");
-        }
-        java.math.BigInteger v = parser.getBigIntegerValue();
-        if (v.signum() < 0 || v.bitLength() > 64) {
-            throw error(path + " is not a size: use 0 to 18446744073709551615");
-        }
-        return v.longValue();
-    }
-
+    /** Whether the parser is on a null (the readers' "absent"). */
     public boolean isNull() {
         return parser.currentToken() == JsonToken.VALUE_NULL;
     }
