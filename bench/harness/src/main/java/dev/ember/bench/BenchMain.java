@@ -32,7 +32,7 @@ public final class BenchMain implements Callable<Integer> {
     List<Integer> density;
 
     @Option(names = "--subjects", split = ",", paramLabel = "NAME",
-            description = "Start-up subjects to run (default all): ember, ember-java, ember-jailed (root, runtime image built), ember-noaot, ember-before, ember-untuned, jvm-floor, qemu.")
+            description = "Start-up subjects to run (default all): ember, ember-java, ember-jailed (root, runtime image built), ember-jailed-compare (the same of --compare), ember-noaot, ember-before, ember-untuned, jvm-floor, qemu.")
     List<String> subjectNames;
 
     @Option(names = "--soak-seconds", description = "How long the API soak storms (default 120; --quick 20).")
@@ -96,6 +96,9 @@ public final class BenchMain implements Callable<Integer> {
                 subjects.add(Subject.emberJava(env));
                 if ("root".equals(System.getProperty("user.name")) && java.nio.file.Files.isExecutable(Subject.jailedImage(env))) {
                     subjects.add(Subject.emberJailed(env));
+                    if (compareEnv != null && java.nio.file.Files.isExecutable(Subject.jailedImage(compareEnv))) {
+                        subjects.add(Subject.emberJailedCompare(compareEnv));
+                    }
                 }
                 if (env.hasAotCache()) {
                     subjects.add(Subject.emberNoAot(env));

@@ -71,9 +71,21 @@ public record Subject(String name, String description, Function<Path, List<Strin
      * jailer process's own (the VMM is its child in another PID namespace, not yet reaped).
      */
     static Subject emberJailed(Env env) {
+        return emberJailed(env, "ember-jailed", "");
+    }
+
+    /** The name of the other checkout's jailed start ({@code --compare}). */
+    static final String JAILED_COMPARE = "ember-jailed-compare";
+
+    /** {@link #emberJailed} of another built checkout (--compare), interleaved with this one's. */
+    static Subject emberJailedCompare(Env other) {
+        return emberJailed(other, JAILED_COMPARE, " of " + other.repo + " (--compare)");
+    }
+
+    private static Subject emberJailed(Env env, String name, String whose) {
         Path jails = env.work.resolve("jails");
         java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
-        return new Subject("ember-jailed", "bin/ember-jailer --exec-file jailer/target/ember-runtime/bin/ember (the jail's"
+        return new Subject(name, "bin/ember-jailer --exec-file jailer/target/ember-runtime/bin/ember" + whose + " (the jail's"
                 + " /run/firecracker.socket; CPU/memory: the jailer process only)",
                 sock -> {
                     String id = "bench-" + ProcessHandle.current().pid() + "-" + started.incrementAndGet();
