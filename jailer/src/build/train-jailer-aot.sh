@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Trains the JDK 25 AOT cache bin/ember-jailer uses (jailer/target/ember-jailer.aot): one recorded
-# run of the jailer through validation, jffi set-up and the jail's first steps,
-# which then fails on purpose (a network namespace that does not exist) and undoes its work.
+# run of the jailer (a whole jailed start as root, else its first steps; see record below).
 # Skipped on a JDK older than 25. Run by the jailer module's Maven build after the jar is made.
 #
 #   train-jailer-aot.sh REPO_ROOT
@@ -17,17 +16,25 @@ target=$repo/jailer/target
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rm -f "$target/ember-jailer.aot"
-# The run is meant to fail (exit 1 or, without root, 1 at mknod): only the recording matters.
+# As root, the training run is a whole jailed start: the jail built, privileges dropped, and the
+# runtime image's VMM started in it (`--version`: it prints and exits), so that the cache holds
+# every class and resolved call site of the common path, up to the VMM's start. Otherwise (or
+# when that run records nothing) it stops early on purpose (a network namespace that does not
+# exist; without root, at mknod) and undoes its work: only the recording matters.
 # A cache is an optimisation: when training fails (it did once under heavy load) the build goes
 # on, the jailer runs without one, and the output says why — twice tried before giving up.
+whole_start() { [ "$(id -u)" -eq 0 ] && [ -x "$target/ember-runtime/bin/ember-vmm" ]; }
 record() {
   rm -rf "$work/jails" "$work/jailer.aotconf"
+  local how=(--uid "$(id -u)" --gid "$(id -g)" --netns "$work/no-such-netns")
+  if [ "$1" = whole ]; then how=(--uid 65534 --gid 65534 -- --version); fi
   EMBER_JAILER_AOT="record:$work/jailer.aotconf" "$repo/bin/ember-jailer" --id aot-training \
-    --exec-file "$target/ember-runtime/bin/ember" --uid "$(id -u)" --gid "$(id -g)" \
-    --chroot-base-dir "$work/jails" --netns "$work/no-such-netns" > "$work/record.out" 2>&1 || true
+    --exec-file "$target/ember-runtime/bin/ember" --chroot-base-dir "$work/jails" "${how[@]}" > "$work/record.out" 2>&1 || true
+  rm -rf "$work/jails"
   [ -s "$work/jailer.aotconf" ]
 }
-if ! record && ! record; then
+first=early; whole_start && first=whole
+if ! record "$first" && ! record early; then
   echo "train-jailer-aot: the training run recorded nothing (twice); ember-jailer runs without an AOT cache." \
     "The run's output:" >&2
   sed 's/^/  /' "$work/record.out" >&2

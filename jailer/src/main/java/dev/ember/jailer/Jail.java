@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the jail and turns this process into the jailed VMM.
@@ -75,13 +72,8 @@ final class Jail {
      */
     int run() {
         // Runs clean-up with the host's view of the file system (see the class comment).
-        ExecutorService hostThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "jailer-host-cleanup");
-            t.setDaemon(true);
-            return t;
-        });
+        HostThread hostThread = HostThread.start("jailer-host-cleanup");
         try {
-            hostThread.submit(() -> { }).get();   // start it now, before this thread leaves the host
             // Explicit modes below; this is for what the VMM creates, and what a library might.
             Sys.syscall(Sys.SYS_UMASK, VMM_UMASK, 0, 0);
             createBaseDirectory();
@@ -95,8 +87,10 @@ final class Jail {
                 prepareRoot();
             }
             setResourceLimits();
-            Cgroups.plan(config, MountTable.read(), readLines(Path.of("/proc/self/cgroup")))
-                    .apply(ProcessHandle.current().pid(), undo);
+            if (!config.cgroups().isEmpty()) {
+                // Without --cgroup nothing is created (Cgroups), and the mount table is not needed.
+                Cgroups.plan(config, MountTable.read(), readLines(Path.of("/proc/self/cgroup"))).apply(Sys.getpid(), undo);
+            }
             // Before openHandles, so that the AOT training run (which stops at a missing --netns
             // there) covers it too.
             warmUp();
@@ -114,18 +108,20 @@ final class Jail {
             prepareExec();
             undo.clear();   // from here on the jail belongs to the VMM
             return config.newPidNs() ? spawnInNewPidNamespace() : execVmm();
-        } catch (RuntimeException | InterruptedException | java.util.concurrent.ExecutionException e) {
+        } catch (RuntimeException e) {
             try {
-                hostThread.submit(undo::runAll).get(30, TimeUnit.SECONDS);
-            } catch (Exception cleanupFailure) {
-                System.err.println("ember-jailer: cleanup did not finish: " + cleanupFailure);
+                if (!hostThread.run(undo::runAll, 30_000)) {
+                    System.err.println("ember-jailer: cleanup did not finish within 30 s");
+                }
+            } catch (InterruptedException cleanupInterrupted) {
+                System.err.println("ember-jailer: cleanup did not finish: interrupted");
             }
             if (e instanceof JailerException je) {
                 throw je;
             }
             throw new JailerException("building the jail failed: " + e, e);
         } finally {
-            hostThread.shutdownNow();
+            hostThread.stop();
         }
     }
 
@@ -412,7 +408,7 @@ final class Jail {
     }
 
     private int execVmm() {
-        writePidFile(ProcessHandle.current().pid());
+        writePidFile(Sys.getpid());
         if (hangupIgnored) {
             Sys.defaultHangup();
         }

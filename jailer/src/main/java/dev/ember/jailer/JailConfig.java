@@ -2,7 +2,6 @@ package dev.ember.jailer;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Everything the jailer was asked to do, validated. */
 public record JailConfig(
@@ -28,11 +27,8 @@ public record JailConfig(
     /** The Ember VMM's main class: the default of --main-class. */
     public static final String VMM_MAIN_CLASS = "dev.ember.cli.Main";
 
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-    private static final Pattern CLASS_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
-
     public JailConfig {
-        if (id == null || !ID.matcher(id).matches()) {
+        if (!isId(id)) {
             throw JailerException.usage("--id " + id + ": must be 1 to 64 characters, each a letter, a digit or '-'");
         }
         if ((uid == ALLOCATE) != (gid == ALLOCATE)) {
@@ -53,7 +49,7 @@ public record JailConfig(
         if (parentCgroup.isEmpty() || parentCgroup.startsWith("/") || List.of(parentCgroup.split("/")).stream().anyMatch(p -> p.isEmpty() || p.equals("..") || p.equals("."))) {
             throw JailerException.usage("--parent-cgroup " + parentCgroup + ": must be a relative path inside the cgroup hierarchy, without '..', e.g. ember or vms/ember");
         }
-        if (!CLASS_NAME.matcher(mainClass).matches()) {
+        if (!isClassName(mainClass)) {
             throw JailerException.usage("--main-class " + mainClass + ": not a Java class name");
         }
         if (mainClass.equals(VMM_MAIN_CLASS) && vmmArgs.stream().anyMatch(a -> a.equals("--id") || a.startsWith("--id="))) {
@@ -62,6 +58,47 @@ public record JailConfig(
         cgroups = List.copyOf(cgroups);
         resourceLimits = List.copyOf(resourceLimits);
         vmmArgs = List.copyOf(vmmArgs);
+    }
+
+    /**
+     * 1 to 64 ASCII letters, digits and '-'. Checked by hand, as the class name below: a regular
+     * expression costs the jailer's start a compiled pattern, interpreted (JailConfigTest holds
+     * both to what the patterns accepted).
+     */
+    static boolean isId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(isAsciiLetter(c) || c >= '0' && c <= '9' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Dot-separated ASCII Java identifiers ('_' and '$' count as letters), e.g. dev.ember.cli.Main. */
+    static boolean isClassName(String name) {
+        boolean segmentStart = true;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                if (segmentStart) {
+                    return false;
+                }
+                segmentStart = true;
+            } else if (isAsciiLetter(c) || c == '_' || c == '$' || !segmentStart && c >= '0' && c <= '9') {
+                segmentStart = false;
+            } else {
+                return false;
+            }
+        }
+        return !segmentStart;
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
     }
 
     /** The same jail for the uid and gid allocated for it. */

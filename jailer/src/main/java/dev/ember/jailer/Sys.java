@@ -14,7 +14,7 @@ import dev.ember.sys.RawLibc;
 final class Sys {
     /** x86_64 system call numbers (asm/unistd_64.h; JailerConstantsTest checks them). */
     static final long SYS_CLOSE = 3, SYS_RT_SIGPROCMASK = 14, SYS_DUP2 = 33, SYS_EXECVE = 59, SYS_WAIT4 = 61, SYS_KILL = 62,
-            SYS_CHDIR = 80, SYS_RMDIR = 84, SYS_CHMOD = 90, SYS_CHOWN = 92, SYS_UMASK = 95, SYS_SETSID = 112, SYS_MKNOD = 133,
+            SYS_GETPID = 39, SYS_CHDIR = 80, SYS_RMDIR = 84, SYS_CHMOD = 90, SYS_CHOWN = 92, SYS_UMASK = 95, SYS_SETSID = 112, SYS_MKNOD = 133,
             SYS_PIVOT_ROOT = 155, SYS_PRCTL = 157, SYS_SETRLIMIT = 160, SYS_CHROOT = 161, SYS_MOUNT = 165, SYS_UMOUNT2 = 166,
             SYS_OPENAT = 257, SYS_UNSHARE = 272, SYS_SETNS = 308, SYS_CLOSE_RANGE = 436;
     /** openat's "relative to the working directory" (fcntl.h). */
@@ -75,6 +75,11 @@ final class Sys {
         try (RawLibc.Scope s = new RawLibc.Scope()) {
             return syscall(SYS_OPENAT, AT_FDCWD, s.string(path), flags, 0, 0);
         }
+    }
+
+    /** This process's PID (as ProcessHandle.current().pid(), without its process-reaper set-up). */
+    static long getpid() {
+        return syscall(SYS_GETPID, 0, 0, 0);
     }
 
     static long close(int fd) {

@@ -28,7 +28,7 @@ class JailerConstantsTest {
             {"MNT_DETACH", Long.toString(LibC.MNT_DETACH)}, {"S_IFCHR", Long.toString(LibC.S_IFCHR)},
             {"CLOSE_RANGE_CLOEXEC", Long.toString(LibC.CLOSE_RANGE_CLOEXEC)},
             {"SYS_pivot_root", Long.toString(Sys.SYS_PIVOT_ROOT)}, {"SYS_close_range", Long.toString(Sys.SYS_CLOSE_RANGE)},
-            {"SYS_close", Long.toString(Sys.SYS_CLOSE)}, {"SYS_rt_sigprocmask", Long.toString(Sys.SYS_RT_SIGPROCMASK)},
+            {"SYS_close", Long.toString(Sys.SYS_CLOSE)}, {"SYS_getpid", Long.toString(Sys.SYS_GETPID)}, {"SYS_rt_sigprocmask", Long.toString(Sys.SYS_RT_SIGPROCMASK)},
             {"SYS_dup2", Long.toString(Sys.SYS_DUP2)}, {"SYS_execve", Long.toString(Sys.SYS_EXECVE)},
             {"SYS_wait4", Long.toString(Sys.SYS_WAIT4)}, {"SYS_kill", Long.toString(Sys.SYS_KILL)},
             {"SYS_chdir", Long.toString(Sys.SYS_CHDIR)}, {"SYS_rmdir", Long.toString(Sys.SYS_RMDIR)},

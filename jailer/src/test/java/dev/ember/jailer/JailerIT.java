@@ -341,6 +341,39 @@ class JailerIT {
     }
 
     /**
+     * A whole jailed start (the bench's: the runtime image's VMM up to GET /) spins no class in
+     * the jailer's JVM and loads nothing it does not use: jffi's reflective look-up of its stub
+     * loader goes through the JVM's native accessor (a method-handle accessor spun classes, ~5 ms
+     * interpreted), every call site the start reaches is resolved in the AOT cache (the build
+     * trains it on this whole start as root), and neither ProcessHandle (its process-reaper pool)
+     * nor an executor is part of the start.
+     */
+    @Test
+    void aWholeJailedStartSpinsNoClassInTheJailer() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25 && Files.exists(JailHarness.repo().resolve("jailer/target/ember-jailer.aot")),
+                "the jailer's AOT cache needs JDK 25 and a build that trained it");
+        Path classes = base.resolve("jailer-classes.txt");
+        List<String> cmd = new ArrayList<>(List.of(JailHarness.repo().resolve("bin/ember-jailer").toString(),
+                "--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID), "--chroot-base-dir", base.toString(),
+                "--", "--api-sock", "/run/ember.socket"));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // The jailer's JVM only: the VMM's environment is the jailer's own (LD_LIBRARY_PATH alone).
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + classes);
+        try (JailHarness.Jailed vm = new JailHarness.Jailed(pb.start())) {
+            assertTrue(awaitApi(vm).contains("\"id\":\"" + id + "\""), vm.stderr.toString());
+            List<String> loaded = Files.readAllLines(classes);
+            List<String> spun = loaded.stream().filter(l -> l.contains("source: __")).toList();
+            assertEquals(List.of(), spun, "classes defined at run time by the jailer");
+            for (String unused : new String[] {"java.lang.ProcessHandleImpl ", "java.util.concurrent.ThreadPoolExecutor "}) {
+                assertFalse(loaded.stream().anyMatch(l -> l.contains("] " + unused)), unused + "was loaded");
+            }
+            vm.process.destroy();
+            assertEquals(0, vm.awaitExit(), vm.stderr.toString());
+        }
+    }
+
+    /**
      * The jailer interprets its code (bin/ember-jailer runs its JVM with -Xint): it runs once, then
      * waits for the VMM, so a compiler thread would only spend CPU (~40 ms) beside the VMM's start.
      * The jailer process waiting for its VMM has no compiler thread, and its JVM is the runtime
