@@ -110,6 +110,9 @@ public final class KvmMicroVm implements MicroVm {
     @Override
     public void prepare() {
         StrictReader.prepare(); // every client's first request has a JSON body: its one-time cost is paid here, idle
+        if (!shellAhead.awaitWanted(LoadAhead.IDLE_MILLIS)) {
+            LoadAhead.run(); // still idle: a process kept ahead (a pool) loads a snapshot faster afterwards
+        }
         shellAhead.buildWhenWanted();
         bootAhead.run();
     }

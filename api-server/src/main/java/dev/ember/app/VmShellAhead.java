@@ -40,6 +40,27 @@ final class VmShellAhead {
     }
 
     /**
+     * Waits up to {@code millis} for {@link #want} or the end of this holder; false when neither
+     * came, i.e. the VMM has stayed idle that long.
+     */
+    synchronized boolean awaitWanted(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!wanted && !over) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Waits (on the calling thread, which does nothing else meanwhile) until {@link #want} or the
      * end of this holder, then {@link #build}s.
      */

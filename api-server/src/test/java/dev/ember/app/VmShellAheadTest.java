@@ -44,6 +44,26 @@ class VmShellAheadTest {
     }
 
     /**
+     * Main, idle after the API became ready, waits a while for the first request before it runs a
+     * load's first steps ahead (LoadAhead): a request that began (or one that begins while it
+     * waits) ends the wait at once with true; a holder nobody wants returns false when the time
+     * is up, and building nothing.
+     */
+    @Test
+    void awaitWantedSaysWhetherConfigurationBeganWithinTheTime() throws Exception {
+        VmShellAhead idle = new VmShellAhead(this::counted);
+        assertFalse(idle.awaitWanted(1));
+        VmShellAhead wanted = new VmShellAhead(this::counted);
+        wanted.want();
+        assertTrue(wanted.awaitWanted(60_000));
+        VmShellAhead later = new VmShellAhead(this::counted);
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> later.awaitWanted(600_000));
+        later.want();
+        assertTrue(waiting.get(60, TimeUnit.SECONDS));
+        assertEquals(0, made.get(), "waiting built a shell");
+    }
+
+    /**
      * A snapshot load reaches the VM while main is still building the shell: it waits for that
      * shell and uses it, and no second KVM VM is made. (The first version kept its "nothing more
      * to build" mark for "discard what is being built": the load then waited, the shell was

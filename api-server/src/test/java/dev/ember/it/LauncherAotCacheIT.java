@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.api.UnixHttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,6 +109,33 @@ class LauncherAotCacheIT {
                 // Generated classes are named .../0x<address>; those the cache holds say "shared objects file".
                 assertFalse(line.contains("/0x") && !line.contains("source: shared objects file"), "generated at start: " + line);
             }
+            vm.stopCleanly();
+        }
+    }
+
+    /**
+     * A snapshot load's first steps are in the API cache: bin/train-aot idles after GET / so that
+     * the VMM runs them ahead (LoadAhead), and their classes come from the cache, not the jars.
+     * And a boot formats no number through MessageFormat: the VM's "created VM" and first-KVM_RUN
+     * log lines took {0} parameters, and the first number a MessageFormat formats spins a type
+     * switch in DecimalFormat and sets up number formatting (~10 ms, on every start and load).
+     */
+    @Test
+    void aLoadsFirstStepsAreCachedAndABootFormatsNoNumber() throws Exception {
+        Path classes = dir.resolve("classes.log");
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.servingWithClassLog(sock, classes)) {
+            assertTrue(Files.readAllLines(classes).stream()
+                    .anyMatch(l -> l.contains("dev.ember.config.VmConfigFile$Streamed source: shared objects file")),
+                    "the streamed reader of a recorded configuration is not in the cache");
+            UnixHttpClient http = vm.api(sock);
+            assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + TestGuests.image()
+                    + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"}").status());
+            assertEquals(204, http.put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+            vm.awaitStdout("tick 1", Duration.ofSeconds(60));
+            vm.awaitStderr("vcpu0 entering first KVM_RUN at monotonic \\d+ ns", Duration.ofSeconds(60));
+            List<String> spun = Files.readAllLines(classes).stream().filter(l -> l.contains("DecimalFormat$$TypeSwitch")).toList();
+            assertEquals(List.of(), spun, "a number was formatted through MessageFormat during the boot");
             vm.stopCleanly();
         }
     }
