@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Device throughput with the test guest's blk-bench and net-bench scenarios (virtio-mmio
  * virtio-blk over a raw image file, virtio-net over a TAP in a network namespace), Ember and
- * QEMU 7.2 microvm booting the same guest, runs interleaved. Phases are timed on the host from
+ * QEMU microvm (the installed version, named in the figures) booting the same guest, runs interleaved. Phases are timed on the host from
  * the guest's serial marks (see {@link BenchPhases}); block figures count only if every block of
  * the image carries its stamp afterwards, TX figures use the frames the host counted on the TAP,
  * RX runs from the host's first send to the guest's last frame.
@@ -73,12 +73,13 @@ final class DeviceBench {
         }
         if (qemuGuest != null) {
             String kvmWhy = probeQemuKvm(env, qemuGuest);
+            String qemu = Exec.firstLine(env.repo, env.qemu, "--version").replace("QEMU emulator version ", "QEMU ");
             if (kvmWhy == null) {
-                subjects.add(new Vmm("qemu-kvm", "kvm", "QEMU 7.2 microvm -accel kvm, default CPU model, drive aio=io_uring"));
+                subjects.add(new Vmm("qemu-kvm", "kvm", qemu + " microvm -accel kvm, default CPU model, drive aio=io_uring"));
             } else {
                 res.skip(SECTION, SEQ_WRITE, "qemu-kvm", kvmWhy);
                 subjects.add(new Vmm("qemu-tcg", "tcg",
-                        "QEMU 7.2 microvm under TCG (KVM failed): guest code translated, not emulated as under PVM"));
+                        qemu + " microvm under TCG (KVM failed): guest code translated, not emulated as under PVM"));
             }
         } else if (qemuWhy != null) {
             res.skip(SECTION, SEQ_WRITE, "qemu", qemuWhy);
