@@ -27,7 +27,8 @@ whole_start() { [ "$(id -u)" -eq 0 ] && [ -x "$target/ember-runtime/bin/ember-vm
 record() {
   rm -rf "$work/jails" "$work/jailer.aotconf"
   local how=(--uid "$(id -u)" --gid "$(id -g)" --netns "$work/no-such-netns")
-  if [ "$1" = whole ]; then how=(--uid 65534 --gid 65534 -- --version); fi
+  # The whole start allocates the VM's uid, as ember-launch's jails do by default.
+  if [ "$1" = whole ]; then how=(-- --version); fi
   EMBER_JAILER_AOT="record:$work/jailer.aotconf" "$repo/bin/ember-jailer" --id aot-training \
     --exec-file "$target/ember-runtime/bin/ember" --chroot-base-dir "$work/jails" "${how[@]}" > "$work/record.out" 2>&1 || true
   rm -rf "$work/jails"
