@@ -20,6 +20,7 @@ import dev.ember.logging.MetricsWriter;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.MetricGroup;
 import dev.ember.metrics.Metrics;
+import dev.ember.seccomp.BpfProgram;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.json.SeccompFilters;
 import dev.ember.vm.ExitCode;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -44,11 +46,13 @@ final class EmberRun {
     private final Main args;
     private final Supplier<MicroVm> vmmFactory;
     private final boolean installSignalHandlers;
+    private final SetUpAhead ahead;
 
-    EmberRun(Main args, Supplier<MicroVm> vmmFactory, boolean installSignalHandlers) {
+    EmberRun(Main args, Supplier<MicroVm> vmmFactory, boolean installSignalHandlers, SetUpAhead ahead) {
         this.args = args;
         this.vmmFactory = vmmFactory;
         this.installSignalHandlers = installSignalHandlers;
+        this.ahead = ahead;
     }
 
     int run() {
@@ -200,12 +204,15 @@ final class EmberRun {
     }
 
     private void installSeccomp() {
+        Map<String, BpfProgram> builtIn = ahead.builtInFilters(); // its thread has ended: none left unfiltered mid-way
         if (args.noSeccomp) {
             LOG.log(System.Logger.Level.WARNING, "seccomp filtering is off (--no-seccomp)");
             return;
         }
         if (args.seccompFilter != null) {
             SeccompFilters.install(args.seccompFilter);
+        } else if (builtIn != null) {
+            SeccompFilters.install(builtIn);
         } else {
             SeccompFilters.installDefault();
         }

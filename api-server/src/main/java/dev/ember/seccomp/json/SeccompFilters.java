@@ -99,7 +99,8 @@ public final class SeccompFilters {
         return install(compiled(file));
     }
 
-    private static BpfProgram install(Map<String, BpfProgram> programs) {
+    /** Installs {@code programs}, read or compiled before ({@link #compiledDefault()}, {@link #compiled(Path)}). */
+    public static BpfProgram install(Map<String, BpfProgram> programs) {
         prepareJdk();
         return ThreadFilters.install(programs);
     }
@@ -110,7 +111,7 @@ public final class SeccompFilters {
      * initialised (the built-in filter allows Unix sockets only), which the first API connection
      * accepted would trigger.
      */
-    static void prepareJdk() {
+    public static void prepareJdk() {
         try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             s.supportedOptions();

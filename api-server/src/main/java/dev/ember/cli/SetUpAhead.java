@@ -1,0 +1,70 @@
+package dev.ember.cli;
+
+import dev.ember.seccomp.BpfProgram;
+import dev.ember.seccomp.json.SeccompFilters;
+import dev.ember.sys.RawLibc;
+import java.util.Map;
+
+/**
+ * First-time set-up of the start path that depends on nothing before it, done on a second
+ * thread while {@code main} sets up logging, the controller and the API (on two cores the
+ * two overlap): jffi's native library and call contexts (seccomp's and the VMM's system calls),
+ * the JDK's Unix socket classes (whose static set-up creates a {@code SecureRandom}: the security
+ * providers), and the built-in seccomp filters read from the jar. Measured with phase marks
+ * (bench/README.md, "Start-up wall and CPU, session 9"): 20-25 ms of {@code main}'s CPU before
+ * the socket listens moved here. Nothing here is observable: a step that fails is done again where
+ * it is needed, which reports the error as before.
+ */
+final class SetUpAhead extends Thread {
+    private final boolean builtInFilters;
+    private volatile Map<String, BpfProgram> filters;
+
+    // A Thread subclass, not a lambda: no class spun on main at start (LauncherAotCacheIT).
+    private SetUpAhead(boolean builtInFilters) {
+        super("ember-set-up");
+        this.builtInFilters = builtInFilters;
+        setDaemon(true);
+    }
+
+    /** Starts the set-up; {@code builtInFilters}: the built-in seccomp filters will be installed. */
+    static SetUpAhead begin(boolean builtInFilters) {
+        SetUpAhead ahead = new SetUpAhead(builtInFilters);
+        ahead.start();
+        return ahead;
+    }
+
+    @Override
+    public void run() {
+        try {
+            RawLibc.function("syscall"); // its class set-up binds jffi
+            SeccompFilters.prepareJdk();
+            if (builtInFilters) {
+                filters = SeccompFilters.compiledDefault();
+            }
+        } catch (Throwable e) { // NOPMD: done again, and reported, where it is needed
+            filters = null;
+        }
+    }
+
+    /** Waits for the set-up to end (before seccomp, which would apply to this thread too). */
+    void finish() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The built-in filters read ahead; null when not asked for or when reading them failed. */
+    Map<String, BpfProgram> builtInFilters() {
+        finish();
+        return filters;
+    }
+}
