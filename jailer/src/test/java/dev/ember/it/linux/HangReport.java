@@ -22,14 +22,72 @@ import java.util.stream.Stream;
  */
 final class HangReport {
     private static final int OUTPUT_TAIL = 48 * 1024;
+    /**
+     * How long gathering may take. Some of its /proc reads wait on the process they read (its
+     * command line, under that process's memory-map lock), so a process stuck with that lock held
+     * would stall the whole runner; in session 9 a runner went silent during LinuxUffdSnapshotIT
+     * with L1 idle and one task blocked, and nothing more was reported until the tier gave that L1
+     * up 12 minutes later.
+     */
+    static final long GATHER_LIMIT_MS = 90_000;
 
     private HangReport() {}
 
-    /** Writes the report for {@code test} into {@code dir} and returns its path. */
-    static Path write(Path dir, String test, int attempt) throws IOException {
-        Files.createDirectories(dir);
+    /**
+     * Writes the report for {@code test} into {@code dir} and says where, within {@link
+     * #GATHER_LIMIT_MS}: when gathering is still blocked by then, the file holds what was gathered,
+     * the gathering thread's stack (which read blocked), and the test's Ember processes are killed.
+     */
+    static String write(Path dir, String test, int attempt) {
         Path file = dir.resolve(test.replaceAll("[^A-Za-z0-9._-]", "_") + "-attempt" + attempt + ".txt");
-        StringBuilder out = new StringBuilder();
+        StringBuffer out = new StringBuffer();
+        Object[] outcome = new Object[1];
+        Thread gatherer = new Thread(() -> {
+            try {
+                gather(file, test, attempt, out);
+                synchronized (outcome) {
+                    outcome[0] = file;
+                }
+            } catch (IOException | RuntimeException e) {
+                synchronized (outcome) {
+                    outcome[0] = e;
+                }
+            }
+        }, "hang-report");
+        gatherer.setDaemon(true);
+        gatherer.start();
+        try {
+            gatherer.join(GATHER_LIMIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (outcome) {
+            if (outcome[0] instanceof Path) {
+                return file.toString();
+            }
+            if (outcome[0] != null) {
+                return "(no hang report: " + outcome[0] + ")";
+            }
+        }
+        StringBuilder where = new StringBuilder();
+        for (StackTraceElement f : gatherer.getStackTrace()) {
+            where.append("\n    at ").append(f);
+        }
+        for (EmberProcess e : EmberProcess.live()) {
+            e.close();
+        }
+        String blocked = "gathering was still blocked after " + GATHER_LIMIT_MS / 1000 + " s (the test's Ember processes were then killed):" + where;
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(file, out + "\n== " + blocked + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no hang report: " + e.getMessage() + "; " + blocked + ")";
+        }
+        return file + " (" + blocked.lines().limit(3).reduce((a, b) -> a + " " + b.trim()).orElse("") + ")";
+    }
+
+    private static void gather(Path file, String test, int attempt, StringBuffer out) throws IOException {
+        Files.createDirectories(file.getParent());
         out.append("hang report: ").append(test).append(", attempt ").append(attempt).append(", ").append(Instant.now()).append('\n');
         out.append("L1 uptime: ").append(read(Path.of("/proc/uptime"))).append("L1 load: ").append(read(Path.of("/proc/loadavg")));
         List<ProcessHandle> procs;
@@ -66,10 +124,9 @@ final class HangReport {
         for (ProcessHandle p : procs) {
             p.destroyForcibly();
         }
-        return file;
     }
 
-    private static void describeProcess(long pid, StringBuilder out) {
+    private static void describeProcess(long pid, StringBuffer out) {
         Path proc = Path.of("/proc", Long.toString(pid));
         out.append("\n-- pid ").append(pid).append(": ").append(read(proc.resolve("cmdline")).replace('\0', ' ').trim()).append('\n');
         try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {

@@ -228,12 +228,7 @@ public final class NestedRunner {
                 return;
             }
             hungInClass.put(cls, id.getLegacyReportingName());
-            String report;
-            try {
-                report = HangReport.write(hangs, id.getLegacyReportingName(), attempt).toString();
-            } catch (IOException e) {
-                report = "(no hang report: " + e.getMessage() + ")";
-            }
+            String report = HangReport.write(hangs, id.getLegacyReportingName(), attempt);
             System.out.println("nested-runner: hang report " + report);
             NestedResults.Kind kind = attempt < MAX_ATTEMPTS ? NestedResults.Kind.HUNG : NestedResults.Kind.FAILED;
             write(kind, id.getUniqueId(), "hung on attempt " + attempt + " (limit " + TEST_LIMIT + "): " + t

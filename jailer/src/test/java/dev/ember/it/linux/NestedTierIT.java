@@ -53,9 +53,10 @@ class NestedTierIT {
      * L1s one tier may boot, each after the last one froze or died (within {@link #TIER_LIMIT}):
      * the clean-clone CI of 47e9ca4 lost its first L1 to a freeze after 16 tests and its second to
      * an L1 kernel panic 200 s in (GS base and stack pointer corrupted on the way back from an L2,
-     * the emulator's), and with two boots allowed 28 tests had no result.
+     * the emulator's), and with two boots allowed 28 tests had no result; the stop CI of 50b7f6a
+     * (QEMU 7.2) lost four in a row and ten tests had no result. The time limit bounds them anyway.
      */
-    private static final int L1_BOOTS = 4;
+    private static final int L1_BOOTS = 6;
     /**
      * Which test classes run in L1 (a regex over class names; {@code -Dember.nestedClasses=} narrows
      * the tier to one class while working on it, e.g. {@code '^.*LinuxVsockIT$'}).
