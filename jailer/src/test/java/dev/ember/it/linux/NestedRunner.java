@@ -90,6 +90,7 @@ public final class NestedRunner {
             }
         }
         System.out.println("nested-runner: " + tests.size() + " tests, limit " + TEST_LIMIT + " each");
+        RunnerWatchdog.start(results, hangs, RunnerWatchdog.quietLimit(TEST_LIMIT));
         trace = L1KvmTrace.start();
         for (int round = 1; round <= TRIPLE_FAULT_ATTEMPTS; round++) {
             List<String> due = due(tests);
