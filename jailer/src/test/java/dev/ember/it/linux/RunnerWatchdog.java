@@ -68,6 +68,18 @@ final class RunnerWatchdog {
                 size = s;
                 lastChange = now;
             } else if (now - lastChange > quiet.toNanos()) {
+                // The file and the message both go over L1's 9p shares, which may be what is stuck
+                // (a task waiting in p9_client_rpc): the halt must not depend on them.
+                Thread halt = new Thread(() -> {
+                    try {
+                        Thread.sleep(30_000);
+                    } catch (InterruptedException e) {
+                        // Halting anyway.
+                    }
+                    Runtime.getRuntime().halt(EXIT);
+                }, "runner-watchdog-halt");
+                halt.setDaemon(true);
+                halt.start();
                 Path file = dir.resolve("runner-stuck-" + ProcessHandle.current().pid() + ".txt");
                 try {
                     Files.createDirectories(dir);
