@@ -247,6 +247,24 @@ final class BootAhead {
      * {@code current}, completed for {@code target} when it has the same machine and no kernel yet;
      * else a new VM ({@code current} closed). Null when the plan changed meanwhile.
      */
+    /**
+     * The {@code vmm} event loop of {@code vm}, started; a failure of its thread stops the VM. A
+     * failed start closes the loop and the VM. One call site for the boot built here, a start
+     * built on its own and a snapshot load, so that the AOT training run's boot resolves its
+     * lambda for all of them (a load spun it at run time).
+     */
+    static EventLoop startEventLoop(Vm vm) {
+        EventLoop loop = new EventLoop();
+        try {
+            loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
+        } catch (RuntimeException e) {
+            loop.close();
+            vm.close();
+            throw e;
+        }
+        return loop;
+    }
+
     private Built build(Plan target, Built current) throws VmmException {
         Built b = current;
         if (b != null && !(b.plan.sameMachine(target) && b.images == null)) {
@@ -256,9 +274,8 @@ final class BootAhead {
         try {
             if (b == null) {
                 Vm vm = factory.create(target);
-                EventLoop loop = new EventLoop();
+                EventLoop loop = startEventLoop(vm);
                 try {
-                    loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
                     vm.prepareThreads();
                 } catch (RuntimeException e) {
                     loop.close();

@@ -182,15 +182,7 @@ public final class KvmMicroVm implements MicroVm {
      * guest reads (after a snapshot load {@code resources} is the recorded one).
      */
     private Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
-        EventLoop loop = new EventLoop();
-        try {
-            loop.start("vmm", t -> vm.threadFailed("the vmm event loop", t));
-        } catch (RuntimeException e) {
-            loop.close();
-            vm.close();
-            throw e;
-        }
-        return assemble(vm, loop, resources, live);
+        return assemble(vm, BootAhead.startEventLoop(vm), resources, live);
     }
 
     /** {@link #assemble(Vm, VmResources, VmResources)} around an event loop already started for {@code vm}. */
@@ -519,13 +511,7 @@ public final class KvmMicroVm implements MicroVm {
             m = assemble(vm, recorded, resources);
             m.uffd = handler;
             built = System.nanoTime();
-            Machine restoring = m;
-            onLoop(m, () -> {
-                restoring.vm.restoreState(sections);
-                sections.restore(Snapshots.SERIAL, restoring.serial);
-                sections.restore(Snapshots.I8042, restoring.i8042);
-                restoring.virtio.restoreState(sections);
-            });
+            onLoop(m, new RestoreState(m, sections));
             if (hotplugBytes > 0) {
                 m.virtio.loadHotplugMemory(memPath, spec.memSizeBytes());
             }
@@ -561,6 +547,28 @@ public final class KvmMicroVm implements MicroVm {
                 statePath, us, (parsed - t0) / 1000, (built - parsed) / 1000, (System.nanoTime() - built) / 1000,
                 spec.vcpuCount(), spec.memSizeBytes() >> 20, (uffd ? "the page-fault handler on " : "") + memPath,
                 resume ? "running" : "paused"));
+    }
+
+    /**
+     * The VM's and the devices' state put back, on the event loop. A class, not a lambda: the
+     * AOT training run loads no snapshot, so a lambda here was spun at run time in every load.
+     */
+    private static final class RestoreState implements Runnable {
+        private final Machine m;
+        private final StateSections sections;
+
+        RestoreState(Machine m, StateSections sections) {
+            this.m = m;
+            this.sections = sections;
+        }
+
+        @Override
+        public void run() {
+            m.vm.restoreState(sections);
+            sections.restore(Snapshots.SERIAL, m.serial);
+            sections.restore(Snapshots.I8042, m.i8042);
+            m.virtio.restoreState(sections);
+        }
     }
 
     /** A load that failed: the machine if it was assembled, else the memory (and its handler) alone. */
