@@ -51,7 +51,6 @@ public final class Main {
                     return 0;   // help or version printed
                 }
             }
-            Sys.setUpAhead();
             JailConfig config = command.toConfig();
             return new Jail(config).run();
         } catch (PicocliJailer.UsageError e) {

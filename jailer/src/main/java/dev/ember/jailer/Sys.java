@@ -41,28 +41,6 @@ final class Sys {
 
     private Sys() {}
 
-    /**
-     * Starts jffi's set-up (its stub library, call contexts and the functions above: the first
-     * system call's cost, ~9 ms interpreted) on a short-lived thread, while the jailer thread
-     * validates the command line and the runtime image and starts its clean-up thread. The
-     * jailer thread's first call waits for it if it is still running (a class is initialised
-     * once, by one thread). A failure there is left for that first call to report.
-     */
-    static Thread setUpAhead() {
-        Thread t = new Thread(Sys::setUp, "jailer-set-up");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private static void setUp() {
-        try {
-            errno();
-        } catch (Throwable e) {
-            // the jailer thread's first system call meets the same failure and says what it is
-        }
-    }
-
     static long syscall(long number, long a0, long a1, long a2) {
         return RawLibc.syscall(number, a0, a1, a2, 0, 0);
     }

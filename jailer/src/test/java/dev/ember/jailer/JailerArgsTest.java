@@ -109,12 +109,7 @@ class JailerArgsTest {
         Path classes = dir.resolve("classes.txt");
         Path out = dir.resolve("out.txt");
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xlog:class+load=info:file=" + classes, "-cp", System.getProperty("java.class.path")));
-        if (Runtime.version().feature() >= 24) {
-            // As bin/ember-jailer runs it: jffi's set-up (started while the command line is checked) warns otherwise.
-            cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
-        }
-        cmd.addAll(List.of("dev.ember.jailer.Main",
+                "-Xlog:class+load=info:file=" + classes, "-cp", System.getProperty("java.class.path"), "dev.ember.jailer.Main",
                 "--id", "vm-1", "--exec-file", dir.resolve("not-an-image/bin/ember").toString(), "--uid", "1000", "--gid", "1000"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
