@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the runtime image's AOT cache, IMAGE/aot/ember.aot: one recorded run of the VMM with the
 # image's own java and class path (IMAGE/app/*) through what an orchestrator does first on the
-# API (GET /, machine-config and boot-source PUTs, a refused PUT), seccomp on; then the cache is
+# API (GET /, an idle second, machine-config and boot-source PUTs, a refused PUT), seccomp on; then the cache is
 # created from the recording (two steps, as bin/train-aot: the one-step form forks a JVM at
 # exit, which seccomp forbids). Exit status non-zero when nothing was recorded.
 #
@@ -22,6 +22,9 @@ done
 api() { curl -sS --unix-socket "$sock" -o /dev/null -X "$1" "http://localhost$2" ${3:+-H 'Content-Type: application/json' -d "$3"} || true; }
 if [ -S "$sock" ]; then
   api GET /
+  # Idle for a moment, as a VMM a jailer starts ahead is: it then runs a snapshot load's first
+  # steps (LoadAhead), which puts their classes and call sites in the cache (as bin/train-aot does).
+  sleep 1
   api GET /machine-config
   api PUT /machine-config '{"vcpu_count": 1, "mem_size_mib": 128}'
   api PUT /boot-source '{"kernel_image_path": "/no/such/kernel", "boot_args": "console=ttyS0"}'

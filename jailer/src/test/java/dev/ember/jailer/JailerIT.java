@@ -450,6 +450,33 @@ class JailerIT {
         }
     }
 
+    /**
+     * The image's AOT cache holds a snapshot load's first steps (train-image-aot.sh idles after
+     * GET / so that the VMM runs them ahead, LoadAhead), as bin/ember's does: a jailed VMM started
+     * for a load finds them in the cache instead of the jars.
+     */
+    @Test
+    void theImagesAotCacheHoldsALoadsFirstSteps() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "AOT caches need JDK 25");
+        Path image = JailHarness.repo().resolve("jailer/target/ember-runtime");
+        assumeTrue(Files.isRegularFile(image.resolve("aot/ember.aot")), "the image has no AOT cache");
+        List<String> cmd = new ArrayList<>(List.of(image.resolve("bin/ember-vmm").toString()));
+        for (String opt : Files.readAllLines(image.resolve("app/jvm.args"))) {
+            if (!opt.equals("-cp") && !opt.contains("/ember/")) {
+                cmd.add(opt);
+            }
+        }
+        cmd.addAll(List.of("-XX:AOTCache=" + image.resolve("aot/ember.aot"), "-Djffi.boot.library.path=" + image.resolve("native"),
+                "-Xlog:class+load=info:file=" + base.resolve("classes.txt"), "-cp", image.resolve("app") + "/*", "dev.ember.cli.Main", "--version"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(base.resolve("out.txt").toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(base.resolve("out.txt")));
+        String loaded = Files.readString(base.resolve("classes.txt"));
+        for (String cls : new String[] {"dev.ember.app.LoadAhead", "dev.ember.config.VmConfigFile$Streamed"}) {
+            assertTrue(loaded.contains(cls + " source: shared objects file"), cls + " is not in the image's AOT cache");
+        }
+    }
+
     @Test
     void aFailedStartLeavesNothingBehind() throws Exception {
         String parent = testParentCgroup();
