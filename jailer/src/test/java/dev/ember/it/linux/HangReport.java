@@ -179,7 +179,8 @@ final class HangReport {
         return s.length() <= OUTPUT_TAIL ? s : "[... " + (s.length() - OUTPUT_TAIL) + " chars before]\n" + s.substring(s.length() - OUTPUT_TAIL);
     }
 
-    private static String read(Path p) {
+    /** A /proc (or any) file's text, or "" when it cannot be read. */
+    static String read(Path p) {
         try {
             return Files.readString(p, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {

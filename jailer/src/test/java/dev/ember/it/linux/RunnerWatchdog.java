@@ -107,9 +107,9 @@ final class RunnerWatchdog {
         out.append("\n== this JVM's threads in the kernel (/proc/self/task) ==\n");
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.sorted().toList()) {
-                out.append(task.getFileName()).append(' ').append(read(task.resolve("comm")).trim())
-                        .append(" wchan=").append(read(task.resolve("wchan")).trim()).append('\n');
-                String stack = read(task.resolve("stack")).trim();
+                out.append(task.getFileName()).append(' ').append(HangReport.read(task.resolve("comm")).trim())
+                        .append(" wchan=").append(HangReport.read(task.resolve("wchan")).trim()).append('\n');
+                String stack = HangReport.read(task.resolve("stack")).trim();
                 if (!stack.isEmpty()) {
                     out.append("    ").append(stack.replace("\n", "\n    ")).append('\n');
                 }
@@ -118,13 +118,5 @@ final class RunnerWatchdog {
             out.append("(").append(e.getMessage()).append(")\n");
         }
         return out.toString();
-    }
-
-    private static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            return "";
-        }
     }
 }
