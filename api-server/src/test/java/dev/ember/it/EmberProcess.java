@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The real {@code bin/ember} process, as a user runs it, for integration tests: its stdout (the
@@ -229,8 +230,9 @@ public final class EmberProcess implements AutoCloseable {
                 if (m.find()) {
                     return m;
                 }
+                String threads = stalledThreads();
                 throw new AssertionError("ember never printed /" + regex + "/ (" + (process.isAlive() ? "timed out" : "exited "
-                        + process.exitValue()) + ")\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr);
+                        + process.exitValue()) + ")\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr + threads);
             }
             Thread.sleep(20);
         }
@@ -271,12 +273,68 @@ public final class EmberProcess implements AutoCloseable {
     /** Waits for the process to end and returns its exit status; fails with the output if it does not. */
     public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            String threads = stalledThreads();
             process.destroyForcibly();
-            throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr);
+            throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr
+                    + threads);
         }
         outPump.join(2000);
         errPump.join(2000);
         return process.exitValue();
+    }
+
+    /**
+     * Where the still-running process's threads are when a wait for it ran out — in the kernel (state,
+     * wait channel, kernel stack: a vCPU in KVM_RUN or not) and in Java (a thread dump by SIGQUIT, which
+     * the JVM writes to stderr, so it lands in {@link #stderr()}): the evidence a stalled guest leaves,
+     * taken before the process is killed. Empty when the process has ended.
+     */
+    private String stalledThreads() throws InterruptedException {
+        if (!process.isAlive()) {
+            return "";
+        }
+        String threads = "\n--- threads in the kernel (/proc/" + pid() + "/task) ---\n" + kernelThreads(pid());
+        try {
+            new ProcessBuilder("kill", "-QUIT", Long.toString(pid())).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            return threads + "(no thread dump: " + e.getMessage() + ")\n";
+        }
+        Thread.sleep(1500);
+        errPump.join(500);
+        return threads;
+    }
+
+    /** Each thread of {@code pid}: id, name, state, CPU ticks, wait channel and kernel stack (the stack needs root). */
+    public static String kernelThreads(long pid) {
+        StringBuilder out = new StringBuilder();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.sorted().toList()) {
+                // stat: "tid (comm) state ppid ... utime(14) stime(15)"; comm may hold spaces.
+                String stat = readProc(t.resolve("stat")).trim();
+                int close = stat.lastIndexOf(')');
+                String[] f = close < 0 || close + 2 > stat.length() ? new String[0] : stat.substring(close + 2).split(" ");
+                out.append("  tid ").append(t.getFileName()).append(' ').append(readProc(t.resolve("comm")).trim())
+                        .append(" state=").append(f.length > 0 ? f[0] : "?")
+                        .append(" utime=").append(f.length > 12 ? f[11] : "?").append(" stime=").append(f.length > 13 ? f[12] : "?")
+                        .append(" wchan=").append(readProc(t.resolve("wchan")).trim()).append('\n');
+                String stack = readProc(t.resolve("stack")).trim();
+                if (!stack.isEmpty()) {
+                    out.append("    ").append(stack.replace("\n", "\n    ")).append('\n');
+                }
+            }
+        } catch (IOException e) {
+            out.append("  (gone: ").append(e.getMessage()).append(")\n");
+        }
+        return out.toString();
+    }
+
+    /** A /proc (or any) file's text, or "" when it cannot be read. */
+    public static String readProc(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Waits up to {@code timeout} for the process to end; false if it is still running. */

@@ -127,26 +127,8 @@ final class HangReport {
     }
 
     private static void describeProcess(long pid, StringBuffer out) {
-        Path proc = Path.of("/proc", Long.toString(pid));
-        out.append("\n-- pid ").append(pid).append(": ").append(read(proc.resolve("cmdline")).replace('\0', ' ').trim()).append('\n');
-        try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
-            for (Path t : tasks.sorted().toList()) {
-                // stat: "tid (comm) state ppid ... utime(14) stime(15)"; comm may hold spaces.
-                String stat = read(t.resolve("stat")).trim();
-                int close = stat.lastIndexOf(')');
-                String[] f = close < 0 ? new String[0] : stat.substring(close + 2).split(" ");
-                out.append("  tid ").append(t.getFileName()).append(' ').append(read(t.resolve("comm")).trim())
-                        .append(" state=").append(f.length > 0 ? f[0] : "?")
-                        .append(" utime=").append(f.length > 12 ? f[11] : "?").append(" stime=").append(f.length > 13 ? f[12] : "?")
-                        .append(" wchan=").append(read(t.resolve("wchan")).trim()).append('\n');
-                String stack = read(t.resolve("stack")).trim();
-                if (!stack.isEmpty()) {
-                    out.append("    ").append(stack.replace("\n", "\n    ")).append('\n');
-                }
-            }
-        } catch (IOException e) {
-            out.append("  (gone: ").append(e.getMessage()).append(")\n");
-        }
+        out.append("\n-- pid ").append(pid).append(": ").append(read(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ').trim())
+                .append('\n').append(EmberProcess.kernelThreads(pid));
     }
 
     private static void signalQuit(long pid) {
@@ -181,11 +163,7 @@ final class HangReport {
 
     /** A /proc (or any) file's text, or "" when it cannot be read. */
     static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            return "";
-        }
+        return EmberProcess.readProc(p);
     }
 
     private static void sleep(long ms) {
