@@ -93,6 +93,25 @@ final class L1KvmTrace {
         }
     }
 
+    /**
+     * Stops the buffer and keeps its last lines in {@code dir}, then clears and re-arms it: for an
+     * L2 that stopped making progress with its VMM alive, the exits (or their absence) of its
+     * vCPUs while it stalled say whether L1's KVM kept re-entering the guest at one RIP, kept
+     * handling one exit, or never got control back from the emulated VMRUN.
+     */
+    Path keepNow(Path dir, String name) {
+        if (!armed) {
+            return null;
+        }
+        try {
+            write("tracing_on", "0");
+        } catch (IOException e) {
+            System.out.println("nested-runner: cannot stop the L1 kvm trace: " + e.getMessage());
+            return null;
+        }
+        return keep(dir, name);
+    }
+
     /** Before each test: a shutdown a test caused on purpose must not leave the trace off for the rest. */
     void rearmIfStopped() {
         if (armed && stopped()) {

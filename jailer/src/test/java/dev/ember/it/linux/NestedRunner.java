@@ -218,7 +218,8 @@ public final class NestedRunner {
                     // caught before the runner's limit did. Under nested TCG the emulated CPU's fault
                     // (docs/testing.md) can leave an early-boot guest halted instead of triple-faulting.
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "the L2 guest stopped making progress (its VMM alive, the"
-                            + " test's wait ran out); to be run again: " + firstLine(t), stackTrace(t));
+                            + " test's wait ran out)" + stallTraceOf(id.getLegacyReportingName() + "-attempt" + attempt)
+                            + "; to be run again: " + firstLine(t), stackTrace(t));
                 } else if (hung != null && attempt < MAX_ATTEMPTS) {
                     // Not this test's own failure, most likely: it ran after the hang report killed the class's processes.
                     write(NestedResults.Kind.HUNG, id.getUniqueId(), "failed after " + hung + " hung in the same class and its"
@@ -229,11 +230,12 @@ public final class NestedRunner {
                 return;
             }
             hungInClass.put(cls, id.getLegacyReportingName());
+            String stallTrace = stallTraceOf(id.getLegacyReportingName() + "-attempt" + attempt);
             String report = HangReport.write(hangs, id.getLegacyReportingName(), attempt);
             System.out.println("nested-runner: hang report " + report);
             NestedResults.Kind kind = attempt < MAX_ATTEMPTS ? NestedResults.Kind.HUNG : NestedResults.Kind.FAILED;
             write(kind, id.getUniqueId(), "hung on attempt " + attempt + " (limit " + TEST_LIMIT + "): " + t
-                    + "; hang report: " + report, stackTrace(t));
+                    + "; hang report: " + report + stallTrace, stackTrace(t));
         }
 
         /** Where the L1 kvm trace of a triple fault was kept, as a message clause ("" when none was). */
@@ -244,6 +246,16 @@ public final class NestedRunner {
             }
             System.out.println("nested-runner: L1 kvm trace up to the shutdown exit: " + kept);
             return " (L1 kvm trace up to the shutdown exit: " + kept.getFileName() + ")";
+        }
+
+        /** The L1 kvm trace's last lines at a stall, kept now, as a message clause ("" when none was). */
+        private String stallTraceOf(String name) {
+            Path kept = trace.keepNow(hangs, name + "-stall");
+            if (kept == null) {
+                return "";
+            }
+            System.out.println("nested-runner: L1 kvm trace of the stall: " + kept);
+            return " (L1 kvm trace of the stall: " + kept.getFileName() + ")";
         }
 
         private int attemptsOf(String id) {
