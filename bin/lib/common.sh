@@ -167,6 +167,28 @@ ember_first_jar() {
   done
 }
 
+# Sets variable $1 to the VMM's class path for the api-server jar $2: that jar, then those of
+# api-server/target/lib that the API reads before it is ready, then the others (in C order). The
+# JDK reads a jar's whole directory (interpreted, ~0.5-3 ms each) when a look-up first reaches it,
+# and a look-up walks the class path in order: a resource (XNIO's and Undertow's Version
+# properties) or a service (jboss-logging's provider: vmm-core repeats api-server's entry; see
+# its META-INF/services) found early leaves the jars after it unread until the API is ready.
+# bin/train-aot records this class path in the AOT cache, which is used only with the same one.
+ember_class_path() {
+  local var=$1 jar=$2 f LC_ALL=C
+  local -a early=("" "" "")
+  local rest=""
+  for f in "$EMBER_ROOT"/api-server/target/lib/*.jar; do
+    case ${f##*/} in
+      vmm-core-*) early[0]=":$f" ;;
+      xnio-api-*) early[1]=":$f" ;;
+      undertow-core-*) early[2]=":$f" ;;
+      *) rest+=":$f" ;;
+    esac
+  done
+  printf -v "$var" '%s' "$jar${early[0]}${early[1]}${early[2]}$rest"
+}
+
 # Runs MAIN_CLASS of the api-server jar with the VMM's JVM flags and AOT cache, in place of this
 # shell (bin/ember, bin/ember-uffd-handler). Build first: bin/build.
 ember_exec_main() {
@@ -210,5 +232,7 @@ ember_exec_main() {
       break
     fi
   done < /proc/$$/status
-  exec "${via[@]}" "$JAVA_HOME/bin/java" "${opts[@]}" ${EMBER_JVM_EXTRA:-} -cp "$jar:$EMBER_ROOT/api-server/target/lib/*" "$main" "$@"
+  local cp
+  ember_class_path cp "$jar"
+  exec "${via[@]}" "$JAVA_HOME/bin/java" "${opts[@]}" ${EMBER_JVM_EXTRA:-} -cp "$cp" "$main" "$@"
 }

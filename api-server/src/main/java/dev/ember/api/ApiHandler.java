@@ -4,6 +4,7 @@ import dev.ember.app.VmmCommand;
 import dev.ember.app.VmmController;
 import dev.ember.app.VmmResult;
 import dev.ember.config.ConfigException;
+import dev.ember.log.Log;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import io.undertow.server.HttpHandler;
@@ -34,7 +35,7 @@ import java.util.Map;
  * {@code fault_message}; nothing the client sends produces a 500 or a stack trace.
  */
 final class ApiHandler implements HttpHandler {
-    private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
+    private static final System.Logger LOG = Log.logger(ApiHandler.class);
     private static final Counter SYNC_RESPONSE_FAILS = Metrics.group("api_server").counter("sync_response_fails");
 
     private final List<Route> routes;

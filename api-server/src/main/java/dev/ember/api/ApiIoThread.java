@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import java.util.ArrayDeque;
 import java.util.TreeSet;
@@ -22,7 +23,7 @@ import org.xnio.XnioIoThread;
  * (bounded by {@link ApiLimits}); a cancelled timed task leaves the queue at once.
  */
 final class ApiIoThread extends XnioIoThread {
-    private static final System.Logger LOG = System.getLogger(ApiIoThread.class.getName());
+    private static final System.Logger LOG = Log.logger(ApiIoThread.class);
     private static final RateLimitedLog TASK_FAILED = new RateLimitedLog(LOG, 1, 10_000);
 
     private final ReentrantLock lock = new ReentrantLock();

@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.log.Log;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -30,7 +31,7 @@ import java.util.concurrent.CompletableFuture;
  * listening) is replaced; anything else at the path is refused. Ours is removed on close.
  */
 public final class UnixHttpServer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(UnixHttpServer.class.getName());
+    private static final System.Logger LOG = Log.logger(UnixHttpServer.class);
     /** S_IFMT / S_IFSOCK from sys/stat.h: the "unix:mode" attribute carries the file type. */
     private static final int S_IFMT = 0170000, S_IFSOCK = 0140000;
     /** Connections waiting to be accepted: bursts of connects queue here instead of failing with EAGAIN. */

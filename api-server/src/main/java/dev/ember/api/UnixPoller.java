@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ import java.util.function.Consumer;
  * accepting pauses briefly instead of spinning.
  */
 final class UnixPoller {
-    private static final System.Logger LOG = System.getLogger(UnixPoller.class.getName());
+    private static final System.Logger LOG = Log.logger(UnixPoller.class);
     /** After a failed accept: long enough not to spin on a listen socket that stays readable. */
     static final long ACCEPT_PAUSE_MILLIS = 100;
     private static final String FULL_BODY =

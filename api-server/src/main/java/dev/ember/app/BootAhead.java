@@ -9,6 +9,7 @@ import dev.ember.config.HugePages;
 import dev.ember.config.MachineConfig;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.vm.Vm;
 import dev.ember.vm.VmSpec;
@@ -33,7 +34,7 @@ import java.util.Objects;
  * work, says why.
  */
 final class BootAhead {
-    private static final System.Logger LOG = System.getLogger(BootAhead.class.getName());
+    private static final System.Logger LOG = Log.logger(BootAhead.class);
 
     /**
      * What a boot's VM, loaded kernel and vCPU boot state depend on; {@code kernel} null while

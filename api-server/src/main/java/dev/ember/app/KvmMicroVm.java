@@ -4,6 +4,7 @@ import dev.ember.arch.x86.BootEntry;
 import dev.ember.arch.x86.KernelLoadException;
 import dev.ember.arch.x86.KernelTextMapping;
 import dev.ember.arch.x86.X86Boot;
+import dev.ember.log.Log;
 import dev.ember.pci.PciLayout;
 import dev.ember.pci.PciRootComplex;
 import dev.ember.pci.PciWindow;
@@ -65,7 +66,7 @@ import java.util.concurrent.ExecutionException;
  * device constructors.
  */
 public final class KvmMicroVm implements MicroVm {
-    private static final System.Logger LOG = System.getLogger(KvmMicroVm.class.getName());
+    private static final System.Logger LOG = Log.logger(KvmMicroVm.class);
 
     /** Used when boot-source has no boot_args: a serial console and a clean reboot path, no PCI. */
     /** What a user whose Linux guest stopped on PVM's emulator reads, as one line. */

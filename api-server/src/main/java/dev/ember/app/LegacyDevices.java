@@ -9,6 +9,7 @@ import dev.ember.devices.legacy.ConsoleEscape;
 import dev.ember.devices.legacy.DebugExitPort;
 import dev.ember.devices.legacy.I8042Device;
 import dev.ember.devices.legacy.Serial8250;
+import dev.ember.log.Log;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
@@ -16,7 +17,7 @@ import dev.ember.sys.Termios;
 
 /** Wires the PC's legacy devices of a microVM: COM1, the i8042, the ACPI PM registers, the debug exit port, the boot timer. */
 final class LegacyDevices {
-    private static final System.Logger LOG = System.getLogger(LegacyDevices.class.getName());
+    private static final System.Logger LOG = Log.logger(LegacyDevices.class);
     private static final int STDIN = 0, STDOUT = 1;
 
     private LegacyDevices() {}

@@ -1,5 +1,6 @@
 package dev.ember.app;
 
+import dev.ember.log.Log;
 import dev.ember.vm.VmShell;
 
 /**
@@ -10,7 +11,7 @@ import dev.ember.vm.VmShell;
  * the start builds one itself and reports what is wrong then.
  */
 final class VmShellAhead {
-    private static final System.Logger LOG = System.getLogger(VmShellAhead.class.getName());
+    private static final System.Logger LOG = Log.logger(VmShellAhead.class);
 
     private final java.util.function.Supplier<VmShell> factory;
     private VmShell shell;

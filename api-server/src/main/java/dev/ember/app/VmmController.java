@@ -11,6 +11,7 @@ import dev.ember.config.SnapshotType;
 import dev.ember.config.VmResources;
 import dev.ember.config.VersionInfo;
 import dev.ember.config.VmStateUpdate;
+import dev.ember.log.Log;
 import dev.ember.logging.Logging;
 import dev.ember.logging.MetricsWriter;
 import dev.ember.metrics.Gauge;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * thread never waits on a vCPU.
  */
 public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(VmmController.class.getName());
+    private static final System.Logger LOG = Log.logger(VmmController.class);
     static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     private final String instanceId;

@@ -15,6 +15,7 @@ import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.StrictTree;
 import dev.ember.config.VmResources;
+import dev.ember.log.Log;
 import dev.ember.logging.Logging;
 import dev.ember.logging.MetricsWriter;
 import dev.ember.metrics.FirecrackerMetrics;
@@ -39,7 +40,7 @@ import java.util.function.Supplier;
  * for the VM to end or a SIGTERM/SIGINT, and clean up (API socket removed, metrics flushed).
  */
 final class EmberRun {
-    private static final System.Logger LOG = System.getLogger(EmberRun.class.getName());
+    private static final System.Logger LOG = Log.logger(EmberRun.class);
     /** Microseconds since the epoch at which bin/ember exec'd the JVM. */
     static final String JVM_START_PROPERTY = "ember.jvm.start.epoch.us";
 

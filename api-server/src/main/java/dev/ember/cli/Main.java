@@ -4,6 +4,7 @@ import dev.ember.app.EmberVersion;
 import dev.ember.app.KvmMicroVm;
 import dev.ember.app.MicroVm;
 import dev.ember.config.LogLevel;
+import dev.ember.log.Log;
 import dev.ember.logging.Logging;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
@@ -177,13 +178,35 @@ public final class Main implements Callable<Integer> {
     static int internalError(Exception ex) {
         System.err.println("ember: internal error: " + ex);
         if (!Logging.logsToStderr()) {
-            System.getLogger(Main.class.getName()).log(System.Logger.Level.ERROR, "internal error", ex);
+            Log.logger(Main.class).log(System.Logger.Level.ERROR, "internal error", ex);
         }
         return ExitCode.UNEXPECTED_ERROR.code();
     }
 
     public static void main(String[] args) {
+        lookUpNothingOnTheClassPath();
         System.exit(run(args, new Main()));
+    }
+
+    /**
+     * Before the API is ready nothing should read the class path's jars (with the AOT cache their
+     * classes come from the cache): a look-up that misses reads every jar's directory, ~12-15 ms of
+     * CPU (bench/README.md, "Start-up, session 10"). Two look-ups miss unless told otherwise:
+     * NIO's SelectorProvider service (Linux has one provider, named here), and jboss-logging's
+     * localised message classes for Undertow's and XNIO's loggers (none exist; a locale without
+     * a language skips them) — which is also Firecracker's behaviour: output that does not
+     * depend on the host's locale.
+     */
+    static void lookUpNothingOnTheClassPath() {
+        if (System.getProperty("java.nio.channels.spi.SelectorProvider") == null) {
+            System.setProperty("java.nio.channels.spi.SelectorProvider", "sun.nio.ch.EPollSelectorProvider");
+        }
+        java.util.Locale.setDefault(java.util.Locale.ROOT);
+        // The JDK's own loggers, if it sets java.util.logging up (after ready), log to Ember's log.
+        if (System.getProperty("java.util.logging.config.class") == null
+                && System.getProperty("java.util.logging.config.file") == null) {
+            System.setProperty("java.util.logging.config.class", "dev.ember.logging.JdkLogConfig");
+        }
     }
 
     /** {@code --level} accepts Firecracker's names, case-insensitively. */

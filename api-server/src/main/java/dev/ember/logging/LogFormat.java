@@ -1,10 +1,9 @@
 package dev.ember.logging;
 
+import dev.ember.log.Log;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 
 /**
  * Firecracker's log line: {@code <timestamp> [<id>:<thread>(:<LEVEL>)(:<file>:<line>)] <message>},
@@ -24,77 +23,62 @@ final class LogFormat {
         this.showOrigin = showOrigin;
     }
 
-    String format(LogRecord r, String threadName) {
+    /**
+     * The line for {@code message}, logged now by the logger {@code logger} on the current
+     * thread; its origin (when shown) is read from this thread's stack, so this runs on the
+     * thread that logged.
+     */
+    String format(Instant time, System.Logger.Level level, String message, Throwable thrown, String threadName, String logger) {
         StringBuilder sb = new StringBuilder(128);
-        sb.append(TIME.format(r.getInstant() != null ? r.getInstant() : Instant.now()));
+        sb.append(TIME.format(time));
         sb.append(" [").append(instanceId).append(':').append(threadName);
         if (showLevel) {
-            sb.append(':').append(levelName(r.getLevel()));
+            sb.append(':').append(levelName(level));
         }
         if (showOrigin) {
-            sb.append(':').append(origin(r));
+            sb.append(':').append(origin(Log.caller(), logger));
         }
-        sb.append("] ").append(message(r));
-        if (r.getThrown() != null) {
+        sb.append("] ").append(message);
+        if (thrown != null) {
             // Internal errors only: user errors never carry a throwable into the log.
-            sb.append(": ").append(r.getThrown());
+            sb.append(": ").append(thrown);
         }
         return sb.append('\n').toString();
     }
 
-    private static final StackWalker WALKER = StackWalker.getInstance();
-
     /**
-     * Firecracker's origin is {@code file:line}. A record carries the class and method that
-     * logged it; the frame of that call is still on this thread's stack (handlers publish on
-     * the logging thread), so its file and line are read from there. Only with --show-log-origin.
+     * Firecracker's origin is {@code file:line}: the file of the class that logged (its outer
+     * class's for a nested one) with its package as directories, and the line of the call.
+     * Without the caller's frame, the logger's name.
      */
-    static String origin(LogRecord r) {
-        String cls = r.getSourceClassName();
-        String method = r.getSourceMethodName();
-        if (cls == null) {
-            return r.getLoggerName();
+    static String origin(StackWalker.StackFrame frame, String logger) {
+        if (frame == null) {
+            return logger;
         }
-        StackWalker.StackFrame frame = WALKER.walk(frames -> frames
-                .filter(f -> f.getClassName().equals(cls) && (method == null || f.getMethodName().equals(method)))
-                .findFirst()).orElse(null);
-        String file = cls.replace('.', '/');
+        String file = frame.getClassName().replace('.', '/');
         int nested = file.indexOf('$');
         file = (nested < 0 ? file : file.substring(0, nested)) + ".java";
-        if (frame == null || frame.getLineNumber() < 0) {
-            return file; // published later than logged (not the case for Ember's handler): no line
+        if (frame.getLineNumber() < 0) {
+            return file;
         }
         int slash = file.lastIndexOf('/');
         String dir = slash < 0 ? "" : file.substring(0, slash + 1);
         return dir + (frame.getFileName() != null ? frame.getFileName() : file.substring(slash + 1)) + ":" + frame.getLineNumber();
     }
 
-    private static String message(LogRecord r) {
-        String msg = r.getMessage();
-        Object[] params = r.getParameters();
-        if (msg != null && params != null && params.length > 0) {
-            try {
-                return java.text.MessageFormat.format(msg, params);
-            } catch (IllegalArgumentException e) {
-                return msg;
-            }
-        }
-        return msg == null ? "" : msg;
-    }
-
     /** Firecracker's level names. */
-    static String levelName(Level level) {
-        int v = level.intValue();
-        if (v >= Level.SEVERE.intValue()) {
+    static String levelName(System.Logger.Level level) {
+        int v = level.getSeverity();
+        if (v >= System.Logger.Level.ERROR.getSeverity()) {
             return "ERROR";
         }
-        if (v >= Level.WARNING.intValue()) {
+        if (v >= System.Logger.Level.WARNING.getSeverity()) {
             return "WARN";
         }
-        if (v >= Level.INFO.intValue()) {
+        if (v >= System.Logger.Level.INFO.getSeverity()) {
             return "INFO";
         }
-        if (v >= Level.FINE.intValue()) {
+        if (v >= System.Logger.Level.DEBUG.getSeverity()) {
             return "DEBUG";
         }
         return "TRACE";

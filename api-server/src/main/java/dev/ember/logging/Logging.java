@@ -3,19 +3,20 @@ package dev.ember.logging;
 import dev.ember.config.ConfigException;
 import dev.ember.config.LogLevel;
 import dev.ember.config.LoggerConfig;
+import dev.ember.log.Log;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import dev.ember.sys.SharedTerminal;
+import dev.ember.log.LogSink;
 import java.io.PrintStream;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogManager;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.time.Instant;
 
 /**
- * The process's log backend: all code logs through {@link System.Logger}, which the JDK maps
- * to java.util.logging; this class owns JUL's root logger, its level and its one handler.
+ * The process's log backend: all code logs through {@link System.Logger}s from {@link Log}
+ * (Undertow and XNIO through jboss-logging's {@link JbossLogProvider}), whose lines this class
+ * levels, filters, formats and writes. java.util.logging is not used: its set-up, like
+ * System.getLogger's first call, scans the whole class path for a logging service (12-15 ms of
+ * CPU before the API is ready).
  * Output goes to stderr until a log path is configured (--log-path or PUT /logger), never to
  * stdout (the guest's console); where stderr and stdout are one terminal, {@link SharedTerminal}
  * keeps log lines and console lines apart.
@@ -30,7 +31,7 @@ public final class Logging {
     private static boolean showOrigin;
     private static String module;
     private static NonBlockingSink sink;
-    private static EmberHandler handler;
+    private static EmberSink handler;
 
     private Logging() {}
 
@@ -42,12 +43,10 @@ public final class Logging {
         showOrigin = false;
         module = null;
         close();
-        LogManager.getLogManager().reset();
         SharedTerminal.stdio(); // sees what stdin/stdout/stderr are now, before seccomp
-        handler = new EmberHandler();
-        Logger root = Logger.getLogger("");
-        root.addHandler(handler);
+        handler = new EmberSink();
         apply();
+        Log.install(handler);
     }
 
     /** Applies a logger section: the fields given change, the others keep their value. */
@@ -103,43 +102,45 @@ public final class Logging {
     }
 
     private static void apply() {
-        Level jul = julLevel(level);
-        Logger.getLogger("").setLevel(jul);
-        handler.setLevel(jul);
+        handler.threshold = threshold(level);
         handler.format = new LogFormat(instanceId, showLevel, showOrigin);
         handler.module = module;
         handler.sink = sink;
     }
 
-    static Level julLevel(LogLevel l) {
+    /** The least severity written at {@code l}: Firecracker's levels on System.Logger's scale. */
+    static int threshold(LogLevel l) {
         return switch (l) {
-            case Off -> Level.OFF;
-            case Error -> Level.SEVERE;
-            case Warning -> Level.WARNING;
-            case Info -> Level.INFO;
-            case Debug -> Level.FINE;
-            case Trace -> Level.ALL;
+            case Off -> Integer.MAX_VALUE;
+            case Error -> System.Logger.Level.ERROR.getSeverity();
+            case Warning -> System.Logger.Level.WARNING.getSeverity();
+            case Info -> System.Logger.Level.INFO.getSeverity();
+            case Debug -> System.Logger.Level.DEBUG.getSeverity();
+            case Trace -> Integer.MIN_VALUE;
         };
     }
 
-    /** Formats on the logging thread (so the thread name is right) and writes without blocking. */
-    private static final class EmberHandler extends Handler {
+    /** Formats on the logging thread (so the thread name and origin are right) and writes without blocking. */
+    private static final class EmberSink implements LogSink {
+        volatile int threshold = System.Logger.Level.INFO.getSeverity();
         volatile LogFormat format = new LogFormat("anonymous-instance", false, false);
         volatile NonBlockingSink sink;
         volatile String module;
         private final PrintStream stderr = System.err;
 
         @Override
-        public void publish(LogRecord r) {
-            if (!isLoggable(r)) {
-                return;
+        public boolean isLoggable(String logger, System.Logger.Level level) {
+            if (level == System.Logger.Level.OFF || level.getSeverity() < threshold) {
+                return false;
             }
             String m = module;
-            if (m != null && (r.getLoggerName() == null || !r.getLoggerName().startsWith(m))) {
-                return;
-            }
+            return m == null || logger.startsWith(m);
+        }
+
+        @Override
+        public void publish(String logger, System.Logger.Level level, String message, Throwable thrown) {
             try {
-                String line = format.format(r, Thread.currentThread().getName());
+                String line = format.format(Instant.now(), level, message, thrown, Thread.currentThread().getName(), logger);
                 NonBlockingSink s = sink;
                 if (s != null) {
                     s.write(line);
@@ -149,16 +150,6 @@ public final class Logging {
             } catch (RuntimeException e) {
                 FAILS.inc();
             }
-        }
-
-        @Override
-        public void flush() {
-            stderr.flush();
-        }
-
-        @Override
-        public void close() {
-            // The sink is closed by Logging.close(); the handler itself holds nothing.
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.ember.logging;
 import dev.ember.config.ConfigException;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.StrictWriter;
+import dev.ember.log.Log;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.Gauge;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 public final class MetricsWriter implements AutoCloseable {
     public static final long FLUSH_PERIOD_SECONDS = 60;
 
-    private static final System.Logger LOG = System.getLogger(MetricsWriter.class.getName());
+    private static final System.Logger LOG = Log.logger(MetricsWriter.class);
     private static final Counter MISSED = Metrics.group("logger").counter("missed_metrics_count");
     private static final Counter FAILS = Metrics.group("logger").counter("metrics_fails");
 

@@ -140,6 +140,38 @@ class LauncherAotCacheIT {
         }
     }
 
+    /**
+     * Up to the first answer the VMM reads no jar it does not need: with the cache, classes come
+     * from the cache, and the JDK reads a jar's whole directory when a look-up first reaches it.
+     * Three look-ups used to walk the whole class path before the API was ready (12-15 ms of CPU):
+     * the JDK's search for a logging back-end (System.getLogger, java.util.logging), jboss-logging's
+     * for its provider and its localised message classes, and NIO's for a SelectorProvider. What is
+     * left open: Ember's jar, vmm-core's (the second match of jboss-logging's service look-up, which
+     * the JDK reads ahead for) and xnio-api's (XNIO reads its version from a resource there).
+     */
+    @Test
+    void theApiReadsNoJarItDoesNotNeedUpToTheFirstAnswer() throws Exception {
+        Path sock = dir.resolve("api.sock");
+        try (EmberProcess vm = EmberProcess.serving(sock)) {
+            List<String> jars = new java.util.ArrayList<>();
+            try (var fds = Files.list(Path.of("/proc/" + vm.pid() + "/fd"))) {
+                for (Path fd : fds.toList()) {
+                    try {
+                        String target = Files.readSymbolicLink(fd).toString();
+                        if (target.endsWith(".jar")) {
+                            jars.add(target.substring(target.lastIndexOf('/') + 1).replaceAll("-\\d.*", ""));
+                        }
+                    } catch (java.io.IOException e) {
+                        // closed since listed
+                    }
+                }
+            }
+            jars.sort(null);
+            assertEquals(List.of("api-server", "vmm-core", "xnio-api"), jars, vm.describe());
+            vm.stopCleanly();
+        }
+    }
+
     @Test
     void anApiVmmMapsTheApiCache() throws Exception {
         Path sock = dir.resolve("api.sock");

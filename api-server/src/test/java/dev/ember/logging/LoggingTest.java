@@ -10,19 +10,19 @@ import dev.ember.config.LogLevel;
 import dev.ember.config.LoggerConfig;
 import dev.ember.config.MetricsConfig;
 import dev.ember.config.StrictJson;
+import dev.ember.log.Log;
+import dev.ember.log.RateLimitedLog;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LoggingTest {
-    private static final System.Logger LOG = System.getLogger(LoggingTest.class.getName());
+    private static final System.Logger LOG = Log.logger(LoggingTest.class);
 
     @TempDir
     Path dir;
@@ -34,14 +34,74 @@ class LoggingTest {
 
     @Test
     void lineFormatFollowsFirecracker() {
-        LogRecord r = new LogRecord(Level.WARNING, "disk is slow");
-        r.setInstant(java.time.Instant.parse("2026-01-02T03:04:05.123456789Z"));
-        r.setSourceClassName("dev.ember.X");
-        r.setSourceMethodName("run");
-        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0] disk is slow\n", new LogFormat("vm1", false, false).format(r, "vcpu0"));
-        // Origin as Firecracker's file:line; a call no longer on the stack still names its file.
-        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0:WARN:dev/ember/X.java] disk is slow\n",
-                new LogFormat("vm1", true, true).format(r, "vcpu0"));
+        java.time.Instant t = java.time.Instant.parse("2026-01-02T03:04:05.123456789Z");
+        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0] disk is slow\n",
+                new LogFormat("vm1", false, false).format(t, System.Logger.Level.WARNING, "disk is slow", null, "vcpu0", "dev.ember.X"));
+        // Not logged through a logger (no caller frame): the origin is the logger's name.
+        assertEquals("2026-01-02T03:04:05.123456789 [vm1:vcpu0:WARN:dev.ember.X] disk is slow\n",
+                new LogFormat("vm1", true, true).format(t, System.Logger.Level.WARNING, "disk is slow", null, "vcpu0", "dev.ember.X"));
+        assertEquals("2026-01-02T03:04:05.123456789 [vm1:main:ERROR:dev.ember.X] failed: java.io.IOException: gone\n",
+                new LogFormat("vm1", true, true).format(t, System.Logger.Level.ERROR, "failed", new java.io.IOException("gone"), "main", "dev.ember.X"));
+    }
+
+    /**
+     * Undertow's and XNIO's lines (jboss-logging) reach the same log through Ember's provider,
+     * which jboss-logging picks from META-INF/services, with their level, parameters and origin.
+     */
+    @Test
+    void jbossLoggingLinesGoToTheSameLog() throws Exception {
+        Path log = dir.resolve("jboss.log");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Info, true, true, null));
+        org.jboss.logging.Logger jboss = org.jboss.logging.Logger.getLogger("io.undertow.test");
+        assertTrue(jboss instanceof JbossLogger, jboss.getClass().getName());
+        jboss.debugf("not shown at %s", "Info");
+        jboss.warnf("listener %s failed %d times", "api", 3);
+        int line = new Throwable().getStackTrace()[0].getLineNumber() - 1;
+        jboss.errorv("closing {0}", "channel");
+        String text = Files.readString(log);
+        assertFalse(text.contains("not shown"), text);
+        assertTrue(text.contains(":main:WARN:dev/ember/logging/LoggingTest.java:" + line + "] listener api failed 3 times\n"), text);
+        assertTrue(text.contains(":main:ERROR:dev/ember/logging/LoggingTest.java:" + (line + 2) + "] closing channel\n"), text);
+    }
+
+    /** The JDK's own java.util.logging records (the VMM's JdkLogConfig handler) reach the same log, levelled as before. */
+    @Test
+    void jdkLoggingRecordsGoToTheSameLog() throws Exception {
+        Path log = dir.resolve("jdk.log");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Debug, true, null, null));
+        JdkLogHandler handler = new JdkLogHandler();
+        java.util.logging.LogRecord r = new java.util.logging.LogRecord(java.util.logging.Level.FINE, "exit {0}");
+        r.setLoggerName("java.lang.Runtime");
+        r.setParameters(new Object[] {0});
+        handler.publish(r);
+        java.util.logging.LogRecord finer = new java.util.logging.LogRecord(java.util.logging.Level.FINER, "too fine");
+        finer.setLoggerName("java.lang.Runtime");
+        handler.publish(finer);
+        String text = Files.readString(log);
+        assertTrue(text.contains(":main:DEBUG] exit 0\n"), text);
+        assertFalse(text.contains("too fine"), text);
+    }
+
+    /** A rate-limited line names the code that logged it, not RateLimitedLog. */
+    @Test
+    void aRateLimitedLineNamesItsCaller() throws Exception {
+        Path log = dir.resolve("limited.log");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Info, false, true, null));
+        new RateLimitedLog(LOG, 1, 1000).log(System.Logger.Level.WARNING, () -> "limited");
+        int line = new Throwable().getStackTrace()[0].getLineNumber() - 1;
+        assertTrue(Files.readString(log).endsWith(":main:dev/ember/logging/LoggingTest.java:" + line + "] limited\n"), Files.readString(log));
+    }
+
+    /** Trace writes everything; a message's {0} parameters are filled in as java.util.logging did. */
+    @Test
+    void traceLevelAndParameters() throws Exception {
+        Path log = dir.resolve("trace.log");
+        Logging.configure(new LoggerConfig(log.toString(), LogLevel.Trace, true, null, null));
+        LOG.log(System.Logger.Level.TRACE, "vcpu {0} exit {1}", 2, "hlt");
+        LOG.log(System.Logger.Level.INFO, () -> "supplied");
+        String text = Files.readString(log);
+        assertTrue(text.contains(":main:TRACE] vcpu 2 exit hlt\n"), text);
+        assertTrue(text.contains(":main:INFO] supplied\n"), text);
     }
 
     @Test
@@ -70,7 +130,7 @@ class LoggingTest {
         Path log = dir.resolve("m.log");
         Logging.configure(new LoggerConfig(log.toString(), LogLevel.Info, null, null, "dev.ember.api"));
         LOG.log(System.Logger.Level.INFO, "from logging");
-        System.getLogger("dev.ember.api.Something").log(System.Logger.Level.INFO, "from api");
+        Log.logger("dev.ember.api.Something").log(System.Logger.Level.INFO, "from api");
         String text = Files.readString(log);
         assertFalse(text.contains("from logging"));
         assertTrue(text.contains("from api"));

@@ -68,71 +68,16 @@ public final class RateLimitedLog {
     }
 
     /**
-     * {@link #admit} and log; returns whether it logged. The record names the caller as its
-     * origin (--show-log-origin), which System.Logger would infer as this class.
+     * {@link #admit} and log; returns whether it logged. The line's origin (--show-log-origin) is
+     * this method's caller: {@link Log#caller} looks past this class's frames.
      */
     public boolean log(System.Logger.Level level, Supplier<String> message) {
         String line = admit(level, message);
         if (line == null) {
             return false;
         }
-        CallerRecord record = new CallerRecord(jul(level), line);
-        record.setLoggerName(logger.getName());
-        java.util.logging.Logger.getLogger(logger.getName()).log(record);
+        logger.log(level, line);
         return true;
-    }
-
-    private static final StackWalker CALLER = StackWalker.getInstance();
-
-    /**
-     * A record whose origin is this class's caller, found on the stack only when a handler asks
-     * (only --show-log-origin does; handlers publish on the logging thread, so {@link #log}'s
-     * frame is still below). A walk for every request's log line cost each API request a stack
-     * walk, and the first one StackWalker's set-up, on the I/O thread.
-     */
-    private static final class CallerRecord extends java.util.logging.LogRecord {
-        private static final long serialVersionUID = 1L;
-        private transient boolean looked;
-
-        CallerRecord(java.util.logging.Level level, String msg) {
-            super(level, msg);
-        }
-
-        @Override
-        public String getSourceClassName() {
-            lookUp();
-            return super.getSourceClassName();
-        }
-
-        @Override
-        public String getSourceMethodName() {
-            lookUp();
-            return super.getSourceMethodName();
-        }
-
-        private void lookUp() {
-            if (looked) {
-                return;
-            }
-            looked = true;
-            String self = RateLimitedLog.class.getName();
-            StackWalker.StackFrame caller = CALLER.walk(frames -> frames.dropWhile(f -> !f.getClassName().equals(self))
-                    .dropWhile(f -> f.getClassName().equals(self)).findFirst()).orElse(null);
-            setSourceClassName(caller == null ? null : caller.getClassName());
-            setSourceMethodName(caller == null ? null : caller.getMethodName());
-        }
-    }
-
-    private static java.util.logging.Level jul(System.Logger.Level level) {
-        return switch (level) {
-            case ERROR -> java.util.logging.Level.SEVERE;
-            case WARNING -> java.util.logging.Level.WARNING;
-            case INFO -> java.util.logging.Level.INFO;
-            case DEBUG -> java.util.logging.Level.FINE;
-            case TRACE -> java.util.logging.Level.FINER;
-            case ALL -> java.util.logging.Level.ALL;
-            case OFF -> java.util.logging.Level.OFF;
-        };
     }
 
     /** Lines dropped since the last one written. */

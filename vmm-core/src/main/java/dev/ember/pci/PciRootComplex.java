@@ -3,6 +3,7 @@ package dev.ember.pci;
 import dev.ember.bus.Bus;
 import dev.ember.bus.BusConflictException;
 import dev.ember.bus.BusDevice;
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -18,7 +19,7 @@ import java.lang.System.Logger.Level;
  * configuration accesses are serialised by one lock; they happen at probe time, not on I/O paths.
  */
 public final class PciRootComplex {
-    private static final Logger LOG = System.getLogger(PciRootComplex.class.getName());
+    private static final Logger LOG = Log.logger(PciRootComplex.class);
     private static final RateLimitedLog BAR_CONFLICT = new RateLimitedLog(LOG, 5, 60_000);
     public static final int SLOTS = 32;
     /** Red Hat, Inc.'s "QEMU PCIe Host bridge" IDs: a host bridge no Linux quirk matches. */

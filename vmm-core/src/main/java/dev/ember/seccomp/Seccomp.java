@@ -1,6 +1,7 @@
 package dev.ember.seccomp;
 
 import com.kenai.jffi.MemoryIO;
+import dev.ember.log.Log;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
@@ -20,7 +21,7 @@ public final class Seccomp {
     static final int SECCOMP_SET_MODE_FILTER = 1;
     static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
 
-    private static final System.Logger LOG = System.getLogger(Seccomp.class.getName());
+    private static final System.Logger LOG = Log.logger(Seccomp.class);
 
     private Seccomp() {}
 

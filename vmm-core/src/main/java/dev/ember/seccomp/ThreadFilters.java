@@ -1,5 +1,6 @@
 package dev.ember.seccomp;
 
+import dev.ember.log.Log;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ public final class ThreadFilters {
         }
     }
 
-    private static final System.Logger LOG = System.getLogger(ThreadFilters.class.getName());
+    private static final System.Logger LOG = Log.logger(ThreadFilters.class);
     private static final Map<Category, BpfProgram> PENDING = new EnumMap<>(Category.class);
 
     private ThreadFilters() {}

@@ -4,6 +4,7 @@ import dev.ember.bus.Bus;
 import dev.ember.kvm.KvmRegs;
 import dev.ember.kvm.KvmRun;
 import dev.ember.kvm.VcpuFd;
+import dev.ember.log.Log;
 import dev.ember.metrics.Counter;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.LatencyAggregate;
@@ -20,7 +21,7 @@ import java.lang.invoke.VarHandle;
  * parking when the VM pauses, stopping when it exits. The dispatch path allocates nothing.
  */
 final class Vcpu implements Runnable {
-    private static final Logger LOG = System.getLogger(Vcpu.class.getName());
+    private static final Logger LOG = Log.logger(Vcpu.class);
     private static final MetricGroup METRICS = FirecrackerMetrics.VCPU.declare();
     private static final Counter EXIT_IO_IN = METRICS.counter("exit_io_in");
     private static final Counter EXIT_IO_OUT = METRICS.counter("exit_io_out");

@@ -13,6 +13,7 @@ import dev.ember.kvm.KvmUserspaceMemoryRegion;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestRegion;
 import dev.ember.pci.MsiVectors;
@@ -49,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread (the API thread pauses and resumes, devices request the exit, the main thread awaits it).
  */
 public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
-    private static final Logger LOG = System.getLogger(Vm.class.getName());
+    private static final Logger LOG = Log.logger(Vm.class);
     /** Three pages KVM needs for its real-mode TSS, in the MMIO gap below 4 GiB (as Firecracker). */
     public static final long TSS_ADDRESS = 0xfffbd000L;
     /** One page for KVM's EPT identity map, just below the TSS pages. */

@@ -69,39 +69,37 @@ class RateLimitedLogTest {
     }
 
     /**
-     * A logged line reaches java.util.logging with its origin the caller of {@code log} (what
-     * --show-log-origin prints), found when a handler asks for it, on the logging thread.
+     * A logged line reaches the installed sink with its origin the caller of {@code log} (what
+     * --show-log-origin prints), read from the stack on the logging thread.
      */
     @Test
     void aLoggedLineNamesItsCallerAsOrigin() {
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("rate-limited-log-test");
         List<String> origins = new ArrayList<>();
-        java.util.logging.Handler handler = new java.util.logging.Handler() {
+        LogSink previous = Log.sink();
+        Log.install(new LogSink() {
             @Override
-            public void publish(java.util.logging.LogRecord r) {
-                origins.add(r.getSourceClassName() + "#" + r.getSourceMethodName() + " " + r.getMessage());
+            public boolean isLoggable(String logger, System.Logger.Level level) {
+                return true;
             }
 
             @Override
-            public void flush() {
+            public void publish(String logger, System.Logger.Level level, String message, Throwable thrown) {
+                StackWalker.StackFrame f = Log.caller();
+                origins.add(logger + " " + f.getClassName() + "#" + f.getMethodName() + " " + message);
             }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(handler);
-        jul.setUseParentHandlers(false);
+        });
         try {
-            RateLimitedLog log = new RateLimitedLog(System.getLogger("rate-limited-log-test"), 5, 1000);
+            RateLimitedLog log = new RateLimitedLog(Log.logger("rate-limited-log-test"), 5, 1000);
             log.log(System.Logger.Level.WARNING, () -> "first");
             logFromAnotherMethod(log);
+            Log.logger(RateLimitedLogTest.class).log(System.Logger.Level.INFO, "direct {0}", 1);
         } finally {
-            jul.removeHandler(handler);
-            jul.setUseParentHandlers(true);
+            Log.install(previous);
         }
-        assertEquals(List.of(RateLimitedLogTest.class.getName() + "#aLoggedLineNamesItsCallerAsOrigin first",
-                RateLimitedLogTest.class.getName() + "#logFromAnotherMethod second"), origins);
+        assertEquals(List.of("rate-limited-log-test " + RateLimitedLogTest.class.getName() + "#aLoggedLineNamesItsCallerAsOrigin first",
+                "rate-limited-log-test " + RateLimitedLogTest.class.getName() + "#logFromAnotherMethod second",
+                RateLimitedLogTest.class.getName() + " " + RateLimitedLogTest.class.getName() + "#aLoggedLineNamesItsCallerAsOrigin direct 1"),
+                origins);
     }
 
     private static void logFromAnotherMethod(RateLimitedLog log) {

@@ -89,8 +89,23 @@ public final class Env {
         }
     }
 
-    public String emberClasspath() {
-        return emberJar() + File.pathSeparator + repo.resolve("api-server/target/lib") + "/*";
+    private String emberClasspath;
+
+    /**
+     * bin/ember's class path, asked from bin/lib/common.sh (its order is what the AOT cache
+     * recorded; a JVM given another order runs without the cache).
+     */
+    public synchronized String emberClasspath() {
+        if (emberClasspath == null) {
+            try {
+                List<String> lines = Exec.lines(repo, "bash", "-c",
+                        ". bin/lib/common.sh && ember_class_path cp \"$1\" && echo \"$cp\"", "class-path", String.valueOf(emberJar()));
+                emberClasspath = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException("bin/lib/common.sh did not give the class path: " + e.getMessage(), e);
+            }
+        }
+        return emberClasspath;
     }
 
     public boolean hasAotCache() {

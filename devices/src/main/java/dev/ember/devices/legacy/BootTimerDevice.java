@@ -1,6 +1,7 @@
 package dev.ember.devices.legacy;
 
 import dev.ember.bus.BusDevice;
+import dev.ember.log.Log;
 
 /**
  * Firecracker's boot-timer device: the guest's init writes the magic byte 123 to the first byte
@@ -12,7 +13,7 @@ public final class BootTimerDevice implements BusDevice {
     public static final long MMIO_SIZE = 0x1000;
     public static final int MAGIC = 123;
 
-    private static final System.Logger LOG = System.getLogger(BootTimerDevice.class.getName());
+    private static final System.Logger LOG = Log.logger(BootTimerDevice.class);
 
     private final long startNanos;
     private final long startCpuNanos;

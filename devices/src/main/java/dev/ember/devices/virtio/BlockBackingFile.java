@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.log.Log;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import java.lang.System.Logger.Level;
@@ -7,7 +8,7 @@ import java.nio.file.Path;
 
 /** An open raw image file: descriptor, size in sectors, read-only or not. */
 final class BlockBackingFile {
-    private static final System.Logger LOG = System.getLogger(BlockBackingFile.class.getName());
+    private static final System.Logger LOG = Log.logger(BlockBackingFile.class);
     static final int SECTOR_SIZE = 512;
     private static final int SEEK_END = 2;
 

@@ -21,6 +21,7 @@ import static dev.ember.metrics.FirecrackerMetrics.Block.WRITE_COUNT;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.metrics.FirecrackerMetrics.Block;
@@ -45,7 +46,7 @@ import dev.ember.sys.NativeMemory;
  * range, unaligned, read-only drive) completes with VIRTIO_BLK_S_IOERR.
  */
 public final class VirtioBlock extends VirtioDeviceBase {
-    private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioBlock.class);
     /** This drive's I/O errors: a guest repeating a request that fails cannot flood the log. */
     private final RateLimitedLog ioErrors = new RateLimitedLog(LOG, 10, 10_000);
 

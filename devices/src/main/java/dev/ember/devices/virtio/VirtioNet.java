@@ -32,6 +32,7 @@ import dev.ember.devices.net.Tap;
 import dev.ember.devices.ratelimit.RateLimiter;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.metrics.FirecrackerMetrics.Net;
 import dev.ember.metrics.FirecrackerMetrics;
@@ -56,7 +57,7 @@ import dev.ember.sys.NativeMemory;
  * between those points and nothing spins. Nothing on these paths allocates.
  */
 public final class VirtioNet extends VirtioDeviceBase {
-    private static final System.Logger LOG = System.getLogger(VirtioNet.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioNet.class);
 
     // 5.1.3 feature bits
     public static final int F_CSUM = 0, F_GUEST_CSUM = 1, F_MTU = 3, F_MAC = 5, F_GUEST_TSO4 = 7, F_GUEST_TSO6 = 8, F_GUEST_UFO = 10,

@@ -3,6 +3,7 @@ package dev.ember.devices.virtio;
 import dev.ember.eventloop.EventFd;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
@@ -31,7 +32,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * it reuses the rings (virtio 1.2, 2.4.2), after which the device no longer touches them.
  */
 public final class VirtioTransportCore implements VirtioTransport {
-    private static final System.Logger LOG = System.getLogger(VirtioTransportCore.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioTransportCore.class);
 
     /** How a transport delivers the two kinds of notification to the driver (any thread). */
     public interface Interrupts {

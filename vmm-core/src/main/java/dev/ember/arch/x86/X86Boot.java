@@ -1,5 +1,6 @@
 package dev.ember.arch.x86;
 
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.pci.PciResources;
 import dev.ember.memory.GuestRegion;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
  * GDT/IDT, identity page tables, MP table and ACPI tables. The addresses are in {@link BootLayout}.
  */
 public final class X86Boot {
-    private static final System.Logger LOG = System.getLogger(X86Boot.class.getName());
+    private static final System.Logger LOG = Log.logger(X86Boot.class);
 
     private X86Boot() {}
 

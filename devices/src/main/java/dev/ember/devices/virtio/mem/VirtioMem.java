@@ -26,6 +26,7 @@ import dev.ember.devices.virtio.Virtio;
 import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.metrics.FirecrackerMetrics.MemoryHotplug;
@@ -58,7 +59,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * calls, which say so.
  */
 public final class VirtioMem extends VirtioDeviceBase {
-    private static final System.Logger LOG = System.getLogger(VirtioMem.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioMem.class);
     public static final int DEVICE_ID = 24;
     public static final int F_ACPI_PXM = 0, F_UNPLUGGED_INACCESSIBLE = 1;
     public static final int REQ_PLUG = 0, REQ_UNPLUG = 1, REQ_UNPLUG_ALL = 2, REQ_STATE = 3;

@@ -7,6 +7,7 @@ import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioTransportCore;
 import dev.ember.devices.virtio.VirtioTransportCore.QueueRegister;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.log.Log;
 import dev.ember.log.RateLimitedLog;
 import dev.ember.memory.GuestMemory;
 import dev.ember.pci.MsiVectors;
@@ -36,7 +37,7 @@ import java.lang.System.Logger.Level;
  * access.
  */
 public final class VirtioPciDevice implements PciFunction, Snapshottable, AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(VirtioPciDevice.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioPciDevice.class);
     private static final int NOTIFY_WRITE_LENGTH = 2; // the driver writes the 16-bit queue index (4.1.5.2)
 
     private final VirtioTransportCore core;

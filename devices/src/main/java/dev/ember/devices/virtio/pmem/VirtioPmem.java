@@ -17,6 +17,7 @@ import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.metrics.FirecrackerMetrics.Pmem;
 import dev.ember.metrics.FirecrackerMetrics;
 import dev.ember.snapshot.SnapshotFormatException;
@@ -41,7 +42,7 @@ import java.lang.System.Logger.Level;
  * nothing per request. Event-loop thread, except config-space reads (vCPU threads: final fields).
  */
 public final class VirtioPmem extends VirtioDeviceBase {
-    private static final System.Logger LOG = System.getLogger(VirtioPmem.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioPmem.class);
     public static final int DEVICE_ID = 27;
     public static final int REQ_TYPE_FLUSH = 0;
     /** {@code struct virtio_pmem_config}: le64 start, le64 size. */

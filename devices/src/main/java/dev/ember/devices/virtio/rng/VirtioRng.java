@@ -18,6 +18,7 @@ import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
+import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.FirecrackerMetrics.Entropy;
 import dev.ember.metrics.FirecrackerMetrics;
@@ -39,7 +40,7 @@ import java.lang.System.Logger.Level;
  * the queue as for every device. The rate limiter takes one operation and the bytes served.
  */
 public final class VirtioRng extends VirtioDeviceBase {
-    private static final System.Logger LOG = System.getLogger(VirtioRng.class.getName());
+    private static final System.Logger LOG = Log.logger(VirtioRng.class);
     public static final int DEVICE_ID = 4;
     /** Largest number of bytes one request gets. */
     public static final long MAX_REQUEST_BYTES = 64 * 1024;

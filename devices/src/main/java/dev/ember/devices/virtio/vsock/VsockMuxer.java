@@ -19,6 +19,7 @@ import dev.ember.devices.virtio.vsock.VsockConnection.State;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.eventloop.TimerFd;
+import dev.ember.log.Log;
 import dev.ember.metrics.FirecrackerMetrics.Vsock;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
@@ -57,7 +58,7 @@ import dev.ember.sys.NativeMemory;
  * fall out of step. Event-loop thread only.
  */
 final class VsockMuxer {
-    private static final System.Logger LOG = System.getLogger(VsockMuxer.class.getName());
+    private static final System.Logger LOG = Log.logger(VsockMuxer.class);
 
     /** Firecracker's limit on concurrent connections. */
     static final int MAX_CONNECTIONS = 1023;
