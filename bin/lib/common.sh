@@ -168,22 +168,25 @@ ember_first_jar() {
 }
 
 # Sets variable $1 to the VMM's class path for the api-server jar $2: that jar, then those of
-# api-server/target/lib that the API reads before it is ready, then the others (in C order). The
-# JDK reads a jar's whole directory (interpreted, ~0.5-3 ms each) when a look-up first reaches it,
-# and a look-up walks the class path in order: a resource (XNIO's and Undertow's Version
-# properties) or a service (jboss-logging's provider: vmm-core repeats api-server's entry; see
-# its META-INF/services) found early leaves the jars after it unread until the API is ready.
-# bin/train-aot records this class path in the AOT cache, which is used only with the same one.
+# directory $3 (default api-server/target/lib; written as $4, default $3) that the API reads
+# before it is ready, then the others (in C order). The JDK reads a jar's whole directory
+# (interpreted, ~0.5-3 ms each) when a look-up first reaches it, and a look-up walks the class path
+# in order: a resource (XNIO's Version properties) or a service (jboss-logging's provider:
+# vmm-core repeats api-server's entry; see its META-INF/services) found early leaves the jars after
+# it unread until the API is ready. The AOT cache is used only with the class path it was trained
+# with: bin/train-aot and the runtime image's build (jailer/src/build) use this too.
 ember_class_path() {
-  local var=$1 jar=$2 f LC_ALL=C
+  local var=$1 jar=$2 dir=${3:-$EMBER_ROOT/api-server/target/lib} f name LC_ALL=C
+  local as=${4:-$dir} rest=""
   local -a early=("" "" "")
-  local rest=""
-  for f in "$EMBER_ROOT"/api-server/target/lib/*.jar; do
-    case ${f##*/} in
-      vmm-core-*) early[0]=":$f" ;;
-      xnio-api-*) early[1]=":$f" ;;
-      undertow-core-*) early[2]=":$f" ;;
-      *) rest+=":$f" ;;
+  for f in "$dir"/*.jar; do
+    name=${f##*/}
+    case $name in
+      api-server-*) ;;
+      vmm-core-*) early[0]=":$as/$name" ;;
+      xnio-api-*) early[1]=":$as/$name" ;;
+      undertow-core-*) early[2]=":$as/$name" ;;
+      *) rest+=":$as/$name" ;;
     esac
   done
   printf -v "$var" '%s' "$jar${early[0]}${early[1]}${early[2]}$rest"

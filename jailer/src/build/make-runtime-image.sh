@@ -44,11 +44,12 @@ set -euo pipefail
 home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 # app/jvm.args holds paths inside the jail (/ember/...): the same options with the host's paths.
 mapfile -t opts < <(grep -v -e '^-cp$' -e '/ember/' "$home/app/jvm.args")
+cp=$(grep -x -A1 -e '-cp' "$home/app/jvm.args" | tail -n1)
 # The image's AOT cache (trained by the build) holds for any place the image is mounted at.
 [ -f "$home/aot/ember.aot" ] && opts+=("-XX:AOTCache=$home/aot/ember.aot")
 # The JVM's start, for "Ember ready N us after the JVM started" (see bin/ember).
 exec "$home/bin/ember-vmm" "${opts[@]}" "-Dember.jvm.start.epoch.us=${EPOCHREALTIME//[!0-9]/}" \
-  "-Djffi.boot.library.path=$home/native" -cp "$home/app/*" dev.ember.cli.Main "$@"
+  "-Djffi.boot.library.path=$home/native" -cp "${cp//\/ember\//$home/}" dev.ember.cli.Main "$@"
 SCRIPT
 chmod 755 "$out/bin/ember"
 
@@ -96,8 +97,10 @@ export EMBER_JAVA_FEATURE
   ember_jvm_opts
   ember_jvm_opts | grep -qx -- -XX:-UsePerfData || echo "-XX:-UsePerfData"   # no /tmp/hsperfdata in the jail
   echo "-Djffi.boot.library.path=/ember/native"
+  # The class path in bin/ember's order (bin/lib/common.sh ember_class_path says why).
+  ember_class_path cp "/ember/app/$(cd "$out/app" && ls api-server-*.jar | head -n1)" "$out/app" /ember/app
   echo "-cp"
-  echo "/ember/app/*"
+  echo "$cp"
 } > "$out/app/jvm.args"
 
 # The JDK's default class-data archive (jlink leaves it out), dumped with the VMM's own options
@@ -112,12 +115,12 @@ fi
 
 # The jailed VMM's own JDK 25 AOT cache (aot/ember.aot), trained with this image's java on the
 # API start path (GET /, configuration PUTs, a refused one) with seccomp on, as in a jail. The
-# cache records the class path relative to where the image is: trained here at $out/app/*, it
-# serves /ember/app/* in every jail (and bin/ember above). Retrained only when the jars, the
+# cache records the class path relative to where the image is: trained here at $out/app/..., it
+# serves /ember/app/... in every jail (and bin/ember above). Retrained only when the jars, the
 # JVM options or the JDK change; a failed training leaves the image without a cache (slower
 # start, nothing else) and says why.
 if [ "$EMBER_JAVA_FEATURE" -ge 25 ] 2>/dev/null; then
-  aot_stamp="$cds_stamp|$(cd "$out/app" && ls -l --time-style=+%s -- *.jar | awk '{print $5, $6, $7}' | tr '\n' ' ')"
+  aot_stamp="$cds_stamp|$(grep -x -A1 -e '-cp' "$out/app/jvm.args" | tail -n1)|$(cd "$out/app" && ls -l --time-style=+%s -- *.jar | awk '{print $5, $6, $7}' | tr '\n' ' ')"
   if [ ! -f "$out/aot/ember.aot" ] || [ "$(cat "$out/aot/.stamp" 2>/dev/null)" != "$aot_stamp" ]; then
     rm -rf "$out/aot" && mkdir -p "$out/aot"
     if "$repo/jailer/src/build/train-image-aot.sh" "$out" "${vm_opts[@]}"; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the runtime image's AOT cache, IMAGE/aot/ember.aot: one recorded run of the VMM with the
-# image's own java and class path (IMAGE/app/*) through what an orchestrator does first on the
+# image's own java and class path (IMAGE/app/'s jars, in app/jvm.args's order) through what an orchestrator does first on the
 # API (GET /, an idle second, machine-config and boot-source PUTs, a refused PUT), seccomp on; then the cache is
 # created from the recording (two steps, as bin/train-aot: the one-step form forks a JVM at
 # exit, which seccomp forbids). Exit status non-zero when nothing was recorded.
@@ -12,8 +12,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 command -v curl >/dev/null || { echo "train-image-aot: no curl to drive the API; skipped" >&2; exit 1; }
 sock=$work/api.sock conf=$work/ember.aotconf
+# app/jvm.args's class path (its order matters: bin/lib/common.sh ember_class_path), at the image's place.
+cp=$(grep -x -A1 -e '-cp' "$image/app/jvm.args" | tail -n1)
+cp=${cp//\/ember\//$image/}
 "$image/bin/ember-vmm" "$@" "-Djffi.boot.library.path=$image/native" -XX:AOTMode=record -XX:AOTConfiguration="$conf" \
-  -Xlog:aot=error:stderr -cp "$image/app/*" dev.ember.cli.Main --api-sock "$sock" --id aot-training >"$work/out" 2>"$work/err" &
+  -Xlog:aot=error:stderr -cp "$cp" dev.ember.cli.Main --api-sock "$sock" --id aot-training >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 1200); do
   { [ -S "$sock" ] || ! kill -0 $pid 2>/dev/null; } && break
@@ -39,6 +42,6 @@ if [ ! -s "$conf" ]; then
   exit 1
 fi
 "$image/bin/ember-vmm" "$@" "-Djffi.boot.library.path=$image/native" -XX:AOTMode=create -XX:AOTConfiguration="$conf" \
-  -XX:AOTCache="$image/aot/ember.aot" -Xlog:aot=error:stderr -cp "$image/app/*" dev.ember.cli.Main >"$work/create" 2>&1 \
+  -XX:AOTCache="$image/aot/ember.aot" -Xlog:aot=error:stderr -cp "$cp" dev.ember.cli.Main >"$work/create" 2>&1 \
   || { cat "$work/create" >&2; exit 1; }
 echo "train-image-aot: $image/aot/ember.aot ($(du -h "$image/aot/ember.aot" | cut -f1))" >&2

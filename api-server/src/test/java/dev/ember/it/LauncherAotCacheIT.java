@@ -153,20 +153,7 @@ class LauncherAotCacheIT {
     void theApiReadsNoJarItDoesNotNeedUpToTheFirstAnswer() throws Exception {
         Path sock = dir.resolve("api.sock");
         try (EmberProcess vm = EmberProcess.serving(sock)) {
-            List<String> jars = new java.util.ArrayList<>();
-            try (var fds = Files.list(Path.of("/proc/" + vm.pid() + "/fd"))) {
-                for (Path fd : fds.toList()) {
-                    try {
-                        String target = Files.readSymbolicLink(fd).toString();
-                        if (target.endsWith(".jar")) {
-                            jars.add(target.substring(target.lastIndexOf('/') + 1).replaceAll("-\\d.*", ""));
-                        }
-                    } catch (java.io.IOException e) {
-                        // closed since listed
-                    }
-                }
-            }
-            jars.sort(null);
+            List<String> jars = dev.ember.testing.OpenJars.of(vm.pid());
             assertEquals(List.of("api-server", "vmm-core", "xnio-api"), jars, vm.describe());
             vm.stopCleanly();
         }

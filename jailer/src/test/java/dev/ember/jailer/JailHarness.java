@@ -53,7 +53,7 @@ final class JailHarness {
 
     private static Path testImage;
 
-    /** target/it-runtime: ember-runtime hard-linked, plus app/jail-probe.jar. */
+    /** target/it-runtime: ember-runtime hard-linked, plus app/jail-probe.jar (on jvm.args's class path). */
     static synchronized Path testImage() throws IOException {
         if (testImage != null) {
             return testImage;
@@ -88,6 +88,14 @@ final class JailHarness {
                 }
             }
         }
+        // jvm.args names the image's jars one by one (their order matters to the start): the probe's
+        // is added at the end, in a file of the copy's own (the linked one is the build's).
+        Path jvmArgs = image.resolve("app/jvm.args");
+        List<String> lines = new ArrayList<>(Files.readAllLines(jvmArgs));
+        int cp = lines.indexOf("-cp") + 1;
+        lines.set(cp, lines.get(cp) + ":" + RuntimeImage.MOUNT_POINT + "/app/jail-probe.jar");
+        Files.delete(jvmArgs);
+        Files.write(jvmArgs, lines);
         testImage = image;
         return image;
     }

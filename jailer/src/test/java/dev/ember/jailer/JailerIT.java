@@ -424,7 +424,7 @@ class JailerIT {
 
     /**
      * The jailed VMM starts from the runtime image's own AOT cache (trained by the build at the
-     * image's build path; it serves /ember/app/* in the jail) rather than from parsed class files.
+     * image's build path; it serves /ember/app/'s jars in the jail) rather than from parsed class files.
      */
     @Test
     void theJailedVmmMapsTheImagesAotCache() throws Exception {
@@ -445,6 +445,10 @@ class JailerIT {
             assertTrue(JailHarness.curl(sock, "GET", "/", null).startsWith("200 "), "the jailed API answers");
             String maps = Files.readString(Path.of("/proc/" + pid + "/maps"));
             assertTrue(maps.contains("/ember/aot/ember.aot"), "the jailed VMM maps the image's AOT cache");
+            // And reads no jar it does not need up to the first answer (app/jvm.args's class path
+            // order; docs/architecture.md, "Logging, and what the start reads from the class path").
+            List<String> jars = dev.ember.testing.OpenJars.of(pid);
+            assertEquals(List.of("api-server", "vmm-core", "xnio-api"), jars);
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
@@ -461,13 +465,16 @@ class JailerIT {
         Path image = JailHarness.repo().resolve("jailer/target/ember-runtime");
         assumeTrue(Files.isRegularFile(image.resolve("aot/ember.aot")), "the image has no AOT cache");
         List<String> cmd = new ArrayList<>(List.of(image.resolve("bin/ember-vmm").toString()));
-        for (String opt : Files.readAllLines(image.resolve("app/jvm.args"))) {
+        List<String> args = Files.readAllLines(image.resolve("app/jvm.args"));
+        for (String opt : args) {
             if (!opt.equals("-cp") && !opt.contains("/ember/")) {
                 cmd.add(opt);
             }
         }
+        // The class path in jvm.args's order (the one the cache was trained with), at the image's place.
+        String classPath = args.get(args.indexOf("-cp") + 1).replace("/ember/", image + "/");
         cmd.addAll(List.of("-XX:AOTCache=" + image.resolve("aot/ember.aot"), "-Djffi.boot.library.path=" + image.resolve("native"),
-                "-Xlog:class+load=info:file=" + base.resolve("classes.txt"), "-cp", image.resolve("app") + "/*", "dev.ember.cli.Main", "--version"));
+                "-Xlog:class+load=info:file=" + base.resolve("classes.txt"), "-cp", classPath, "dev.ember.cli.Main", "--version"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(base.resolve("out.txt").toFile()).start();
         assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), Files.readString(base.resolve("out.txt")));
