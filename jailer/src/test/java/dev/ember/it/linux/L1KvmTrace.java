@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -82,6 +83,11 @@ final class L1KvmTrace {
                     }
                     tail.addLast(l);
                 });
+            }
+            String note = L1Symbols.note(List.copyOf(tail), Path.of("/proc/kallsyms"));
+            if (note != null) {
+                tail.addLast(note);
+                System.out.println("nested-runner: " + note);
             }
             Files.write(file, tail, StandardCharsets.UTF_8);
             return file;
