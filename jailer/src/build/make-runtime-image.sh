@@ -117,10 +117,10 @@ fi
 # API start path (GET /, configuration PUTs, a refused one) with seccomp on, as in a jail. The
 # cache records the class path relative to where the image is: trained here at $out/app/..., it
 # serves /ember/app/... in every jail (and bin/ember above). Retrained only when the jars, the
-# JVM options or the JDK change; a failed training leaves the image without a cache (slower
+# JVM options, the JDK or the training change; a failed training leaves the image without a cache (slower
 # start, nothing else) and says why.
 if [ "$EMBER_JAVA_FEATURE" -ge 25 ] 2>/dev/null; then
-  aot_stamp="$cds_stamp|$(grep -x -A1 -e '-cp' "$out/app/jvm.args" | tail -n1)|$(cd "$out/app" && ls -l --time-style=+%s -- *.jar | awk '{print $5, $6, $7}' | tr '\n' ' ')"
+  aot_stamp="$cds_stamp|$(grep -x -A1 -e '-cp' "$out/app/jvm.args" | tail -n1)|$(cksum < "$repo/jailer/src/build/train-image-aot.sh")|$(cd "$out/app" && ls -l --time-style=+%s -- *.jar | awk '{print $5, $6, $7}' | tr '\n' ' ')"
   if [ ! -f "$out/aot/ember.aot" ] || [ "$(cat "$out/aot/.stamp" 2>/dev/null)" != "$aot_stamp" ]; then
     rm -rf "$out/aot" && mkdir -p "$out/aot"
     if "$repo/jailer/src/build/train-image-aot.sh" "$out" "${vm_opts[@]}"; then

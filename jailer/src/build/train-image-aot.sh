@@ -25,6 +25,9 @@ done
 api() { curl -sS --unix-socket "$sock" -o /dev/null -X "$1" "http://localhost$2" ${3:+-H 'Content-Type: application/json' -d "$3"} || true; }
 if [ -S "$sock" ]; then
   api GET /
+  # A client that closes after its request (Connection: close): Undertow's close path (ConnectionUtils)
+  # would otherwise be read from its jar after such a first answer (bin/train-aot does the same).
+  curl -sS --unix-socket "$sock" -o /dev/null -H 'Connection: close' http://localhost/ || true
   # Idle for a moment, as a VMM a jailer starts ahead is: it then runs a snapshot load's first
   # steps (LoadAhead), which puts their classes and call sites in the cache (as bin/train-aot does).
   sleep 1
