@@ -236,6 +236,43 @@ class LauncherIT {
         assertEquals(rwMode, mode(rw));
     }
 
+    /**
+     * The config file is read by one jq (each jq start costs ~15 ms of CPU compiling its builtins;
+     * ember-launch used to run a dozen, most before the jailer): counted through a jq on PATH that
+     * logs each run. Paths with spaces and quotes reach the jail and the API intact.
+     */
+    @Test
+    void oneJqReadsTheConfigAndOddPathsSurvive() throws Exception {
+        assumeAVmCanRun();
+        Path bin = Files.createDirectories(base.resolve("bin"));
+        Path runs = base.resolve("jq-runs");
+        Path jq = Files.writeString(bin.resolve("jq"), "#!/bin/sh\necho run >> '" + runs + "'\nexec /usr/bin/jq \"$@\"\n");
+        Files.setPosixFilePermissions(jq, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path kernel = Files.copy(JailHarness.repo().resolve("guest-images/out/testguest.elf"), base.resolve("test guest's \"kernel\".elf"));
+        Path ro = Files.write(base.resolve("ro 'disk'.img"), new byte[1 << 20]);
+        Path cfg = Files.writeString(base.resolve("odd.json"), "{\"boot-source\": {\"kernel_image_path\": \""
+                + kernel.toString().replace("\"", "\\\"") + "\", \"boot_args\": \"console=ttyS0 ember.test=idle\"},"
+                + " \"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128},"
+                + " \"drives\": [{\"drive_id\": \"ro\", \"path_on_host\": \"" + ro + "\", \"is_root_device\": false, \"is_read_only\": true}]}");
+        String[] r = run(List.of("sh", "-c", "PATH=\"" + bin + ":$PATH\" exec \"$0\" \"$@\""),
+                List.of("--config", cfg.toString(), "--id", id, "--chroot-base-dir", base.toString(), "--exec-file", execFile().toString()));
+        assertEquals("0", r[0], r[2]);
+        assertEquals(1, Files.readAllLines(runs).size(), "jq runs");
+        Path root = base.resolve("ember").resolve(id).resolve("root");
+        assertEquals(Files.size(kernel), Files.size(root.resolve("kernel")));
+        assertTrue(openFiles(printedPid(r[1])).contains("/drive-ro"), "the VMM opened the drive");
+        assertStops();
+    }
+
+    @Test
+    void drivesThatAreNoListAreNamed() throws Exception {
+        Path cfg = Files.writeString(base.resolve("bad.json"), "{\"boot-source\": {\"kernel_image_path\": \"/k\"}, \"drives\": {}}");
+        String[] r = run(List.of("--config", cfg.toString(), "--id", id, "--chroot-base-dir", base.toString()));
+        assertEquals("1", r[0], r[2]);
+        assertTrue(r[2].contains("--config-file " + cfg + ": drives and network-interfaces must be lists"), r[2]);
+        assertFalse(Files.exists(base.resolve("ember").resolve(id)), "jail made for a refused config");
+    }
+
     private static void assumeAVmCanRun() throws IOException {
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
         assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
