@@ -263,6 +263,9 @@ final class Jail {
      */
     private void warmUp() {
         argv = argv();   // reads the CPU clock through /proc, which the jail does not have
+        // A system call failing in the jail is reported with errno's text; the classes that read
+        // it must be loaded now, as the jailer's class path is not in the jail.
+        Sys.failure("warm-up", Sys.errno());
         privileges = Privileges.read();
         hangupIgnored = ignoresHangup(readLines(Path.of("/proc/self/status")));
         if (config.newPidNs() && !config.daemonize()) {

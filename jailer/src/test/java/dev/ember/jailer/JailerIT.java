@@ -423,6 +423,23 @@ class JailerIT {
     }
 
     /**
+     * A system call that fails inside the jail is reported with its errno's text: the jailer's
+     * class path is not in the jail, so errno's classes are loaded before it enters (here setsid,
+     * which fails for a session leader: the jailer started through setsid(1)).
+     */
+    @Test
+    void aFailureInsideTheJailIsNamed() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("setsid", JailHarness.repo().resolve("bin/ember-jailer").toString(),
+                "--id", id, "--exec-file", JailHarness.productionExec().toString(),
+                "--uid", Integer.toString(JailHarness.UID), "--gid", Integer.toString(JailHarness.GID),
+                "--chroot-base-dir", base.toString(), "--daemonize"));
+        dev.ember.testing.HostCommand.Result r = dev.ember.testing.HostCommand.run(Duration.ofSeconds(120), cmd);
+        assertEquals(1, r.exit(), r.output());
+        assertTrue(r.output().contains("--daemonize: setsid failed (Operation not permitted)"), r.output());
+        assertFalse(Files.exists(root().resolve("dev/kvm")), "the jail's nodes are undone");
+    }
+
+    /**
      * The jailed VMM starts from the runtime image's own AOT cache (trained by the build at the
      * image's build path; it serves /ember/app/'s jars in the jail) rather than from parsed class files.
      */
