@@ -345,7 +345,7 @@ final class Jail {
         }
         if (Sys.syscall(Sys.SYS_SETSID, 0, 0, 0) < 0) {
             throw new JailerException("--daemonize: setsid failed (" + RawLibc.strerror(Sys.errno())
-                    + "): the jailer leads its process group; start it from a script or through setsid(1)");
+                    + "): the jailer leads its process group; start it from a script, not as a job of an interactive shell nor through setsid(1)");
         }
         System.out.flush();
         System.err.flush();
