@@ -1,7 +1,5 @@
 package dev.ember.log;
 
-import dev.ember.log.Log;
-
 /**
  * Where Ember's code gets its {@link System.Logger}. Not from {@link System#getLogger}: the JDK's
  * first call looks for a LoggerFinder service over the whole class path (every jar opened and
