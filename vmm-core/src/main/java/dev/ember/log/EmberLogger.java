@@ -1,6 +1,5 @@
 package dev.ember.log;
 
-import dev.ember.log.Log;
 import java.text.MessageFormat;
 import java.util.ResourceBundle;
 
