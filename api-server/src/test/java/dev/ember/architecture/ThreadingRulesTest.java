@@ -31,6 +31,13 @@ class ThreadingRulesTest {
                     ThreadingRulesTest::isBlockingWait))
             .because("BusDevice methods run on vCPU threads: hand slow work to the event loop and return");
 
+    /** The VMM ends through Runtime.halt (Main.exitWithoutLogging), which runs no shutdown hook. */
+    @ArchTest
+    static final ArchRule noShutdownHooks = noClasses().should()
+            .callMethod(Runtime.class, "addShutdownHook", Thread.class)
+            .orShould().callMethod(java.io.File.class, "deleteOnExit")
+            .because("the VMM exits through Runtime.halt, which skips shutdown hooks: clean up in EmberRun.run's finally");
+
     private static boolean isBlockingWait(JavaMethodCall call) {
         String name = call.getTarget().getName();
         if (!WAITS.contains(name)) {
