@@ -130,10 +130,12 @@ ember_build_deps() {
 }
 
 # Where the Linux tests that need guest user space run (docs/testing.md): "direct" on hardware
-# KVM; "nested" where /dev/kvm is PVM (which cannot run guest user space), inside bin/nested-kvm's
-# L1. PVM is told by its module, never by timing.
+# KVM; "nested", inside bin/nested-kvm's L1 (QEMU/TCG: it needs no KVM of the host), where
+# /dev/kvm is PVM (which cannot run guest user space) or where no usable /dev/kvm exists at all
+# (seen 2026-12-07: a host kernel that is itself a PVM guest, whose kvm_pvm does not bind).
+# PVM is told by its module, never by timing.
 ember_linux_user_space_tier() {
-  if [ -d /sys/module/kvm_pvm ]; then echo nested; else echo direct; fi
+  if [ -d /sys/module/kvm_pvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo nested; else echo direct; fi
 }
 
 # The JUnit tags the integration tests leave out for a tier (the other tier's side).

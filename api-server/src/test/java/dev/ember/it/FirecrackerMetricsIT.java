@@ -151,7 +151,7 @@ class FirecrackerMetricsIT {
 
     @Test
     void everyFirecrackerAndKataFieldIsInTheLineAndCountersMoveOnRealEvents() throws Exception {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         Map<String, List<String>> kata = schema(KATA);
         assertEquals(142, kata.values().stream().mapToInt(List::size).sum(), "Kata's decoder reads 142 fields");
 

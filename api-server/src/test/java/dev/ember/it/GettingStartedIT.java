@@ -24,7 +24,7 @@ class GettingStartedIT {
 
     @Test
     void everyBlockOfTheGuideWorksAsWritten() throws Exception {
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         String guide = Files.readString(EmberProcess.repo().resolve("docs/getting-started.md"));
         StringBuilder script = new StringBuilder("set -u\n");
         Matcher blocks = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(guide);

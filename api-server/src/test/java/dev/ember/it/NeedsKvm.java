@@ -23,7 +23,7 @@ public @interface NeedsKvm {
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
             return Host.hasKvm()
                     ? ConditionEvaluationResult.enabled("/dev/kvm is usable")
-                    : ConditionEvaluationResult.disabled("no usable /dev/kvm on this host");
+                    : ConditionEvaluationResult.disabled(Host.noKvmReason());
         }
     }
 }

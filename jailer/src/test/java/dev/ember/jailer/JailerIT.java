@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import dev.ember.it.Host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,7 +148,7 @@ class JailerIT {
     /** The real VMM, jailed, boots the idle test guest; everything is checked from the host while it ticks. */
     @Test
     void jailedVmmBootsTheIdleGuestConfinedAndEndsOnSigterm() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         String ns = id;
         assertEquals(0, new ProcessBuilder("ip", "netns", "add", ns).inheritIO().start().waitFor());
         netnsToRemove.add(ns);
@@ -250,7 +251,7 @@ class JailerIT {
 
     @Test
     void aJailedVmmThatMakesAForbiddenCallDiesWithSigsys() throws Exception {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         JailHarness.provisionTestGuest(root(), "idle");
         // Everything is allowed except KVM_RUN: the VM is built, and the first vCPU entry is fatal.
         Files.writeString(root().resolve("no-kvm-run.json"), "{\"default_action\": \"allow\", \"filter_action\": \"kill_process\", \"filter\": ["

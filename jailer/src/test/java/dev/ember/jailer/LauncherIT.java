@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import dev.ember.it.Host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -274,7 +275,7 @@ class LauncherIT {
     }
 
     private static void assumeAVmCanRun() throws IOException {
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         assumeTrue(vmmHasApi(), "the VMM in " + execFile() + " has no API server yet");
     }
 

@@ -47,7 +47,7 @@ class LinuxJailedAgentIT {
     @BeforeEach
     void setUp() throws IOException {
         assumeTrue(Host.slowTestsEnabled(), "Linux boot tests are slow: enable them with -Dember.slow=true (bin/test does)");
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         assumeFalse(Host.isPvm(), "PVM (/sys/module/kvm_pvm) cannot run guest user space; bin/test runs this test in the nested tier");
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
     }

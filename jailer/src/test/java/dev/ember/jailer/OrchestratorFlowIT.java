@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import dev.ember.it.Host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -38,7 +39,7 @@ class OrchestratorFlowIT {
     @BeforeEach
     void setUp() throws IOException {
         assumeTrue(JailHarness.isRoot(), "the jailer needs root");
-        assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
     }
 
     private static int sh(String... cmd) throws IOException, InterruptedException {

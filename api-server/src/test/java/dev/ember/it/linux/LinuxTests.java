@@ -28,7 +28,7 @@ final class LinuxTests {
 
     static void assumeSlowTestsOnKvm() {
         assumeTrue(Host.slowTestsEnabled(), "Linux boot tests are slow: enable them with -Dember.slow=true (bin/test does)");
-        assumeTrue(Host.hasKvm(), "no usable /dev/kvm on this host");
+        assumeTrue(Host.hasKvm(), Host::noKvmReason);
     }
 
     static void assumeGuestUserSpaceRuns() {
