@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Names L1's own kernel symbol at a stalled L2's last exit RIP when that RIP lies where the L2
- * kernel maps nothing. The microVM kernel has no modules, so an L2 RIP in the module area is not
+ * Names L1's own kernel symbol at a stalled L2's last exit RIP that lies where the L2 kernel maps
+ * nothing. The microVM kernel has no modules, so an L2 RIP in the module area is not
  * L2 code. Two stalls in one L1 (clean-clone CI of 3e5d294) looped on an NPF at the same such RIP,
  * walking page tables from a CR3 beyond the guest's 128 MiB, as if the emulated CPU had entered the
  * guest with L1's own RIP and CR3; L1's symbol there says whose code it is.
@@ -26,13 +26,20 @@ final class L1Symbols {
     private L1Symbols() {
     }
 
-    /** The RIP of the last {@code kvm_exit} line, or 0 when there is none. */
-    static long lastExitRip(Iterable<String> traceLines) {
+    /**
+     * The RIP of the last {@code kvm_exit} line whose RIP is in the module area, or 0 when there is
+     * none: of any vCPU, since another vCPU may exit after the looping one (the final CI of session
+     * 10 had vCPU 1 exit last, at an ordinary L2 RIP, and the note named nothing).
+     */
+    static long lastModuleAreaExitRip(Iterable<String> traceLines) {
         long rip = 0;
         for (String line : traceLines) {
             Matcher m = EXIT_RIP.matcher(line);
             if (m.find()) {
-                rip = Long.parseUnsignedLong(m.group(1), 16);
+                long r = Long.parseUnsignedLong(m.group(1), 16);
+                if (Long.compareUnsigned(r, MODULE_AREA) >= 0) {
+                    rip = r;
+                }
             }
         }
         return rip;
@@ -65,12 +72,12 @@ final class L1Symbols {
     }
 
     /**
-     * A line for the kept trace when its last exit's RIP is in the module area, naming L1's symbol
-     * there (read from L1's /proc/kallsyms); null otherwise.
+     * A line for the kept trace when an exit's RIP is in the module area, naming L1's symbol at the
+     * last such RIP (read from L1's /proc/kallsyms); null otherwise.
      */
     static String note(List<String> traceLines, Path kallsyms) {
-        long rip = lastExitRip(traceLines);
-        if (rip == 0 || Long.compareUnsigned(rip, MODULE_AREA) < 0) {
+        long rip = lastModuleAreaExitRip(traceLines);
+        if (rip == 0) {
             return null;
         }
         String symbol;
@@ -79,7 +86,7 @@ final class L1Symbols {
         } catch (IOException | UncheckedIOException e) {
             symbol = "(L1's symbols unreadable: " + e.getMessage() + ")";
         }
-        return "# the last exit's RIP 0x" + Long.toHexString(rip) + " is in the module area, where the L2 kernel maps"
-                + " nothing; L1's own symbol there: " + (symbol == null ? "none" : symbol);
+        return "# the last exit in the module area, where the L2 kernel maps nothing, was at RIP 0x" + Long.toHexString(rip)
+                + "; L1's own symbol there: " + (symbol == null ? "none" : symbol);
     }
 }
