@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -92,11 +93,11 @@ final class UidAllocator implements AutoCloseable {
                 if (!isDecimal(pid, Integer.MAX_VALUE)) {
                     continue;
                 }
-                try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/status")) {
+                try (FileInputStream in = new FileInputStream("/proc/" + pid + "/status")) {
                     int n = in.readNBytes(buf, 0, buf.length);
                     if (!addStatusIds(buf, n, ids)) {
                         // The Uid and Gid lines lie further in (a very long name): the whole file then.
-                        byte[] all = java.nio.file.Files.readAllBytes(proc.resolve("status"));
+                        byte[] all = Files.readAllBytes(proc.resolve("status"));
                         addStatusIds(all, all.length, ids);
                     }
                 } catch (IOException e) {
