@@ -147,7 +147,7 @@ public final class Main implements Callable<Integer> {
 
     private int runVmm() {
         // Before EmberRun's class set-up, whose logger's first use scans the class path (~20 ms).
-        SetUpAhead ahead = SetUpAhead.begin(!noSeccomp && seccompFilter == null);
+        SetUpAhead ahead = SetUpAhead.begin(!noSeccomp && seccompFilter == null, !noApi);
         return new EmberRun(this, vmmFactory, installSignalHandlers, ahead).run();
     }
 

@@ -15,7 +15,7 @@ class SetUpAheadTest {
     /** The filters EmberRun installs are the built-in ones, instruction for instruction. */
     @Test
     void theFiltersReadAheadAreTheBuiltInOnes() {
-        SetUpAhead ahead = SetUpAhead.begin(true);
+        SetUpAhead ahead = SetUpAhead.begin(true, true);
         Map<String, BpfProgram> read = ahead.builtInFilters();
         assertNotNull(read, "the built-in filters were not read ahead");
         Map<String, BpfProgram> direct = SeccompFilters.compiledDefault();
@@ -29,7 +29,7 @@ class SetUpAheadTest {
      */
     @Test
     void theSetUpThreadHasEndedWhenTheFiltersAreHandedOver() {
-        SetUpAhead ahead = SetUpAhead.begin(true);
+        SetUpAhead ahead = SetUpAhead.begin(true, true);
         ahead.builtInFilters();
         assertFalse(ahead.isAlive());
         assertEquals("ember-set-up", ahead.getName());
@@ -37,14 +37,14 @@ class SetUpAheadTest {
 
     @Test
     void withoutTheBuiltInFiltersNoneAreRead() {
-        SetUpAhead ahead = SetUpAhead.begin(false);
+        SetUpAhead ahead = SetUpAhead.begin(false, false);
         assertNull(ahead.builtInFilters());
         assertFalse(ahead.isAlive());
     }
 
     @Test
     void anInterruptWhileWaitingIsKeptForTheCaller() {
-        SetUpAhead ahead = SetUpAhead.begin(false);
+        SetUpAhead ahead = SetUpAhead.begin(false, false);
         Thread.currentThread().interrupt();
         try {
             ahead.finish();
