@@ -4,6 +4,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -11,12 +12,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A test class (or method) that boots a guest through the real {@code bin/ember}: skipped, with
- * the reason in the report, on a host without a usable {@code /dev/kvm}.
+ * the reason in the report, on a host without a usable {@code /dev/kvm}. Such a host runs them in
+ * the nested tier's L1 instead (its tag, {@link #TAG}, selects them there).
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(NeedsKvm.Condition.class)
+@Tag(NeedsKvm.TAG)
 public @interface NeedsKvm {
+    String TAG = "needs-kvm";
+
     /** Checked before the class's (or method's) set-up runs. */
     final class Condition implements ExecutionCondition {
         @Override

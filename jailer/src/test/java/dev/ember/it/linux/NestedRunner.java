@@ -80,7 +80,7 @@ public final class NestedRunner {
     private void run(Set<Path> roots, String classes) throws IOException {
         TestPlan plan = launcher.discover(configured(LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectClasspathRoots(roots))
-                .filters(includeTags(GuestUserSpace.TAG), includeClassNamePatterns(classes))));
+                .filters(includeTags(NestedTierIT.tags()), includeClassNamePatterns(classes))));
         List<String> tests = new ArrayList<>();
         for (TestIdentifier root : plan.getRoots()) {
             for (TestIdentifier d : plan.getDescendants(root)) {

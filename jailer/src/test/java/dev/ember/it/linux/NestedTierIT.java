@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.it.EmberProcess;
 import dev.ember.it.Host;
+import dev.ember.it.NeedsKvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,6 +66,18 @@ class NestedTierIT {
      * the tier to one class while working on it, e.g. {@code '^.*LinuxVsockIT$'}).
      */
     private static final String CLASSES = System.getProperty("ember.nestedClasses", "^.*IT$");
+
+    /**
+     * The tags L1 runs: guest user space; on a host with no usable /dev/kvm also every test guest
+     * ({@link NeedsKvm}), which would otherwise only skip there. Passed to L1 by property.
+     */
+    static List<String> tags() {
+        String given = System.getProperty("ember.nestedTags");
+        if (given != null) {
+            return List.of(given.split(","));
+        }
+        return Host.hasKvm() ? List.of(GuestUserSpace.TAG) : List.of(GuestUserSpace.TAG, NeedsKvm.TAG);
+    }
 
     @TestFactory
     Stream<DynamicTest> guestUserSpaceTestsUnderNestedKvm() throws Exception {
@@ -168,6 +181,7 @@ class NestedTierIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dember.repo=" + repo, "-Dember.slow=true", "-Dember.tier=nested",
+                "-Dember.nestedTags=" + String.join(",", tags()),
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
                 NestedRunner.class.getName(), results.file().toString(), share.resolve("hangs").toString(), CLASSES));
         for (Path root : roots(repo)) {
@@ -232,7 +246,7 @@ class NestedTierIT {
     private static Map<String, String> expectedTests(Path repo) {
         var request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClasspathRoots(new HashSet<>(roots(repo))))
-                .filters(TagFilter.includeTags(GuestUserSpace.TAG), ClassNameFilter.includeClassNamePatterns(CLASSES))
+                .filters(TagFilter.includeTags(tags()), ClassNameFilter.includeClassNamePatterns(CLASSES))
                 .build();
         TestPlan plan = LauncherFactory.create().discover(request);
         Map<String, String> tests = new LinkedHashMap<>();
