@@ -14,13 +14,15 @@ public final class Host {
     /**
      * Why a KVM test skips here: the report's skip reason. A kvm_pvm module without /dev/kvm is a
      * host kernel that is itself a PVM guest ("kvm-pvm: this kernel is itself a kvm-pvm guest; not
-     * binding" in its log): its guest-user-space tests still run in the nested tier, whose L1 is QEMU/TCG.
+     * binding" in its log): its test-guest and guest-user-space tests still run in the nested tier,
+ * whose L1 is QEMU/TCG.
      */
     public static String noKvmReason() {
         if (!Files.exists(Path.of("/dev/kvm"))) {
-            return isPvm() ? "no /dev/kvm on this host: kvm_pvm is loaded but did not bind (a kernel that is itself a PVM guest;"
-                    + " see its log); guest-user-space tests run in the nested tier instead"
-                    : "no /dev/kvm on this host (no KVM module loaded, or no virtualisation support)";
+            return (isPvm() ? "no /dev/kvm on this host: kvm_pvm is loaded but did not bind (a kernel that is itself a PVM guest;"
+                    + " see its log)" : "no /dev/kvm on this host (no KVM module loaded, or no virtualisation support)")
+                    + "; bin/test runs the guest-user-space tests and the core test guests in the nested tier's L1 instead"
+                    + " (NestedTierIT; all test guests with -Dember.nestedKvmClasses='^.*IT$')";
         }
         return "/dev/kvm is not readable and writable by this user; give it access (e.g. the kvm group)";
     }

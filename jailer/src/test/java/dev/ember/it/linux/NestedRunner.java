@@ -84,7 +84,7 @@ public final class NestedRunner {
         List<String> tests = new ArrayList<>();
         for (TestIdentifier root : plan.getRoots()) {
             for (TestIdentifier d : plan.getDescendants(root)) {
-                if (d.isTest()) {
+                if (d.isTest() && NestedTierIT.selected(d)) {
                     tests.add(d.getUniqueId());
                 }
             }
