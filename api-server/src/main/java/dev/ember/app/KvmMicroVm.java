@@ -36,6 +36,7 @@ import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.Termios;
 import dev.ember.kvm.Kvm;
+import dev.ember.kvm.KvmUnavailableException;
 import dev.ember.vm.ExitCode;
 import dev.ember.vm.Vm;
 import dev.ember.vm.VmShell;
@@ -147,7 +148,8 @@ public final class KvmMicroVm implements MicroVm {
         try {
             m = build(resources);
             m.vm.start();
-        } catch (VmConfigurationException | KernelLoadException | GuestMemoryException e) {
+        } catch (VmConfigurationException | KernelLoadException | GuestMemoryException | KvmUnavailableException e) {
+            // KvmUnavailableException: the host's doing (no /dev/kvm, no access), said with its fix; no stack trace.
             close(m);
             throw new VmmException("cannot start the microVM: " + e.getMessage());
         } catch (NativeException e) {

@@ -76,6 +76,7 @@ class CliErrorsIT {
     }
 
     @Test
+    @NeedsKvm
     void notAKernelIsReportedAsSuch() throws Exception {
         Path bogus = dir.resolve("bogus.bin");
         Files.write(bogus, new byte[8192]);
@@ -123,6 +124,7 @@ class CliErrorsIT {
      * sleeps before exec'ing, and the figure must fit in what the test saw minus that sleep.
      */
     @Test
+    @NeedsKvm
     void readyIsCountedFromTheJvmStartNotFromTheShellThatExecdIt() throws Exception {
         long sleepUs = 2_000_000;
         long t0 = System.nanoTime();
@@ -140,6 +142,7 @@ class CliErrorsIT {
 
     /** A log line that comes while the guest's console line is unfinished goes on a line of its own. */
     @Test
+    @NeedsKvm
     void logLinesNeverShareALineWithTheConsole() throws Exception {
         try (EmberProcess p = EmberProcess.bootSharingOutput(dir.resolve("out"), TestGuests.config(dir, "echo").toString())) {
             // A log line that outwaits the guest's line breaks it: "EMBER-TEST: RE", the log line, "ADY echo".

@@ -118,6 +118,7 @@ class ConsoleEscapeIT {
     }
 
     @Test
+    @NeedsKvm
     void ctrlAThenXEndsTheVmWithExitZeroWhileCtrlCGoesToTheGuest() throws Exception {
         startOnATerminal();
         assertTrue(read("log").contains("Ctrl-A then x stops the microVM"), "the log says how to stop it\n" + describe());
@@ -129,6 +130,7 @@ class ConsoleEscapeIT {
     }
 
     @Test
+    @NeedsKvm
     void withEscapeNoneCtrlAXGoesToTheGuest() throws Exception {
         startOnATerminal("--console-escape", "none");
         assertCtrlAXGoesToTheGuest();
@@ -140,6 +142,7 @@ class ConsoleEscapeIT {
     }
 
     @Test
+    @NeedsKvm
     void anotherEscapeKeyIsTakenAndCtrlAThenPasses() throws Exception {
         startOnATerminal("--console-escape", "^]");
         assertCtrlAXGoesToTheGuest();
@@ -149,6 +152,7 @@ class ConsoleEscapeIT {
 
     /** A script piping data: stdin is not a terminal, so Ctrl-A x are two bytes for the guest like any other. */
     @Test
+    @NeedsKvm
     void pipedInputPassesUnchanged() throws Exception {
         try (EmberProcess p = EmberProcess.boot(TestGuests.config(dir, "echo").toString())) {
             p.awaitStdout("EMBER-TEST: READY echo", BOOT);
