@@ -14,8 +14,8 @@ public final class Host {
     /**
      * Why a KVM test skips here: the report's skip reason. A kvm_pvm module without /dev/kvm is a
      * host kernel that is itself a PVM guest ("kvm-pvm: this kernel is itself a kvm-pvm guest; not
-     * binding" in its log): its test-guest and guest-user-space tests still run in the nested tier,
- * whose L1 is QEMU/TCG.
+     * binding" in its log): its guest-user-space tests and the core test guests still run in the
+     * nested tier, whose L1 is QEMU/TCG.
      */
     public static String noKvmReason() {
         if (!Files.exists(Path.of("/dev/kvm"))) {

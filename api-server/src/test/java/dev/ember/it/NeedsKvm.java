@@ -12,8 +12,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A test class (or method) that boots a guest through the real {@code bin/ember}: skipped, with
- * the reason in the report, on a host without a usable {@code /dev/kvm}. Such a host runs them in
- * the nested tier's L1 instead (its tag, {@link #TAG}, selects them there).
+ * the reason in the report, on a host without a usable {@code /dev/kvm}. Such a host runs the core
+ * classes among them in the nested tier's L1 instead (NestedTierIT.KVM_CLASSES; the tag
+ * {@link #TAG} selects them there).
  */
 @Target({ElementType.TYPE, ElementType.METHOD})
 @Retention(RetentionPolicy.RUNTIME)
