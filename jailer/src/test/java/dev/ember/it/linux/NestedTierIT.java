@@ -17,11 +17,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.platform.engine.TestTag;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.TagFilter;
@@ -89,20 +92,20 @@ class NestedTierIT {
      */
     static final String KVM_CLASSES = System.getProperty("ember.nestedKvmClasses",
             "^.*\\.(TestGuestBootIT|VirtioDevicesIT|ApiBootIT|SnapshotIT)$");
-    private static final java.util.regex.Pattern CLASS_OF_ID = java.util.regex.Pattern.compile("\\[class:([^\\]]+)\\]");
+    private static final Pattern CLASS_OF_ID = Pattern.compile("\\[class:([^\\]]+)\\]");
 
     /** Whether L1 runs this test: every guest-user-space test, and the chosen test guests. */
     static boolean selected(TestIdentifier test) {
         boolean userSpace = false;
         boolean kvm = false;
-        for (org.junit.platform.engine.TestTag tag : test.getTags()) {
+        for (TestTag tag : test.getTags()) {
             userSpace |= tag.getName().equals(GuestUserSpace.TAG);
             kvm |= tag.getName().equals(NeedsKvm.TAG);
         }
         if (userSpace) {
             return true;
         }
-        java.util.regex.Matcher m = CLASS_OF_ID.matcher(test.getUniqueId());
+        Matcher m = CLASS_OF_ID.matcher(test.getUniqueId());
         return kvm && tags().contains(NeedsKvm.TAG) && m.find() && m.group(1).matches(KVM_CLASSES);
     }
 
@@ -177,7 +180,7 @@ class NestedTierIT {
 
     /** "LinuxNetIT.guestConfiguredByDhcpReachesTheHostSide()" for a Jupiter unique id. */
     static String shortName(String uniqueId) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\[class:(?:[^\\]]*\\.)?([^\\].]+)\\].*\\[(?:method|test-factory|test-template):([^\\]]+)\\]")
+        Matcher m = Pattern.compile("\\[class:(?:[^\\]]*\\.)?([^\\].]+)\\].*\\[(?:method|test-factory|test-template):([^\\]]+)\\]")
                 .matcher(uniqueId);
         return m.find() ? m.group(1) + "." + m.group(2) : uniqueId;
     }
