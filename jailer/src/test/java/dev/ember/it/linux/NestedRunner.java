@@ -184,6 +184,7 @@ public final class NestedRunner {
             } else if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
                 // A class whose set-up failed or was aborted: its tests never started; each gets the reason.
                 String evidence = t != null && tripleFaulted(t) ? traceOf(id.getLegacyReportingName() + "-set-up") : "";
+                String stallEvidence = t != null && guestStalled(t) ? stallTraceOf(id.getLegacyReportingName() + "-set-up") : "";
                 for (TestIdentifier test : testsUnder(id)) {
                     if (!reported.contains(test.getUniqueId())) {
                         // The set-up was this test's attempt: counted, so a set-up that always faults ends.
@@ -193,6 +194,17 @@ public final class NestedRunner {
                             // The class's shared guest triple-faulted while it set up: its tests run again.
                             write(NestedResults.Kind.HUNG, test.getUniqueId(), "an L2 guest " + TRIPLE_FAULT + " (KVM_EXIT_SHUTDOWN) while "
                                     + id.getDisplayName() + " set up, the emulated CPU's fault (docs/testing.md, issue 10)" + evidence + "; to be run again: " + firstLine(t),
+                                    stackTrace(t));
+                            continue;
+                        }
+                        if (result.getStatus() == TestExecutionResult.Status.FAILED && t != null
+                                && attemptsOf(test.getUniqueId()) < MAX_ATTEMPTS && guestStalled(t)) {
+                            // The class's shared guest stopped making progress while it set up (the stop
+                            // CI of f4ca03b: LinuxVsockIT's guest went quiet 29 ms into its boot and all 7
+                            // tests failed at once): the class sets up once more, like a test whose guest stalled.
+                            write(NestedResults.Kind.HUNG, test.getUniqueId(), "the L2 guest stopped making progress while "
+                                    + id.getDisplayName() + " set up (its VMM alive, the set-up's wait ran out)"
+                                    + stallEvidence + "; to be run again: " + firstLine(t),
                                     stackTrace(t));
                             continue;
                         }

@@ -129,6 +129,39 @@ class NestedRunnerTest {
         assertTrue(setUps >= 2 && setUps <= 3, "set up " + setUps + " times");
     }
 
+    /** The class's shared guest went quiet while it set up (the stop CI of f4ca03b lost LinuxVsockIT's 7 tests so): once more. */
+    @Test
+    void aClassWhoseSharedGuestStalledWhileItSetUpRunsAgainOnce() throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
+                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.STALLS + "=1");
+
+        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
+            NestedResults.TestRecord t = r.get(setUpId(method));
+            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
+            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), method + ": " + t.outcome.message());
+            assertEquals(2, t.attempts, method);
+            assertTrue(t.hangs.get(0).message().contains("stopped making progress") && t.hangs.get(0).message().contains("set up"),
+                    t.hangs.get(0).message());
+        }
+        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size(), "the class set up once more, not once per test");
+    }
+
+    /** A set-up whose guest stalls every time gets two attempts in all, then its tests fail with the wait's message. */
+    @Test
+    void aClassWhoseSetUpAlwaysStallsFailsOnItsSecondAttempt() throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
+                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.STALLS + "=1000");
+
+        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
+            NestedResults.TestRecord t = r.get(setUpId(method));
+            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
+            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), method);
+            assertEquals(2, t.attempts, method);
+            assertTrue(t.outcome.message().contains("ember never printed"), t.outcome.message());
+        }
+        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size());
+    }
+
     @Test
     void progressLinesNameTheClassAndMethod() {
         assertEquals("NestedRunnerFixture.a_passes()", NestedTierIT.shortName(id("a_passes")));
