@@ -140,9 +140,7 @@ public final class StrictReader {
     }
 
     private static ConfigException unknown(String name, String path, List<String> accepted, JsonLocation at) {
-        List<String> sorted = new ArrayList<>(accepted);
-        sorted.sort(null);
-        return error("unknown field \"" + name + "\" in " + path + "; accepted fields: " + String.join(", ", sorted), at);
+        return error("unknown field \"" + name + "\" in " + path + "; accepted fields: " + String.join(", ", sorted(accepted)), at);
     }
 
     /**
@@ -150,15 +148,7 @@ public final class StrictReader {
      * strings decoded, so a bad escape in it fails here too (its numbers are kept as text).
      */
     private void skipValue() throws IOException {
-        int depth = 0;
-        do {
-            JsonToken t = current();
-            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                depth++;
-            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
-                depth--;
-            }
-        } while (depth > 0 && parser.nextToken() != null);
+        skipWithoutFractions();
     }
 
     /** The token the parser is on; a string's text is decoded (databind decodes even a string it refuses). */
