@@ -201,12 +201,7 @@ public final class VmResources implements VmConfigFile.Sections {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "Attempt to add pmem as a root device while the root device defined as a block device"
                     + " (drive \"" + drives.get(0).driveId() + "\" is the root device; set root_device to false for \"" + config.id() + "\")");
         }
-        int index = -1;
-        for (int i = 0; i < pmem.size(); i++) {
-            if (pmem.get(i).id().equals(config.id())) {
-                index = i;
-            }
-        }
+        int index = pmemIndex(config.id());
         PmemConfig root = pmemRoot();
         if (config.root() && root != null && !root.id().equals(config.id())) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "A root pmem device already exist (pmem \"" + root.id()
@@ -227,22 +222,27 @@ public final class VmResources implements VmConfigFile.Sections {
     public synchronized PmemConfig patchedPmem(PmemUpdate update) throws ConfigException {
         Check.required(update, "pmem");
         update.validate();
-        for (PmemConfig p : pmem) {
-            if (p.id().equals(update.id())) {
-                return new PmemConfig(p.id(), p.pathOnHost(), p.rootDevice(), p.readOnly(), update.rateLimiter());
-            }
+        int index = pmemIndex(update.id());
+        if (index < 0) {
+            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "pmem \"" + update.id() + "\" does not exist; PUT /pmem/"
+                    + update.id() + " before boot to create it");
         }
-        throw new ConfigException(ConfigException.Reason.NOT_FOUND, "pmem \"" + update.id() + "\" does not exist; PUT /pmem/"
-                + update.id() + " before boot to create it");
+        PmemConfig p = pmem.get(index);
+        return new PmemConfig(p.id(), p.pathOnHost(), p.rootDevice(), p.readOnly(), update.rateLimiter());
     }
 
     /** Records a device {@link #patchedPmem} returned (the device exists: pmem devices are never removed). */
     public synchronized void recordPatchedPmem(PmemConfig merged) {
+        pmem.set(pmemIndex(merged.id()), merged);
+    }
+
+    private int pmemIndex(String id) {
         for (int i = 0; i < pmem.size(); i++) {
-            if (pmem.get(i).id().equals(merged.id())) {
-                pmem.set(i, merged);
+            if (pmem.get(i).id().equals(id)) {
+                return i;
             }
         }
+        return -1;
     }
 
     private PmemConfig pmemRoot() {
