@@ -293,24 +293,16 @@ final class UnixSocketConduit implements StreamSourceConduit, StreamSinkConduit 
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        if (readShutdown) {
-            return -1;
-        }
-        int n = channel.read(dst);
-        if (n > 0) {
-            lastActive = System.nanoTime();
-        } else if (n == -1) {
-            terminateReads();
-        }
-        return n;
+        return readShutdown ? -1 : (int) afterRead(channel.read(dst));
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
-        if (readShutdown) {
-            return -1;
-        }
-        long n = channel.read(dsts, offs, len);
+        return readShutdown ? -1 : afterRead(channel.read(dsts, offs, len));
+    }
+
+    /** A read of {@code n} bytes: data is activity (for the connection limit), EOF ends the read side. */
+    private long afterRead(long n) throws IOException {
         if (n > 0) {
             lastActive = System.nanoTime();
         } else if (n == -1) {
