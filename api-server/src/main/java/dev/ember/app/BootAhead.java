@@ -33,7 +33,7 @@ import java.util.Objects;
  * Nothing here fails a request: a build that fails is dropped, and the start, doing the same
  * work, says why.
  */
-final class BootAhead {
+final class BootAhead extends AheadHolder<BootAhead.Built> {
     private static final System.Logger LOG = Log.logger(BootAhead.class);
 
     /**
@@ -161,12 +161,6 @@ final class BootAhead {
     private Plan wanted;
     /** The plan whose build failed: not tried again until the plan changes; guarded by this. */
     private Plan failed;
-    private Built built;
-    private boolean building;
-    /** Nothing more is built: a start took (or passed over) the build, or the VMM is stopping. */
-    private boolean over;
-    /** The VMM is stopping: a build still running is closed when done. */
-    private boolean closed;
 
     BootAhead(VmFactory factory) {
         this.factory = factory;
@@ -220,16 +214,7 @@ final class BootAhead {
                     failed = target;
                 }
             } finally {
-                // Also after an Error: a start waiting in take() must not wait for a build that ended.
-                synchronized (this) {
-                    building = false;
-                    if (closed && result != null) {
-                        result.close();
-                        result = null;
-                    }
-                    built = result;
-                    notifyAll();
-                }
+                buildEnded(result);
             }
         }
     }
@@ -244,10 +229,6 @@ final class BootAhead {
         return closed || !target.equals(wanted);
     }
 
-    /**
-     * {@code current}, completed for {@code target} when it has the same machine and no kernel yet;
-     * else a new VM ({@code current} closed). Null when the plan changed meanwhile.
-     */
     /**
      * The {@code vmm} event loop of {@code vm}, started; a failure of its thread stops the VM. A
      * failed start closes the loop and the VM. One call site for the boot built here, a start
@@ -266,6 +247,10 @@ final class BootAhead {
         return loop;
     }
 
+    /**
+     * {@code current}, completed for {@code target} when it has the same machine and no kernel yet;
+     * else a new VM ({@code current} closed). Null when the plan changed meanwhile.
+     */
     private Built build(Plan target, Built current) throws VmmException {
         Built b = current;
         if (b != null && !(b.plan.sameMachine(target) && b.images == null)) {
@@ -317,24 +302,7 @@ final class BootAhead {
      * kernel. From here on nothing more is built.
      */
     Built take(Plan plan) {
-        Built b;
-        boolean interrupted = false;
-        synchronized (this) {
-            over = true;
-            notifyAll();
-            while (building) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            b = built;
-            built = null;
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Built b = takeBuilt();
         if (b == null) {
             return null;
         }
@@ -348,18 +316,8 @@ final class BootAhead {
         return null;
     }
 
-    /** Closes a build nobody took; one still running closes itself when done. */
-    void close() {
-        Built unused;
-        synchronized (this) {
-            over = true;
-            closed = true;
-            unused = built;
-            built = null;
-            notifyAll();
-        }
-        if (unused != null) {
-            unused.close();
-        }
+    @Override
+    void discard(Built unused) {
+        unused.close();
     }
 }

@@ -10,16 +10,10 @@ import dev.ember.vm.VmShell;
  * start builds its own, as before. A shell that could not be built ahead is not an error here:
  * the start builds one itself and reports what is wrong then.
  */
-final class VmShellAhead {
+final class VmShellAhead extends AheadHolder<VmShell> {
     private static final System.Logger LOG = Log.logger(VmShellAhead.class);
 
     private final java.util.function.Supplier<VmShell> factory;
-    private VmShell shell;
-    private boolean building;
-    /** No shell is built from here on: one was taken, or the VMM is stopping. */
-    private boolean over;
-    /** The VMM is stopping: a shell still being built is closed when done, not kept. */
-    private boolean closed;
     /** A client began to configure the VM: {@link #buildWhenWanted} may build. */
     private boolean wanted;
 
@@ -82,28 +76,21 @@ final class VmShellAhead {
     /** Builds the shell on the calling thread, unless one exists, is being built or was taken. */
     void build() {
         synchronized (this) {
-            if (over || building || shell != null) {
+            if (over || building || built != null) {
                 return;
             }
             building = true;
         }
         long t0 = System.nanoTime();
-        VmShell built = null;
+        VmShell shell = null;
         try {
-            built = factory.get();
+            shell = factory.get();
             LOG.log(System.Logger.Level.DEBUG, "KVM VM (irqchip, PIT) built ahead of the start in "
                     + (System.nanoTime() - t0) / 1000 + " us");
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "KVM VM not built ahead (the start will say why): " + e.getMessage());
-        }
-        synchronized (this) {
-            building = false;
-            if (closed && built != null) {
-                built.close();
-                built = null;
-            }
-            shell = built;
-            notifyAll();
+        } finally {
+            buildEnded(shell);
         }
     }
 
@@ -112,24 +99,7 @@ final class VmShellAhead {
      * new one; from here on this holder builds nothing more.
      */
     VmShell take() {
-        VmShell ahead;
-        boolean interrupted = false;
-        synchronized (this) {
-            over = true;
-            notifyAll(); // a buildWhenWanted still waiting returns
-            while (building) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            ahead = shell;
-            shell = null;
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        VmShell ahead = takeBuilt(); // a buildWhenWanted still waiting returns
         if (ahead != null) {
             LOG.log(System.Logger.Level.DEBUG, "the start takes the KVM VM built ahead");
             return ahead;
@@ -137,18 +107,8 @@ final class VmShellAhead {
         return factory.get();
     }
 
-    /** Closes a shell nobody took; a build still running closes its own when it ends. */
-    void close() {
-        VmShell unused;
-        synchronized (this) {
-            over = true;
-            closed = true;
-            unused = shell;
-            shell = null;
-            notifyAll();
-        }
-        if (unused != null) {
-            unused.close();
-        }
+    @Override
+    void discard(VmShell unused) {
+        unused.close();
     }
 }

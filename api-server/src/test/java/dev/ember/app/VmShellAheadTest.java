@@ -2,6 +2,7 @@ package dev.ember.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,9 +10,9 @@ import dev.ember.kvm.Kvm;
 import dev.ember.vm.VmShell;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The KVM VM built ahead on main, and the start (or load) that takes it, racing as they do in the VMM. */
@@ -20,8 +21,7 @@ class VmShellAheadTest {
     private final CountDownLatch building = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
 
-    @BeforeEach
-    void needKvm() {
+    private static void needKvm() {
         assumeTrue(Kvm.available(), Kvm.DEVICE + " is absent");
     }
 
@@ -51,6 +51,7 @@ class VmShellAheadTest {
      */
     @Test
     void awaitWantedSaysWhetherConfigurationBeganWithinTheTime() throws Exception {
+        needKvm();
         VmShellAhead idle = new VmShellAhead(this::counted);
         assertFalse(idle.awaitWanted(1));
         VmShellAhead wanted = new VmShellAhead(this::counted);
@@ -71,6 +72,7 @@ class VmShellAheadTest {
      */
     @Test
     void aStartArrivingWhileTheShellIsBuiltWaitsForItAndMakesNoSecond() throws Exception {
+        needKvm();
         VmShellAhead ahead = new VmShellAhead(this::slowFirst);
         ahead.want();
         CompletableFuture<Void> main = CompletableFuture.runAsync(ahead::buildWhenWanted);
@@ -86,6 +88,7 @@ class VmShellAheadTest {
 
     @Test
     void aStartBeforeConfigurationBeganBuildsItsOwnAndMainBuildsNothing() throws Exception {
+        needKvm();
         VmShellAhead ahead = new VmShellAhead(this::counted);
         CompletableFuture<Void> main = CompletableFuture.runAsync(ahead::buildWhenWanted);
         VmShell own = ahead.take();
@@ -98,6 +101,7 @@ class VmShellAheadTest {
 
     @Test
     void aShellBuiltAheadIsTheOneTakenAndClosingAfterwardsLeavesItToItsVm() throws Exception {
+        needKvm();
         VmShellAhead ahead = new VmShellAhead(this::counted);
         ahead.want();
         ahead.buildWhenWanted();
@@ -106,5 +110,25 @@ class VmShellAheadTest {
         assertFalse(taken.taken());
         assertEquals(1, made.get());
         taken.close();
+    }
+
+    /**
+     * A build ended by an Error (a native binding that failed to link) still ends: the start
+     * does not wait for it, and makes its own shell. (Before, only a RuntimeException ended
+     * it, and the start waited forever.) No KVM needed: no shell is made.
+     */
+    @Test
+    void aBuildEndedByAnErrorDoesNotHoldUpTheStart() throws Exception {
+        VmShellAhead ahead = new VmShellAhead(() -> {
+            if (made.incrementAndGet() == 1) {
+                throw new LinkageError("the build ahead's");
+            }
+            throw new IllegalStateException("the start's own");
+        });
+        ahead.want();
+        assertThrows(LinkageError.class, ahead::build);
+        CompletableFuture<VmShell> start = CompletableFuture.supplyAsync(ahead::take);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> start.get(60, TimeUnit.SECONDS));
+        assertEquals("the start's own", e.getCause().getMessage());
     }
 }
