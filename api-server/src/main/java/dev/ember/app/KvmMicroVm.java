@@ -48,11 +48,9 @@ import dev.ember.vm.x86.GuestCpuTemplate;
 import dev.ember.uffd.UffdBackend;
 import dev.ember.uffd.UffdBackendException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -442,14 +440,12 @@ public final class KvmMicroVm implements MicroVm {
         VmResources recorded = new VmResources();
         try {
             sections = StateSections.read(statePath);
-            boolean overrides = params.networkOverrides() != null
-                    || params.vsockOverride() != null && params.vsockOverride().udsPath() != null;
             // An idle microVM's configuration (machine-config alone) is read without databind: a
             // load is what a process is started for, and databind's first use costs tens of ms.
-            if (overrides || !VmConfigFile.applyStreamed(sections.get(Snapshots.CONFIG), Snapshots.NOT_RESTORED, recorded)) {
+            if (Snapshots.overrides(params)
+                    || !VmConfigFile.applyStreamed(sections.get(Snapshots.CONFIG), Snapshots.NOT_RESTORED, recorded)) {
                 JsonNode config = Snapshots.restorableConfig(sections, statePath);
-                applyNetworkOverrides(config, params.networkOverrides());
-                applyVsockOverride(config, params.vsockOverride());
+                Snapshots.applyOverrides(config, params);
                 recorded.applyConfig(config);
             }
             if (resources.serial() != null) {
@@ -628,41 +624,6 @@ public final class KvmMicroVm implements MicroVm {
         } finally {
             Native.LIBC.close(fd); // the mapping keeps the file
         }
-    }
-
-    /** network_overrides: the same interface ids, other host TAP devices. */
-    private static void applyNetworkOverrides(JsonNode config, List<SnapshotLoadParams.NetworkOverride> overrides)
-            throws ConfigException {
-        if (overrides == null) {
-            return;
-        }
-        JsonNode ifaces = config.get("network-interfaces");
-        for (SnapshotLoadParams.NetworkOverride o : overrides) {
-            boolean found = false;
-            if (ifaces != null && ifaces.isArray()) {
-                for (JsonNode n : ifaces) {
-                    if (n.isObject() && o.ifaceId() != null && o.ifaceId().equals(n.path("iface_id").asText())) {
-                        ((ObjectNode) n).put("host_dev_name", o.hostDevName());
-                        found = true;
-                    }
-                }
-            }
-            if (!found) {
-                throw new ConfigException(ConfigException.Reason.NOT_FOUND, "network_overrides: the snapshot has no network interface \"" + o.ifaceId() + "\"");
-            }
-        }
-    }
-
-    /** {@code vsock_override}: the restored vsock device listens on a new {@code uds_path}. */
-    private static void applyVsockOverride(JsonNode config, SnapshotLoadParams.VsockOverride override) throws ConfigException {
-        if (override == null || override.udsPath() == null) {
-            return;
-        }
-        JsonNode vsock = config.get("vsock");
-        if (vsock == null || !vsock.isObject()) {
-            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "vsock_override: the snapshot has no vsock device");
-        }
-        ((ObjectNode) vsock).put("uds_path", override.udsPath());
     }
 
     /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */

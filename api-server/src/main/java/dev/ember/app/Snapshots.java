@@ -3,6 +3,7 @@ package dev.ember.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ember.config.ConfigException;
+import dev.ember.config.SnapshotLoadParams;
 import dev.ember.config.StrictJson;
 import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmResources;
@@ -52,4 +53,47 @@ final class Snapshots {
         return copy;
     }
 
+    /** Whether the load changes the recorded configuration ({@link #applyOverrides} has work to do). */
+    static boolean overrides(SnapshotLoadParams params) {
+        return params.networkOverrides() != null || vsockOverride(params) != null;
+    }
+
+    /**
+     * The load's overrides written into the recorded configuration {@code config}:
+     * {@code network_overrides}, the same interface ids on other host TAP devices, and
+     * {@code vsock_override}, the restored vsock device listening on a new {@code uds_path}.
+     */
+    static void applyOverrides(JsonNode config, SnapshotLoadParams params) throws ConfigException {
+        if (params.networkOverrides() != null) {
+            JsonNode ifaces = config.get("network-interfaces");
+            for (SnapshotLoadParams.NetworkOverride o : params.networkOverrides()) {
+                boolean found = false;
+                if (ifaces != null && ifaces.isArray()) {
+                    for (JsonNode n : ifaces) {
+                        if (n.isObject() && o.ifaceId() != null && o.ifaceId().equals(n.path("iface_id").asText())) {
+                            ((ObjectNode) n).put("host_dev_name", o.hostDevName());
+                            found = true;
+                        }
+                    }
+                }
+                if (!found) {
+                    throw new ConfigException(ConfigException.Reason.NOT_FOUND, "network_overrides: the snapshot has no network interface \""
+                            + o.ifaceId() + "\"");
+                }
+            }
+        }
+        String udsPath = vsockOverride(params);
+        if (udsPath != null) {
+            JsonNode vsock = config.get("vsock");
+            if (vsock == null || !vsock.isObject()) {
+                throw new ConfigException(ConfigException.Reason.NOT_FOUND, "vsock_override: the snapshot has no vsock device");
+            }
+            ((ObjectNode) vsock).put("uds_path", udsPath);
+        }
+    }
+
+    /** {@code vsock_override}'s {@code uds_path}, or null (none, or one without a path: nothing to change). */
+    private static String vsockOverride(SnapshotLoadParams params) {
+        return params.vsockOverride() == null ? null : params.vsockOverride().udsPath();
+    }
 }
