@@ -194,7 +194,7 @@ public final class KvmMicroVm implements MicroVm {
             if (live.pciEnabled()) {
                 m.pci = pciRootComplex(vm);
             }
-            m.virtio = VirtioDevices.attach(m, resources, live::readMmdsData);
+            m.virtio = VirtioDevices.attach(m, resources, live.mmds()::read);
             return m;
         } catch (RuntimeException | VmmException e) {
             close(m);

@@ -526,18 +526,18 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
 
     @Override
     public VmmResult getMmds(VmmCommand.GetMmds c) {
-        return body(resources.mmdsData());
+        return body(resources.mmds().contents());
     }
 
     @Override
     public VmmResult putMmds(VmmCommand.PutMmds c) throws ConfigException {
-        resources.putMmdsData(c.data());
+        resources.mmds().put(c.data());
         return VmmResult.DONE;
     }
 
     @Override
     public VmmResult patchMmds(VmmCommand.PatchMmds c) throws ConfigException {
-        resources.patchMmdsData(c.patch());
+        resources.mmds().patch(c.patch());
         return VmmResult.DONE;
     }
 

@@ -143,7 +143,7 @@ final class EmberRun {
         resources.setBootTimer(args.bootTimer);
         resources.setPciEnabled(args.enablePci);
         resources.setConsoleEscape(args.consoleEscape);
-        resources.setMmdsSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
+        resources.mmds().setSizeLimit(args.mmdsSizeLimit != null ? args.mmdsSizeLimit : args.maxPayload);
         if (args.configFile != null) {
             List<VmmCommand> commands = ConfigFileCommands.read(args.configFile);
             if (args.metricsPath != null && commands.stream().anyMatch(c -> c instanceof VmmCommand.PutMetrics)) {

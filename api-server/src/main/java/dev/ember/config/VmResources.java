@@ -1,11 +1,8 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +33,7 @@ public final class VmResources implements VmConfigFile.Sections {
     private MmdsConfig mmdsConfig;
     private SerialConfig serial;
     private CpuConfig cpuConfig;
-    /** MMDS contents; null until the first PUT (GET answers {} then). */
-    private JsonNode mmdsData;
-    private int mmdsSizeLimit = DEFAULT_MMDS_SIZE_LIMIT;
+    private final MmdsDataStore mmds = new MmdsDataStore(DEFAULT_MMDS_SIZE_LIMIT);
     private boolean bootTimer;
     private boolean pciEnabled;
     private int consoleEscape = -1;
@@ -459,68 +454,9 @@ public final class VmResources implements VmConfigFile.Sections {
         bootConfigured = true;
     }
 
-    public synchronized void setMmdsSizeLimit(int limit) {
-        mmdsSizeLimit = limit;
-    }
-
-    /** The MMDS contents, {@code {}} before the first PUT. */
-    public synchronized JsonNode mmdsData() {
-        return mmdsData == null ? JsonNodeFactory.instance.objectNode() : mmdsData.deepCopy();
-    }
-
-    /**
-     * Runs {@code reader} over the MMDS contents (null before the first PUT) under this object's
-     * lock, without copying them: the guest's metadata requests read through this. The reader
-     * must not keep or change the tree.
-     */
-    public synchronized <T> T readMmdsData(java.util.function.Function<JsonNode, T> reader) {
-        return reader.apply(mmdsData);
-    }
-
-    public synchronized void putMmdsData(JsonNode data) throws ConfigException {
-        requireObject(data);
-        checkMmdsSize(data);
-        mmdsData = data.deepCopy();
-    }
-
-    /** RFC 7396 JSON merge patch of the MMDS contents. */
-    public synchronized void patchMmdsData(JsonNode patch) throws ConfigException {
-        requireObject(patch);
-        if (mmdsData == null) {
-            throw new ConfigException(ConfigException.Reason.NOT_FOUND, "The MMDS data store is not initialized. (PUT /mmds first)");
-        }
-        JsonNode merged = mergePatch(mmdsData.deepCopy(), patch);
-        checkMmdsSize(merged);
-        mmdsData = merged;
-    }
-
-    private static void requireObject(JsonNode data) throws ConfigException {
-        if (data == null || !data.isObject()) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, "The MMDS contents must be a JSON object, e.g. {\"latest\": {...}}");
-        }
-    }
-
-    private void checkMmdsSize(JsonNode data) throws ConfigException {
-        int size = StrictTree.write(data).length;
-        if (size > mmdsSizeLimit) {
-            throw new DataStoreLimitException(size, mmdsSizeLimit);
-        }
-    }
-
-    private static JsonNode mergePatch(JsonNode target, JsonNode patch) {
-        if (!patch.isObject()) {
-            return patch.deepCopy();
-        }
-        ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : JsonNodeFactory.instance.objectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getValue().isNull()) {
-                result.remove(e.getKey());
-            } else {
-                result.set(e.getKey(), mergePatch(result.get(e.getKey()), e.getValue()));
-            }
-        }
-        return result;
+    /** The MMDS contents, with their own lock: the guest's metadata requests read them while the VM runs. */
+    public MmdsDataStore mmds() {
+        return mmds;
     }
 
     // ---- process-level flags -----------------------------------------------------------

@@ -423,7 +423,7 @@ class ApiServerTest extends HostFiles {
                 "The list of network interface IDs provided contains at least one ID that does not correspond");
         http.put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}");
         assertEquals(204, http.put("/mmds/config", "{\"network_interfaces\": [\"eth0\"], \"version\": \"V2\"}").status());
-        resources.setMmdsSizeLimit(40);
+        resources.mmds().setSizeLimit(40);
         assertFault(http.put("/mmds", "{\"k\": \"" + "v".repeat(50) + "\"}"), 413, "The MMDS data store would be");
         vmm.state = MicroVm.State.RUNNING;
         assertEquals(200, http.get("/mmds").status());

@@ -207,7 +207,7 @@ class VmResourcesTest extends HostFiles {
         vm.putDrive(DriveConfig.of("rootfs", disk.toString(), true, false));
         assertEquals(ConfigException.Reason.CONFLICT, reason(() -> vm.putDrive(DriveConfig.of("root2", disk.toString(), true, false))));
         assertEquals(ConfigException.Reason.NOT_FOUND, reason(() -> vm.updateDrive(new DriveUpdate("nope", disk.toString(), null))));
-        assertEquals(ConfigException.Reason.MALFORMED_JSON, reason(() -> vm.putMmdsData(json("[1]"))));
+        assertEquals(ConfigException.Reason.MALFORMED_JSON, reason(() -> vm.mmds().put(json("[1]"))));
         assertEquals(ConfigException.Reason.MALFORMED_JSON, reason(() -> json("{\"a\":")));
         assertEquals(ConfigException.Reason.NOT_FOUND, reason(() -> vm.requireBalloon()));
     }
@@ -333,14 +333,14 @@ class VmResourcesTest extends HostFiles {
 
     @Test
     void mmdsDataPutPatchGetAndLimit() throws Exception {
-        assertEquals("{}", vm.mmdsData().toString());
-        assertTrue(message(() -> vm.patchMmdsData(json("{\"a\":1}"))).startsWith("The MMDS data store is not initialized."));
-        vm.putMmdsData(json("{\"latest\":{\"meta-data\":{\"id\":\"i-1\",\"old\":true}}}"));
-        vm.patchMmdsData(json("{\"latest\":{\"meta-data\":{\"old\":null,\"new\":[1,2]}}}"));
-        assertEquals("{\"latest\":{\"meta-data\":{\"id\":\"i-1\",\"new\":[1,2]}}}", vm.mmdsData().toString());
-        assertTrue(message(() -> vm.putMmdsData(json("[1]"))).startsWith("The MMDS contents must be a JSON object"));
-        vm.setMmdsSizeLimit(20);
-        ConfigException e = assertThrows(DataStoreLimitException.class, () -> vm.putMmdsData(json("{\"k\":\"" + "x".repeat(30) + "\"}")));
+        assertEquals("{}", vm.mmds().contents().toString());
+        assertTrue(message(() -> vm.mmds().patch(json("{\"a\":1}"))).startsWith("The MMDS data store is not initialized."));
+        vm.mmds().put(json("{\"latest\":{\"meta-data\":{\"id\":\"i-1\",\"old\":true}}}"));
+        vm.mmds().patch(json("{\"latest\":{\"meta-data\":{\"old\":null,\"new\":[1,2]}}}"));
+        assertEquals("{\"latest\":{\"meta-data\":{\"id\":\"i-1\",\"new\":[1,2]}}}", vm.mmds().contents().toString());
+        assertTrue(message(() -> vm.mmds().put(json("[1]"))).startsWith("The MMDS contents must be a JSON object"));
+        vm.mmds().setSizeLimit(20);
+        ConfigException e = assertThrows(DataStoreLimitException.class, () -> vm.mmds().put(json("{\"k\":\"" + "x".repeat(30) + "\"}")));
         assertTrue(e.getMessage().contains("over the limit of 20 bytes"));
     }
 
