@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.ember.config.HugePages;
 import dev.ember.it.TestGuests;
 import dev.ember.kvm.Kvm;
+import dev.ember.testing.TestTags;
 import dev.ember.vm.Vm;
 import dev.ember.vm.VmSpec;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The boot built while the client configures (real /dev/kvm): what InstanceStart takes, what a
  * change of configuration does to a build, and that nothing built is left behind.
  */
+@Tag(TestTags.NEEDS_KVM)
 class BootAheadTest {
     @TempDir
     Path dir;

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ember.kvm.Kvm;
+import dev.ember.testing.TestTags;
 import dev.ember.vm.VmShell;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The KVM VM built ahead on main, and the start (or load) that takes it, racing as they do in the VMM. */
@@ -50,6 +52,7 @@ class VmShellAheadTest {
      * is up, and building nothing.
      */
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void awaitWantedSaysWhetherConfigurationBeganWithinTheTime() throws Exception {
         needKvm();
         VmShellAhead idle = new VmShellAhead(this::counted);
@@ -71,6 +74,7 @@ class VmShellAheadTest {
      * closed, and the load made a second one.)
      */
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void aStartArrivingWhileTheShellIsBuiltWaitsForItAndMakesNoSecond() throws Exception {
         needKvm();
         VmShellAhead ahead = new VmShellAhead(this::slowFirst);
@@ -87,6 +91,7 @@ class VmShellAheadTest {
     }
 
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void aStartBeforeConfigurationBeganBuildsItsOwnAndMainBuildsNothing() throws Exception {
         needKvm();
         VmShellAhead ahead = new VmShellAhead(this::counted);
@@ -100,6 +105,7 @@ class VmShellAheadTest {
     }
 
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void aShellBuiltAheadIsTheOneTakenAndClosingAfterwardsLeavesItToItsVm() throws Exception {
         needKvm();
         VmShellAhead ahead = new VmShellAhead(this::counted);

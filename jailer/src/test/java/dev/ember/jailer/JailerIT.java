@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.it.NeedsKvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -147,6 +148,7 @@ class JailerIT {
 
     /** The real VMM, jailed, boots the idle test guest; everything is checked from the host while it ticks. */
     @Test
+    @NeedsKvm
     void jailedVmmBootsTheIdleGuestConfinedAndEndsOnSigterm() throws Exception {
         assumeTrue(Host.hasKvm(), Host::noKvmReason);
         String ns = id;
@@ -250,6 +252,7 @@ class JailerIT {
     }
 
     @Test
+    @NeedsKvm
     void aJailedVmmThatMakesAForbiddenCallDiesWithSigsys() throws Exception {
         assumeTrue(Host.hasKvm(), Host::noKvmReason);
         JailHarness.provisionTestGuest(root(), "idle");

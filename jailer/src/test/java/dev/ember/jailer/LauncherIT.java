@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.it.NeedsKvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,6 +134,7 @@ class LauncherIT {
     }
 
     @Test
+    @NeedsKvm
     void startQueryAndStopLeaveNothingBehind() throws Exception {
         assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
@@ -201,6 +203,7 @@ class LauncherIT {
 
     /** Issue 11: under umask 000 the jail used to be world-writable, its socket and launch.state too. */
     @Test
+    @NeedsKvm
     void underUmask000NothingIsOpenToOthers() throws Exception {
         assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
@@ -243,6 +246,7 @@ class LauncherIT {
      * logs each run. Paths with spaces and quotes reach the jail and the API intact.
      */
     @Test
+    @NeedsKvm
     void oneJqReadsTheConfigAndOddPathsSurvive() throws Exception {
         assumeAVmCanRun();
         Path bin = Files.createDirectories(base.resolve("bin"));
@@ -313,6 +317,7 @@ class LauncherIT {
     }
 
     @Test
+    @NeedsKvm
     void theHelpExampleStartsAVmOnItsTap() throws Exception {
         assumeAVmCanRun();
         List<String> args = helpExample();
@@ -331,6 +336,7 @@ class LauncherIT {
     }
 
     @Test
+    @NeedsKvm
     void aTapNoInterfaceNamesIsWarnedAbout() throws Exception {
         assumeAVmCanRun();
         String[] r = run(List.of("--config-file", "docs/examples/idle.json", "--tap", tap, "--id", id,
@@ -344,6 +350,7 @@ class LauncherIT {
     }
 
     @Test
+    @NeedsKvm
     void withANewPidNamespaceTheVmmIsItsPid1AndStopStillFindsIt() throws Exception {
         assumeAVmCanRun();
         Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.it.NeedsKvm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * device hot-plugged by a bind mount over the placeholder plus {@code PATCH /drives} (the guest
  * reads the new contents), and the VMM ending with its guest (SIGTERM: JailerIT).
  */
+@NeedsKvm
 class OrchestratorFlowIT {
     private static final Duration BOOT = Duration.ofSeconds(120);
 

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.testing.TestTags;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The state-capture ioctls (what pause/snapshot needs) against the real KVM: every get/set pair
  * round-trips through the declared struct without the kernel rejecting or altering it.
  */
+@Tag(TestTags.NEEDS_KVM)
 class KvmStateRoundTripTest {
     @BeforeEach
     void needKvm() {

@@ -12,6 +12,7 @@ import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.KvmMsrs;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.snapshot.StateSections;
+import dev.ember.testing.TestTags;
 import dev.ember.vm.x86.BootMsrs;
 import dev.ember.vm.x86.CpuTemplateException;
 import dev.ember.vm.x86.GuestCpuTemplate;
@@ -22,9 +23,11 @@ import dev.ember.vm.x86.GuestCpuTemplate.MsrModifier;
 import dev.ember.vm.x86.RegisterBits;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A CPU template given to configureBoot, read back from KVM (KVM_GET_CPUID2, KVM_GET_MSRS) on every vCPU. */
+@Tag(TestTags.NEEDS_KVM)
 class CpuTemplateVcpuTest {
     /**
      * Extended leaf ECX bit 0 (LAHF/SAHF in 64-bit mode) and leaf 1's stepping. Not leaf 1 ECX,

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.bus.BusDevice;
+import dev.ember.testing.TestTags;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * must show windows of 1000 exits with zero bytes; the rare one-off runtime allocation (JIT
  * deoptimisation and the like) must stay far below one object per exit.
  */
+@Tag(TestTags.NEEDS_KVM)
 class ExitDispatchAllocationTest {
     private static final int ITERATIONS = 3000;
     /** Writes per sample window; each loop iteration makes 4 exits, so a window is 1000 exits. */

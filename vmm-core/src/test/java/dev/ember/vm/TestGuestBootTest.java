@@ -7,11 +7,13 @@ import dev.ember.arch.x86.BootEntry;
 import dev.ember.arch.x86.X86Boot;
 import dev.ember.bus.BusDevice;
 import dev.ember.bus.WritePort;
+import dev.ember.testing.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * LAPIC/IOAPIC, SMP start-up by INIT-SIPI-SIPI. Devices are minimal test doubles: the guest
  * only needs LSR to say "transmitter empty" and the result port 0xf4.
  */
+@Tag(TestTags.NEEDS_KVM)
 class TestGuestBootTest {
     private static final Duration BOOT_WAIT = Duration.ofSeconds(120);
 

@@ -14,12 +14,15 @@ import dev.ember.kvm.KvmRegs;
 import dev.ember.kvm.KvmSregs;
 import dev.ember.kvm.KvmXsave;
 import dev.ember.kvm.VcpuFd;
+import dev.ember.testing.TestTags;
 import dev.ember.vm.x86.BootMsrs;
 import dev.ember.vm.x86.X86VcpuSetup;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** What configureBoot leaves in the vCPUs, read back from KVM. */
+@Tag(TestTags.NEEDS_KVM)
 class VcpuBootStateTest {
     @BeforeEach
     void needKvm() {

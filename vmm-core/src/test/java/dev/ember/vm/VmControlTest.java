@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.kvm.KvmMpState;
+import dev.ember.testing.TestTags;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Pause, resume and exit requests against vCPUs that are running guest code or sleeping in the kernel. */
+@Tag(TestTags.NEEDS_KVM)
 class VmControlTest {
     private static final long COUNTER = 0x4000;
     /** inc qword [0x4000]; jmp back: a guest that never exits on its own. */

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.kvm.KvmCap;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
+import dev.ember.testing.TestTags;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * 4 GiB at the requested alignment, one KVM slot each after RAM's, read-only when asked, and
  * removable; the addresses depend only on the order and sizes of the calls.
  */
+@Tag(TestTags.NEEDS_KVM)
 class VmDeviceMemoryTest {
     private static final long MIB = 1 << 20;
 

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.bus.WritePort;
 import dev.ember.kvm.KvmRegs;
+import dev.ember.testing.TestTags;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * (KVM_EXIT_FAIL_ENTRY cannot be provoked here: PVM accepts or ignores invalid entry states that
  * VMX would refuse, so that path is only exercised on hardware virtualisation.)
  */
+@Tag(TestTags.NEEDS_KVM)
 class VmExitPathTest {
     private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
 

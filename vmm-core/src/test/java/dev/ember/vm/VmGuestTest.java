@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.bus.BusDevice;
 import dev.ember.bus.WritePort;
+import dev.ember.testing.TestTags;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Runs tiny hand-assembled 64-bit guests on the machine's /dev/kvm through the Vm facade. */
+@Tag(TestTags.NEEDS_KVM)
 class VmGuestTest {
     private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
     private static final long MMIO_BASE = 0x0200_0000L; // 32 MiB: above the test guests' RAM

@@ -9,13 +9,16 @@ import dev.ember.kvm.KvmIrqRouting;
 import dev.ember.kvm.KvmIrqRoutingEntry;
 import dev.ember.kvm.KvmIrqRoutingMsi;
 import dev.ember.pci.MsiVectors;
+import dev.ember.testing.TestTags;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * MSI vectors on the machine's /dev/kvm: GSIs above the IOAPIC pins, irqfds registered, and
  * KVM_SET_GSI_ROUTING taking a table that keeps KVM's own irqchip routes next to the MSI ones.
  */
+@Tag(TestTags.NEEDS_KVM)
 class VmMsiVectorsTest {
     @BeforeEach
     void needKvm() {

@@ -7,17 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.ember.testing.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * vCPU threads started before the start ({@link Vm#prepareThreads}): the VMM starts them while
  * the client is still configuring, so InstanceStart only has to wake them.
  */
+@Tag(TestTags.NEEDS_KVM)
 class VmPreparedThreadsTest {
     /** mov byte [0x5000], 0x2a; hlt. */
     private static final byte[] STORE_AND_HALT = hex("c6 04 25 00 50 00 00 2a f4");

@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.memory.GuestMemory;
+import dev.ember.testing.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A VM built on a shell made earlier (the VMM builds one while it waits for InstanceStart). */
+@Tag(TestTags.NEEDS_KVM)
 class VmShellTest {
     /** mov byte [0x5000], 0x2a; hlt. */
     private static final byte[] STORE_AND_HALT = hex("c6 04 25 00 50 00 00 2a f4");

@@ -14,10 +14,12 @@ import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateSections;
 import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
+import dev.ember.testing.TestTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * from the files continues the same computation: registers and memory come back, the guest
  * keeps counting from where it was.
  */
+@Tag(TestTags.NEEDS_KVM)
 class VmSnapshotTest {
     private static final long COUNTER = 0x4000;
     /** inc qword [0x4000]; inc r15; jmp back: memory and a register both count. */

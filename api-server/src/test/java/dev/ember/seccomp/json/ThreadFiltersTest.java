@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ember.it.NeedsKvm;
 import dev.ember.testing.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,7 @@ class ThreadFiltersTest {
     }
 
     @Test
+    @NeedsKvm
     void aVcpuThreadHasKvmRunButNoOtherKvmIoctl() throws Exception {
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no /dev/kvm");
         passes("vmm", "kvm-api-version");
@@ -68,6 +70,7 @@ class ThreadFiltersTest {
     }
 
     @Test
+    @NeedsKvm
     void apiThreadsHaveNoKvmNoSocketsOfTheirOwnAndNoFileCreation() throws Exception {
         assumeTrue(Files.isWritable(Path.of("/dev/kvm")), "no /dev/kvm");
         killed("api", "kvm-api-version");

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.UniqueId;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -84,7 +85,7 @@ public final class NestedRunner {
         List<String> tests = new ArrayList<>();
         for (TestIdentifier root : plan.getRoots()) {
             for (TestIdentifier d : plan.getDescendants(root)) {
-                if (d.isTest() && NestedTierIT.selected(d)) {
+                if ((d.isTest() || NestedTierIT.isTemplate(d)) && NestedTierIT.selected(d)) {
                     tests.add(d.getUniqueId());
                 }
             }
@@ -145,6 +146,8 @@ public final class NestedRunner {
         /** Classes one of whose tests hung: the hang report killed their shared processes (a class's VM). */
         private final Map<String, String> hungInClass = new java.util.HashMap<>();
         private final Map<String, Long> startedAt = new java.util.HashMap<>();
+        /** Parameterized tests one of whose invocations is to be run again (it hung or its guest faulted). */
+        private final Map<String, String> templatesToRunAgain = new java.util.HashMap<>();
 
         @Override
         public void testPlanExecutionStarted(TestPlan testPlan) {
@@ -153,6 +156,11 @@ public final class NestedRunner {
 
         @Override
         public void executionStarted(TestIdentifier id) {
+            if (NestedTierIT.isTemplate(id)) {
+                // The template is the unit the runner selects and counts attempts of; its invocations are tests as usual.
+                templatesToRunAgain.remove(id.getUniqueId());
+                write(NestedResults.Kind.STARTED, id.getUniqueId(), "", "");
+            }
             if (id.isTest()) {
                 startedAt.put(id.getUniqueId(), System.nanoTime());
                 trace.rearmIfStopped();
@@ -163,7 +171,7 @@ public final class NestedRunner {
 
         @Override
         public void executionSkipped(TestIdentifier id, String reason) {
-            for (TestIdentifier t : testsUnder(id)) {
+            for (TestIdentifier t : unitsUnder(id)) {
                 write(NestedResults.Kind.SKIPPED, t.getUniqueId(), reason, "");
             }
         }
@@ -171,7 +179,9 @@ public final class NestedRunner {
         @Override
         public void executionFinished(TestIdentifier id, TestExecutionResult result) {
             Throwable t = result.getThrowable().orElse(null);
-            if (id.isTest()) {
+            if (NestedTierIT.isTemplate(id)) {
+                templateFinished(id, result.getStatus(), t);
+            } else if (id.isTest()) {
                 Long t0 = startedAt.get(id.getUniqueId());
                 String took = t0 == null ? "" : String.format("%.1f s", (System.nanoTime() - t0) / 1e9);
                 System.out.println("nested-runner: " + result.getStatus() + " " + id.getLegacyReportingName() + " (" + took + ")"
@@ -185,7 +195,7 @@ public final class NestedRunner {
                 // A class whose set-up failed or was aborted: its tests never started; each gets the reason.
                 String evidence = t != null && tripleFaulted(t) ? traceOf(id.getLegacyReportingName() + "-set-up") : "";
                 String stallEvidence = t != null && guestStalled(t) ? stallTraceOf(id.getLegacyReportingName() + "-set-up") : "";
-                for (TestIdentifier test : testsUnder(id)) {
+                for (TestIdentifier test : unitsUnder(id)) {
                     if (!reported.contains(test.getUniqueId())) {
                         // The set-up was this test's attempt: counted, so a set-up that always faults ends.
                         write(NestedResults.Kind.STARTED, test.getUniqueId(), "", "");
@@ -216,8 +226,28 @@ public final class NestedRunner {
             }
         }
 
+        /**
+         * A parameterized test's end: it ran (each invocation has its own result), or one of its
+         * invocations is to run again (the template runs again: JUnit can select a template, and
+         * its invocations exist only once it runs), or the template itself failed or was skipped.
+         */
+        private void templateFinished(TestIdentifier id, TestExecutionResult.Status status, Throwable t) {
+            String uid = id.getUniqueId();
+            int invocations = plan.getChildren(id).size();
+            if (status == TestExecutionResult.Status.ABORTED) {
+                write(NestedResults.Kind.SKIPPED, uid, t == null ? "" : String.valueOf(t.getMessage()), "");
+            } else if (status == TestExecutionResult.Status.FAILED) {
+                write(NestedResults.Kind.FAILED, uid, "the parameterized test failed after " + invocations + " invocation(s): " + t, stackTrace(t));
+            } else if (templatesToRunAgain.containsKey(uid)) {
+                // The invocation's reason goes with it: a triple fault's allows the template a third attempt too.
+                write(NestedResults.Kind.HUNG, uid, "the parameterized test runs again, for an invocation: " + templatesToRunAgain.get(uid), "");
+            } else {
+                write(NestedResults.Kind.PASSED, uid, "", invocations + " invocation(s)");
+            }
+        }
+
         private void failed(TestIdentifier id, Throwable t) {
-            String cls = plan.getParent(id).map(TestIdentifier::getUniqueId).orElse("");
+            String cls = classOf(id);
             int attempt = attemptsOf(id.getUniqueId());
             if (!(rootCause(t) instanceof TimeoutException)) {
                 String hung = hungInClass.get(cls);
@@ -279,22 +309,38 @@ public final class NestedRunner {
             }
         }
 
-        private List<TestIdentifier> testsUnder(TestIdentifier id) {
-            if (id.isTest()) {
+        /** The class a test (or a parameterized test's invocation) belongs to: where a hang's kills reach. */
+        private String classOf(TestIdentifier id) {
+            TestIdentifier parent = plan.getParent(id).orElse(null);
+            while (parent != null && NestedTierIT.isTemplate(parent)) {
+                parent = plan.getParent(parent).orElse(null);
+            }
+            return parent == null ? "" : parent.getUniqueId();
+        }
+
+        /** What the runner gives a result for under {@code id}: tests, and parameterized tests as units of their own. */
+        private List<TestIdentifier> unitsUnder(TestIdentifier id) {
+            if (id.isTest() || NestedTierIT.isTemplate(id)) {
                 return List.of(id);
             }
-            List<TestIdentifier> tests = new ArrayList<>();
+            List<TestIdentifier> units = new ArrayList<>();
             for (TestIdentifier d : plan.getDescendants(id)) {
-                if (d.isTest()) {
-                    tests.add(d);
+                if (d.isTest() || NestedTierIT.isTemplate(d)) {
+                    units.add(d);
                 }
             }
-            return tests;
+            return units;
         }
 
         private void write(NestedResults.Kind kind, String id, String message, String detail) {
             if (kind.isFinal() || kind == NestedResults.Kind.HUNG) {
                 reported.add(id);
+            }
+            if (kind == NestedResults.Kind.HUNG) {
+                UniqueId uid = UniqueId.parse(id);
+                if (uid.getLastSegment().getType().equals("test-template-invocation")) {
+                    templatesToRunAgain.put(uid.removeLastSegment().toString(), message);
+                }
             }
             try {
                 results.append(kind, id, message, detail);

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Tests with known outcomes for {@link NestedRunnerTest}, which runs them through
@@ -95,6 +97,22 @@ class NestedRunnerFixture {
     @Test
     void j_seesItsGuestStallAlways() {
         throw new AssertionError("ember never printed /EMBER-INIT: ready/ (timed out)\n--- stdout ---\n");
+    }
+
+    /**
+     * A parameterized test, as the block io_engine checks are: its invocations exist only once it
+     * runs. The second hangs on its first run, so the template runs again.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sync", "async"})
+    void k_isParameterized(String engine) throws Exception {
+        Path mark = Path.of(System.getProperty("ember.nestedRunnerFixture.dir"), "k-" + engine + "-ran");
+        if (!Files.exists(mark)) {
+            Files.createFile(mark);
+            if (engine.equals("async")) {
+                hangInChild();
+            }
+        }
     }
 
     private static void hangInChild() throws Exception {

@@ -71,6 +71,19 @@ class NestedRunnerTest {
         assertTrue(stalledAlways.outcome.message().contains("ember never printed"), stalledAlways.outcome.message());
         assertFalse(NestedRunner.guestStalled(new AssertionError("ember never printed /x/ (exited 1)")), "a VMM that exited is no stall");
 
+        NestedResults.TestRecord template = r.get(templateId());
+        assertTrue(template != null && template.finished(), "the parameterized test has a result: " + r.keySet());
+        assertEquals(NestedResults.Kind.PASSED, template.outcome.kind(), template.outcome.message());
+        assertEquals(2, template.attempts, "the template ran again for its invocation that hung");
+        assertTrue(template.hangs.get(0).message().contains("hung on attempt 1"), template.hangs.get(0).message());
+        NestedResults.TestRecord sync = r.get(templateId() + "/[test-template-invocation:#1]");
+        NestedResults.TestRecord async = r.get(templateId() + "/[test-template-invocation:#2]");
+        assertTrue(sync != null && async != null, "each invocation has its own record: " + r.keySet());
+        assertEquals(NestedResults.Kind.PASSED, sync.outcome.kind());
+        assertEquals(NestedResults.Kind.PASSED, async.outcome.kind());
+        assertEquals(2, async.attempts);
+        assertEquals(1, async.hangs.size());
+
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             assertFalse(all.anyMatch(p -> p.info().commandLine().orElse("").equals("/usr/bin/sleep 600")
                     || p.info().arguments().map(a -> List.of(a).equals(List.of("600"))).orElse(false)
@@ -165,6 +178,10 @@ class NestedRunnerTest {
     @Test
     void progressLinesNameTheClassAndMethod() {
         assertEquals("NestedRunnerFixture.a_passes()", NestedTierIT.shortName(id("a_passes")));
+        assertEquals("NestedRunnerFixture.k_isParameterized(java.lang.String)[2]",
+                NestedTierIT.shortName(templateId() + "/[test-template-invocation:#2]"));
+        assertTrue(NestedTierIT.isTemplate(templateId()));
+        assertFalse(NestedTierIT.isTemplate(id("a_passes")));
         assertEquals("[engine:x]", NestedTierIT.shortName("[engine:x]"));
     }
 
@@ -193,6 +210,10 @@ class NestedRunnerTest {
 
     private static String setUpId(String method) {
         return "[engine:junit-jupiter]/[class:" + NestedRunnerSetUpFixture.class.getName() + "]/[method:" + method + "()]";
+    }
+
+    private static String templateId() {
+        return "[engine:junit-jupiter]/[class:" + NestedRunnerFixture.class.getName() + "]/[test-template:k_isParameterized(java.lang.String)]";
     }
 
     private static String id(String method) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.it.EmberProcess;
 import dev.ember.it.Host;
 import dev.ember.it.NeedsKvm;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.platform.engine.TestTag;
+import org.junit.platform.engine.UniqueId;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.TagFilter;
@@ -66,9 +68,10 @@ class NestedTierIT {
     private static final int L1_BOOTS = 6;
     /**
      * Which test classes run in L1 (a regex over class names; {@code -Dember.nestedClasses=} narrows
-     * the tier to one class while working on it, e.g. {@code '^.*LinuxVsockIT$'}).
+     * the tier to one class while working on it, e.g. {@code '^.*LinuxVsockIT$'}). "Test" for the
+     * in-process KVM tests of vmm-core and api-server, which L1 runs on a host without KVM.
      */
-    private static final String CLASSES = System.getProperty("ember.nestedClasses", "^.*IT$");
+    private static final String CLASSES = System.getProperty("ember.nestedClasses", "^.*(IT|Test)$");
 
     /**
      * The tags L1 runs: guest user space; on a host with no usable /dev/kvm also test guests
@@ -84,14 +87,13 @@ class NestedTierIT {
     }
 
     /**
-     * The test-guest classes L1 runs for a host without /dev/kvm: the boot path, every device, the
-     * API's lifecycle and snapshots (30 tests, 9 min in L1 on 2026-12-07). All 14 classes (69
-     * tests, {@code -Dember.nestedKvmClasses='^.*IT$'}) took 26 min there (10-70 s a test: each
-     * starts a JVM on the emulated CPU), which on top of the guest-user-space tests would leave a
-     * CI run too little of its time.
+     * The classes whose {@link NeedsKvm} tests L1 runs for a host without /dev/kvm: all of them (the
+     * test guests, vmm-core's and api-server's in-process KVM tests, the jailer's boot flows) but
+     * {@code LauncherAotCacheIT}, whose AOT training writes into the repository (read-only in L1)
+     * and whose API checks need no KVM and run on the host. Narrow it while working on one class,
+     * e.g. {@code -Dember.nestedKvmClasses='^.*\\.SnapshotIT$'}.
      */
-    static final String KVM_CLASSES = System.getProperty("ember.nestedKvmClasses",
-            "^.*\\.(TestGuestBootIT|VirtioDevicesIT|ApiBootIT|SnapshotIT)$");
+    static final String KVM_CLASSES = System.getProperty("ember.nestedKvmClasses", "^(?!.*\\.LauncherAotCacheIT$).*$");
     private static final Pattern CLASS_OF_ID = Pattern.compile("\\[class:([^\\]]+)\\]");
 
     /** Whether L1 runs this test: every guest-user-space test, and the chosen test guests. */
@@ -147,12 +149,16 @@ class NestedTierIT {
                         + "\n" + context)));
         for (Map.Entry<String, String> e : expected.entrySet()) {
             NestedResults.TestRecord r = records.get(e.getKey());
+            if (isTemplate(e.getKey()) && r != null && r.finished() && r.outcome.kind() == NestedResults.Kind.PASSED) {
+                // A parameterized test that ran: its invocations are reported below, each a test of its own.
+                continue;
+            }
             tests.add(DynamicTest.dynamicTest(e.getValue(), () -> report(r, context)));
         }
         for (NestedResults.TestRecord r : records.values()) {
             if (!expected.containsKey(r.uniqueId)) {
-                // Tests that exist only once running (parameterized, dynamic): reported as L1 ran them.
-                tests.add(DynamicTest.dynamicTest(r.uniqueId, () -> report(r, context)));
+                // Tests that exist only once running (a parameterized test's invocations): reported as L1 ran them.
+                tests.add(DynamicTest.dynamicTest(shortName(r.uniqueId), () -> report(r, context)));
             }
         }
         return tests.stream();
@@ -178,11 +184,26 @@ class NestedTierIT {
         }
     }
 
-    /** "LinuxNetIT.guestConfiguredByDhcpReachesTheHostSide()" for a Jupiter unique id. */
+    /**
+     * "LinuxNetIT.guestConfiguredByDhcpReachesTheHostSide()" for a Jupiter unique id; a parameterized
+     * test's invocation gets its number: "SnapshotIT.blockIo(java.lang.String)[2]".
+     */
     static String shortName(String uniqueId) {
-        Matcher m = Pattern.compile("\\[class:(?:[^\\]]*\\.)?([^\\].]+)\\].*\\[(?:method|test-factory|test-template):([^\\]]+)\\]")
-                .matcher(uniqueId);
-        return m.find() ? m.group(1) + "." + m.group(2) : uniqueId;
+        Matcher m = Pattern.compile("\\[class:(?:[^\\]]*\\.)?([^\\].]+)\\].*\\[(?:method|test-factory|test-template):([^\\]]+)\\]"
+                + "(?:/\\[test-template-invocation:#(\\d+)\\])?").matcher(uniqueId);
+        return m.find() ? m.group(1) + "." + m.group(2) + (m.group(3) == null ? "" : "[" + m.group(3) + "]") : uniqueId;
+    }
+
+    /**
+     * A parameterized (template) test: JUnit knows its invocations only once it runs, so L1 selects
+     * and counts the template, and reports each invocation as it ran.
+     */
+    static boolean isTemplate(TestIdentifier id) {
+        return id.isContainer() && isTemplate(id.getUniqueId());
+    }
+
+    static boolean isTemplate(String uniqueId) {
+        return UniqueId.parse(uniqueId).getLastSegment().getType().equals("test-template");
     }
 
     private static void report(NestedResults.TestRecord r, String context) {
@@ -212,7 +233,7 @@ class NestedTierIT {
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dember.repo=" + repo, "-Dember.slow=true", "-Dember.tier=nested",
                 "-Dember.nestedTags=" + String.join(",", tags()), "-Dember.nestedKvmClasses=" + KVM_CLASSES,
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "-cp", runnerClassPath(repo),
                 NestedRunner.class.getName(), results.file().toString(), share.resolve("hangs").toString(), CLASSES));
         for (Path root : roots(repo)) {
             cmd.add(root.toString());
@@ -250,6 +271,12 @@ class NestedTierIT {
         };
     }
 
+    /** This module's test class path, plus vmm-core's test classes (their dependencies are on it already). */
+    private static String runnerClassPath(Path repo) {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                + File.pathSeparator + repo.resolve("vmm-core/target/test-classes");
+    }
+
     private static List<String> unfinished(Map<String, NestedResults.TestRecord> records, Iterable<String> expected) {
         List<String> missing = new ArrayList<>();
         for (String id : expected) {
@@ -262,11 +289,14 @@ class NestedTierIT {
     }
 
     /**
-     * Where the tagged tests live: api-server's Linux ITs and this module's jailed ones. The tier
-     * runs in the jailer module, the last of the reactor, so that both are built by then.
+     * Where the tagged tests live: api-server's Linux ITs and this module's jailed ones, and (for a
+     * host without KVM) vmm-core's in-process KVM tests. The tier runs in the jailer module, the last
+     * of the reactor, so that all are built by then. vmm-core's test classes are on no class path of
+     * this module's, so L1's runner gets them added ({@link #runnerClassPath}).
      */
-    private static List<Path> roots(Path repo) {
-        return List.of(repo.resolve("api-server/target/test-classes"), repo.resolve("jailer/target/test-classes"));
+    static List<Path> roots(Path repo) {
+        return List.of(repo.resolve("api-server/target/test-classes"), repo.resolve("jailer/target/test-classes"),
+                repo.resolve("vmm-core/target/test-classes"));
     }
 
     /**
@@ -282,7 +312,7 @@ class NestedTierIT {
         Map<String, String> tests = new LinkedHashMap<>();
         for (TestIdentifier root : plan.getRoots()) {
             for (TestIdentifier t : plan.getDescendants(root)) {
-                if (t.isTest() && selected(t)) {
+                if ((t.isTest() || isTemplate(t)) && selected(t)) {
                     String cls = plan.getParent(t).map(TestIdentifier::getLegacyReportingName).orElse("?");
                     tests.put(t.getUniqueId(), cls.substring(cls.lastIndexOf('.') + 1) + "." + t.getLegacyReportingName());
                 }

@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.KvmCpuidEntry2;
+import dev.ember.testing.TestTags;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class CpuidNormalizerTest {
@@ -41,6 +43,7 @@ class CpuidNormalizerTest {
     }
 
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void realSupportedCpuidGetsPerVcpuApicIdsAndAConsistentSmtTopology() {
         KvmCpuid2 supported = supported();
         boolean amd = reg(supported, 0, 0, EBX) == AMD_EBX;
@@ -90,6 +93,7 @@ class CpuidNormalizerTest {
     }
 
     @Test
+    @Tag(TestTags.NEEDS_KVM)
     void singleVcpuHasNoHyperThreadingAndOneThreadPerCore() {
         KvmCpuid2 c = normalisedCopy(supported(), 0, 1, 1);
         assertEquals(0, reg(c, 1, 0, EBX) >>> 24);
