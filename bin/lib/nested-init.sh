@@ -27,18 +27,31 @@ mkdir -p /ctl /root
 mount -t 9p -o "$p9,cache=none" ctl /ctl || fail "cannot mount the control share"
 mount -t 9p -o "$p9,ro,cache=loose" hostroot /root || fail "cannot mount the host's root over 9p"
 
-share= mode=run
+share= mode=run cgroups=unified
 for arg in $(cat /proc/cmdline); do
   case $arg in
     ember.share=*) share=${arg#ember.share=} ;;
     ember.mode=*) mode=${arg#ember.mode=} ;;
+    ember.cgroups=*) cgroups=${arg#ember.cgroups=} ;;
   esac
 done
 
 R=/root
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
-mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
+# The host's cgroup layout (bin/nested-kvm passes it): cgroup2 alone at /sys/fs/cgroup, or the
+# hybrid one, v1 controllers under a tmpfs and cgroup2 at unified/ (systemd's "hybrid").
+if [ "$cgroups" = hybrid ]; then
+  mount -t tmpfs -o mode=755 cgroup $R/sys/fs/cgroup
+  for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
+    mkdir -p $R/sys/fs/cgroup/$c
+    mount -t cgroup -o $c cgroup $R/sys/fs/cgroup/$c 2>/dev/null || rmdir $R/sys/fs/cgroup/$c
+  done
+  mkdir -p $R/sys/fs/cgroup/unified
+  mount -t cgroup2 cgroup2 $R/sys/fs/cgroup/unified 2>/dev/null
+else
+  mount -t cgroup2 cgroup2 $R/sys/fs/cgroup 2>/dev/null
+fi
 mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $R/dev/pts
@@ -71,6 +84,10 @@ if [ -n "$share" ]; then
   mount -t 9p -o "$p9,cache=none" share "$R$share" || fail "cannot mount the share at $share"
 fi
 hostname ember-l1
+# Mounts propagate as on a systemd host, where / is shared: a bind mount made on the host side
+# after a jail exists reaches the jail's mount namespace (the jailer makes its mounts slaves), as
+# an orchestrator's hot-plug of a drive relies on (OrchestratorFlowIT's PATCH /drives).
+chroot $R /bin/mount --make-rshared / 2>>/ctl/init.log
 
 chroot $R /sbin/modprobe kvm_amd 2>>/ctl/init.log || fail "kvm_amd did not load in L1: $(dmesg | grep -i -e svm -e kvm | tail -n 3)"
 [ -c $R/dev/kvm ] || fail "kvm_amd loaded but /dev/kvm is missing: $(dmesg | grep -i kvm | tail -n 3)"

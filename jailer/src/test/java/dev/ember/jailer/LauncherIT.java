@@ -11,10 +11,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipFile;
@@ -24,6 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /** bin/ember-launch end to end: TAP, netns, jail, cgroup, API configuration, InstanceStart, GET /, --stop. */
 class LauncherIT {
+    /** Guards a wait for the VMM to open a file only; never a timing assertion. */
+    private static final Duration OPEN_WAIT = Duration.ofSeconds(60);
+    private static final Path TUN = Path.of("/dev/net/tun");
     private Path base;
     private String id;
     private String tap;
@@ -137,7 +143,9 @@ class LauncherIT {
     @NeedsKvm
     void startQueryAndStopLeaveNothingBehind() throws Exception {
         assumeAVmCanRun();
-        Path kernel = JailHarness.repo().resolve("guest-images/out/testguest.elf");
+        // On the jail's file system, so that it is hard-linked (shared, read-only) rather than copied
+        // for the VM alone, whatever file system the repository is on (in L1 a read-only 9p one).
+        Path kernel = Files.copy(JailHarness.repo().resolve("guest-images/out/testguest.elf"), base.resolve("testguest.elf"));
         String[] r = run(startArgs(config(kernel.toString())));
         assertEquals("0", r[0], r[2]);
         Map<String, String> printed = new HashMap<>();
@@ -176,9 +184,8 @@ class LauncherIT {
         assertEquals(uid, Files.getAttribute(jailRoot.resolve("drive-rw"), "unix:uid"));
         assertTrue(Files.isSameFile(jailRoot.resolve("drive-rw"), base.resolve("rw.img")));
         assertEquals(0, Files.getAttribute(jailRoot.resolve("drive-ro"), "unix:uid"));
-        // Both drives and the TAP are open in the VMM (its fds point at them).
-        List<String> fds = openFiles(pid);
-        assertTrue(fds.contains("/drive-ro") && fds.contains("/drive-rw") && fds.contains("/dev/net/tun"), fds.toString());
+        // Both drives and the TAP are open in the VMM (its fds are those files).
+        assertTrue(awaitOpen(pid, jailRoot.resolve("drive-ro"), jailRoot.resolve("drive-rw"), TUN), openFiles(pid).toString());
 
         String[] s = run(List.of("--stop", id, "--chroot-base-dir", base.toString()));
         assertEquals("0", s[0], s[2]);
@@ -265,7 +272,7 @@ class LauncherIT {
         assertEquals(1, Files.readAllLines(runs).size(), "jq runs");
         Path root = base.resolve("ember").resolve(id).resolve("root");
         assertEquals(Files.size(kernel), Files.size(root.resolve("kernel")));
-        assertTrue(openFiles(printedPid(r[1])).contains("/drive-ro"), "the VMM opened the drive");
+        assertTrue(awaitOpen(printedPid(r[1]), root.resolve("drive-ro")), "the VMM opened the drive: " + openFiles(printedPid(r[1])));
         assertStops();
     }
 
@@ -288,6 +295,47 @@ class LauncherIT {
     }
 
     /** What the process's fds point at. */
+    /**
+     * Whether the VMM has all of {@code files} open, waiting up to {@link #OPEN_WAIT} for it (a
+     * bound only). Files are compared as files (device and inode, or a device node's number), not
+     * by the paths their descriptors read as: from outside the jail's mount namespace those depend
+     * on how this side's root was made (in the nested tier's L1, a chroot, they carry its prefix).
+     */
+    private static boolean awaitOpen(long pid, Path... files) throws IOException, InterruptedException {
+        Set<String> wanted = new HashSet<>();
+        for (Path f : files) {
+            wanted.add(fileKey(f));
+        }
+        long deadline = System.nanoTime() + OPEN_WAIT.toNanos();
+        while (!openFileKeys(pid).containsAll(wanted)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    /** A device node's number, or a file's device and inode. */
+    private static String fileKey(Path file) throws IOException {
+        Map<String, Object> a = Files.readAttributes(file, "unix:mode,dev,ino,rdev");
+        return ((Integer) a.get("mode") & 0xF000) == 0x2000 ? "char " + a.get("rdev") : a.get("dev") + ":" + a.get("ino");
+    }
+
+    private static Set<String> openFileKeys(long pid) throws IOException {
+        Set<String> keys = new HashSet<>();
+        try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : (Iterable<Path>) list::iterator) {
+                try {
+                    keys.add(fileKey(fd));
+                } catch (IOException e) {
+                    // closed meanwhile, or not a file (a socket's or an anonymous inode's)
+                }
+            }
+        }
+        return keys;
+    }
+
     private static List<String> openFiles(long pid) throws IOException {
         List<String> fds = new ArrayList<>();
         try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
@@ -331,7 +379,7 @@ class LauncherIT {
         assertEquals("0", r[0], r[2]);
         assertFalse(r[2].contains("warning"), r[2]);
         assertTrue(linkExists(netns, exampleTap));
-        assertTrue(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "the VMM opened the TAP");
+        assertTrue(awaitOpen(printedPid(r[1]), TUN), "the VMM opened the TAP: " + openFiles(printedPid(r[1])));
         assertStops();
     }
 
@@ -345,7 +393,7 @@ class LauncherIT {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("ember-launch: warning: --tap " + tap + ": no network interface in docs/examples/idle.json"
                 + " names it (host_dev_name)"), r[2]);
-        assertFalse(openFiles(printedPid(r[1])).contains("/dev/net/tun"), "nothing to connect");
+        assertFalse(openFileKeys(printedPid(r[1])).contains(fileKey(TUN)), "nothing to connect");
         assertStops();
     }
 
