@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -359,5 +362,31 @@ final class JailHarness {
     static String status(long pid, String field) throws IOException {
         return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(field + ":"))
                 .map(l -> l.substring(field.length() + 1).trim().replaceAll("\\s+", " ")).findFirst().orElse("(none)");
+    }
+
+    /**
+     * What identifies a file a process has open, whatever path its descriptor reads as from here
+     * (from outside a jail's mount namespace that depends on how this side's root was made: in the
+     * nested tier's L1, a chroot, it carries the chroot's prefix): a device node's number, or a
+     * file's device and inode.
+     */
+    static String fileKey(Path file) throws IOException {
+        Map<String, Object> a = Files.readAttributes(file, "unix:mode,dev,ino,rdev");
+        return ((Integer) a.get("mode") & 0xF000) == 0x2000 ? "char " + a.get("rdev") : a.get("dev") + ":" + a.get("ino");
+    }
+
+    /** {@link #fileKey} of every file the process has open (sockets and descriptors closed meanwhile left out). */
+    static Set<String> openFileKeys(long pid) throws IOException {
+        Set<String> keys = new HashSet<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    keys.add(fileKey(fd));
+                } catch (IOException e) {
+                    // closed meanwhile, or no file (a socket's)
+                }
+            }
+        }
+        return keys;
     }
 }

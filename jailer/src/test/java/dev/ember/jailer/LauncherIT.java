@@ -294,20 +294,17 @@ class LauncherIT {
         assertEquals("stopped " + id, run(List.of("--stop", id, "--chroot-base-dir", base.toString()))[1].trim());
     }
 
-    /** What the process's fds point at. */
     /**
      * Whether the VMM has all of {@code files} open, waiting up to {@link #OPEN_WAIT} for it (a
-     * bound only). Files are compared as files (device and inode, or a device node's number), not
-     * by the paths their descriptors read as: from outside the jail's mount namespace those depend
-     * on how this side's root was made (in the nested tier's L1, a chroot, they carry its prefix).
+     * bound only), compared as files ({@link JailHarness#fileKey}), not by path.
      */
     private static boolean awaitOpen(long pid, Path... files) throws IOException, InterruptedException {
         Set<String> wanted = new HashSet<>();
         for (Path f : files) {
-            wanted.add(fileKey(f));
+            wanted.add(JailHarness.fileKey(f));
         }
         long deadline = System.nanoTime() + OPEN_WAIT.toNanos();
-        while (!openFileKeys(pid).containsAll(wanted)) {
+        while (!JailHarness.openFileKeys(pid).containsAll(wanted)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -316,26 +313,7 @@ class LauncherIT {
         return true;
     }
 
-    /** A device node's number, or a file's device and inode. */
-    private static String fileKey(Path file) throws IOException {
-        Map<String, Object> a = Files.readAttributes(file, "unix:mode,dev,ino,rdev");
-        return ((Integer) a.get("mode") & 0xF000) == 0x2000 ? "char " + a.get("rdev") : a.get("dev") + ":" + a.get("ino");
-    }
-
-    private static Set<String> openFileKeys(long pid) throws IOException {
-        Set<String> keys = new HashSet<>();
-        try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : (Iterable<Path>) list::iterator) {
-                try {
-                    keys.add(fileKey(fd));
-                } catch (IOException e) {
-                    // closed meanwhile, or not a file (a socket's or an anonymous inode's)
-                }
-            }
-        }
-        return keys;
-    }
-
+    /** What the process's fds point at, as paths: for messages (see {@link #awaitOpen}). */
     private static List<String> openFiles(long pid) throws IOException {
         List<String> fds = new ArrayList<>();
         try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
@@ -393,7 +371,7 @@ class LauncherIT {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("ember-launch: warning: --tap " + tap + ": no network interface in docs/examples/idle.json"
                 + " names it (host_dev_name)"), r[2]);
-        assertFalse(openFileKeys(printedPid(r[1])).contains(fileKey(TUN)), "nothing to connect");
+        assertFalse(JailHarness.openFileKeys(printedPid(r[1])).contains(JailHarness.fileKey(TUN)), "nothing to connect");
         assertStops();
     }
 

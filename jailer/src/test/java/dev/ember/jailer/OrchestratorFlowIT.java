@@ -251,35 +251,15 @@ class OrchestratorFlowIT {
             bindMount(image, root.resolve("drive_0"));
             String patched = JailHarness.curl(sock, "PATCH", "/drives/drive_0", "{\"drive_id\": \"drive_0\", \"path_on_host\": \"/drive_0\"}");
             assertTrue(patched.startsWith("204"), patched);
-            String want = fileKey(image);
+            String want = JailHarness.fileKey(image);
             // Compared as files, not by the path a descriptor reads as from outside the jail (which
             // depends on how this side's root was made: in the nested tier's L1 it carries a prefix).
-            assertTrue(openFileKeys(pid).contains(want), "the VMM has not opened the bind-mounted image " + want + ": " + openFileKeys(pid));
+            assertTrue(JailHarness.openFileKeys(pid).contains(want), "the VMM has not opened the bind-mounted image " + want + ": " + JailHarness.openFileKeys(pid));
 
             assertEquals(0, sh("kill", "-TERM", Long.toString(pid)));
             vmm.onExit().get(30, TimeUnit.SECONDS);
         } finally {
             vmm.destroyForcibly();
         }
-    }
-
-    /** Inode numbers of the files {@code pid} has open under the name {@code path} (as it sees it). */
-    /** A file's device and inode. */
-    private static String fileKey(Path file) throws IOException {
-        return Files.getAttribute(file, "unix:dev") + ":" + Files.getAttribute(file, "unix:ino");
-    }
-
-    private static Set<String> openFileKeys(long pid) throws IOException {
-        Set<String> keys = new HashSet<>();
-        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    keys.add(fileKey(fd));
-                } catch (IOException e) {
-                    // closed meanwhile, or no file (a socket)
-                }
-            }
-        }
-        return keys;
     }
 }

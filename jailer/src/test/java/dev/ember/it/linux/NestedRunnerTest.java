@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -112,67 +114,66 @@ class NestedRunnerTest {
     /** The class's shared guest triple-faulted in its @BeforeAll (a6e6c29's CI lost 7 tests so): its tests run again. */
     @Test
     void aClassWhoseSharedGuestTripleFaultedWhileItSetUpRunsAgain() throws Exception {
-        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
-                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.FAULTS + "=1");
-
-        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
-            NestedResults.TestRecord t = r.get(setUpId(method));
-            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
-            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), method + ": " + t.outcome.message());
-            assertEquals(1, t.hangs.size(), method);
+        for (NestedResults.TestRecord t : runSetUpFixture(NestedRunnerSetUpFixture.FAULTS, 1)) {
+            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), t.uniqueId + ": " + t.outcome.message());
+            assertEquals(1, t.hangs.size(), t.uniqueId);
             assertTrue(t.hangs.get(0).message().contains("triple-faulted") && t.hangs.get(0).message().contains("set up"),
                     t.hangs.get(0).message());
         }
-        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size(), "the class set up once more, not once per test");
+        assertEquals(2, setUps(), "the class set up once more, not once per test");
     }
 
     /** A set-up that triple-faults every time is retried a bounded number of times, then its tests fail with the reason. */
     @Test
     void aClassWhoseSetUpAlwaysTripleFaultsFailsAfterBoundedAttempts() throws Exception {
-        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
-                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.FAULTS + "=1000");
-
-        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
-            NestedResults.TestRecord t = r.get(setUpId(method));
-            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
-            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), method);
+        for (NestedResults.TestRecord t : runSetUpFixture(NestedRunnerSetUpFixture.FAULTS, 1000)) {
+            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), t.uniqueId);
             assertTrue(t.outcome.message().contains("KVM_EXIT_SHUTDOWN"), t.outcome.message());
         }
-        int setUps = Files.readAllLines(dir.resolve("set-up-runs")).size();
-        assertTrue(setUps >= 2 && setUps <= 3, "set up " + setUps + " times");
+        assertTrue(setUps() >= 2 && setUps() <= 3, "set up " + setUps() + " times");
     }
 
     /** The class's shared guest went quiet while it set up (the stop CI of f4ca03b lost LinuxVsockIT's 7 tests so): once more. */
     @Test
     void aClassWhoseSharedGuestStalledWhileItSetUpRunsAgainOnce() throws Exception {
-        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
-                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.STALLS + "=1");
-
-        for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
-            NestedResults.TestRecord t = r.get(setUpId(method));
-            assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
-            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), method + ": " + t.outcome.message());
-            assertEquals(2, t.attempts, method);
+        for (NestedResults.TestRecord t : runSetUpFixture(NestedRunnerSetUpFixture.STALLS, 1)) {
+            assertEquals(NestedResults.Kind.PASSED, t.outcome.kind(), t.uniqueId + ": " + t.outcome.message());
+            assertEquals(2, t.attempts, t.uniqueId);
             assertTrue(t.hangs.get(0).message().contains("stopped making progress") && t.hangs.get(0).message().contains("set up"),
                     t.hangs.get(0).message());
         }
-        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size(), "the class set up once more, not once per test");
+        assertEquals(2, setUps(), "the class set up once more, not once per test");
     }
 
     /** A set-up whose guest stalls every time gets two attempts in all, then its tests fail with the wait's message. */
     @Test
     void aClassWhoseSetUpAlwaysStallsFailsOnItsSecondAttempt() throws Exception {
-        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
-                NestedRunnerSetUpFixture.class, "-D" + NestedRunnerSetUpFixture.STALLS + "=1000");
+        for (NestedResults.TestRecord t : runSetUpFixture(NestedRunnerSetUpFixture.STALLS, 1000)) {
+            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), t.uniqueId);
+            assertEquals(2, t.attempts, t.uniqueId);
+            assertTrue(t.outcome.message().contains("ember never printed"), t.outcome.message());
+        }
+        assertEquals(2, setUps());
+    }
 
+    /**
+     * Runs {@link NestedRunnerSetUpFixture} with its set-up failing {@code times} times the way
+     * {@code property} names; the records of its two tests, each with a result.
+     */
+    private List<NestedResults.TestRecord> runSetUpFixture(String property, int times) throws Exception {
+        Map<String, NestedResults.TestRecord> r = run(new NestedResults(dir.resolve("results.tsv")),
+                NestedRunnerSetUpFixture.class, "-D" + property + "=" + times);
+        List<NestedResults.TestRecord> tests = new ArrayList<>();
         for (String method : List.of("a_usesTheSharedGuest", "b_usesItToo")) {
             NestedResults.TestRecord t = r.get(setUpId(method));
             assertTrue(t != null && t.finished(), method + " has a result: " + r.keySet());
-            assertEquals(NestedResults.Kind.FAILED, t.outcome.kind(), method);
-            assertEquals(2, t.attempts, method);
-            assertTrue(t.outcome.message().contains("ember never printed"), t.outcome.message());
+            tests.add(t);
         }
-        assertEquals(2, Files.readAllLines(dir.resolve("set-up-runs")).size());
+        return tests;
+    }
+
+    private int setUps() throws IOException {
+        return Files.readAllLines(dir.resolve("set-up-runs")).size();
     }
 
     @Test
