@@ -144,7 +144,7 @@ class NestedTierIT {
         List<String> missing = unfinished(records, expected.keySet());
         String context = String.join("\n", boots) + "\n--- last L1's log (" + share + ") ---\n" + tail(lastLog(share), 60);
         List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("every guest-user-space test ran under nested KVM", () ->
+        tests.add(DynamicTest.dynamicTest("every test chosen for L1 has a result from it", () ->
                 assertTrue(missing.isEmpty(), missing.size() + " of " + expected.size() + " tests have no result from L1: " + missing
                         + "\n" + context)));
         for (Map.Entry<String, String> e : expected.entrySet()) {
