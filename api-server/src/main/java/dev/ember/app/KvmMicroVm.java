@@ -583,7 +583,7 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     /**
-     * The page-fault handler is gone (its waiters were already woken): the VM cannot go on, as
+     * The page-fault handler is gone (the kernel woke its waiters): the VM cannot go on, as
      * pages it has not touched yet would read as zero. Stops it with GENERIC_ERROR; during the
      * load, {@link #restore} fails instead.
      */
@@ -779,7 +779,7 @@ public final class KvmMicroVm implements MicroVm {
         }
         m.vm.close();
         if (m.uffd != null) {
-            m.uffd.close(); // after guest memory is unmapped: closing earlier could leave it to nobody
+            m.uffd.close(); // after guest memory is unmapped: the handler ends when the connection closes
         }
         if (m.terminal != null) {
             m.terminal.close();

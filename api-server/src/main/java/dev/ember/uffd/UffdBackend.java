@@ -22,28 +22,34 @@ import dev.ember.sys.NativeMemory;
  * handler's socket and sends the regions as JSON ({@link UffdMapping}) with the fd attached
  * (SCM_RIGHTS). From then on the handler serves every page the guest or the VMM touches first.
  *
- * <p>The VMM keeps its copy of the fd (as Firecracker does): were the handler's the last, its
- * death would silently turn guest memory into zero pages. It keeps the connection too, and, unlike
- * Firecracker, which hangs on the next fault, it notices when the handler is gone: {@link #watch}
- * waits for the handler's process to exit (a pidfd of the peer's pid), or, when that pid is not
- * visible here (another PID namespace), for the connection to close.
+ * <p>Unlike Firecracker, the VMM closes its own copy of the fd once it is sent, so the handler's
+ * is the last: when the handler exits, the kernel itself unregisters guest memory and wakes every
+ * thread waiting for a page. Releasing them from a thread of this process cannot be relied on: a
+ * thread that faults while running Java code (a device reading a virtqueue) cannot reach a JVM
+ * safepoint, so once one is requested every other Java thread, a watcher included, stops at its
+ * next return from native code, and the process hangs for good (Firecracker hangs at the next
+ * fault). The pages the handler never served then read as zero, so the VM must not go on:
+ * {@link #watch} waits for the handler's process to exit (a pidfd of the peer's pid), or, when that
+ * pid is not visible here (another PID namespace), for the connection to close, and says so.
  */
 public final class UffdBackend implements AutoCloseable {
+    /**
+     * How long connect (the handler's backlog full: it is stopped, or busy with another VMM) and
+     * the send of the layout may block: a handler that takes no connection must not hang the load.
+     */
+    static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+
     private final Path socketPath;
-    private final Userfaultfd uffd;
     private final int socket;
     private final int handlerPid;
-    private final List<GuestRegion> regions;
     private final EventFd stop = EventFd.nonBlocking();
     private volatile boolean handlerGone;
     private Thread watcher;
 
-    private UffdBackend(Path socketPath, Userfaultfd uffd, int socket, int handlerPid, List<GuestRegion> regions) {
+    private UffdBackend(Path socketPath, int socket, int handlerPid) {
         this.socketPath = socketPath;
-        this.uffd = uffd;
         this.socket = socket;
         this.handlerPid = handlerPid;
-        this.regions = regions;
     }
 
     /**
@@ -52,6 +58,11 @@ public final class UffdBackend implements AutoCloseable {
      * (4 KiB, or 2 MiB on hugetlbfs).
      */
     public static UffdBackend attach(Path socketPath, GuestMemory memory, long pageSize) throws UffdBackendException {
+        return attach(socketPath, memory, pageSize, HANDSHAKE_TIMEOUT_MS);
+    }
+
+    /** {@link #attach(Path, GuestMemory, long)} with connect and send bounded by {@code timeoutMs}. */
+    static UffdBackend attach(Path socketPath, GuestMemory memory, long pageSize, long timeoutMs) throws UffdBackendException {
         Userfaultfd uffd;
         try {
             // EVENT_REMOVE as Firecracker asks: the balloon's MADV_DONTNEED then tells the handler
@@ -74,26 +85,29 @@ public final class UffdBackend implements AutoCloseable {
                 mappings.add(new UffdMapping(r.hostAddress(), r.size(), offset, pageSize));
                 offset += r.size();
             }
-            socket = connect(socketPath);
+            socket = connect(socketPath, timeoutMs);
             byte[] json = UffdMapping.toJson(mappings);
             long sent = FdPassing.sendWithFd(socket, json, uffd.fd());
             if (sent != json.length) {
                 int e = sent < 0 ? Native.errno() : 0;
                 throw new UffdBackendException(UffdBackendException.Reason.SEND, "Failed to sends file descriptor: "
                         + (sent < 0 ? Native.LIBC.strerror(e) + " (os error " + e + ")" : "only " + sent + " of " + json.length + " bytes sent"),
-                        "the page-fault handler on " + socketPath + " closed the connection before taking the guest memory layout");
+                        e == LibC.EAGAIN ? "the page-fault handler on " + socketPath + " took no guest memory layout within "
+                                + timeoutMs + " ms: is it stopped or stuck?"
+                                : "the page-fault handler on " + socketPath + " closed the connection before taking the guest memory layout");
             }
-            return new UffdBackend(socketPath, uffd, socket, FdPassing.peerPid(socket), memory.regions());
+            return new UffdBackend(socketPath, socket, FdPassing.peerPid(socket));
         } catch (RuntimeException e) { // UffdBackendException included
             if (socket >= 0) {
                 Native.LIBC.close(socket);
             }
-            uffd.close();
             throw e;
+        } finally {
+            uffd.close(); // sent, or failed (memory is then plain anonymous again): the handler's copy alone keeps it armed
         }
     }
 
-    private static int connect(Path path) throws UffdBackendException {
+    private static int connect(Path path, long timeoutMs) throws UffdBackendException {
         SockaddrUn addr;
         try {
             addr = new SockaddrUn(path.toString());
@@ -102,7 +116,7 @@ public final class UffdBackend implements AutoCloseable {
                     + "File name too long (os error 36)", "mem_backend.backend_path: " + e.getMessage());
         }
         int fd = Native.LIBC.socket(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
-        if (fd < 0 || Native.LIBC.connect(fd, addr.address(), addr.length()) < 0) {
+        if (fd < 0 || FdPassing.sendTimeout(fd, timeoutMs) < 0 || Native.LIBC.connect(fd, addr.address(), addr.length()) < 0) {
             int e = Native.errno();
             if (fd >= 0) {
                 Native.LIBC.close(fd);
@@ -112,6 +126,8 @@ public final class UffdBackend implements AutoCloseable {
                         + " (e.g. bin/ember-uffd-handler " + path + " MEMORY_FILE) before loading the snapshot";
                 case LibC.ECONNREFUSED -> "nothing listens on mem_backend.backend_path " + path
                         + " (a stale socket file, or the handler has not called listen yet)";
+                case LibC.EAGAIN -> "the page-fault handler on mem_backend.backend_path " + path + " accepted no connection within "
+                        + timeoutMs + " ms (is it stopped, or serving another VMM?): restart it, then load the snapshot again";
                 default -> "mem_backend.backend_path " + path + " must be the Unix socket the page-fault handler listens on";
             };
             throw new UffdBackendException(UffdBackendException.Reason.CONNECT, "Failed to connect to UDS Unix stream: "
@@ -131,8 +147,7 @@ public final class UffdBackend implements AutoCloseable {
 
     /**
      * Starts a thread that calls {@code onGone} once, with a description, when the handler has
-     * gone: it first wakes every thread waiting for a page ({@link #releaseWaiters}), so no
-     * thread of this process stays blocked on memory nobody will serve.
+     * gone (the kernel has then woken every thread that waited for a page, see above).
      */
     public synchronized void watch(Consumer<String> onGone) {
         if (watcher != null) {
@@ -145,24 +160,18 @@ public final class UffdBackend implements AutoCloseable {
 
     private void awaitHandlerEnd(Consumer<String> onGone) {
         int pidfd = handlerPid > 0 ? (int) Native.LIBC.syscall(UffdAbi.SYS_PIDFD_OPEN, handlerPid, 0, 0) : -1;
-        NativeMemory fds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
-        fds.putInt(FdPassing.POLLFD_FD, stop.fd());
-        fds.putShort(FdPassing.POLLFD_EVENTS, FdPassing.POLLIN);
-        // Process exit when its pid is known; otherwise the connection's end (the handler keeps it open while it serves).
-        fds.putInt(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_FD, pidfd >= 0 ? pidfd : socket);
-        fds.putShort(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_EVENTS, pidfd >= 0 ? FdPassing.POLLIN : FdPassing.POLLRDHUP);
-        String what = pidfd >= 0 ? "exited" : "closed its connection";
+        // ESRCH: the handler exited and was reaped before this watch began; the socket alone would say "closed".
+        boolean exited = pidfd < 0 && handlerPid > 0 && Native.errno() == LibC.ESRCH;
+        String what = pidfd >= 0 || exited ? "exited" : "closed its connection";
         try {
-            while (true) {
-                int n = Native.LIBC.poll(fds.address(), 2, -1);
-                if (n < 0 && Native.errno() == LibC.EINTR) {
-                    continue;
-                }
-                if (n < 0 || (fds.getShort(FdPassing.POLLFD_REVENTS) & FdPassing.POLLIN) != 0) {
+            if (!exited) {
+                // Process exit when its pid is known; otherwise the connection's end (the handler keeps it open while it serves).
+                int end = awaitEither(pidfd >= 0 ? pidfd : socket, pidfd >= 0 ? FdPassing.POLLIN : FdPassing.POLLRDHUP);
+                if (end == 0) {
                     return; // closed here
                 }
-                if (fds.getShort(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_REVENTS) != 0) {
-                    break;
+                if (end < 0) { // a watch that ended silently would leave the VM running on pages nobody serves
+                    what = "can no longer be watched (poll: " + Native.LIBC.strerror(-end) + ")";
                 }
             }
         } finally {
@@ -171,23 +180,37 @@ public final class UffdBackend implements AutoCloseable {
             }
         }
         handlerGone = true;
-        releaseWaiters();
         onGone.accept("the page-fault handler on mem_backend.backend_path " + socketPath
                 + (handlerPid > 0 ? " (pid " + handlerPid + ")" : "") + " " + what
                 + ": guest memory it had not served yet can no longer be loaded");
     }
 
-    /**
-     * Unregisters guest memory: every thread waiting for a page is woken, and from now on a page
-     * the handler never served reads as zero. Only for a VM that is being stopped.
-     */
-    public void releaseWaiters() {
-        for (GuestRegion r : regions) {
-            uffd.unregister(r.hostAddress(), r.size());
+    /** Polls {@link #stop} and {@code fd} for {@code events}: 0 when stopped here, 1 when fd reported, or a negative errno. */
+    private int awaitEither(int fd, short events) {
+        NativeMemory fds = Native.allocate(2 * FdPassing.POLLFD_SIZE);
+        fds.putInt(FdPassing.POLLFD_FD, stop.fd());
+        fds.putShort(FdPassing.POLLFD_EVENTS, FdPassing.POLLIN);
+        fds.putInt(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_FD, fd);
+        fds.putShort(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_EVENTS, events);
+        while (true) {
+            int n = Native.LIBC.poll(fds.address(), 2, -1);
+            if (n < 0) {
+                int e = Native.errno();
+                if (e == LibC.EINTR) {
+                    continue;
+                }
+                return -e;
+            }
+            if ((fds.getShort(FdPassing.POLLFD_REVENTS) & FdPassing.POLLIN) != 0) {
+                return 0;
+            }
+            if (fds.getShort(FdPassing.POLLFD_SIZE + FdPassing.POLLFD_REVENTS) != 0) {
+                return 1;
+            }
         }
     }
 
-    /** After guest memory was unmapped: stops the watch, closes the connection and the fd. */
+    /** Stops the watch and closes the connection (a handler ends when its VMM has gone). */
     @Override
     public synchronized void close() {
         stop.write(1);
@@ -199,7 +222,6 @@ public final class UffdBackend implements AutoCloseable {
             }
         }
         Native.LIBC.close(socket);
-        uffd.close();
         stop.close();
     }
 }

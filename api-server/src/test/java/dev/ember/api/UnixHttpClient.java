@@ -2,19 +2,26 @@ package dev.ember.api;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A minimal HTTP/1.1 client over AF_UNIX for tests (java.net.http cannot use Unix sockets).
- * One request per connection ("Connection: close"); the response is read to EOF.
+ * One request per connection ("Connection: close"); the response is read to EOF, waiting at most
+ * {@link #READ_TIMEOUT} between bytes: a server that hung then fails the test, described by
+ * whoever made the client, instead of using up the test runner's limit.
  */
 public final class UnixHttpClient {
     public record Response(int status, Map<String, String> headers, String body) {
@@ -23,10 +30,22 @@ public final class UnixHttpClient {
         }
     }
 
+    /** Generous: a snapshot load on the nested tier's slow CPU takes seconds, never minutes. */
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(120);
+
     private final Path socket;
+    private final Duration readTimeout;
+    private final Supplier<String> server;
 
     public UnixHttpClient(Path socket) {
+        this(socket, READ_TIMEOUT, () -> "");
+    }
+
+    /** {@code server} describes the server's state (its output, its threads) when an answer does not come. */
+    public UnixHttpClient(Path socket, Duration readTimeout, Supplier<String> server) {
         this.socket = socket;
+        this.readTimeout = readTimeout;
+        this.server = server;
     }
 
     /** {@code GET /}'s "state": Not started, Running or Paused. */
@@ -95,14 +114,42 @@ public final class UnixHttpClient {
             if (halfClose) {
                 ch.shutdownOutput();
             }
+            return readToEnd(ch, request);
+        }
+    }
+
+    private byte[] readToEnd(SocketChannel ch, byte[] request) throws IOException {
+        ch.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            ch.register(selector, SelectionKey.OP_READ);
             ByteArrayOutputStream in = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(8192);
-            while (ch.read(buf) >= 0) {
-                in.write(buf.array(), 0, buf.position());
-                buf.clear();
+            while (true) {
+                int n = ch.read(buf);
+                if (n < 0) {
+                    return in.toByteArray();
+                }
+                if (n > 0) {
+                    in.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                } else if (selector.select(readTimeout.toMillis()) == 0) {
+                    String line = new String(request, 0, Math.max(0, indexOfLineEnd(request)), StandardCharsets.US_ASCII);
+                    throw new SocketTimeoutException("no answer to " + line + " on " + socket + " within " + readTimeout + " ("
+                            + in.size() + " bytes so far)\n" + server.get());
+                } else {
+                    selector.selectedKeys().clear();
+                }
             }
-            return in.toByteArray();
         }
+    }
+
+    private static int indexOfLineEnd(byte[] request) {
+        for (int i = 0; i < request.length; i++) {
+            if (request[i] == '\r' || request[i] == '\n') {
+                return i;
+            }
+        }
+        return request.length;
     }
 
     static Response parse(byte[] raw) {

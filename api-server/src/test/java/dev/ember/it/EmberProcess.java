@@ -198,7 +198,18 @@ public final class EmberProcess implements AutoCloseable {
     /** A client for this process's API socket {@code sock}, once it accepts connections (fails the test if the process ends first). */
     public UnixHttpClient api(Path sock) throws InterruptedException {
         org.junit.jupiter.api.Assertions.assertTrue(UnixHttpClient.awaitListening(sock, this::isAlive), describe());
-        return new UnixHttpClient(sock);
+        return new UnixHttpClient(sock, UnixHttpClient.READ_TIMEOUT, this::describeStalled);
+    }
+
+    /** Output and kernel-side threads (and a thread dump into stderr) of a process that did not answer. */
+    private String describeStalled() {
+        try {
+            String threads = stalledThreads();
+            return describe() + threads;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return describe();
+        }
     }
 
     /** The process's anonymous resident memory (RssAnon of /proc/PID/status), in KiB. */

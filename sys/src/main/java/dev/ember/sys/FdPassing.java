@@ -23,7 +23,9 @@ public final class FdPassing {
     /** {@code struct pollfd} */
     public static final int POLLFD_SIZE = 8, POLLFD_FD = 0, POLLFD_EVENTS = 4, POLLFD_REVENTS = 6;
 
-    public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_PEERCRED = 17;
+    public static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_PEERCRED = 17, SO_SNDTIMEO = 21;
+    /** {@code struct timeval}, as SO_SNDTIMEO takes it. */
+    public static final int TIMEVAL_SIZE = 16, TV_SEC = 0, TV_USEC = 8;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
     public static final short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDHUP = 0x2000;
 
@@ -113,5 +115,16 @@ public final class FdPassing {
             return -1;
         }
         return m.getInt(UCRED_PID);
+    }
+
+    /**
+     * Bounds a blocking connect(2) (on a Unix socket: while the listener's backlog is full) and
+     * sendmsg(2) on {@code socket} to {@code millis}; they then fail with EAGAIN. -1 with errno on failure.
+     */
+    public static int sendTimeout(int socket, long millis) {
+        NativeMemory tv = Native.allocate(TIMEVAL_SIZE);
+        tv.putLong(TV_SEC, millis / 1000);
+        tv.putLong(TV_USEC, millis % 1000 * 1000);
+        return Native.LIBC.setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, tv.address(), TIMEVAL_SIZE);
     }
 }

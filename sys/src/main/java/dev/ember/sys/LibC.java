@@ -87,7 +87,7 @@ public final class LibC {
             LISTEN = RawLibc.function("listen"), ACCEPT4 = RawLibc.function("accept4"), CONNECT = RawLibc.function("connect"),
             SHUTDOWN = RawLibc.function("shutdown"), SEND = RawLibc.function("send"), UNLINK = RawLibc.function("unlink"),
             SENDMSG = RawLibc.function("sendmsg"), RECVMSG = RawLibc.function("recvmsg"),
-            GETSOCKOPT = RawLibc.function("getsockopt"), POLL = RawLibc.function("poll"),
+            GETSOCKOPT = RawLibc.function("getsockopt"), SETSOCKOPT = RawLibc.function("setsockopt"), POLL = RawLibc.function("poll"),
             EPOLL_CREATE1 = RawLibc.function("epoll_create1"), EPOLL_CTL = RawLibc.function("epoll_ctl"),
             EPOLL_WAIT = RawLibc.function("epoll_wait"), TIMERFD_CREATE = RawLibc.function("timerfd_create"),
             TIMERFD_SETTIME = RawLibc.function("timerfd_settime"), GETPID = RawLibc.function("getpid"),
@@ -267,6 +267,11 @@ public final class LibC {
     /** optval/optlen point at native memory (SO_PEERCRED: a {@link FdPassing} ucred). */
     public int getsockopt(int fd, int level, int optname, long optval, long optlen) {
         return (int) invoke5(GETSOCKOPT, fd, level, optname, optval, optlen);
+    }
+
+    /** optval points at {@code optlen} bytes of native memory (SO_SNDTIMEO: a {@link FdPassing} timeval). */
+    public int setsockopt(int fd, int level, int optname, long optval, int optlen) {
+        return (int) invoke5(SETSOCKOPT, fd, level, optname, optval, optlen);
     }
 
     /** fds points at {@code nfds} 8-byte {@code struct pollfd}s ({@link FdPassing#POLLFD_SIZE}). */
