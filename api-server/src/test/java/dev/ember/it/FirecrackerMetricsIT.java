@@ -2,7 +2,6 @@ package dev.ember.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ember.api.UnixHttpClient;
@@ -150,8 +149,8 @@ class FirecrackerMetricsIT {
     }
 
     @Test
+    @NeedsKvm
     void everyFirecrackerAndKataFieldIsInTheLineAndCountersMoveOnRealEvents() throws Exception {
-        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         Map<String, List<String>> kata = schema(KATA);
         assertEquals(142, kata.values().stream().mapToInt(List::size).sum(), "Kata's decoder reads 142 fields");
 

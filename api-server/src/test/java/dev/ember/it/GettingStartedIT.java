@@ -2,7 +2,6 @@ package dev.ember.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,8 +22,8 @@ class GettingStartedIT {
     Path dir;
 
     @Test
+    @NeedsKvm
     void everyBlockOfTheGuideWorksAsWritten() throws Exception {
-        assumeTrue(Host.hasKvm(), Host::noKvmReason);
         String guide = Files.readString(EmberProcess.repo().resolve("docs/getting-started.md"));
         StringBuilder script = new StringBuilder("set -u\n");
         Matcher blocks = Pattern.compile("```bash\\n(.*?)```", Pattern.DOTALL).matcher(guide);
