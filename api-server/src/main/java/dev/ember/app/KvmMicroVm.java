@@ -207,7 +207,7 @@ public final class KvmMicroVm implements MicroVm {
      * before any device memory (pmem, virtio-mem), so a boot and a snapshot load place them alike.
      */
     private static PciRootComplex pciRootComplex(Vm vm) {
-        long mmio64 = vm.reserveAddressSpace(PciLayout.MMIO64_SIZE, PciLayout.MMIO64_ALIGNMENT);
+        long mmio64 = vm.addressSpace().reserveAddressSpace(PciLayout.MMIO64_SIZE, PciLayout.MMIO64_ALIGNMENT);
         return new PciRootComplex(vm.mmioBus(), new PciWindow("32-bit", PciLayout.MMIO32_BASE, PciLayout.MMIO32_SIZE),
                 new PciWindow("64-bit", mmio64, PciLayout.MMIO64_SIZE));
     }
@@ -354,7 +354,7 @@ public final class KvmMicroVm implements MicroVm {
                     + " {\"state\": \"Paused\"})");
         }
         boolean diff = params.snapshotType() == SnapshotType.Diff;
-        if (diff && !m.vm.tracksDirtyPages()) {
+        if (diff && !m.vm.addressSpace().tracksDirtyPages()) {
             throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"
                     + " before InstanceStart (or track_dirty_pages on PUT /snapshot/load), or take a Full snapshot");
         }
@@ -383,10 +383,10 @@ public final class KvmMicroVm implements MicroVm {
                 sections.put(Snapshots.I8042, m.i8042);
                 m.virtio.saveState(sections);
                 memoryStart[0] = System.nanoTime();
-                if (m.vm.tracksDirtyPages()) {
+                if (m.vm.addressSpace().tracksDirtyPages()) {
                     // Reading the logs starts them over: from here a failure loses dirty pages.
                     m.dirtyLogLost = true;
-                    long[][] dirty = m.vm.takeDirtyPages();
+                    long[][] dirty = m.vm.addressSpace().takeDirtyPages();
                     if (diff) {
                         MemoryFile.writeDiff(memPath, m.vm.memory(), dirty);
                     } else {

@@ -146,9 +146,9 @@ final class VirtioDevices implements AutoCloseable {
             throw new VmmException("Cannot create pmem device: " + e.getMessage() + " (pmem \"" + p.id() + "\")");
         }
         try {
-            dev.ember.vm.Vm.DeviceMemory region = m.vm.mapDeviceMemory(file.hostAddress(), file.mappedSize(),
+            dev.ember.vm.DeviceMemory region = m.vm.addressSpace().mapDeviceMemory(file.hostAddress(), file.mappedSize(),
                     PmemBackingFile.ALIGNMENT, p.isReadOnly());
-            return new VirtioPmem(p.id(), file, region.guestBase(), () -> m.vm.unmapDeviceMemory(region), limiter(p.rateLimiter()));
+            return new VirtioPmem(p.id(), file, region.guestBase(), () -> m.vm.addressSpace().unmapDeviceMemory(region), limiter(p.rateLimiter()));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -173,7 +173,7 @@ final class VirtioDevices implements AutoCloseable {
         long slot = c.slotSizeMib() * mib;
         HotplugRam ram = HotplugRam.reserve(size);
         try {
-            dev.ember.vm.Vm.HotplugMemory range = m.vm.reserveHotplugMemory(ram.hostAddress(), size, slot,
+            dev.ember.vm.HotplugMemory range = m.vm.addressSpace().reserveHotplugMemory(ram.hostAddress(), size, slot,
                     Math.max(LINUX_MEMORY_BLOCK, block));
             VirtioMem device = new VirtioMem(range.guestBase(), ram, block, slot, new VirtioMem.Slots() {
                 @Override public void map(int i) { range.map(i); }

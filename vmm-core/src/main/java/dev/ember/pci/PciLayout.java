@@ -4,7 +4,7 @@ package dev.ember.pci;
  * Where the PCI root complex sits in guest-physical space on x86: the ECAM window of bus 0 and
  * the 32-bit BAR window in the MMIO gap below 4 GiB, above the virtio-mmio devices (which start
  * at 0xd0000000) and below the IOAPIC (0xfec00000); the 64-bit window is placed by the VM above
- * RAM and device memory (see {@code Vm.reserveAddressSpace}).
+ * RAM and device memory (see {@code GuestAddressSpace.reserveAddressSpace}).
  */
 public final class PciLayout {
     /** ECAM (MMCONFIG) of bus 0: 32 devices x 8 functions x 4 KiB. */

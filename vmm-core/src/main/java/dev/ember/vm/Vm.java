@@ -9,13 +9,11 @@ import dev.ember.kvm.KvmCap;
 import dev.ember.kvm.KvmClockData;
 import dev.ember.kvm.KvmIrqchip;
 import dev.ember.kvm.KvmPitState2;
-import dev.ember.kvm.KvmUserspaceMemoryRegion;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
-import dev.ember.memory.GuestRegion;
 import dev.ember.pci.MsiVectors;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateReader;
@@ -71,11 +69,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
     /** The GSI routing table, once a PCI function asked for MSI vectors; guarded by this. */
     private GsiRouting gsiRouting;
-    /** Device memory slots (after RAM's) and where the next one goes; guarded by this. */
-    private final List<DeviceMemory> deviceMemory = new ArrayList<>();
-    private long nextDeviceMemory;
-    /** The next free KVM slot number (RAM's come first); guarded by this. */
-    private int nextSlot;
+    private final GuestAddressSpace addressSpace;
 
     private final Object lock = new Object();
     /** PVM delivers irqfd interrupts late unless the vCPU is kicked (see IrqfdInterruptLine). */
@@ -99,19 +93,18 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final AtomicLong firstKvmRunNanos = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, KvmCpuid2 supportedCpuid, boolean tscDeadline, boolean xsave,
-               X86VcpuState.Capabilities stateCaps, VcpuFd[] vcpuFds) {
+    private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, GuestAddressSpace addressSpace, KvmCpuid2 supportedCpuid,
+               boolean tscDeadline, boolean xsave, X86VcpuState.Capabilities stateCaps, VcpuFd[] vcpuFds) {
         this.stateCaps = stateCaps;
         this.spec = spec;
         this.kvm = kvm;
         this.vmFd = vmFd;
         this.memory = memory;
+        this.addressSpace = addressSpace;
         this.supportedCpuid = supportedCpuid;
         this.tscDeadline = tscDeadline;
         this.xsave = xsave;
         this.kickOnInterrupt = Kvm.hostIsPvm();
-        this.nextDeviceMemory = Math.max(memory.end(), GuestMemory.MMIO_GAP_END);
-        this.nextSlot = memory.regions().size();
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
@@ -140,7 +133,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /**
      * Like {@link #create(VmSpec, GuestMemory)}; with {@code trackDirtyPages} the memory slots log
      * the guest's writes (KVM_MEM_LOG_DIRTY_PAGES) and {@code memory} records the VMM's, so
-     * {@link #takeDirtyPages} can tell which pages changed (Diff snapshots).
+     * {@link GuestAddressSpace#takeDirtyPages} can tell which pages changed (Diff snapshots).
      */
     public static Vm create(VmSpec spec, GuestMemory memory, boolean trackDirtyPages) {
         VmShell shell;
@@ -176,24 +169,17 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         List<VcpuFd> vcpuFds = new ArrayList<>();
         try {
             requireVcpuCount(kvm, spec);
-            int slot = 0;
-            int slotFlags = trackDirtyPages ? KvmUserspaceMemoryRegion.MEM_LOG_DIRTY_PAGES : 0;
-            for (GuestRegion r : memory.regions()) {
-                vmFd.setUserMemoryRegion(slot++, slotFlags, r.guestBase(), r.size(), r.hostAddress());
-            }
-            if (trackDirtyPages) {
-                memory.trackDirtyPages();
-            }
+            GuestAddressSpace addressSpace = GuestAddressSpace.withRam(kvm, vmFd, memory, trackDirtyPages);
             for (int i = 0; i < spec.vcpuCount(); i++) {
                 vcpuFds.add(vmFd.createVcpu(i));
             }
-            Vm vm = new Vm(spec, kvm, vmFd, memory, shell.supportedCpuid, shell.tscDeadline, shell.xsave, shell.stateCaps,
+            Vm vm = new Vm(spec, kvm, vmFd, memory, addressSpace, shell.supportedCpuid, shell.tscDeadline, shell.xsave, shell.stateCaps,
                     vcpuFds.toArray(new VcpuFd[0]));
             // Concatenated, not {0} parameters: the log's MessageFormat sets up number formatting
             // (a DecimalFormat, a type switch spun at run time: ~10 ms interpreted) the first time a
             // number is a parameter, and this line is on the path of every start and snapshot load.
             LOG.log(Level.INFO, "created VM: " + spec.vcpuCount() + " vCPU(s)" + (spec.threadsPerCore() > 1 ? " (SMT)" : "")
-                    + ", " + (spec.memSizeBytes() >> 20) + " MiB in " + slot + " memory slot(s)");
+                    + ", " + (spec.memSizeBytes() >> 20) + " MiB in " + addressSpace.ramSlots() + " memory slot(s)");
             return vm;
         } catch (RuntimeException e) {
             for (VcpuFd v : vcpuFds) {
@@ -227,6 +213,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
 
     public GuestMemory memory() {
         return memory;
+    }
+
+    /** Where RAM, device memory and hotpluggable memory sit in guest-physical space, and their KVM slots. */
+    public GuestAddressSpace addressSpace() {
+        return addressSpace;
     }
 
     public Bus pioBus() {
@@ -313,172 +304,6 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             irqLines.put(first + v, lines[v]);
         }
         return new KvmMsiVectors(gsiRouting, lines);
-    }
-
-    /**
-     * Reserves {@code size} bytes of guest-physical address space above RAM and device memory,
-     * at a multiple of {@code alignment}, backed by nothing (a PCI window for BARs). Placed in
-     * call order like device memory, so the same calls give the same address.
-     */
-    public synchronized long reserveAddressSpace(long size, long alignment) {
-        if (size <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException(String.format("address space of 0x%x bytes aligned to 0x%x", size, alignment));
-        }
-        long base = (nextDeviceMemory + alignment - 1) & -alignment;
-        nextDeviceMemory = base + size;
-        return base;
-    }
-
-    /**
-     * Device memory (a virtio-pmem file's mapping): host memory {@code [hostAddress, +size)}
-     * becomes guest-physical memory of its own KVM slot, placed above RAM and above 4 GiB (clear
-     * of the MMIO gap) at the next multiple of {@code alignment}; with {@code readOnly} the slot
-     * is KVM_MEM_READONLY and a guest write exits to the MMIO bus instead. Returns the guest
-     * address. Regions are never moved, so the same calls in the same order (a snapshot load
-     * replaying the configuration) give the same addresses.
-     *
-     * @throws VmConfigurationException the host KVM cannot map it (no read-only slots, no slot left)
-     */
-    public synchronized DeviceMemory mapDeviceMemory(long hostAddress, long size, long alignment, boolean readOnly) {
-        if (size <= 0 || alignment <= 0 || Long.bitCount(alignment) != 1 || (size & 0xFFF) != 0 || (hostAddress & 0xFFF) != 0) {
-            throw new IllegalArgumentException(String.format("device memory of 0x%x bytes at host 0x%x aligned to 0x%x", size, hostAddress, alignment));
-        }
-        if (readOnly && kvm.checkExtension(KvmCap.READONLY_MEM) <= 0) {
-            throw new VmConfigurationException("host KVM lacks KVM_CAP_READONLY_MEM, which read-only device memory needs;"
-                    + " map it read-write or use a newer host kernel");
-        }
-        int slot = reserveSlots(1);
-        long guestBase = (nextDeviceMemory + alignment - 1) & -alignment;
-        vmFd.setUserMemoryRegion(slot, readOnly ? KvmUserspaceMemoryRegion.MEM_READONLY : 0, guestBase, size, hostAddress);
-        DeviceMemory region = new DeviceMemory(slot, guestBase, size, readOnly);
-        deviceMemory.add(region);
-        nextSlot++;
-        nextDeviceMemory = guestBase + size;
-        LOG.log(Level.INFO, String.format("device memory: slot %d at guest 0x%x, %d KiB%s", slot, guestBase, size >> 10,
-                readOnly ? ", read-only" : ""));
-        return region;
-    }
-
-    /**
-     * Removes a slot {@link #mapDeviceMemory} made, so its host mapping may be unmapped. The
-     * address range is not reused. Idempotent; nothing to do once the VM is closed.
-     */
-    public synchronized void unmapDeviceMemory(DeviceMemory region) {
-        if (closed.get() || !deviceMemory.contains(region) || region.removed) {
-            return;
-        }
-        vmFd.setUserMemoryRegion(region.slot(), 0, region.guestBase(), 0, 0);
-        region.removed = true;
-    }
-
-    /** The first of {@code count} free slot numbers (not yet taken), or a refusal when KVM has too few. */
-    private int reserveSlots(int count) {
-        int maxSlots = kvm.checkExtension(KvmCap.NR_MEMSLOTS);
-        if (maxSlots > 0 && (long) nextSlot + count > maxSlots) {
-            throw new VmConfigurationException("host KVM allows " + maxSlots + " memory slots and " + nextSlot + " are in use, "
-                    + count + " more are needed; configure fewer devices or larger memory-hotplug slots");
-        }
-        return nextSlot;
-    }
-
-    /**
-     * Hotpluggable memory (virtio-mem): host memory {@code [hostAddress, +size)} gets a range of
-     * guest-physical space above RAM and device memory, at the next multiple of {@code alignment},
-     * split into {@code size / slotSize} KVM slots that are all absent until
-     * {@link HotplugMemory#map} puts one in. Placed once, like device memory, so the same calls in
-     * the same order give the same address.
-     *
-     * @throws VmConfigurationException KVM has fewer free slots than the range needs
-     */
-    public synchronized HotplugMemory reserveHotplugMemory(long hostAddress, long size, long slotSize, long alignment) {
-        if (size <= 0 || slotSize <= 0 || size % slotSize != 0 || (slotSize & 0xFFF) != 0 || (hostAddress & 0xFFF) != 0
-                || alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException(String.format("hotplug memory of 0x%x bytes in slots of 0x%x at host 0x%x aligned to 0x%x",
-                    size, slotSize, hostAddress, alignment));
-        }
-        int slots = Math.toIntExact(size / slotSize);
-        int first = reserveSlots(slots);
-        long guestBase = (nextDeviceMemory + alignment - 1) & -alignment;
-        nextSlot += slots;
-        nextDeviceMemory = guestBase + size;
-        LOG.log(Level.INFO, String.format("hotplug memory: slots %d..%d at guest 0x%x, %d MiB", first, first + slots - 1, guestBase,
-                size >> 20));
-        return new HotplugMemory(first, guestBase, slotSize, hostAddress, slots);
-    }
-
-    /**
-     * A hotpluggable range's KVM slots: each is in the guest's physical memory only between
-     * {@link #map} and {@link #unmap} (an access outside them exits to the MMIO bus, where nothing
-     * answers). Any thread; KVM takes slot changes while vCPUs run.
-     */
-    public final class HotplugMemory {
-        private final int firstSlot;
-        private final long guestBase;
-        private final long slotSize;
-        private final long hostAddress;
-        private final boolean[] mapped;
-
-        HotplugMemory(int firstSlot, long guestBase, long slotSize, long hostAddress, int slots) {
-            this.firstSlot = firstSlot;
-            this.guestBase = guestBase;
-            this.slotSize = slotSize;
-            this.hostAddress = hostAddress;
-            this.mapped = new boolean[slots];
-        }
-
-        public long guestBase() { return guestBase; }
-        public long slotSize() { return slotSize; }
-        public int slotCount() { return mapped.length; }
-        /** The KVM slot number of slot {@code i} of this range. */
-        public int kvmSlot(int i) { return firstSlot + i; }
-
-        public boolean isMapped(int i) {
-            synchronized (Vm.this) {
-                return mapped[i];
-            }
-        }
-
-        /** Puts slot {@code i} into the guest's memory (no-op when it is there). */
-        public void map(int i) {
-            set(i, true);
-        }
-
-        /** Takes slot {@code i} out of the guest's memory (no-op when it is out, or the VM is closed). */
-        public void unmap(int i) {
-            set(i, false);
-        }
-
-        private void set(int i, boolean present) {
-            synchronized (Vm.this) {
-                if (mapped[i] == present || closed.get()) {
-                    return;
-                }
-                long offset = i * slotSize;
-                vmFd.setUserMemoryRegion(firstSlot + i, 0, guestBase + offset, present ? slotSize : 0, present ? hostAddress + offset : 0);
-                mapped[i] = present;
-            }
-        }
-    }
-
-    /** One device memory slot: where the guest sees it. */
-    public static final class DeviceMemory {
-        private final int slot;
-        private final long guestBase;
-        private final long size;
-        private final boolean readOnly;
-        private boolean removed;
-
-        DeviceMemory(int slot, long guestBase, long size, boolean readOnly) {
-            this.slot = slot;
-            this.guestBase = guestBase;
-            this.size = size;
-            this.readOnly = readOnly;
-        }
-
-        public int slot() { return slot; }
-        public long guestBase() { return guestBase; }
-        public long size() { return size; }
-        public boolean readOnly() { return readOnly; }
     }
 
     /** Drives a level-triggered GSI (KVM_IRQ_LINE). Allocation-free, any thread. */
@@ -585,36 +410,6 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             X86VcpuState.save(v.fd(), stateCaps, vw);
             out.put("vcpu" + v.id(), vw);
         }
-    }
-
-    /** True if the VM was created with dirty page tracking. */
-    public boolean tracksDirtyPages() {
-        return memory.tracksDirtyPages();
-    }
-
-    /**
-     * The pages written since the previous call (or since creation), one bitmap per memory
-     * region (bit p of word p/64 = page p): the guest's writes from KVM_GET_DIRTY_LOG, ORed with
-     * the VMM's own. Both logs start over. Call while paused, so nothing writes meanwhile.
-     */
-    public long[][] takeDirtyPages() {
-        if (!memory.tracksDirtyPages()) {
-            throw new IllegalStateException("the VM was created without dirty page tracking");
-        }
-        List<GuestRegion> regions = memory.regions();
-        long[][] out = new long[regions.size()][];
-        for (int i = 0; i < out.length; i++) {
-            int words = memory.bitmapWords(i);
-            dev.ember.sys.NativeMemory buf = dev.ember.sys.Native.allocate(words * 8);
-            vmFd.getDirtyLog(i, buf.address());
-            long[] bitmap = new long[words];
-            for (int w = 0; w < words; w++) {
-                bitmap[w] = buf.getLong(8L * w);
-            }
-            memory.takeVmmDirtyPages(i, bitmap);
-            out[i] = bitmap;
-        }
-        return out;
     }
 
     private static final int[] IRQCHIPS = {KvmIrqchip.PIC_MASTER, KvmIrqchip.PIC_SLAVE, KvmIrqchip.IOAPIC};
@@ -839,6 +634,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        addressSpace.vmClosing();
         requestExit(ExitCode.OK, "VM closed");
         boolean allStopped = true;
         for (Vcpu v : vcpus) {

@@ -37,14 +37,14 @@ class VmDeviceMemoryTest {
         long a = anonymous(2 * MIB), b = anonymous(4 * MIB);
         try (Vm vm = Vm.create(new VmSpec(1, 64 * MIB, false))) {
             int ramSlots = vm.memory().regions().size();
-            Vm.DeviceMemory first = vm.mapDeviceMemory(a, 2 * MIB, 2 * MIB, false);
-            Vm.DeviceMemory second = vm.mapDeviceMemory(b, 4 * MIB, 2 * MIB, false);
+            DeviceMemory first = vm.addressSpace().mapDeviceMemory(a, 2 * MIB, 2 * MIB, false);
+            DeviceMemory second = vm.addressSpace().mapDeviceMemory(b, 4 * MIB, 2 * MIB, false);
             assertEquals(0x1_0000_0000L, first.guestBase(), "RAM ends below the MMIO gap: the first region starts at 4 GiB");
             assertEquals(0x1_0020_0000L, second.guestBase(), "the next one right after, 2 MiB aligned");
             assertEquals(ramSlots, first.slot());
             assertEquals(ramSlots + 1, second.slot());
-            vm.unmapDeviceMemory(first);
-            vm.unmapDeviceMemory(first); // idempotent
+            vm.addressSpace().unmapDeviceMemory(first);
+            vm.addressSpace().unmapDeviceMemory(first); // idempotent
         } finally {
             Native.LIBC.munmap(a, 2 * MIB);
             Native.LIBC.munmap(b, 4 * MIB);
@@ -57,7 +57,7 @@ class VmDeviceMemoryTest {
         long ram = 0xE000_0000L; // 3.5 GiB: 256 MiB of it continue at 4 GiB
         try (Vm vm = Vm.create(new VmSpec(1, ram, false))) {
             assertEquals(0x1_1000_0000L, vm.memory().end());
-            assertEquals(0x1_1000_0000L, vm.mapDeviceMemory(a, 2 * MIB, 2 * MIB, false).guestBase());
+            assertEquals(0x1_1000_0000L, vm.addressSpace().mapDeviceMemory(a, 2 * MIB, 2 * MIB, false).guestBase());
         } finally {
             Native.LIBC.munmap(a, 2 * MIB);
         }
@@ -68,13 +68,13 @@ class VmDeviceMemoryTest {
         long a = anonymous(2 * MIB);
         try (Vm vm = Vm.create(new VmSpec(1, 64 * MIB, false)); dev.ember.kvm.Kvm kvm = dev.ember.kvm.Kvm.open()) {
             if (kvm.checkExtension(KvmCap.READONLY_MEM) > 0) {
-                assertTrue(vm.mapDeviceMemory(a, 2 * MIB, 2 * MIB, true).readOnly());
+                assertTrue(vm.addressSpace().mapDeviceMemory(a, 2 * MIB, 2 * MIB, true).readOnly());
             } else {
-                VmConfigurationException e = assertThrows(VmConfigurationException.class, () -> vm.mapDeviceMemory(a, 2 * MIB, 2 * MIB, true));
+                VmConfigurationException e = assertThrows(VmConfigurationException.class, () -> vm.addressSpace().mapDeviceMemory(a, 2 * MIB, 2 * MIB, true));
                 assertTrue(e.getMessage().contains("KVM_CAP_READONLY_MEM"), e.getMessage());
             }
-            assertThrows(IllegalArgumentException.class, () -> vm.mapDeviceMemory(a, 3 * MIB + 1, 2 * MIB, false), "not page sized");
-            assertThrows(IllegalArgumentException.class, () -> vm.mapDeviceMemory(a, 2 * MIB, 3 * MIB, false), "alignment not a power of two");
+            assertThrows(IllegalArgumentException.class, () -> vm.addressSpace().mapDeviceMemory(a, 3 * MIB + 1, 2 * MIB, false), "not page sized");
+            assertThrows(IllegalArgumentException.class, () -> vm.addressSpace().mapDeviceMemory(a, 2 * MIB, 3 * MIB, false), "alignment not a power of two");
         } finally {
             Native.LIBC.munmap(a, 2 * MIB);
         }

@@ -92,12 +92,12 @@ class VmSnapshotTest {
         Path memFile = dir.resolve("vm.mem");
         long counterAtDiff;
         try (Vm vm = Vm.create(new VmSpec(1, MEM, false), GuestMemory.create(MEM), true)) {
-            assertTrue(vm.tracksDirtyPages());
+            assertTrue(vm.addressSpace().tracksDirtyPages());
             vm.configureBoot(LongModeTestGuest.write(vm.memory(), SPIN));
             vm.start();
             waitForCounterAbove(vm.memory(), 1000);
             vm.pause();
-            vm.takeDirtyPages(); // the Full snapshot below is the new base
+            vm.addressSpace().takeDirtyPages(); // the Full snapshot below is the new base
             MemoryFile.writeFull(memFile, vm.memory());
             long counterAtFull = vm.memory().getLong(COUNTER);
 
@@ -105,7 +105,7 @@ class VmSnapshotTest {
             waitForCounterAbove(vm.memory(), counterAtFull + 1000);
             vm.pause();
             vm.memory().putLong(0x300000, 0x77); // a VMM write (device DMA) while paused
-            long[][] dirty = vm.takeDirtyPages();
+            long[][] dirty = vm.addressSpace().takeDirtyPages();
             assertTrue(isSet(dirty[0], COUNTER / 4096), "the guest's counter page is in KVM's dirty log");
             assertTrue(isSet(dirty[0], 0x300000 / 4096), "the VMM's write is tracked");
             assertFalse(isSet(dirty[0], LongModeTestGuest.CODE / 4096), "the code page was only read");
@@ -114,7 +114,7 @@ class VmSnapshotTest {
             vm.saveState(sections);
             sections.write(state);
             MemoryFile.writeDiff(memFile, vm.memory(), dirty);
-            assertEquals(0, vm.takeDirtyPages()[0][(int) (COUNTER / 4096 / 64)], "the logs started over");
+            assertEquals(0, vm.addressSpace().takeDirtyPages()[0][(int) (COUNTER / 4096 / 64)], "the logs started over");
         }
         GuestMemory mem = mapped(memFile);
         try (Vm vm = Vm.create(new VmSpec(1, MEM, false), mem)) {
