@@ -25,11 +25,11 @@ final class LegacyDevices {
     static void attach(KvmMicroVm.Machine m, VmResources resources, long vmmStartNanos) throws VmmException {
         int outFd = serialOutput(resources.serial());
         m.serialOutFd = outFd == STDOUT ? -1 : outFd;
-        m.serial = new Serial8250(m.vm.irqLine(Serial8250.COM1_IRQ), outFd);
+        m.serial = new Serial8250(m.vm.interrupts().irqLine(Serial8250.COM1_IRQ), outFd);
         m.vm.pioBus().register(Serial8250.COM1_PORT, Serial8250.PORT_COUNT, m.serial);
         attachConsoleInput(m, resources.consoleEscape());
 
-        m.i8042 = new I8042Device(m.vm.irqLine(I8042Device.KBD_IRQ), m.vm);
+        m.i8042 = new I8042Device(m.vm.interrupts().irqLine(I8042Device.KBD_IRQ), m.vm);
         m.vm.pioBus().register(I8042Device.BASE_PORT, I8042Device.PORT_COUNT, m.i8042);
         m.vm.pioBus().register(AcpiPm.PM1A_EVT_PORT, AcpiPm.PORT_COUNT, new AcpiPmRegisters(m.vm));
         m.vm.pioBus().register(DebugExitPort.PORT, 1, new DebugExitPort(m.vm));

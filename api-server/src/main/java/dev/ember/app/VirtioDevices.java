@@ -192,13 +192,13 @@ final class VirtioDevices implements AutoCloseable {
         try {
             if (m.pci != null) {
                 pci = m.pci;
-                VirtioPciDevice f = new VirtioPciDevice(device, m.vm.memory(), m.loop, m.vm, m.vm.msiVectors(device.queueCount() + 1));
+                VirtioPciDevice f = new VirtioPciDevice(device, m.vm.memory(), m.loop, m.vm, m.vm.interrupts().msiVectors(device.queueCount() + 1));
                 transports.add(new Attached(f, f::close));
                 m.pci.attach(f);
                 return;
             }
             VirtioMmioDevice t = VirtioMmioDevice.attach(device, m.vm.memory(), m.vm.mmioBus(), VirtioMmioDevice.baseFor(n), m.vm,
-                    m.vm.irqLine(VirtioMmioDevice.irqFor(n)), m.loop);
+                    m.vm.interrupts().irqLine(VirtioMmioDevice.irqFor(n)), m.loop);
             transports.add(new Attached(t, t::close));
             arg(t.kernelCommandLineArgument());
         } catch (RuntimeException e) {

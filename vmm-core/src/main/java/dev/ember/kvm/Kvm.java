@@ -26,7 +26,7 @@ public final class Kvm implements AutoCloseable {
     /**
      * True if /dev/kvm is served by {@code kvm_pvm}, the software hypervisor (its module directory
      * exists). Decided by the module, never by timing: PVM behaves differently in ways the VMM
-     * must compensate for (see {@code Vm#irqLine}).
+     * must compensate for (see {@code IrqfdInterruptLine}).
      */
     public static boolean hostIsPvm() {
         return Files.isDirectory(Path.of("/sys/module/kvm_pvm"));

@@ -3,7 +3,7 @@ package dev.ember.pci;
 /**
  * Where a function's MSI-X messages go: one interrupt per vector, delivered as the message the
  * guest programmed. On KVM each vector is an MSI route (KVM_SET_GSI_ROUTING) with an irqfd, see
- * {@code dev.ember.vm.Vm#msiVectors}.
+ * {@code dev.ember.vm.InterruptLines#msiVectors}.
  *
  * <p>{@link #route} runs when the guest programs or unmasks a vector (configuration or MSI-X
  * table writes: vCPU threads, never a hot path); {@link #signal} runs for every interrupt from

@@ -3,7 +3,6 @@ package dev.ember.vm;
 import dev.ember.arch.x86.BootEntry;
 import dev.ember.bus.Bus;
 import dev.ember.eventloop.EventFd;
-import dev.ember.irq.InterruptLine;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmCap;
 import dev.ember.kvm.KvmClockData;
@@ -14,7 +13,6 @@ import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
-import dev.ember.pci.MsiVectors;
 import dev.ember.snapshot.SnapshotFormatException;
 import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateSections;
@@ -29,9 +27,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -66,14 +62,10 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final Bus pioBus = new Bus("pio");
     private final Bus mmioBus = new Bus("mmio");
     private final Vcpu[] vcpus;
-    private final Map<Integer, IrqfdInterruptLine> irqLines = new HashMap<>();
-    /** The GSI routing table, once a PCI function asked for MSI vectors; guarded by this. */
-    private GsiRouting gsiRouting;
+    private final InterruptLines interrupts;
     private final GuestAddressSpace addressSpace;
 
     private final Object lock = new Object();
-    /** PVM delivers irqfd interrupts late unless the vCPU is kicked (see IrqfdInterruptLine). */
-    private final boolean kickOnInterrupt;
     private volatile boolean pauseRequested;
     private volatile boolean exitRequested;
     /** vCPU threads started and not yet finished; guarded by lock. */
@@ -104,11 +96,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         this.supportedCpuid = supportedCpuid;
         this.tscDeadline = tscDeadline;
         this.xsave = xsave;
-        this.kickOnInterrupt = Kvm.hostIsPvm();
         this.vcpus = new Vcpu[vcpuFds.length];
         for (int i = 0; i < vcpuFds.length; i++) {
             vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
         }
+        this.interrupts = new InterruptLines(kvm, vmFd, Kvm.hostIsPvm() ? vcpus : null);
     }
 
     /**
@@ -220,6 +212,11 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         return addressSpace;
     }
 
+    /** Interrupt lines into KVM's irqchip (IOAPIC pins, MSI-X vectors) for the devices. */
+    public InterruptLines interrupts() {
+        return interrupts;
+    }
+
     public Bus pioBus() {
         return pioBus;
     }
@@ -250,65 +247,6 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     /** vCPU {@code id}'s fd, for state capture while paused (never while running: its thread owns it). */
     public VcpuFd vcpuFd(int id) {
         return vcpus[id].fd();
-    }
-
-    /**
-     * An edge-triggered interrupt line on {@code gsi} backed by an irqfd; the same object for
-     * repeated calls with one gsi. IOAPIC pins are 0..23.
-     */
-    public synchronized InterruptLine irqLine(int gsi) {
-        if (gsi < 0 || gsi > 23) {
-            throw new VmConfigurationException("interrupt line " + gsi + " is not an IOAPIC pin; use 0 to 23");
-        }
-        IrqfdInterruptLine line = irqLines.get(gsi);
-        if (line == null) {
-            EventFd fd = EventFd.nonBlocking();
-            try {
-                vmFd.registerIrqfd(fd.fd(), gsi);
-            } catch (RuntimeException e) {
-                fd.close();
-                throw e;
-            }
-            line = new IrqfdInterruptLine(fd, gsi, kickOnInterrupt ? vcpus : null);
-            irqLines.put(gsi, line);
-        }
-        return line;
-    }
-
-    /**
-     * {@code count} MSI-X vectors for one PCI function: fresh GSIs above the IOAPIC pins, each with
-     * an irqfd; a vector's MSI route is installed when {@link MsiVectors#route} is called (the
-     * guest programmed its table entry). The VM closes their eventfds.
-     *
-     * @throws VmConfigurationException the host KVM has no GSI routing, or the VM ran out of MSI GSIs
-     */
-    public synchronized MsiVectors msiVectors(int count) {
-        if (gsiRouting == null) {
-            if (kvm.checkExtension(KvmCap.IRQ_ROUTING) <= 0) {
-                throw new VmConfigurationException("host KVM lacks KVM_CAP_IRQ_ROUTING, which PCI devices' MSI-X needs;"
-                        + " use a newer host kernel or leave PCI off");
-            }
-            gsiRouting = new GsiRouting(vmFd);
-        }
-        int first = gsiRouting.allocate(count);
-        IrqfdInterruptLine[] lines = new IrqfdInterruptLine[count];
-        for (int v = 0; v < count; v++) {
-            EventFd fd = EventFd.nonBlocking();
-            try {
-                vmFd.registerIrqfd(fd.fd(), first + v);
-            } catch (RuntimeException e) {
-                fd.close();
-                throw e;
-            }
-            lines[v] = new IrqfdInterruptLine(fd, first + v, kickOnInterrupt ? vcpus : null);
-            irqLines.put(first + v, lines[v]);
-        }
-        return new KvmMsiVectors(gsiRouting, lines);
-    }
-
-    /** Drives a level-triggered GSI (KVM_IRQ_LINE). Allocation-free, any thread. */
-    public void setIrqLevel(int gsi, boolean level) {
-        vmFd.setIrqLine(gsi, level);
     }
 
     @Override
@@ -657,12 +595,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         for (Vcpu v : vcpus) {
             v.fd().close();
         }
-        synchronized (this) {
-            for (IrqfdInterruptLine line : irqLines.values()) {
-                line.close();
-            }
-            irqLines.clear();
-        }
+        interrupts.close();
         vmFd.close();
         kvm.close();
         memory.close();

@@ -28,8 +28,8 @@ class VmMsiVectorsTest {
     @Test
     void vectorsGetGsisAboveTheIoapicAndRoutesKvmAccepts() {
         try (Vm vm = Vm.create(new VmSpec(1, 64 << 20, false))) {
-            KvmMsiVectors a = (KvmMsiVectors) vm.msiVectors(2);
-            KvmMsiVectors b = (KvmMsiVectors) vm.msiVectors(3);
+            KvmMsiVectors a = (KvmMsiVectors) vm.interrupts().msiVectors(2);
+            KvmMsiVectors b = (KvmMsiVectors) vm.interrupts().msiVectors(3);
             assertEquals(24, a.gsi(0));
             assertEquals(25, a.gsi(1));
             assertEquals(26, b.gsi(0));
@@ -44,7 +44,7 @@ class VmMsiVectorsTest {
     @Test
     void theInstalledTableHoldsKvmsIrqchipRoutesThenTheMsiOnes() {
         try (Vm vm = Vm.create(new VmSpec(1, 64 << 20, false))) {
-            MsiVectors v = vm.msiVectors(1);
+            MsiVectors v = vm.interrupts().msiVectors(1);
             v.route(0, 0x1_fee0_0000L, 0x55);
             GsiRouting routing = new GsiRouting(vm.vmFd());
             routing.allocate(1);
