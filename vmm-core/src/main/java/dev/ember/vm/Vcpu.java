@@ -35,6 +35,7 @@ final class Vcpu implements Runnable {
     private static final LatencyAggregate EXIT_MMIO_WRITE_AGG = METRICS.latency("exit_mmio_write_agg");
 
     private final Vm vm;
+    private final VcpuThreads threads;
     private final VcpuFd fd;
     private final KvmRun run;
     private final Bus pio;
@@ -44,8 +45,9 @@ final class Vcpu implements Runnable {
     private volatile int tid;
     private volatile Thread thread;
 
-    Vcpu(Vm vm, VcpuFd fd, Bus pio, Bus mmio) {
+    Vcpu(Vm vm, VcpuThreads threads, VcpuFd fd, Bus pio, Bus mmio) {
         this.vm = vm;
+        this.threads = threads;
         this.fd = fd;
         this.run = fd.kvmRun();
         this.pio = pio;
@@ -91,7 +93,7 @@ final class Vcpu implements Runnable {
             kickSignal.armOnCurrentThread(fd);
             // After KVM_SET_SIGNAL_MASK, before the guest runs: the vcpu filter allows KVM_RUN, not set-up ioctls.
             ThreadFilters.enter(ThreadFilters.Category.VCPU);
-            if (vm.awaitStart()) {
+            if (threads.awaitStart()) {
                 loop();
             }
         } catch (Throwable t) {
@@ -99,7 +101,7 @@ final class Vcpu implements Runnable {
             vm.threadFailed(name(), t);
         } finally {
             tid = 0;
-            vm.vcpuStopped();
+            threads.vcpuStopped();
         }
     }
 
@@ -112,18 +114,18 @@ final class Vcpu implements Runnable {
             run.clearImmediateExit();
             VarHandle.fullFence();
             kickSignal.drainOnCurrentThread();
-            if (vm.controlRequested()) {
+            if (threads.controlRequested()) {
                 if (entered) {
                     completePendingExit();
                 }
-                if (!vm.parkWhilePaused()) {
+                if (!threads.parkWhilePaused()) {
                     return;
                 }
                 continue;
             }
             if (!entered) {
                 entered = true;
-                vm.firstKvmRun(fd.id());
+                threads.firstKvmRun(fd.id());
             }
             int rc = fd.run();
             if (rc != 0) {

@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A KVM virtual machine: guest memory, the in-kernel irqchip and PIT, the I/O buses and the vCPU
@@ -61,28 +60,15 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     private final X86VcpuState.Capabilities stateCaps;
     private final Bus pioBus = new Bus("pio");
     private final Bus mmioBus = new Bus("mmio");
-    private final Vcpu[] vcpus;
+    private final VcpuThreads vcpus;
     private final InterruptLines interrupts;
     private final GuestAddressSpace addressSpace;
-
-    private final Object lock = new Object();
-    private volatile boolean pauseRequested;
-    private volatile boolean exitRequested;
-    /** vCPU threads started and not yet finished; guarded by lock. */
-    private int activeVcpus;
-    /** vCPU threads parked in {@link #parkWhilePaused}; guarded by lock. */
-    private int parkedVcpus;
-    private boolean started;
-    /** {@link #prepareThreads} started the vCPU threads, which wait for {@link #start}; guarded by lock. */
-    private boolean threadsPrepared;
-    private boolean bootConfigured;
 
     private final AtomicBoolean exitClaimed = new AtomicBoolean();
     private final CountDownLatch exitLatch = new CountDownLatch(1);
     private volatile int exitCode = -1;
     private volatile String exitReason;
     private volatile VmExitCause exitCause = VmExitCause.OTHER;
-    private final AtomicLong firstKvmRunNanos = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Vm(VmSpec spec, Kvm kvm, VmFd vmFd, GuestMemory memory, GuestAddressSpace addressSpace, KvmCpuid2 supportedCpuid,
@@ -96,11 +82,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         this.supportedCpuid = supportedCpuid;
         this.tscDeadline = tscDeadline;
         this.xsave = xsave;
-        this.vcpus = new Vcpu[vcpuFds.length];
-        for (int i = 0; i < vcpuFds.length; i++) {
-            vcpus[i] = new Vcpu(this, vcpuFds[i], pioBus, mmioBus);
-        }
-        this.interrupts = new InterruptLines(kvm, vmFd, Kvm.hostIsPvm() ? vcpus : null);
+        this.vcpus = new VcpuThreads(this, vcpuFds, pioBus, mmioBus);
+        this.interrupts = new InterruptLines(kvm, vmFd, Kvm.hostIsPvm() ? vcpus.vcpus() : null);
     }
 
     /**
@@ -231,7 +214,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
     }
 
     public int vcpuCount() {
-        return vcpus.length;
+        return vcpus.count();
     }
 
     /** The VM fd, for state capture (irqchip, PIT, clock) while paused. */
@@ -241,12 +224,12 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
 
     /** vCPU {@code id}'s thread once started, else null (tests look at it). */
     Thread vcpuThread(int id) {
-        return vcpus[id].thread();
+        return vcpus.vcpu(id).thread();
     }
 
     /** vCPU {@code id}'s fd, for state capture while paused (never while running: its thread owns it). */
     public VcpuFd vcpuFd(int id) {
-        return vcpus[id].fd();
+        return vcpus.vcpu(id).fd();
     }
 
     @Override
@@ -279,19 +262,15 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * @throws CpuTemplateException the template does not fit this host (Firecracker's reason in the message)
      */
     public void configureBoot(BootEntry entry, GuestCpuTemplate template) {
-        synchronized (lock) {
-            if (started) {
-                throw new IllegalStateException("configureBoot must be called before start");
-            }
-        }
+        vcpus.requireNotStarted("configureBoot");
         if (template != null) {
             CpuTemplateApplier.checkHost(template, supportedCpuid);
             CpuTemplateApplier.checkCapabilities(template, kvm::checkExtension);
         }
-        for (Vcpu v : vcpus) {
+        for (Vcpu v : vcpus.vcpus()) {
             VcpuFd fd = v.fd();
             try {
-                X86VcpuSetup.setCpuid(fd, supportedCpuid, template, vcpus.length, spec.threadsPerCore(), tscDeadline);
+                X86VcpuSetup.setCpuid(fd, supportedCpuid, template, vcpus.count(), spec.threadsPerCore(), tscDeadline);
                 X86VcpuSetup.setBootMsrs(fd);
                 if (template != null) {
                     CpuTemplateApplier.applyMsrs(template, fd);
@@ -307,9 +286,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
                 throw new VmConfigurationException("cannot put " + v.name() + " into its boot state: " + e.getMessage(), e);
             }
         }
-        synchronized (lock) {
-            bootConfigured = true;
-        }
+        vcpus.stateLoaded();
         LOG.log(Level.INFO, String.format("boot vCPU enters 0x%x (boot_params 0x%x, stack 0x%x, CR3 0x%x)",
                 entry.entryPoint(), entry.zeroPage(), entry.stackPointer(), entry.pml4()));
     }
@@ -322,14 +299,12 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * yet started): a running vCPU's registers would be stale the moment they are read.
      */
     public void saveState(StateSections out) {
-        requireNotVcpuThread("saveState()");
-        synchronized (lock) {
-            if (started && !(pauseRequested && parkedVcpus >= activeVcpus)) {
-                throw new IllegalStateException("the VM must be paused to save its state");
-            }
+        vcpus.requireNotVcpuThread("saveState()");
+        if (!vcpus.quiescent()) {
+            throw new IllegalStateException("the VM must be paused to save its state");
         }
         StateWriter w = new StateWriter();
-        w.i32(vcpus.length).i64(memory.size());
+        w.i32(vcpus.count()).i64(memory.size());
         KvmPitState2 pit = new KvmPitState2();
         vmFd.getPit2(pit);
         w.bytes(pit.toBytes());
@@ -343,7 +318,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             w.bytes(chip.toBytes());
         }
         out.put("vm", w);
-        for (Vcpu v : vcpus) {
+        for (Vcpu v : vcpus.vcpus()) {
             StateWriter vw = new StateWriter();
             X86VcpuState.save(v.fd(), stateCaps, vw);
             out.put("vcpu" + v.id(), vw);
@@ -359,17 +334,13 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * @throws SnapshotFormatException the state does not fit this VM or KVM refuses it
      */
     public void restoreState(StateSections in) {
-        synchronized (lock) {
-            if (started) {
-                throw new IllegalStateException("restoreState must be called before start");
-            }
-        }
+        vcpus.requireNotStarted("restoreState");
         StateReader r = in.reader("vm");
         int n = r.i32("vcpu count");
         long mem = r.i64("memory size");
-        if (n != vcpus.length || mem != memory.size()) {
+        if (n != vcpus.count() || mem != memory.size()) {
             throw new SnapshotFormatException("snapshot is of a VM with " + n + " vCPUs and " + (mem >> 20)
-                    + " MiB, this VM has " + vcpus.length + " vCPUs and " + (memory.size() >> 20) + " MiB");
+                    + " MiB, this VM has " + vcpus.count() + " vCPUs and " + (memory.size() >> 20) + " MiB");
         }
         KvmPitState2 pit = new KvmPitState2();
         pit.fromBytes(r.bytes("pit2", KvmPitState2.SIZE));
@@ -390,7 +361,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
             for (KvmIrqchip chip : chips) {
                 vmFd.setIrqchip(chip);
             }
-            for (Vcpu v : vcpus) {
+            for (Vcpu v : vcpus.vcpus()) {
                 StateReader vr = in.reader("vcpu" + v.id());
                 X86VcpuState.restore(v.fd(), vr);
                 vr.end();
@@ -398,9 +369,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         } catch (NativeException e) {
             throw new SnapshotFormatException("KVM refused the snapshot's state: " + e.getMessage(), e);
         }
-        synchronized (lock) {
-            bootConfigured = true;
-        }
+        vcpus.stateLoaded();
     }
 
     /**
@@ -408,23 +377,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * on). If {@link #pause} was called first, the vCPUs start parked.
      */
     public void start() {
-        synchronized (lock) {
-            if (started) {
-                throw new IllegalStateException("VM already started");
-            }
-            if (!bootConfigured) {
-                LOG.log(Level.WARNING, "starting vCPUs without configureBoot: they run from the reset state");
-            }
-            started = true;
-            if (threadsPrepared) {
-                lock.notifyAll(); // the threads waiting in awaitStart
-                return;
-            }
-            activeVcpus = vcpus.length;
-        }
-        for (Vcpu v : vcpus) {
-            v.start();
-        }
+        vcpus.start();
     }
 
     /**
@@ -435,16 +388,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * they come from the caller's thread, not the vCPU's.
      */
     public void prepareThreads() {
-        synchronized (lock) {
-            if (started || threadsPrepared) {
-                throw new IllegalStateException("the vCPU threads were already started");
-            }
-            threadsPrepared = true;
-            activeVcpus = vcpus.length;
-        }
-        for (Vcpu v : vcpus) {
-            v.start();
-        }
+        vcpus.prepare();
     }
 
     /**
@@ -453,31 +397,15 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      * @throws IllegalStateException when called on a vCPU thread (it would wait for itself)
      */
     public void pause() {
-        requireNotVcpuThread("pause()");
-        synchronized (lock) {
-            pauseRequested = true;
-        }
-        kickAll();
-        boolean interrupted = false;
-        synchronized (lock) {
-            while (parkedVcpus < activeVcpus) {
-                interrupted |= awaitUninterruptibly();
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        vcpus.pause();
     }
 
     public void resume() {
-        synchronized (lock) {
-            pauseRequested = false;
-            lock.notifyAll();
-        }
+        vcpus.resume();
     }
 
     public boolean isPaused() {
-        return pauseRequested;
+        return vcpus.isPaused();
     }
 
     /** Firecracker's vmm.panic_count: stored as 1 when a bug ended the VM. */
@@ -515,11 +443,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         exitReason = reason;
         exitCause = cause;
         LOG.log(code == ExitCode.OK.code() ? Level.INFO : Level.ERROR, "VM exit requested: {0}: {1}", ExitCode.describe(code), reason);
-        synchronized (lock) {
-            exitRequested = true;
-            lock.notifyAll();
-        }
-        kickAll();
+        vcpus.stopAll();
         exitLatch.countDown();
     }
 
@@ -562,139 +486,25 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
 
     /** System.nanoTime() (CLOCK_MONOTONIC) when the first vCPU first entered KVM_RUN, or 0 if none has. */
     public long firstKvmRunNanos() {
-        return firstKvmRunNanos.get();
+        return vcpus.firstKvmRunNanos();
     }
 
     /** Stops the vCPUs (exit code OK unless one was already requested), then frees every KVM and memory resource. */
     @Override
     public void close() {
-        requireNotVcpuThread("close()");
+        vcpus.requireNotVcpuThread("close()");
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         addressSpace.vmClosing();
         requestExit(ExitCode.OK, "VM closed");
-        boolean allStopped = true;
-        for (Vcpu v : vcpus) {
-            Thread t = v.thread();
-            if (t != null) {
-                try {
-                    t.join(JOIN_TIMEOUT_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (t.isAlive()) {
-                    allStopped = false;
-                    LOG.log(Level.ERROR, "{0} did not stop within {1} ms; leaving its resources mapped", v.name(), JOIN_TIMEOUT_MS);
-                }
-            }
-        }
-        if (!allStopped) {
+        if (!vcpus.join(JOIN_TIMEOUT_MS)) {
             return;
         }
-        for (Vcpu v : vcpus) {
-            v.fd().close();
-        }
+        vcpus.closeFds();
         interrupts.close();
         vmFd.close();
         kvm.close();
         memory.close();
-    }
-
-    // ---- called by vCPU threads ----
-
-    boolean controlRequested() {
-        return pauseRequested || exitRequested;
-    }
-
-    /** Parks the calling vCPU while paused; returns false if it must stop instead. */
-    boolean parkWhilePaused() {
-        synchronized (lock) {
-            boolean parked = false;
-            try {
-                while (true) {
-                    if (exitRequested) {
-                        return false;
-                    }
-                    if (!pauseRequested) {
-                        return true;
-                    }
-                    if (!parked) {
-                        parked = true;
-                        parkedVcpus++;
-                        lock.notifyAll();
-                    }
-                    awaitUninterruptibly(); // vCPU threads are never interrupted on purpose
-                }
-            } finally {
-                if (parked) {
-                    parkedVcpus--;
-                }
-            }
-        }
-    }
-
-    /**
-     * Holds a vCPU thread {@link #prepareThreads} started until {@link #start} (counted as parked
-     * meanwhile, so a {@link #pause} before the start does not wait for it); returns false if the
-     * VM ends first.
-     */
-    boolean awaitStart() {
-        synchronized (lock) {
-            if (started) {
-                return !exitRequested;
-            }
-            parkedVcpus++;
-            lock.notifyAll();
-            try {
-                while (!started && !exitRequested) {
-                    awaitUninterruptibly(); // vCPU threads are never interrupted on purpose
-                }
-            } finally {
-                parkedVcpus--;
-            }
-            return !exitRequested;
-        }
-    }
-
-    void vcpuStopped() {
-        synchronized (lock) {
-            activeVcpus--;
-            lock.notifyAll();
-        }
-    }
-
-    void firstKvmRun(int vcpuId) {
-        long now = System.nanoTime();
-        if (firstKvmRunNanos.compareAndSet(0, now)) {
-            // Concatenated (see create): the vCPU's way to its first KVM_RUN formats no number.
-            LOG.log(Level.INFO, "vcpu" + vcpuId + " entering first KVM_RUN at monotonic " + now + " ns");
-        }
-    }
-
-    private void requireNotVcpuThread(String what) {
-        Thread current = Thread.currentThread();
-        for (Vcpu v : vcpus) {
-            if (v.thread() == current) {
-                throw new IllegalStateException(what + " called on " + v.name() + "'s own thread; call it from a non-vCPU thread"
-                        + " (devices use requestExit to end the VM)");
-            }
-        }
-    }
-
-    private void kickAll() {
-        for (Vcpu v : vcpus) {
-            v.kick();
-        }
-    }
-
-    /** Waits on {@link #lock} (caller holds it); returns true if interrupted, for the caller to restore the flag. */
-    private boolean awaitUninterruptibly() {
-        try {
-            lock.wait();
-            return false;
-        } catch (InterruptedException e) {
-            return true;
-        }
     }
 }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 final class BootBench {
     static final String SECTION = "VMM boot cost (start request -> ...), test guest hello";
-    /** Logged by dev.ember.vm.Vm when a vCPU enters KVM_RUN for the first time. */
+    /** Logged by dev.ember.vm.VcpuThreads when a vCPU enters KVM_RUN for the first time. */
     static final Pattern FIRST_RUN = Pattern.compile("entering first KVM_RUN at monotonic (\\d+) ns");
     /** Logged by the API when it receives InstanceStart, if it does (used in place of the harness's send time). */
     static final Pattern START_RECEIVED = Pattern.compile("InstanceStart.*?monotonic (\\d+) ns");
