@@ -5,18 +5,13 @@ import dev.ember.bus.Bus;
 import dev.ember.eventloop.EventFd;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmCap;
-import dev.ember.kvm.KvmClockData;
-import dev.ember.kvm.KvmIrqchip;
-import dev.ember.kvm.KvmPitState2;
 import dev.ember.kvm.KvmCpuid2;
 import dev.ember.kvm.VcpuFd;
 import dev.ember.kvm.VmFd;
 import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.snapshot.SnapshotFormatException;
-import dev.ember.snapshot.StateReader;
 import dev.ember.snapshot.StateSections;
-import dev.ember.snapshot.StateWriter;
 import dev.ember.sys.NativeException;
 import dev.ember.vm.x86.CpuTemplateApplier;
 import dev.ember.vm.x86.CpuTemplateException;
@@ -303,29 +298,8 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
         if (!vcpus.quiescent()) {
             throw new IllegalStateException("the VM must be paused to save its state");
         }
-        StateWriter w = new StateWriter();
-        w.i32(vcpus.count()).i64(memory.size());
-        KvmPitState2 pit = new KvmPitState2();
-        vmFd.getPit2(pit);
-        w.bytes(pit.toBytes());
-        KvmClockData clock = new KvmClockData();
-        vmFd.getClock(clock);
-        w.i64(clock.clock());
-        for (int chipId : IRQCHIPS) {
-            KvmIrqchip chip = new KvmIrqchip();
-            chip.chipId(chipId);
-            vmFd.getIrqchip(chip);
-            w.bytes(chip.toBytes());
-        }
-        out.put("vm", w);
-        for (Vcpu v : vcpus.vcpus()) {
-            StateWriter vw = new StateWriter();
-            X86VcpuState.save(v.fd(), stateCaps, vw);
-            out.put("vcpu" + v.id(), vw);
-        }
+        KvmVmState.save(vmFd, vcpus.vcpus(), memory.size(), stateCaps, out);
     }
-
-    private static final int[] IRQCHIPS = {KvmIrqchip.PIC_MASTER, KvmIrqchip.PIC_SLAVE, KvmIrqchip.IOAPIC};
 
     /**
      * Puts the state {@link #saveState} wrote into this freshly created VM (same vCPU count and
@@ -335,40 +309,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
      */
     public void restoreState(StateSections in) {
         vcpus.requireNotStarted("restoreState");
-        StateReader r = in.reader("vm");
-        int n = r.i32("vcpu count");
-        long mem = r.i64("memory size");
-        if (n != vcpus.count() || mem != memory.size()) {
-            throw new SnapshotFormatException("snapshot is of a VM with " + n + " vCPUs and " + (mem >> 20)
-                    + " MiB, this VM has " + vcpus.count() + " vCPUs and " + (memory.size() >> 20) + " MiB");
-        }
-        KvmPitState2 pit = new KvmPitState2();
-        pit.fromBytes(r.bytes("pit2", KvmPitState2.SIZE));
-        KvmClockData clock = new KvmClockData();
-        clock.clock(r.i64("kvmclock"));
-        KvmIrqchip[] chips = new KvmIrqchip[IRQCHIPS.length];
-        for (int i = 0; i < chips.length; i++) {
-            chips[i] = new KvmIrqchip();
-            chips[i].fromBytes(r.bytes("irqchip", KvmIrqchip.SIZE));
-            if (chips[i].chipId() != IRQCHIPS[i]) {
-                throw r.invalid("irqchip " + i, "has chip id " + chips[i].chipId() + ", expected " + IRQCHIPS[i]);
-            }
-        }
-        r.end();
-        try {
-            vmFd.setPit2(pit);
-            vmFd.setClock(clock); // flags 0: KVM_SET_CLOCK takes no TSC_STABLE flag
-            for (KvmIrqchip chip : chips) {
-                vmFd.setIrqchip(chip);
-            }
-            for (Vcpu v : vcpus.vcpus()) {
-                StateReader vr = in.reader("vcpu" + v.id());
-                X86VcpuState.restore(v.fd(), vr);
-                vr.end();
-            }
-        } catch (NativeException e) {
-            throw new SnapshotFormatException("KVM refused the snapshot's state: " + e.getMessage(), e);
-        }
+        KvmVmState.restore(vmFd, vcpus.vcpus(), memory.size(), in);
         vcpus.stateLoaded();
     }
 
