@@ -14,25 +14,16 @@ import dev.ember.config.BootSourceConfig;
 import dev.ember.config.DriveConfig;
 import dev.ember.config.HugePages;
 import dev.ember.config.MachineConfig;
-import dev.ember.config.ConfigException;
 import dev.ember.config.NetworkInterfaceConfig;
 import dev.ember.config.SnapshotCreateParams;
 import dev.ember.config.SnapshotLoadParams;
-import dev.ember.config.SnapshotType;
 import dev.ember.config.StrictReader;
-import dev.ember.config.VmConfigFile;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.HugePagesUnavailableException;
 import dev.ember.memory.RamBacking;
 import dev.ember.memory.GuestMemoryException;
-import dev.ember.snapshot.MemoryFile;
-import dev.ember.snapshot.SnapshotFormatException;
-import dev.ember.snapshot.SnapshotIoException;
-import dev.ember.snapshot.StateSections;
-import dev.ember.sys.LibC;
-import dev.ember.sys.Native;
 import dev.ember.sys.NativeException;
 import dev.ember.sys.Termios;
 import dev.ember.kvm.Kvm;
@@ -46,10 +37,6 @@ import dev.ember.vm.VmSpec;
 import dev.ember.vm.x86.CpuTemplateException;
 import dev.ember.vm.x86.GuestCpuTemplate;
 import dev.ember.uffd.UffdBackend;
-import dev.ember.uffd.UffdBackendException;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -67,13 +54,13 @@ import java.util.concurrent.ExecutionException;
 public final class KvmMicroVm implements MicroVm {
     private static final System.Logger LOG = Log.logger(KvmMicroVm.class);
 
-    /** Used when boot-source has no boot_args: a serial console and a clean reboot path, no PCI. */
     /** What a user whose Linux guest stopped on PVM's emulator reads, as one line. */
     static final String PVM_ADVICE = "this host's /dev/kvm is PVM (kvm_pvm), whose emulator cannot run an unmodified"
             + " Linux kernel to user space: boot the PVM-profile kernel (guest-images/out/pvm-vmlinux with the"
             + " arguments in guest-images/kernel/pvm.cmdline), or run the VM under nested real KVM with"
             + " bin/nested-kvm -- bin/ember ... (docs/testing.md)";
 
+    /** Used when boot-source has no boot_args: a serial console and a clean reboot path, no PCI. */
     public static final String DEFAULT_BOOT_ARGS =
             "console=ttyS0 reboot=k panic=1 pci=off nomodule i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd";
     /** The same with --enable-pci: without {@code pci=off}, which would hide every device. */
@@ -182,7 +169,7 @@ public final class KvmMicroVm implements MicroVm {
      * or running yet. {@code live} is the process's own configuration, whose MMDS store the
      * guest reads (after a snapshot load {@code resources} is the recorded one).
      */
-    private Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
+    Machine assemble(Vm vm, VmResources resources, VmResources live) throws VmmException {
         return assemble(vm, BootAhead.startEventLoop(vm), resources, live);
     }
 
@@ -213,7 +200,7 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     /** Guest RAM backed as machine-config.huge_pages says; a short hugetlbfs pool is the user's to fix. */
-    private static GuestMemory guestRam(VmSpec spec, HugePages hugePages) throws VmmException {
+    static GuestMemory guestRam(VmSpec spec, HugePages hugePages) throws VmmException {
         RamBacking backing = hugePages == HugePages.Hugetlbfs2M ? RamBacking.HUGETLBFS_2M
                 : hugePages == HugePages.Transparent ? RamBacking.TRANSPARENT : RamBacking.PAGES_4K;
         try {
@@ -267,7 +254,7 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     /** The VM on the shell built ahead if there is one; {@code memory} is the VM's (closed on failure). */
-    private Vm createVm(VmSpec spec, GuestMemory memory, boolean track) {
+    Vm createVm(VmSpec spec, GuestMemory memory, boolean track) {
         VmShell shell;
         try {
             shell = shellAhead.take();
@@ -353,58 +340,7 @@ public final class KvmMicroVm implements MicroVm {
             throw new VmmException("Cannot create a snapshot of a running microVM: pause it first (PATCH /vm with"
                     + " {\"state\": \"Paused\"})");
         }
-        boolean diff = params.snapshotType() == SnapshotType.Diff;
-        if (diff && !m.vm.addressSpace().tracksDirtyPages()) {
-            throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"
-                    + " before InstanceStart (or track_dirty_pages on PUT /snapshot/load), or take a Full snapshot");
-        }
-        if (diff && m.dirtyLogLost) {
-            throw new VmmException("a previous snapshot failed after the dirty page log was read, so a Diff would miss pages;"
-                    + " take a Full snapshot first");
-        }
-        long t0 = System.nanoTime();
-        Path statePath = Path.of(params.snapshotPath());
-        Path memPath = Path.of(params.memFilePath());
-        if (statePath.toAbsolutePath().equals(memPath.toAbsolutePath())) {
-            throw new VmmException("snapshot_path and mem_file_path are the same file (" + statePath + "); give two paths");
-        }
-        StateSections sections = new StateSections();
-        sections.put(Snapshots.CONFIG, Snapshots.recordConfig(resources));
-        long[] memoryStart = new long[1];
-        try {
-            // On the event loop: it owns the virtqueues, so no device work runs between the
-            // state capture and the memory dump.
-            onLoop(m, () -> {
-                // Async drives finish their in-flight requests (and raise their interrupts)
-                // before the interrupt controllers and rings are captured.
-                m.virtio.drainInFlight();
-                m.vm.saveState(sections);
-                sections.put(Snapshots.SERIAL, m.serial);
-                sections.put(Snapshots.I8042, m.i8042);
-                m.virtio.saveState(sections);
-                memoryStart[0] = System.nanoTime();
-                if (m.vm.addressSpace().tracksDirtyPages()) {
-                    // Reading the logs starts them over: from here a failure loses dirty pages.
-                    m.dirtyLogLost = true;
-                    long[][] dirty = m.vm.addressSpace().takeDirtyPages();
-                    if (diff) {
-                        MemoryFile.writeDiff(memPath, m.vm.memory(), dirty);
-                    } else {
-                        MemoryFile.writeFull(memPath, m.vm.memory());
-                    }
-                } else {
-                    MemoryFile.writeFull(memPath, m.vm.memory());
-                }
-            });
-            sections.write(statePath);
-            m.dirtyLogLost = false;
-        } catch (SnapshotIoException | SnapshotFormatException | NativeException e) {
-            throw new VmmException("cannot create the snapshot: " + e.getMessage());
-        }
-        long us = LatencyMetrics.since(diff ? LatencyMetrics.VMM_DIFF_CREATE_SNAPSHOT : LatencyMetrics.VMM_FULL_CREATE_SNAPSHOT, t0);
-        LOG.log(System.Logger.Level.INFO, String.format((diff ? "Diff" : "Full") + " snapshot created in %d us (state captured %d us, memory file %d us):"
-                + " state %s, memory %s (%d MiB)", us, (memoryStart[0] - t0) / 1000, (System.nanoTime() - memoryStart[0]) / 1000,
-                statePath, memPath, m.vm.memory().size() >> 20));
+        SnapshotCreator.create(m, params, resources);
     }
 
     @Override
@@ -415,243 +351,14 @@ public final class KvmMicroVm implements MicroVm {
         if (ended.getCount() == 0) {
             throw new VmmStoppedException();
         }
-        SnapshotLoadParams.MemoryBackend backend = params.memBackend();
-        boolean uffd = backend != null && backend.backendType() == SnapshotLoadParams.BackendType.Uffd;
-        Path memPath = backend == null ? Path.of(params.memFilePath()) : Path.of(backend.backendPath());
-        if (Boolean.TRUE.equals(params.clockRealtime())) {
-            throw new VmmException("clock_realtime is not supported yet; leave it out or false");
-        }
-        try {
-            restore(params, resources, memPath, uffd);
-        } catch (VmmFatalException e) {
-            throw e;
-        } catch (VmmException e) {
-            // Firecracker: a restore that failed leaves the process too dirty to go on.
-            throw new VmmFatalException(e.getMessage());
-        }
+        new SnapshotLoader(this).load(params, resources);
     }
 
-    /** The part of a load after which a failure is fatal: files read, VM built, state restored. */
-    private void restore(SnapshotLoadParams params, VmResources resources, Path memPath, boolean uffd) throws VmmException {
-        boolean resume = Boolean.TRUE.equals(params.resumeVm());
-        long t0 = System.nanoTime();
-        Path statePath = Path.of(params.snapshotPath());
-        StateSections sections;
-        VmResources recorded = new VmResources();
-        try {
-            sections = StateSections.read(statePath);
-            // An idle microVM's configuration (machine-config alone) is read without databind: a
-            // load is what a process is started for, and databind's first use costs tens of ms.
-            if (Snapshots.overrides(params)
-                    || !VmConfigFile.applyStreamed(sections.get(Snapshots.CONFIG), Snapshots.NOT_RESTORED, recorded)) {
-                JsonNode config = Snapshots.restorableConfig(sections, statePath);
-                Snapshots.applyOverrides(config, params);
-                recorded.applyConfig(config);
-            }
-            if (resources.serial() != null) {
-                recorded.setSerial(resources.serial()); // PUT /serial before the load: where this process's console goes
-            }
-        } catch (SnapshotFormatException e) {
-            throw new VmmException(e.getMessage());
-        } catch (ConfigException e) {
-            throw new VmmException("snapshot state file " + statePath + ": its recorded configuration cannot be used here: "
-                    + e.getMessage());
-        }
-        VmSpec spec;
-        try {
-            spec = spec(recorded);
-        } catch (VmConfigurationException e) {
-            throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
-        }
-        if (!uffd && recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M) {
-            // As Firecracker: a hugetlbfs guest's memory file cannot be mapped as its RAM (it would
-            // come back in 4 KiB pages); that restore needs the Uffd backend.
-            throw new VmmException("snapshot state file " + statePath + ": the guest's memory was backed by 2 MiB huge pages"
-                    + " (machine-config.huge_pages 2M), which a File memory backend cannot restore; load it with mem_backend"
-                    + " Uffd and a page-fault handler");
-        }
-        long parsed = System.nanoTime();
-        // The memory file holds RAM, then the hotpluggable range (Firecracker's layout): RAM is mapped
-        // from it, the range's plugged blocks are read into the device's own memory once restored.
-        long hotplugBytes = recorded.memoryHotplug() == null ? 0 : recorded.memoryHotplug().totalSizeMib() << 20;
-        UffdBackend handler = null;
-        GuestMemory memory;
-        if (uffd) {
-            if (hotplugBytes > 0) {
-                throw new VmmException("snapshot state file " + statePath + ": a microVM with memory-hotplug cannot be loaded with"
-                        + " mem_backend Uffd yet (its hotpluggable range is read from the memory file, which the VMM does not see"
-                        + " then); load it with backend_type File");
-            }
-            memory = guestRam(spec, recorded.machineConfig().hugePages());
-            try {
-                handler = UffdBackend.attach(memPath, memory, recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M
-                        ? RamBacking.HUGETLBFS_2M.granule() : 4096);
-            } catch (UffdBackendException e) {
-                memory.close();
-                throw new VmmException(e.getMessage());
-            }
-            LOG.log(System.Logger.Level.INFO, "guest memory (" + (spec.memSizeBytes() >> 20) + " MiB) handed to the page-fault handler on "
-                    + memPath + (handler.handlerPid() > 0 ? " (pid " + handler.handlerPid() + ")" : ""));
-        } else {
-            memory = mapMemoryFile(memPath, spec.memSizeBytes(), hotplugBytes);
-        }
-        Machine m = null;
-        long built;
-        java.util.concurrent.atomic.AtomicReference<Vm> loading = new java.util.concurrent.atomic.AtomicReference<>();
-        if (handler != null) {
-            handler.watch(why -> onUffdHandlerGone(loading.get(), why));
-        }
-        try {
-            // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
-            boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
-                    || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
-            Vm vm = createVm(spec, memory, track);
-            loading.set(vm); // from here a handler's death stops this VM, during the load or after it
-            m = assemble(vm, recorded, resources);
-            m.uffd = handler;
-            built = System.nanoTime();
-            onLoop(m, new RestoreState(m, sections));
-            if (hotplugBytes > 0) {
-                m.virtio.loadHotplugMemory(memPath, spec.memSizeBytes());
-            }
-            if (!resume) {
-                m.vm.pause(); // the vCPUs start parked
-            }
-            m.vm.start();
-            if (handler != null && handler.handlerGone()) {
-                throw new VmmException("cannot load snapshot " + statePath + ": the page-fault handler on mem_backend.backend_path "
-                        + memPath + " exited during the load");
-            }
-        } catch (SnapshotFormatException e) {
-            closeLoading(m, memory, handler);
-            throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
-        } catch (VmConfigurationException | GuestMemoryException | NativeException e) {
-            closeLoading(m, memory, handler);
-            throw new VmmException("cannot load snapshot " + statePath + ": " + e.getMessage());
-        } catch (RuntimeException | VmmException e) {
-            closeLoading(m, memory, handler);
-            throw e;
-        }
+    /** A snapshot load's machine, built and started: this VMM's from here on, as a started one is. */
+    synchronized void loaded(Machine m, boolean running) {
         machine = m;
-        state = resume ? State.RUNNING : State.PAUSED;
+        state = running ? State.RUNNING : State.PAUSED;
         watch(m);
-        try {
-            recorded.applyTo(resources); // GET /vm/config now describes the loaded machine
-        } catch (ConfigException e) {
-            LOG.log(System.Logger.Level.WARNING, "loaded snapshot's configuration not recorded: " + e.getMessage());
-        }
-        long us = LatencyMetrics.since(LatencyMetrics.VMM_LOAD_SNAPSHOT, t0);
-        LOG.log(System.Logger.Level.INFO, String.format("snapshot %s loaded in %d us (state file and configuration %d us,"
-                + " VM and devices built %d us, state restored and vCPUs started %d us): %d vCPUs, %d MiB from %s, %s",
-                statePath, us, (parsed - t0) / 1000, (built - parsed) / 1000, (System.nanoTime() - built) / 1000,
-                spec.vcpuCount(), spec.memSizeBytes() >> 20, (uffd ? "the page-fault handler on " : "") + memPath,
-                resume ? "running" : "paused"));
-    }
-
-    /**
-     * The VM's and the devices' state put back, on the event loop. A class, not a lambda: the
-     * AOT training run loads no snapshot, so a lambda here was spun at run time in every load.
-     */
-    private static final class RestoreState implements Runnable {
-        private final Machine m;
-        private final StateSections sections;
-
-        RestoreState(Machine m, StateSections sections) {
-            this.m = m;
-            this.sections = sections;
-        }
-
-        @Override
-        public void run() {
-            m.vm.restoreState(sections);
-            sections.restore(Snapshots.SERIAL, m.serial);
-            sections.restore(Snapshots.I8042, m.i8042);
-            m.virtio.restoreState(sections);
-        }
-    }
-
-    /** A load that failed: the machine if it was assembled, else the memory (and its handler) alone. */
-    private static void closeLoading(Machine m, GuestMemory memory, UffdBackend handler) {
-        if (m != null) {
-            close(m);
-        } else {
-            memory.close();
-            if (handler != null) {
-                handler.close();
-            }
-        }
-    }
-
-    /**
-     * The page-fault handler is gone (the kernel woke its waiters): the VM cannot go on, as
-     * pages it has not touched yet would read as zero. Stops it with GENERIC_ERROR; during the
-     * load, {@link #restore} fails instead.
-     */
-    private void onUffdHandlerGone(Vm vm, String why) {
-        LOG.log(System.Logger.Level.ERROR, why + "; stopping the microVM");
-        if (vm != null) {
-            vm.requestExit(ExitCode.GENERIC_ERROR, VmExitCause.OTHER, why);
-        }
-    }
-
-    /**
-     * Maps the memory file's RAM part private and copy-on-write; it must hold exactly the VM's
-     * memory and, after it, {@code hotplugBytes} of hotpluggable memory.
-     */
-    private static GuestMemory mapMemoryFile(Path path, long ramBytes, long hotplugBytes) throws VmmException {
-        long expectedBytes = ramBytes + hotplugBytes;
-        long size;
-        try {
-            size = Files.size(path);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new VmmException("snapshot memory file " + path + " does not exist");
-        } catch (IOException e) {
-            throw new VmmException("snapshot memory file " + path + " cannot be read: " + e.getMessage());
-        }
-        if (size != expectedBytes) {
-            throw new VmmException("snapshot memory file " + path + " is " + size + " bytes, but the snapshot's VM has "
-                    + expectedBytes + " bytes of memory" + (hotplugBytes > 0 ? " (" + ramBytes + " of RAM and " + hotplugBytes
-                    + " hotpluggable)" : "") + " (is it the mem_file_path written with this snapshot?)");
-        }
-        int fd = Native.LIBC.open(path.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        if (fd < 0) {
-            throw new VmmException("snapshot memory file " + path + " cannot be opened: " + Native.LIBC.strerror(Native.errno()));
-        }
-        try {
-            return GuestMemory.mapFile(ramBytes, fd);
-        } catch (NativeException e) {
-            throw new VmmException("snapshot memory file " + path + ": " + e.getMessage());
-        } finally {
-            Native.LIBC.close(fd); // the mapping keeps the file
-        }
-    }
-
-    /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */
-    private static void onLoop(Machine m, Runnable task) throws VmmException {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        m.loop.execute(() -> {
-            try {
-                task.run();
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
-        try {
-            done.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new VmmException(String.valueOf(cause), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VmmException("interrupted while waiting for the event loop");
-        }
     }
 
     @Override
@@ -769,7 +476,7 @@ public final class KvmMicroVm implements MicroVm {
         ended.countDown();
     }
 
-    private static void close(Machine m) {
+    static void close(Machine m) {
         if (m == null) {
             return;
         }
@@ -807,6 +514,34 @@ public final class KvmMicroVm implements MicroVm {
         Machine(Vm vm, EventLoop loop) {
             this.vm = vm;
             this.loop = loop;
+        }
+
+        /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */
+        void runOnLoop(Runnable task) throws VmmException {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            loop.execute(() -> {
+                try {
+                    task.run();
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            try {
+                done.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new VmmException(String.valueOf(cause), cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while waiting for the event loop");
+            }
         }
     }
 }
