@@ -28,10 +28,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A KVM virtual machine: guest memory, the in-kernel irqchip and PIT, the I/O buses and the vCPU
- * threads. The composition root creates it, lets the loader fill {@link #memory()}, registers
- * devices on {@link #pioBus()}/{@link #mmioBus()}, calls {@link #configureBoot}, {@link #start},
- * then {@link #awaitExit} and {@link #close}.
+ * A KVM virtual machine: guest memory placed in its {@link GuestAddressSpace}, the in-kernel
+ * irqchip and PIT with the devices' {@link InterruptLines}, the I/O buses, and the vCPU threads
+ * ({@code VcpuThreads}); the VM itself keeps how it exited. The composition root creates it,
+ * lets the loader fill {@link #memory()}, registers devices on {@link #pioBus()}/{@link #mmioBus()},
+ * calls {@link #configureBoot}, {@link #start}, then {@link #awaitExit} and {@link #close}.
  *
  * <p>Threads: one platform thread per vCPU ({@code fc_vcpu 0}, {@code fc_vcpu 1}, ..., Firecracker's names) runs KVM_RUN and
  * calls bus devices for port-I/O and MMIO exits. Every other method may be called from any
