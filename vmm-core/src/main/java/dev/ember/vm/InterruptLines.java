@@ -81,11 +81,6 @@ public final class InterruptLines implements AutoCloseable {
         return new IrqfdInterruptLine(fd, gsi, kickTargets);
     }
 
-    /** Drives a level-triggered GSI (KVM_IRQ_LINE). Allocation-free, any thread. */
-    public void setIrqLevel(int gsi, boolean level) {
-        vmFd.setIrqLine(gsi, level);
-    }
-
     /** Closes every line's eventfd; the VM calls it once its vCPUs have stopped. */
     @Override
     public synchronized void close() {
