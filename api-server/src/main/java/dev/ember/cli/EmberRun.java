@@ -29,7 +29,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -185,7 +184,9 @@ final class EmberRun {
             wallUs = System.nanoTime() / 1000 - args.startTimeUs;
             since = "the jailer started";
         } else if (jvmStart != null && jvmStart.matches("[0-9]{1,18}")) {
-            wallUs = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) - Long.parseLong(jvmStart);
+            // Plain arithmetic: ChronoUnit's between() sets up java.time's field and unit tables on main.
+            Instant now = Instant.now();
+            wallUs = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000 - Long.parseLong(jvmStart);
             since = "the JVM started";
         } else {
             Instant start = ProcessHandle.current().info().startInstant().orElse(Instant.now());

@@ -2,17 +2,12 @@ package dev.ember.logging;
 
 import dev.ember.log.Log;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /**
  * Firecracker's log line: {@code <timestamp> [<id>:<thread>(:<LEVEL>)(:<file>:<line>)] <message>},
  * e.g. {@code 2026-11-27T10:56:17.123456789 [vm1:main:INFO:dev/ember/cli/EmberRun.java:72] Running Ember}.
  */
 final class LogFormat {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS")
-            .withZone(ZoneOffset.UTC);
-
     private final String instanceId;
     private final boolean showLevel;
     private final boolean showOrigin;
@@ -30,7 +25,7 @@ final class LogFormat {
      */
     String format(Instant time, System.Logger.Level level, String message, Throwable thrown, String threadName, String logger) {
         StringBuilder sb = new StringBuilder(128);
-        sb.append(TIME.format(time));
+        UtcTimestamp.append(sb, time);
         sb.append(" [").append(instanceId).append(':').append(threadName);
         if (showLevel) {
             sb.append(':').append(levelName(level));
