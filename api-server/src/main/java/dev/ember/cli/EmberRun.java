@@ -24,6 +24,7 @@ import dev.ember.metrics.Metrics;
 import dev.ember.seccomp.BpfProgram;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.json.SeccompFilters;
+import dev.ember.sys.ProcessCpuTime;
 import dev.ember.vm.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -193,7 +194,7 @@ final class EmberRun {
             wallUs = Duration.between(start, Instant.now()).toNanos() / 1000;
             since = "process start";
         }
-        long cpuUs = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1000).orElse(0L);
+        long cpuUs = ProcessCpuTime.micros();
         if (args.startTimeCpuUs != null) {
             cpuUs -= args.startTimeCpuUs;
         }

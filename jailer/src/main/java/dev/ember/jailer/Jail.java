@@ -3,6 +3,7 @@ package dev.ember.jailer;
 import static dev.ember.jailer.Sys.check;
 
 import dev.ember.sys.LibC;
+import dev.ember.sys.ProcessCpuTime;
 import dev.ember.sys.RawLibc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -382,7 +383,7 @@ final class Jail {
             if (config.newPidNs()) {
                 // A new process: its CPU clock starts at zero; the jailer's own time is added.
                 argv.add("--start-time-cpu-us=0");
-                argv.add("--parent-cpu-time-us=" + Math.max(0, Main.cpuTimeUs() - Main.START_CPU_US));
+                argv.add("--parent-cpu-time-us=" + Math.max(0, ProcessCpuTime.micros() - Main.START_CPU_US));
             } else {
                 // The same process after exec: CPU time carries on; what the JVM used before main is left out.
                 argv.add("--start-time-cpu-us=" + Main.START_CPU_US);

@@ -1,5 +1,7 @@
 package dev.ember.jailer;
 
+import dev.ember.sys.ProcessCpuTime;
+
 /** {@code ember-jailer}: see {@link JailerCommand} for the options and docs/jailer.md for the steps. */
 public final class Main {
     /** When the jailer's main began (monotonic µs) and the CPU time it had used by then (µs). */
@@ -8,27 +10,9 @@ public final class Main {
 
     private Main() {}
 
-    /**
-     * The process's CPU time (user + system, all threads) in µs, from /proc/self/stat as
-     * ProcessHandle.Info's total CPU duration reads it, without the rest of what that gathers
-     * (command line, executable, user name through NSS: ~8 ms of the jailer's start, interpreted).
-     * The kernel counts it in USER_HZ ticks, 100 a second on Linux whatever its internal HZ.
-     * 0 when unreadable.
-     */
-    static long cpuTimeUs() {
-        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/self/stat")) {
-            String stat = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.US_ASCII);
-            // After "pid (comm) ": state is field 3, utime field 14, stime field 15.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000;
-        } catch (java.io.IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     public static void main(String[] args) {
         START_US = System.nanoTime() / 1000;   // CLOCK_MONOTONIC, as the VMM's System.nanoTime
-        START_CPU_US = cpuTimeUs();
+        START_CPU_US = ProcessCpuTime.micros();
         int status = run(args);
         System.out.flush();
         System.err.flush();
