@@ -125,9 +125,26 @@ public final class Main implements Callable<Integer> {
         return runVmm();
     }
 
+    /**
+     * 1 to 64 letters, digits or '-' (Firecracker's instance id). By hand, not a regular
+     * expression: every start checks it, and a pattern's compilation is interpreted work on main.
+     */
+    static boolean isInstanceId(String id) {
+        if (id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** What is wrong with this combination of options, or null. */
     String problem() {
-        if (!id.matches("[A-Za-z0-9-]{1,64}")) {
+        if (!isInstanceId(id)) {
             return "Invalid instance ID: --id '" + id + "' must be 1 to 64 letters, digits or '-'";
         }
         if (noApi && configFile == null) {

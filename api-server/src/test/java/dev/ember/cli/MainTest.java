@@ -81,6 +81,16 @@ class MainTest {
     }
 
     @Test
+    void instanceIdsAreOneTo64LettersDigitsOrDashes() {
+        for (String ok : new String[] {"a", "vm-1", "A-z-0-9", "x".repeat(64), "-"}) {
+            assertTrue(Main.isInstanceId(ok), ok);
+        }
+        for (String bad : new String[] {"", "x".repeat(65), "a_b", "a b", "vm.1", "\u00e9t\u00e9", "a/b", "a\n"}) {
+            assertFalse(Main.isInstanceId(bad), bad);
+        }
+    }
+
+    @Test
     void argumentErrorsExit153() {
         assertUsageError(run("--no-such-flag"), "Unknown option: '--no-such-flag'");
         err.reset();
