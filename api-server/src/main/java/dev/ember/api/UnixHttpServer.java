@@ -15,11 +15,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import org.xnio.OptionMap;
 import org.xnio.XnioWorker;
 import dev.ember.seccomp.SeccompFilterException;
 import dev.ember.seccomp.ThreadFilters;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Undertow's HTTP/1.1 server on an AF_UNIX socket. XNIO has no Unix-socket acceptor, so a
@@ -47,7 +47,12 @@ public final class UnixHttpServer implements AutoCloseable {
     private final Object fileKey;
     private final HttpOpenListener listener;
     private volatile boolean closed;
-    private final CompletableFuture<Void> ioThreadFiltered = new CompletableFuture<>();
+    /**
+     * The I/O thread took the api filter (or failed to: {@link #ioThreadFilterFailure}). A latch,
+     * not a CompletableFuture: waiting on one sets up ForkJoinPool on main before the API serves.
+     */
+    private final CountDownLatch ioThreadFiltered = new CountDownLatch(1);
+    private volatile RuntimeException ioThreadFilterFailure;
 
     private UnixHttpServer(Path path, ServerSocketChannel server, XnioWorker worker, HttpOpenListener listener, int maxConnections)
             throws IOException {
@@ -107,12 +112,12 @@ public final class UnixHttpServer implements AutoCloseable {
         initialiseBeforeTheApiFilter();
         ApiIoThread io = (ApiIoThread) worker.getIoThread();
         io.execute(() -> {
-            if (enterApiFilter(ioThreadFiltered)) {
+            if (enterApiFilter()) {
                 io.attach(poller);
                 serving = true;
             }
         });
-        awaitFiltered(ioThreadFiltered);
+        awaitFiltered();
         LOG.log(System.Logger.Level.INFO, "API server listening on " + path);
     }
 
@@ -140,23 +145,35 @@ public final class UnixHttpServer implements AutoCloseable {
         }
     }
 
-    private static boolean enterApiFilter(CompletableFuture<Void> done) {
+    private boolean enterApiFilter() {
         try {
             ThreadFilters.enter(ThreadFilters.Category.API);
-            done.complete(null);
             return true;
         } catch (RuntimeException e) {
-            done.completeExceptionally(e);
+            ioThreadFilterFailure = e;
             return false;
+        } finally {
+            ioThreadFiltered.countDown();
         }
     }
 
-    private static void awaitFiltered(CompletableFuture<Void> filtered) {
-        try {
-            filtered.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof SeccompFilterException f ? f
-                    : new SeccompFilterException("installing the seccomp api filter: " + e.getCause().getMessage(), e.getCause());
+    private void awaitFiltered() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                ioThreadFiltered.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeException e = ioThreadFilterFailure;
+        if (e != null) {
+            throw e instanceof SeccompFilterException f ? f
+                    : new SeccompFilterException("installing the seccomp api filter: " + e.getMessage(), e);
         }
     }
 
