@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** The build's version (from Maven, via a filtered resource). */
+/** The build's version (from Maven: the jar's manifest, or a filtered resource). */
 public final class EmberVersion {
     public static final String APP_NAME = "Ember";
     public static final String VERSION = load();
@@ -17,7 +17,16 @@ public final class EmberVersion {
 
     private EmberVersion() {}
 
+    /**
+     * The api-server jar's Implementation-Version (its package's, which the JVM, and the AOT cache,
+     * take from the manifest as the class is defined); from classes not in a jar (the module's own
+     * tests), the filtered resource.
+     */
     private static String load() {
+        String fromJar = EmberVersion.class.getPackage().getImplementationVersion();
+        if (fromJar != null) {
+            return fromJar;
+        }
         try (InputStream in = EmberVersion.class.getResourceAsStream("ember-version.properties")) {
             if (in != null) {
                 Properties p = new Properties();
