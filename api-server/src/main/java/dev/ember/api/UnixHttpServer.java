@@ -1,5 +1,6 @@
 package dev.ember.api;
 
+import dev.ember.concurrent.Uninterruptibly;
 import dev.ember.log.Log;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
@@ -158,18 +159,7 @@ public final class UnixHttpServer implements AutoCloseable {
     }
 
     private void awaitFiltered() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                ioThreadFiltered.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.await(ioThreadFiltered);
         RuntimeException e = ioThreadFilterFailure;
         if (e != null) {
             throw e instanceof SeccompFilterException f ? f

@@ -1,6 +1,7 @@
 package dev.ember.cli;
 
 import dev.ember.api.FirstRequest;
+import dev.ember.concurrent.Uninterruptibly;
 import dev.ember.seccomp.BpfProgram;
 import dev.ember.seccomp.json.SeccompFilters;
 import dev.ember.sys.RawLibc;
@@ -59,18 +60,7 @@ final class SetUpAhead extends Thread {
 
     /** Waits for the set-up to end (before seccomp, which would apply to this thread too). */
     void finish() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.join(this);
     }
 
     /** The built-in filters read ahead; null when not asked for or when reading them failed. */

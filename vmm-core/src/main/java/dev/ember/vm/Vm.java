@@ -2,6 +2,7 @@ package dev.ember.vm;
 
 import dev.ember.arch.x86.BootEntry;
 import dev.ember.bus.Bus;
+import dev.ember.concurrent.Uninterruptibly;
 import dev.ember.eventloop.EventFd;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmCap;
@@ -391,18 +392,7 @@ public final class Vm implements ExitRequest, IoEventRegistrar, AutoCloseable {
 
     /** Blocks until an exit is requested; returns its process status (an {@link ExitCode}'s, or a test guest's own). */
     public int awaitExit() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                exitLatch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Uninterruptibly.await(exitLatch);
         return exitCode;
     }
 
