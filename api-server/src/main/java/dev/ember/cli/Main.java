@@ -6,6 +6,7 @@ import dev.ember.app.MicroVm;
 import dev.ember.config.LogLevel;
 import dev.ember.log.Log;
 import dev.ember.logging.Logging;
+import dev.ember.sys.InstanceId;
 import dev.ember.vm.ExitCode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -125,26 +126,9 @@ public final class Main implements Callable<Integer> {
         return runVmm();
     }
 
-    /**
-     * 1 to 64 letters, digits or '-' (Firecracker's instance id). By hand, not a regular
-     * expression: every start checks it, and a pattern's compilation is interpreted work on main.
-     */
-    static boolean isInstanceId(String id) {
-        if (id.isEmpty() || id.length() > 64) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** What is wrong with this combination of options, or null. */
     String problem() {
-        if (!isInstanceId(id)) {
+        if (!InstanceId.isValid(id)) {
             return "Invalid instance ID: --id '" + id + "' must be 1 to 64 letters, digits or '-'";
         }
         if (noApi && configFile == null) {

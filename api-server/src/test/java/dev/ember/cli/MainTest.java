@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ember.api.FakeVmm;
 import dev.ember.api.UnixHttpClient;
 import dev.ember.app.MicroVm;
+import dev.ember.sys.InstanceId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -83,10 +84,10 @@ class MainTest {
     @Test
     void instanceIdsAreOneTo64LettersDigitsOrDashes() {
         for (String ok : new String[] {"a", "vm-1", "A-z-0-9", "x".repeat(64), "-"}) {
-            assertTrue(Main.isInstanceId(ok), ok);
+            assertTrue(InstanceId.isValid(ok), ok);
         }
         for (String bad : new String[] {"", "x".repeat(65), "a_b", "a b", "vm.1", "\u00e9t\u00e9", "a/b", "a\n"}) {
-            assertFalse(Main.isInstanceId(bad), bad);
+            assertFalse(InstanceId.isValid(bad), bad);
         }
     }
 

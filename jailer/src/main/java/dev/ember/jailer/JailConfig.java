@@ -1,5 +1,6 @@
 package dev.ember.jailer;
 
+import dev.ember.sys.InstanceId;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,7 +29,7 @@ public record JailConfig(
     public static final String VMM_MAIN_CLASS = "dev.ember.cli.Main";
 
     public JailConfig {
-        if (!isId(id)) {
+        if (!InstanceId.isValid(id)) {
             throw JailerException.usage("--id " + id + ": must be 1 to 64 characters, each a letter, a digit or '-'");
         }
         if ((uid == ALLOCATE) != (gid == ALLOCATE)) {
@@ -58,24 +59,6 @@ public record JailConfig(
         cgroups = List.copyOf(cgroups);
         resourceLimits = List.copyOf(resourceLimits);
         vmmArgs = List.copyOf(vmmArgs);
-    }
-
-    /**
-     * 1 to 64 ASCII letters, digits and '-'. Checked by hand, as the class name below: a regular
-     * expression costs the jailer's start a compiled pattern, interpreted (JailConfigTest holds
-     * both to what the patterns accepted).
-     */
-    static boolean isId(String id) {
-        if (id == null || id.isEmpty() || id.length() > 64) {
-            return false;
-        }
-        for (int i = 0; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (!(isAsciiLetter(c) || c >= '0' && c <= '9' || c == '-')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Dot-separated ASCII Java identifiers ('_' and '$' count as letters), e.g. dev.ember.cli.Main. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ember.sys.InstanceId;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,9 +31,9 @@ class JailConfigTest {
                 s.append(alphabet.charAt(random.nextInt(alphabet.length())));
             }
             String x = s.toString();
-            assertEquals(ID.matcher(x).matches(), JailConfig.isId(x), "--id \"" + x + "\"");
+            assertEquals(ID.matcher(x).matches(), InstanceId.isValid(x), "--id \"" + x + "\"");
             assertEquals(CLASS_NAME.matcher(x).matches(), JailConfig.isClassName(x), "--main-class \"" + x + "\"");
-            ids += JailConfig.isId(x) ? 1 : 0;
+            ids += InstanceId.isValid(x) ? 1 : 0;
             names += JailConfig.isClassName(x) ? 1 : 0;
         }
         assertTrue(ids > 1000 && names > 1000, "the corpus holds valid ones too: " + ids + " ids, " + names + " class names");
@@ -40,10 +41,10 @@ class JailConfigTest {
 
     @Test
     void edgeCases() {
-        assertTrue(JailConfig.isId("a".repeat(64)));
-        assertFalse(JailConfig.isId("a".repeat(65)));
-        assertFalse(JailConfig.isId(""));
-        assertFalse(JailConfig.isId(null));
+        assertTrue(InstanceId.isValid("a".repeat(64)));
+        assertFalse(InstanceId.isValid("a".repeat(65)));
+        assertFalse(InstanceId.isValid(""));
+        assertFalse(InstanceId.isValid(null));
         assertTrue(JailConfig.isClassName(JailConfig.VMM_MAIN_CLASS));
         assertTrue(JailConfig.isClassName("$._"));
         assertFalse(JailConfig.isClassName(""));
