@@ -25,7 +25,6 @@ import dev.ember.memory.HugePagesUnavailableException;
 import dev.ember.memory.RamBacking;
 import dev.ember.memory.GuestMemoryException;
 import dev.ember.sys.NativeException;
-import dev.ember.sys.Termios;
 import dev.ember.kvm.Kvm;
 import dev.ember.kvm.KvmUnavailableException;
 import dev.ember.vm.ExitCode;
@@ -36,11 +35,8 @@ import dev.ember.vm.VmConfigurationException;
 import dev.ember.vm.VmSpec;
 import dev.ember.vm.x86.CpuTemplateException;
 import dev.ember.vm.x86.GuestCpuTemplate;
-import dev.ember.uffd.UffdBackend;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The microVM on KVM: turns a validated {@link VmResources} into a running machine (KVM VM,
@@ -135,14 +131,14 @@ public final class KvmMicroVm implements MicroVm {
             m.vm.start();
         } catch (VmConfigurationException | KernelLoadException | GuestMemoryException | KvmUnavailableException e) {
             // KvmUnavailableException: the host's doing (no /dev/kvm, no access), said with its fix; no stack trace.
-            close(m);
+            closeIfBuilt(m);
             throw new VmmException("cannot start the microVM: " + e.getMessage());
         } catch (NativeException e) {
-            close(m);
+            closeIfBuilt(m);
             throw new VmmException("cannot start the microVM: " + e.getMessage()
                     + " (is /dev/kvm present and accessible to this user?)");
         } catch (RuntimeException e) {
-            close(m);
+            closeIfBuilt(m);
             LOG.log(System.Logger.Level.ERROR, "unexpected failure while starting the microVM", e);
             throw new VmmException("cannot start the microVM: " + e);
         }
@@ -184,7 +180,7 @@ public final class KvmMicroVm implements MicroVm {
             m.virtio = VirtioDevices.attach(m, resources, live.mmds()::read);
             return m;
         } catch (RuntimeException | VmmException e) {
-            close(m);
+            m.close();
             throw e;
         }
     }
@@ -243,12 +239,12 @@ public final class KvmMicroVm implements MicroVm {
                 m.vm.configureBoot(entry, template);
             } catch (CpuTemplateException e) {
                 String refusal = CpuTemplates.refusal(template, e, m.vm.hostCpuVendor());
-                close(m);
+                m.close();
                 throw new VmmException(refusal);
             }
             return m;
         } catch (RuntimeException e) {
-            close(m);
+            m.close();
             throw e;
         }
     }
@@ -469,79 +465,17 @@ public final class KvmMicroVm implements MicroVm {
         }
         if (m != null) {
             m.vm.requestExit(ExitCode.OK, "the VMM was asked to stop");
-            close(m);
+            m.close();
         }
         bootAhead.close();
         shellAhead.close();
         ended.countDown();
     }
 
-    static void close(Machine m) {
-        if (m == null) {
-            return;
-        }
-        m.loop.close();
-        if (m.virtio != null) {
-            m.virtio.close(); // after the loop stopped: no handler runs on a closed file or TAP
-        }
-        m.vm.close();
-        if (m.uffd != null) {
-            m.uffd.close(); // after guest memory is unmapped: the handler ends when the connection closes
-        }
-        if (m.terminal != null) {
-            m.terminal.close();
-        }
-    }
-
-    /** Everything one running microVM consists of, owned by this class. */
-    static final class Machine {
-        final Vm vm;
-        final EventLoop loop;
-        dev.ember.devices.legacy.I8042Device i8042;
-        dev.ember.devices.legacy.Serial8250 serial;
-        VirtioDevices virtio;
-        /** The PCI root complex with --enable-pci (VirtioDevices attaches functions to it), else null. */
-        PciRootComplex pci;
-        Termios terminal;
-        int serialOutFd = -1;
-        /** Set while a snapshot that read the dirty page logs has not completed: a Diff would miss pages. */
-        boolean dirtyLogLost;
-        /** The Uffd memory backend's handshake and watch, for a VM loaded that way; else null. */
-        UffdBackend uffd;
-        /** The kernel image a boot loaded (a snapshot load has none). */
-        Path kernel;
-
-        Machine(Vm vm, EventLoop loop) {
-            this.vm = vm;
-            this.loop = loop;
-        }
-
-        /** Runs {@code task} on the machine's event loop and waits for it; its exceptions are rethrown here. */
-        void runOnLoop(Runnable task) throws VmmException {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            loop.execute(() -> {
-                try {
-                    task.run();
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            });
-            try {
-                done.get();
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new VmmException(String.valueOf(cause), cause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VmmException("interrupted while waiting for the event loop");
-            }
+    /** A start that failed before {@code m} was built has nothing to close. */
+    private static void closeIfBuilt(Machine m) {
+        if (m != null) {
+            m.close();
         }
     }
 }

@@ -22,7 +22,7 @@ final class LegacyDevices {
 
     private LegacyDevices() {}
 
-    static void attach(KvmMicroVm.Machine m, VmResources resources, long vmmStartNanos) throws VmmException {
+    static void attach(Machine m, VmResources resources, long vmmStartNanos) throws VmmException {
         int outFd = serialOutput(resources.serial());
         m.serialOutFd = outFd == STDOUT ? -1 : outFd;
         m.serial = new Serial8250(m.vm.interrupts().irqLine(Serial8250.COM1_IRQ), outFd);
@@ -55,7 +55,7 @@ final class LegacyDevices {
      * pipe); a terminal is put in raw mode so every key reaches the guest, except the console
      * escape ({@code escapeKey}, -1 for none), which a pipe never has: its bytes pass unchanged.
      */
-    private static void attachConsoleInput(KvmMicroVm.Machine m, int escapeKey) {
+    private static void attachConsoleInput(Machine m, int escapeKey) {
         boolean terminal = Native.LIBC.isatty(STDIN) == 1;
         ConsoleEscape escape = terminal && escapeKey >= 0 ? new ConsoleEscape(escapeKey, m.vm) : null;
         try {

@@ -12,7 +12,7 @@ import dev.ember.sys.NativeException;
 import java.nio.file.Path;
 
 /**
- * PUT /snapshot/create on a paused {@link KvmMicroVm.Machine}: the VM's, the devices' and the
+ * PUT /snapshot/create on a paused {@link Machine}: the VM's, the devices' and the
  * configuration's state into the state file, guest memory (whole, or the pages a Diff needs)
  * into the memory file.
  */
@@ -22,7 +22,7 @@ final class SnapshotCreator {
     private SnapshotCreator() {}
 
     /** Writes both files of {@code m}, whose vCPUs are parked; {@code resources} is the configuration recorded with them. */
-    static void create(KvmMicroVm.Machine m, SnapshotCreateParams params, VmResources resources) throws VmmException {
+    static void create(Machine m, SnapshotCreateParams params, VmResources resources) throws VmmException {
         boolean diff = params.snapshotType() == SnapshotType.Diff;
         if (diff && !m.vm.addressSpace().tracksDirtyPages()) {
             throw new VmmException("Diff snapshots need dirty page tracking: set machine-config.track_dirty_pages to true"

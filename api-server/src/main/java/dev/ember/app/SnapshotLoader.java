@@ -1,7 +1,6 @@
 package dev.ember.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ember.app.KvmMicroVm.Machine;
 import dev.ember.config.ConfigException;
 import dev.ember.config.HugePages;
 import dev.ember.config.SnapshotLoadParams;
@@ -205,7 +204,7 @@ final class SnapshotLoader {
     /** A load that failed: the machine if it was assembled, else the memory (and its handler) alone. */
     private static void closeLoading(Machine m, GuestMemory memory, UffdBackend handler) {
         if (m != null) {
-            KvmMicroVm.close(m);
+            m.close();
         } else {
             memory.close();
             if (handler != null) {

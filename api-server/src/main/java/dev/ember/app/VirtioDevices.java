@@ -69,7 +69,7 @@ final class VirtioDevices implements AutoCloseable {
         this.loop = loop;
     }
 
-    static VirtioDevices attach(KvmMicroVm.Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore) throws VmmException {
+    static VirtioDevices attach(Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore) throws VmmException {
         VirtioDevices v = new VirtioDevices(m.loop);
         try {
             for (DriveConfig d : resources.drives()) {
@@ -138,7 +138,7 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     /** The file mapped and given its guest region; the device takes both (and releases them on close). */
-    private static VirtioPmem pmem(KvmMicroVm.Machine m, PmemConfig p) throws VmmException {
+    private static VirtioPmem pmem(Machine m, PmemConfig p) throws VmmException {
         PmemBackingFile file;
         try {
             file = PmemBackingFile.open(Path.of(p.pathOnHost()), p.isReadOnly());
@@ -166,7 +166,7 @@ final class VirtioDevices implements AutoCloseable {
      * above RAM and device memory with one KVM slot per slot_size_mib (all absent until the guest
      * plugs a block in them), and guest-memory accesses to it checked against the plugged blocks.
      */
-    private static VirtioMem memoryHotplug(KvmMicroVm.Machine m, MemoryHotplugConfig c) {
+    private static VirtioMem memoryHotplug(Machine m, MemoryHotplugConfig c) {
         long mib = 1L << 20;
         long size = c.totalSizeMib() * mib;
         long block = c.blockSizeMib() * mib;
@@ -187,7 +187,7 @@ final class VirtioDevices implements AutoCloseable {
         }
     }
 
-    private void add(KvmMicroVm.Machine m, VirtioDevice device) {
+    private void add(Machine m, VirtioDevice device) {
         int n = transports.size();
         try {
             if (m.pci != null) {
