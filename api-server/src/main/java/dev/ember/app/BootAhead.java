@@ -54,7 +54,7 @@ final class BootAhead extends AheadHolder<BootAhead.Built> {
             MachineConfig mc = resources.machineConfig();
             BootSourceConfig boot = resources.bootSource();
             try {
-                return new Plan(KvmMicroVm.spec(resources), mc.hugePages(),
+                return new Plan(MachineBuilder.spec(resources), mc.hugePages(),
                         Boolean.TRUE.equals(mc.trackDirtyPages()),
                         boot == null ? null : Path.of(boot.kernelImagePath()),
                         boot == null || boot.initrdPath() == null ? null : Path.of(boot.initrdPath()),

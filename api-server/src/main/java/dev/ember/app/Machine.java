@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Everything one microVM consists of: built by {@link KvmMicroVm} for a start or by
- * {@link SnapshotLoader} for a load, then owned by the {@code KvmMicroVm} until it ends.
+ * Everything one microVM consists of: built by {@link MachineBuilder} (for a start) or with it by
+ * {@link SnapshotLoader}, then owned by {@link KvmMicroVm} until it ends.
  */
 final class Machine {
     final Vm vm;

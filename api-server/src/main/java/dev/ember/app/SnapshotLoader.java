@@ -27,18 +27,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * PUT /snapshot/load into a {@link KvmMicroVm} that has not started: the state file and its
- * recorded configuration read, guest memory mapped from the memory file or handed to a
- * page-fault handler (Uffd), the machine the configuration describes built on the VMM's shell,
- * its state put back and its vCPUs started, parked unless {@code resume_vm}.
+ * PUT /snapshot/load into a VMM that has not started: the state file and its recorded
+ * configuration read, guest memory mapped from the memory file or handed to a page-fault handler
+ * (Uffd), the machine the configuration describes built on the VMM's shell by the
+ * {@link MachineBuilder} a boot uses, its state put back and its vCPUs started, parked unless
+ * {@code resume_vm}; then handed to its {@link Owner}.
  */
 final class SnapshotLoader {
     private static final System.Logger LOG = Log.logger(SnapshotLoader.class);
 
-    private final KvmMicroVm vmm;
+    /** The VMM a loaded machine is handed to: it runs it from then on, as it runs one it started. */
+    interface Owner {
+        void loaded(Machine m, boolean running);
+    }
 
-    SnapshotLoader(KvmMicroVm vmm) {
-        this.vmm = vmm;
+    private final MachineBuilder builder;
+    private final Owner owner;
+
+    SnapshotLoader(MachineBuilder builder, Owner owner) {
+        this.builder = builder;
+        this.owner = owner;
     }
 
     /**
@@ -92,7 +100,7 @@ final class SnapshotLoader {
         }
         VmSpec spec;
         try {
-            spec = KvmMicroVm.spec(recorded);
+            spec = MachineBuilder.spec(recorded);
         } catch (VmConfigurationException e) {
             throw new VmmException("snapshot state file " + statePath + ": " + e.getMessage());
         }
@@ -115,7 +123,7 @@ final class SnapshotLoader {
                         + " mem_backend Uffd yet (its hotpluggable range is read from the memory file, which the VMM does not see"
                         + " then); load it with backend_type File");
             }
-            memory = KvmMicroVm.guestRam(spec, recorded.machineConfig().hugePages());
+            memory = MachineBuilder.guestRam(spec, recorded.machineConfig().hugePages());
             try {
                 handler = UffdBackend.attach(memPath, memory, recorded.machineConfig().hugePages() == HugePages.Hugetlbfs2M
                         ? RamBacking.HUGETLBFS_2M.granule() : 4096);
@@ -138,9 +146,9 @@ final class SnapshotLoader {
             // Tracking as recorded, or asked for now (enable_diff_snapshots is Firecracker's old name).
             boolean track = Boolean.TRUE.equals(recorded.machineConfig().trackDirtyPages())
                     || Boolean.TRUE.equals(params.trackDirtyPages()) || Boolean.TRUE.equals(params.enableDiffSnapshots());
-            Vm vm = vmm.createVm(spec, memory, track);
+            Vm vm = builder.createVm(spec, memory, track);
             loading.set(vm); // from here a handler's death stops this VM, during the load or after it
-            m = vmm.assemble(vm, recorded, resources);
+            m = builder.assemble(vm, recorded, resources);
             m.uffd = handler;
             built = System.nanoTime();
             m.runOnLoop(new RestoreState(m, sections));
@@ -165,7 +173,7 @@ final class SnapshotLoader {
             closeLoading(m, memory, handler);
             throw e;
         }
-        vmm.loaded(m, resume);
+        owner.loaded(m, resume);
         try {
             recorded.applyTo(resources); // GET /vm/config now describes the loaded machine
         } catch (ConfigException e) {

@@ -7,14 +7,14 @@ import dev.ember.config.BootSourceConfig;
 import org.junit.jupiter.api.Test;
 
 /** The kernel command line's {@code pci=off}, as Firecracker sets it: there exactly when PCI is off. */
-class KvmMicroVmCommandLineTest {
+class MachineBuilderCommandLineTest {
     private static String line(String bootArgs, boolean pci) {
-        return KvmMicroVm.commandLine(new BootSourceConfig("vmlinux", bootArgs, null), pci);
+        return MachineBuilder.commandLine(new BootSourceConfig("vmlinux", bootArgs, null), pci);
     }
 
     @Test
     void withoutPciTheKernelIsToldThereIsNoBusOnce() {
-        assertEquals(KvmMicroVm.DEFAULT_BOOT_ARGS, line(null, false));
+        assertEquals(MachineBuilder.DEFAULT_BOOT_ARGS, line(null, false));
         assertEquals("console=ttyS0 root=/dev/vda pci=off", line(" console=ttyS0 root=/dev/vda ", false));
         assertEquals("console=ttyS0 pci=off quiet", line("console=ttyS0 pci=off quiet", false));
     }
