@@ -35,16 +35,18 @@ final class BalloonControl {
 
     /** GET /balloon/statistics: the target and actual sizes and the guest's latest report. */
     BalloonStats statistics() throws VmmException {
-        return call(b -> {
-            BalloonStatistics.Snapshot s = b.statistics();
-            long target = b.targetPages();
-            long actual = b.actualPages();
-            return new BalloonStats(target, actual, target / VirtioBalloon.PAGES_PER_MIB, actual / VirtioBalloon.PAGES_PER_MIB,
-                    s.value(BalloonStatistics.SWAP_IN), s.value(BalloonStatistics.SWAP_OUT), s.value(BalloonStatistics.MAJFLT),
-                    s.value(BalloonStatistics.MINFLT), s.value(BalloonStatistics.MEMFREE), s.value(BalloonStatistics.MEMTOT),
-                    s.value(BalloonStatistics.AVAIL), s.value(BalloonStatistics.CACHES), s.value(BalloonStatistics.HTLB_PGALLOC),
-                    s.value(BalloonStatistics.HTLB_PGFAIL));
-        });
+        return call(b -> statistics(b.targetPages(), b.actualPages(), b.statistics()));
+    }
+
+    /** The response for the device's sizes in pages and the guest's last report, each tag under Firecracker's name. */
+    static BalloonStats statistics(long target, long actual, BalloonStatistics.Snapshot s) {
+        return new BalloonStats(target, actual, target / VirtioBalloon.PAGES_PER_MIB, actual / VirtioBalloon.PAGES_PER_MIB,
+                s.value(BalloonStatistics.SWAP_IN), s.value(BalloonStatistics.SWAP_OUT), s.value(BalloonStatistics.MAJFLT),
+                s.value(BalloonStatistics.MINFLT), s.value(BalloonStatistics.MEMFREE), s.value(BalloonStatistics.MEMTOT),
+                s.value(BalloonStatistics.AVAIL), s.value(BalloonStatistics.CACHES), s.value(BalloonStatistics.HTLB_PGALLOC),
+                s.value(BalloonStatistics.HTLB_PGFAIL), s.value(BalloonStatistics.OOM_KILL), s.value(BalloonStatistics.ALLOC_STALL),
+                s.value(BalloonStatistics.ASYNC_SCAN), s.value(BalloonStatistics.DIRECT_SCAN),
+                s.value(BalloonStatistics.ASYNC_RECLAIM), s.value(BalloonStatistics.DIRECT_RECLAIM));
     }
 
     /** PATCH /balloon/hinting/start: a new run's command id reaches the guest through config space. */

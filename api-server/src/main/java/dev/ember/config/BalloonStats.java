@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 
-/** GET {@code /balloon/statistics}: what the balloon device last reported. */
+/**
+ * GET {@code /balloon/statistics}: what the balloon device last reported. A statistic the guest
+ * never sent is left out, as Firecracker leaves it out: a guest kernel that predates a tag (the
+ * last six, OOM kills to direct reclaims, are the newest) shows fewer fields.
+ */
 public record BalloonStats(
         @JsonProperty("target_pages") long targetPages,
         @JsonProperty("actual_pages") long actualPages,
@@ -19,7 +23,13 @@ public record BalloonStats(
         @JsonProperty("available_memory") Long availableMemory,
         @JsonProperty("disk_caches") Long diskCaches,
         @JsonProperty("hugetlb_allocations") Long hugetlbAllocations,
-        @JsonProperty("hugetlb_failures") Long hugetlbFailures) implements StrictWriter.Writable {
+        @JsonProperty("hugetlb_failures") Long hugetlbFailures,
+        @JsonProperty("oom_kill") Long oomKill,
+        @JsonProperty("alloc_stall") Long allocStall,
+        @JsonProperty("async_scan") Long asyncScan,
+        @JsonProperty("direct_scan") Long directScan,
+        @JsonProperty("async_reclaim") Long asyncReclaim,
+        @JsonProperty("direct_reclaim") Long directReclaim) implements StrictWriter.Writable {
     @Override
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
@@ -37,6 +47,12 @@ public record BalloonStats(
         StrictWriter.number(out, "disk_caches", diskCaches);
         StrictWriter.number(out, "hugetlb_allocations", hugetlbAllocations);
         StrictWriter.number(out, "hugetlb_failures", hugetlbFailures);
+        StrictWriter.number(out, "oom_kill", oomKill);
+        StrictWriter.number(out, "alloc_stall", allocStall);
+        StrictWriter.number(out, "async_scan", asyncScan);
+        StrictWriter.number(out, "direct_scan", directScan);
+        StrictWriter.number(out, "async_reclaim", asyncReclaim);
+        StrictWriter.number(out, "direct_reclaim", directReclaim);
         out.writeEndObject();
     }
 

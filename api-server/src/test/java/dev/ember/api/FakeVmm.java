@@ -112,7 +112,7 @@ public final class FakeVmm implements MicroVm {
 
     @Override
     public BalloonStats balloonStatistics() {
-        return new BalloonStats(256, 128, 1, 0, null, null, null, null, null, null, null, null, null, null);
+        return new BalloonStats(256, 128, 1, 0, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Override

@@ -62,7 +62,7 @@ class ResponseJsonTest {
             long p = l == null ? 7 : l;
             bodies.add(new MemoryHotplugStatus(p, 2, 128, p, 0));
             bodies.add(new BalloonHintingStatus(p, l));
-            bodies.add(new BalloonStats(p, p, 1, 2, l, l, null, l, l, null, l, l, l, null));
+            bodies.add(new BalloonStats(p, p, 1, 2, l, l, null, l, l, null, l, l, l, null, l, null, l, l, null, l));
             for (Boolean f : flags) {
                 bodies.add(new BalloonConfig(l, f, l, f, f));
             }
