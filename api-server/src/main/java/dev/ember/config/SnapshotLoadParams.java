@@ -109,8 +109,14 @@ public record SnapshotLoadParams(
 
     public void validate() throws ConfigException {
         Check.path(snapshotPath, "snapshot_path");
-        if ((memFilePath == null) == (memBackend == null)) {
-            throw new ConfigException(ConfigException.Reason.INVALID_VALUE, "give exactly one of mem_file_path and mem_backend");
+        // Firecracker's texts: its own tests look for them.
+        if (memFilePath == null && memBackend == null) {
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD,
+                    "missing field: either `mem_backend` or `mem_file_path` is required");
+        }
+        if (memFilePath != null && memBackend != null) {
+            throw new ConfigException(ConfigException.Reason.INVALID_VALUE,
+                    "too many fields: either `mem_backend` or `mem_file_path` exclusively is required");
         }
         if (memFilePath != null) {
             Check.path(memFilePath, "mem_file_path");
