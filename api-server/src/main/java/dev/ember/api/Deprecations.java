@@ -39,7 +39,7 @@ final class Deprecations {
     }
 
     /**
-     * The body's top-level field names, read with jackson-core alone (databind may still be
+     * The body's top-level field names that have a value other than null, read with jackson-core alone (databind may still be
      * warming up when a snapshot load, one of these routes, arrives); none unless the body is a
      * well-formed JSON object.
      */
@@ -50,8 +50,11 @@ final class Deprecations {
                 return List.of();
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
-                names.add(p.currentName());
-                p.nextToken();
+                String name = p.currentName();
+                // A null is an absent field to Firecracker (an Option left None): no deprecation.
+                if (p.nextToken() != JsonToken.VALUE_NULL) {
+                    names.add(name);
+                }
                 p.skipChildren();
             }
             return p.nextToken() == null ? names : List.of(); // not a JSON object: the route has refused it already

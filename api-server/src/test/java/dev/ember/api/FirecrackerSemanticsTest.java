@@ -52,6 +52,22 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         assertNull(http.put("/vsock", "{\"guest_cid\": 3, \"uds_path\": \"/v.sock\"}").header("deprecation"));
     }
 
+    /** Firecracker deprecates a field that is set: a null one is absent to it, and the answer carries no header. */
+    @Test
+    void aDeprecatedFieldSetToNullIsNoDeprecation() throws Exception {
+        UnixHttpClient.Response r = http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": 128, \"cpu_template\": null}");
+        assertEquals(204, r.status(), r.body());
+        assertNull(r.header("deprecation"));
+        r = http.patch("/machine-config", "{\"vcpu_count\": 2, \"cpu_template\": null}");
+        assertEquals(204, r.status(), r.body());
+        assertNull(r.header("deprecation"));
+        r = http.put("/vsock", "{\"vsock_id\": null, \"guest_cid\": 3, \"uds_path\": \"/v.sock\"}");
+        assertEquals(204, r.status(), r.body());
+        assertNull(r.header("deprecation"));
+        // The same field with a value is deprecated.
+        assertEquals("true", http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 3, \"uds_path\": \"/v.sock\"}").header("deprecation"));
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",
