@@ -94,6 +94,16 @@ public record Route(String method, String path, Class<?> requestType, Class<?> r
         }
     }
 
+    /**
+     * Whether {@code requestPath} is this template with its last segment, an id, left out
+     * ({@code /drives} or {@code /drives/} for {@code /drives/{drive_id}}): Firecracker
+     * answers that as an empty id, not as an unknown path.
+     */
+    boolean matchesWithoutId(String requestPath) {
+        int slash = path.lastIndexOf('/');
+        return path.endsWith("}") && path.charAt(slash + 1) == '{' && path.substring(0, slash).equals(requestPath);
+    }
+
     /** Matches {@code requestPath} against the template; returns the parameters or null. */
     Map<String, String> match(String requestPath) {
         String[] want = path.split("/", -1);

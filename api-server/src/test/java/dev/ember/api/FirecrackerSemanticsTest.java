@@ -68,6 +68,25 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         assertEquals("true", http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 3, \"uds_path\": \"/v.sock\"}").header("deprecation"));
     }
 
+    /** A device path without its id is Firecracker's empty id (or empty body), counted as that route's failure, not an unknown path. */
+    @Test
+    void aDevicePathWithoutItsIdIsAnEmptyId() throws Exception {
+        long fails = dev.ember.metrics.Metrics.group("put_api_requests").counter("drive_fails").get();
+        String drive = "{\"drive_id\": \"rootfs\", \"path_on_host\": \"/d\", \"is_root_device\": true}";
+        ApiServerTest.assertFault(http.put("/drives", drive), 400, "The ID cannot be empty.");
+        ApiServerTest.assertFault(http.put("/drives/", drive), 400, "The ID cannot be empty.");
+        assertEquals(2, dev.ember.metrics.Metrics.group("put_api_requests").counter("drive_fails").get() - fails);
+        ApiServerTest.assertFault(http.put("/network-interfaces", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}"), 400,
+                "The ID cannot be empty.");
+        ApiServerTest.assertFault(http.put("/pmem/", "{\"id\": \"p\", \"path_on_host\": \"/p\"}"), 400, "The ID cannot be empty.");
+        ApiServerTest.assertFault(http.patch("/drives", "{\"drive_id\": \"rootfs\"}"), 400, "The ID cannot be empty.");
+        ApiServerTest.assertFault(http.send("PUT", "/drives", null), 400, "Empty PUT request.");
+        // Only a missing last segment: other unknown paths stay unknown.
+        ApiServerTest.assertFault(http.put("/drive", drive), 400, "Invalid request method and/or path: PUT /drive.");
+        ApiServerTest.assertFault(http.get("/drives"), 400, "Invalid request method and/or path: GET /drives.");
+        assertEquals(java.util.List.of(), api.resources.drives());
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",
