@@ -263,7 +263,11 @@ final class ApiHandler implements HttpHandler {
         return response;
     }
 
-    /** A request no route takes; one that only lacks the id answers as Firecracker's parser does, counted on that route. */
+    /**
+     * A request no route takes, answered as Firecracker's parser answers it: one that only lacks
+     * the id as an empty id, counted on that route; else a GET with a body or a PUT or PATCH
+     * without one as such, whatever the path; else an unknown path.
+     */
     private ApiResponse unmatched(String method, String path, byte[] body) {
         for (Route r : routes) {
             if (r.method().equals(method) && r.matchesWithoutId(path)) {
@@ -273,7 +277,27 @@ final class ApiHandler implements HttpHandler {
                 return fault(400, body.length == 0 ? emptyBody(method) : "The ID cannot be empty.");
             }
         }
-        return fault(400, "Invalid request method and/or path: " + method + " " + path + ".");
+        if ("GET".equals(method) && body.length > 0) {
+            return fault(400, "GET request cannot have a body.");
+        }
+        if (("PUT".equals(method) || "PATCH".equals(method)) && body.length == 0) {
+            return fault(400, emptyBody(method));
+        }
+        return fault(400, "Invalid request method and/or path: " + method + " " + unknownResource(method, path) + ".");
+    }
+
+    /**
+     * How Firecracker names an unknown path: by its first segment without the slash ({@code PUT vm.}
+     * for {@code PUT /vm}), except a PUT under {@code /snapshot/}, which it names whole.
+     */
+    static String unknownResource(String method, String path) {
+        int start = 0;
+        while (start < path.length() && path.charAt(start) == '/') {
+            start++;
+        }
+        int slash = path.indexOf('/', start);
+        String first = path.substring(start, slash < 0 ? path.length() : slash);
+        return "PUT".equals(method) && "snapshot".equals(first) && slash >= 0 ? "/" + path.substring(start) : first;
     }
 
     private static String emptyBody(String method) {

@@ -83,9 +83,9 @@ class ApiServerTest extends HostFiles {
 
     @Test
     void unknownPathsAndMethods() throws Exception {
-        assertFault(http.get("/nope"), 400, "Invalid request method and/or path: GET /nope.");
-        assertFault(http.send("DELETE", "/machine-config", null), 400, "Invalid request method and/or path: DELETE /machine-config.");
-        assertFault(http.send("POST", "/actions", "{}"), 400, "Invalid request method and/or path: POST /actions.");
+        assertFault(http.get("/nope"), 400, "Invalid request method and/or path: GET nope.");
+        assertFault(http.send("DELETE", "/machine-config", null), 400, "Invalid request method and/or path: DELETE machine-config.");
+        assertFault(http.send("POST", "/actions", "{}"), 400, "Invalid request method and/or path: POST actions.");
         assertFault(http.send("GET", "/", "{}"), 400, "GET request cannot have a body.");
         assertFault(http.send("PUT", "/machine-config", ""), 400, "Empty PUT request.");
         assertFault(http.send("PATCH", "/machine-config", ""), 400, "Empty PATCH request.");

@@ -82,9 +82,23 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         ApiServerTest.assertFault(http.patch("/drives", "{\"drive_id\": \"rootfs\"}"), 400, "The ID cannot be empty.");
         ApiServerTest.assertFault(http.send("PUT", "/drives", null), 400, "Empty PUT request.");
         // Only a missing last segment: other unknown paths stay unknown.
-        ApiServerTest.assertFault(http.put("/drive", drive), 400, "Invalid request method and/or path: PUT /drive.");
-        ApiServerTest.assertFault(http.get("/drives"), 400, "Invalid request method and/or path: GET /drives.");
+        ApiServerTest.assertFault(http.put("/drive", drive), 400, "Invalid request method and/or path: PUT drive.");
+        ApiServerTest.assertFault(http.get("/drives"), 400, "Invalid request method and/or path: GET drives.");
         assertEquals(java.util.List.of(), api.resources.drives());
+    }
+
+    /** An unknown path is named by its first segment, as Firecracker's parser names it, and its body checks come first. */
+    @Test
+    void anUnknownPathIsNamedAsFirecrackerNamesIt() throws Exception {
+        ApiServerTest.assertFault(http.put("/vm", "{\"state\": \"Paused\"}"), 400, "Invalid request method and/or path: PUT vm.");
+        ApiServerTest.assertFault(http.put("/vm/config", "{}"), 400, "Invalid request method and/or path: PUT vm.");
+        ApiServerTest.assertFault(http.get("/vm/other"), 400, "Invalid request method and/or path: GET vm.");
+        ApiServerTest.assertFault(http.patch("/balloon/statistics/x", "{}"), 400, "Invalid request method and/or path: PATCH balloon.");
+        ApiServerTest.assertFault(http.put("/snapshot/restore", "{}"), 400,
+                "Invalid request method and/or path: PUT /snapshot/restore.");
+        ApiServerTest.assertFault(http.send("GET", "/nope", "{}"), 400, "GET request cannot have a body.");
+        ApiServerTest.assertFault(http.send("PUT", "/nope", null), 400, "Empty PUT request.");
+        ApiServerTest.assertFault(http.send("PATCH", "/vm/x", null), 400, "Empty PATCH request.");
     }
 
     @Test
