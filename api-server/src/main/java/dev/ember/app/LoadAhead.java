@@ -23,7 +23,7 @@ final class LoadAhead {
     static final long IDLE_MILLIS = 200;
 
     /** A recorded configuration as a snapshot of an idle microVM holds it (Snapshots.recordConfig). */
-    static final String RECORDED_CONFIG = "{\"boot-source\":{\"kernel_image_path\":\"/load-ahead/vmlinux\",\"boot_args\":\"console=ttyS0\"},"
+    static final String RECORDED_CONFIG = "{\"boot-source\":{\"kernel_image_path\":\"/load-ahead/vmlinux\",\"boot_args\":\"console=ttyS0\",\"initrd_path\":null},"
             + "\"machine-config\":{\"vcpu_count\":1,\"mem_size_mib\":128,\"smt\":false,\"track_dirty_pages\":false,\"huge_pages\":\"None\"},"
             + "\"drives\":[],\"network-interfaces\":[],\"pmem\":[]}";
 

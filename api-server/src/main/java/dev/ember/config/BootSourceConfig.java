@@ -1,15 +1,19 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
-/** {@code boot-source}: the guest kernel, its command line and an optional initrd. */
+/**
+ * {@code boot-source}: the guest kernel, its command line and an optional initrd. The optional
+ * members are written as null when absent, as Firecracker's GET /vm/config shows them.
+ */
 public record BootSourceConfig(
         @JsonProperty("kernel_image_path") String kernelImagePath,
-        @JsonProperty("boot_args") String bootArgs,
-        @JsonProperty("initrd_path") String initrdPath) {
+        @JsonProperty("boot_args") @JsonInclude(JsonInclude.Include.ALWAYS) String bootArgs,
+        @JsonProperty("initrd_path") @JsonInclude(JsonInclude.Include.ALWAYS) String initrdPath) {
 
     /** x86 boot protocol limit, terminating NUL included (Firecracker's CMDLINE_MAX_SIZE). */
     public static final int CMDLINE_MAX_SIZE = 2048;
@@ -38,8 +42,8 @@ public record BootSourceConfig(
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
         StrictWriter.string(out, "kernel_image_path", kernelImagePath);
-        StrictWriter.string(out, "boot_args", bootArgs);
-        StrictWriter.string(out, "initrd_path", initrdPath);
+        StrictWriter.stringOrNull(out, "boot_args", bootArgs);
+        StrictWriter.stringOrNull(out, "initrd_path", initrdPath);
         out.writeEndObject();
     }
 

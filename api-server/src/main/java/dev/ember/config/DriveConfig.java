@@ -1,21 +1,25 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
-/** One entry of {@code drives} / the body of PUT {@code /drives/{drive_id}}. */
+/**
+ * One entry of {@code drives} / the body of PUT {@code /drives/{drive_id}}. The optional members
+ * are written as null when absent, as Firecracker's GET /vm/config shows them.
+ */
 public record DriveConfig(
         @JsonProperty("drive_id") String driveId,
-        @JsonProperty("path_on_host") String pathOnHost,
+        @JsonProperty("path_on_host") @JsonInclude(JsonInclude.Include.ALWAYS) String pathOnHost,
         @JsonProperty("is_root_device") Boolean isRootDevice,
-        @JsonProperty("is_read_only") Boolean isReadOnly,
-        @JsonProperty("partuuid") String partuuid,
+        @JsonProperty("is_read_only") @JsonInclude(JsonInclude.Include.ALWAYS) Boolean isReadOnly,
+        @JsonProperty("partuuid") @JsonInclude(JsonInclude.Include.ALWAYS) String partuuid,
         @JsonProperty("cache_type") CacheType cacheType,
-        @JsonProperty("rate_limiter") RateLimiterConfig rateLimiter,
-        @JsonProperty("io_engine") IoEngine ioEngine,
-        @JsonProperty("socket") String socket) {
+        @JsonProperty("rate_limiter") @JsonInclude(JsonInclude.Include.ALWAYS) RateLimiterConfig rateLimiter,
+        @JsonProperty("io_engine") @JsonInclude(JsonInclude.Include.ALWAYS) IoEngine ioEngine,
+        @JsonProperty("socket") @JsonInclude(JsonInclude.Include.ALWAYS) String socket) {
 
     public DriveConfig {
         isReadOnly = isReadOnly != null && isReadOnly;
@@ -56,17 +60,14 @@ public record DriveConfig(
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
         StrictWriter.string(out, "drive_id", driveId);
-        StrictWriter.string(out, "path_on_host", pathOnHost);
+        StrictWriter.stringOrNull(out, "path_on_host", pathOnHost);
         StrictWriter.bool(out, "is_root_device", isRootDevice);
-        StrictWriter.bool(out, "is_read_only", isReadOnly);
-        StrictWriter.string(out, "partuuid", partuuid);
+        StrictWriter.boolOrNull(out, "is_read_only", isReadOnly);
+        StrictWriter.stringOrNull(out, "partuuid", partuuid);
         StrictWriter.enumValue(out, "cache_type", cacheType);
-        if (rateLimiter != null) {
-            out.writeFieldName("rate_limiter");
-            rateLimiter.write(out);
-        }
-        StrictWriter.enumValue(out, "io_engine", ioEngine);
-        StrictWriter.string(out, "socket", socket);
+        StrictWriter.objectOrNull(out, "rate_limiter", rateLimiter);
+        StrictWriter.enumOrNull(out, "io_engine", ioEngine);
+        StrictWriter.stringOrNull(out, "socket", socket);
         out.writeEndObject();
     }
 

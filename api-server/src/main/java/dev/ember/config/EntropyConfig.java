@@ -1,11 +1,12 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.io.IOException;
 
 /** {@code entropy}: a virtio-rng device, optionally rate limited. */
-public record EntropyConfig(@JsonProperty("rate_limiter") RateLimiterConfig rateLimiter) {
+public record EntropyConfig(@JsonProperty("rate_limiter") @JsonInclude(JsonInclude.Include.ALWAYS) RateLimiterConfig rateLimiter) {
     void validate() throws ConfigException {
         RateLimiterConfig.validate(rateLimiter, "entropy.rate_limiter");
     }

@@ -1,19 +1,24 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
-/** One entry of {@code network-interfaces} / PUT {@code /network-interfaces/{iface_id}}. */
+/**
+ * One entry of {@code network-interfaces} / PUT {@code /network-interfaces/{iface_id}}. The MAC
+ * and rate limiters are written as null when absent, as Firecracker's GET /vm/config shows them;
+ * {@code mtu}, newer, is left out.
+ */
 public record NetworkInterfaceConfig(
         @JsonProperty("iface_id") String ifaceId,
         @JsonProperty("host_dev_name") String hostDevName,
-        @JsonProperty("guest_mac") String guestMac,
+        @JsonProperty("guest_mac") @JsonInclude(JsonInclude.Include.ALWAYS) String guestMac,
         @JsonProperty("mtu") Long mtu,
-        @JsonProperty("rx_rate_limiter") RateLimiterConfig rxRateLimiter,
-        @JsonProperty("tx_rate_limiter") RateLimiterConfig txRateLimiter) {
+        @JsonProperty("rx_rate_limiter") @JsonInclude(JsonInclude.Include.ALWAYS) RateLimiterConfig rxRateLimiter,
+        @JsonProperty("tx_rate_limiter") @JsonInclude(JsonInclude.Include.ALWAYS) RateLimiterConfig txRateLimiter) {
 
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
     /** Linux IFNAMSIZ is 16 including the terminating NUL. */
@@ -60,16 +65,10 @@ public record NetworkInterfaceConfig(
         out.writeStartObject();
         StrictWriter.string(out, "iface_id", ifaceId);
         StrictWriter.string(out, "host_dev_name", hostDevName);
-        StrictWriter.string(out, "guest_mac", guestMac);
+        StrictWriter.stringOrNull(out, "guest_mac", guestMac);
         StrictWriter.number(out, "mtu", mtu);
-        if (rxRateLimiter != null) {
-            out.writeFieldName("rx_rate_limiter");
-            rxRateLimiter.write(out);
-        }
-        if (txRateLimiter != null) {
-            out.writeFieldName("tx_rate_limiter");
-            txRateLimiter.write(out);
-        }
+        StrictWriter.objectOrNull(out, "rx_rate_limiter", rxRateLimiter);
+        StrictWriter.objectOrNull(out, "tx_rate_limiter", txRateLimiter);
         out.writeEndObject();
     }
 

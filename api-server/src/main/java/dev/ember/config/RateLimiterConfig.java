@@ -1,14 +1,18 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.io.IOException;
 
-/** Independent bytes/s ({@code bandwidth}) and operations/s ({@code ops}) buckets. */
+/**
+ * Independent bytes/s ({@code bandwidth}) and operations/s ({@code ops}) buckets; an absent one
+ * is written as null, as Firecracker's GET /vm/config shows it.
+ */
 public record RateLimiterConfig(
-        @JsonProperty("bandwidth") TokenBucketConfig bandwidth,
-        @JsonProperty("ops") TokenBucketConfig ops) {
+        @JsonProperty("bandwidth") @JsonInclude(JsonInclude.Include.ALWAYS) TokenBucketConfig bandwidth,
+        @JsonProperty("ops") @JsonInclude(JsonInclude.Include.ALWAYS) TokenBucketConfig ops) implements StrictWriter.Writable {
 
     static void validate(RateLimiterConfig limiter, String field) throws ConfigException {
         if (limiter == null) {
@@ -23,16 +27,11 @@ public record RateLimiterConfig(
     }
 
     /** As {@link StrictJson#write} writes it. */
+    @Override
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
-        if (bandwidth != null) {
-            out.writeFieldName("bandwidth");
-            bandwidth.write(out);
-        }
-        if (ops != null) {
-            out.writeFieldName("ops");
-            ops.write(out);
-        }
+        StrictWriter.objectOrNull(out, "bandwidth", bandwidth);
+        StrictWriter.objectOrNull(out, "ops", ops);
         out.writeEndObject();
     }
 

@@ -1,5 +1,6 @@
 package dev.ember.config;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
@@ -11,8 +12,8 @@ import java.io.IOException;
  */
 public record TokenBucketConfig(
         @JsonProperty("size") Long size,
-        @JsonProperty("one_time_burst") Long oneTimeBurst,
-        @JsonProperty("refill_time") Long refillTime) {
+        @JsonProperty("one_time_burst") @JsonInclude(JsonInclude.Include.ALWAYS) Long oneTimeBurst,
+        @JsonProperty("refill_time") Long refillTime) implements StrictWriter.Writable {
 
     public boolean enabled() {
         return size != null && size > 0 && refillTime != null && refillTime > 0;
@@ -27,10 +28,11 @@ public record TokenBucketConfig(
     }
 
     /** As {@link StrictJson#write} writes it. */
+    @Override
     public void write(JsonGenerator out) throws IOException {
         out.writeStartObject();
         StrictWriter.number(out, "size", size);
-        StrictWriter.number(out, "one_time_burst", oneTimeBurst);
+        StrictWriter.numberOrNull(out, "one_time_burst", oneTimeBurst);
         StrictWriter.number(out, "refill_time", refillTime);
         out.writeEndObject();
     }
