@@ -261,14 +261,16 @@ public final class VmResources implements VmConfigFile.Sections {
         // Firecracker drops an existing interface of this id before building the new one, so a
         // PUT that then fails leaves neither (a well-formed but conflicting replacement).
         networkInterfaces.remove(iface.ifaceId());
+        // Firecracker's leads: its tests match them (a TAP in use fails its open there, with EBUSY).
         for (NetworkInterfaceConfig other : networkInterfaces.values()) {
             if (other.hostDevName().equals(iface.hostDevName())) {
-                throw new ConfigException(ConfigException.Reason.CONFLICT, "The host device name " + iface.hostDevName() + " is already in use. (by interface \""
-                        + other.ifaceId() + "\"; give each interface its own TAP device)");
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "Could not create the network device: the host device name "
+                        + iface.hostDevName() + " is already in use. (by interface \"" + other.ifaceId()
+                        + "\"; give each interface its own TAP device)");
             }
             if (other.sameMac(iface)) {
-                throw new ConfigException(ConfigException.Reason.CONFLICT, "The guest MAC address " + iface.guestMac() + " is already in use. (by interface \""
-                        + other.ifaceId() + "\"; give each interface its own guest_mac)");
+                throw new ConfigException(ConfigException.Reason.CONFLICT, "The MAC address is already in use: " + iface.guestMac()
+                        + " (by interface \"" + other.ifaceId() + "\"; give each interface its own guest_mac)");
             }
         }
         networkInterfaces.put(iface.ifaceId(), iface);

@@ -322,7 +322,8 @@ class ApiServerTest extends HostFiles {
     void networkInterfaces() throws Exception {
         String body = "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"guest_mac\": \"06:00:AC:10:00:02\"}";
         assertEquals(204, http.put("/network-interfaces/eth0", body).status());
-        assertFault(http.put("/network-interfaces/eth1", body.replace("eth0", "eth1")), 400, "The host device name tap0 is already in use.");
+        assertFault(http.put("/network-interfaces/eth1", body.replace("eth0", "eth1")), 400,
+                "Could not create the network device: the host device name tap0 is already in use.");
         assertFault(http.put("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\", \"guest_mac\": \"nope\"}"),
                 400, "network-interfaces[eth1].guest_mac \"nope\" is not a MAC address");
         assertFault(http.put("/network-interfaces/eth2", body), 400, "The id from the path does not match the id from the body!");

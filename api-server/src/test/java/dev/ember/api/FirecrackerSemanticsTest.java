@@ -101,6 +101,15 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         ApiServerTest.assertFault(http.send("PATCH", "/vm/x", null), 400, "Empty PATCH request.");
     }
 
+    /** Firecracker's test of PUT updates on interfaces matches these leads. */
+    @Test
+    void aMacInUseIsRefusedWithFirecrackersText() throws Exception {
+        assertEquals(204, http.put("/network-interfaces/1", "{\"iface_id\": \"1\", \"host_dev_name\": \"tap1\","
+                + " \"guest_mac\": \"06:00:00:00:00:01\"}").status());
+        ApiServerTest.assertFault(http.put("/network-interfaces/2", "{\"iface_id\": \"2\", \"host_dev_name\": \"tap2\","
+                + " \"guest_mac\": \"06:00:00:00:00:01\"}"), 400, "The MAC address is already in use: 06:00:00:00:00:01");
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",
@@ -122,7 +131,7 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         assertEquals(204, http.put("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\"}").status());
         assertEquals(204, http.put("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap1\"}").status());
         ApiServerTest.assertFault(http.put("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"host_dev_name\": \"tap0\"}"), 400,
-                "The host device name tap0 is already in use.");
+                "Could not create the network device: the host device name tap0 is already in use.");
         var ifaces = ApiServerTest.json(http.get("/vm/config")).get("network-interfaces");
         assertEquals(1, ifaces.size(), ifaces.toString());
         assertEquals("eth0", ifaces.get(0).get("iface_id").asText());

@@ -222,9 +222,9 @@ class VmResourcesTest extends HostFiles {
         vm.putNetworkInterface(NetworkInterfaceConfig.of("eth0", "tap0", "06:00:ac:10:00:02"));
         assertEquals(2, vm.networkInterfaces().size());
         assertTrue(message(() -> vm.putNetworkInterface(NetworkInterfaceConfig.of("eth2", "tap0", null)))
-                .startsWith("The host device name tap0 is already in use. (by interface \"eth0\""));
+                .startsWith("Could not create the network device: the host device name tap0 is already in use. (by interface \"eth0\""));
         assertTrue(message(() -> vm.putNetworkInterface(NetworkInterfaceConfig.of("eth2", "tap2", "06:00:AC:10:00:02")))
-                .startsWith("The guest MAC address 06:00:AC:10:00:02 is already in use."));
+                .startsWith("The MAC address is already in use: 06:00:AC:10:00:02 (by interface \"eth0\""));
     }
 
     @Test
