@@ -19,7 +19,7 @@ public record BootSourceConfig(
     public static final int CMDLINE_MAX_SIZE = 2048;
 
     void validate() throws ConfigException {
-        Check.readableFile(kernelImagePath, "boot-source.kernel_image_path");
+        Check.readableFile(kernelImagePath, "boot-source.kernel_image_path", "The kernel file cannot be opened");
         if (initrdPath != null) {
             Check.readableFile(initrdPath, "boot-source.initrd_path");
         }

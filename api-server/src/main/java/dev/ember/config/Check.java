@@ -60,19 +60,33 @@ final class Check {
         return path;
     }
 
-    /** The path names an existing file the process can read (Firecracker opens it at PUT time). */
+    /**
+     * The path names an existing file the process can read (Firecracker opens it at PUT time).
+     * The message carries the OS's words for the failed open, which Firecracker's texts end with.
+     */
     static String readableFile(String path, String field) throws ConfigException {
+        return readableFile(path, field, null);
+    }
+
+    /** As {@link #readableFile(String, String)}, the message led by Firecracker's {@code lead} and the OS's words. */
+    static String readableFile(String path, String field, String lead) throws ConfigException {
         path(path, field);
         Path p = Path.of(path);
+        String os;
+        String detail;
         if (!Files.exists(p)) {
-            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " does not exist; give the path of an existing file");
+            os = "No such file or directory (os error 2)";
+            detail = " does not exist; give the path of an existing file";
+        } else if (Files.isDirectory(p)) {
+            os = "Is a directory (os error 21)";
+            detail = " is a directory; give the path of a file";
+        } else if (!Files.isReadable(p)) {
+            os = "Permission denied (os error 13)";
+            detail = " is not readable by this process; fix its permissions";
+        } else {
+            return path;
         }
-        if (Files.isDirectory(p)) {
-            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " is a directory; give the path of a file");
-        }
-        if (!Files.isReadable(p)) {
-            throw new ConfigException(ConfigException.Reason.FILE, field + ": " + path + " is not readable by this process; fix its permissions");
-        }
-        return path;
+        detail = field + ": " + path + detail;
+        throw new ConfigException(ConfigException.Reason.FILE, lead == null ? detail + " (" + os + ")" : lead + ": " + os + " (" + detail + ")");
     }
 }

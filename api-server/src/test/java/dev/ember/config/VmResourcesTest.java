@@ -48,7 +48,8 @@ class VmResourcesTest extends HostFiles {
         assertEquals("boot-source.kernel_image_path must not be empty",
                 message(() -> vm.setBootSource(new BootSourceConfig("", null, null))));
         assertTrue(message(() -> vm.setBootSource(new BootSourceConfig(dir + "/nope", null, null)))
-                .startsWith("boot-source.kernel_image_path: " + dir + "/nope does not exist"));
+                .startsWith("The kernel file cannot be opened: No such file or directory (os error 2) (boot-source.kernel_image_path: "
+                        + dir + "/nope does not exist"));
         assertTrue(message(() -> vm.setBootSource(new BootSourceConfig(dir.toString(), null, null)))
                 .contains("is a directory"));
         assertTrue(message(() -> vm.setBootSource(new BootSourceConfig(kernel.toString(), null, dir + "/initrd")))
