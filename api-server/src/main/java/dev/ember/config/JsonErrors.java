@@ -93,7 +93,7 @@ final class JsonErrors {
         String at = location(e.getLocation());
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = path(u, where, true);
-            return "unknown field \"" + u.getPropertyName() + "\" in " + parent
+            return "unknown field `" + u.getPropertyName() + "` in " + parent
                     + "; accepted fields: " + join(u.getKnownPropertyIds()) + at;
         }
         if (e instanceof InvalidFormatException f && f.getTargetType() != null && f.getTargetType().isEnum()) {

@@ -140,7 +140,7 @@ public final class StrictReader {
     }
 
     private static ConfigException unknown(String name, String path, List<String> accepted, JsonLocation at) {
-        return error("unknown field \"" + name + "\" in " + path + "; accepted fields: " + String.join(", ", sorted(accepted)), at);
+        return error("unknown field `" + name + "` in " + path + "; accepted fields: " + String.join(", ", sorted(accepted)), at);
     }
 
     /**

@@ -160,7 +160,7 @@ class ApiServerTest extends HostFiles {
         assertFault(http.put("/machine-config", "{\"vcpu_count\": 33, \"mem_size_mib\": 256}"), 400,
                 "The number of vCPUs must be greater than 0");
         assertFault(http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 256, \"foo\": 1}"), 400,
-                "unknown field \"foo\" in machine-config; accepted fields: ");
+                "unknown field `foo` in machine-config; accepted fields: ");
         assertFault(http.put("/machine-config", "{\"vcpu_count\": \"2\", \"mem_size_mib\": 256}"), 400,
                 "invalid type for machine-config.vcpu_count: expected an integer");
         assertFault(http.put("/machine-config", "{\"mem_size_mib\": 256}"), 400, "missing required field machine-config.vcpu_count");
@@ -317,7 +317,7 @@ class ApiServerTest extends HostFiles {
         assertEquals(other.toString(), json(http.get("/vm/config")).at("/drives/0/path_on_host").asText());
         vmm.failDriveUpdateWith = null;
         assertFault(http.patch("/drives/rootfs", "{\"drive_id\": \"rootfs\", \"is_read_only\": true}"), 400,
-                "unknown field \"is_read_only\" in drives; accepted fields: drive_id, path_on_host, rate_limiter");
+                "unknown field `is_read_only` in drives; accepted fields: drive_id, path_on_host, rate_limiter");
         assertFault(http.patch("/drives/nope", "{\"drive_id\": \"nope\", \"path_on_host\": \"" + other + "\"}"), 400,
                 "drive \"nope\" does not exist");
         assertFault(http.put("/drives/x", "{\"drive_id\": \"x\"}"), 400, NOT_AFTER);
@@ -408,7 +408,7 @@ class ApiServerTest extends HostFiles {
         assertEquals(204, http.patch("/balloon/hinting/start", "{\"acknowledge_on_stop\": false}").status());
         assertEquals(java.util.List.of("balloon-hinting-start true", "balloon-hinting-start false"),
                 vmm.calls.stream().filter(c -> c.startsWith("balloon-hinting-start")).toList());
-        assertFault(http.patch("/balloon/hinting/start", "{\"acknowledge_on_finish\": true}"), 400, "unknown field \"acknowledge_on_finish\"");
+        assertFault(http.patch("/balloon/hinting/start", "{\"acknowledge_on_finish\": true}"), 400, "unknown field `acknowledge_on_finish`");
         assertEquals("{\"host_cmd\":2,\"guest_cmd\":2}", http.get("/balloon/hinting/status").body());
         assertEquals(204, http.patch("/balloon/hinting/stop", "").status());
         assertEquals(204, http.patch("/balloon/hinting/stop", "{}").status());

@@ -61,7 +61,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertFault(http.put("/hotplug/memory", "{}"), 400, "missing required field total_size_mib");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, "invalid type for");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 1024, \"requested_size_mib\": 8}"), 400,
-                "unknown field \"requested_size_mib\"");
+                "unknown field `requested_size_mib`");
         assertEquals(null, api.resources.memoryHotplug(), "nothing refused was recorded");
     }
 
@@ -105,7 +105,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertFault(http.patch("/hotplug/memory", "{}"), 400, "missing required field requested_size_mib");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": -2}"), 400, "requested_size_mib is -2");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": 2, \"total_size_mib\": 4}"), 400,
-                "unknown field \"total_size_mib\"");
+                "unknown field `total_size_mib`");
         assertTrue(api.vmm.calls.stream().noneMatch(c -> c.startsWith("hotplug")), api.vmm.calls.toString());
     }
 

@@ -96,7 +96,7 @@ class PmemApiTest extends RunningApiTest {
                 "API Resource IDs can only contain alphanumeric characters and underscores.");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing required field pmem[p].path_on_host");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"shared\": true}"), 400,
-                "unknown field \"shared\" in pmem; accepted fields: id, path_on_host, rate_limiter, read_only, root_device");
+                "unknown field `shared` in pmem; accepted fields: id, path_on_host, rate_limiter, read_only, root_device");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"read_only\": \"yes\"}"), 400,
                 "invalid type for pmem.read_only");
         assertFault(http.put("/pmem/p", body("p", dir.resolve("missing.img"), false, false)), 400,
@@ -138,6 +138,6 @@ class PmemApiTest extends RunningApiTest {
                 "pmem \"nope\" does not exist; PUT /pmem/nope before boot to create it");
         assertFault(http.patch("/pmem/q", patch), 400, "The id from the path does not match the id from the body!");
         assertFault(http.patch("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + data + "\"}"), 400,
-                "unknown field \"path_on_host\" in pmem; accepted fields: id, rate_limiter");
+                "unknown field `path_on_host` in pmem; accepted fields: id, rate_limiter");
     }
 }

@@ -106,7 +106,7 @@ class ConfigFileTest extends HostFiles {
         String small = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"block_size_mib\": 1}}");
         assertTrue(small.contains("Memory hotplug config error: Block size must not be lower than 2 MiB (block_size_mib is 1)"), small);
         String unknown = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"size\": 5}}");
-        assertTrue(unknown.contains("unknown field \"size\" in memory-hotplug; accepted fields: block_size_mib, slot_size_mib, total_size_mib"),
+        assertTrue(unknown.contains("unknown field `size` in memory-hotplug; accepted fields: block_size_mib, slot_size_mib, total_size_mib"),
                 unknown);
     }
 
@@ -123,7 +123,7 @@ class ConfigFileTest extends HostFiles {
                 + " {\"id\": \"b\", \"path_on_host\": \"DISK\", \"root_device\": true}]}");
         assertTrue(second.contains("A root pmem device already exist (pmem \"a\" is the root device; set root_device to false for \"b\")"), second);
         String unknown = error("{\"pmem\": [{\"id\": \"a\", \"path_on_host\": \"DISK\", \"size\": 5}]}");
-        assertTrue(unknown.contains("unknown field \"size\" in pmem[0]; accepted fields: id, path_on_host, rate_limiter, read_only, root_device"),
+        assertTrue(unknown.contains("unknown field `size` in pmem[0]; accepted fields: id, path_on_host, rate_limiter, read_only, root_device"),
                 unknown);
         String notArray = error("{\"pmem\": {\"id\": \"a\"}}");
         assertTrue(notArray.contains("invalid type for pmem: expected an array of objects"), notArray);
@@ -141,7 +141,7 @@ class ConfigFileTest extends HostFiles {
     @Test
     void unknownFieldInSectionIsNamed() throws Exception {
         String msg = error("{\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128, \"memory\": 5}}");
-        assertTrue(msg.contains("unknown field \"memory\" in machine-config; accepted fields: cpu_template, huge_pages,"
+        assertTrue(msg.contains("unknown field `memory` in machine-config; accepted fields: cpu_template, huge_pages,"
                 + " mem_size_mib, smt, track_dirty_pages, vcpu_count"), msg);
     }
 
@@ -187,7 +187,7 @@ class ConfigFileTest extends HostFiles {
         assertTrue(error("{\"cpu-config\": \"template.json\"}").contains("cpu-config: cannot read CPU template file template.json"),
                 "not from the config file's directory");
         Files.writeString(dir.resolve("bad.json"), "{\"kvm_caps\": []}");
-        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("unknown field \"kvm_caps\" in cpu-config (" + dir.resolve("bad.json")));
+        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("unknown field `kvm_caps` in cpu-config (" + dir.resolve("bad.json")));
         assertTrue(error("{\"cpu-config\": 5}").contains("invalid type for cpu-config"));
     }
 }

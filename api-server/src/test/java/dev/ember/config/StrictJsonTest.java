@@ -29,7 +29,7 @@ class StrictJsonTest {
     @Test
     void unknownFieldNamesFieldAndAcceptedOnes() {
         String msg = error("{\"vcpu_count\": 2, \"mem_size_mib\": 256, \"vcpus\": 3}", MachineConfig.class);
-        assertTrue(msg.startsWith("unknown field \"vcpus\" in machine-config; accepted fields: "), msg);
+        assertTrue(msg.startsWith("unknown field `vcpus` in machine-config; accepted fields: "), msg);
         assertTrue(msg.contains("vcpu_count") && msg.contains("mem_size_mib") && msg.contains("huge_pages"), msg);
     }
 
@@ -76,7 +76,7 @@ class StrictJsonTest {
                 DriveConfig.class);
         assertTrue(msg.startsWith("invalid type for machine-config.rate_limiter.ops.size: expected an integer"), msg);
         String unknown = error("{\"drive_id\": \"a\", \"rate_limiter\": {\"ops\": {\"sz\": 1}}}", DriveConfig.class);
-        assertTrue(unknown.startsWith("unknown field \"sz\" in machine-config.rate_limiter.ops; accepted fields: "
+        assertTrue(unknown.startsWith("unknown field `sz` in machine-config.rate_limiter.ops; accepted fields: "
                 + "one_time_burst, refill_time, size"), unknown);
     }
 

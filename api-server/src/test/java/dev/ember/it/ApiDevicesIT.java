@@ -275,7 +275,7 @@ class ApiDevicesIT {
 
         // Invalid PATCHes while the guest waits: each a 400 naming what is wrong.
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"opps\": {\"size\": 1}}}"),
-                "unknown field \"opps\"", "bandwidth, ops");
+                "unknown field `opps`", "bandwidth, ops");
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"ops\": {\"size\": -1, \"refill_time\": 100}}}"),
                 "drives[swap].rate_limiter.ops.size", "-1");
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"bandwidth\": {\"size\": \"big\", \"refill_time\": 100}}}"),
@@ -318,12 +318,12 @@ class ApiDevicesIT {
             vm.awaitStdout("^EMBER-TEST: READY virtio-net-burst$", BOOT);
 
             assertFault(http.patch("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"rx_rate_limiter\": {\"bandwith\": {}}}"),
-                    "unknown field \"bandwith\"");
+                    "unknown field `bandwith`");
             assertFault(http.patch("/network-interfaces/eth0",
                     "{\"iface_id\": \"eth0\", \"tx_rate_limiter\": {\"ops\": {\"size\": 1, \"refill_time\": -100}}}"),
                     "network-interfaces[eth0].tx_rate_limiter.ops.refill_time", "-100");
             assertFault(http.patch("/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"guest_mac\": \"06:00:00:00:00:01\"}"),
-                    "unknown field \"guest_mac\"");
+                    "unknown field `guest_mac`");
             assertFault(http.patch("/network-interfaces/eth1", "{\"iface_id\": \"eth1\", \"rx_rate_limiter\": " + ONE_OP_PER_100MS + "}"),
                     "Invalid interface ID", "eth1");
             assertFault(http.patch("/network-interfaces/eth0", "{\"iface_id\": \"eth1\"}"), "path has \"eth0\"");
