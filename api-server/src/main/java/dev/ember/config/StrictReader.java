@@ -253,12 +253,12 @@ public final class StrictReader {
             String name = parser.getText().trim(); // databind looks a name up again trimmed, and names that one
             int i = names.indexOf(name);
             if (i < 0) {
-                throw invalidValue(path, "\"" + name + "\"", names);
+                throw error(JsonErrors.unknownVariant(name, path, names));
             }
             return type.getEnumConstants()[i];
         }
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            throw invalidValue(path, String.valueOf(parser.getIntValue()), names); // databind reads it as an index, and refuses that
+            throw error(JsonErrors.unknownVariant(String.valueOf(parser.getIntValue()), path, names)); // databind reads it as an index, and refuses that
         }
         if (t == JsonToken.VALUE_NULL) {
             return null;
@@ -334,10 +334,6 @@ public final class StrictReader {
 
     private ConfigException invalidType(String path, String expected) {
         return error("invalid type for " + path + ": expected " + expected);
-    }
-
-    private ConfigException invalidValue(String path, String value, List<String> names) {
-        return error("invalid value " + value + " for " + path + "; accepted values: " + String.join(", ", sorted(names)));
     }
 
     private static List<String> sorted(List<String> names) {

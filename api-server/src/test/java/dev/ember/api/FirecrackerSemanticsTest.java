@@ -110,6 +110,15 @@ class FirecrackerSemanticsTest extends RunningApiTest {
                 + " \"guest_mac\": \"06:00:00:00:00:01\"}"), 400, "The MAC address is already in use: 06:00:00:00:00:01");
     }
 
+    /** serde's words for a value no variant has, which Firecracker's MMDS and snapshot-load tests match. */
+    @Test
+    void anUnknownVariantIsWordedAsSerdeWordsIt() throws Exception {
+        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"foo\", \"mem_backend\": {\"backend_type\": \"foo\","
+                + " \"backend_path\": \"bar\"}}"), 400, "unknown variant `foo`, expected `File` or `Uffd`");
+        ApiServerTest.assertFault(http.put("/mmds/config", "{\"version\": \"foo\", \"network_interfaces\": [\"1\"]}"), 400,
+                "unknown variant `foo`, expected `V1` or `V2`");
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",

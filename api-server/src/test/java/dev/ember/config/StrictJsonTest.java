@@ -66,7 +66,7 @@ class StrictJsonTest {
     @Test
     void enumValueListsAcceptedValues() {
         String msg = error("{\"vcpu_count\": 1, \"mem_size_mib\": 256, \"huge_pages\": \"1G\"}", MachineConfig.class);
-        assertEquals("invalid value \"1G\" for machine-config.huge_pages; accepted values: 2M, None, Transparent"
+        assertEquals("unknown variant `1G`, expected one of `None`, `Transparent`, `2M` for machine-config.huge_pages"
                 + " (line 1, column 54)", msg);
     }
 
