@@ -393,7 +393,7 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
     @Override
     public VmmResult patchMemoryHotplug(VmmCommand.PatchMemoryHotplug c) throws ConfigException, VmmException {
         if (c.update() == null) {
-            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "missing required field requested_size_mib");
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "missing field `requested_size_mib`");
         }
         c.update().validate();
         if (resources.memoryHotplug() == null) {

@@ -12,9 +12,18 @@ final class Check {
 
     static <T> T required(T value, String field) throws ConfigException {
         if (value == null) {
-            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, "missing required field " + field);
+            throw new ConfigException(ConfigException.Reason.MISSING_FIELD, missingField(field));
         }
         return value;
+    }
+
+    /**
+     * serde's words for an absent field, which Firecracker's tests match ("missing field
+     * `backend_type`"), then where it is missing when the name alone does not say.
+     */
+    static String missingField(String field) {
+        String name = field.substring(field.lastIndexOf('.') + 1);
+        return "missing field `" + name + "`" + (name.equals(field) ? "" : " (" + field + ")");
     }
 
     static String nonEmpty(String value, String field) throws ConfigException {

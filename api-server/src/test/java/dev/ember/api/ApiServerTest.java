@@ -163,7 +163,7 @@ class ApiServerTest extends HostFiles {
                 "unknown field `foo` in machine-config; accepted fields: ");
         assertFault(http.put("/machine-config", "{\"vcpu_count\": \"2\", \"mem_size_mib\": 256}"), 400,
                 "invalid type for machine-config.vcpu_count: expected an integer");
-        assertFault(http.put("/machine-config", "{\"mem_size_mib\": 256}"), 400, "missing required field machine-config.vcpu_count");
+        assertFault(http.put("/machine-config", "{\"mem_size_mib\": 256}"), 400, "missing field `vcpu_count` (machine-config.vcpu_count)");
         // mem_size_mib is a u64, as Firecracker's usize: 2^64−1 is accepted here (InstanceStart refuses it) and shown back exactly.
         assertEquals(204, http.put("/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 18446744073709551615}").status());
         assertTrue(http.get("/machine-config").body().contains("\"mem_size_mib\":18446744073709551615"), http.get("/machine-config").body());
@@ -196,7 +196,7 @@ class ApiServerTest extends HostFiles {
         // A drive's names the OS's error, which Firecracker's test looks for.
         assertTrue(json(http.put("/drives/d", "{\"drive_id\": \"d\", \"path_on_host\": \"" + dir + "/gone\", \"is_root_device\": false,"
                 + " \"is_read_only\": true}")).get("fault_message").asText().contains("No such file or directory"));
-        assertFault(http.put("/boot-source", "{\"boot_args\": \"x\"}"), 400, "missing required field boot-source.kernel_image_path");
+        assertFault(http.put("/boot-source", "{\"boot_args\": \"x\"}"), 400, "missing field `kernel_image_path` (boot-source.kernel_image_path)");
         assertEquals(204, http.put("/boot-source", "{\"kernel_image_path\": \"" + kernel + "\", \"boot_args\": \"console=ttyS0\"}").status());
         vmm.failStartWith = "cannot load kernel: not an ELF or bzImage";
         assertFault(http.put("/actions", "{\"action_type\": \"InstanceStart\"}"), 400, "cannot load kernel: not an ELF or bzImage");
@@ -261,7 +261,7 @@ class ApiServerTest extends HostFiles {
     void actionsValidation() throws Exception {
         assertFault(http.put("/actions", "{\"action_type\": \"Reboot\"}"), 400,
                 "unknown variant `Reboot`, expected one of `FlushMetrics`, `InstanceStart`, `SendCtrlAltDel` for actions.action_type");
-        assertFault(http.put("/actions", "{}"), 400, "missing required field action_type");
+        assertFault(http.put("/actions", "{}"), 400, "missing field `action_type`");
         assertFault(http.put("/actions", "{\"action_type\": \"SendCtrlAltDel\"}"), 400, NOT_BEFORE);
         assertFault(http.put("/actions", "{\"action_type\": \"FlushMetrics\"}"), 400, "The metrics system is not initialized.");
         boot();
@@ -368,7 +368,7 @@ class ApiServerTest extends HostFiles {
     void balloon() throws Exception {
         assertFault(http.get("/balloon"), 400, "No balloon device found.");
         assertFault(http.put("/balloon", "{\"amount_mib\": 1000, \"deflate_on_oom\": true}"), 400, "Amount of pages requested is too large.");
-        assertFault(http.put("/balloon", "{\"amount_mib\": 10}"), 400, "missing required field balloon.deflate_on_oom");
+        assertFault(http.put("/balloon", "{\"amount_mib\": 10}"), 400, "missing field `deflate_on_oom` (balloon.deflate_on_oom)");
         assertEquals(204, http.put("/balloon", "{\"amount_mib\": 10, \"deflate_on_oom\": true, \"stats_polling_interval_s\": 1}").status());
         assertEquals(10, json(http.get("/balloon")).get("amount_mib").asInt());
         // PATCH is a runtime operation in Firecracker: before boot, PUT again.
@@ -449,7 +449,7 @@ class ApiServerTest extends HostFiles {
         dev.ember.logging.Logging.init("test"); // back to stderr for the other tests
 
         Path out = dir.resolve("metrics.json");
-        assertFault(http.put("/metrics", "{}"), 400, "missing required field metrics.metrics_path");
+        assertFault(http.put("/metrics", "{}"), 400, "missing field `metrics_path` (metrics.metrics_path)");
         assertEquals(204, http.put("/metrics", "{\"metrics_path\": \"" + out + "\"}").status());
         assertFault(http.put("/metrics", "{\"metrics_path\": \"" + out + "\"}"), 400, "Reinitialization of metrics not allowed.");
         http.get("/machine-config");
@@ -490,7 +490,7 @@ class ApiServerTest extends HostFiles {
         vmm.state = MicroVm.State.PAUSED;
         assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\", \"snapshot_type\": \"Full\"}"),
                 400, "not supported: snapshots");
-        assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\"}"), 400, "missing required field mem_file_path");
+        assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\"}"), 400, "missing field `mem_file_path`");
     }
 
     /** mem_backend Uffd (Firecracker's body) reaches the VMM; its fields are checked first, naming the field. */
@@ -499,9 +499,9 @@ class ApiServerTest extends HostFiles {
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\","
                 + " \"backend_path\": \"/run/uffd.sock\"}, \"resume_vm\": true}"), 400, "not supported: snapshots");
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\"}}"), 400,
-                "missing required field mem_backend.backend_path");
+                "missing field `backend_path` (mem_backend.backend_path)");
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_path\": \"/u.sock\"}}"), 400,
-                "missing required field mem_backend.backend_type");
+                "missing field `backend_type` (mem_backend.backend_type)");
         UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"uffd\","
                 + " \"backend_path\": \"/u.sock\"}}");
         assertEquals(400, r.status(), r.body());
@@ -544,9 +544,9 @@ class ApiServerTest extends HostFiles {
         assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap1\"}, null]}"), 400,
                 "network_overrides[1] is null; give an object with iface_id and host_dev_name");
         assertFault(http.put("/snapshot/load", load + "[{\"host_dev_name\": \"tap1\"}]}"), 400,
-                "missing required field network_overrides[0].iface_id");
+                "missing field `iface_id` (network_overrides[0].iface_id)");
         assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\"}]}"), 400,
-                "missing required field network_overrides[0].host_dev_name");
+                "missing field `host_dev_name` (network_overrides[0].host_dev_name)");
         assertFault(http.put("/snapshot/load", load + "[{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap1\"}]}"), 400,
                 "not supported: snapshots"); // complete: the load reaches the VMM (FakeVmm has no snapshots)
     }

@@ -119,6 +119,15 @@ class FirecrackerSemanticsTest extends RunningApiTest {
                 "unknown variant `foo`, expected `V1` or `V2`");
     }
 
+    /** serde's words for an absent field (Firecracker's snapshot-load test matches them), then where, when the name alone does not say. */
+    @Test
+    void aMissingFieldIsWordedAsSerdeWordsIt() throws Exception {
+        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"bar\"}}"),
+                400, "missing field `snapshot_path`");
+        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"foo\", \"mem_backend\": {\"backend_path\": \"bar\"}}"),
+                400, "missing field `backend_type` (mem_backend.backend_type)");
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",

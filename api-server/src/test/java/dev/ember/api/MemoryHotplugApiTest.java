@@ -58,7 +58,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 4294967296}"), 400,
                 "total_size_mib is 4294967296; use a value from 0 to 4294967295");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": -128}"), 400, "total_size_mib is -128");
-        assertFault(http.put("/hotplug/memory", "{}"), 400, "missing required field total_size_mib");
+        assertFault(http.put("/hotplug/memory", "{}"), 400, "missing field `total_size_mib`");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, "invalid type for");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 1024, \"requested_size_mib\": 8}"), 400,
                 "unknown field `requested_size_mib`");
@@ -102,7 +102,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
     void patchBodiesAreChecked() throws Exception {
         assertEquals(204, http.put("/hotplug/memory", "{\"total_size_mib\": 1024}").status());
         api.vmm.state = MicroVm.State.RUNNING;
-        assertFault(http.patch("/hotplug/memory", "{}"), 400, "missing required field requested_size_mib");
+        assertFault(http.patch("/hotplug/memory", "{}"), 400, "missing field `requested_size_mib`");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": -2}"), 400, "requested_size_mib is -2");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": 2, \"total_size_mib\": 4}"), 400,
                 "unknown field `total_size_mib`");

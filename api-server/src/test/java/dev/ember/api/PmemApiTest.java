@@ -94,7 +94,7 @@ class PmemApiTest extends RunningApiTest {
         assertFault(http.put("/pmem/p", body("q", image, false, false)), 400, "The id from the path does not match the id from the body!");
         assertFault(http.put("/pmem/bad-id", body("bad-id", image, false, false)), 400,
                 "API Resource IDs can only contain alphanumeric characters and underscores.");
-        assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing required field pmem[p].path_on_host");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing field `path_on_host` (pmem[p].path_on_host)");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"shared\": true}"), 400,
                 "unknown field `shared` in pmem; accepted fields: id, path_on_host, rate_limiter, read_only, root_device");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"read_only\": \"yes\"}"), 400,

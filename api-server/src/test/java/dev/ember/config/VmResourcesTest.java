@@ -43,7 +43,7 @@ class VmResourcesTest extends HostFiles {
 
     @Test
     void bootSourceErrorsNameTheField() {
-        assertEquals("missing required field boot-source.kernel_image_path",
+        assertEquals("missing field `kernel_image_path` (boot-source.kernel_image_path)",
                 message(() -> vm.setBootSource(new BootSourceConfig(null, null, null))));
         assertEquals("boot-source.kernel_image_path must not be empty",
                 message(() -> vm.setBootSource(new BootSourceConfig("", null, null))));
@@ -85,9 +85,9 @@ class VmResourcesTest extends HostFiles {
 
     @Test
     void machineConfigErrors() {
-        assertEquals("missing required field machine-config.vcpu_count",
+        assertEquals("missing field `vcpu_count` (machine-config.vcpu_count)",
                 message(() -> vm.setMachineConfig(new MachineConfig(null, 128L, null, null, null, null))));
-        assertEquals("missing required field machine-config.mem_size_mib",
+        assertEquals("missing field `mem_size_mib` (machine-config.mem_size_mib)",
                 message(() -> vm.setMachineConfig(new MachineConfig(1L, null, null, null, null, null))));
         assertTrue(message(() -> vm.setMachineConfig(machine(0, 128, false))).contains("machine-config.vcpu_count is 0; use 1 to 32"));
         assertTrue(message(() -> vm.setMachineConfig(machine(33, 128, false))).contains("machine-config.vcpu_count is 33"));
@@ -152,14 +152,14 @@ class VmResourcesTest extends HostFiles {
 
     @Test
     void driveErrors() {
-        assertEquals("missing required field drives.drive_id",
+        assertEquals("missing field `drive_id` (drives.drive_id)",
                 message(() -> vm.putDrive(DriveConfig.of(null, disk.toString(), false, false))));
         assertTrue(message(() -> vm.putDrive(DriveConfig.of("", disk.toString(), false, false))).startsWith("The ID cannot be empty."));
         assertTrue(message(() -> vm.putDrive(DriveConfig.of("bad-id", disk.toString(), false, false)))
                 .startsWith("API Resource IDs can only contain alphanumeric characters and underscores."));
-        assertEquals("missing required field drives[d].is_root_device",
+        assertEquals("missing field `is_root_device` (drives[d].is_root_device)",
                 message(() -> vm.putDrive(new DriveConfig("d", disk.toString(), null, false, null, null, null, null, null))));
-        assertEquals("missing required field drives[d].path_on_host",
+        assertEquals("missing field `path_on_host` (drives[d].path_on_host)",
                 message(() -> vm.putDrive(DriveConfig.of("d", null, false, false))));
         assertTrue(message(() -> vm.putDrive(DriveConfig.of("d", dir + "/missing.img", false, false)))
                 .startsWith("drives[d].path_on_host: " + dir + "/missing.img does not exist"));
@@ -171,7 +171,7 @@ class VmResourcesTest extends HostFiles {
         assertTrue(message(() -> vm.putDrive(new DriveConfig("d", disk.toString(), false, false, null, null, badLimiter, null, null)))
                 .startsWith("drives[d].rate_limiter.bandwidth.size is -1"));
         RateLimiterConfig noRefill = new RateLimiterConfig(null, new TokenBucketConfig(100L, null, null));
-        assertEquals("missing required field drives[d].rate_limiter.ops.refill_time",
+        assertEquals("missing field `refill_time` (drives[d].rate_limiter.ops.refill_time)",
                 message(() -> vm.putDrive(new DriveConfig("d", disk.toString(), false, false, null, null, noRefill, null, null))));
         assertTrue(vm.drives().isEmpty());
     }
@@ -236,7 +236,7 @@ class VmResourcesTest extends HostFiles {
                 .contains("is not a MAC address"));
         assertTrue(message(() -> vm.updateDrive(new DriveUpdate("d", null, null)))
                 .startsWith("Please specify at least one property to patch"));
-        assertEquals("missing required field network-interfaces[eth0].host_dev_name",
+        assertEquals("missing field `host_dev_name` (network-interfaces[eth0].host_dev_name)",
                 message(() -> vm.putNetworkInterface(NetworkInterfaceConfig.of("eth0", null, null))));
         assertTrue(message(() -> vm.putNetworkInterface(NetworkInterfaceConfig.of("eth0", "a-very-long-tap-name", null)))
                 .contains("is not a valid interface name"));
@@ -263,7 +263,7 @@ class VmResourcesTest extends HostFiles {
     @Test
     void vsockErrors() throws Exception {
         assertTrue(message(() -> vm.setVsock(new VsockConfig(null, 2L, "/tmp/v.sock"))).startsWith("vsock.guest_cid is 2; use a value from 3"));
-        assertEquals("missing required field vsock.uds_path", message(() -> vm.setVsock(new VsockConfig(null, 3L, null))));
+        assertEquals("missing field `uds_path` (vsock.uds_path)", message(() -> vm.setVsock(new VsockConfig(null, 3L, null))));
         vm.setVsock(new VsockConfig(null, 3L, "/tmp/v.sock"));
         assertEquals(3L, vm.vsock().guestCid());
     }
@@ -272,7 +272,7 @@ class VmResourcesTest extends HostFiles {
     void balloonAgainstMemory() throws Exception {
         assertTrue(message(() -> vm.setBalloon(new BalloonConfig(129L, true, null, null, null)))
                 .startsWith("Amount of pages requested is too large. (balloon.amount_mib is 129 but machine-config.mem_size_mib is 128"));
-        assertEquals("missing required field balloon.deflate_on_oom",
+        assertEquals("missing field `deflate_on_oom` (balloon.deflate_on_oom)",
                 message(() -> vm.setBalloon(new BalloonConfig(64L, null, null, null, null))));
         assertTrue(message(() -> vm.requireBalloon()).startsWith("No balloon device found."));
         vm.setBalloon(new BalloonConfig(64L, true, 1L, null, null));
@@ -307,7 +307,7 @@ class VmResourcesTest extends HostFiles {
         vm.setSerial(new SerialConfig(dir + "/serial.out", null));
         vm.setLogger(new LoggerConfig(null, LogLevel.Debug, true, null, null));
         vm.setMetrics(new MetricsConfig(dir + "/metrics.fifo"));
-        assertEquals("missing required field metrics.metrics_path", message(() -> vm.setMetrics(new MetricsConfig(null))));
+        assertEquals("missing field `metrics_path` (metrics.metrics_path)", message(() -> vm.setMetrics(new MetricsConfig(null))));
         assertEquals("serial.serial_out_path must not be empty", message(() -> vm.setSerial(new SerialConfig("", null))));
         assertEquals("logger.log_path must not be empty",
                 message(() -> vm.setLogger(new LoggerConfig("", null, null, null, null))));
