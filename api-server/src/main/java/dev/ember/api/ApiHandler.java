@@ -304,6 +304,9 @@ final class ApiHandler implements HttpHandler {
         return "Empty " + method + " request. (send a JSON body)";
     }
 
+    /** Firecracker's lead for a request body serde could not deserialise. */
+    static final String DESERIALIZING = "An error occurred when deserializing the json body of a request: ";
+
     private ApiResponse run(Route route, Map<String, String> params, String method, byte[] body) {
         try {
             if ("GET".equals(method) && body.length > 0) {
@@ -326,7 +329,9 @@ final class ApiHandler implements HttpHandler {
             }
             return response;
         } catch (ConfigException e) {
-            return fault(400, e.getMessage());
+            // Only the binder throws one (the controller answers with a result): a body that does
+            // not deserialise is led as Firecracker leads serde's text, which its tests match.
+            return fault(400, e.reason() == ConfigException.Reason.MALFORMED_JSON ? DESERIALIZING + e.getMessage() : e.getMessage());
         } catch (ApiError e) {
             return fault(e.status(), e.getMessage());
         } catch (RuntimeException e) {

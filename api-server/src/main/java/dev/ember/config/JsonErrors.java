@@ -87,37 +87,170 @@ final class JsonErrors {
         return v;
     }
 
-    /** A one-line message naming the field and what it accepts. */
-    static String describe(JsonProcessingException e, String where) {
+    /**
+     * A message naming the field and what it accepts, led by serde_json's words and position
+     * for the same bytes (which Firecracker's texts end with, then a period), then ours naming
+     * the field and the fix. {@code json} is the body (null for a tree: no position).
+     */
+    static String describe(JsonProcessingException e, String where, byte[] json) {
         String field = e instanceof JsonMappingException jme ? path(jme, where) : where;
-        String at = location(e.getLocation());
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = path(u, where, true);
-            return "unknown field `" + u.getPropertyName() + "` in " + parent
-                    + "; accepted fields: " + join(u.getKnownPropertyIds()) + at;
+            return unknownField(u.getPropertyName(), parent, recordFields(u.getReferringClass(), u.getKnownPropertyIds()),
+                    SerdePosition.of(json, where, field, SerdePosition.Mark.KEY));
         }
         if (e instanceof InvalidFormatException f && f.getTargetType() != null && f.getTargetType().isEnum()) {
-            return unknownVariant(String.valueOf(f.getValue()), field, enumNames(f.getTargetType())) + at;
+            return unknownVariant(String.valueOf(f.getValue()).trim(), field, enumNames(f.getTargetType()),
+                    SerdePosition.of(json, where, field, SerdePosition.Mark.VALUE));
         }
         if (e instanceof MismatchedInputException m) {
             String message = String.valueOf(m.getOriginalMessage());
             if (message.startsWith("Trailing token")) {
-                return where + ": unexpected content after the JSON value" + at;
+                return serde("trailing characters", jacksonAt(e.getLocation()), where + " holds more than one JSON value; send one object");
+            }
+            if (message.startsWith("Missing required creator property")) {
+                String name = between(message, '\'');
+                String object = field.endsWith("." + name) ? field.substring(0, field.length() - name.length() - 1) : field;
+                return missingField(name, object, SerdePosition.of(json, where, object, SerdePosition.Mark.OBJECT_END));
             }
             if (message.startsWith("No content to map")) {
                 return where + ": the body is empty; send a JSON object";
             }
-            String expected = expected(m.getTargetType());
-            return "invalid type for " + field + ": expected " + expected + at;
+            return invalidType(json, where, field, expected(m.getTargetType()));
         }
         if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
-            return "invalid value for " + field + ": " + iae.getMessage() + at;
+            int start = SerdePosition.valueStart(json, where, field);
+            java.math.BigInteger size = start < 0 ? null : integer(token(json, start));
+            if (size != null && iae.getMessage().equals(UnsignedMib.refusal(size))) {
+                return sizeRefused(size, field, SerdePosition.ofTokenAt(json, start));
+            }
+            return serde("invalid value", SerdePosition.of(json, where, field, SerdePosition.Mark.VALUE),
+                    field + ": " + iae.getMessage());
         }
         String message = e.getOriginalMessage();
         if (message != null && message.startsWith("Duplicate field")) {
-            return where + ": " + firstLine(message) + "; each field may appear once" + at;
+            return serde("duplicate field `" + between(message, '\'') + "`", jacksonAt(e.getLocation()),
+                    where + ": each field may appear once");
         }
-        return where + ": malformed JSON: " + firstLine(message) + at;
+        return serde("malformed JSON", jacksonAt(e.getLocation()), where + ": " + firstLine(message));
+    }
+
+    /** serde's text, its position (may be empty), its closing period, then our sentence. */
+    static String serde(String serdeText, String at, String ours) {
+        return serdeText + at + ". " + ours;
+    }
+
+    /** serde's "missing field `x`" for the object at {@code object}, then the field's path and the fix. */
+    static String missingField(String name, String object, String at) {
+        return serde("missing field `" + name + "`", at, object + "." + name + " is required; add it to " + object);
+    }
+
+    /** serde's "unknown field `x`, expected ..." (fields in declaration order), then where and the fix. */
+    static String unknownField(String name, String parent, List<String> fields, String at) {
+        String expected = fields.isEmpty() ? "there are no fields" : "expected " + oneOf(fields);
+        return serde("unknown field `" + name + "`, " + expected, at,
+                parent + " has no field `" + name + "`; remove it or correct its name");
+    }
+
+    /**
+     * serde's "invalid type: string \"-2\", expected u64" for the value at {@code field}, read from
+     * the bytes, then what the field takes.
+     */
+    static String invalidType(byte[] json, String where, String field, String expected) {
+        int start = SerdePosition.valueStart(json, where, field);
+        String unexpected = start < 0 ? null : unexpected(json, start);
+        String serdeText = unexpected == null ? "invalid type" : "invalid type: " + unexpected + ", expected " + serdeExpected(field, expected);
+        return serde(serdeText, SerdePosition.ofTokenAt(json, start < 0 || json[start] == '{' || json[start] == '[' ? -1 : start),
+                field + " must be " + expected);
+    }
+
+    /** A size in MiB out of u64's range: serde reads a bigger integer as a float, and refuses a negative one. */
+    static String sizeRefused(java.math.BigInteger v, String field, String at) {
+        String serdeText = v.signum() < 0
+                ? "invalid value: integer `" + v + "`, expected " + serdeExpected(field, "an integer")
+                : "invalid type: floating point `" + new java.math.BigDecimal(Double.toString(v.doubleValue())).toBigInteger() + ".0`, expected "
+                        + serdeExpected(field, "an integer");
+        return serde(serdeText, at, field + " is " + v + ", not a size: use 0 to 18446744073709551615");
+    }
+
+    /** serde's name for the value's type and its text ("string \"x\"", "integer `5`", "map"), from the raw token. */
+    private static String unexpected(byte[] json, int start) {
+        String t = token(json, start);
+        return switch (json[start]) {
+            case '"' -> "string " + t;
+            case '{' -> "map";
+            case '[' -> "sequence";
+            case 't', 'f' -> "boolean `" + t + "`";
+            case 'n' -> "null";
+            default -> t.contains(".") || t.contains("e") || t.contains("E") ? "floating point `" + t + "`" : "integer `" + t + "`";
+        };
+    }
+
+    private static java.math.BigInteger integer(String token) {
+        try {
+            return new java.math.BigInteger(token);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String token(byte[] json, int start) {
+        int end = json[start] == '{' || json[start] == '[' ? start : SerdePosition.lastByteOfValue(json, start);
+        return new String(json, start, end - start + 1, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The Rust type serde names as expected: Firecracker's integers are u64 but for the two its
+     * tests pin (machine-config's u8 vcpu_count and usize mem_size_mib).
+     */
+    private static String serdeExpected(String field, String ours) {
+        if (ours.equals("an integer")) {
+            return field.endsWith(".vcpu_count") ? "u8" : field.endsWith(".mem_size_mib") ? "usize" : "u64";
+        }
+        if (ours.startsWith("a boolean")) {
+            return "a boolean";
+        }
+        if (ours.equals("an array")) {
+            return "a sequence";
+        }
+        if (ours.equals("a JSON object")) {
+            return "a map";
+        }
+        if (ours.startsWith("a string, one of")) {
+            return "variant identifier";
+        }
+        return ours;
+    }
+
+    /** A Jackson position as serde words one (for syntax errors, where the two parsers stop alike only roughly). */
+    static String jacksonAt(JsonLocation loc) {
+        return loc == null || loc.getLineNr() < 0 ? "" : " at line " + loc.getLineNr() + " column " + loc.getColumnNr();
+    }
+
+    /** A record's JSON field names in declaration order (serde's order); {@code known} sorted otherwise. */
+    private static List<String> recordFields(Class<?> type, Collection<?> known) {
+        if (type != null && type.isRecord()) {
+            List<String> names = new ArrayList<>();
+            for (var c : type.getRecordComponents()) {
+                var p = c.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+                names.add(p != null ? p.value() : c.getName());
+            }
+            return names;
+        }
+        List<String> names = new ArrayList<>();
+        if (known != null) {
+            for (Object o : known) {
+                names.add(String.valueOf(o));
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private static String between(String s, char quote) {
+        int a = s.indexOf(quote);
+        int b = a < 0 ? -1 : s.indexOf(quote, a + 1);
+        return b < 0 ? s : s.substring(a + 1, b);
     }
 
     private static String path(JsonMappingException e, String where) {
@@ -155,7 +288,7 @@ final class JsonErrors {
             return "an integer";
         }
         if (type.isEnum()) {
-            return "a string, one of: " + join(enumNames(type));
+            return "a string, one of: " + String.join(", ", enumNames(type));
         }
         if (List.class.isAssignableFrom(type) || type.isArray()) {
             return "an array";
@@ -176,9 +309,16 @@ final class JsonErrors {
 
     /**
      * An enum value not among {@code names}, worded as serde words it for Firecracker (its tests
-     * match "unknown variant `foo`, expected `V1` or `V2`"), names in declaration order.
+     * match "unknown variant `foo`, expected `V1` or `V2`"), names in declaration order; then
+     * the field and what to set it to.
      */
-    static String unknownVariant(String value, String field, List<String> names) {
+    static String unknownVariant(String value, String field, List<String> names, String at) {
+        return serde("unknown variant `" + value + "`, expected " + oneOf(names), at,
+                "Set " + field + " to one of: " + String.join(", ", names));
+    }
+
+    /** serde's list of what it expected: "`a`", "`a` or `b`", "one of `a`, `b`, `c`". */
+    private static String oneOf(List<String> names) {
         StringBuilder expected = new StringBuilder(names.size() > 2 ? "one of " : "");
         for (int i = 0; i < names.size(); i++) {
             if (i > 0) {
@@ -186,7 +326,7 @@ final class JsonErrors {
             }
             expected.append('`').append(names.get(i)).append('`');
         }
-        return "unknown variant `" + value + "`, expected " + expected + " for " + field;
+        return expected.toString();
     }
 
     /** The JSON spellings of an enum's constants ({@code @JsonProperty} names where given). */
@@ -200,24 +340,6 @@ final class JsonErrors {
             names.add(((Enum<?>) constant).name());
         }
         return names;
-    }
-
-    private static String join(Collection<?> items) {
-        List<String> names = new ArrayList<>();
-        if (items != null) {
-            for (Object o : items) {
-                names.add(String.valueOf(o));
-            }
-        }
-        names.sort(null);
-        return String.join(", ", names);
-    }
-
-    private static String location(JsonLocation loc) {
-        if (loc == null || loc.getLineNr() < 0) {
-            return "";
-        }
-        return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
     }
 
     private static String firstLine(String s) {

@@ -46,5 +46,5 @@ public record LoggerConfig(
         return new LoggerConfig(logPath, level, showLevel, showLogOrigin, module);
     }
 
-    private static final List<String> LEVELS = List.of("Debug", "Error", "Info", "Off", "Trace", "Warning");
+    private static final List<String> LEVELS = List.of("Off", "Error", "Warning", "Info", "Debug", "Trace"); // declaration order, as serde lists them
 }

@@ -15,13 +15,16 @@ import java.util.List;
  * {@link #validate()} and get a message naming the field.
  */
 public record MachineConfig(
-        @JsonProperty("vcpu_count") Long vcpuCount,
-        @JsonProperty("mem_size_mib") @JsonDeserialize(using = UnsignedMib.Reader.class)
+        @JsonProperty(value = "vcpu_count", required = true) Long vcpuCount,
+        @JsonProperty(value = "mem_size_mib", required = true) @JsonDeserialize(using = UnsignedMib.Reader.class)
         @JsonSerialize(using = UnsignedMib.Writer.class) Long memSizeMib,
         @JsonProperty("smt") Boolean smt,
         @JsonProperty("track_dirty_pages") Boolean trackDirtyPages,
         @JsonProperty("cpu_template") CpuTemplate cpuTemplate,
         @JsonProperty("huge_pages") HugePages hugePages) implements StrictWriter.Writable {
+
+    /** The fields a PUT must give (serde's non-Option fields in Firecracker), in declaration order. */
+    static final List<String> REQUIRED = List.of("vcpu_count", "mem_size_mib");
 
     public static final int MAX_VCPUS = 32;
     public static final long DEFAULT_MEM_SIZE_MIB = 128;
@@ -118,7 +121,7 @@ public record MachineConfig(
      * ({@link VmConfigFile#applyStreamed}).
      */
     static MachineConfig read(StrictReader in, String path) throws IOException, ConfigException {
-        MachineConfigUpdate given = MachineConfigUpdate.read(in, path); // the same fields; PUT then fills in the defaults
+        MachineConfigUpdate given = MachineConfigUpdate.read(in, path, REQUIRED); // the same fields; PUT then fills in the defaults
         return new MachineConfig(given.vcpuCount(), given.memSizeMib(), given.smt(), given.trackDirtyPages(), given.cpuTemplate(),
                 given.hugePages());
     }

@@ -30,11 +30,16 @@ public record MachineConfigUpdate(
 
     /** With the parser on the object's start. */
     static MachineConfigUpdate read(StrictReader in, String path) throws IOException, ConfigException {
+        return read(in, path, List.of());
+    }
+
+    /** As PATCH reads it, and as PUT with its {@code required} fields ({@link MachineConfig#REQUIRED}). */
+    static MachineConfigUpdate read(StrictReader in, String path, List<String> required) throws IOException, ConfigException {
         Long vcpuCount = null, memSizeMib = null;
         Boolean smt = null, trackDirtyPages = null;
         CpuTemplate cpuTemplate = null;
         HugePages hugePages = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, required)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "vcpu_count" -> vcpuCount = in.longValue(at);

@@ -10,7 +10,7 @@ import java.util.List;
  * started for, and databind's first binding of a type would be most of its time.
  */
 public record SnapshotLoadParams(
-        @JsonProperty("snapshot_path") String snapshotPath,
+        @JsonProperty(value = "snapshot_path", required = true) String snapshotPath,
         @JsonProperty("mem_file_path") String memFilePath,
         @JsonProperty("mem_backend") MemoryBackend memBackend,
         @JsonProperty("enable_diff_snapshots") Boolean enableDiffSnapshots,
@@ -23,15 +23,15 @@ public record SnapshotLoadParams(
     public enum BackendType { File, Uffd }
 
     public record MemoryBackend(
-            @JsonProperty("backend_type") BackendType backendType,
-            @JsonProperty("backend_path") String backendPath) {
+            @JsonProperty(value = "backend_type", required = true) BackendType backendType,
+            @JsonProperty(value = "backend_path", required = true) String backendPath) {
         private static final List<String> FIELDS = List.of("backend_type", "backend_path");
 
         /** With the parser on the object's start. */
         static MemoryBackend read(StrictReader in, String path) throws IOException, ConfigException {
             BackendType type = null;
             String backendPath = null;
-            for (String f; (f = in.field(path, FIELDS)) != null; ) {
+            for (String f; (f = in.field(path, FIELDS, FIELDS)) != null; ) { // both required, as serde's non-Option fields
                 if (f.equals("backend_type")) {
                     type = in.enumValue(path + "." + f, BackendType.class);
                 } else {
@@ -82,6 +82,9 @@ public record SnapshotLoadParams(
         return StrictReader.read(json, where, SnapshotLoadParams::read);
     }
 
+    /** serde's non-Option field of Firecracker's snapshot-load parameters. */
+    private static final List<String> REQUIRED = List.of("snapshot_path");
+
     private static SnapshotLoadParams read(StrictReader in, String path) throws IOException, ConfigException {
         in.object(path);
         String snapshotPath = null, memFilePath = null;
@@ -89,7 +92,7 @@ public record SnapshotLoadParams(
         Boolean enableDiffSnapshots = null, trackDirtyPages = null, resumeVm = null, clockRealtime = null;
         List<NetworkOverride> networkOverrides = null;
         VsockOverride vsockOverride = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "snapshot_path" -> snapshotPath = in.string(at);

@@ -60,20 +60,23 @@ public final class StrictJson {
      */
     public static <T> T parse(byte[] json, Class<T> type, String where) throws ConfigException {
         JsonErrors.requireValidUnicode(json, where);
-        return bind(where, () -> MAPPER.readValue(json, type));
+        return bind(where, json, () -> MAPPER.readValue(json, type));
     }
 
     /** Converts an already parsed tree (a config-file section) into {@code type}. */
     public static <T> T convert(JsonNode node, Class<T> type, String where) throws ConfigException {
-        return bind(where, () -> MAPPER.treeToValue(node, type));
+        return bind(where, null, () -> MAPPER.treeToValue(node, type));
     }
 
     private interface Binding<T> {
         T bind() throws IOException, ConfigException;
     }
 
-    /** Runs a Jackson binding; every failure (and a null) becomes a ConfigException naming {@code where}. */
-    private static <T> T bind(String where, Binding<T> binding) throws ConfigException {
+    /**
+     * Runs a Jackson binding; every failure (and a null) becomes a ConfigException naming
+     * {@code where}, positioned in {@code json} (null for a tree) as serde would.
+     */
+    private static <T> T bind(String where, byte[] json, Binding<T> binding) throws ConfigException {
         try {
             T value = binding.bind();
             if (value == null) {
@@ -81,7 +84,7 @@ public final class StrictJson {
             }
             return value;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where, json));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         } catch (NumberFormatException | ArithmeticException e) {
@@ -92,7 +95,7 @@ public final class StrictJson {
     /** Parses any JSON value (MMDS contents, whole config files). */
     public static JsonNode tree(byte[] json, String where) throws ConfigException {
         JsonErrors.requireValidUnicode(json, where);
-        return bind(where, () -> {
+        return bind(where, json, () -> {
             JsonNode node = MAPPER.readTree(json);
             if (node == null || node.isMissingNode()) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");

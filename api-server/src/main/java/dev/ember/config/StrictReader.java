@@ -1,7 +1,6 @@
 package dev.ember.config;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -29,9 +28,13 @@ public final class StrictReader {
     }
 
     private final JsonParser parser;
+    private final byte[] json; // for serde's positions (SerdePosition)
+    private final String where;
 
-    private StrictReader(JsonParser parser) {
+    private StrictReader(JsonParser parser, byte[] json, String where) {
         this.parser = parser;
+        this.json = json;
+        this.where = where;
     }
 
     /**
@@ -51,7 +54,7 @@ public final class StrictReader {
     public static <T> T read(byte[] json, String where, Body<T> body) throws ConfigException {
         JsonErrors.requireValidUnicode(json, where);
         try (JsonParser p = FACTORY.createParser(json)) {
-            StrictReader in = new StrictReader(p);
+            StrictReader in = new StrictReader(p, json, where);
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON object");
@@ -64,7 +67,7 @@ public final class StrictReader {
             in.requireEnd(where);
             return value;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where, json));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         }
@@ -73,7 +76,8 @@ public final class StrictReader {
     /** Databind's FAIL_ON_TRAILING_TOKENS: nothing but white space after the value. */
     private void requireEnd(String where) throws IOException, ConfigException {
         if (parser.nextToken() != null) {
-            throw error(where + ": unexpected content after the JSON value");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.serde("trailing characters",
+                    JsonErrors.jacksonAt(parser.currentTokenLocation()), where + " holds more than one JSON value; send one object"));
         }
     }
 
@@ -101,6 +105,15 @@ public final class StrictReader {
      * a field that comes after (as it reaches it) at once.
      */
     public String field(String path, List<String> accepted) throws IOException, ConfigException {
+        return field(path, accepted, List.of());
+    }
+
+    /**
+     * As {@link #field(String, List)}, and at the object's end a field of {@code required} not
+     * met (absent, not null) is refused as serde refuses it, at the closing brace; before a kept
+     * unknown field, as databind builds the record (and finds it lacking) before it refuses that.
+     */
+    public String field(String path, List<String> accepted, List<String> required) throws IOException, ConfigException {
         JsonStreamContext object = parser.getParsingContext();
         // Read before each token: the parser clears the context's value when the object ends.
         Fields fields = (Fields) object.getCurrentValue();
@@ -110,25 +123,32 @@ public final class StrictReader {
         }
         if (fields.seen == accepted.size() && fields.unknown != null) {
             parser.nextToken(); // databind moves on before it builds the record
-            throw unknown(fields.unknown, path, accepted, parser.currentLocation());
+            throw unknown(fields.unknown, path, accepted);
         }
         while (parser.nextToken() != JsonToken.END_OBJECT) {
             String name = parser.currentName();
             parser.nextToken();
-            if (accepted.contains(name)) {
+            int index = accepted.indexOf(name);
+            if (index >= 0) {
                 fields.seen++; // a second time is the parser's duplicate error
+                fields.met |= 1L << index;
                 return name;
             }
             if (fields.seen == accepted.size()) {
-                throw unknown(name, path, accepted, parser.currentLocation());
+                throw unknown(name, path, accepted);
             }
             if (fields.unknown == null) {
                 fields.unknown = name; // the first unknown field is the one named
             }
             skipValue();
         }
+        for (String name : required) {
+            if ((fields.met & 1L << accepted.indexOf(name)) == 0) {
+                throw malformed(JsonErrors.missingField(name, path, SerdePosition.of(json, where, path, SerdePosition.Mark.OBJECT_END)));
+            }
+        }
         if (fields.unknown != null) {
-            throw unknown(fields.unknown, path, accepted, parser.currentLocation());
+            throw unknown(fields.unknown, path, accepted);
         }
         return null;
     }
@@ -136,11 +156,13 @@ public final class StrictReader {
     /** What {@link #field} has met in one object. */
     private static final class Fields {
         int seen;
+        long met; // bit i: accepted.get(i) was given
         String unknown;
     }
 
-    private static ConfigException unknown(String name, String path, List<String> accepted, JsonLocation at) {
-        return error("unknown field `" + name + "` in " + path + "; accepted fields: " + String.join(", ", sorted(accepted)), at);
+    private ConfigException unknown(String name, String path, List<String> accepted) {
+        return malformed(JsonErrors.unknownField(name, path, accepted,
+                SerdePosition.of(json, where, path + "." + name, SerdePosition.Mark.KEY)));
     }
 
     /**
@@ -211,9 +233,8 @@ public final class StrictReader {
             throw invalidType(path, "an integer");
         }
         java.math.BigInteger v = parser.getBigIntegerValue();
-        String refused = UnsignedMib.refusal(v);
-        if (refused != null) {
-            throw error("invalid value for " + path + ": " + refused);
+        if (UnsignedMib.refusal(v) != null) {
+            throw malformed(JsonErrors.sizeRefused(v, path, SerdePosition.of(json, where, path, SerdePosition.Mark.VALUE)));
         }
         return v.longValue();
     }
@@ -241,7 +262,8 @@ public final class StrictReader {
         try {
             return parse.parse(parser.getText()); // a number or a boolean too: databind hands the creator its text
         } catch (IllegalArgumentException e) {
-            throw error("invalid value for " + path + ": " + e.getMessage());
+            throw malformed(JsonErrors.serde("invalid value", SerdePosition.of(json, where, path, SerdePosition.Mark.VALUE),
+                    path + ": " + e.getMessage()));
         }
     }
 
@@ -253,17 +275,17 @@ public final class StrictReader {
             String name = parser.getText().trim(); // databind looks a name up again trimmed, and names that one
             int i = names.indexOf(name);
             if (i < 0) {
-                throw error(JsonErrors.unknownVariant(name, path, names));
+                throw malformed(JsonErrors.unknownVariant(name, path, names, at(path)));
             }
             return type.getEnumConstants()[i];
         }
         if (t == JsonToken.VALUE_NUMBER_INT) {
-            throw error(JsonErrors.unknownVariant(String.valueOf(parser.getIntValue()), path, names)); // databind reads it as an index, and refuses that
+            throw malformed(JsonErrors.unknownVariant(String.valueOf(parser.getIntValue()), path, names, at(path))); // databind reads it as an index, and refuses that
         }
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
-        throw invalidType(path, "a string, one of: " + String.join(", ", sorted(names)));
+        throw invalidType(path, "a string, one of: " + String.join(", ", names));
     }
 
     /** Whether the parser is on a null (the readers' "absent"). */
@@ -333,22 +355,15 @@ public final class StrictReader {
     }
 
     private ConfigException invalidType(String path, String expected) {
-        return error("invalid type for " + path + ": expected " + expected);
+        return malformed(JsonErrors.invalidType(json, where, path, expected));
     }
 
-    private static List<String> sorted(List<String> names) {
-        List<String> copy = new ArrayList<>(names);
-        copy.sort(null);
-        return copy;
+    /** serde's position of the value at {@code path}. */
+    private String at(String path) {
+        return SerdePosition.of(json, where, path, SerdePosition.Mark.VALUE);
     }
 
-    /** {@code message} with the parser's position, as StrictJson words it. */
-    private ConfigException error(String message) {
-        return error(message, parser.currentTokenLocation());
-    }
-
-    private static ConfigException error(String message, JsonLocation at) {
-        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, message + " (line " + at.getLineNr() + ", column "
-                + at.getColumnNr() + ")");
+    private static ConfigException malformed(String message) {
+        return new ConfigException(ConfigException.Reason.MALFORMED_JSON, message);
     }
 }

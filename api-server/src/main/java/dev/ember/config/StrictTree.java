@@ -38,13 +38,13 @@ public final class StrictTree {
             }
             JsonNode node = value(p);
             if (p.nextToken() != null) {
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": unexpected content after the JSON value"
-                        + " (line " + p.currentTokenLocation().getLineNr() + ", column " + p.currentTokenLocation().getColumnNr() + ")");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.serde("trailing characters",
+                        JsonErrors.jacksonAt(p.currentTokenLocation()), where + " holds more than one JSON value; send one object"));
             }
             requireDoubleRange(node, where);
             return node;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where));
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.describe(e, where, json));
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": cannot read the JSON body: " + e.getMessage());
         } catch (NumberFormatException | ArithmeticException e) {

@@ -78,9 +78,8 @@ public record VmConfigFile(
         } catch (IOException e) {
             throw new ConfigException(ConfigException.Reason.FILE, "cannot read config file " + file + ": " + e.getMessage());
         }
-        JsonNode root = StrictJson.tree(json, "config file " + file); // its errors name the file once
         try {
-            apply(root, to);
+            apply(StrictJson.tree(json, "the file"), to); // serde's text first, as the API's, led by the file's name once
         } catch (ConfigException e) {
             throw inFile(file, e);
         }

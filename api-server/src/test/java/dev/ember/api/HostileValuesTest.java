@@ -36,10 +36,10 @@ class HostileValuesTest extends RunningApiTest {
     @Test
     void aLoneSurrogateIsRefusedNamingTheField() throws Exception {
         ApiServerTest.assertFault(http.put("/boot-source", "{\"kernel_image_path\": \"\\ud800\"}"), 400,
-                "boot-source.kernel_image_path: lone surrogate \\ud800 in a string");
+                ApiServerTest.SERDE + "boot-source.kernel_image_path: lone surrogate \\ud800 in a string");
         ApiServerTest.assertFault(http.put("/drives/d", "{\"drive_id\": \"d\", \"path_on_host\": \"x\\udc00\", \"is_root_device\": false}"),
-                400, "drives.path_on_host: lone surrogate \\udc00 in a string");
-        ApiServerTest.assertFault(http.put("/mmds", "{\"k\": \"\\ud83d\\u0041\"}"), 400, "mmds.k: lone surrogate \\ud83d");
+                400, ApiServerTest.SERDE + "drives.path_on_host: lone surrogate \\udc00 in a string");
+        ApiServerTest.assertFault(http.put("/mmds", "{\"k\": \"\\ud83d\\u0041\"}"), 400, ApiServerTest.SERDE + "mmds.k: lone surrogate \\ud83d");
         // A real pair is a character, and an escaped backslash before "u" is no escape at all.
         assertEquals(204, http.put("/mmds", "{\"k\": \"\\ud83d\\ude00\", \"j\": \"\\\\ud800\"}").status());
         var mmds = ApiServerTest.json(http.get("/mmds"));
@@ -50,7 +50,7 @@ class HostileValuesTest extends RunningApiTest {
     @Test
     void aNumberOutOfRangeIsRefused() throws Exception {
         for (String number : new String[] {"1E+9999999999", "-1E2147483648", "1.8e308"}) {
-            ApiServerTest.assertFault(http.put("/mmds", "{\"a\": " + number + "}"), 400, "mmds: a number is out of range");
+            ApiServerTest.assertFault(http.put("/mmds", "{\"a\": " + number + "}"), 400, ApiServerTest.SERDE + "mmds: a number is out of range");
             ApiServerTest.assertFault(http.put("/machine-config", "{\"vcpu_count\": 1, \"mem_size_mib\": " + number + "}"), 400,
                     "");
         }

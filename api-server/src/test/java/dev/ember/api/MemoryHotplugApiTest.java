@@ -59,9 +59,10 @@ class MemoryHotplugApiTest extends RunningApiTest {
                 "total_size_mib is 4294967296; use a value from 0 to 4294967295");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": -128}"), 400, "total_size_mib is -128");
         assertFault(http.put("/hotplug/memory", "{}"), 400, "missing field `total_size_mib`");
-        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, "invalid type for");
+        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, ApiServerTest.SERDE + "invalid type: string \"bar\", expected u64 at line 1 column 24. hotplug.total_size_mib must be an integer");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 1024, \"requested_size_mib\": 8}"), 400,
-                "unknown field `requested_size_mib`");
+                ApiServerTest.SERDE + "unknown field `requested_size_mib`, expected one of `total_size_mib`, `block_size_mib`, `slot_size_mib`"
+                        + " at line 1 column 45.");
         assertEquals(null, api.resources.memoryHotplug(), "nothing refused was recorded");
     }
 
@@ -105,7 +106,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertFault(http.patch("/hotplug/memory", "{}"), 400, "missing field `requested_size_mib`");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": -2}"), 400, "requested_size_mib is -2");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": 2, \"total_size_mib\": 4}"), 400,
-                "unknown field `total_size_mib`");
+                ApiServerTest.SERDE + "unknown field `total_size_mib`, expected `requested_size_mib` at line 1 column 42.");
         assertTrue(api.vmm.calls.stream().noneMatch(c -> c.startsWith("hotplug")), api.vmm.calls.toString());
     }
 

@@ -96,9 +96,10 @@ class PmemApiTest extends RunningApiTest {
                 "API Resource IDs can only contain alphanumeric characters and underscores.");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing field `path_on_host` (pmem[p].path_on_host)");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"shared\": true}"), 400,
-                "unknown field `shared` in pmem; accepted fields: id, path_on_host, rate_limiter, read_only, root_device");
+                ApiServerTest.SERDE + "unknown field `shared`, expected one of `id`, `path_on_host`, `root_device`, `read_only`, `rate_limiter`"
+                        + " at line 1 column "); // after the image's path
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"read_only\": \"yes\"}"), 400,
-                "invalid type for pmem.read_only");
+                ApiServerTest.SERDE + "invalid type: string \"yes\", expected a boolean at line 1 column ");
         assertFault(http.put("/pmem/p", body("p", dir.resolve("missing.img"), false, false)), 400,
                 "pmem[p].path_on_host: " + dir.resolve("missing.img") + " does not exist; give the path of an existing file");
         assertFault(http.put("/pmem/p", body("p", dir, false, false)), 400, "pmem[p].path_on_host: " + dir + " is a directory");
@@ -138,6 +139,6 @@ class PmemApiTest extends RunningApiTest {
                 "pmem \"nope\" does not exist; PUT /pmem/nope before boot to create it");
         assertFault(http.patch("/pmem/q", patch), 400, "The id from the path does not match the id from the body!");
         assertFault(http.patch("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + data + "\"}"), 400,
-                "unknown field `path_on_host` in pmem; accepted fields: id, rate_limiter");
+                ApiServerTest.SERDE + "unknown field `path_on_host`, expected `id` or `rate_limiter` at line 1 column 26.");
     }
 }

@@ -106,7 +106,8 @@ class ConfigFileTest extends HostFiles {
         String small = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"block_size_mib\": 1}}");
         assertTrue(small.contains("Memory hotplug config error: Block size must not be lower than 2 MiB (block_size_mib is 1)"), small);
         String unknown = error("{\"memory-hotplug\": {\"total_size_mib\": 1024, \"size\": 5}}");
-        assertTrue(unknown.contains("unknown field `size` in memory-hotplug; accepted fields: block_size_mib, slot_size_mib, total_size_mib"),
+        assertTrue(unknown.contains("unknown field `size`, expected one of `total_size_mib`, `block_size_mib`, `slot_size_mib`."
+                + " memory-hotplug has no field `size`; remove it or correct its name"),
                 unknown);
     }
 
@@ -123,7 +124,8 @@ class ConfigFileTest extends HostFiles {
                 + " {\"id\": \"b\", \"path_on_host\": \"DISK\", \"root_device\": true}]}");
         assertTrue(second.contains("A root pmem device already exist (pmem \"a\" is the root device; set root_device to false for \"b\")"), second);
         String unknown = error("{\"pmem\": [{\"id\": \"a\", \"path_on_host\": \"DISK\", \"size\": 5}]}");
-        assertTrue(unknown.contains("unknown field `size` in pmem[0]; accepted fields: id, path_on_host, rate_limiter, read_only, root_device"),
+        assertTrue(unknown.contains("unknown field `size`, expected one of `id`, `path_on_host`, `root_device`, `read_only`, `rate_limiter`."
+                + " pmem[0] has no field `size`"),
                 unknown);
         String notArray = error("{\"pmem\": {\"id\": \"a\"}}");
         assertTrue(notArray.contains("invalid type for pmem: expected an array of objects"), notArray);
@@ -141,18 +143,18 @@ class ConfigFileTest extends HostFiles {
     @Test
     void unknownFieldInSectionIsNamed() throws Exception {
         String msg = error("{\"machine-config\": {\"vcpu_count\": 1, \"mem_size_mib\": 128, \"memory\": 5}}");
-        assertTrue(msg.contains("unknown field `memory` in machine-config; accepted fields: cpu_template, huge_pages,"
-                + " mem_size_mib, smt, track_dirty_pages, vcpu_count"), msg);
+        assertTrue(msg.contains("unknown field `memory`, expected one of `vcpu_count`, `mem_size_mib`, `smt`, `track_dirty_pages`,"
+                + " `cpu_template`, `huge_pages`. machine-config has no field `memory`"), msg);
     }
 
     @Test
     void wrongTypesAreNamedWithTheirIndex() throws Exception {
         String msg = error("{\"drives\": [{\"drive_id\": \"a\", \"is_root_device\": false, \"path_on_host\": \"DISK\"},"
                 + " {\"drive_id\": \"b\", \"is_root_device\": \"yes\", \"path_on_host\": \"DISK\"}]}");
-        assertTrue(msg.contains("invalid type for drives[1].is_root_device: expected a boolean"), msg);
+        assertTrue(msg.contains("invalid type. drives[1].is_root_device must be a boolean"), msg);
         assertTrue(error("{\"drives\": {}}").contains("invalid type for drives: expected an array"));
         assertTrue(error("{\"machine-config\": {\"vcpu_count\": \"2\", \"mem_size_mib\": 1}}")
-                .contains("invalid type for machine-config.vcpu_count: expected an integer"));
+                .contains("invalid type. machine-config.vcpu_count must be an integer"));
     }
 
     @Test
@@ -168,7 +170,7 @@ class ConfigFileTest extends HostFiles {
     @Test
     void malformedAndMissingFiles() throws Exception {
         String malformed = error("{\"boot-source\": ");
-        assertTrue(malformed.startsWith("config file " + dir.resolve("vm.json") + ": malformed JSON: "), malformed);
+        assertTrue(malformed.startsWith("config file " + dir.resolve("vm.json") + ": malformed JSON at line 1 column 17. the file: "), malformed);
         assertEquals(1, malformed.split("config file", -1).length - 1, "names the file once: " + malformed);
         assertTrue(error("[]").contains("the top level must be a JSON object"));
         Path missing = dir.resolve("none.json");
@@ -187,7 +189,8 @@ class ConfigFileTest extends HostFiles {
         assertTrue(error("{\"cpu-config\": \"template.json\"}").contains("cpu-config: cannot read CPU template file template.json"),
                 "not from the config file's directory");
         Files.writeString(dir.resolve("bad.json"), "{\"kvm_caps\": []}");
-        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("unknown field `kvm_caps` in cpu-config (" + dir.resolve("bad.json")));
+        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("unknown field `kvm_caps`, expected one of `kvm_capabilities`, ")); // serde's text, then ours naming the file
+        assertTrue(error("{\"cpu-config\": \"" + dir.resolve("bad.json") + "\"}").contains("cpu-config (" + dir.resolve("bad.json") + ") has no field `kvm_caps`"));
         assertTrue(error("{\"cpu-config\": 5}").contains("invalid type for cpu-config"));
     }
 }

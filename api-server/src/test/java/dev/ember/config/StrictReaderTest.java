@@ -78,7 +78,7 @@ class StrictReaderTest {
             bodies.add("{\"network_overrides\": [{}, " + v + "]}");
         }
         BindingOutcome.assertSameOutcomes(bodies, json -> StrictJson.parse(json, SnapshotLoadParams.class, WHERE),
-                json -> SnapshotLoadParams.read(json, WHERE), 101);
+                json -> SnapshotLoadParams.read(json, WHERE), 100); // fewer since snapshot_path is required in both
     }
 
     /** bin/ember's main thread runs it once the API is up; it must not fail there. */

@@ -275,7 +275,7 @@ class ApiDevicesIT {
 
         // Invalid PATCHes while the guest waits: each a 400 naming what is wrong.
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"opps\": {\"size\": 1}}}"),
-                "unknown field `opps`", "bandwidth, ops");
+                "unknown field `opps`, expected `bandwidth` or `ops` at line 1 column ", "rate_limiter has no field `opps`");
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"ops\": {\"size\": -1, \"refill_time\": 100}}}"),
                 "drives[swap].rate_limiter.ops.size", "-1");
         assertFault(http.patch("/drives/swap", "{\"drive_id\": \"swap\", \"rate_limiter\": {\"bandwidth\": {\"size\": \"big\", \"refill_time\": 100}}}"),
