@@ -207,20 +207,12 @@ final class JsonErrors {
         if (ours.equals("an integer")) {
             return field.endsWith(".vcpu_count") ? "u8" : field.endsWith(".mem_size_mib") ? "usize" : "u64";
         }
-        if (ours.startsWith("a boolean")) {
-            return "a boolean";
-        }
-        if (ours.equals("an array")) {
-            return "a sequence";
-        }
-        if (ours.equals("a JSON object")) {
-            return "a map";
-        }
-        if (ours.startsWith("a string, one of")) {
-            return "variant identifier";
-        }
-        return ours;
+        return ours.startsWith("a string, one of") ? "variant identifier" : SERDE_TYPES.getOrDefault(ours, ours);
     }
+
+    /** serde's names for what a field takes, by ours. */
+    private static final Map<String, String> SERDE_TYPES = Map.of("a boolean (true or false)", "a boolean", "an array", "a sequence",
+            "a JSON object", "a map");
 
     /** A Jackson position as serde words one (for syntax errors, where the two parsers stop alike only roughly). */
     static String jacksonAt(JsonLocation loc) {

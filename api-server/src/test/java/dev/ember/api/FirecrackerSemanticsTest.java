@@ -118,33 +118,33 @@ class FirecrackerSemanticsTest extends RunningApiTest {
      */
     @Test
     void aBodySerdeCannotDeserialiseIsAnsweredWithFirecrackersText() throws Exception {
-        // test_api_machine_config
-        ApiServerTest.assertFault(http.put("/machine-config", "{\"mem_size_mib\": 128}"), 400,
-                LEAD + "missing field `vcpu_count` at line 1 column 21. machine-config.vcpu_count is required");
-        ApiServerTest.assertFault(http.put("/machine-config", "{\"vcpu_count\": 2}"), 400,
-                LEAD + "missing field `mem_size_mib` at line 1 column 17. machine-config.mem_size_mib is required");
-        ApiServerTest.assertFault(http.put("/machine-config", "{\"vcpu_count\": \"-2\"}"), 400,
-                LEAD + "invalid type: string \"-2\", expected u8 at line 1 column 19. machine-config.vcpu_count must be an integer");
-        ApiServerTest.assertFault(http.put("/machine-config", "{\"mem_size_mib\": 18446744073709551616}"), 400,
-                LEAD + "invalid type: floating point `18446744073709552000.0`, expected usize at line 1 column 37. machine-config.mem_size_mib");
-        // test_api_mmds_config
-        ApiServerTest.assertFault(http.put("/mmds/config", "{\"version\": \"foo\", \"network_interfaces\": [\"1\"]}"), 400,
-                LEAD + "unknown variant `foo`, expected `V1` or `V2` at line 1 column 17. Set mmds.version to one of: V1, V2");
-        // an unknown field: at its key, even where Ember finds it only at the object's end
-        ApiServerTest.assertFault(http.put("/actions", "{\"action_type\": \"InstanceStart\", \"x\": 1}"), 400,
-                LEAD + "unknown field `x`, expected `action_type` at line 1 column 36. actions has no field `x`");
-        // test_negative_snapshot_load_api and parse_put_snapshot's multi-line body
-        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"foo\", \"mem_backend\": {\"backend_type\": \"foo\","
-                + " \"backend_path\": \"bar\"}}"), 400, LEAD + "unknown variant `foo`, expected `File` or `Uffd` at line 1 column 62.");
-        ApiServerTest.assertFault(http.put("/snapshot/load", "{\"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"bar\"}}"),
-                400, LEAD + "missing field `snapshot_path` at line 1 column 64.");
-        ApiServerTest.assertFault(http.put("/snapshot/load", """
+        String[][] cases = { // path, body, Firecracker's text (which its test names) and the start of Ember's sentence
+            {"/machine-config", "{\"mem_size_mib\": 128}", // test_api_machine_config
+                "missing field `vcpu_count` at line 1 column 21. machine-config.vcpu_count is required"},
+            {"/machine-config", "{\"vcpu_count\": 2}", "missing field `mem_size_mib` at line 1 column 17. machine-config.mem_size_mib is required"},
+            {"/machine-config", "{\"vcpu_count\": \"-2\"}",
+                "invalid type: string \"-2\", expected u8 at line 1 column 19. machine-config.vcpu_count must be an integer"},
+            {"/machine-config", "{\"mem_size_mib\": 18446744073709551616}",
+                "invalid type: floating point `18446744073709552000.0`, expected usize at line 1 column 37. machine-config.mem_size_mib"},
+            {"/mmds/config", "{\"version\": \"foo\", \"network_interfaces\": [\"1\"]}", // test_api_mmds_config
+                "unknown variant `foo`, expected `V1` or `V2` at line 1 column 17. Set mmds.version to one of: V1, V2"},
+            {"/actions", "{\"action_type\": \"InstanceStart\", \"x\": 1}", // at the key, where Ember finds it only at the object's end
+                "unknown field `x`, expected `action_type` at line 1 column 36. actions has no field `x`"},
+            {"/snapshot/load", "{\"snapshot_path\": \"foo\", \"mem_backend\": {\"backend_type\": \"foo\", \"backend_path\": \"bar\"}}",
+                "unknown variant `foo`, expected `File` or `Uffd` at line 1 column 62."}, // test_negative_snapshot_load_api
+            {"/snapshot/load", "{\"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"bar\"}}",
+                "missing field `snapshot_path` at line 1 column 64."},
+            {"/snapshot/load", """
                 {
                             "snapshot_path": "foo",
                             "mem_backend": {
                                 "backend_path": "bar"
                             }
-                        }"""), 400, LEAD + "missing field `backend_type` at line 5 column 13. snapshot.mem_backend.backend_type is required");
+                        }""", // parse_put_snapshot's multi-line body
+                "missing field `backend_type` at line 5 column 13. snapshot.mem_backend.backend_type is required"}};
+        for (String[] c : cases) {
+            ApiServerTest.assertFault(http.put(c[0], c[1]), 400, LEAD + c[2]);
+        }
     }
 
     @Test
