@@ -7,8 +7,8 @@ import java.io.IOException;
 
 /** {@code balloon}: a virtio-balloon device and its initial target. */
 public record BalloonConfig(
-        @JsonProperty("amount_mib") Long amountMib,
-        @JsonProperty("deflate_on_oom") Boolean deflateOnOom,
+        @JsonProperty(value = "amount_mib", required = true) Long amountMib,
+        @JsonProperty(value = "deflate_on_oom", required = true) Boolean deflateOnOom,
         @JsonProperty("stats_polling_interval_s") Long statsPollingIntervalS,
         @JsonProperty("free_page_hinting") Boolean freePageHinting,
         @JsonProperty("free_page_reporting") Boolean freePageReporting) implements StrictWriter.Writable {
@@ -40,6 +40,10 @@ public record BalloonConfig(
         }
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("amount_mib", "deflate_on_oom");
+
     static final List<String> FIELDS = List.of("amount_mib", "deflate_on_oom", "stats_polling_interval_s", "free_page_hinting", "free_page_reporting");
 
     /** The body of PUT /balloon, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
@@ -51,7 +55,7 @@ public record BalloonConfig(
     static BalloonConfig read(StrictReader in, String path) throws IOException, ConfigException {
         Long amountMib = null, statsPollingIntervalS = null;
         Boolean deflateOnOom = null, freePageHinting = null, freePageReporting = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "amount_mib" -> amountMib = in.longValue(at);

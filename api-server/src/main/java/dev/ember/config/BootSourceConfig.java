@@ -11,7 +11,7 @@ import java.io.IOException;
  * members are written as null when absent, as Firecracker's GET /vm/config shows them.
  */
 public record BootSourceConfig(
-        @JsonProperty("kernel_image_path") String kernelImagePath,
+        @JsonProperty(value = "kernel_image_path", required = true) String kernelImagePath,
         @JsonProperty("boot_args") @JsonInclude(JsonInclude.Include.ALWAYS) String bootArgs,
         @JsonProperty("initrd_path") @JsonInclude(JsonInclude.Include.ALWAYS) String initrdPath) {
 
@@ -47,6 +47,10 @@ public record BootSourceConfig(
         out.writeEndObject();
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("kernel_image_path");
+
     static final List<String> FIELDS = List.of("kernel_image_path", "boot_args", "initrd_path");
 
     /** The body of PUT /boot-source, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
@@ -57,7 +61,7 @@ public record BootSourceConfig(
     private static BootSourceConfig read(StrictReader in, String path) throws IOException, ConfigException {
         in.object(path);
         String kernelImagePath = null, bootArgs = null, initrdPath = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "kernel_image_path" -> kernelImagePath = in.string(at);

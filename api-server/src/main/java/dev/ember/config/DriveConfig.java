@@ -11,9 +11,9 @@ import java.io.IOException;
  * are written as null when absent, as Firecracker's GET /vm/config shows them.
  */
 public record DriveConfig(
-        @JsonProperty("drive_id") String driveId,
+        @JsonProperty(value = "drive_id", required = true) String driveId,
         @JsonProperty("path_on_host") @JsonInclude(JsonInclude.Include.ALWAYS) String pathOnHost,
-        @JsonProperty("is_root_device") Boolean isRootDevice,
+        @JsonProperty(value = "is_root_device", required = true) Boolean isRootDevice,
         @JsonProperty("is_read_only") @JsonInclude(JsonInclude.Include.ALWAYS) Boolean isReadOnly,
         @JsonProperty("partuuid") @JsonInclude(JsonInclude.Include.ALWAYS) String partuuid,
         @JsonProperty("cache_type") CacheType cacheType,
@@ -71,6 +71,10 @@ public record DriveConfig(
         out.writeEndObject();
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("drive_id", "is_root_device");
+
     static final List<String> FIELDS = List.of("drive_id", "path_on_host", "is_root_device", "is_read_only", "partuuid",
             "cache_type", "rate_limiter", "io_engine", "socket");
 
@@ -86,7 +90,7 @@ public record DriveConfig(
         CacheType cacheType = null;
         RateLimiterConfig rateLimiter = null;
         IoEngine ioEngine = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "drive_id" -> driveId = in.string(at);

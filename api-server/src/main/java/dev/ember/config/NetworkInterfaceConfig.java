@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  * {@code mtu}, newer, is left out.
  */
 public record NetworkInterfaceConfig(
-        @JsonProperty("iface_id") String ifaceId,
-        @JsonProperty("host_dev_name") String hostDevName,
+        @JsonProperty(value = "iface_id", required = true) String ifaceId,
+        @JsonProperty(value = "host_dev_name", required = true) String hostDevName,
         @JsonProperty("guest_mac") @JsonInclude(JsonInclude.Include.ALWAYS) String guestMac,
         @JsonProperty("mtu") Long mtu,
         @JsonProperty("rx_rate_limiter") @JsonInclude(JsonInclude.Include.ALWAYS) RateLimiterConfig rxRateLimiter,
@@ -72,6 +72,10 @@ public record NetworkInterfaceConfig(
         out.writeEndObject();
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("iface_id", "host_dev_name");
+
     static final List<String> FIELDS = List.of("iface_id", "host_dev_name", "guest_mac", "mtu", "rx_rate_limiter", "tx_rate_limiter");
 
     /** The body of PUT /network-interfaces/{id}, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
@@ -84,7 +88,7 @@ public record NetworkInterfaceConfig(
         String ifaceId = null, hostDevName = null, guestMac = null;
         Long mtu = null;
         RateLimiterConfig rxRateLimiter = null, txRateLimiter = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "iface_id" -> ifaceId = in.string(at);

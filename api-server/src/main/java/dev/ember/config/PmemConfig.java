@@ -13,8 +13,8 @@ import java.nio.file.Path;
  * the guest's flushes (one operation and the file's size in bytes each).
  */
 public record PmemConfig(
-        @JsonProperty("id") String id,
-        @JsonProperty("path_on_host") String pathOnHost,
+        @JsonProperty(value = "id", required = true) String id,
+        @JsonProperty(value = "path_on_host", required = true) String pathOnHost,
         @JsonProperty("root_device") Boolean rootDevice,
         @JsonProperty("read_only") Boolean readOnly,
         @JsonProperty("rate_limiter") RateLimiterConfig rateLimiter) {
@@ -58,6 +58,10 @@ public record PmemConfig(
         RateLimiterConfig.validate(rateLimiter, where + ".rate_limiter");
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("id", "path_on_host");
+
     static final List<String> FIELDS = List.of("id", "path_on_host", "root_device", "read_only", "rate_limiter");
 
     /** The body of PUT /pmem/{id}, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
@@ -70,7 +74,7 @@ public record PmemConfig(
         String id = null, pathOnHost = null;
         Boolean rootDevice = null, readOnly = null;
         RateLimiterConfig rateLimiter = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "id" -> id = in.string(at);

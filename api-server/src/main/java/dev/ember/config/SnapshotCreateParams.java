@@ -7,13 +7,17 @@ import java.io.IOException;
 /** PUT {@code /snapshot/create}. */
 public record SnapshotCreateParams(
         @JsonProperty("snapshot_type") SnapshotType snapshotType,
-        @JsonProperty("snapshot_path") String snapshotPath,
-        @JsonProperty("mem_file_path") String memFilePath) {
+        @JsonProperty(value = "snapshot_path", required = true) String snapshotPath,
+        @JsonProperty(value = "mem_file_path", required = true) String memFilePath) {
 
     public void validate() throws ConfigException {
         Check.path(snapshotPath, "snapshot_path");
         Check.path(memFilePath, "mem_file_path");
     }
+
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("snapshot_path", "mem_file_path");
 
     static final List<String> FIELDS = List.of("snapshot_type", "snapshot_path", "mem_file_path");
 
@@ -26,7 +30,7 @@ public record SnapshotCreateParams(
         in.object(path);
         SnapshotType snapshotType = null;
         String snapshotPath = null, memFilePath = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "snapshot_type" -> snapshotType = in.enumValue(at, SnapshotType.class);

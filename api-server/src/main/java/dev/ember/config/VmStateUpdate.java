@@ -5,12 +5,16 @@ import java.util.List;
 import java.io.IOException;
 
 /** PATCH {@code /vm} body. */
-public record VmStateUpdate(@JsonProperty("state") State state) {
+public record VmStateUpdate(@JsonProperty(value = "state", required = true) State state) {
     public enum State { Paused, Resumed }
 
     public void validate() throws ConfigException {
         Check.required(state, "state");
     }
+
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("state");
 
     static final List<String> FIELDS = List.of("state");
 
@@ -22,7 +26,7 @@ public record VmStateUpdate(@JsonProperty("state") State state) {
     private static VmStateUpdate read(StrictReader in, String path) throws IOException, ConfigException {
         in.object(path);
         State state = null;
-        while (in.field(path, FIELDS) != null) {
+        while (in.field(path, FIELDS, REQUIRED) != null) {
             state = in.enumValue(path + ".state", State.class);
         }
         return new VmStateUpdate(state);

@@ -8,8 +8,8 @@ import java.io.IOException;
 /** {@code vsock}: a virtio-vsock device proxied to Unix sockets at {@code uds_path}. */
 public record VsockConfig(
         @JsonProperty("vsock_id") String vsockId,
-        @JsonProperty("guest_cid") Long guestCid,
-        @JsonProperty("uds_path") String udsPath) {
+        @JsonProperty(value = "guest_cid", required = true) Long guestCid,
+        @JsonProperty(value = "uds_path", required = true) String udsPath) {
 
     void validate() throws ConfigException {
         // CIDs 0-2 are reserved (hypervisor, local, host); the field is a u32.
@@ -26,6 +26,10 @@ public record VsockConfig(
         out.writeEndObject();
     }
 
+    /** serde's non-Option fields of Firecracker's struct, in its order: refused while binding when absent. */
+
+    static final List<String> REQUIRED = List.of("guest_cid", "uds_path");
+
     static final List<String> FIELDS = List.of("vsock_id", "guest_cid", "uds_path");
 
     /** The body of PUT /vsock, bound with {@link StrictReader}: errors as {@link StrictJson#parse} words them. */
@@ -37,7 +41,7 @@ public record VsockConfig(
     static VsockConfig read(StrictReader in, String path) throws IOException, ConfigException {
         String vsockId = null, udsPath = null;
         Long guestCid = null;
-        for (String f; (f = in.field(path, FIELDS)) != null; ) {
+        for (String f; (f = in.field(path, FIELDS, REQUIRED)) != null; ) {
             String at = path + "." + f;
             switch (f) {
                 case "vsock_id" -> vsockId = in.string(at);

@@ -94,7 +94,8 @@ class PmemApiTest extends RunningApiTest {
         assertFault(http.put("/pmem/p", body("q", image, false, false)), 400, "The id from the path does not match the id from the body!");
         assertFault(http.put("/pmem/bad-id", body("bad-id", image, false, false)), 400,
                 "API Resource IDs can only contain alphanumeric characters and underscores.");
-        assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400, "missing field `path_on_host` (pmem[p].path_on_host)");
+        assertFault(http.put("/pmem/p", "{\"id\": \"p\"}"), 400,
+                ApiServerTest.SERDE + "missing field `path_on_host` at line 1 column 11. pmem.path_on_host is required");
         assertFault(http.put("/pmem/p", "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"shared\": true}"), 400,
                 ApiServerTest.SERDE + "unknown field `shared`, expected one of `id`, `path_on_host`, `root_device`, `read_only`, `rate_limiter`"
                         + " at line 1 column "); // after the image's path

@@ -132,6 +132,6 @@ class StreamedBodiesTest {
         }
         bodies.add("{\"" + type.fields().get(0) + "\": \"" + "x".repeat(30_000) + "\"}");
         BindingOutcome.assertSameOutcomes(bodies, json -> StrictJson.parse(json, type.type(), "where"),
-                json -> type.reader().read(json, "where"), 6);
+                json -> type.reader().read(json, "where"), 5); // 5: the fields serde requires are refused while binding
     }
 }
