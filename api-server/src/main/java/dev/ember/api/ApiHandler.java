@@ -21,6 +21,7 @@ import org.xnio.XnioExecutor;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -283,7 +284,48 @@ final class ApiHandler implements HttpHandler {
         if (("PUT".equals(method) || "PATCH".equals(method)) && body.length == 0) {
             return fault(400, emptyBody(method));
         }
+        String subPath = unknownSubPath(method, path);
+        if (subPath != null) {
+            return fault(400, subPath);
+        }
         return fault(400, "Invalid request method and/or path: " + method + " " + unknownResource(method, path) + ".");
+    }
+
+    /**
+     * Firecracker's own texts for a resource it knows with a sub-path it does not (its parser
+     * hands those to the resource's parser): GET under {@code /balloon/} and a PUT of
+     * {@code /snapshot} without the operation; null for any other path.
+     */
+    static String unknownSubPath(String method, String path) {
+        String[] s = segments(path);
+        if ("GET".equals(method) && s.length >= 2 && "balloon".equals(s[0])) {
+            if (!"hinting".equals(s[1])) {
+                return "statistics".equals(s[1]) ? null : "Unrecognized GET request path `" + s[1] + "`.";
+            }
+            if (s.length == 2) {
+                return "Unrecognized GET request path `/hinting/`.";
+            }
+            return "status".equals(s[2]) ? null : "Unrecognized GET request path `/hinting/" + s[2] + "`.";
+        }
+        if ("PUT".equals(method) && s.length == 1 && "snapshot".equals(s[0])) {
+            return "Missing snapshot operation type.";
+        }
+        return null;
+    }
+
+    /** The path's non-empty segments, as Firecracker's parser splits it. */
+    private static String[] segments(String path) {
+        List<String> out = new ArrayList<>(4);
+        int i = 0;
+        while (i < path.length()) {
+            int slash = path.indexOf('/', i);
+            int end = slash < 0 ? path.length() : slash;
+            if (end > i) {
+                out.add(path.substring(i, end));
+            }
+            i = end + 1;
+        }
+        return out.toArray(new String[0]);
     }
 
     /**

@@ -101,6 +101,19 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         ApiServerTest.assertFault(http.send("PATCH", "/vm/x", null), 400, "Empty PATCH request.");
     }
 
+    /** A known resource with a sub-path it lacks gets the resource parser's own text, as in Firecracker. */
+    @Test
+    void anUnknownSubPathOfABalloonGetOrASnapshotPutGetsFirecrackersText() throws Exception {
+        ApiServerTest.assertFault(http.get("/balloon/stats"), 400, "Unrecognized GET request path `stats`.");
+        ApiServerTest.assertFault(http.get("/balloon/hinting"), 400, "Unrecognized GET request path `/hinting/`.");
+        ApiServerTest.assertFault(http.get("/balloon/hinting/state"), 400, "Unrecognized GET request path `/hinting/state`.");
+        ApiServerTest.assertFault(http.put("/snapshot", "{}"), 400, "Missing snapshot operation type.");
+        ApiServerTest.assertFault(http.send("PUT", "/snapshot", null), 400, "Empty PUT request.");
+        ApiServerTest.assertFault(http.get("/snapshot"), 400, "Invalid request method and/or path: GET snapshot.");
+        assertEquals(null, ApiHandler.unknownSubPath("GET", "/balloon/statistics"));
+        assertEquals(null, ApiHandler.unknownSubPath("GET", "/balloon/hinting/status"));
+    }
+
     /** Firecracker's test of PUT updates on interfaces matches these leads. */
     @Test
     void aMacInUseIsRefusedWithFirecrackersText() throws Exception {
