@@ -37,6 +37,7 @@ public final class LibC {
     public static final long MAP_FAILED = -1L;
     public static final int MADV_DONTNEED = 4, MADV_REMOVE = 9, MADV_HUGEPAGE = 14, MADV_DONTDUMP = 16;
 
+    public static final int MFD_CLOEXEC = 1;
     public static final int EFD_CLOEXEC = 02000000, EFD_NONBLOCK = 04000, EFD_SEMAPHORE = 1;
 
     public static final int EPOLL_CLOEXEC = 02000000;
@@ -96,7 +97,7 @@ public final class LibC {
             SIGNAL = RawLibc.function("signal"), CURRENT_SIGRTMIN = RawLibc.function("__libc_current_sigrtmin"),
             ISATTY = RawLibc.function("isatty"), TCGETATTR = RawLibc.function("tcgetattr"),
             TCSETATTR = RawLibc.function("tcsetattr"), CFMAKERAW = RawLibc.function("cfmakeraw"),
-            MMAP = RawLibc.function("mmap");
+            MMAP = RawLibc.function("mmap"), MEMFD_CREATE = RawLibc.function("memfd_create");
 
     LibC() {}
 
@@ -207,6 +208,16 @@ public final class LibC {
 
     public int fsync(int fd) {
         return (int) invoke1(FSYNC, fd);
+    }
+
+    /** memfd_create(2): an anonymous file (shareable memory: a vhost-user back-end maps guest RAM from it), or -1. */
+    public int memfd_create(String name, int flags) {
+        long s = cString(name);
+        try {
+            return (int) invoke2(MEMFD_CREATE, s, flags);
+        } finally {
+            RawLibc.free(s);
+        }
     }
 
     public int ftruncate(int fd, long length) {

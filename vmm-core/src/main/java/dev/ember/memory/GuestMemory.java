@@ -36,14 +36,17 @@ public final class GuestMemory implements AutoCloseable {
     private final long totalSize;
     /** Mapped from a snapshot's memory file (MAP_PRIVATE): discarded pages must not fall back to it. */
     private final boolean fileBacked;
+    /** The memfd behind RAM mapped shared ({@link #createShared}), or -1: RAM is private to this process. */
+    private final int sharedFd;
     /** One bit per page per region, set when the VMM writes guest memory; null unless tracking. */
     private volatile AtomicLongArray[] vmmDirty;
     private volatile boolean closed;
 
-    private GuestMemory(GuestRegion[] regions, boolean fileBacked) {
+    private GuestMemory(GuestRegion[] regions, boolean fileBacked, int sharedFd) {
         this.regions = regions;
         this.lookup = regions;
         this.fileBacked = fileBacked;
+        this.sharedFd = sharedFd;
         NativeMemory[] v = new NativeMemory[regions.length];
         long total = 0;
         for (int i = 0; i < regions.length; i++) {
@@ -121,7 +124,36 @@ public final class GuestMemory implements AutoCloseable {
         return map(sizeBytes, fd, RamBacking.PAGES_4K);
     }
 
+    /**
+     * As {@link #create(long)}, but RAM is one memfd mapped {@code MAP_SHARED}, so another
+     * process handed the fd ({@link #sharedFd()}) sees and writes the very pages the guest does:
+     * what a vhost-user back-end needs to serve the guest's virtqueues. Region {@code i} lies in
+     * the file at {@link #fileOffset(int)}, regions one after another as a memory file holds them.
+     */
+    public static GuestMemory createShared(long sizeBytes) {
+        if (sizeBytes <= 0 || (sizeBytes & 0xFFF) != 0) {
+            throw new IllegalArgumentException("guest memory size must be a positive multiple of 4 KiB: " + sizeBytes);
+        }
+        int fd = Native.LIBC.memfd_create("ember-guest-ram", LibC.MFD_CLOEXEC);
+        if (fd < 0) {
+            throw new NativeException("memfd_create for shared guest memory", Native.errno());
+        }
+        try {
+            if (Native.LIBC.ftruncate(fd, sizeBytes) < 0) {
+                throw new NativeException("ftruncate shared guest memory to " + (sizeBytes >> 20) + " MiB", Native.errno());
+            }
+            return map(sizeBytes, fd, RamBacking.PAGES_4K, true);
+        } catch (RuntimeException e) {
+            Native.LIBC.close(fd);
+            throw e;
+        }
+    }
+
     private static GuestMemory map(long sizeBytes, int fd, RamBacking backing) {
+        return map(sizeBytes, fd, backing, false);
+    }
+
+    private static GuestMemory map(long sizeBytes, int fd, RamBacking backing, boolean shared) {
         if (sizeBytes <= 0 || (sizeBytes & 0xFFF) != 0) {
             throw new IllegalArgumentException("guest memory size must be a positive multiple of 4 KiB: " + sizeBytes);
         }
@@ -138,7 +170,8 @@ public final class GuestMemory implements AutoCloseable {
             for (int i = 0; i < regions.length; i++) {
                 long size = layout.get(i)[1];
                 long host = fd >= 0
-                        ? Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE | LibC.MAP_NORESERVE, fd, fileOffset)
+                        ? Native.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                                (shared ? LibC.MAP_SHARED : LibC.MAP_PRIVATE) | LibC.MAP_NORESERVE, fd, fileOffset)
                         : mapAnonymous(size, backing);
                 if (host == LibC.MAP_FAILED && backing == RamBacking.HUGETLBFS_2M) {
                     throw new HugePagesUnavailableException(sizeBytes / backing.granule(), hugePagesFree(), Native.errno());
@@ -158,7 +191,21 @@ public final class GuestMemory implements AutoCloseable {
             }
             throw e;
         }
-        return new GuestMemory(regions, fd >= 0);
+        return shared ? new GuestMemory(regions, false, fd) : new GuestMemory(regions, fd >= 0, -1);
+    }
+
+    /** The memfd RAM is mapped from when it was made by {@link #createShared}; -1 when RAM is private. */
+    public int sharedFd() {
+        return sharedFd;
+    }
+
+    /** Where region {@code i} of {@link #regions()} starts in the file RAM is mapped from (regions lie one after another). */
+    public long fileOffset(int i) {
+        long offset = 0;
+        for (int r = 0; r < i; r++) {
+            offset += regions[r].size();
+        }
+        return offset;
     }
 
     /** One region of anonymous RAM, or MAP_FAILED with errno set. */
@@ -262,6 +309,11 @@ public final class GuestMemory implements AutoCloseable {
         if (fileBacked && i < regions.length) {
             return Native.mmap(host, len, LibC.PROT_READ | LibC.PROT_WRITE,
                     LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE | LibC.MAP_FIXED, -1, 0) == host;
+        }
+        if (sharedFd >= 0 && i < regions.length) {
+            // DONTNEED on a shared mapping drops only this process's page table entries, the memfd
+            // keeps the pages: REMOVE frees them from the file (the back-end's mapping reads zeroes too).
+            return Native.LIBC.madvise(host, len, LibC.MADV_REMOVE) == 0;
         }
         return Native.LIBC.madvise(host, len, LibC.MADV_DONTNEED) == 0;
     }
@@ -553,6 +605,9 @@ public final class GuestMemory implements AutoCloseable {
         closed = true;
         for (GuestRegion r : regions) {
             Native.LIBC.munmap(r.hostAddress(), r.size());
+        }
+        if (sharedFd >= 0) {
+            Native.LIBC.close(sharedFd);
         }
     }
 }
