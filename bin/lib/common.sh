@@ -125,8 +125,11 @@ ember_apt_install() {
 # What building and testing Ember needs on a fresh Debian machine of this kind.
 ember_build_deps() {
   # tmux: ConsoleEscapeIT types on a real terminal (a tmux pane). acpica-tools: AcpiTablesTest reads
-  # the ACPI tables back with iasl -d.
-  ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs tmux acpica-tools
+  # the ACPI tables back with iasl -d. qemu-utils: qemu-storage-daemon, the vhost-user-blk back-end
+  # the vhost-user tests drive (VhostUserFrontendTest).
+  ember_apt_install maven gcc make binutils libc6-dev linux-libc-dev curl iproute2 e2fsprogs tmux acpica-tools qemu-utils
+  # Debian releases before QEMU 8 shipped qemu-storage-daemon in qemu-system-common instead.
+  [ -x /usr/bin/qemu-storage-daemon ] || ember_apt_install qemu-system-common
 }
 
 # Where the Linux tests that need guest user space run (docs/testing.md): "direct" on hardware

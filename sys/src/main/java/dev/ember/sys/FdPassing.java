@@ -29,31 +29,56 @@ public final class FdPassing {
     public static final int MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
     public static final short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDHUP = 0x2000;
 
-    private static final int BLOCK = MSGHDR_SIZE + IOVEC_SIZE + CMSG_SPACE_ONE_FD;
-
     private FdPassing() {}
+
+    /** {@code CMSG_LEN(n * sizeof(int))}: a control message carrying {@code n} fds, without its trailing padding. */
+    public static int cmsgLen(int n) {
+        return CMSG_DATA + 4 * n;
+    }
+
+    /** {@code CMSG_SPACE(n * sizeof(int))}: the room a control message of {@code n} fds takes (8-byte aligned on x86_64). */
+    public static int cmsgSpace(int n) {
+        return CMSG_DATA + ((4 * n + 7) & ~7);
+    }
 
     /**
      * Sends {@code data} with {@code fd} attached as one message; returns the bytes sent, or -1
      * with errno set. The fd stays open here (the receiver gets its own copy).
      */
     public static long sendWithFd(int socket, byte[] data, int fd) {
-        NativeMemory m = Native.allocate(BLOCK + data.length);
+        return sendWithFds(socket, data, data.length, new int[] {fd}, 1);
+    }
+
+    /**
+     * Sends the first {@code length} bytes of {@code data} as one message with the first
+     * {@code fdCount} of {@code fds} attached in one SCM_RIGHTS control message (none when 0);
+     * returns the bytes sent, or -1 with errno set. The fds stay open here.
+     */
+    public static long sendWithFds(int socket, byte[] data, int length, int[] fds, int fdCount) {
+        int space = fdCount == 0 ? 0 : cmsgSpace(fdCount);
+        int block = MSGHDR_SIZE + IOVEC_SIZE + space;
+        NativeMemory m = Native.allocate(block + length);
         long base = m.address();
-        long iov = base + MSGHDR_SIZE, control = iov + IOVEC_SIZE, payload = control + CMSG_SPACE_ONE_FD;
-        m.put(BLOCK, data, 0, data.length);
+        long iov = base + MSGHDR_SIZE, control = iov + IOVEC_SIZE, payload = control + space;
+        m.put(block, data, 0, length);
         m.putLong(MSGHDR_SIZE + IOV_BASE, payload);
-        m.putLong(MSGHDR_SIZE + IOV_LEN, data.length);
+        m.putLong(MSGHDR_SIZE + IOV_LEN, length);
         m.putLong(MSG_IOV, iov);
         m.putLong(MSG_IOVLEN, 1);
-        m.putLong(MSG_CONTROL, control);
-        m.putLong(MSG_CONTROLLEN, CMSG_SPACE_ONE_FD);
-        int c = MSGHDR_SIZE + IOVEC_SIZE;
-        m.putLong(c + CMSG_LEN_FIELD, CMSG_LEN_ONE_FD);
-        m.putInt(c + CMSG_LEVEL, SOL_SOCKET);
-        m.putInt(c + CMSG_TYPE, SCM_RIGHTS);
-        m.putInt(c + CMSG_DATA, fd);
-        return Native.LIBC.sendmsg(socket, base, LibC.MSG_NOSIGNAL);
+        if (fdCount > 0) {
+            m.putLong(MSG_CONTROL, control);
+            m.putLong(MSG_CONTROLLEN, space);
+            int c = MSGHDR_SIZE + IOVEC_SIZE;
+            m.putLong(c + CMSG_LEN_FIELD, cmsgLen(fdCount));
+            m.putInt(c + CMSG_LEVEL, SOL_SOCKET);
+            m.putInt(c + CMSG_TYPE, SCM_RIGHTS);
+            for (int i = 0; i < fdCount; i++) {
+                m.putInt(c + CMSG_DATA + 4 * i, fds[i]);
+            }
+        }
+        long sent = Native.LIBC.sendmsg(socket, base, LibC.MSG_NOSIGNAL);
+        java.lang.ref.Reference.reachabilityFence(m); // base is a raw address: m's cleaner must not free it mid-call
+        return sent;
     }
 
     /** One message and the fd that came with it (-1 if none). */
