@@ -58,6 +58,23 @@ class LinuxBalloonIT extends LinuxTest.UserSpace {
         return new long[] {after + 1, Long.parseLong(m.group(1))};
     }
 
+    /**
+     * The first "mem" line numbered above {@code after} that {@code settled} accepts, or, when none
+     * has by the deadline, the newest line (for the caller's assertion to describe). A line's
+     * MemFree is read before the line is printed, and the console reaches the host later still,
+     * so the first line the host sees after the driver reported the balloon's new size may carry a
+     * MemFree read while the driver was still moving its last pages.
+     */
+    private static long[] memLineWhere(EmberProcess vm, long after, java.util.function.LongPredicate settled)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        long[] newest = memLineAfter(vm, after);
+        while (!settled.test(newest[1]) && System.nanoTime() < deadline) {
+            newest = memLineAfter(vm, newest[0]);
+        }
+        return newest;
+    }
+
     private static String awaitStatistics(UnixHttpClient http, String what, java.util.function.Predicate<String> ok)
             throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -94,7 +111,7 @@ class LinuxBalloonIT extends LinuxTest.UserSpace {
             expect(204, http.patch("/balloon", "{\"amount_mib\": 128}"), "inflate");
             awaitStatistics(http, "the guest to inflate to 128 MiB", b -> actualMib(b) == 128);
             // A line printed after the guest reported the inflate done (earlier ones may predate it).
-            long[] inflated = memLineAfter(vm, lastMemLine(vm));
+            long[] inflated = memLineWhere(vm, lastMemLine(vm), free -> before[1] - free >= 120 * 1024);
             long rssInflated = vm.rssAnonKib();
             assertTrue(before[1] - inflated[1] >= 120 * 1024, "MemFree " + before[1] + " KiB before the inflate, "
                     + inflated[1] + " KiB after\n" + vm.describe());
@@ -103,7 +120,7 @@ class LinuxBalloonIT extends LinuxTest.UserSpace {
 
             expect(204, http.patch("/balloon", "{\"amount_mib\": 0}"), "deflate");
             awaitStatistics(http, "the guest to deflate", b -> actualMib(b) == 0);
-            long[] deflated = memLineAfter(vm, lastMemLine(vm));
+            long[] deflated = memLineWhere(vm, lastMemLine(vm), free -> free - inflated[1] >= 120 * 1024);
             assertTrue(deflated[1] - inflated[1] >= 120 * 1024, "MemFree " + inflated[1] + " KiB inflated, "
                     + deflated[1] + " KiB after the deflate\n" + vm.describe());
             System.out.println("LinuxBalloonIT: MemFree " + before[1] + " -> " + inflated[1] + " -> " + deflated[1]
