@@ -20,17 +20,46 @@ final class SnapshotGuests {
     }
 
     /**
-     * Pauses the running snapshot scenario in {@code vm}, snapshots it (Full) to {@code snap} and
-     * {@code mem}, and ends the process; returns the last tick the guest printed.
+     * The last complete tick line on a paused guest's console. A pause can stop the vCPU between
+     * two bytes of a line (the UART takes one byte per exit), so an unfinished "tick N" may follow
+     * it, up to its last digit: only a later complete line disqualifies it.
      */
-    static int pauseSnapshotAndStop(EmberProcess vm, UnixHttpClient http, Path snap, Path mem) throws Exception {
+    static final String LAST_TICK = "tick (\\d+)\\n(?![\\s\\S]*tick \\d+\\n)";
+
+    /** Where a paused scenario's count stood: its last complete tick and the unfinished line after it ("" if none). */
+    record PausedCount(int lastTick, String unfinished) {}
+
+    /** Waits for the last complete tick of the paused {@code vm} ({@link #LAST_TICK}) and keeps what follows it. */
+    static PausedCount pausedCount(EmberProcess vm) throws InterruptedException {
+        java.util.regex.Matcher last = vm.awaitStdout(LAST_TICK, WAIT);
+        return new PausedCount(Integer.parseInt(last.group(1)), vm.stdout().substring(last.end()));
+    }
+
+    /**
+     * The first tick the guest completes in {@code loaded}, the process that loaded a snapshot taken
+     * at {@code paused}: its console's first line ends the line the pause cut ("ick 4", "4", or just
+     * the newline), so the tick is read from the paused console's unfinished line and what follows.
+     */
+    static int firstTickAfterLoad(EmberProcess loaded, PausedCount paused) throws InterruptedException {
+        loaded.awaitStdout("^tick \\d+\\n", WAIT); // a whole line: the cut one has been finished before it
+        String joined = paused.unfinished() + loaded.stdout();
+        java.util.regex.Matcher first = java.util.regex.Pattern.compile("tick (\\d+)\\n").matcher(joined);
+        assertTrue(first.find(), "no tick completed after the load: " + joined + "\n" + loaded.describe());
+        return Integer.parseInt(first.group(1));
+    }
+
+    /**
+     * Pauses the running snapshot scenario in {@code vm}, snapshots it (Full) to {@code snap} and
+     * {@code mem}, and ends the process; returns where the guest's count stood.
+     */
+    static PausedCount pauseSnapshotAndStop(EmberProcess vm, UnixHttpClient http, Path snap, Path mem) throws Exception {
         expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
-        java.util.regex.Matcher last = vm.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
+        PausedCount paused = pausedCount(vm);
         expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap + "\", \"mem_file_path\": \"" + mem + "\"}"),
                 "create");
         vm.terminate();
         vm.awaitExit(WAIT);
-        return Integer.parseInt(last.group(1));
+        return paused;
     }
 
     /**

@@ -28,13 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SnapshotIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int MEM_MIB = 64;
-    /**
-     * The first tick a loaded guest completes. A pause can land in the middle of a line (the
-     * paused process printed "t", the loaded one prints "ick 4"), so the line may be the tail of
-     * "tick N"; the last complete line before the pause is "tick N-1" either way.
-     */
-    private static final String FIRST_TICK_AFTER_LOAD = "^t?i?c?k? ?(\\d+)\\n";
-
     @TempDir
     Path dir;
 
@@ -68,7 +61,7 @@ class SnapshotIT {
         Path snap2 = dir.resolve("again.snap");
         Path mem2 = dir.resolve("again.mem");
         Path snap3 = dir.resolve("diff.snap");
-        int lastTickBefore;
+        SnapshotGuests.PausedCount paused;
         long createUs;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("a.sock").toString(), "--id", "snap-a")) {
             UnixHttpClient http = first.api(dir.resolve("a.sock"));
@@ -81,8 +74,7 @@ class SnapshotIT {
             assertTrue(running.body().contains("pause it first"), running.body());
 
             expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause");
-            Matcher last = first.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
-            lastTickBefore = Integer.parseInt(last.group(1));
+            paused = SnapshotGuests.pausedCount(first);
 
             UnixHttpClient.Response diff = http.put("/snapshot/create", "{\"snapshot_type\": \"Diff\", \"snapshot_path\": \""
                     + snap + "\", \"mem_file_path\": \"" + mem + "\"}");
@@ -128,17 +120,15 @@ class SnapshotIT {
             assertEquals(img.toString(), config.path("drives").path(0).path("path_on_host").asText(), config.toString());
             assertEquals(ioEngine, config.path("drives").path(0).path("io_engine").asText(), config.toString());
 
-            Matcher firstTick = second.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
-            int continuedAt = Integer.parseInt(firstTick.group(1));
-            assertEquals(lastTickBefore + 1, continuedAt, "the count continues where the snapshot left it\n" + second.describe());
+            int continuedAt = SnapshotGuests.firstTickAfterLoad(second, paused);
+            assertEquals(paused.lastTick() + 1, continuedAt, "the count continues where the snapshot left it\n" + second.describe());
             assertFalse(second.stdout().contains("READY"), "the guest did not boot again\n" + second.describe());
             assertTrue(promValue(http, "ember_latencies_us_vmm_load_snapshot") > 0, "vmm_load_snapshot measured");
 
             // A restored VM can be snapshotted again.
             second.awaitStdout("^tick " + (continuedAt + 1) + "$", WAIT);
             expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause the restored VM");
-            Matcher last = second.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
-            lastTickBefore = Integer.parseInt(last.group(1));
+            paused = SnapshotGuests.pausedCount(second);
             expect(204, http.put("/snapshot/create", "{\"snapshot_path\": \"" + snap2 + "\", \"mem_file_path\": \""
                     + mem2 + "\"}"), "second create");
             second.terminate();
@@ -152,15 +142,13 @@ class SnapshotIT {
             assertEquals("Paused", http.instanceState());
             expect(204, http.patch("/vm", "{\"state\": \"Resumed\"}"), "resume the loaded VM");
             assertEquals("Running", http.instanceState());
-            Matcher firstTick = third.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
-            int thirdFirst = Integer.parseInt(firstTick.group(1));
-            assertEquals(lastTickBefore + 1, thirdFirst, "the count continues again\n" + third.describe());
+            int thirdFirst = SnapshotGuests.firstTickAfterLoad(third, paused);
+            assertEquals(paused.lastTick() + 1, thirdFirst, "the count continues again\n" + third.describe());
 
             // A Diff into the memory file this VM was loaded from: only the pages written since go in.
             third.awaitStdout("^tick " + (thirdFirst + 1) + "$", WAIT);
             expect(204, http.patch("/vm", "{\"state\": \"Paused\"}"), "pause before the Diff");
-            Matcher last = third.awaitStdout("tick (\\d+)\\n(?![\\s\\S]*tick)", WAIT);
-            lastTickBefore = Integer.parseInt(last.group(1));
+            paused = SnapshotGuests.pausedCount(third);
             expect(204, http.put("/snapshot/create", "{\"snapshot_type\": \"Diff\", \"snapshot_path\": \"" + snap3
                     + "\", \"mem_file_path\": \"" + mem2 + "\"}"), "Diff create");
             assertTrue(promValue(http, "ember_latencies_us_vmm_diff_create_snapshot") > 0, "vmm_diff_create_snapshot measured");
@@ -171,8 +159,8 @@ class SnapshotIT {
             UnixHttpClient http = fourth.api(dir.resolve("d.sock"));
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap3 + "\", \"mem_backend\": {\"backend_type\":"
                     + " \"File\", \"backend_path\": \"" + mem2 + "\"}, \"resume_vm\": true}"), "load after the Diff");
-            Matcher firstTick = fourth.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
-            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the Diff carried the guest on\n" + fourth.describe());
+            assertEquals(paused.lastTick() + 1, SnapshotGuests.firstTickAfterLoad(fourth, paused), "the Diff carried the guest on\n"
+                    + fourth.describe());
 
             SnapshotGuests.finishAndCheckDrive(fourth, "snapshot", img);
         }
@@ -189,13 +177,13 @@ class SnapshotIT {
         Path img = drive();
         Path snap = dir.resolve("pci.snap");
         Path mem = dir.resolve("pci.mem");
-        int lastTickBefore;
+        SnapshotGuests.PausedCount paused;
         try (EmberProcess first = EmberProcess.start("--api-sock", dir.resolve("p.sock").toString(), "--id", "pci-a", "--enable-pci")) {
             UnixHttpClient http = first.api(dir.resolve("p.sock"));
             SnapshotGuests.bootSnapshotScenario(http, img, "Sync", "None", "snapshot-pci");
             first.awaitStdout("^tick 3$", WAIT);
             assertTrue(first.stdout().contains("virtio-pci: capacity 2048 sectors"), first.describe());
-            lastTickBefore = SnapshotGuests.pauseSnapshotAndStop(first, http, snap, mem);
+            paused = SnapshotGuests.pauseSnapshotAndStop(first, http, snap, mem);
         }
         try (EmberProcess mmio = EmberProcess.start("--api-sock", dir.resolve("m.sock").toString(), "--id", "pci-m")) {
             UnixHttpClient http = mmio.api(dir.resolve("m.sock"));
@@ -209,8 +197,7 @@ class SnapshotIT {
             UnixHttpClient http = second.api(dir.resolve("q.sock"));
             expect(204, http.put("/snapshot/load", "{\"snapshot_path\": \"" + snap + "\", \"mem_backend\": {\"backend_type\": \"File\","
                     + " \"backend_path\": \"" + mem + "\"}, \"resume_vm\": true}"), "load");
-            Matcher firstTick = second.awaitStdout(FIRST_TICK_AFTER_LOAD, WAIT);
-            assertEquals(lastTickBefore + 1, Integer.parseInt(firstTick.group(1)), "the count continues\n" + second.describe());
+            assertEquals(paused.lastTick() + 1, SnapshotGuests.firstTickAfterLoad(second, paused), "the count continues\n" + second.describe());
             SnapshotGuests.finishAndCheckDrive(second, "snapshot-pci", img);
         }
     }
