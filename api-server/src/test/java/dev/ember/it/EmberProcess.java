@@ -305,14 +305,33 @@ public final class EmberProcess implements AutoCloseable {
             return "";
         }
         String threads = "\n--- threads in the kernel (/proc/" + pid() + "/task) ---\n" + kernelThreads(pid());
+        int dumpsBefore = count(stderr.toString(), DUMP_END);
         try {
             new ProcessBuilder("kill", "-QUIT", Long.toString(pid())).start().waitFor(5, TimeUnit.SECONDS);
         } catch (IOException e) {
             return threads + "(no thread dump: " + e.getMessage() + ")\n";
         }
-        Thread.sleep(1500);
-        errPump.join(500);
+        // The JVM writes the dump from its signal thread once its threads reach a safepoint, which a
+        // loaded host delays: wait for the dump's last line (a bound only; a process that cannot
+        // reach a safepoint leaves its kernel stacks above to speak for it).
+        long deadline = System.nanoTime() + DUMP_WAIT.toNanos();
+        while (count(stderr.toString(), DUMP_END) <= dumpsBefore && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         return threads;
+    }
+
+    /** The last line of a HotSpot thread dump ("JNI global refs: 23, weak refs: 0"). */
+    private static final String DUMP_END = "JNI global refs: ";
+    /** How long a stalled process's thread dump is waited for: a bound only. */
+    private static final Duration DUMP_WAIT = Duration.ofSeconds(20);
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + what.length())) {
+            n++;
+        }
+        return n;
     }
 
     /** Each thread of {@code pid}: id, name, state, CPU ticks, wait channel and kernel stack (the stack needs root). */
