@@ -236,7 +236,7 @@ public final class EmberProcess implements AutoCloseable {
                 return m;
             }
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                outPump.join(1000);
+                drain(outPump);
                 m = p.matcher(stdout());
                 if (m.find()) {
                     return m;
@@ -259,7 +259,7 @@ public final class EmberProcess implements AutoCloseable {
                 return m;
             }
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                errPump.join(1000);
+                drain(errPump);
                 m = p.matcher(stderr);
                 if (m.find()) {
                     return m;
@@ -289,10 +289,23 @@ public final class EmberProcess implements AutoCloseable {
             throw new AssertionError("ember did not exit within " + timeout + "\n--- stdout ---\n" + stdout() + "\n--- stderr ---\n" + stderr
                     + threads);
         }
-        outPump.join(2000);
-        errPump.join(2000);
+        drain(outPump);
+        drain(errPump);
         return process.exitValue();
     }
+
+    /**
+     * Lets {@code pump} take in what the process wrote: the pipe still holds its last output when
+     * it exits, and a pump the host has not scheduled yet would leave it out of {@link #stdout()}
+     * and {@link #stderr()}. After the exit the pump ends at end of file, so the bound ({@link
+     * #DRAIN_AFTER_EXIT}) only guards against a child that kept the pipe open; while the process
+     * runs there is no end to wait for.
+     */
+    private void drain(Thread pump) throws InterruptedException {
+        pump.join(process.isAlive() ? 1000 : DRAIN_AFTER_EXIT.toMillis());
+    }
+
+    private static final Duration DRAIN_AFTER_EXIT = Duration.ofSeconds(30);
 
     /**
      * Where the still-running process's threads are when a wait for it ran out — in the kernel (state,
