@@ -1,5 +1,7 @@
 package dev.ember.irq;
 
+import dev.ember.eventloop.EventFd;
+
 /**
  * A device's interrupt input on the in-kernel irqchip. Edge-triggered lines (virtio-mmio,
  * the UART as Firecracker wires it) are usually backed by a KVM irqfd, so {@link #trigger()}
@@ -16,4 +18,12 @@ public interface InterruptLine {
 
     /** The global system interrupt (IOAPIC pin) number, for device tables and the command line. */
     int gsi();
+
+    /**
+     * The eventfd whose signal raises this line without the VMM (a KVM irqfd), for another
+     * process to signal directly: a vhost-user back-end's call fd. Null when the line has none.
+     */
+    default EventFd eventFd() {
+        return null;
+    }
 }

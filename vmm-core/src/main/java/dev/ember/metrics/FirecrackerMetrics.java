@@ -40,6 +40,13 @@ public final class FirecrackerMetrics {
 
     public static final GroupSchema BLOCK = GroupSchema.of("block", Block.class);
 
+    /**
+     * A vhost-user block device's fields, declared per drive as {@code vhost_user_block_<drive_id>};
+     * Firecracker emits no aggregate for vhost-user devices, so this template is not in {@link #ALL}.
+     */
+    public static final GroupSchema VHOST_USER_BLOCK = group("vhost_user_block")
+            .counters("activate_fails", "cfg_fails").stores("init_time_us", "activate_time_us", "config_change_time_us");
+
     public static final GroupSchema DEPRECATED_API = group("deprecated_api")
             .counters("deprecated_http_api_calls");
 

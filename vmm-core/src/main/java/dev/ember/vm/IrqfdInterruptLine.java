@@ -54,7 +54,8 @@ final class IrqfdInterruptLine implements InterruptLine, AutoCloseable {
         return gsi;
     }
 
-    EventFd eventFd() {
+    @Override
+    public EventFd eventFd() {
         return eventFd;
     }
 

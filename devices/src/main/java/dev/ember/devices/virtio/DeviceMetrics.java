@@ -26,6 +26,11 @@ public final class DeviceMetrics {
         this(kind.declare(kind.name() + "_" + id), kind.declare());
     }
 
+    /** A device whose counters live in {@code own} only, with no aggregate group (Firecracker's vhost-user devices). */
+    public static DeviceMetrics ofGroup(MetricGroup own) {
+        return new DeviceMetrics(own, null);
+    }
+
     /** A device there is at most one of (vsock): its counters live in the {@code kind} group only. */
     public static DeviceMetrics single(GroupSchema kind) {
         return new DeviceMetrics(kind.declare(), null);

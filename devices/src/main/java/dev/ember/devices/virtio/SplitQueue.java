@@ -115,6 +115,10 @@ public final class SplitQueue {
     public int size() { return size; }
     public boolean ready() { return ready; }
     long descTable() { return descTable; }
+    /** The rings' guest-physical addresses while ready (what a vhost-user back-end is told, as host addresses). */
+    public long descTableAddress() { return descTable; }
+    public long availRingAddress() { return availRing; }
+    public long usedRingAddress() { return usedRing; }
     GuestMemory memory() { return mem; }
     boolean indirectEnabled() { return indirect; }
     public int lastAvailIndex() { return lastAvail; }

@@ -75,6 +75,16 @@ public interface VirtioDevice {
      */
     default void restoreDeviceState(dev.ember.snapshot.StateReader in) {}
 
+    /**
+     * Whether another process serves this device's queues (vhost-user): the transport then
+     * leaves the queues' notify eventfds off the event loop, so a kick goes from KVM's ioeventfd
+     * straight to that process, which raises the used-buffer interrupt itself through the line's
+     * irqfd ({@link VirtioTransport#queueNotifyFd}, {@link VirtioTransport#queueInterruptFd}).
+     */
+    default boolean externalDataPlane() {
+        return false;
+    }
+
     /** Releases host resources (files, TAP fds, timers). Event-loop thread or after it stopped. */
     default void close() {}
 }

@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.eventloop.EventFd;
 import dev.ember.bus.Bus;
 import dev.ember.bus.BusDevice;
 import dev.ember.devices.virtio.VirtioTransportCore.QueueRegister;
@@ -50,6 +51,7 @@ public final class VirtioMmioDevice implements BusDevice, Snapshottable, AutoClo
         this.core = new VirtioTransportCore(device, memory, loop, new VirtioTransportCore.Interrupts() {
             @Override public boolean usedBuffer(int queue) { return irq.trigger(); }
             @Override public boolean configChange() { return irq.trigger(); }
+            @Override public EventFd usedBufferFd(int queue) { return irq.eventFd(); }
         }, "at 0x" + Long.toHexString(base));
     }
 

@@ -1,5 +1,6 @@
 package dev.ember.devices.virtio;
 
+import dev.ember.eventloop.EventFd;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestMemoryException;
@@ -40,4 +41,13 @@ public interface VirtioTransport {
 
     /** True once {@link #deviceError} was called and until reset. */
     boolean broken();
+
+    /** The eventfd the guest's notifications of queue {@code index} signal (KVM's ioeventfd on the notify address). */
+    EventFd queueNotifyFd(int index);
+
+    /**
+     * The eventfd whose signal raises queue {@code index}'s used-buffer interrupt without the
+     * VMM (the line's KVM irqfd), or null when this transport has none to give.
+     */
+    EventFd queueInterruptFd(int index);
 }

@@ -41,6 +41,11 @@ public final class VirtioTransportCore implements VirtioTransport {
 
         /** A configuration-change notification; false if it could not be raised. */
         boolean configChange();
+
+        /** The irqfd that raises queue {@code queue}'s used-buffer interrupt when another process signals it, or null. */
+        default EventFd usedBufferFd(int queue) {
+            return null;
+        }
     }
 
     /** The per-queue registers every transport has, each a 32-bit half where the field is 64 bits. */
@@ -93,6 +98,8 @@ public final class VirtioTransportCore implements VirtioTransport {
     // Event-loop state.
     private final SplitQueue[] queues;
     private final EventFd[] notifyFds;
+    /** {@link VirtioDevice#externalDataPlane()}: the notify eventfds are not on the loop. */
+    private final boolean externalDataPlane;
     private boolean activated;
     private volatile boolean broken;
     private volatile long negotiated;
@@ -126,11 +133,14 @@ public final class VirtioTransportCore implements VirtioTransport {
             queueNum[i] = Virtio.MAX_QUEUE_SIZE;
         }
         device.attach(loop);
+        this.externalDataPlane = device.externalDataPlane();
         for (int i = 0; i < queueCount; i++) {
             EventFd fd = EventFd.nonBlocking();
             notifyFds[i] = fd;
             final int q = i;
-            loop.register(fd.fd(), LibC.EPOLLIN, events -> onNotifyEvent(q));
+            if (!externalDataPlane) { // else the kicks are the back-end's to read
+                loop.register(fd.fd(), LibC.EPOLLIN, events -> onNotifyEvent(q));
+            }
         }
     }
 
@@ -161,9 +171,16 @@ public final class VirtioTransportCore implements VirtioTransport {
         return configGeneration;
     }
 
-    /** Interrupt status bits not yet acknowledged ({@link Virtio#INT_USED_RING}, {@link Virtio#INT_CONFIG}). */
+    /**
+     * Interrupt status bits not yet acknowledged ({@link Virtio#INT_USED_RING}, {@link Virtio#INT_CONFIG}).
+     * A device whose queues another process serves raises its used-buffer interrupts through the
+     * irqfd, unseen here: as Firecracker does for vhost-user, the register then says "used
+     * buffer" unless a configuration change alone is pending, so the guest's handler always
+     * looks at the used ring (Linux's virtio-mmio handler reads nothing else when the bit is clear).
+     */
     public int interruptStatus() {
-        return interruptStatus;
+        int s = interruptStatus;
+        return externalDataPlane && s != Virtio.INT_CONFIG ? Virtio.INT_USED_RING : s;
     }
 
     /** MMIO's InterruptACK. */
@@ -526,6 +543,16 @@ public final class VirtioTransportCore implements VirtioTransport {
     }
 
     @Override
+    public EventFd queueNotifyFd(int index) {
+        return notifyFds[index];
+    }
+
+    @Override
+    public EventFd queueInterruptFd(int index) {
+        return interrupts.usedBufferFd(index);
+    }
+
+    @Override
     public EventLoop eventLoop() {
         return loop;
     }
@@ -685,7 +712,9 @@ public final class VirtioTransportCore implements VirtioTransport {
     public void close() {
         for (EventFd fd : notifyFds) {
             if (fd != null) {
-                loop.unregister(fd.fd());
+                if (!externalDataPlane) {
+                    loop.unregister(fd.fd());
+                }
                 fd.close();
             }
         }

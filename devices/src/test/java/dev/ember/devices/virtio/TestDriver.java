@@ -32,6 +32,7 @@ final class TestDriver implements AutoCloseable {
         InterruptLine line = new InterruptLine() {
             @Override public boolean trigger() { return irqFd.write(1); }
             @Override public int gsi() { return VirtioMmioDevice.irqFor(0); }
+            @Override public EventFd eventFd() { return irqFd; }
         };
         this.transport = VirtioMmioDevice.attach(device, mem, bus, base, (addr, len, datamatch, fd) -> {}, line, loop);
     }

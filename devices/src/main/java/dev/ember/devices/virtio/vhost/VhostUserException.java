@@ -24,6 +24,8 @@ public final class VhostUserException extends DeviceException {
         REFUSED,
         /** The back-end lacks a feature the front-end needs. */
         MISSING_FEATURE,
+        /** What the back-end must be handed does not exist: guest RAM it can map (a memfd), an irqfd for the queue. */
+        NOT_SHAREABLE,
         /** An earlier failure left the connection in an unknown state; nothing more is sent on it. */
         BROKEN
     }
