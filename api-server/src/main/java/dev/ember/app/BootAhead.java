@@ -48,8 +48,8 @@ final class BootAhead extends AheadHolder<BootAhead.Built> {
          * boot-specific request so far) or the machine cannot be shaped (the start will say why).
          */
         static Plan of(VmResources resources) {
-            if (!resources.bootConfigured()) {
-                return null;
+            if (!resources.bootConfigured() || resources.vhostUserDrives()) {
+                return null; // vhost-user drives: RAM must be a shared memfd, built at the start
             }
             MachineConfig mc = resources.machineConfig();
             BootSourceConfig boot = resources.bootSource();

@@ -192,6 +192,10 @@ public final class KvmMicroVm implements MicroVm {
             throw new VmmException("Cannot create a snapshot of a running microVM: pause it first (PATCH /vm with"
                     + " {\"state\": \"Paused\"})");
         }
+        if (resources.vhostUserDrives()) {
+            // Firecracker's documented rule and text: the device's state lives in the back-end, which the protocol cannot save.
+            throw new VmmException("Snapshotting of vhost-user-blk devices is not supported");
+        }
         SnapshotCreator.create(m, params, resources);
     }
 

@@ -88,6 +88,18 @@ final class MachineBuilder {
                 new PciWindow("64-bit", mmio64, PciLayout.MMIO64_SIZE));
     }
 
+    /**
+     * Guest RAM a vhost-user back-end can map: one memfd mapped shared (Firecracker backs guest
+     * memory the same way when a vhost-user device is configured). 4 KiB pages only here.
+     */
+    static GuestMemory sharedRam(VmSpec spec, HugePages hugePages) throws VmmException {
+        if (hugePages != null && hugePages != HugePages.None) {
+            throw new VmmException("machine-config.huge_pages " + hugePages + " with a vhost-user drive is not supported by Ember:"
+                    + " guest memory shared with the back-end is a memfd of 4 KiB pages; set huge_pages to None");
+        }
+        return GuestMemory.createShared(spec.memSizeBytes());
+    }
+
     /** Guest RAM backed as machine-config.huge_pages says; a short hugetlbfs pool is the user's to fix. */
     static GuestMemory guestRam(VmSpec spec, HugePages hugePages) throws VmmException {
         RamBacking backing = hugePages == HugePages.Hugetlbfs2M ? RamBacking.HUGETLBFS_2M
@@ -114,7 +126,8 @@ final class MachineBuilder {
             m = assemble(ahead.vm, ahead.loop, resources, resources);
         } else {
             boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-            GuestMemory ram = guestRam(spec, resources.machineConfig().hugePages());
+            GuestMemory ram = resources.vhostUserDrives() ? sharedRam(spec, resources.machineConfig().hugePages())
+                    : guestRam(spec, resources.machineConfig().hugePages());
             m = assemble(createVm(spec, ram, track), resources, resources);
         }
         try {

@@ -13,6 +13,8 @@ import dev.ember.devices.virtio.BlockCacheType;
 import dev.ember.devices.virtio.BlockDeviceException;
 import dev.ember.devices.virtio.BlockIoEngine;
 import dev.ember.devices.virtio.VirtioBlock;
+import dev.ember.devices.virtio.vhost.VhostUserBlock;
+import dev.ember.devices.virtio.vhost.VhostUserException;
 import dev.ember.devices.virtio.VirtioDevice;
 import dev.ember.devices.virtio.VirtioMmioDevice;
 import dev.ember.devices.virtio.VirtioNet;
@@ -57,6 +59,9 @@ final class VirtioDevices implements AutoCloseable {
     private final List<Attached> transports = new ArrayList<>();
     private dev.ember.pci.PciRootComplex pci;
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
+    private final Map<String, VhostUserBlock> vhostUserDrives = new LinkedHashMap<>();
+    /** How long a vhost-user back-end may take to answer any one request before the drive fails. */
+    static final int VHOST_USER_TIMEOUT_MS = 5_000;
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final Map<String, VirtioPmem> pmems = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
@@ -70,17 +75,25 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     static VirtioDevices attach(Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore) throws VmmException {
+        if (m.pci != null && resources.vhostUserDrives()) {
+            // The back-end raises the queue's interrupt through an irqfd; Ember's virtio-pci has per-vector ones it does not hand out.
+            throw new VmmException("a vhost-user drive (socket) is served on virtio-mmio only by Ember;"
+                    + " start without --enable-pci or give the drive a path_on_host");
+        }
         VirtioDevices v = new VirtioDevices(m.loop);
         try {
             for (DriveConfig d : resources.drives()) {
+                if (d.vhostUser()) {
+                    v.addVhostUser(m, d);
+                    continue;
+                }
                 VirtioBlock blk = new VirtioBlock(d.driveId(), Path.of(d.pathOnHost()), d.isReadOnly(),
                         d.cacheType() == CacheType.Writeback ? BlockCacheType.WRITEBACK : BlockCacheType.UNSAFE,
                         limiter(d.rateLimiter()), d.ioEngine() == IoEngine.Async ? BlockIoEngine.ASYNC : BlockIoEngine.SYNC);
                 v.add(m, blk);
                 v.drives.put(d.driveId(), blk);
                 if (d.root()) {
-                    v.arg(d.partuuid() != null ? "root=PARTUUID=" + d.partuuid() : "root=/dev/vda");
-                    v.arg(d.isReadOnly() ? "ro" : "rw");
+                    v.rootArgs(d, d.isReadOnly());
                 }
             }
             for (NetworkInterfaceConfig n : resources.networkInterfaces()) {
@@ -127,7 +140,7 @@ final class VirtioDevices implements AutoCloseable {
         } catch (VsockException e) {
             v.close();
             throw new VmmException("Cannot create backend for vsock device: " + e.getMessage());
-        } catch (BlockDeviceException | TapException | IllegalArgumentException e) {
+        } catch (BlockDeviceException | TapException | VhostUserException | IllegalArgumentException e) {
             v.close();
             throw new VmmException(e.getMessage());
         } catch (RuntimeException e) {
@@ -185,6 +198,27 @@ final class VirtioDevices implements AutoCloseable {
             ram.close();
             throw e;
         }
+    }
+
+    /**
+     * A drive a vhost-user back-end serves: connected and negotiated now (a back-end that is not
+     * there fails the start), on the transport like any drive, so the guest's letters follow the
+     * drives' order either way.
+     */
+    private void addVhostUser(Machine m, DriveConfig d) {
+        VhostUserBlock blk = VhostUserBlock.connect(d.driveId(), Path.of(d.socket()), d.cacheType() == CacheType.Writeback,
+                VHOST_USER_TIMEOUT_MS);
+        add(m, blk);
+        vhostUserDrives.put(d.driveId(), blk);
+        if (d.root()) {
+            rootArgs(d, blk.readOnly()); // the back-end decides read-only
+        }
+    }
+
+    /** The root device on the command line: drives come first, the root one first of them (/dev/vda). */
+    private void rootArgs(DriveConfig d, boolean readOnly) {
+        arg(d.partuuid() != null ? "root=PARTUUID=" + d.partuuid() : "root=/dev/vda");
+        arg(readOnly ? "ro" : "rw");
     }
 
     private void add(Machine m, VirtioDevice device) {

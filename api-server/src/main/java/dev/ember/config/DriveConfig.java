@@ -22,9 +22,16 @@ public record DriveConfig(
         @JsonProperty("socket") @JsonInclude(JsonInclude.Include.ALWAYS) String socket) {
 
     public DriveConfig {
-        isReadOnly = isReadOnly != null && isReadOnly;
         cacheType = cacheType == null ? CacheType.Unsafe : cacheType;
-        ioEngine = ioEngine == null ? IoEngine.Sync : ioEngine;
+        if (socket == null) {
+            isReadOnly = isReadOnly != null && isReadOnly;
+            ioEngine = ioEngine == null ? IoEngine.Sync : ioEngine;
+        } // a vhost-user drive keeps them absent: GET /vm/config shows null, as Firecracker's
+    }
+
+    /** A drive a vhost-user back-end serves on {@link #socket()}, not a file of this host. */
+    public boolean vhostUser() {
+        return socket != null;
     }
 
     /** A drive as the device helpers build it: no vhost-user socket, no rate limiter. */
@@ -39,16 +46,29 @@ public record DriveConfig(
     void validate() throws ConfigException {
         Check.resourceId(driveId, "drives.drive_id");
         Check.required(isRootDevice, "drives[" + driveId + "].is_root_device");
-        if (socket != null) {
-            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "drives[" + driveId + "].socket: vhost-user block devices are not supported by Ember;"
-                    + " remove socket and give path_on_host");
-        }
         String where = "drives[" + driveId + "]";
+        if (socket != null) {
+            // Firecracker's rule: a vhost-user drive has its socket and nothing of a file-backed one.
+            if (pathOnHost != null || isReadOnly != null || rateLimiter != null || ioEngine != null) {
+                throw new ConfigException(ConfigException.Reason.CONFLICT, where + ": a vhost-user drive (socket) takes none of"
+                        + " path_on_host, is_read_only, rate_limiter, io_engine: the back-end serves the data and decides"
+                        + " read-only; remove them, or remove socket for a file-backed drive");
+            }
+            if (socket.isEmpty()) {
+                throw new ConfigException(ConfigException.Reason.INVALID_VALUE, where + ".socket is empty; give the path of the back-end's Unix socket");
+            }
+            checkPartuuid(where);
+            return;
+        }
         Check.readableFile(pathOnHost, where + ".path_on_host");
+        checkPartuuid(where);
+        RateLimiterConfig.validate(rateLimiter, where + ".rate_limiter");
+    }
+
+    private void checkPartuuid(String where) throws ConfigException {
         if (partuuid != null && !root()) {
             throw new ConfigException(ConfigException.Reason.CONFLICT, where + ".partuuid is only used for the root device; remove it or set is_root_device to true");
         }
-        RateLimiterConfig.validate(rateLimiter, where + ".rate_limiter");
     }
 
     DriveConfig apply(DriveUpdate u) {

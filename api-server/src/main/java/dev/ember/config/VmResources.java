@@ -107,6 +107,16 @@ public final class VmResources implements VmConfigFile.Sections {
 
     // ---- drives ------------------------------------------------------------------------
 
+    /** Whether a drive is served by a vhost-user back-end (guest RAM must then be shareable). */
+    public synchronized boolean vhostUserDrives() {
+        for (DriveConfig d : drives) {
+            if (d.vhostUser()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public synchronized List<DriveConfig> drives() {
         return List.copyOf(drives);
     }
@@ -161,6 +171,10 @@ public final class VmResources implements VmConfigFile.Sections {
         if (index < 0) {
             throw new ConfigException(ConfigException.Reason.NOT_FOUND, "drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
                     + update.driveId() + " before boot to create it");
+        }
+        if (drives.get(index).vhostUser()) {
+            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "drive \"" + update.driveId() + "\" is a vhost-user drive:"
+                    + " its data and rate limiting are the back-end's; path_on_host and rate_limiter cannot be patched");
         }
         return drives.get(index).apply(update);
     }

@@ -150,6 +150,27 @@ class VmResourcesTest extends HostFiles {
         assertEquals(IoEngine.Sync, d.ioEngine());
     }
 
+    /**
+     * A vhost-user drive (Firecracker's rule: socket, and none of path_on_host, is_read_only,
+     * rate_limiter, io_engine) is kept with those absent, so GET /vm/config shows them null, and
+     * its data cannot be patched.
+     */
+    @Test
+    void aVhostUserDriveHasItsSocketAndNothingOfAFile() throws Exception {
+        vm.putDrive(new DriveConfig("vu", null, true, null, null, CacheType.Writeback, null, null, "/run/vu.sock"));
+        assertTrue(vm.vhostUserDrives());
+        DriveConfig d = vm.drives().get(0);
+        assertEquals("/run/vu.sock", d.socket());
+        assertEquals(null, d.isReadOnly());
+        assertEquals(null, d.ioEngine());
+        assertEquals("{\"drive_id\":\"vu\",\"path_on_host\":null,\"is_root_device\":true,\"is_read_only\":null,\"partuuid\":null,"
+                + "\"cache_type\":\"Writeback\",\"rate_limiter\":null,\"io_engine\":null,\"socket\":\"/run/vu.sock\"}",
+                new String(StrictJson.write(d), StandardCharsets.UTF_8));
+        RateLimiterConfig limiter = new RateLimiterConfig(new TokenBucketConfig(100L, null, 100L), null);
+        assertTrue(message(() -> vm.patchedDrive(new DriveUpdate("vu", null, limiter))).contains("\"vu\" is a vhost-user drive"));
+        assertEquals(false, new VmResources().vhostUserDrives());
+    }
+
     @Test
     void driveErrors() {
         assertEquals("missing field `drive_id` (drives.drive_id)",
@@ -164,7 +185,9 @@ class VmResourcesTest extends HostFiles {
         assertTrue(message(() -> vm.putDrive(DriveConfig.of("d", dir + "/missing.img", false, false)))
                 .startsWith("drives[d].path_on_host: " + dir + "/missing.img does not exist"));
         assertTrue(message(() -> vm.putDrive(new DriveConfig("d", null, false, false, null, null, null, null, "/tmp/vhost.sock")))
-                .contains("vhost-user block devices are not supported by Ember"));
+                .startsWith("drives[d]: a vhost-user drive (socket) takes none of path_on_host, is_read_only, rate_limiter, io_engine"));
+        assertTrue(message(() -> vm.putDrive(new DriveConfig("d", disk.toString(), false, null, null, null, null, null, "/tmp/vhost.sock")))
+                .startsWith("drives[d]: a vhost-user drive (socket) takes none of"));
         assertTrue(message(() -> vm.putDrive(new DriveConfig("d", disk.toString(), false, false, "uuid", null, null, null, null)))
                 .startsWith("drives[d].partuuid is only used for the root device"));
         RateLimiterConfig badLimiter = new RateLimiterConfig(new TokenBucketConfig(-1L, null, 100L), null);
@@ -203,8 +226,10 @@ class VmResourcesTest extends HostFiles {
         assertEquals(ConfigException.Reason.INVALID_VALUE, reason(() -> vm.setMachineConfig(machine(0, 128, false))));
         assertEquals(ConfigException.Reason.MISSING_FIELD,
                 reason(() -> vm.updateMachineConfig(new MachineConfigUpdate(null, null, null, null, null, null))));
-        assertEquals(ConfigException.Reason.UNSUPPORTED,
+        assertEquals(ConfigException.Reason.CONFLICT,
                 reason(() -> vm.putDrive(new DriveConfig("d", null, false, false, null, null, null, null, "/tmp/vhost.sock"))));
+        vm.putDrive(new DriveConfig("vu", null, false, null, null, null, null, null, "/tmp/vhost.sock"));
+        assertEquals(ConfigException.Reason.UNSUPPORTED, reason(() -> vm.updateDrive(new DriveUpdate("vu", disk.toString(), null))));
         vm.putDrive(DriveConfig.of("rootfs", disk.toString(), true, false));
         assertEquals(ConfigException.Reason.CONFLICT, reason(() -> vm.putDrive(DriveConfig.of("root2", disk.toString(), true, false))));
         assertEquals(ConfigException.Reason.NOT_FOUND, reason(() -> vm.updateDrive(new DriveUpdate("nope", disk.toString(), null))));

@@ -43,6 +43,16 @@ final class LinuxVmConfig {
         return this;
     }
 
+    /** A drive a vhost-user back-end serves on {@code socket}: Firecracker's shape, the socket and nothing of a file. */
+    LinuxVmConfig vhostUserDrive(String id, Path socket, String cacheType) {
+        ObjectNode d = root.withArray("drives").addObject();
+        d.put("drive_id", id);
+        d.put("is_root_device", false);
+        d.put("cache_type", cacheType);
+        d.put("socket", socket.toString());
+        return this;
+    }
+
     /** A virtio-pmem device backed by {@code file}; the guest names them /dev/pmem0, /dev/pmem1, ... in this order. */
     LinuxVmConfig pmem(String id, Path file, boolean rootDevice, boolean readOnly) {
         ObjectNode p = root.withArray("pmem").addObject();
