@@ -51,6 +51,26 @@ public final class StorageDaemon implements AutoCloseable {
         return daemon;
     }
 
+    /** A raw image of {@code size} bytes (sparse) holding {@code bytes} at {@code offset}: what a test exports. */
+    public static Path rawImage(Path image, long size, long offset, byte[] bytes) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(size);
+            f.seek(offset);
+            f.write(bytes);
+        }
+        return image;
+    }
+
+    /** {@code length} bytes at {@code offset} of {@code image}, as the host's page cache has them. */
+    public static byte[] read(Path image, long offset, int length) throws IOException {
+        byte[] b = new byte[length];
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(image.toFile(), "r")) {
+            f.seek(offset);
+            f.readFully(b);
+        }
+        return b;
+    }
+
     public Path socket() {
         return socket;
     }

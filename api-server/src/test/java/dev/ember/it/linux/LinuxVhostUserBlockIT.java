@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.it.EmberProcess;
 import dev.ember.testing.StorageDaemon;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +27,8 @@ class LinuxVhostUserBlockIT extends LinuxTest.UserSpace {
     @Test
     void theGuestReadsAndWritesTheImageThroughQemuStorageDaemon() throws Exception {
         String token = LinuxTests.token();
-        Path image = dir.resolve("vu.img");
         byte[] host = ("HOSTDATA-" + token).getBytes(StandardCharsets.US_ASCII);
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(4 << 20);
-            f.seek(1 << 20);
-            f.write(host);
-        }
+        Path image = StorageDaemon.rawImage(dir.resolve("vu.img"), 4 << 20, 1 << 20, host);
         String guest = "GUESTDATA-" + token;
         // conv=fsync ends with a flush: negotiated because cache_type is Writeback and the daemon offers it.
         Path cfg = new LinuxVmConfig(LinuxImages.vmlinux(), LinuxImages.BASE_CMDLINE

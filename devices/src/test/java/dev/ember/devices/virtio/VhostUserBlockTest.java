@@ -11,7 +11,6 @@ import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
 import dev.ember.metrics.Metrics;
 import dev.ember.testing.StorageDaemon;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,13 +32,8 @@ class VhostUserBlockTest {
 
     @Test
     void aDriverReadsAndWritesThroughTheBackEnd() throws Exception {
-        Path image = dir.resolve("disk.img");
         byte[] sector7 = pattern(7);
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(IMAGE_BYTES);
-            f.seek(7L * SECTOR);
-            f.write(sector7);
-        }
+        Path image = StorageDaemon.rawImage(dir.resolve("disk.img"), IMAGE_BYTES, 7L * SECTOR, sector7);
         try (StorageDaemon daemon = StorageDaemon.start(image, dir.resolve("vu.sock"), true);
                 GuestMemory mem = GuestMemory.createShared(4 << 20);
                 EventLoop loop = new EventLoop()) {
@@ -86,11 +80,7 @@ class VhostUserBlockTest {
                 d.kick(0);
                 awaitUsed(d, second, 1);
                 assertEquals(VirtioBlock.S_OK, mem.getByte(STATUS));
-                byte[] onDisk = new byte[SECTOR];
-                try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
-                    f.seek(9L * SECTOR);
-                    f.readFully(onDisk);
-                }
+                byte[] onDisk = StorageDaemon.read(image, 9L * SECTOR, SECTOR);
                 assertArrayEquals(sector9, onDisk, "sector 9 of the image, as the driver wrote it");
             }
         }

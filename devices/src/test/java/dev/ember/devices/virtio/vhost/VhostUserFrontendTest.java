@@ -13,7 +13,6 @@ import dev.ember.sys.FdPassing;
 import dev.ember.sys.Native;
 import dev.ember.sys.NativeMemory;
 import dev.ember.testing.StorageDaemon;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -42,13 +41,8 @@ class VhostUserFrontendTest {
 
     @Test
     void aGuestReadAndWriteAreServedByQemuStorageDaemon() throws Exception {
-        Path image = dir.resolve("disk.img");
         byte[] sector3 = pattern(3);
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(IMAGE_BYTES);
-            f.seek(3L * SECTOR);
-            f.write(sector3);
-        }
+        Path image = StorageDaemon.rawImage(dir.resolve("disk.img"), IMAGE_BYTES, 3L * SECTOR, sector3);
         try (StorageDaemon daemon = StorageDaemon.start(image, dir.resolve("blk.sock"), true);
                 VhostUserFrontend vu = VhostUserFrontend.connect(daemon.socket(), TIMEOUT_MS);
                 GuestMemory mem = GuestMemory.createShared(1 << 20);
@@ -100,11 +94,7 @@ class VhostUserFrontendTest {
             kick.write(1);
             awaitUsed(mem, call, 2, "the write");
             assertEquals(VirtioBlock.S_OK, mem.getByte(STATUS));
-            byte[] onDisk = new byte[SECTOR];
-            try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "r")) {
-                f.seek(5L * SECTOR);
-                f.readFully(onDisk);
-            }
+            byte[] onDisk = StorageDaemon.read(image, 5L * SECTOR, SECTOR);
             assertArrayEquals(sector5, onDisk, "sector 5 of the image file, as the guest wrote it");
 
             assertEquals(2, vu.getVringBase(0), "stopping the queue reports the next available index");
