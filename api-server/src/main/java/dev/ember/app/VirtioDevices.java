@@ -279,8 +279,20 @@ final class VirtioDevices implements AutoCloseable {
         return b;
     }
 
-    /** PATCH /drives: the backing file opened again (new or resized) and/or new rate limiter buckets. */
+    /**
+     * PATCH /drives: the backing file opened again (new or resized) and/or new rate limiter
+     * buckets; for a vhost-user drive, its configuration space read from the back-end again.
+     */
     void updateDrive(DriveConfig d, boolean reopenFile) throws VmmException {
+        VhostUserBlock vhostUser = vhostUserDrives.get(d.driveId());
+        if (vhostUser != null) {
+            try {
+                vhostUser.refreshConfig(); // the PATCH names drive_id alone: the back-end's config, read again
+            } catch (VhostUserException e) {
+                throw new VmmException(e.getMessage());
+            }
+            return;
+        }
         VirtioBlock blk = drives.get(d.driveId());
         if (blk == null) {
             throw new VmmException("drive '" + d.driveId() + "' is not attached to the running microVM");

@@ -166,15 +166,21 @@ public final class VmResources implements VmConfigFile.Sections {
      */
     public synchronized DriveConfig patchedDrive(DriveUpdate update) throws ConfigException {
         Check.required(update, "drive");
+        int vhostUser = update.driveId() == null ? -1 : driveIndex(update.driveId());
+        if (vhostUser >= 0 && drives.get(vhostUser).vhostUser()) {
+            // Firecracker: a PATCH of a vhost-user drive names only drive_id and makes it read the back-end's config again.
+            if (update.pathOnHost() != null || update.rateLimiter() != null) {
+                throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "drive \"" + update.driveId() + "\" is a vhost-user drive:"
+                        + " its data and rate limiting are the back-end's; PATCH it with drive_id alone to have its"
+                        + " configuration (e.g. a new size) read from the back-end again");
+            }
+            return drives.get(vhostUser);
+        }
         update.validate();
         int index = driveIndex(update.driveId());
         if (index < 0) {
             throw new ConfigException(ConfigException.Reason.NOT_FOUND, "drive \"" + update.driveId() + "\" does not exist; PUT /drives/"
                     + update.driveId() + " before boot to create it");
-        }
-        if (drives.get(index).vhostUser()) {
-            throw new ConfigException(ConfigException.Reason.UNSUPPORTED, "drive \"" + update.driveId() + "\" is a vhost-user drive:"
-                    + " its data and rate limiting are the back-end's; path_on_host and rate_limiter cannot be patched");
         }
         return drives.get(index).apply(update);
     }

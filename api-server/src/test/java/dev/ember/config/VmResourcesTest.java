@@ -168,6 +168,7 @@ class VmResourcesTest extends HostFiles {
                 new String(StrictJson.write(d), StandardCharsets.UTF_8));
         RateLimiterConfig limiter = new RateLimiterConfig(new TokenBucketConfig(100L, null, 100L), null);
         assertTrue(message(() -> vm.patchedDrive(new DriveUpdate("vu", null, limiter))).contains("\"vu\" is a vhost-user drive"));
+        assertEquals(d, vm.patchedDrive(new DriveUpdate("vu", null, null)), "drive_id alone: the drive as it is (its config is read again)");
         assertEquals(false, new VmResources().vhostUserDrives());
     }
 

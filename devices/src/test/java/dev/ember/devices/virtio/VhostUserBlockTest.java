@@ -66,6 +66,17 @@ class VhostUserBlockTest {
                 assertArrayEquals(sector7, read, "sector 7 of the image");
                 assertEquals(Virtio.INT_USED_RING, d.ackInterrupts(), "InterruptStatus says used buffer though the VMM raised nothing");
 
+                // PATCH of the drive: the configuration space read again, the driver told of a change.
+                int generation = d.r(VirtioMmioDevice.REG_CONFIG_GENERATION);
+                d.interrupts();
+                device.refreshConfig();
+                d.sync();
+                assertTrue(d.r(VirtioMmioDevice.REG_CONFIG_GENERATION) != generation, "configuration generation moved");
+                assertEquals(Virtio.INT_CONFIG, d.ackInterrupts(), "a configuration change alone reads as one");
+                assertTrue(d.interrupts() > 0, "configuration-change interrupt");
+                assertEquals(IMAGE_BYTES / SECTOR, device.capacitySectors());
+                assertTrue(Metrics.group("vhost_user_block_vu0").gauge("config_change_time_us").get() > 0, "config_change_time_us stored");
+
                 // Reset and set the device up again on a fresh ring: the back-end is handed everything anew.
                 d.reset();
                 TestRing second = new TestRing(mem, 16, 0x30000);

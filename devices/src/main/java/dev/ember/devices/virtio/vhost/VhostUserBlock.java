@@ -8,6 +8,7 @@ import dev.ember.devices.virtio.VirtioDeviceBase;
 import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.devices.virtio.vhost.VhostUserException.Reason;
 import dev.ember.eventloop.EventFd;
+import dev.ember.eventloop.EventLoop;
 import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestRegion;
@@ -185,22 +186,35 @@ public final class VhostUserBlock extends VirtioDeviceBase {
     }
 
     /**
-     * Reads the configuration space from the back-end again (PATCH of a vhost-user drive: the
-     * back-end may have resized the disk) and tells the guest it changed. Event-loop thread.
+     * PATCH of a vhost-user drive (Firecracker's way to learn of a change the back-end made, e.g.
+     * a resized disk): reads the configuration space from the back-end again, here on the
+     * caller's thread (bounded by the timeout), then on the loop puts it in place and tells the
+     * guest (configuration-change interrupt). Any thread.
+     *
+     * @throws VhostUserException when the back-end does not answer or did not agree to CONFIG
      */
     public void refreshConfig() {
-        long start = System.nanoTime();
         if (!configFromBackend) {
-            return;
+            throw new VhostUserException(Reason.MISSING_FEATURE, "vhost-user drive " + driveId
+                    + ": the back-end did not agree to CONFIG, its configuration space cannot be read again");
         }
+        long start = System.nanoTime();
         byte[] fresh = backend.getConfig(0, CONFIG_BYTES);
-        config.beginUpdate();
-        config.put(0, fresh);
-        config.endUpdate();
-        if (transport != null) {
-            transport.configChanged();
+        Runnable swap = () -> {
+            config.beginUpdate(); // config reads wait for the whole new space
+            if (transport != null) {
+                transport.configChanged(); // the generation moves before any new byte is visible
+            }
+            config.put(0, fresh);
+            config.endUpdate();
+            configChangeTimeUs.set((System.nanoTime() - start) / 1000);
+        };
+        EventLoop l = loop;
+        if (l == null) {
+            swap.run(); // not attached yet: no reader but this thread
+        } else {
+            l.execute(swap);
         }
-        configChangeTimeUs.set((System.nanoTime() - start) / 1000);
     }
 
     @Override
