@@ -93,6 +93,10 @@ final class JsonErrors {
      * the field and the fix. {@code json} is the body (null for a tree: no position).
      */
     static String describe(JsonProcessingException e, String where, byte[] json) {
+        String syntax = SerdeSyntax.describe(e, json, where);
+        if (syntax != null) {
+            return syntax;
+        }
         String field = e instanceof JsonMappingException jme ? path(jme, where) : where;
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = path(u, where, true);
@@ -114,7 +118,7 @@ final class JsonErrors {
                 return missingField(name, object, SerdePosition.of(json, where, object, SerdePosition.Mark.OBJECT_END));
             }
             if (message.startsWith("No content to map")) {
-                return where + ": the body is empty; send a JSON object";
+                return noValue(json, where);
             }
             return invalidType(json, where, field, expected(m.getTargetType()));
         }
@@ -133,6 +137,12 @@ final class JsonErrors {
                     where + ": each field may appear once");
         }
         return serde("malformed JSON", jacksonAt(e.getLocation()), where + ": " + firstLine(message));
+    }
+
+    /** A body with no JSON value: empty, or white space only (which serde refuses at its end). */
+    static String noValue(byte[] json, String where) {
+        return json == null || json.length == 0 ? where + ": the body is empty; send a JSON object"
+                : SerdeSyntax.describe(SerdeSyntax.Code.EOF_VALUE, json, json.length, where);
     }
 
     /** serde's text, its position (may be empty), its closing period, then our sentence. */

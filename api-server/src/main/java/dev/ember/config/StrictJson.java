@@ -98,7 +98,7 @@ public final class StrictJson {
         return bind(where, json, () -> {
             JsonNode node = MAPPER.readTree(json);
             if (node == null || node.isMissingNode()) {
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, json.length == 0 ? where + ": the body is empty; send a JSON value" : JsonErrors.noValue(json, where));
             }
             StrictTree.requireDoubleRange(node, where);
             return node;

@@ -57,7 +57,7 @@ public final class StrictReader {
             StrictReader in = new StrictReader(p, json, where);
             JsonToken first = p.nextToken();
             if (first == null) {
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON object");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, JsonErrors.noValue(json, where));
             }
             if (first == JsonToken.VALUE_NULL) {
                 in.requireEnd(where);

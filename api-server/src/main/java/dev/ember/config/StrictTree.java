@@ -34,7 +34,7 @@ public final class StrictTree {
         JsonErrors.requireValidUnicode(json, where);
         try (JsonParser p = StrictReader.FACTORY.createParser(json)) {
             if (p.nextToken() == null) {
-                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, where + ": the body is empty; send a JSON value");
+                throw new ConfigException(ConfigException.Reason.MALFORMED_JSON, json.length == 0 ? where + ": the body is empty; send a JSON value" : JsonErrors.noValue(json, where));
             }
             JsonNode node = value(p);
             if (p.nextToken() != null) {

@@ -160,6 +160,25 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         }
     }
 
+    /** Bytes that are not JSON: serde_json's syntax texts and positions, after Firecracker's lead, in either binding path. */
+    @Test
+    void aBodyThatIsNotJsonIsAnsweredWithSerdesSyntaxText() throws Exception {
+        String[][] cases = {
+            {"/machine-config", "{\"vcpu_count\": 2", "EOF while parsing an object at line 1 column 16. machine-config is not JSON"},
+            {"/machine-config", "x", "expected value at line 1 column 1. machine-config is not JSON"},
+            {"/machine-config", "{1}", "key must be a string at line 1 column 2."},
+            {"/machine-config", "{\"vcpu_count\": 2 \"mem_size_mib\": 128}", "expected `,` or `}` at line 1 column 18."},
+            {"/machine-config", "{\"vcpu_count\": 2, \"mem_size_mib\": 128,}", "trailing comma at line 1 column 39."},
+            {"/machine-config", "{\"vcpu_count\": 2, \"smt\": flase}", "expected ident at line 1 column 27."},
+            {"/actions", "{\"action_type\": \"FlushMetrics\"} x", "trailing characters at line 1 column 33."},
+            {"/mmds/config", "{\"network_interfaces\": [\"eth0\",]}", "trailing comma at line 1 column 32."},
+            {"/mmds", "{\"a\": \"\\q\"}", "invalid escape at line 1 column 9."},
+            {"/snapshot/load", "{\"snapshot_path\": \"/s\",\n \"mem_backend\": {\"backend_type\": \"File\",", "EOF while parsing a value at line 2 column 40."}};
+        for (String[] c : cases) {
+            ApiServerTest.assertFault(http.put(c[0], c[1]), 400, LEAD + c[2]);
+        }
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",

@@ -170,7 +170,7 @@ class ConfigFileTest extends HostFiles {
     @Test
     void malformedAndMissingFiles() throws Exception {
         String malformed = error("{\"boot-source\": ");
-        assertTrue(malformed.startsWith("config file " + dir.resolve("vm.json") + ": malformed JSON at line 1 column 17. the file: "), malformed);
+        assertTrue(malformed.startsWith("config file " + dir.resolve("vm.json") + ": EOF while parsing a value at line 1 column 16. the file is not JSON: "), malformed);
         assertEquals(1, malformed.split("config file", -1).length - 1, "names the file once: " + malformed);
         assertTrue(error("[]").contains("the top level must be a JSON object"));
         Path missing = dir.resolve("none.json");

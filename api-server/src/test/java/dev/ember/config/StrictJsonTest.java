@@ -84,7 +84,7 @@ class StrictJsonTest {
     @Test
     void syntaxErrorsAreReportedWithPosition() {
         String msg = error("{\"vcpu_count\": 1,", MachineConfig.class);
-        assertTrue(msg.startsWith("malformed JSON at line 1 column 18. machine-config: "), msg);
+        assertTrue(msg.startsWith("EOF while parsing a value at line 1 column 17. machine-config is not JSON: "), msg);
     }
 
     @Test

@@ -114,7 +114,7 @@ class CliErrorsIT {
     @Test
     void malformedConfigNamesTheFileOnce() throws Exception {
         Path cfg = Files.writeString(dir.resolve("bad.json"), "{\"boot-source\": ");
-        String stderr = refused(cfg, "ember: config file " + cfg + ": malformed JSON at line 1 column 17. the file: ");
+        String stderr = refused(cfg, "ember: config file " + cfg + ": EOF while parsing a value at line 1 column 16. the file is not JSON: ");
         assertEquals(1, count(stderr, "config file"), stderr);
     }
 
