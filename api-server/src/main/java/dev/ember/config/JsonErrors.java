@@ -210,12 +210,17 @@ final class JsonErrors {
     }
 
     /**
-     * The Rust type serde names as expected: Firecracker's integers are u64 but for the two its
-     * tests pin (machine-config's u8 vcpu_count and usize mem_size_mib).
+     * The Rust type serde names as expected for an integer field, by the field's name: the types
+     * of Firecracker's API structs (vmm_config: machine config, balloon and its updates, vsock,
+     * memory hotplug and its update). Every other integer it takes is a u64 (a token bucket's three).
      */
+    private static final Map<String, String> RUST_INTEGERS = Map.of("vcpu_count", "u8", "mem_size_mib", "usize",
+            "amount_mib", "u32", "stats_polling_interval_s", "u16", "guest_cid", "u32", "total_size_mib", "usize",
+            "block_size_mib", "usize", "slot_size_mib", "usize", "requested_size_mib", "usize");
+
     private static String serdeExpected(String field, String ours) {
         if (ours.equals("an integer")) {
-            return field.endsWith(".vcpu_count") ? "u8" : field.endsWith(".mem_size_mib") ? "usize" : "u64";
+            return RUST_INTEGERS.getOrDefault(field.substring(field.lastIndexOf('.') + 1), "u64");
         }
         return ours.startsWith("a string, one of") ? "variant identifier" : SERDE_TYPES.getOrDefault(ours, ours);
     }

@@ -179,6 +179,26 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         }
     }
 
+    /** An integer of the wrong JSON type is named by the Rust type of Firecracker's field (u8, u16, u32, usize, u64). */
+    @Test
+    void anIntegerFieldIsNamedByItsRustType() throws Exception {
+        String[][] cases = { // method, path, body, serde's text; the PATCHes are accepted only after boot
+            {"put", "/balloon", "{\"amount_mib\": \"1\", \"deflate_on_oom\": false}", "invalid type: string \"1\", expected u32 at line 1 column 18."},
+            {"put", "/balloon", "{\"amount_mib\": 1, \"deflate_on_oom\": false, \"stats_polling_interval_s\": 1.5}", "invalid type: floating point `1.5`, expected u16 at line 1 column 74."},
+            {"put", "/vsock", "{\"guest_cid\": \"3\", \"uds_path\": \"/v.sock\"}", "invalid type: string \"3\", expected u32 at line 1 column 17."},
+            {"put", "/hotplug/memory", "{\"total_size_mib\": 1024, \"slot_size_mib\": true}", "invalid type: boolean `true`, expected usize at line 1 column 46."},
+            {"put", "/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"rx_rate_limiter\": {\"ops\": {\"size\": \"1\", \"refill_time\": 100}}}", "invalid type: string \"1\", expected u64 at line 1 column 85."},
+            {"patch", "/balloon", "{\"amount_mib\": \"x\"}", "invalid type: string \"x\", expected u32 at line 1 column 18."},
+            {"patch", "/balloon/statistics", "{\"stats_polling_interval_s\": \"5\"}", "invalid type: string \"5\", expected u16 at line 1 column 32."},
+            {"patch", "/hotplug/memory", "{\"requested_size_mib\": false}", "invalid type: boolean `false`, expected usize at line 1 column 28."},
+        };
+        for (String[] c : cases) {
+            api.vmm.state = c[0].equals("patch") ? MicroVm.State.RUNNING : MicroVm.State.NOT_STARTED;
+            UnixHttpClient.Response r = c[0].equals("patch") ? http.patch(c[1], c[2]) : http.put(c[1], c[2]);
+            ApiServerTest.assertFault(r, 400, LEAD + c[3]);
+        }
+    }
+
     @Test
     void aMulticastGuestMacIsAccepted() throws Exception {
         assertEquals(204, http.put("/network-interfaces/eth0",

@@ -59,7 +59,7 @@ class MemoryHotplugApiTest extends RunningApiTest {
                 "total_size_mib is 4294967296; use a value from 0 to 4294967295");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": -128}"), 400, "total_size_mib is -128");
         assertFault(http.put("/hotplug/memory", "{}"), 400, "missing field `total_size_mib`");
-        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, ApiServerTest.SERDE + "invalid type: string \"bar\", expected u64 at line 1 column 24. hotplug.total_size_mib must be an integer");
+        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, ApiServerTest.SERDE + "invalid type: string \"bar\", expected usize at line 1 column 24. hotplug.total_size_mib must be an integer");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 1024, \"requested_size_mib\": 8}"), 400,
                 ApiServerTest.SERDE + "unknown field `requested_size_mib`, expected one of `total_size_mib`, `block_size_mib`, `slot_size_mib`"
                         + " at line 1 column 45.");
