@@ -48,16 +48,24 @@ final class SerdePosition {
         return json == null || segs == null ? -1 : descend(json, segs, segs.size());
     }
 
+    /** Where serde reports an error it raised on consuming the byte at {@code index}. */
     static String at(byte[] json, int index) {
+        return afterConsuming(json, index + 1);
+    }
+
+    /** serde's " at line L column C" once it has consumed {@code consumed} bytes (a newline consumed is column 0 of the next line). */
+    static String afterConsuming(byte[] json, int consumed) {
         int line = 1;
-        int lineStart = 0;
-        for (int i = 0; i < index; i++) {
+        int column = 0;
+        for (int i = 0; i < consumed; i++) {
             if (json[i] == '\n') {
                 line++;
-                lineStart = i + 1;
+                column = 0;
+            } else {
+                column++;
             }
         }
-        return " at line " + line + " column " + (index - lineStart + 1);
+        return " at line " + line + " column " + column;
     }
 
     /** Field names (String) and array indices (Integer) after {@code where}; null if {@code path} is not under it. */

@@ -57,22 +57,7 @@ final class SerdeSyntax {
 
     /** serde's text for {@code code} once it has consumed {@code consumed} bytes, then ours. */
     static String describe(Code code, byte[] json, int consumed, String where) {
-        return JsonErrors.serde(code.serde, position(json, consumed), where + " is not JSON: " + code.ours);
-    }
-
-    /** serde's " at line L column C" once it has consumed {@code consumed} bytes (a newline consumed is column 0 of the next line). */
-    static String position(byte[] json, int consumed) {
-        int line = 1;
-        int column = 0;
-        for (int i = 0; i < consumed; i++) {
-            if (json[i] == '\n') {
-                line++;
-                column = 0;
-            } else {
-                column++;
-            }
-        }
-        return " at line " + line + " column " + column;
+        return JsonErrors.serde(code.serde, SerdePosition.afterConsuming(json, consumed), where + " is not JSON: " + code.ours);
     }
 
     /** What serde reports for the bytes Jackson refused with {@code e}; null when {@code e} is no syntax error. */
