@@ -190,6 +190,8 @@ final class ApiHandler implements HttpHandler {
 
     /** Set on the controller thread by a {@link VmmResult.Fault#FATAL} result, read there right after. */
     private String fatalReason;
+    /** Set on the controller thread when the body did not deserialise (Firecracker's parser refused it), read there right after. */
+    private boolean bodyRefused;
     /** Set on the controller thread when the request used a deprecated field, read there right after. */
     private String deprecation;
     private static final io.undertow.util.HttpString DEPRECATION = new io.undertow.util.HttpString("Deprecation");
@@ -251,8 +253,10 @@ final class ApiHandler implements HttpHandler {
         }
         Counter[] c = counters.get(route);
         c[0].inc();
+        bodyRefused = false;
         ApiResponse response = run(route, params, method, body);
-        deprecation = Deprecations.message(route, body);
+        // Firecracker deprecates in its parser: a body the parser refused carries no deprecation.
+        deprecation = bodyRefused ? null : Deprecations.message(route, body);
         if (deprecation != null) {
             DEPRECATED_CALLS.inc();
             String line = deprecation;
@@ -373,7 +377,8 @@ final class ApiHandler implements HttpHandler {
         } catch (ConfigException e) {
             // Only the binder throws one (the controller answers with a result): a body that does
             // not deserialise is led as Firecracker leads serde's text, which its tests match.
-            return fault(400, e.reason() == ConfigException.Reason.MALFORMED_JSON ? DESERIALIZING + e.getMessage() : e.getMessage());
+            bodyRefused = e.reason() == ConfigException.Reason.MALFORMED_JSON;
+            return fault(400, bodyRefused ? DESERIALIZING + e.getMessage() : e.getMessage());
         } catch (ApiError e) {
             return fault(e.status(), e.getMessage());
         } catch (RuntimeException e) {

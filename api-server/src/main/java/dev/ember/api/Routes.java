@@ -189,7 +189,7 @@ public final class Routes {
             withBody("PUT", "/snapshot/create", SnapshotCreateParams.class, SnapshotCreateParams::read, "snapshot_create",
                     "Creates a snapshot of a paused microVM.",
                     CreateSnapshot.class, (b, call) -> new CreateSnapshot(b)),
-            withBody("PUT", "/snapshot/load", SnapshotLoadParams.class, SnapshotLoadParams::read, "snapshot_load",
+            withBody("PUT", "/snapshot/load", SnapshotLoadParams.class, SnapshotLoadParams::parse, "snapshot_load",
                     "Loads a snapshot into a fresh process.",
                     LoadSnapshot.class, (b, call) -> new LoadSnapshot(b)));
 

@@ -82,6 +82,16 @@ public record SnapshotLoadParams(
         return StrictReader.read(json, where, SnapshotLoadParams::read);
     }
 
+    /**
+     * PUT /snapshot/load's body as Firecracker's parser takes it: read, then refused unless it
+     * names one memory source, as a body that does not deserialise.
+     */
+    public static SnapshotLoadParams parse(byte[] json, String where) throws ConfigException {
+        SnapshotLoadParams params = read(json, where);
+        params.requireOneMemorySource();
+        return params;
+    }
+
     /** serde's non-Option field of Firecracker's snapshot-load parameters. */
     private static final List<String> REQUIRED = List.of("snapshot_path");
 
@@ -110,17 +120,24 @@ public record SnapshotLoadParams(
                 networkOverrides, vsockOverride, clockRealtime);
     }
 
-    public void validate() throws ConfigException {
-        Check.path(snapshotPath, "snapshot_path");
-        // Firecracker's texts: its own tests look for them.
+    /**
+     * Firecracker's texts (its own tests look for them), which its parser raises as serde errors
+     * of its own making: led as a body that does not deserialise, without a position.
+     */
+    private void requireOneMemorySource() throws ConfigException {
         if (memFilePath == null && memBackend == null) {
-            throw new ConfigException(ConfigException.Reason.MISSING_FIELD,
-                    "missing field: either `mem_backend` or `mem_file_path` is required");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON,
+                    "missing field: either `mem_backend` or `mem_file_path` is required.");
         }
         if (memFilePath != null && memBackend != null) {
-            throw new ConfigException(ConfigException.Reason.INVALID_VALUE,
-                    "too many fields: either `mem_backend` or `mem_file_path` exclusively is required");
+            throw new ConfigException(ConfigException.Reason.MALFORMED_JSON,
+                    "too many fields: either `mem_backend` or `mem_file_path` exclusively is required.");
         }
+    }
+
+    public void validate() throws ConfigException {
+        Check.path(snapshotPath, "snapshot_path");
+        requireOneMemorySource();
         if (memFilePath != null) {
             Check.path(memFilePath, "mem_file_path");
         }

@@ -493,7 +493,7 @@ class ApiServerTest extends HostFiles {
     @Test
     void snapshots() throws Exception {
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\"}"), 400,
-                "missing field: either `mem_backend` or `mem_file_path` is required");
+                SERDE + "missing field: either `mem_backend` or `mem_file_path` is required.");
         // A fresh process hands the load to the VMM (FakeVmm has no snapshot support).
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}"), 400, "not supported: snapshots");
         assertFault(http.put("/snapshot/create", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\"}"), 400, NOT_BEFORE);
@@ -522,7 +522,7 @@ class ApiServerTest extends HostFiles {
         assertTrue(r.body().contains("backend_type") && r.body().contains("File") && r.body().contains("Uffd"), r.body());
         assertFault(http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_backend\": {\"backend_type\": \"Uffd\","
                 + " \"backend_path\": \"/u.sock\"}, \"mem_file_path\": \"/m\"}"), 400,
-                "too many fields: either `mem_backend` or `mem_file_path` exclusively is required");
+                SERDE + "too many fields: either `mem_backend` or `mem_file_path` exclusively is required.");
     }
 
     /**

@@ -68,6 +68,28 @@ class FirecrackerSemanticsTest extends RunningApiTest {
         assertEquals("true", http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 3, \"uds_path\": \"/v.sock\"}").header("deprecation"));
     }
 
+    /**
+     * Firecracker deprecates while parsing: a body its parser refuses (serde's errors and its own
+     * mem source checks) carries no header, one the VMM refuses after parsing does.
+     */
+    @Test
+    void aDeprecatedFieldInABodyThatDoesNotParseIsNoDeprecation() throws Exception {
+        UnixHttpClient.Response r = http.put("/snapshot/load", "{\"snapshot_path\": \"/s\", \"mem_file_path\": \"/m\","
+                + " \"mem_backend\": {\"backend_type\": \"File\", \"backend_path\": \"/m\"}}");
+        ApiServerTest.assertFault(r, 400, LEAD + "too many fields: either `mem_backend` or `mem_file_path` exclusively is required.");
+        assertNull(r.header("deprecation"));
+        r = http.put("/machine-config", "{\"vcpu_count\": \"1\", \"mem_size_mib\": 128, \"cpu_template\": \"None\"}");
+        ApiServerTest.assertFault(r, 400, LEAD + "invalid type: string \"1\", expected u8 at line 1 column 18.");
+        assertNull(r.header("deprecation"));
+        r = http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 3, \"uds_path\": \"/v.sock\"");
+        ApiServerTest.assertFault(r, 400, LEAD + "EOF while parsing an object at line 1 column 55.");
+        assertNull(r.header("deprecation"));
+        // Parsed, then refused by the VMM's checks: deprecated all the same.
+        r = http.put("/vsock", "{\"vsock_id\": \"v\", \"guest_cid\": 2, \"uds_path\": \"/v.sock\"}");
+        assertEquals(400, r.status(), r.body());
+        assertEquals("true", r.header("deprecation"));
+    }
+
     /** A device path without its id is Firecracker's empty id (or empty body), counted as that route's failure, not an unknown path. */
     @Test
     void aDevicePathWithoutItsIdIsAnEmptyId() throws Exception {
