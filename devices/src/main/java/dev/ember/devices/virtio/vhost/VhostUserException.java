@@ -30,7 +30,20 @@ public final class VhostUserException extends DeviceException {
         BROKEN
     }
 
+    /** The OS error of a failed connect (Firecracker reports it), else 0. */
+    private final int errno;
+
     public VhostUserException(Reason reason, String message) {
+        this(reason, message, 0);
+    }
+
+    public VhostUserException(Reason reason, String message, int errno) {
         super(reason, message);
+        this.errno = errno;
+    }
+
+    /** The errno a {@link Reason#CONNECT} failure came with, 0 if none (a bad path, a timeout). */
+    public int errno() {
+        return errno;
     }
 }

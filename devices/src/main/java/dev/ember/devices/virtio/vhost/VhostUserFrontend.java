@@ -70,7 +70,7 @@ public final class VhostUserFrontend implements AutoCloseable {
             String why = errno == LibC.EAGAIN ? "the back-end accepted no connection within " + timeoutMs + " ms"
                     : Native.LIBC.strerror(errno);
             throw new VhostUserException(Reason.CONNECT, "cannot connect to the vhost-user socket " + path + ": " + why
-                    + " (is the back-end running and listening there?)");
+                    + " (is the back-end running and listening there?)", errno == LibC.EAGAIN ? 0 : errno);
         }
         return new VhostUserFrontend(path, fd, timeoutMs);
     }
