@@ -45,6 +45,7 @@ public final class KvmMicroVm implements MicroVm {
     private final VmShellAhead shellAhead = new VmShellAhead();
     private final MachineBuilder builder;
     private final BootAhead bootAhead;
+    private final VhostUserDrives vhostUserDrives = new VhostUserDrives();
     /**
      * Made with this object, not in {@link #loadSnapshot}: the AOT training run's load is refused
      * before it gets there, so a method reference first made there was spun at run time in every load.
@@ -57,7 +58,7 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     public KvmMicroVm(long vmmStartNanos) {
-        this.builder = new MachineBuilder(vmmStartNanos, shellAhead);
+        this.builder = new MachineBuilder(vmmStartNanos, shellAhead, vhostUserDrives);
         this.bootAhead = new BootAhead(builder::vmAhead);
         LatencyMetrics.register();
     }
@@ -291,6 +292,11 @@ public final class KvmMicroVm implements MicroVm {
     }
 
     @Override
+    public void putDrive(DriveConfig drive) throws VmmException {
+        vhostUserDrives.put(drive);
+    }
+
+    @Override
     public void checkNetworkInterface(NetworkInterfaceConfig iface) throws VmmException {
         try (dev.ember.devices.net.Tap tap = dev.ember.devices.net.Tap.open(iface.hostDevName())) {
             LOG.log(System.Logger.Level.DEBUG, "network-interfaces[" + iface.ifaceId() + "]: TAP " + tap.name() + " can be attached");
@@ -329,6 +335,7 @@ public final class KvmMicroVm implements MicroVm {
         }
         bootAhead.close();
         shellAhead.close();
+        vhostUserDrives.close();
         ended.countDown();
     }
 

@@ -35,11 +35,16 @@ final class MachineBuilder {
 
     private final long vmmStartNanos;
     private final VmShellAhead shellAhead;
+    private final VhostUserDrives vhostUser;
 
-    /** {@code shellAhead} gives every VM built here its shell; the boot timer counts from {@code vmmStartNanos}. */
-    MachineBuilder(long vmmStartNanos, VmShellAhead shellAhead) {
+    /**
+     * {@code shellAhead} gives every VM built here its shell; the boot timer counts from
+     * {@code vmmStartNanos}; vhost-user drives are taken from {@code vhostUser}, connected at PUT.
+     */
+    MachineBuilder(long vmmStartNanos, VmShellAhead shellAhead, VhostUserDrives vhostUser) {
         this.vmmStartNanos = vmmStartNanos;
         this.shellAhead = shellAhead;
+        this.vhostUser = vhostUser;
     }
 
     static VmSpec spec(VmResources resources) {
@@ -70,7 +75,7 @@ final class MachineBuilder {
             if (live.pciEnabled()) {
                 m.pci = pciRootComplex(vm);
             }
-            m.virtio = VirtioDevices.attach(m, resources, live.mmds()::read);
+            m.virtio = VirtioDevices.attach(m, resources, live.mmds()::read, vhostUser);
             return m;
         } catch (RuntimeException | VmmException e) {
             m.close();

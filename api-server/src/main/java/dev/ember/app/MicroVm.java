@@ -88,6 +88,15 @@ public interface MicroVm {
     void updateDrive(DriveConfig drive, boolean reopenFile) throws VmmException;
 
     /**
+     * PUT /drives before boot, {@code drive} valid and about to be recorded: a vhost-user drive's
+     * back-end is connected and negotiated now, as Firecracker does at PUT, so a socket nobody
+     * serves is refused here; the start then uses that connection. The drive's earlier
+     * connection, if any, is closed. On failure the drive is not recorded (the caller records after).
+     */
+    default void putDrive(DriveConfig drive) throws VmmException {
+    }
+
+    /**
      * PUT /network-interfaces before boot: attaches the interface's TAP once and lets it go, so
      * a TAP that cannot be used is refused at PUT, as Firecracker (which opens it there) does.
      */

@@ -60,8 +60,6 @@ final class VirtioDevices implements AutoCloseable {
     private dev.ember.pci.PciRootComplex pci;
     private final Map<String, VirtioBlock> drives = new LinkedHashMap<>();
     private final Map<String, VhostUserBlock> vhostUserDrives = new LinkedHashMap<>();
-    /** How long a vhost-user back-end may take to answer any one request before the drive fails. */
-    static final int VHOST_USER_TIMEOUT_MS = 5_000;
     private final Map<String, VirtioNet> nets = new LinkedHashMap<>();
     private final Map<String, VirtioPmem> pmems = new LinkedHashMap<>();
     private final StringBuilder cmdline = new StringBuilder();
@@ -74,7 +72,8 @@ final class VirtioDevices implements AutoCloseable {
         this.loop = loop;
     }
 
-    static VirtioDevices attach(Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore) throws VmmException {
+    static VirtioDevices attach(Machine m, VmResources resources, dev.ember.mmds.MmdsData mmdsStore, VhostUserDrives connected)
+            throws VmmException {
         if (m.pci != null && resources.vhostUserDrives()) {
             // The back-end raises the queue's interrupt through an irqfd; Ember's virtio-pci has per-vector ones it does not hand out.
             throw new VmmException("a vhost-user drive (socket) is served on virtio-mmio only by Ember;"
@@ -84,7 +83,7 @@ final class VirtioDevices implements AutoCloseable {
         try {
             for (DriveConfig d : resources.drives()) {
                 if (d.vhostUser()) {
-                    v.addVhostUser(m, d);
+                    v.addVhostUser(m, d, connected.take(d));
                     continue;
                 }
                 VirtioBlock blk = new VirtioBlock(d.driveId(), Path.of(d.pathOnHost()), d.isReadOnly(),
@@ -140,7 +139,10 @@ final class VirtioDevices implements AutoCloseable {
         } catch (VsockException e) {
             v.close();
             throw new VmmException("Cannot create backend for vsock device: " + e.getMessage());
-        } catch (BlockDeviceException | TapException | VhostUserException | IllegalArgumentException e) {
+        } catch (VmmException e) {
+            v.close();
+            throw e;
+        } catch (BlockDeviceException | TapException | IllegalArgumentException e) {
             v.close();
             throw new VmmException(e.getMessage());
         } catch (RuntimeException e) {
@@ -201,13 +203,11 @@ final class VirtioDevices implements AutoCloseable {
     }
 
     /**
-     * A drive a vhost-user back-end serves: connected and negotiated now (a back-end that is not
-     * there fails the start), on the transport like any drive, so the guest's letters follow the
-     * drives' order either way.
+     * A drive a vhost-user back-end serves, {@code blk} connected and negotiated at PUT
+     * ({@link VhostUserDrives}), on the transport like any drive, so the guest's letters follow
+     * the drives' order either way.
      */
-    private void addVhostUser(Machine m, DriveConfig d) {
-        VhostUserBlock blk = VhostUserBlock.connect(d.driveId(), Path.of(d.socket()), d.cacheType() == CacheType.Writeback,
-                VHOST_USER_TIMEOUT_MS);
+    private void addVhostUser(Machine m, DriveConfig d, VhostUserBlock blk) {
         add(m, blk);
         vhostUserDrives.put(d.driveId(), blk);
         if (d.root()) {

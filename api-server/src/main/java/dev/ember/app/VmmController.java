@@ -315,8 +315,14 @@ public final class VmmController implements VmmCommand.Handler<VmmResult>, AutoC
 
     // --- devices ---
 
+    /**
+     * PUT /drives: checked, then handed to the VMM (a vhost-user drive's back-end is connected
+     * there, as Firecracker connects at PUT, so one nobody serves is refused now), then recorded.
+     */
     @Override
-    public VmmResult putDrive(VmmCommand.PutDrive c) throws ConfigException {
+    public VmmResult putDrive(VmmCommand.PutDrive c) throws ConfigException, VmmException {
+        resources.checkDrive(c.config());
+        vmm.putDrive(c.config());
         resources.putDrive(c.config());
         return VmmResult.DONE;
     }

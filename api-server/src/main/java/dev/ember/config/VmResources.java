@@ -121,8 +121,12 @@ public final class VmResources implements VmConfigFile.Sections {
         return List.copyOf(drives);
     }
 
-    /** Inserts or replaces the drive with this id; at most one root device, kept first. */
-    public synchronized void putDrive(DriveConfig drive) throws ConfigException {
+    /**
+     * Whether {@link #putDrive} would take {@code drive}, without recording it: the controller
+     * checks first so that what PUT opens (a vhost-user connection) is only opened for a drive
+     * that will be recorded.
+     */
+    public synchronized void checkDrive(DriveConfig drive) throws ConfigException {
         Check.required(drive, "drive");
         drive.validate();
         int index = driveIndex(drive.driveId());
@@ -136,6 +140,12 @@ public final class VmResources implements VmConfigFile.Sections {
             throw new ConfigException(ConfigException.Reason.CONFLICT, "A root block device already exists! (drive \"" + drives.get(0).driveId()
                     + "\" is the root device; set is_root_device to false for \"" + drive.driveId() + "\")");
         }
+    }
+
+    /** Inserts or replaces the drive with this id; at most one root device, kept first. */
+    public synchronized void putDrive(DriveConfig drive) throws ConfigException {
+        checkDrive(drive);
+        int index = driveIndex(drive.driveId());
         if (index < 0) {
             if (drive.root()) {
                 drives.add(0, drive);
