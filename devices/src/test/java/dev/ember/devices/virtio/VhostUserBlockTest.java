@@ -102,6 +102,8 @@ class VhostUserBlockTest {
         VhostUserException e = org.junit.jupiter.api.Assertions.assertThrows(VhostUserException.class,
                 () -> VhostUserBlock.connect("vu1", empty.resolve("none.sock"), false, 1000));
         assertEquals(VhostUserException.Reason.CONNECT, e.reason());
+        assertTrue(Metrics.groups().stream().noneMatch(g -> g.name().equals("vhost_user_block_vu1")),
+                "no metrics group for a drive whose back-end was never reached");
     }
 
     private static void request(GuestMemory mem, TestRing ring, int n, int type, long sector) {

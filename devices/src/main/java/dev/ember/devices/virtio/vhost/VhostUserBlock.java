@@ -9,6 +9,7 @@ import dev.ember.devices.virtio.VirtioTransport;
 import dev.ember.devices.virtio.vhost.VhostUserException.Reason;
 import dev.ember.eventloop.EventFd;
 import dev.ember.eventloop.EventLoop;
+import dev.ember.eventloop.ThreadConfinement;
 import dev.ember.log.Log;
 import dev.ember.memory.GuestMemory;
 import dev.ember.memory.GuestRegion;
@@ -79,7 +80,7 @@ public final class VhostUserBlock extends VirtioDeviceBase {
      */
     public static VhostUserBlock connect(String driveId, Path socket, boolean flush, int timeoutMs) {
         long start = System.nanoTime();
-        MetricGroup group = FirecrackerMetrics.VHOST_USER_BLOCK.declare("vhost_user_block_" + requireId(driveId, "drive_id"));
+        requireId(driveId, "drive_id");
         VhostUserFrontend backend = VhostUserFrontend.connect(socket, timeoutMs);
         try {
             backend.setOwner();
@@ -96,6 +97,8 @@ public final class VhostUserBlock extends VirtioDeviceBase {
             }
             boolean fromBackend = (protocol & (1L << VhostUserAbi.PROTOCOL_F_CONFIG)) != 0;
             byte[] config = fromBackend ? backend.getConfig(0, CONFIG_BYTES) : new byte[CONFIG_BYTES];
+            // Declared once the back-end is negotiated, as Firecracker does: a drive refused at PUT has no group.
+            MetricGroup group = FirecrackerMetrics.VHOST_USER_BLOCK.declare("vhost_user_block_" + driveId);
             VhostUserBlock device = new VhostUserBlock(driveId, socket, backend, acked, fromBackend, config, group);
             group.gauge("init_time_us").set((System.nanoTime() - start) / 1000);
             return device;
@@ -200,21 +203,23 @@ public final class VhostUserBlock extends VirtioDeviceBase {
         }
         long start = System.nanoTime();
         byte[] fresh = backend.getConfig(0, CONFIG_BYTES);
-        Runnable swap = () -> {
-            config.beginUpdate(); // config reads wait for the whole new space
-            if (transport != null) {
-                transport.configChanged(); // the generation moves before any new byte is visible
-            }
-            config.put(0, fresh);
-            config.endUpdate();
-            configChangeTimeUs.set((System.nanoTime() - start) / 1000);
-        };
         EventLoop l = loop;
         if (l == null) {
-            swap.run(); // not attached yet: no reader but this thread
+            swapConfig(fresh, start); // not attached yet: no reader but this thread
         } else {
-            l.execute(swap);
+            l.execute(() -> swapConfig(fresh, start));
         }
+    }
+
+    private void swapConfig(byte[] fresh, long start) {
+        ThreadConfinement.requireLoop(loop, "VhostUserBlock.swapConfig"); // the transport and the config's one writer
+        config.beginUpdate(); // config reads wait for the whole new space
+        if (transport != null) {
+            transport.configChanged(); // the generation moves before any new byte is visible
+        }
+        config.put(0, fresh);
+        config.endUpdate();
+        configChangeTimeUs.set((System.nanoTime() - start) / 1000);
     }
 
     @Override
