@@ -5,6 +5,7 @@ import dev.ember.arch.x86.X86Boot;
 import dev.ember.config.BootSourceConfig;
 import dev.ember.config.HugePages;
 import dev.ember.config.MachineConfig;
+import dev.ember.config.MemoryHotplugConfig;
 import dev.ember.config.VmResources;
 import dev.ember.eventloop.EventLoop;
 import dev.ember.memory.GuestMemory;
@@ -95,12 +96,19 @@ final class MachineBuilder {
 
     /**
      * Guest RAM a vhost-user back-end can map: one memfd mapped shared (Firecracker backs guest
-     * memory the same way when a vhost-user device is configured). 4 KiB pages only here.
+     * memory the same way when a vhost-user device is configured). 4 KiB pages only here, and no
+     * hotpluggable range: that is private memory outside the memfd, so a request whose buffer the
+     * guest placed in plugged memory would name an address the back-end never mapped.
      */
-    static GuestMemory sharedRam(VmSpec spec, HugePages hugePages) throws VmmException {
+    static GuestMemory sharedRam(VmSpec spec, HugePages hugePages, MemoryHotplugConfig hotplug) throws VmmException {
         if (hugePages != null && hugePages != HugePages.None) {
             throw new VmmException("machine-config.huge_pages " + hugePages + " with a vhost-user drive is not supported by Ember:"
                     + " guest memory shared with the back-end is a memfd of 4 KiB pages; set huge_pages to None");
+        }
+        if (hotplug != null) {
+            throw new VmmException("memory hotplug (PUT /hotplug/memory) with a vhost-user drive is not supported by Ember:"
+                    + " the hotpluggable range is not in the memory shared with the back-end, which could not reach"
+                    + " buffers the guest places there; give the drive a path_on_host or leave hotplug out");
         }
         return GuestMemory.createShared(spec.memSizeBytes());
     }
@@ -131,7 +139,8 @@ final class MachineBuilder {
             m = assemble(ahead.vm, ahead.loop, resources, resources);
         } else {
             boolean track = Boolean.TRUE.equals(resources.machineConfig().trackDirtyPages());
-            GuestMemory ram = resources.vhostUserDrives() ? sharedRam(spec, resources.machineConfig().hugePages())
+            GuestMemory ram = resources.vhostUserDrives()
+                    ? sharedRam(spec, resources.machineConfig().hugePages(), resources.memoryHotplug())
                     : guestRam(spec, resources.machineConfig().hugePages());
             m = assemble(createVm(spec, ram, track), resources, resources);
         }
