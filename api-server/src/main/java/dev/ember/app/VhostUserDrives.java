@@ -17,7 +17,8 @@ import java.util.Map;
  * file, lets its old connection go; so does the VMM's end.
  *
  * <p>Threading: the controller's thread puts, the start (same thread) takes; {@link #close} may
- * come from the shutdown hook, hence synchronized.
+ * come from the shutdown hook, hence synchronized. A PUT the controller still runs after the
+ * close is refused: a connection made then would be held by no one.
  */
 final class VhostUserDrives implements AutoCloseable {
     /** How long a vhost-user back-end may take to answer any one request before the drive fails. */
@@ -26,6 +27,7 @@ final class VhostUserDrives implements AutoCloseable {
     static final String CREATE_FAILED = "Unable to create the virtio block device: Vhost user backend error: Vhost-user error: ";
 
     private final Map<String, VhostUserBlock> connected = new LinkedHashMap<>();
+    private boolean closed;
 
     /**
      * PUT /drives before the start: a vhost-user drive is connected and negotiated now (bounded by
@@ -37,6 +39,7 @@ final class VhostUserDrives implements AutoCloseable {
      * again for a drive left without a connection.
      */
     synchronized void put(DriveConfig drive) throws VmmException {
+        requireOpen(drive);
         VhostUserBlock old = connected.get(drive.driveId());
         if (old != null && (!drive.vhostUser() || old.socket().equals(Path.of(drive.socket())))) {
             connected.remove(drive.driveId()).close();
@@ -55,6 +58,7 @@ final class VhostUserDrives implements AutoCloseable {
      * there is none (a start that failed closed the one it took).
      */
     synchronized VhostUserBlock take(DriveConfig drive) throws VmmException {
+        requireOpen(drive);
         VhostUserBlock blk = connected.remove(drive.driveId());
         if (blk != null && blk.socket().equals(Path.of(drive.socket()))) {
             return blk;
@@ -63,6 +67,12 @@ final class VhostUserDrives implements AutoCloseable {
             blk.close(); // not the drive as configured now (cannot happen through put): connect to the one that is
         }
         return connect(drive);
+    }
+
+    private void requireOpen(DriveConfig drive) throws VmmException {
+        if (closed) {
+            throw new VmmException("drive \"" + drive.driveId() + "\": the VMM is shutting down, no back-end is connected any more");
+        }
     }
 
     private static VhostUserBlock connect(DriveConfig drive) throws VmmException {
@@ -89,6 +99,7 @@ final class VhostUserDrives implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         for (VhostUserBlock blk : connected.values()) {
             blk.close();
         }
