@@ -174,13 +174,15 @@ public final class VirtioTransportCore implements VirtioTransport {
     /**
      * Interrupt status bits not yet acknowledged ({@link Virtio#INT_USED_RING}, {@link Virtio#INT_CONFIG}).
      * A device whose queues another process serves raises its used-buffer interrupts through the
-     * irqfd, unseen here: as Firecracker does for vhost-user, the register then says "used
-     * buffer" unless a configuration change alone is pending, so the guest's handler always
-     * looks at the used ring (Linux's virtio-mmio handler reads nothing else when the bit is clear).
+     * irqfd, unseen here, so the register always says "used buffer" for it, with a pending
+     * configuration change too: Linux's virtio-mmio handler reads the used rings only when that
+     * bit is set, and the back-end's edge on the line may have merged with the change's (where
+     * Firecracker reads a configuration change alone, that completion would wait for the next
+     * interrupt).
      */
     public int interruptStatus() {
         int s = interruptStatus;
-        return externalDataPlane && s != Virtio.INT_CONFIG ? Virtio.INT_USED_RING : s;
+        return externalDataPlane ? s | Virtio.INT_USED_RING : s;
     }
 
     /** MMIO's InterruptACK. */
