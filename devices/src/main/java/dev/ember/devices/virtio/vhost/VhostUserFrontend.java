@@ -23,7 +23,7 @@ import java.util.List;
  * When REPLY_ACK is negotiated, every request without a reply of its own asks for an
  * acknowledgement and a non-zero one is an error, so a refused ring or memory table is seen at
  * the request that caused it. Set-up only, never on an I/O path: requests are serialised by the
- * object's lock and buffers are allocated once.
+ * object's lock; the request and reply buffers are allocated once (each send's msghdr is not).
  */
 public final class VhostUserFrontend implements AutoCloseable {
     /** One guest RAM range as the back-end maps it: from {@code fd} at {@code fdOffset}, seen by this process at {@code userAddress}. */
