@@ -122,6 +122,9 @@ final class JsonErrors {
             }
             return invalidType(json, where, field, expected(m.getTargetType()));
         }
+        if (e instanceof JsonMappingException m && m.getCause() instanceof RustInteger.Refused r) {
+            return integerRefused(r, field, SerdePosition.of(json, where, field, SerdePosition.Mark.VALUE));
+        }
         if (e instanceof JsonMappingException m && m.getCause() instanceof IllegalArgumentException iae) {
             int start = SerdePosition.valueStart(json, where, field);
             java.math.BigInteger size = start < 0 ? null : integer(token(json, start));
@@ -174,13 +177,14 @@ final class JsonErrors {
                 field + " must be " + expected);
     }
 
-    /** A size in MiB out of u64's range: serde reads a bigger integer as a float, and refuses a negative one. */
+    /** A size in MiB out of usize's range: serde reads a bigger integer as a float, and refuses a negative one. */
     static String sizeRefused(java.math.BigInteger v, String field, String at) {
-        String serdeText = v.signum() < 0
-                ? "invalid value: integer `" + v + "`, expected " + serdeExpected(field, "an integer")
-                : "invalid type: floating point `" + new java.math.BigDecimal(Double.toString(v.doubleValue())).toBigInteger() + ".0`, expected "
-                        + serdeExpected(field, "an integer");
-        return serde(serdeText, at, field + " is " + v + ", not a size: use 0 to 18446744073709551615");
+        return serde(RustInteger.of(field).refusal(v), at, field + " is " + v + ", not a size: use 0 to 18446744073709551615");
+    }
+
+    /** serde's refusal of an integer out of the field's Rust type, then the field and the type's range. */
+    static String integerRefused(RustInteger.Refused r, String field, String at) {
+        return serde(r.getMessage(), at, r.type.range(field, r.value));
     }
 
     /** serde's name for the value's type and its text ("string \"x\"", "integer `5`", "map"), from the raw token. */
@@ -192,8 +196,13 @@ final class JsonErrors {
             case '[' -> "sequence";
             case 't', 'f' -> "boolean `" + t + "`";
             case 'n' -> "null";
-            default -> t.contains(".") || t.contains("e") || t.contains("E") ? "floating point `" + t + "`" : "integer `" + t + "`";
+            default -> t.contains(".") || t.contains("e") || t.contains("E") ? "floating point `" + floatingPoint(t) + "`" : "integer `" + t + "`";
         };
+    }
+
+    /** As serde_json prints the double it reads (past the double range it refuses the number itself). */
+    private static String floatingPoint(String token) {
+        return Double.isInfinite(Double.parseDouble(token)) ? token : SerdeFloat.of(token);
     }
 
     private static java.math.BigInteger integer(String token) {
@@ -209,18 +218,9 @@ final class JsonErrors {
         return new String(json, start, end - start + 1, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /**
-     * The Rust type serde names as expected for an integer field, by the field's name: the types
-     * of Firecracker's API structs (vmm_config: machine config, balloon and its updates, vsock,
-     * memory hotplug and its update). Every other integer it takes is a u64 (a token bucket's three).
-     */
-    private static final Map<String, String> RUST_INTEGERS = Map.of("vcpu_count", "u8", "mem_size_mib", "usize",
-            "amount_mib", "u32", "stats_polling_interval_s", "u16", "guest_cid", "u32", "total_size_mib", "usize",
-            "block_size_mib", "usize", "slot_size_mib", "usize", "requested_size_mib", "usize");
-
     private static String serdeExpected(String field, String ours) {
         if (ours.equals("an integer")) {
-            return RUST_INTEGERS.getOrDefault(field.substring(field.lastIndexOf('.') + 1), "u64");
+            return RustInteger.of(field).rustName; // serde names the field's Rust type
         }
         return ours.startsWith("a string, one of") ? "variant identifier" : SERDE_TYPES.getOrDefault(ours, ours);
     }

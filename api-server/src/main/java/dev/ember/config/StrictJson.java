@@ -42,6 +42,8 @@ public final class StrictJson {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("rust-integers")
+                        .addDeserializer(Long.class, new RustInteger.Reader()))
                 .build();
         for (LogicalType type : new LogicalType[] {LogicalType.Textual, LogicalType.Boolean,
                 LogicalType.Integer, LogicalType.Float, LogicalType.Enum, LogicalType.POJO,

@@ -205,13 +205,17 @@ public final class StrictReader {
     }
 
     /**
-     * A {@code Long} as databind binds one with coercion off: an integer token that fits 64 bits
-     * signed; a fraction, a string or a boolean is the wrong type; a bigger integer is refused
-     * as out of range, as jackson-core words it.
+     * A {@code Long} as databind binds one with coercion off: an integer token out of the field's
+     * Rust type is refused as serde refuses it ({@link RustInteger}); a fraction, a string or a
+     * boolean is the wrong type; a u64 past 2^63−1 is refused as out of range, as jackson-core words it.
      */
     public Long longValue(String path) throws IOException, ConfigException {
         JsonToken t = current();
         if (t == JsonToken.VALUE_NUMBER_INT) {
+            RustInteger.Refused refused = RustInteger.check(parser, path);
+            if (refused != null) {
+                throw malformed(JsonErrors.integerRefused(refused, path, at(path)));
+            }
             return parser.getLongValue();
         }
         if (t == JsonToken.VALUE_NULL) {

@@ -160,7 +160,7 @@ class FirecrackerSemanticsTest extends RunningApiTest {
             {"/machine-config", "{\"vcpu_count\": \"-2\"}",
                 "invalid type: string \"-2\", expected u8 at line 1 column 19. machine-config.vcpu_count must be an integer"},
             {"/machine-config", "{\"mem_size_mib\": 18446744073709551616}",
-                "invalid type: floating point `18446744073709552000.0`, expected usize at line 1 column 37. machine-config.mem_size_mib"},
+                "invalid type: floating point `1.8446744073709552e19`, expected usize at line 1 column 37. machine-config.mem_size_mib"},
             {"/mmds/config", "{\"version\": \"foo\", \"network_interfaces\": [\"1\"]}", // test_api_mmds_config
                 "unknown variant `foo`, expected `V1` or `V2` at line 1 column 17. Set mmds.version to one of: V1, V2"},
             {"/actions", "{\"action_type\": \"InstanceStart\", \"x\": 1}", // at the key, where Ember finds it only at the object's end
@@ -219,6 +219,43 @@ class FirecrackerSemanticsTest extends RunningApiTest {
             UnixHttpClient.Response r = c[0].equals("patch") ? http.patch(c[1], c[2]) : http.put(c[1], c[2]);
             ApiServerTest.assertFault(r, 400, LEAD + c[3]);
         }
+    }
+
+    /**
+     * An integer out of its field's Rust type is refused as serde refuses it while deserialising:
+     * a negative one or one past the type's maximum is an invalid value; one past i64 and u64,
+     * which serde_json reads as a double, and a fraction are an invalid type, the double printed
+     * as serde_json prints it (ryu's layout).
+     */
+    @Test
+    void anIntegerOutOfItsRustTypeIsRefusedAsSerdeRefusesIt() throws Exception {
+        String[][] cases = { // path, body, serde's text, then the start of Ember's sentence
+            {"/balloon", "{\"amount_mib\": -1, \"deflate_on_oom\": false}",
+                "invalid value: integer `-1`, expected u32 at line 1 column 17. balloon.amount_mib is -1, out of u32's range: use a value from 0 to 4294967295"},
+            {"/balloon", "{\"amount_mib\": 4294967296, \"deflate_on_oom\": false}",
+                "invalid value: integer `4294967296`, expected u32 at line 1 column 25. balloon.amount_mib is 4294967296"},
+            {"/balloon", "{\"amount_mib\": 1e3, \"deflate_on_oom\": false}", "invalid type: floating point `1000.0`, expected u32 at line 1 column 18."},
+            {"/machine-config", "{\"vcpu_count\": 256, \"mem_size_mib\": 128}", "invalid value: integer `256`, expected u8 at line 1 column 18."},
+            {"/machine-config", "{\"vcpu_count\": -9223372036854775809, \"mem_size_mib\": 128}",
+                "invalid type: floating point `-9.223372036854776e18`, expected u8 at line 1 column 35."},
+            {"/machine-config", "{\"vcpu_count\": 1.5, \"mem_size_mib\": 128}", "invalid type: floating point `1.5`, expected u8 at line 1 column 18."},
+            {"/vsock", "{\"guest_cid\": 4294967296, \"uds_path\": \"/v.sock\"}", "invalid value: integer `4294967296`, expected u32 at line 1 column 24."},
+            {"/network-interfaces/eth0", "{\"iface_id\": \"eth0\", \"host_dev_name\": \"tap0\", \"rx_rate_limiter\": {\"ops\": {\"size\": -1, \"refill_time\": 100}}}",
+                "invalid value: integer `-1`, expected u64 at line 1 column 84. network-interfaces.rx_rate_limiter.ops.size is -1"},
+            {"/hotplug/memory", "{\"total_size_mib\": -128}", "invalid value: integer `-128`, expected usize at line 1 column 23."},
+            {"/cpu-config", "{\"cpuid_modifiers\": [{\"leaf\": \"0x1\", \"subleaf\": \"0x0\", \"flags\": -1, \"modifiers\": []}]}",
+                "invalid value: integer `-1`, expected u32 at line 1 column 66."}};
+        for (String[] c : cases) {
+            ApiServerTest.assertFault(http.put(c[0], c[1]), 400, LEAD + c[2]);
+        }
+        // A count that fits u8 but not the VMM keeps Firecracker's VMM-level text.
+        for (String count : new String[] {"0", "33", "255"}) {
+            ApiServerTest.assertFault(http.put("/machine-config", "{\"vcpu_count\": " + count + ", \"mem_size_mib\": 128}"), 400,
+                    "The number of vCPUs must be greater than 0, less than 32 and must be 1 or an even number if SMT is enabled.");
+        }
+        api.vmm.state = MicroVm.State.RUNNING;
+        ApiServerTest.assertFault(http.patch("/balloon/statistics", "{\"stats_polling_interval_s\": 65536}"), 400,
+                LEAD + "invalid value: integer `65536`, expected u16 at line 1 column 34.");
     }
 
     @Test

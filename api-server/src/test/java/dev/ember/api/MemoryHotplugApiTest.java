@@ -57,7 +57,8 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertFault(put(1000, 2, 128), 400, prefix + "Total size must be a multiple of slot size (128 MiB) (total_size_mib is 1000)");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 4294967296}"), 400,
                 "total_size_mib is 4294967296; use a value from 0 to 4294967295");
-        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": -128}"), 400, "total_size_mib is -128");
+        assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": -128}"), 400, ApiServerTest.SERDE
+                + "invalid value: integer `-128`, expected usize at line 1 column 23. hotplug.total_size_mib is -128");
         assertFault(http.put("/hotplug/memory", "{}"), 400, "missing field `total_size_mib`");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": \"bar\"}"), 400, ApiServerTest.SERDE + "invalid type: string \"bar\", expected usize at line 1 column 24. hotplug.total_size_mib must be an integer");
         assertFault(http.put("/hotplug/memory", "{\"total_size_mib\": 1024, \"requested_size_mib\": 8}"), 400,
@@ -104,7 +105,8 @@ class MemoryHotplugApiTest extends RunningApiTest {
         assertEquals(204, http.put("/hotplug/memory", "{\"total_size_mib\": 1024}").status());
         api.vmm.state = MicroVm.State.RUNNING;
         assertFault(http.patch("/hotplug/memory", "{}"), 400, "missing field `requested_size_mib`");
-        assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": -2}"), 400, "requested_size_mib is -2");
+        assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": -2}"), 400,
+                ApiServerTest.SERDE + "invalid value: integer `-2`, expected usize at line 1 column 25. hotplug.requested_size_mib is -2");
         assertFault(http.patch("/hotplug/memory", "{\"requested_size_mib\": 2, \"total_size_mib\": 4}"), 400,
                 ApiServerTest.SERDE + "unknown field `total_size_mib`, expected `requested_size_mib` at line 1 column 42.");
         assertTrue(api.vmm.calls.stream().noneMatch(c -> c.startsWith("hotplug")), api.vmm.calls.toString());
