@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.PropertyBindingException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -98,7 +98,7 @@ final class JsonErrors {
             return syntax;
         }
         String field = e instanceof JsonMappingException jme ? path(jme, where) : where;
-        if (e instanceof UnrecognizedPropertyException u) {
+        if (e instanceof PropertyBindingException u) { // an unknown field, refused as met (UnknownFieldsAsMet)
             String parent = path(u, where, true);
             return unknownField(u.getPropertyName(), parent, recordFields(u.getReferringClass(), u.getKnownPropertyIds()),
                     SerdePosition.of(json, where, field, SerdePosition.Mark.KEY));

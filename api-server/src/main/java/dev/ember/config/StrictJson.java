@@ -19,9 +19,11 @@ import java.util.List;
  * The one JSON mapper for configuration bodies, shared by the config file and the API, and the
  * translation of Jackson's errors into messages that name the field and what it accepts.
  *
- * <p>Strict like Firecracker's serde setup: unknown fields are rejected, no value is coerced
- * into another type ({@code "1"} is not an integer, {@code 1} is not a string or a boolean,
- * {@code 1.5} is not an integer), duplicate keys and trailing content are errors.
+ * <p>Strict like Firecracker's serde setup: unknown fields are rejected where they are met
+ * ({@link UnknownFieldsAsMet}), no value is coerced into another type ({@code "1"} is not an
+ * integer, {@code 1} is not a string or a boolean, {@code 1.5} is not an integer), an integer
+ * out of its field's Rust type is refused ({@link RustInteger}), duplicate keys and trailing
+ * content are errors.
  */
 public final class StrictJson {
     public static final ObjectMapper MAPPER = create();
@@ -42,8 +44,10 @@ public final class StrictJson {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .serializationInclusion(JsonInclude.Include.NON_NULL)
-                .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("rust-integers")
-                        .addDeserializer(Long.class, new RustInteger.Reader()))
+                .enable(DeserializationFeature.FAIL_ON_IGNORED_PROPERTIES)
+                .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("serde-order")
+                        .addDeserializer(Long.class, new RustInteger.Reader())
+                        .setDeserializerModifier(new UnknownFieldsAsMet()))
                 .build();
         for (LogicalType type : new LogicalType[] {LogicalType.Textual, LogicalType.Boolean,
                 LogicalType.Integer, LogicalType.Float, LogicalType.Enum, LogicalType.POJO,

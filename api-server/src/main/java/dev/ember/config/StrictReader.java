@@ -98,11 +98,9 @@ public final class StrictReader {
 
     /**
      * The next field of the object at {@code path}, with the parser moved onto its value, or
-     * null at the object's end. A field not in {@code accepted} is refused, listing them, as
-     * databind refuses it for a record: it keeps such a field until it has all the record's
-     * fields, so an error further on in the object is the one reported; once it has them all it
-     * builds the record, and then refuses a field kept (as it moves past the last one's value) or
-     * a field that comes after (as it reaches it) at once.
+     * null at the object's end. A field not in {@code accepted} is refused as soon as it is met,
+     * listing them, as serde refuses it (deny_unknown_fields): the first problem in the body is
+     * the one reported, whatever follows it.
      */
     public String field(String path, List<String> accepted) throws IOException, ConfigException {
         return field(path, accepted, List.of());
@@ -110,8 +108,7 @@ public final class StrictReader {
 
     /**
      * As {@link #field(String, List)}, and at the object's end a field of {@code required} not
-     * met (absent, not null) is refused as serde refuses it, at the closing brace; before a kept
-     * unknown field, as databind builds the record (and finds it lacking) before it refuses that.
+     * met (absent, not null) is refused as serde refuses it, at the closing brace.
      */
     public String field(String path, List<String> accepted, List<String> required) throws IOException, ConfigException {
         JsonStreamContext object = parser.getParsingContext();
@@ -121,56 +118,32 @@ public final class StrictReader {
             fields = new Fields();
             object.setCurrentValue(fields);
         }
-        if (fields.seen == accepted.size() && fields.unknown != null) {
-            parser.nextToken(); // databind moves on before it builds the record
-            throw unknown(fields.unknown, path, accepted);
-        }
-        while (parser.nextToken() != JsonToken.END_OBJECT) {
+        if (parser.nextToken() != JsonToken.END_OBJECT) {
             String name = parser.currentName();
-            parser.nextToken();
+            parser.nextToken(); // databind reads the value's first token before it looks the name up
             int index = accepted.indexOf(name);
-            if (index >= 0) {
-                fields.seen++; // a second time is the parser's duplicate error
-                fields.met |= 1L << index;
-                return name;
-            }
-            if (fields.seen == accepted.size()) {
+            if (index < 0) {
                 throw unknown(name, path, accepted);
             }
-            if (fields.unknown == null) {
-                fields.unknown = name; // the first unknown field is the one named
-            }
-            skipValue();
+            fields.met |= 1L << index; // a second time is the parser's duplicate error
+            return name;
         }
         for (String name : required) {
             if ((fields.met & 1L << accepted.indexOf(name)) == 0) {
                 throw malformed(JsonErrors.missingField(name, path, SerdePosition.of(json, where, path, SerdePosition.Mark.OBJECT_END)));
             }
         }
-        if (fields.unknown != null) {
-            throw unknown(fields.unknown, path, accepted);
-        }
         return null;
     }
 
     /** What {@link #field} has met in one object. */
     private static final class Fields {
-        int seen;
         long met; // bit i: accepted.get(i) was given
-        String unknown;
     }
 
     private ConfigException unknown(String name, String path, List<String> accepted) {
         return malformed(JsonErrors.unknownField(name, path, accepted,
                 SerdePosition.of(json, where, path + "." + name, SerdePosition.Mark.KEY)));
-    }
-
-    /**
-     * Reads past the value the parser is on as databind keeps an unknown field's value: its
-     * strings decoded, so a bad escape in it fails here too (its numbers are kept as text).
-     */
-    private void skipValue() throws IOException {
-        skipWithoutFractions();
     }
 
     /** The token the parser is on; a string's text is decoded (databind decodes even a string it refuses). */
