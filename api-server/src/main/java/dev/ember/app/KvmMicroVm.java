@@ -19,6 +19,7 @@ import dev.ember.vm.ExitCode;
 import dev.ember.vm.Vm;
 import dev.ember.vm.VmExitCause;
 import dev.ember.vm.VmConfigurationException;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -41,6 +42,11 @@ public final class KvmMicroVm implements MicroVm {
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile State state = State.NOT_STARTED;
     private volatile int exitCode = ExitCode.OK.code();
+    /**
+     * How long a guest's own end (code OK) of a Uffd-loaded VM waits for the handler watch: long
+     * enough for a handler's exit the guest has already felt to be reported, short for an exit.
+     */
+    private static final Duration UFFD_HANDLER_GONE_GRACE = Duration.ofMillis(250);
     private Machine machine;
     private final VmShellAhead shellAhead = new VmShellAhead();
     private final MachineBuilder builder;
@@ -134,8 +140,15 @@ public final class KvmMicroVm implements MicroVm {
 
     private void onVmEnded(Machine m) {
         int code = m.vm.awaitExit();
+        String reason = m.vm.exitReason();
+        if (code == ExitCode.OK.code() && m.uffd != null && m.uffd.awaitGone(UFFD_HANDLER_GONE_GRACE)) {
+            // The guest ended itself just as its page-fault handler died: it ran on the zero pages
+            // the kernel hands out once nobody serves them, so its end is no clean one.
+            code = ExitCode.GENERIC_ERROR.code();
+            reason = reason + ", on guest memory its page-fault handler no longer served (the handler had gone)";
+        }
         LOG.log(code == ExitCode.OK.code() ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
-                "microVM ended: " + m.vm.exitReason() + ", exit code " + ExitCode.describe(code));
+                "microVM ended: " + reason + ", exit code " + ExitCode.describe(code));
         if (m.vm.exitCause() == VmExitCause.INSTRUCTION_EMULATION_FAILED && Kvm.hostIsPvm()) {
             LOG.log(System.Logger.Level.ERROR, PVM_ADVICE);
         }

@@ -11,8 +11,11 @@ import dev.ember.sys.LibC;
 import dev.ember.sys.Native;
 import dev.ember.sys.SockaddrUn;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import dev.ember.sys.NativeMemory;
 
@@ -44,6 +47,8 @@ public final class UffdBackend implements AutoCloseable {
     private final int handlerPid;
     private final EventFd stop = EventFd.nonBlocking();
     private volatile boolean handlerGone;
+    /** Counted down once {@link #watch}'s callback has run for a handler that went. */
+    private final CountDownLatch goneReported = new CountDownLatch(1);
     private Thread watcher;
 
     private UffdBackend(Path socketPath, int socket, int handlerPid) {
@@ -146,6 +151,21 @@ public final class UffdBackend implements AutoCloseable {
     }
 
     /**
+     * Whether the watch reports the handler gone within {@code timeout}. The kernel wakes the
+     * threads waiting for pages (onto zero pages) while the handler's process is still closing
+     * its files, before its pidfd reports the exit, so a guest can crash on those pages and end
+     * before the watch has said anything: whoever judges such an end waits this long for it.
+     */
+    public boolean awaitGone(Duration timeout) {
+        try {
+            return goneReported.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return handlerGone;
+        }
+    }
+
+    /**
      * Starts a thread that calls {@code onGone} once, with a description, when the handler has
      * gone (the kernel has then woken every thread that waited for a page, see above).
      */
@@ -180,9 +200,13 @@ public final class UffdBackend implements AutoCloseable {
             }
         }
         handlerGone = true;
-        onGone.accept("the page-fault handler on mem_backend.backend_path " + socketPath
-                + (handlerPid > 0 ? " (pid " + handlerPid + ")" : "") + " " + what
-                + ": guest memory it had not served yet can no longer be loaded");
+        try {
+            onGone.accept("the page-fault handler on mem_backend.backend_path " + socketPath
+                    + (handlerPid > 0 ? " (pid " + handlerPid + ")" : "") + " " + what
+                    + ": guest memory it had not served yet can no longer be loaded");
+        } finally {
+            goneReported.countDown();
+        }
     }
 
     /** Polls {@link #stop} and {@code fd} for {@code events}: 0 when stopped here, 1 when fd reported, or a negative errno. */
