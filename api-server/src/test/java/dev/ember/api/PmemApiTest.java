@@ -109,7 +109,7 @@ class PmemApiTest extends RunningApiTest {
                 "Unable to create the virtio-pmem device: Error backing file size is 0 (pmem[p].path_on_host " + empty + " is empty");
         String negative = "{\"id\": \"p\", \"path_on_host\": \"" + image + "\", \"rate_limiter\": {\"ops\": {\"size\": -1, \"refill_time\": 1}}}";
         assertFault(http.put("/pmem/p", negative), 400, ApiServerTest.SERDE + "invalid value: integer `-1`, expected u64 at line 1 column "
-                + (negative.indexOf("-1") + 2) + ". pmem.rate_limiter.ops.size is -1"); // serde refuses it, as Firecracker
+                + (negative.indexOf("\"size\": -1") + 10) + ". pmem.rate_limiter.ops.size is -1"); // serde refuses it, as Firecracker
         assertTrue(resources.pmem().isEmpty(), resources.pmem().toString());
     }
 
